@@ -1,0 +1,2 @@
+/** The {@code costtrace} command line: one executable, a subcommand per job. */
+package dev.costtrace.cli;
