@@ -1,0 +1,281 @@
+package dev.costtrace.pricing.catalog;
+
+import dev.costtrace.config.Config;
+import dev.costtrace.pricing.tools.ToolCostRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Where prices come from, layered: the bundled catalog, then the user's genai-prices files
+ * ({@code costtrace.prices}, in order; the full upstream data.json works as one), then an override
+ * file. When a file changes it is reloaded without a restart; a file that fails to load is rejected
+ * with a message naming it and the field, and the previous tables stay in force.
+ */
+public final class PriceCatalogSource implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(PriceCatalogSource.class.getName());
+  static final String BUNDLED_CATALOG = "/dev/costtrace/pricing/catalog/bundled-prices.json";
+
+  private final boolean bundled;
+  private final List<Path> catalogFiles;
+  private final Path overridesFile;
+  private final List<Path> toolFiles;
+  private final Duration reloadInterval;
+  private final Object lock = new Object();
+  private volatile PricingTables current;
+  private volatile String lastError;
+  private List<FileTime> loadedStamps;
+  private ScheduledExecutorService poller;
+
+  private PriceCatalogSource(Builder b) {
+    this.bundled = b.bundled;
+    this.catalogFiles = List.copyOf(b.catalogFiles);
+    this.overridesFile = b.overridesFile;
+    this.toolFiles = List.copyOf(b.toolFiles);
+    this.reloadInterval = b.reloadInterval;
+    this.loadedStamps = stamps();
+    this.current = load(); // a bad file at start-up fails fast
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * From configuration: {@code costtrace.prices} (comma-separated genai-prices files),
+   * {@code costtrace.prices.overrides} (override file), {@code costtrace.prices.tools} (tool price
+   * files), {@code costtrace.prices.bundled} (false to drop the bundled catalog),
+   * {@code costtrace.prices.reload.interval} (0 disables reloading).
+   */
+  public static Builder builder(Config config) {
+    Builder b = builder();
+    config.getList("costtrace.prices").ifPresent(l -> l.forEach(p -> b.addCatalogFile(Path.of(p))));
+    config.getString("costtrace.prices.overrides").ifPresent(p -> b.overridesFile(Path.of(p)));
+    config.getList("costtrace.prices.tools").ifPresent(l -> l.forEach(p -> b.addToolFile(Path.of(p))));
+    config.getBoolean("costtrace.prices.bundled").ifPresent(b::bundled);
+    config.getDuration("costtrace.prices.reload.interval").ifPresent(b::reloadInterval);
+    return b;
+  }
+
+  /** The tables in force. */
+  public PricingTables current() {
+    return current;
+  }
+
+  /** Why the last reload was rejected, or null if it was not. */
+  public String lastError() {
+    return lastError;
+  }
+
+  /**
+   * Reloads when any file's modification time changed. On failure the previous tables stay, and
+   * {@link #lastError()} says why.
+   *
+   * @return true when new tables were loaded
+   */
+  public boolean reloadIfChanged() {
+    synchronized (lock) {
+      List<FileTime> now = stamps();
+      if (now.equals(loadedStamps)) {
+        return false;
+      }
+      loadedStamps = now;
+      try {
+        current = load();
+        lastError = null;
+        LOG.info("price catalog reloaded: " + current.version());
+        return true;
+      } catch (RuntimeException e) {
+        lastError = e.getMessage();
+        LOG.log(Level.WARNING, "price file rejected, previous catalog stays: " + e.getMessage());
+        return false;
+      }
+    }
+  }
+
+  /** Starts polling the files for changes, when a reload interval is set. Idempotent. */
+  public PriceCatalogSource start() {
+    synchronized (lock) {
+      if (poller == null && !reloadInterval.isZero() && hasFiles()) {
+        poller =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "costtrace-price-reload");
+                  t.setDaemon(true);
+                  return t;
+                });
+        long ms = reloadInterval.toMillis();
+        poller.scheduleWithFixedDelay(this::reloadQuietly, ms, ms, TimeUnit.MILLISECONDS);
+      }
+    }
+    return this;
+  }
+
+  private void reloadQuietly() {
+    try {
+      reloadIfChanged();
+    } catch (Throwable t) {
+      LOG.log(Level.WARNING, "price reload failed", t);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (poller != null) {
+        poller.shutdownNow();
+        poller = null;
+      }
+    }
+  }
+
+  private boolean hasFiles() {
+    return !catalogFiles.isEmpty() || overridesFile != null || !toolFiles.isEmpty();
+  }
+
+  private List<FileTime> stamps() {
+    List<FileTime> out = new ArrayList<>();
+    List<Path> all = new ArrayList<>(catalogFiles);
+    all.addAll(toolFiles);
+    if (overridesFile != null) {
+      all.add(overridesFile);
+    }
+    for (Path p : all) {
+      try {
+        out.add(Files.getLastModifiedTime(p));
+      } catch (IOException e) {
+        out.add(FileTime.fromMillis(-1));
+      }
+    }
+    return out;
+  }
+
+  private PricingTables load() {
+    MessageDigest digest = sha256();
+    List<List<ProviderEntry>> layers = new ArrayList<>();
+    String bundledLabel = "none";
+    if (bundled) {
+      byte[] content = bundledCatalog();
+      digest.update(content);
+      layers.add(CatalogLoader.parse(content, "bundled-prices.json"));
+      bundledLabel = "bundled";
+    }
+    for (Path p : catalogFiles) {
+      byte[] content = read(p);
+      digest.update(content);
+      layers.add(CatalogLoader.parse(content, p.toString()));
+    }
+    PriceOverrides overrides = PriceOverrides.NONE;
+    if (overridesFile != null) {
+      byte[] content = read(overridesFile);
+      digest.update(content);
+      overrides = PriceOverrides.parse(content, overridesFile.toString());
+    }
+    ToolCostRegistry tools = ToolCostRegistry.bundled();
+    for (Path p : toolFiles) {
+      byte[] content = read(p);
+      digest.update(content);
+      tools = tools.with(content, p.toString());
+    }
+    String version =
+        bundledLabel
+            + (catalogFiles.isEmpty() && overridesFile == null && toolFiles.isEmpty() ? "" : "+user")
+            + "@" + HexFormat.of().formatHex(digest.digest(), 0, 6);
+    PriceCatalog catalog = new PriceCatalog(PriceCatalog.layer(layers), version);
+    return new PricingTables(catalog, overrides, tools, ServiceTiers.bundled(), version);
+  }
+
+  static byte[] bundledCatalog() {
+    try (InputStream in = PriceCatalogSource.class.getResourceAsStream(BUNDLED_CATALOG)) {
+      if (in == null) {
+        throw new CatalogException("bundled catalog " + BUNDLED_CATALOG + " missing from the class path");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new CatalogException("bundled catalog unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] read(Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (NoSuchFileException e) {
+      throw new CatalogException(p + ": no such file");
+    } catch (IOException e) {
+      throw new CatalogException(p + ": cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Builder for {@link PriceCatalogSource}; every default is here. */
+  public static final class Builder {
+    static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(10);
+
+    private boolean bundled = true;
+    private final List<Path> catalogFiles = new ArrayList<>();
+    private Path overridesFile;
+    private final List<Path> toolFiles = new ArrayList<>();
+    private Duration reloadInterval = DEFAULT_RELOAD_INTERVAL;
+
+    private Builder() {}
+
+    /** Whether the bundled catalog is the bottom layer (default true). */
+    public Builder bundled(boolean bundled) {
+      this.bundled = bundled;
+      return this;
+    }
+
+    /** A genai-prices file layered above the previous ones. */
+    public Builder addCatalogFile(Path file) {
+      catalogFiles.add(Objects.requireNonNull(file, "file"));
+      return this;
+    }
+
+    public Builder overridesFile(Path file) {
+      this.overridesFile = file;
+      return this;
+    }
+
+    public Builder addToolFile(Path file) {
+      toolFiles.add(Objects.requireNonNull(file, "file"));
+      return this;
+    }
+
+    /** How often files are checked for changes; zero disables reloading. */
+    public Builder reloadInterval(Duration interval) {
+      Objects.requireNonNull(interval, "reloadInterval");
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException("reloadInterval must be non-negative");
+      }
+      this.reloadInterval = interval;
+      return this;
+    }
+
+    /** Loads every file now; a bad file throws {@link CatalogException}. */
+    public PriceCatalogSource build() {
+      return new PriceCatalogSource(this);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.costtrace.pricing.normalize;
+
+import dev.costtrace.pricing.TokenUsage;
+import java.math.BigDecimal;
+
+/**
+ * A span's pricing-relevant facts, whatever convention its emitter followed.
+ *
+ * @param kind whether this is an LLM call, a tool execution, or neither
+ * @param provider canonical provider id (catalog id such as {@code openai}, {@code aws}), or empty
+ * @param requestModel model as requested, as the span said it
+ * @param responseModel model as answered, as the span said it
+ * @param operation canonical operation: chat, text_completion, embeddings, rerank, execute_tool...
+ * @param toolName tool name of an execute_tool span, or empty
+ * @param toolUnits units the tool consumed (for per-unit tool prices), 0 when not reported
+ * @param serviceTier service tier lower-cased (default, flex, priority, batch...), or empty
+ * @param usage disjoint token classes
+ * @param usageReported whether the span carried any token count at all
+ * @param onlyTotalTokens the span reported a total token count but no input/output split
+ * @param invalidUsage why a token count was rejected (negative, absurd, not a number), or null
+ * @param providedCost a cost the span itself carried (OpenLIT and others), or null
+ * @param conversationId a conversation/session id the span itself carries, or empty
+ * @param startEpochNanos span start: the instant whose prices apply
+ */
+public record NormalizedSpan(
+    Kind kind,
+    String provider,
+    String requestModel,
+    String responseModel,
+    String operation,
+    String toolName,
+    long toolUnits,
+    String serviceTier,
+    TokenUsage usage,
+    boolean usageReported,
+    boolean onlyTotalTokens,
+    String invalidUsage,
+    BigDecimal providedCost,
+    String conversationId,
+    long startEpochNanos) {
+
+  /** What kind of span this is, for pricing. */
+  public enum Kind {
+    LLM,
+    TOOL,
+    NONE
+  }
+
+  /** The model to price: the response model wins over the request model. */
+  public String model() {
+    return responseModel.isEmpty() ? requestModel : responseModel;
+  }
+}
