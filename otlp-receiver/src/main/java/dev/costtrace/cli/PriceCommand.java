@@ -146,7 +146,7 @@ public final class PriceCommand implements Callable<Integer> {
     PricedSpan p = pricer.price(span, List.of(), tenant);
     ObjectNode o = JSON.createObjectNode();
     o.put("model", c.model);
-    o.put("provider", p.span().provider());
+    o.put("provider", p.provider());
     describe(o, p);
     out.println(o);
     out.flush();
@@ -202,7 +202,7 @@ public final class PriceCommand implements Callable<Integer> {
             o.put("name", span.getName());
             o.put("service", service);
             o.put("conversation_id", p.span().conversationId());
-            o.put("provider", p.span().provider());
+            o.put("provider", p.provider());
             o.put("model", p.span().model());
             o.put("operation", p.span().operation());
             if (!p.span().toolName().isEmpty()) {

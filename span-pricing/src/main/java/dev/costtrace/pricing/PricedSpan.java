@@ -35,6 +35,19 @@ public record PricedSpan(
     return status != PricingStatus.NOT_APPLICABLE;
   }
 
+  /**
+   * The provider: as the span named it, else that of the catalog entry that priced it (a span that
+   * named only {@code gpt-4o} is priced as OpenAI's). Empty when neither says.
+   */
+  public String provider() {
+    if (!span.provider().isEmpty()) {
+      return span.provider();
+    }
+    int slash = priceEntry.indexOf('/');
+    boolean catalogEntry = !priceEntry.startsWith("tool/") && !priceEntry.startsWith("override/");
+    return slash > 0 && catalogEntry ? priceEntry.substring(0, slash) : "";
+  }
+
   /** The cost the span itself carried (OpenLIT and others), or null. */
   public BigDecimal providedCost() {
     return span.providedCost();

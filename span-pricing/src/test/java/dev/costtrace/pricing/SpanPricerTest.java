@@ -301,6 +301,7 @@ class SpanPricerTest {
   void providerPrefixWithoutProviderAttribute() {
     PricedSpan p = price("gen_ai.request.model", "openai/gpt-4o-mini", "gen_ai.usage.input_tokens", 1_000_000);
     assertThat(p.priceEntry()).isEqualTo("openai/gpt-4o-mini");
+    assertThat(p.provider()).isEqualTo("openai");
     assertUsd(p.total(), "0.15");
   }
 
