@@ -67,6 +67,17 @@ public final class ClickHouseEndpoint implements AutoCloseable {
     return database;
   }
 
+  /** A new client-v2 client for a database of this server; the caller closes it. */
+  public com.clickhouse.client.api.Client newClient(String defaultDatabase) {
+    return new com.clickhouse.client.api.Client.Builder()
+        .addEndpoint(httpUrl)
+        .setUsername(user)
+        .setPassword(password)
+        .setDefaultDatabase(defaultDatabase)
+        .compressServerResponse(true)
+        .build();
+  }
+
   @Override
   public void close() {
     if (!closed) {

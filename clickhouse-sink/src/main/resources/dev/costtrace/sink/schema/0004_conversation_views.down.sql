@@ -1,0 +1,2 @@
+DROP VIEW IF EXISTS {db}.conversation_costs {on_cluster} SYNC;
+DROP VIEW IF EXISTS {db}.trace_rollup {on_cluster} SYNC;
