@@ -45,6 +45,7 @@ public final class EmbeddedClickHouse {
   private final Duration startTimeout;
   private final String node;
   private final String npm;
+  private final int port;
 
   private EmbeddedClickHouse(Builder b) {
     this.dataDir = b.dataDir.toAbsolutePath();
@@ -52,6 +53,7 @@ public final class EmbeddedClickHouse {
     this.startTimeout = b.startTimeout;
     this.node = b.node;
     this.npm = b.npm;
+    this.port = b.port;
   }
 
   public static Builder builder() {
@@ -190,7 +192,7 @@ public final class EmbeddedClickHouse {
   private ClickHouseEndpoint launch(Path install, long deadline) throws IOException {
     Path log = dataDir.resolveSibling(dataDir.getFileName() + "-front.log");
     ProcessBuilder pb = new ProcessBuilder(node, install.resolve("front.js").toString(),
-        "--data", dataDir.toString(), "--port", "0")
+        "--data", dataDir.toString(), "--port", Integer.toString(port))
         .directory(install.toFile())
         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("TZ", "UTC");
@@ -330,8 +332,18 @@ public final class EmbeddedClickHouse {
     private Duration startTimeout = DEFAULT_START_TIMEOUT;
     private String node = "node";
     private String npm = "npm";
+    private int port;
 
     private Builder() {}
+
+    /** The loopback port to listen on (default 0: any free port). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be from 0 to 65535");
+      }
+      this.port = port;
+      return this;
+    }
 
     static Path defaultDataDir() {
       return Path.of(System.getProperty("user.home"), ".local", "share", "costtrace", "clickhouse");

@@ -1,0 +1,395 @@
+package dev.costtrace.sink;
+
+import com.clickhouse.client.api.Client;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costtrace.config.Config;
+import dev.costtrace.sink.buffer.RowCodec;
+import dev.costtrace.sink.buffer.WriteAheadBuffer;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.schema.SchemaOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The {@link SpanSink} over ClickHouse. {@link #accept} appends to the write-ahead buffer on disk
+ * and returns: the rows are acknowledged. One writer thread batches the buffer into ClickHouse (by
+ * size and age), and commits the buffer only after ClickHouse took the batch. While ClickHouse is
+ * down the buffer grows, bounded; full, {@code accept} throws {@link SinkFullException}. A restart
+ * replays what was not committed; spans already stored are skipped, so nothing counts twice.
+ */
+public final class ClickHouseSink implements SpanSink {
+  private static final Logger LOG = Logger.getLogger(ClickHouseSink.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Client client;
+  private final boolean ownsClient;
+  private final WriteAheadBuffer buffer;
+  private final ClickHouseWriter writer;
+  private final Path deadLetterFile;
+  private final int batchSize;
+  private final long maxDelayNanos;
+  private final Duration retryAfter;
+  private final Duration maxBackoff;
+  private final Thread thread;
+  private final Object signal = new Object();
+  private volatile boolean running = true;
+  private volatile boolean closed;
+  private volatile long pendingSince;
+  private final AtomicLong pendingRows = new AtomicLong();
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong written = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong deadLettered = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong full = new AtomicLong();
+  private volatile long lastBatchMillis;
+
+  private ClickHouseSink(Builder b) throws IOException {
+    this.client = b.client;
+    this.ownsClient = b.ownsClient;
+    this.buffer = new WriteAheadBuffer(b.bufferDir, b.maxBufferBytes, b.segmentBytes, b.sync);
+    this.deadLetterFile = b.bufferDir.resolve("dead-letter.jsonl");
+    this.writer = new ClickHouseWriter(client, b.database, this::deadLetter);
+    this.batchSize = b.batchSize;
+    this.maxDelayNanos = b.maxBatchDelay.toNanos();
+    this.retryAfter = b.retryAfter;
+    this.maxBackoff = b.maxBackoff;
+    // Whatever a previous process left in the buffer is due now.
+    this.pendingSince = buffer.hasPending() ? System.nanoTime() - maxDelayNanos : 0;
+    this.thread = new Thread(this::run, "costtrace-clickhouse-sink");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * From configuration: {@code costtrace.sink.buffer.dir}, {@code .buffer.max.bytes},
+   * {@code .batch.size}, {@code .batch.delay}, {@code .buffer.sync} (always|os).
+   */
+  public static Builder builder(Config config, ClickHouseEndpoint endpoint) {
+    Builder b = builder().client(endpoint.newClient("default"), true)
+        .database(SchemaOptions.fromConfig(config).database());
+    config.getString("costtrace.sink.buffer.dir").ifPresent(d -> b.bufferDir(Path.of(d)));
+    config.getBytes("costtrace.sink.buffer.max.bytes").ifPresent(b::maxBufferBytes);
+    config.getInt("costtrace.sink.batch.size").ifPresent(b::batchSize);
+    config.getDuration("costtrace.sink.batch.delay").ifPresent(b::maxBatchDelay);
+    config.getString("costtrace.sink.buffer.sync").ifPresent(s -> {
+      switch (s.toLowerCase(java.util.Locale.ROOT)) {
+        case "always":
+          b.sync(WriteAheadBuffer.Sync.ALWAYS);
+          break;
+        case "os":
+          b.sync(WriteAheadBuffer.Sync.OS);
+          break;
+        default:
+          throw Config.invalid("costtrace.sink.buffer.sync", s, "expected always or os");
+      }
+    });
+    return b;
+  }
+
+  @Override
+  public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions)
+      throws SinkFullException {
+    if (closed) {
+      throw new IllegalStateException("sink is closed");
+    }
+    if (spans.isEmpty() && attributions.isEmpty()) {
+      return;
+    }
+    byte[] record = RowCodec.encode(spans, attributions);
+    boolean appended;
+    try {
+      appended = buffer.append(record);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the sink buffer", e);
+    }
+    if (!appended) {
+      full.incrementAndGet();
+      throw new SinkFullException("the sink buffer is full (" + buffer.sizeBytes()
+          + " bytes waiting for ClickHouse)", retryAfter);
+    }
+    accepted.addAndGet(spans.size());
+    if (pendingRows.getAndAdd(Math.max(1, spans.size())) == 0) {
+      pendingSince = System.nanoTime();
+    }
+    if (pendingRows.get() >= batchSize) {
+      wake();
+    }
+  }
+
+  @Override
+  public void flush() {
+    flush(Duration.ofSeconds(30));
+  }
+
+  /** Waits until everything accepted so far is in ClickHouse, or the timeout passes. */
+  public boolean flush(Duration timeout) {
+    WriteAheadBuffer.Position target = buffer.writePosition();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    pendingSince = System.nanoTime() - maxDelayNanos;
+    wake();
+    while (buffer.committed().compareTo(target) < 0) {
+      if (System.nanoTime() > deadline || !thread.isAlive()) {
+        return false;
+      }
+      sleep(10);
+    }
+    return true;
+  }
+
+  public SinkMetrics metrics() {
+    return new SinkMetrics(accepted.get(), written.get(), duplicates.get(), deadLettered.get(),
+        buffer.sizeBytes(), failures.get(), lastBatchMillis, full.get());
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!flush(Duration.ofSeconds(30))) {
+      LOG.warning("closing with rows still in the buffer; they are written on the next start");
+    }
+    stop();
+  }
+
+  /** Stops the writer thread without flushing, as a crash would; for tests. */
+  void crash() {
+    closed = true;
+    stop();
+  }
+
+  private void stop() {
+    running = false;
+    wake();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    buffer.close();
+    if (ownsClient) {
+      client.close();
+    }
+  }
+
+  private void run() {
+    long backoff = 100;
+    while (running) {
+      try {
+        if (!due()) {
+          synchronized (signal) {
+            signal.wait(20);
+          }
+          continue;
+        }
+        if (writeOneBatch()) {
+          backoff = 100;
+        }
+      } catch (ClickHouseWriter.RetryableException e) {
+        failures.incrementAndGet();
+        LOG.log(Level.WARNING, "ClickHouse write failed, retrying in " + backoff + " ms: " + e.getMessage());
+        sleep(backoff);
+        backoff = Math.min(backoff * 2, maxBackoff.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      } catch (Throwable t) {
+        failures.incrementAndGet();
+        LOG.log(Level.SEVERE, "sink writer error, retrying", t);
+        sleep(backoff);
+        backoff = Math.min(backoff * 2, maxBackoff.toMillis());
+      }
+    }
+  }
+
+  private boolean due() {
+    if (!buffer.hasPending()) {
+      return false;
+    }
+    return pendingRows.get() >= batchSize || System.nanoTime() - pendingSince >= maxDelayNanos;
+  }
+
+  /** Reads up to one batch from the buffer, writes it, commits it. */
+  private boolean writeOneBatch() throws IOException, ClickHouseWriter.RetryableException {
+    List<WriteAheadBuffer.Record> records = buffer.read(buffer.committed(), 64L << 20);
+    if (records.isEmpty()) {
+      return false;
+    }
+    List<SpanCostRow> spans = new ArrayList<>();
+    List<TraceAttribution> attributions = new ArrayList<>();
+    WriteAheadBuffer.Position end = null;
+    int units = 0;
+    for (WriteAheadBuffer.Record r : records) {
+      RowCodec.Entry e = RowCodec.decode(r.payload());
+      spans.addAll(e.spans());
+      attributions.addAll(e.attributions());
+      units += Math.max(1, e.spans().size());
+      end = r.end();
+      if (spans.size() >= batchSize) {
+        break;
+      }
+    }
+    long started = System.nanoTime();
+    int stored = writer.write(spans, attributions);
+    buffer.commit(end);
+    lastBatchMillis = (System.nanoTime() - started) / 1_000_000;
+    written.addAndGet(stored);
+    duplicates.addAndGet(Math.max(0, spans.size() - stored));
+    long left = pendingRows.addAndGet(-units);
+    if (left <= 0) {
+      pendingRows.set(buffer.hasPending() ? 1 : 0);
+    }
+    pendingSince = buffer.hasPending() ? System.nanoTime() - maxDelayNanos : 0;
+    return true;
+  }
+
+  private void deadLetter(SpanCostRow row, String reason) {
+    deadLettered.incrementAndGet();
+    duplicates.decrementAndGet(); // counted as not stored above; it is rejected, not a duplicate
+    ObjectNode o = JSON.createObjectNode();
+    o.put("reason", reason);
+    o.put("trace_id", row.traceId());
+    o.put("span_id", row.spanId());
+    o.put("model", row.responseModel().isEmpty() ? row.requestModel() : row.responseModel());
+    o.put("total_usd", row.totalCost().toPlainString());
+    o.put("pricing_status", row.pricingStatus());
+    o.put("conversation_id", row.conversationId());
+    o.put("rejected_at", java.time.Instant.now().toString());
+    try {
+      Files.writeString(deadLetterFile, o + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      LOG.log(Level.SEVERE, "cannot write dead letter for " + row, e);
+    }
+    LOG.warning("span " + row.traceId() + "/" + row.spanId() + " rejected by ClickHouse: " + reason);
+  }
+
+  private void wake() {
+    synchronized (signal) {
+      signal.notifyAll();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Builder for {@link ClickHouseSink}; every default is here. */
+  public static final class Builder {
+    static final int DEFAULT_BATCH_SIZE = 5_000;
+    static final Duration DEFAULT_MAX_BATCH_DELAY = Duration.ofSeconds(1);
+    static final long DEFAULT_MAX_BUFFER_BYTES = 1L << 30;
+    static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(5);
+    static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+
+    private Client client;
+    private boolean ownsClient;
+    private String database = SchemaOptions.DEFAULT_DATABASE;
+    private Path bufferDir = Path.of(System.getProperty("user.home"), ".local", "share", "costtrace", "buffer");
+    private int batchSize = DEFAULT_BATCH_SIZE;
+    private Duration maxBatchDelay = DEFAULT_MAX_BATCH_DELAY;
+    private long maxBufferBytes = DEFAULT_MAX_BUFFER_BYTES;
+    private long segmentBytes = DEFAULT_SEGMENT_BYTES;
+    private WriteAheadBuffer.Sync sync = WriteAheadBuffer.Sync.ALWAYS;
+    private Duration retryAfter = DEFAULT_RETRY_AFTER;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+
+    private Builder() {}
+
+    /** The client-v2 client; {@code owns}: close it with the sink. */
+    public Builder client(Client client, boolean owns) {
+      this.client = Objects.requireNonNull(client, "client");
+      this.ownsClient = owns;
+      return this;
+    }
+
+    public Builder database(String database) {
+      this.database = Objects.requireNonNull(database, "database");
+      return this;
+    }
+
+    public Builder bufferDir(Path dir) {
+      this.bufferDir = Objects.requireNonNull(dir, "bufferDir");
+      return this;
+    }
+
+    public Builder batchSize(int rows) {
+      if (rows < 1) {
+        throw new IllegalArgumentException("batchSize must be positive");
+      }
+      this.batchSize = rows;
+      return this;
+    }
+
+    public Builder maxBatchDelay(Duration delay) {
+      if (delay.isNegative()) {
+        throw new IllegalArgumentException("maxBatchDelay must be non-negative");
+      }
+      this.maxBatchDelay = delay;
+      return this;
+    }
+
+    public Builder maxBufferBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxBufferBytes must be at least 1024");
+      }
+      this.maxBufferBytes = bytes;
+      return this;
+    }
+
+    public Builder segmentBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("segmentBytes must be at least 1024");
+      }
+      this.segmentBytes = bytes;
+      return this;
+    }
+
+    public Builder sync(WriteAheadBuffer.Sync sync) {
+      this.sync = Objects.requireNonNull(sync, "sync");
+      return this;
+    }
+
+    public Builder retryAfter(Duration retryAfter) {
+      this.retryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
+      return this;
+    }
+
+    public Builder maxBackoff(Duration maxBackoff) {
+      this.maxBackoff = Objects.requireNonNull(maxBackoff, "maxBackoff");
+      return this;
+    }
+
+    /** Opens the buffer (replaying what a previous process left) and starts the writer thread. */
+    public ClickHouseSink build() {
+      Objects.requireNonNull(client, "client");
+      try {
+        return new ClickHouseSink(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the sink buffer in " + bufferDir, e);
+      }
+    }
+  }
+}

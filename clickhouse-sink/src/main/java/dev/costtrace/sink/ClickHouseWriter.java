@@ -1,0 +1,285 @@
+package dev.costtrace.sink;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.client.api.metadata.TableSchema;
+import com.clickhouse.client.api.query.GenericRecord;
+import com.clickhouse.data.ClickHouseFormat;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Writes batches to ClickHouse in RowBinary through client-v2: skips spans already stored (so an
+ * exporter retry or a replay after a crash counts once), isolates rows ClickHouse rejects by
+ * bisection and hands them to the dead-letter callback, and reports everything else that fails as
+ * retryable.
+ */
+final class ClickHouseWriter {
+  /** ClickHouse error codes that blame the data, not the server: retrying will not help. */
+  private static final Set<Integer> DATA_ERRORS =
+      Set.of(6, 27, 33, 38, 41, 53, 69, 70, 72, 117, 131, 190, 321, 407, 469);
+
+  private static final Pattern HEX_ID = Pattern.compile("[0-9a-f]{32}");
+  private static final int EXISTENCE_CHUNK = 500;
+
+  /** A write failed for a reason that may pass (server down, timeout): retry the same batch. */
+  static final class RetryableException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    RetryableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** Receives rows ClickHouse rejected, with the reason. */
+  interface DeadLetters {
+    void reject(SpanCostRow row, String reason);
+  }
+
+  private final Client client;
+  private final String database;
+  private final DeadLetters deadLetters;
+  private TableSchema spansSchema;
+  private TableSchema attributionsSchema;
+
+  ClickHouseWriter(Client client, String database, DeadLetters deadLetters) {
+    this.client = client;
+    this.database = database;
+    this.deadLetters = deadLetters;
+  }
+
+  /**
+   * Writes a batch; returns the number of span rows newly stored.
+   *
+   * @throws RetryableException when nothing can be said about this batch but "try again"
+   */
+  int write(List<SpanCostRow> spans, List<TraceAttribution> attributions) throws RetryableException {
+    List<SpanCostRow> fresh = withoutStored(distinct(spans));
+    int written = fresh.isEmpty() ? 0 : insertSpans(fresh);
+    if (!attributions.isEmpty()) {
+      insertAttributions(attributions);
+    }
+    return written;
+  }
+
+  private static List<SpanCostRow> distinct(List<SpanCostRow> spans) {
+    Map<String, SpanCostRow> byId = new LinkedHashMap<>();
+    for (SpanCostRow r : spans) {
+      byId.putIfAbsent(r.traceId() + r.spanId(), r);
+    }
+    return new ArrayList<>(byId.values());
+  }
+
+  /** Drops spans already in ClickHouse: the primary key (trace_id, span_id) makes this cheap. */
+  private List<SpanCostRow> withoutStored(List<SpanCostRow> spans) throws RetryableException {
+    Map<String, List<SpanCostRow>> byTrace = new HashMap<>();
+    for (SpanCostRow r : spans) {
+      byTrace.computeIfAbsent(r.traceId(), k -> new ArrayList<>()).add(r);
+    }
+    Set<String> stored = new HashSet<>();
+    List<String> traces = new ArrayList<>(byTrace.keySet());
+    for (int i = 0; i < traces.size(); i += EXISTENCE_CHUNK) {
+      StringBuilder in = new StringBuilder();
+      for (String t : traces.subList(i, Math.min(traces.size(), i + EXISTENCE_CHUNK))) {
+        if (!HEX_ID.matcher(t).matches()) {
+          continue; // not a hex ID: cannot be stored already, and must not reach the SQL text
+        }
+        in.append(in.length() == 0 ? "'" : ",'").append(t).append('\'');
+      }
+      if (in.length() == 0) {
+        continue;
+      }
+      try {
+        for (GenericRecord r : client.queryAll("SELECT trace_id, span_id FROM " + database
+            + ".spans WHERE trace_id IN (" + in + ")")) {
+          stored.add(r.getString("trace_id") + r.getString("span_id"));
+        }
+      } catch (RuntimeException e) {
+        throw new RetryableException("existence check failed: " + e.getMessage(), e);
+      }
+    }
+    if (stored.isEmpty()) {
+      return spans;
+    }
+    List<SpanCostRow> fresh = new ArrayList<>(spans.size());
+    for (SpanCostRow r : spans) {
+      if (!stored.contains(r.traceId() + r.spanId())) {
+        fresh.add(r);
+      }
+    }
+    return fresh;
+  }
+
+  private int insertSpans(List<SpanCostRow> rows) throws RetryableException {
+    if (spansSchema == null) {
+      spansSchema = schema("spans");
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(rows.size() * 512);
+    RowBinaryFormatWriter w = new RowBinaryFormatWriter(bytes, spansSchema, ClickHouseFormat.RowBinary);
+    List<SpanCostRow> encoded = new ArrayList<>(rows.size());
+    for (SpanCostRow r : rows) {
+      try {
+        // Values are checked as they are set, before commitRow writes any byte of the row.
+        encodeSpan(w, r);
+      } catch (RuntimeException e) {
+        w.clearRow();
+        deadLetters.reject(r, "cannot encode for ClickHouse: " + e.getMessage());
+        continue;
+      }
+      try {
+        w.commitRow();
+      } catch (IOException e) {
+        throw new IllegalStateException("writing to memory failed", e);
+      }
+      encoded.add(r);
+    }
+    if (encoded.isEmpty()) {
+      return 0;
+    }
+    try {
+      insert("spans", bytes.toByteArray());
+      return encoded.size();
+    } catch (ServerException e) {
+      if (!DATA_ERRORS.contains(e.getCode())) {
+        throw new RetryableException("ClickHouse refused the batch: " + e.getMessage(), e);
+      }
+      if (encoded.size() == 1) {
+        deadLetters.reject(encoded.get(0), e.getMessage());
+        return 0;
+      }
+      int half = encoded.size() / 2;
+      return insertSpans(encoded.subList(0, half)) + insertSpans(encoded.subList(half, encoded.size()));
+    }
+  }
+
+  private static void encodeSpan(RowBinaryFormatWriter w, SpanCostRow r) {
+    w.setString("trace_id", r.traceId());
+    w.setString("span_id", r.spanId());
+    w.setString("parent_span_id", r.parentSpanId());
+    w.setValue("start_time", instant(r.startEpochNanos()));
+    w.setValue("end_time", instant(r.endEpochNanos()));
+    w.setLong("duration_ns", r.durationNanos());
+    w.setString("service_name", r.serviceName());
+    w.setString("conversation_id", r.conversationId());
+    w.setString("tenant_id", r.tenantId());
+    w.setString("user_id", r.userId());
+    w.setString("feature", r.feature());
+    w.setValue("tags", r.tags());
+    w.setString("provider", r.provider());
+    w.setString("request_model", r.requestModel());
+    w.setString("response_model", r.responseModel());
+    w.setString("operation", r.operation());
+    w.setString("tool_name", r.toolName());
+    w.setString("span_status", r.spanStatus());
+    w.setString("error_type", r.errorType());
+    w.setLong("input_tokens", r.inputTokens());
+    w.setLong("cache_read_tokens", r.cacheReadTokens());
+    w.setLong("cache_write_tokens", r.cacheWriteTokens());
+    w.setLong("cache_write_1h_tokens", r.cacheWrite1hTokens());
+    w.setLong("output_tokens", r.outputTokens());
+    w.setLong("reasoning_tokens", r.reasoningTokens());
+    w.setLong("audio_input_tokens", r.audioInputTokens());
+    w.setLong("audio_output_tokens", r.audioOutputTokens());
+    w.setBigDecimal("input_cost", money(r.inputCost()));
+    w.setBigDecimal("cache_read_cost", money(r.cacheReadCost()));
+    w.setBigDecimal("cache_write_cost", money(r.cacheWriteCost()));
+    w.setBigDecimal("output_cost", money(r.outputCost()));
+    w.setBigDecimal("reasoning_cost", money(r.reasoningCost()));
+    w.setBigDecimal("audio_cost", money(r.audioCost()));
+    w.setBigDecimal("request_cost", money(r.requestCost()));
+    w.setBigDecimal("tool_cost", money(r.toolCost()));
+    w.setBigDecimal("total_cost", money(r.totalCost()));
+    w.setValue("provided_cost", r.providedCost() == null ? null : money(r.providedCost()));
+    w.setString("pricing_status", r.pricingStatus());
+    w.setString("pricing_reason", r.pricingReason());
+    w.setString("catalog_version", r.catalogVersion());
+    w.setString("price_entry", r.priceEntry());
+    w.setLong("time_to_first_token_ns", r.timeToFirstTokenNanos());
+    w.setLong("attribution_version", r.attributionVersion());
+  }
+
+  /** Decimal(38, 12): more fractional digits would be rounded by ClickHouse; more integer digits fail. */
+  private static BigDecimal money(BigDecimal d) {
+    BigDecimal scaled = d.setScale(12, java.math.RoundingMode.HALF_EVEN);
+    if (scaled.precision() > 38) {
+      throw new ArithmeticException("amount " + d.toPlainString() + " exceeds Decimal(38, 12)");
+    }
+    return scaled;
+  }
+
+  private static Instant instant(long epochNanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),
+        Math.floorMod(epochNanos, 1_000_000_000L));
+  }
+
+  private void insertAttributions(List<TraceAttribution> rows) throws RetryableException {
+    if (attributionsSchema == null) {
+      attributionsSchema = schema("trace_attributions");
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(rows.size() * 128);
+    RowBinaryFormatWriter w =
+        new RowBinaryFormatWriter(bytes, attributionsSchema, ClickHouseFormat.RowBinary);
+    try {
+      for (TraceAttribution a : rows) {
+        w.setString("trace_id", a.traceId());
+        w.setString("conversation_id", a.conversationId());
+        w.setString("tenant_id", a.tenantId());
+        w.setString("user_id", a.userId());
+        w.setString("feature", a.feature());
+        w.setValue("tags", a.tags());
+        w.setValue("observed_at", instant(a.observedAtEpochNanos()));
+        w.setLong("version", a.version());
+        w.commitRow();
+      }
+      insert("trace_attributions", bytes.toByteArray());
+    } catch (IOException e) {
+      throw new RetryableException("cannot encode attributions: " + e.getMessage(), e);
+    } catch (ServerException e) {
+      throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
+    }
+  }
+
+  private void insert(String table, byte[] rowBinary) throws RetryableException {
+    try {
+      client.insert(database + "." + table, new ByteArrayInputStream(rowBinary),
+              ClickHouseFormat.RowBinary, new InsertSettings())
+          .get(60, TimeUnit.SECONDS)
+          .close();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ServerException) {
+        throw (ServerException) e.getCause();
+      }
+      throw new RetryableException("insert into " + table + " failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RetryableException("interrupted", e);
+    } catch (ServerException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new RetryableException("insert into " + table + " failed: " + e, e);
+    }
+  }
+
+  private TableSchema schema(String table) throws RetryableException {
+    try {
+      return client.getTableSchema(table, database);
+    } catch (RuntimeException e) {
+      throw new RetryableException("cannot describe " + database + "." + table + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,287 @@
+package dev.costtrace.sink.buffer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+
+/**
+ * An append-only log of records in segment files ({@code seg-<n>.wal}): {@code [length][crc32]
+ * [payload]}. {@link #append} returns once the record is on disk (per the sync policy), so an
+ * acknowledged row survives a crash. The consumer reads from its checkpoint and {@link #commit}s
+ * what ClickHouse has taken; whole segments before the checkpoint are deleted. A torn record at the
+ * end of the last segment (a crash mid-append, never acknowledged) is cut off on open.
+ */
+public final class WriteAheadBuffer implements AutoCloseable {
+  private static final int HEADER = 8;
+  private static final String CHECKPOINT = "checkpoint";
+
+  /** When appended records are forced to disk. */
+  public enum Sync {
+    /** Before every append returns: no acknowledged row is lost even if the machine dies. */
+    ALWAYS,
+    /** Left to the OS: survives a process crash, not a power loss. */
+    OS
+  }
+
+  /** A place in the log: segment number and byte offset. */
+  public record Position(long segment, long offset) implements Comparable<Position> {
+    @Override
+    public int compareTo(Position o) {
+      int c = Long.compare(segment, o.segment);
+      return c != 0 ? c : Long.compare(offset, o.offset);
+    }
+  }
+
+  /** A record read back, with the position just after it. */
+  public record Record(byte[] payload, Position end) {}
+
+  private final Path dir;
+  private final long maxBytes;
+  private final long segmentBytes;
+  private final Sync sync;
+  private final TreeMap<Long, Long> segmentSizes = new TreeMap<>();
+  private FileChannel writer;
+  private long writeSegment;
+  private volatile Position writePosition;
+  private volatile Position committed;
+  private volatile long totalBytes;
+
+  public WriteAheadBuffer(Path dir, long maxBytes, long segmentBytes, Sync sync) throws IOException {
+    this.dir = dir;
+    this.maxBytes = maxBytes;
+    this.segmentBytes = segmentBytes;
+    this.sync = sync;
+    Files.createDirectories(dir);
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String n = p.getFileName().toString();
+        if (n.startsWith("seg-") && n.endsWith(".wal")) {
+          segmentSizes.put(Long.parseLong(n.substring(4, n.length() - 4)), Files.size(p));
+        }
+      }
+    }
+    committed = readCheckpoint();
+    if (segmentSizes.isEmpty()) {
+      writeSegment = Math.max(1, committed.segment());
+      segmentSizes.put(writeSegment, 0L);
+    } else {
+      writeSegment = segmentSizes.lastKey();
+      segmentSizes.put(writeSegment, validLength(writeSegment));
+    }
+    writer = FileChannel.open(segment(writeSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    writer.truncate(segmentSizes.get(writeSegment));
+    writer.position(segmentSizes.get(writeSegment));
+    if (segmentSizes.firstKey() > committed.segment()) {
+      committed = new Position(segmentSizes.firstKey(), 0);
+    }
+    writePosition = new Position(writeSegment, segmentSizes.get(writeSegment));
+    totalBytes = segmentSizes.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Bytes on disk, committed or not. */
+  public long sizeBytes() {
+    return totalBytes;
+  }
+
+  /** Bytes appended but not yet committed (an upper bound: whole segments). */
+  public boolean hasPending() {
+    return committed.compareTo(writePosition) < 0;
+  }
+
+  public Position writePosition() {
+    return writePosition;
+  }
+
+  public Position committed() {
+    return committed;
+  }
+
+  /**
+   * Appends a record and makes it durable.
+   *
+   * @return false when the buffer is full (nothing was written)
+   */
+  public synchronized boolean append(byte[] payload) throws IOException {
+    long size = HEADER + payload.length;
+    if (totalBytes + size > maxBytes) {
+      return false;
+    }
+    if (writePosition.offset() > 0 && writePosition.offset() + size > segmentBytes) {
+      roll();
+    }
+    CRC32 crc = new CRC32();
+    crc.update(payload);
+    ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue());
+    header.flip();
+    ByteBuffer body = ByteBuffer.wrap(payload);
+    while (header.hasRemaining() || body.hasRemaining()) {
+      writer.write(new ByteBuffer[] {header, body});
+    }
+    if (sync == Sync.ALWAYS) {
+      writer.force(false);
+    }
+    long end = writePosition.offset() + size;
+    segmentSizes.put(writeSegment, end);
+    totalBytes += size;
+    writePosition = new Position(writeSegment, end);
+    return true;
+  }
+
+  private void roll() throws IOException {
+    writer.force(false);
+    writer.close();
+    writeSegment++;
+    segmentSizes.put(writeSegment, 0L);
+    writer = FileChannel.open(segment(writeSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
+    writePosition = new Position(writeSegment, 0);
+  }
+
+  /** Reads records from {@code from} up to the current write position, at most {@code maxBytes}. */
+  public List<Record> read(Position from, long maxReadBytes) throws IOException {
+    List<Record> out = new ArrayList<>();
+    Position limit = writePosition;
+    long segment = from.segment();
+    long offset = from.offset();
+    long read = 0;
+    while (read < maxReadBytes) {
+      Long size;
+      synchronized (this) {
+        size = segmentSizes.get(segment);
+      }
+      if (size == null || (segment == limit.segment() && offset >= limit.offset())) {
+        break;
+      }
+      long end = segment == limit.segment() ? limit.offset() : size;
+      if (offset >= end) {
+        Long next;
+        synchronized (this) {
+          next = segmentSizes.higherKey(segment);
+        }
+        if (next == null) {
+          break;
+        }
+        segment = next;
+        offset = 0;
+        continue;
+      }
+      try (FileChannel ch = FileChannel.open(segment(segment), StandardOpenOption.READ)) {
+        while (offset < end && read < maxReadBytes) {
+          ByteBuffer header = ByteBuffer.allocate(HEADER);
+          readFully(ch, header, offset);
+          header.flip();
+          int length = header.getInt();
+          int crc = header.getInt();
+          byte[] payload = new byte[length];
+          readFully(ch, ByteBuffer.wrap(payload), offset + HEADER);
+          CRC32 check = new CRC32();
+          check.update(payload);
+          if ((int) check.getValue() != crc) {
+            throw new IOException("buffer record at " + segment(segment) + ":" + offset + " is corrupt");
+          }
+          offset += HEADER + length;
+          read += HEADER + length;
+          out.add(new Record(payload, new Position(segment, offset)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Everything before {@code upTo} is in ClickHouse: checkpoint it and delete spent segments. */
+  public void commit(Position upTo) throws IOException {
+    Path tmp = dir.resolve(CHECKPOINT + ".tmp");
+    Files.writeString(tmp, upTo.segment() + " " + upTo.offset(), StandardCharsets.UTF_8);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    Files.move(tmp, dir.resolve(CHECKPOINT), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    committed = upTo;
+    synchronized (this) {
+      while (!segmentSizes.isEmpty() && segmentSizes.firstKey() < upTo.segment()) {
+        long s = segmentSizes.firstKey();
+        totalBytes -= segmentSizes.remove(s);
+        Files.deleteIfExists(segment(s));
+      }
+      // The active segment, once fully committed, can be restarted to keep the disk small.
+      if (upTo.equals(writePosition) && upTo.offset() > segmentBytes / 2) {
+        roll();
+        totalBytes -= segmentSizes.remove(upTo.segment());
+        Files.deleteIfExists(segment(upTo.segment()));
+      }
+    }
+  }
+
+  private Position readCheckpoint() throws IOException {
+    Path p = dir.resolve(CHECKPOINT);
+    if (!Files.exists(p)) {
+      return new Position(segmentSizes.isEmpty() ? 1 : segmentSizes.firstKey(), 0);
+    }
+    String[] parts = Files.readString(p).trim().split(" ");
+    return new Position(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+  }
+
+  /** The length of the valid prefix of a segment: a torn last record is dropped. */
+  private long validLength(long s) throws IOException {
+    try (FileChannel ch = FileChannel.open(segment(s), StandardOpenOption.READ)) {
+      long size = ch.size();
+      long offset = 0;
+      while (offset + HEADER <= size) {
+        ByteBuffer header = ByteBuffer.allocate(HEADER);
+        readFully(ch, header, offset);
+        header.flip();
+        int length = header.getInt();
+        int crc = header.getInt();
+        if (length < 0 || offset + HEADER + length > size) {
+          break;
+        }
+        byte[] payload = new byte[length];
+        readFully(ch, ByteBuffer.wrap(payload), offset + HEADER);
+        CRC32 check = new CRC32();
+        check.update(payload);
+        if ((int) check.getValue() != crc) {
+          break;
+        }
+        offset += HEADER + length;
+      }
+      return offset;
+    }
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+    long p = position;
+    while (buf.hasRemaining()) {
+      int n = ch.read(buf, p);
+      if (n < 0) {
+        throw new IOException("unexpected end of buffer segment");
+      }
+      p += n;
+    }
+  }
+
+  private Path segment(long n) {
+    return dir.resolve(String.format("seg-%020d.wal", n));
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      writer.force(false);
+      writer.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,271 @@
+package dev.costtrace.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.GenericRecord;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.engine.EmbeddedClickHouse;
+import dev.costtrace.sink.engine.TestClickHouse;
+import dev.costtrace.sink.schema.Migrator;
+import dev.costtrace.sink.schema.SchemaOptions;
+import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClickHouseSinkTest {
+  private static final long T0 = 1_767_225_600_000_000_000L; // 2026-01-01T00:00:00Z
+
+  @TempDir Path dir;
+
+  private static String migrate(ClickHouseEndpoint e) {
+    String db = TestClickHouse.newDatabase("sink");
+    try (Client c = e.newClient("default")) {
+      new Migrator(c, new SchemaOptions(db, "", Duration.ZERO)).up();
+    }
+    return db;
+  }
+
+  private static String id(Random r, int bytes) {
+    byte[] b = new byte[bytes];
+    r.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  /** Spans over {@code traces} traces, costs with 12 fractional digits, conversation on some. */
+  private static List<SpanCostRow> spans(int traces, int perTrace, long seed) {
+    Random r = new Random(seed);
+    List<SpanCostRow> out = new ArrayList<>();
+    for (int t = 0; t < traces; t++) {
+      String trace = id(r, 16);
+      for (int s = 0; s < perTrace; s++) {
+        BigDecimal cost = new BigDecimal(r.nextInt(50_000_000)).movePointLeft(12)
+            .add(new BigDecimal(r.nextInt(3)));
+        out.add(SpanCostRow.builder().traceId(trace).spanId(id(r, 8)).parentSpanId("")
+            .startEpochNanos(T0 + t * 1_000_000_000L + s).endEpochNanos(T0 + t * 1_000_000_000L + s + 500)
+            .serviceName("chat-api").provider("openai").requestModel("gpt-4o").responseModel(s % 2 == 0 ? "gpt-4o" : "gpt-4o-mini")
+            .operation("chat").inputTokens(100 + s).outputTokens(10).inputCost(cost).totalCost(cost)
+            .pricingStatus("PRICED").catalogVersion("test")
+            .build());
+      }
+    }
+    return out;
+  }
+
+  private static BigDecimal sum(List<SpanCostRow> rows) {
+    return rows.stream().map(SpanCostRow::totalCost).reduce(BigDecimal.ZERO, BigDecimal::add);
+  }
+
+  private static ClickHouseSink sink(ClickHouseEndpoint e, String db, Path buffer) {
+    return ClickHouseSink.builder().client(e.newClient("default"), true).database(db).bufferDir(buffer)
+        .batchSize(500).maxBatchDelay(Duration.ofMillis(50)).build();
+  }
+
+  private static BigDecimal scalar(ClickHouseEndpoint e, String sql) {
+    try (Client c = e.newClient("default")) {
+      GenericRecord r = c.queryAll(sql).get(0);
+      return r.getBigDecimal(1);
+    }
+  }
+
+  private static long count(ClickHouseEndpoint e, String sql) {
+    try (Client c = e.newClient("default")) {
+      return c.queryAll(sql).get(0).getLong(1);
+    }
+  }
+
+  @Test
+  void everySpanWrittenTwiceInDifferentOrdersCountsOnce() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = migrate(e);
+    List<SpanCostRow> rows = spans(60, 5, 1);
+    List<TraceAttribution> attributions = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      attributions.add(new TraceAttribution(rows.get(i * 5).traceId(), "conv-" + (i % 12), "acme", "",
+          "", Map.of(), T0, 1));
+    }
+    try (ClickHouseSink sink = sink(e, db, dir.resolve("a"))) {
+      for (int i = 0; i < rows.size(); i += 37) {
+        sink.accept(rows.subList(i, Math.min(rows.size(), i + 37)), List.of());
+      }
+      sink.accept(List.of(), attributions);
+      sink.flush();
+    }
+    List<SpanCostRow> shuffled = new ArrayList<>(rows);
+    Collections.shuffle(shuffled, new Random(7));
+    try (ClickHouseSink again = sink(e, db, dir.resolve("b"))) { // another receiver
+      for (int i = 0; i < shuffled.size(); i += 53) {
+        again.accept(shuffled.subList(i, Math.min(shuffled.size(), i + 53)), List.of());
+      }
+      again.accept(shuffled.subList(0, 10), attributions); // and a retry inside one batch
+      again.flush();
+      assertThat(again.metrics().rowsWritten()).isZero();
+      assertThat(again.metrics().rowsDuplicate()).isEqualTo(310);
+    }
+    BigDecimal expected = sum(rows);
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(300);
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".spans")).isEqualByComparingTo(expected);
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".trace_costs")).isEqualByComparingTo(expected);
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(expected);
+    assertThat(count(e, "SELECT sum(turns) FROM " + db + ".conversation_costs")).isEqualTo(60);
+    assertThat(count(e, "SELECT sum(llm_calls) FROM " + db + ".conversation_costs")).isEqualTo(300);
+  }
+
+  @Test
+  void attributionArrivingAfterTheSpansMovesTheCostToTheConversation() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = migrate(e);
+    List<SpanCostRow> rows = spans(3, 4, 2);
+    try (ClickHouseSink sink = sink(e, db, dir.resolve("late"))) {
+      sink.accept(rows, List.of());
+      sink.flush();
+      assertThat(count(e, "SELECT count() FROM " + db + ".conversation_costs")).isZero();
+      // the root span arrives last, in another batch: two traces belong to conv-A, one to conv-B
+      sink.accept(List.of(), List.of(
+          new TraceAttribution(rows.get(0).traceId(), "conv-A", "t1", "u1", "support", Map.of(), T0, 1),
+          new TraceAttribution(rows.get(4).traceId(), "conv-A", "t1", "u1", "support", Map.of(), T0, 1),
+          new TraceAttribution(rows.get(8).traceId(), "conv-B", "t2", "u2", "search", Map.of(), T0, 1)));
+      sink.flush();
+    }
+    BigDecimal a = sum(rows.subList(0, 8));
+    assertThat(scalar(e, "SELECT total_cost FROM " + db + ".conversation_costs WHERE conversation_id = 'conv-A'"))
+        .isEqualByComparingTo(a);
+    assertThat(count(e, "SELECT turns FROM " + db + ".conversation_costs WHERE conversation_id = 'conv-A'"))
+        .isEqualTo(2);
+    assertThat(scalar(e, "SELECT total_cost FROM " + db + ".conversation_costs WHERE conversation_id = 'conv-B'"))
+        .isEqualByComparingTo(sum(rows.subList(8, 12)));
+    try (Client c = e.newClient("default")) {
+      GenericRecord r = c.queryAll("SELECT tenant_id, feature, model_costs FROM " + db
+          + ".conversation_costs WHERE conversation_id = 'conv-B'").get(0);
+      assertThat(r.getString("tenant_id")).isEqualTo("t2");
+      assertThat(r.getString("feature")).isEqualTo("search");
+    }
+  }
+
+  @Test
+  void engineOutageMidStreamLosesNothingAndCountsOnce() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path data = dir.resolve("engine");
+    EmbeddedClickHouse engine = EmbeddedClickHouse.builder().dataDir(data).port(port).build();
+    ClickHouseEndpoint e = engine.start();
+    String db = migrate(e);
+    List<SpanCostRow> rows = spans(40, 5, 3);
+    ClickHouseSink sink = ClickHouseSink.builder().client(e.newClient("default"), true).database(db)
+        .bufferDir(dir.resolve("buffer")).batchSize(50).maxBatchDelay(Duration.ofMillis(20))
+        .maxBackoff(Duration.ofMillis(200)).build();
+    sink.accept(rows.subList(0, 100), List.of());
+    sink.flush();
+    e.close(); // ClickHouse goes away mid-stream
+    for (int i = 100; i < 200; i += 10) {
+      sink.accept(rows.subList(i, i + 10), List.of()); // still acknowledged: on disk
+    }
+    assertThat(sink.flush(Duration.ofMillis(500))).isFalse();
+    assertThat(sink.metrics().batchesFailed()).isPositive();
+    assertThat(sink.metrics().bufferedBytes()).isPositive();
+    ClickHouseEndpoint back = engine.start(); // same data directory, same port
+    try {
+      assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
+      sink.close();
+      assertThat(count(back, "SELECT count() FROM " + db + ".spans")).isEqualTo(200);
+      assertThat(scalar(back, "SELECT sum(total_cost) FROM " + db + ".trace_costs"))
+          .isEqualByComparingTo(sum(rows));
+    } finally {
+      back.close();
+    }
+  }
+
+  @Test
+  void killedWriterReplaysItsBufferOnRestart() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = migrate(e);
+    List<SpanCostRow> rows = spans(10, 3, 4);
+    Path buffer = dir.resolve("crash");
+    ClickHouseSink doomed = ClickHouseSink.builder().client(e.newClient("default"), true).database(db)
+        .bufferDir(buffer).batchSize(1_000_000).maxBatchDelay(Duration.ofHours(1)).build();
+    doomed.accept(rows, List.of());
+    doomed.crash(); // acknowledged, never written: the process dies here
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isZero();
+    try (ClickHouseSink restarted = sink(e, db, buffer)) {
+      assertThat(restarted.flush(Duration.ofSeconds(30))).isTrue();
+    }
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(30);
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".trace_costs")).isEqualByComparingTo(sum(rows));
+  }
+
+  @Test
+  void fullBufferPushesBackAndDropsNothing() throws Exception {
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    Client nowhere = new Client.Builder().addEndpoint("http://127.0.0.1:" + deadPort).setUsername("default")
+        .setPassword("").build();
+    List<SpanCostRow> rows = spans(50, 2, 5);
+    int acceptedCalls = 0;
+    try (ClickHouseSink sink = ClickHouseSink.builder().client(nowhere, true).database("costtrace")
+        .bufferDir(dir.resolve("full")).maxBufferBytes(8 * 1024).segmentBytes(4 * 1024)
+        .maxBackoff(Duration.ofMillis(100)).build()) {
+      SinkFullException full = null;
+      for (int i = 0; i < rows.size(); i += 2) {
+        try {
+          sink.accept(rows.subList(i, i + 2), List.of());
+          acceptedCalls++;
+        } catch (SinkFullException ex) {
+          full = ex;
+          break;
+        }
+      }
+      assertThat(full).isNotNull();
+      assertThat(full.getMessage()).startsWith("the sink buffer is full");
+      assertThat(full.retryAfter()).isEqualTo(Duration.ofSeconds(5));
+      assertThat(sink.metrics().rowsAccepted()).isEqualTo(acceptedCalls * 2L);
+      assertThat(sink.metrics().rejectedFull()).isEqualTo(1);
+    }
+    assertThat(acceptedCalls).isBetween(1, 24);
+  }
+
+  @Test
+  void rowsClickHouseRejectsAreSetAsideAndTheRestGoesIn() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = migrate(e);
+    List<SpanCostRow> rows = new ArrayList<>(spans(10, 1, 6));
+    SpanCostRow negative = rows.get(3).toBuilder().totalCost(new BigDecimal("-1")).build();
+    SpanCostRow huge = rows.get(7).toBuilder().totalCost(new BigDecimal("1e40")).build();
+    rows.set(3, negative);
+    rows.set(7, huge);
+    Path buffer = dir.resolve("poison");
+    try (ClickHouseSink sink = sink(e, db, buffer)) {
+      sink.accept(rows, List.of());
+      assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(sink.metrics().rowsDeadLettered()).isEqualTo(2);
+      assertThat(sink.metrics().rowsWritten()).isEqualTo(8);
+    }
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(8);
+    List<String> dead = Files.readAllLines(buffer.resolve("dead-letter.jsonl"));
+    assertThat(dead).hasSize(2);
+    assertThat(String.join("\n", dead)).contains(negative.spanId()).contains("469")
+        .contains(huge.spanId()).contains("exceeds Decimal(38, 12)");
+  }
+
+  @Test
+  void builderRejectsBadArguments() {
+    assertThatThrownBy(() -> ClickHouseSink.builder().batchSize(0)).hasMessage("batchSize must be positive");
+    assertThatThrownBy(() -> ClickHouseSink.builder().maxBufferBytes(10))
+        .hasMessage("maxBufferBytes must be at least 1024");
+  }
+
+}
