@@ -42,6 +42,7 @@ public final class ClickHouseSink implements SpanSink {
   private final long maxDelayNanos;
   private final Duration retryAfter;
   private final Duration maxBackoff;
+  private final Duration closeTimeout;
   private final Thread thread;
   private final Object signal = new Object();
   private volatile boolean running = true;
@@ -66,6 +67,7 @@ public final class ClickHouseSink implements SpanSink {
     this.maxDelayNanos = b.maxBatchDelay.toNanos();
     this.retryAfter = b.retryAfter;
     this.maxBackoff = b.maxBackoff;
+    this.closeTimeout = b.closeTimeout;
     // Whatever a previous process left in the buffer is due now.
     this.pendingSince = buffer.hasPending() ? System.nanoTime() - maxDelayNanos : 0;
     this.thread = new Thread(this::run, "costtrace-clickhouse-sink");
@@ -164,7 +166,7 @@ public final class ClickHouseSink implements SpanSink {
       return;
     }
     closed = true;
-    if (!flush(Duration.ofSeconds(30))) {
+    if (!flush(closeTimeout)) {
       LOG.warning("closing with rows still in the buffer; they are written on the next start");
     }
     stop();
@@ -303,6 +305,7 @@ public final class ClickHouseSink implements SpanSink {
     static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
     static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(5);
     static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+    static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private Client client;
     private boolean ownsClient;
@@ -315,8 +318,15 @@ public final class ClickHouseSink implements SpanSink {
     private WriteAheadBuffer.Sync sync = WriteAheadBuffer.Sync.ALWAYS;
     private Duration retryAfter = DEFAULT_RETRY_AFTER;
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
     private Builder() {}
+
+    /** How long close waits for the buffer to drain into ClickHouse; what is left stays on disk. */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = Objects.requireNonNull(timeout, "closeTimeout");
+      return this;
+    }
 
     /** The client-v2 client; {@code owns}: close it with the sink. */
     public Builder client(Client client, boolean owns) {

@@ -218,7 +218,7 @@ class ClickHouseSinkTest {
     int acceptedCalls = 0;
     try (ClickHouseSink sink = ClickHouseSink.builder().client(nowhere, true).database("costtrace")
         .bufferDir(dir.resolve("full")).maxBufferBytes(8 * 1024).segmentBytes(4 * 1024)
-        .maxBackoff(Duration.ofMillis(100)).build()) {
+        .maxBackoff(Duration.ofMillis(100)).closeTimeout(Duration.ofMillis(200)).build()) {
       SinkFullException full = null;
       for (int i = 0; i < rows.size(); i += 2) {
         try {
