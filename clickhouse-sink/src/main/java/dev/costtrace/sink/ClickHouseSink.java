@@ -27,7 +27,8 @@ import java.util.logging.Logger;
  * and returns: the rows are acknowledged. One writer thread batches the buffer into ClickHouse (by
  * size and age), and commits the buffer only after ClickHouse took the batch. While ClickHouse is
  * down the buffer grows, bounded; full, {@code accept} throws {@link SinkFullException}. A restart
- * replays what was not committed; spans already stored are skipped, so nothing counts twice.
+ * replays what was not committed. A span is written once: retries within the recent-span window
+ * are dropped in memory, and what a restart replays is checked against ClickHouse first.
  */
 public final class ClickHouseSink implements SpanSink {
   private static final Logger LOG = Logger.getLogger(ClickHouseSink.class.getName());
@@ -56,20 +57,23 @@ public final class ClickHouseSink implements SpanSink {
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong full = new AtomicLong();
   private volatile long lastBatchMillis;
+  /** Records before this position were left by a previous process: check ClickHouse for them. */
+  private final WriteAheadBuffer.Position replayUntil;
 
   private ClickHouseSink(Builder b) throws IOException {
     this.client = b.client;
     this.ownsClient = b.ownsClient;
     this.buffer = new WriteAheadBuffer(b.bufferDir, b.maxBufferBytes, b.segmentBytes, b.sync);
     this.deadLetterFile = b.bufferDir.resolve("dead-letter.jsonl");
-    this.writer = new ClickHouseWriter(client, b.database, this::deadLetter);
+    this.writer = new ClickHouseWriter(client, b.database, this::deadLetter, b.recentSpans);
     this.batchSize = b.batchSize;
     this.maxDelayNanos = b.maxBatchDelay.toNanos();
     this.retryAfter = b.retryAfter;
     this.maxBackoff = b.maxBackoff;
     this.closeTimeout = b.closeTimeout;
-    // Whatever a previous process left in the buffer is due now.
+    // Whatever a previous process left in the buffer is due now, and may be in ClickHouse already.
     this.pendingSince = buffer.hasPending() ? System.nanoTime() - maxDelayNanos : 0;
+    this.replayUntil = buffer.writePosition();
     this.thread = new Thread(this::run, "costtrace-clickhouse-sink");
     this.thread.setDaemon(true);
     this.thread.start();
@@ -90,6 +94,7 @@ public final class ClickHouseSink implements SpanSink {
     config.getBytes("costtrace.sink.buffer.max.bytes").ifPresent(b::maxBufferBytes);
     config.getInt("costtrace.sink.batch.size").ifPresent(b::batchSize);
     config.getDuration("costtrace.sink.batch.delay").ifPresent(b::maxBatchDelay);
+    config.getInt("costtrace.sink.dedup.recent.spans").ifPresent(b::recentSpans);
     config.getString("costtrace.sink.buffer.sync").ifPresent(s -> {
       switch (s.toLowerCase(java.util.Locale.ROOT)) {
         case "always":
@@ -249,7 +254,14 @@ public final class ClickHouseSink implements SpanSink {
       }
     }
     long started = System.nanoTime();
-    int stored = writer.write(spans, attributions);
+    boolean replay = buffer.committed().compareTo(replayUntil) < 0;
+    int stored;
+    try {
+      stored = writer.write(spans, attributions, replay);
+    } catch (ClickHouseWriter.RetryableException | RuntimeException e) {
+      writer.forget(spans);
+      throw e;
+    }
     buffer.commit(end);
     lastBatchMillis = (System.nanoTime() - started) / 1_000_000;
     written.addAndGet(stored);
@@ -306,6 +318,7 @@ public final class ClickHouseSink implements SpanSink {
     static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(5);
     static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
     static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    static final int DEFAULT_RECENT_SPANS = 1 << 20;
 
     private Client client;
     private boolean ownsClient;
@@ -319,8 +332,21 @@ public final class ClickHouseSink implements SpanSink {
     private Duration retryAfter = DEFAULT_RETRY_AFTER;
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private int recentSpans = DEFAULT_RECENT_SPANS;
 
     private Builder() {}
+
+    /**
+     * How many recently written spans are remembered to drop retries (at least this many, at most
+     * twice; 16 bytes each). Default 1,048,576.
+     */
+    public Builder recentSpans(int count) {
+      if (count < 1) {
+        throw new IllegalArgumentException("recentSpans must be positive");
+      }
+      this.recentSpans = count;
+      return this;
+    }
 
     /** How long close waits for the buffer to drain into ClickHouse; what is left stays on disk. */
     public Builder closeTimeout(Duration timeout) {

@@ -10,12 +10,9 @@ import com.clickhouse.data.ClickHouseFormat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * Writes batches to ClickHouse in RowBinary through client-v2: skips spans already stored (so an
- * exporter retry or a replay after a crash counts once), isolates rows ClickHouse rejects by
+ * Writes batches to ClickHouse in RowBinary through client-v2: skips spans written recently (an
+ * exporter retry) and, for what a restart replays from the buffer, spans already stored (a batch
+ * that reached ClickHouse just before a crash), so each counts once; isolates rows ClickHouse rejects by
  * bisection and hands them to the dead-letter callback, and reports everything else that fails as
  * retryable.
  */
@@ -54,13 +52,15 @@ final class ClickHouseWriter {
   private final Client client;
   private final String database;
   private final DeadLetters deadLetters;
+  private final RecentSpans recent;
   private TableSchema spansSchema;
   private TableSchema attributionsSchema;
 
-  ClickHouseWriter(Client client, String database, DeadLetters deadLetters) {
+  ClickHouseWriter(Client client, String database, DeadLetters deadLetters, int recentCapacity) {
     this.client = client;
     this.database = database;
     this.deadLetters = deadLetters;
+    this.recent = new RecentSpans(recentCapacity);
   }
 
   /**
@@ -68,8 +68,12 @@ final class ClickHouseWriter {
    *
    * @throws RetryableException when nothing can be said about this batch but "try again"
    */
-  int write(List<SpanCostRow> spans, List<TraceAttribution> attributions) throws RetryableException {
-    List<SpanCostRow> fresh = withoutStored(distinct(spans));
+  int write(List<SpanCostRow> spans, List<TraceAttribution> attributions, boolean checkStored)
+      throws RetryableException {
+    List<SpanCostRow> fresh = distinct(spans);
+    if (checkStored) {
+      fresh = withoutStored(fresh);
+    }
     int written = fresh.isEmpty() ? 0 : insertSpans(fresh);
     if (!attributions.isEmpty()) {
       insertAttributions(attributions);
@@ -77,12 +81,22 @@ final class ClickHouseWriter {
     return written;
   }
 
-  private static List<SpanCostRow> distinct(List<SpanCostRow> spans) {
-    Map<String, SpanCostRow> byId = new LinkedHashMap<>();
+  /** Drops spans written recently (retries) and repeats within the batch. */
+  private List<SpanCostRow> distinct(List<SpanCostRow> spans) {
+    List<SpanCostRow> out = new ArrayList<>(spans.size());
     for (SpanCostRow r : spans) {
-      byId.putIfAbsent(r.traceId() + r.spanId(), r);
+      if (recent.add(r.traceId(), r.spanId())) {
+        out.add(r);
+      }
     }
-    return new ArrayList<>(byId.values());
+    return out;
+  }
+
+  /** A batch failed: its spans were not written after all. */
+  void forget(List<SpanCostRow> spans) {
+    for (SpanCostRow r : spans) {
+      recent.remove(r.traceId(), r.spanId());
+    }
   }
 
   /** Drops spans already in ClickHouse: the primary key (trace_id, span_id) makes this cheap. */
@@ -135,7 +149,7 @@ final class ClickHouseWriter {
     for (SpanCostRow r : rows) {
       try {
         // Values are checked as they are set, before commitRow writes any byte of the row.
-        encodeSpan(w, r);
+        SpanRowBinary.encode(w, r);
       } catch (RuntimeException e) {
         w.clearRow();
         deadLetters.reject(r, "cannot encode for ClickHouse: " + e.getMessage());
@@ -167,66 +181,6 @@ final class ClickHouseWriter {
     }
   }
 
-  private static void encodeSpan(RowBinaryFormatWriter w, SpanCostRow r) {
-    w.setString("trace_id", r.traceId());
-    w.setString("span_id", r.spanId());
-    w.setString("parent_span_id", r.parentSpanId());
-    w.setValue("start_time", instant(r.startEpochNanos()));
-    w.setValue("end_time", instant(r.endEpochNanos()));
-    w.setLong("duration_ns", r.durationNanos());
-    w.setString("service_name", r.serviceName());
-    w.setString("conversation_id", r.conversationId());
-    w.setString("tenant_id", r.tenantId());
-    w.setString("user_id", r.userId());
-    w.setString("feature", r.feature());
-    w.setValue("tags", r.tags());
-    w.setString("provider", r.provider());
-    w.setString("request_model", r.requestModel());
-    w.setString("response_model", r.responseModel());
-    w.setString("operation", r.operation());
-    w.setString("tool_name", r.toolName());
-    w.setString("span_status", r.spanStatus());
-    w.setString("error_type", r.errorType());
-    w.setLong("input_tokens", r.inputTokens());
-    w.setLong("cache_read_tokens", r.cacheReadTokens());
-    w.setLong("cache_write_tokens", r.cacheWriteTokens());
-    w.setLong("cache_write_1h_tokens", r.cacheWrite1hTokens());
-    w.setLong("output_tokens", r.outputTokens());
-    w.setLong("reasoning_tokens", r.reasoningTokens());
-    w.setLong("audio_input_tokens", r.audioInputTokens());
-    w.setLong("audio_output_tokens", r.audioOutputTokens());
-    w.setBigDecimal("input_cost", money(r.inputCost()));
-    w.setBigDecimal("cache_read_cost", money(r.cacheReadCost()));
-    w.setBigDecimal("cache_write_cost", money(r.cacheWriteCost()));
-    w.setBigDecimal("output_cost", money(r.outputCost()));
-    w.setBigDecimal("reasoning_cost", money(r.reasoningCost()));
-    w.setBigDecimal("audio_cost", money(r.audioCost()));
-    w.setBigDecimal("request_cost", money(r.requestCost()));
-    w.setBigDecimal("tool_cost", money(r.toolCost()));
-    w.setBigDecimal("total_cost", money(r.totalCost()));
-    w.setValue("provided_cost", r.providedCost() == null ? null : money(r.providedCost()));
-    w.setString("pricing_status", r.pricingStatus());
-    w.setString("pricing_reason", r.pricingReason());
-    w.setString("catalog_version", r.catalogVersion());
-    w.setString("price_entry", r.priceEntry());
-    w.setLong("time_to_first_token_ns", r.timeToFirstTokenNanos());
-    w.setLong("attribution_version", r.attributionVersion());
-  }
-
-  /** Decimal(38, 12): more fractional digits would be rounded by ClickHouse; more integer digits fail. */
-  private static BigDecimal money(BigDecimal d) {
-    BigDecimal scaled = d.setScale(12, java.math.RoundingMode.HALF_EVEN);
-    if (scaled.precision() > 38) {
-      throw new ArithmeticException("amount " + d.toPlainString() + " exceeds Decimal(38, 12)");
-    }
-    return scaled;
-  }
-
-  private static Instant instant(long epochNanos) {
-    return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),
-        Math.floorMod(epochNanos, 1_000_000_000L));
-  }
-
   private void insertAttributions(List<TraceAttribution> rows) throws RetryableException {
     if (attributionsSchema == null) {
       attributionsSchema = schema("trace_attributions");
@@ -242,7 +196,7 @@ final class ClickHouseWriter {
         w.setString("user_id", a.userId());
         w.setString("feature", a.feature());
         w.setValue("tags", a.tags());
-        w.setValue("observed_at", instant(a.observedAtEpochNanos()));
+        w.setValue("observed_at", SpanRowBinary.instant(a.observedAtEpochNanos()));
         w.setLong("version", a.version());
         w.commitRow();
       }

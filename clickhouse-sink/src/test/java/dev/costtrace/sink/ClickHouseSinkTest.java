@@ -95,23 +95,22 @@ class ClickHouseSinkTest {
       attributions.add(new TraceAttribution(rows.get(i * 5).traceId(), "conv-" + (i % 12), "acme", "",
           "", Map.of(), T0, 1));
     }
+    List<SpanCostRow> shuffled = new ArrayList<>(rows);
+    Collections.shuffle(shuffled, new Random(7));
     try (ClickHouseSink sink = sink(e, db, dir.resolve("a"))) {
       for (int i = 0; i < rows.size(); i += 37) {
         sink.accept(rows.subList(i, Math.min(rows.size(), i + 37)), List.of());
       }
       sink.accept(List.of(), attributions);
       sink.flush();
-    }
-    List<SpanCostRow> shuffled = new ArrayList<>(rows);
-    Collections.shuffle(shuffled, new Random(7));
-    try (ClickHouseSink again = sink(e, db, dir.resolve("b"))) { // another receiver
+      // every export retried, in other batches and another order, some after a flush
       for (int i = 0; i < shuffled.size(); i += 53) {
-        again.accept(shuffled.subList(i, Math.min(shuffled.size(), i + 53)), List.of());
+        sink.accept(shuffled.subList(i, Math.min(shuffled.size(), i + 53)), List.of());
       }
-      again.accept(shuffled.subList(0, 10), attributions); // and a retry inside one batch
-      again.flush();
-      assertThat(again.metrics().rowsWritten()).isZero();
-      assertThat(again.metrics().rowsDuplicate()).isEqualTo(310);
+      sink.accept(shuffled.subList(0, 10), attributions); // and a retry inside one batch
+      sink.flush();
+      assertThat(sink.metrics().rowsWritten()).isEqualTo(300);
+      assertThat(sink.metrics().rowsDuplicate()).isEqualTo(310);
     }
     BigDecimal expected = sum(rows);
     assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(300);
@@ -154,6 +153,50 @@ class ClickHouseSinkTest {
   }
 
   @Test
+  void replayOfABatchThatReachedClickHouseBeforeACrashCountsOnce() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = migrate(e);
+    List<SpanCostRow> rows = spans(20, 3, 9);
+    Path buffer = dir.resolve("replay");
+    ClickHouseSink first = ClickHouseSink.builder().client(e.newClient("default"), true).database(db)
+        .bufferDir(buffer).batchSize(1_000_000).maxBatchDelay(Duration.ofHours(1)).build();
+    first.accept(rows, List.of());
+    first.crash();
+    // The same buffer as it was on disk when ClickHouse took the batch but the checkpoint was lost.
+    Path lostCheckpoint = dir.resolve("replay-copy");
+    Files.createDirectories(lostCheckpoint);
+    try (var files = Files.list(buffer)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, lostCheckpoint.resolve(f.getFileName()));
+      }
+    }
+    try (ClickHouseSink second = sink(e, db, buffer)) {
+      assertThat(second.flush(Duration.ofSeconds(30))).isTrue();
+    }
+    try (ClickHouseSink third = sink(e, db, lostCheckpoint)) {
+      assertThat(third.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(third.metrics().rowsWritten()).isZero();
+    }
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(60);
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".trace_costs")).isEqualByComparingTo(sum(rows));
+  }
+
+  @Test
+  void recentSpansWindowIsBounded() {
+    RecentSpans recent = new RecentSpans(4);
+    for (int i = 0; i < 8; i++) {
+      assertThat(recent.add("t", "s" + i)).isTrue();
+    }
+    assertThat(recent.add("t", "s0")).isFalse(); // two generations of 4: all 8 remembered
+    assertThat(recent.add("t", "s7")).isFalse();
+    assertThat(recent.add("t", "s8")).isTrue(); // a third generation starts: s0..s3 dropped
+    assertThat(recent.add("t", "s0")).isTrue();
+    assertThat(recent.add("t", "s5")).isFalse();
+    recent.remove("t", "s5");
+    assertThat(recent.add("t", "s5")).isTrue();
+  }
+
+  @Test
   void engineOutageMidStreamLosesNothingAndCountsOnce() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -174,8 +217,12 @@ class ClickHouseSinkTest {
       sink.accept(rows.subList(i, i + 10), List.of()); // still acknowledged: on disk
     }
     assertThat(sink.flush(Duration.ofMillis(500))).isFalse();
-    assertThat(sink.metrics().batchesFailed()).isPositive();
-    assertThat(sink.metrics().bufferedBytes()).isPositive();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (sink.metrics().batchesFailed() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(sink.metrics().batchesFailed()).as(sink.metrics().toString()).isPositive();
+    assertThat(sink.metrics().bufferedBytes()).as(sink.metrics().toString()).isPositive();
     ClickHouseEndpoint back = engine.start(); // same data directory, same port
     try {
       assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();

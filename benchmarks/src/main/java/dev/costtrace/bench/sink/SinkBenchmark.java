@@ -1,0 +1,173 @@
+package dev.costtrace.bench.sink;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.client.api.metadata.TableSchema;
+import com.clickhouse.data.ClickHouseFormat;
+import dev.costtrace.config.Config;
+import dev.costtrace.sink.ClickHouseSink;
+import dev.costtrace.sink.SpanCostRow;
+import dev.costtrace.sink.SpanRowBinary;
+import dev.costtrace.sink.TraceAttribution;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.sink.schema.Migrator;
+import dev.costtrace.sink.schema.SchemaOptions;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sink throughput against a bare RowBinary insert of the same rows into the same engine, in one
+ * run; write-to-conversation-rollup lag while the sink is saturated; and the top-10 conversations
+ * query over a large spans table. Results: benchmarks/results/sink.json.
+ *
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.costtrace.bench.sink.SinkBenchmark
+ * [rows] [bigTableSpans]} (defaults 200000 and 10000000). Uses the ClickHouse the resolver finds
+ * (CLICKHOUSE_URL, Docker, else the embedded engine on a temporary directory).
+ */
+public final class SinkBenchmark {
+  private static final long T0 = 1_767_225_600_000_000_000L;
+
+  public static void main(String[] args) throws Exception {
+    int rows = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    long big = args.length > 1 ? Long.parseLong(args[1]) : 10_000_000L;
+    Path tmp = Files.createTempDirectory("costtrace-sink-bench");
+    Config config = Config.fromEnvironment().withOverrides(
+        Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
+    try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
+        Client client = endpoint.newClient("default")) {
+      List<SpanCostRow> data = rows(rows, 42);
+      String bareDb = "bench_bare";
+      String sinkDb = "bench_sink";
+      for (String db : List.of(bareDb, sinkDb)) {
+        client.execute("DROP DATABASE IF EXISTS " + db).get().close();
+        new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
+      }
+
+      // 1. Bare RowBinary insert of the same rows, same batch size, same tables and views.
+      TableSchema schema = client.getTableSchema("spans", bareDb);
+      long bareStart = System.nanoTime();
+      for (int i = 0; i < data.size(); i += 5000) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        RowBinaryFormatWriter w = new RowBinaryFormatWriter(bytes, schema, ClickHouseFormat.RowBinary);
+        for (SpanCostRow r : data.subList(i, Math.min(data.size(), i + 5000))) {
+          SpanRowBinary.encode(w, r);
+          w.commitRow();
+        }
+        client.insert(bareDb + ".spans", new ByteArrayInputStream(bytes.toByteArray()),
+            ClickHouseFormat.RowBinary, new InsertSettings()).get(5, TimeUnit.MINUTES).close();
+      }
+      double bareSeconds = (System.nanoTime() - bareStart) / 1e9;
+
+      // 2. The sink: receiver-sized accept calls of 100 rows, until all is in ClickHouse.
+      ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true)
+          .database(sinkDb).bufferDir(tmp.resolve("buffer")).build();
+      long sinkStart = System.nanoTime();
+      for (int i = 0; i < data.size(); i += 100) {
+        sink.accept(data.subList(i, Math.min(data.size(), i + 100)), List.of());
+      }
+      boolean drained = sink.flush(Duration.ofMinutes(10));
+      double sinkSeconds = (System.nanoTime() - sinkStart) / 1e9;
+
+      // 3. Lag at saturation: keep the sink busy, probe when a new conversation becomes visible.
+      List<SpanCostRow> more = rows(rows, 43);
+      List<Double> lags = new ArrayList<>();
+      int probe = 0;
+      for (int i = 0; i < more.size(); i += 100) {
+        sink.accept(more.subList(i, Math.min(more.size(), i + 100)), List.of());
+        if (i % (more.size() / 5) == 0) {
+          SpanCostRow marker = more.get(i);
+          String conv = "lag-probe-" + probe++;
+          long sent = System.nanoTime();
+          sink.accept(List.of(), List.of(new TraceAttribution(marker.traceId(), conv, "", "", "",
+              Map.of(), T0, 1)));
+          while (client.queryAll("SELECT count() FROM " + sinkDb + ".conversation_costs WHERE"
+              + " conversation_id = '" + conv + "'").get(0).getLong(1) == 0) {
+            sink.accept(more.subList(i, Math.min(more.size(), i + 100)), List.of()); // stay saturated
+            Thread.sleep(20);
+          }
+          lags.add((System.nanoTime() - sent) / 1e9);
+        }
+      }
+      sink.close();
+
+      // 4. Top-10 conversations by cost over a big table, generated inside ClickHouse.
+      String bigDb = "bench_big";
+      client.execute("DROP DATABASE IF EXISTS " + bigDb).get().close();
+      new Migrator(client, new SchemaOptions(bigDb, "", Duration.ZERO)).up();
+      long genStart = System.nanoTime();
+      client.execute("INSERT INTO " + bigDb + ".spans (trace_id, span_id, start_time, end_time,"
+          + " conversation_id, provider, response_model, operation, input_tokens, output_tokens,"
+          + " total_cost, pricing_status, attribution_version) SELECT"
+          + " hex(intDiv(number, 5)) AS trace_id, hex(number) AS span_id,"
+          + " toDateTime64('2026-01-01 00:00:00', 9, 'UTC') + intDiv(number, 1000) AS start_time,"
+          + " start_time + 1 AS end_time, concat('conv-', toString(intDiv(number, 50))) AS conversation_id,"
+          + " 'openai', if(number % 3 = 0, 'gpt-4o', 'gpt-4o-mini'), 'chat', 1000 + number % 5000, 200,"
+          + " toDecimal128(number % 997, 12) / 100000, 'PRICED', 1"
+          + " FROM numbers(" + big + ")", Map.of("max_insert_block_size", "1000000")).get(60, TimeUnit.MINUTES).close();
+      double genSeconds = (System.nanoTime() - genStart) / 1e9;
+      List<Double> topTimes = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        long q = System.nanoTime();
+        client.queryAll("SELECT conversation_id, total_cost FROM " + bigDb + ".conversation_costs"
+            + " ORDER BY total_cost DESC LIMIT 10");
+        topTimes.add((System.nanoTime() - q) / 1e9);
+      }
+
+      double bareRate = rows / bareSeconds;
+      double sinkRate = rows / sinkSeconds;
+      String json = String.format(Locale.ROOT,
+          "{\"date\":\"%s\",\"engine\":\"%s\",\"rows\":%d,\"bare_rowbinary_rows_per_s\":%.0f,"
+              + "\"sink_rows_per_s\":%.0f,\"ratio_sink_to_bare\":%.3f,\"sink_drained\":%s,"
+              + "\"rollup_lag_seconds\":%s,\"big_table_spans\":%d,\"big_table_generate_seconds\":%.1f,"
+              + "\"top10_conversations_seconds\":%s}",
+          Instant.now(), endpoint, rows, bareRate, sinkRate, sinkRate / bareRate, drained, lags, big,
+          genSeconds, topTimes);
+      Path out = Path.of("benchmarks/results/sink.json");
+      Files.createDirectories(out.getParent());
+      Files.writeString(out, json + "\n");
+      System.out.println(json);
+    }
+  }
+
+  static List<SpanCostRow> rows(int n, long seed) {
+    Random r = new Random(seed);
+    HexFormat hex = HexFormat.of();
+    List<SpanCostRow> out = new ArrayList<>(n);
+    String trace = "";
+    String[] models = {"gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"};
+    for (int i = 0; i < n; i++) {
+      if (i % 4 == 0) {
+        byte[] t = new byte[16];
+        r.nextBytes(t);
+        trace = hex.formatHex(t);
+      }
+      byte[] s = new byte[8];
+      r.nextBytes(s);
+      BigDecimal cost = new BigDecimal(r.nextInt(90_000_000)).movePointLeft(12);
+      String model = models[r.nextInt(models.length)];
+      out.add(SpanCostRow.builder().traceId(trace).spanId(hex.formatHex(s))
+          .startEpochNanos(T0 + i * 1_000_000L).endEpochNanos(T0 + i * 1_000_000L + 800_000_000L)
+          .serviceName("support-bot").tenantId("acme")
+          .provider("openai").requestModel(model).responseModel(model).operation("chat")
+          .inputTokens(800 + r.nextInt(4000)).cacheReadTokens(r.nextInt(2000)).outputTokens(100 + r.nextInt(900))
+          .inputCost(cost).totalCost(cost).pricingStatus("PRICED")
+          .pricingReason("priced with openai/" + model + " (base)").catalogVersion("bundled@bench")
+          .priceEntry("openai/" + model).build());
+    }
+    return out;
+  }
+}
