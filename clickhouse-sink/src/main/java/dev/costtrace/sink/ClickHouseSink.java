@@ -235,7 +235,10 @@ public final class ClickHouseSink implements SpanSink {
 
   /** Reads up to one batch from the buffer, writes it, commits it. */
   private boolean writeOneBatch() throws IOException, ClickHouseWriter.RetryableException {
-    List<WriteAheadBuffer.Record> records = buffer.read(buffer.committed(), 64L << 20);
+    // About one batch worth of records (a span row is ~0.5 KB in the buffer): reading more would be
+    // re-read and re-checksummed by the next batch.
+    long readBytes = Math.min(64L << 20, Math.max(64L << 10, batchSize * 768L));
+    List<WriteAheadBuffer.Record> records = buffer.read(buffer.committed(), readBytes);
     if (records.isEmpty()) {
       return false;
     }

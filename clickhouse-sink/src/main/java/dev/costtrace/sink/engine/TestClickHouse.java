@@ -31,9 +31,21 @@ public final class TestClickHouse {
       shared = ClickHouseResolver.resolve(Config.fromEnvironment().withOverrides(
           Map.of("costtrace.clickhouse.embedded.dir", dir.resolve("data").toString())));
       ClickHouseEndpoint endpoint = shared;
-      Runtime.getRuntime().addShutdownHook(new Thread(endpoint::close, "test-clickhouse-stop"));
+      Path tempDir = dir;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        endpoint.close();
+        deleteQuietly(tempDir);
+      }, "test-clickhouse-stop"));
     }
     return shared;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // best effort: it is a temporary directory
+    }
   }
 
   /** A database name unique in this JVM: {@code prefix_<pid>_<n>}. */
