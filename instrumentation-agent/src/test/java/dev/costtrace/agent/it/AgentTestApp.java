@@ -1,0 +1,72 @@
+package dev.costtrace.agent.it;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The application the agent is attached to, run in its own JVM. It reports each scenario's outcome
+ * as a {@code RESULT <scenario> <outcome>} line on stdout so the test can compare what the app saw.
+ *
+ * <p>Arguments: {@code <mode> [openaiBaseUrl]}; mode {@code nosdk} touches no vendor SDK (its class
+ * path has none).
+ */
+public final class AgentTestApp {
+  private AgentTestApp() {}
+
+  public static void main(String[] args) throws Exception {
+    String mode = args[0];
+    if (mode.equals("nosdk")) {
+      runServerRoundTrip(null);
+      System.out.println("RESULT nosdk ok");
+      System.exit(0);
+    }
+    String baseUrl = args[1];
+    OpenAiCalls openAi = new OpenAiCalls(baseUrl);
+    // 1. Conversation ID from an inbound header on a request this app serves.
+    System.out.println("RESULT chat-header " + runServerRoundTrip(openAi));
+    // 2. Conversation ID from baggage the app sets itself.
+    System.out.println("RESULT chat-baggage " + openAi.chatWithBaggage("conv-baggage-7"));
+    System.exit(0);
+  }
+
+  /** Serves one request carrying attribution headers; the handler makes the LLM call. */
+  private static String runServerRoundTrip(OpenAiCalls openAi) throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/ask",
+        exchange -> {
+          String answer;
+          try {
+            answer = openAi == null ? "served" : openAi.chat();
+          } catch (RuntimeException e) {
+            answer = "error " + e.getClass().getSimpleName();
+          }
+          byte[] body = answer.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    server.start();
+    try {
+      HttpClient client = HttpClient.newHttpClient();
+      HttpRequest request =
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/ask"))
+              .header("X-Conversation-Id", "conv-header-1")
+              .header("X-Tenant-Id", "acme")
+              .header("X-User-Id", "user-42")
+              .header("X-Feature", "support-bot")
+              .build();
+      return client.send(request, HttpResponse.BodyHandlers.ofString()).body();
+    } finally {
+      server.stop(0);
+    }
+  }
+}
