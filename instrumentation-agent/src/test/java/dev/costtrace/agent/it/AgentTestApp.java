@@ -28,11 +28,42 @@ public final class AgentTestApp {
     }
     String baseUrl = args[1];
     OpenAiCalls openAi = new OpenAiCalls(baseUrl);
+    if (mode.equals("bench")) {
+      bench(openAi, Integer.parseInt(args[2]));
+      System.exit(0);
+    }
     // 1. Conversation ID from an inbound header on a request this app serves.
     System.out.println("RESULT chat-header " + runServerRoundTrip(openAi));
     // 2. Conversation ID from baggage the app sets itself.
     System.out.println("RESULT chat-baggage " + openAi.chatWithBaggage("conv-baggage-7"));
     System.exit(0);
+  }
+
+  /**
+   * Benchmark mode: JVM start to main (ms), then per-call latency of {@code calls} chat calls after
+   * a warm-up, as {@code BENCH startup_ms=.. p50_us=.. p99_us=..}.
+   */
+  private static void bench(OpenAiCalls openAi, int calls) {
+    long startupMs =
+        System.currentTimeMillis()
+            - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+    for (int i = 0; i < calls / 2; i++) {
+      openAi.chatWithBaggage("bench-warmup");
+    }
+    long[] nanos = new long[calls];
+    for (int i = 0; i < calls; i++) {
+      long t0 = System.nanoTime();
+      openAi.chatWithBaggage("bench");
+      nanos[i] = System.nanoTime() - t0;
+    }
+    java.util.Arrays.sort(nanos);
+    System.out.println(
+        "BENCH startup_ms="
+            + startupMs
+            + " p50_us="
+            + nanos[calls / 2] / 1000.0
+            + " p99_us="
+            + nanos[(int) (calls * 0.99)] / 1000.0);
   }
 
   /** Serves one request carrying attribution headers; the handler makes the LLM call. */
