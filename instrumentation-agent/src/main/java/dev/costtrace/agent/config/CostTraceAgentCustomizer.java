@@ -1,0 +1,49 @@
+package dev.costtrace.agent.config;
+
+import com.google.auto.service.AutoService;
+import dev.costtrace.agent.attribution.AttributionSettings;
+import dev.costtrace.agent.attribution.AttributionSpanProcessor;
+import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
+import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Found by the upstream agent through {@link AutoService}. Configuration uses the agent's own
+ * property resolution, so {@code -Dcosttrace.agent.conversation.header=...} and {@code
+ * COSTTRACE_AGENT_CONVERSATION_HEADER=...} are equivalent.
+ */
+@AutoService(AutoConfigurationCustomizerProvider.class)
+public final class CostTraceAgentCustomizer implements AutoConfigurationCustomizerProvider {
+  static final String CAPTURE_SERVER_HEADERS =
+      "otel.instrumentation.http.server.capture-request-headers";
+
+  @Override
+  public void customize(AutoConfigurationCustomizer autoConfiguration) {
+    autoConfiguration
+        .addPropertiesCustomizer(CostTraceAgentCustomizer::captureAttributionHeaders)
+        .addTracerProviderCustomizer(
+            (builder, config) ->
+                builder.addSpanProcessor(new AttributionSpanProcessor(settings(config))));
+  }
+
+  static AttributionSettings settings(ConfigProperties config) {
+    return AttributionSettings.fromProperties(config::getString);
+  }
+
+  /** Adds our headers to whatever the user already captures, never replacing their list. */
+  static Map<String, String> captureAttributionHeaders(ConfigProperties config) {
+    Set<String> headers = new LinkedHashSet<>();
+    for (String h : config.getList(CAPTURE_SERVER_HEADERS)) {
+      headers.add(h.trim().toLowerCase(Locale.ROOT));
+    }
+    headers.addAll(settings(config).headerNames());
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put(CAPTURE_SERVER_HEADERS, String.join(",", headers));
+    return out;
+  }
+}
