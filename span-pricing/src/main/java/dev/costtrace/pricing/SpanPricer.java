@@ -174,7 +174,7 @@ public final class SpanPricer implements AutoCloseable {
             ? BigDecimal.ZERO
             : mp.requestsPerThousand().divide(THOUSAND);
 
-    String applied = conditionLabel(cp);
+    String applied = cp.label();
     if (tierApplies(mp, totalIn)) {
       applied = applied + ", long-context tier (" + totalIn + " input tokens)";
     }
@@ -224,16 +224,6 @@ public final class SpanPricer implements AutoCloseable {
   private static boolean tierApplies(ModelPrice mp, long totalIn) {
     return (mp.input() != null && mp.input().tierApplies(totalIn))
         || (mp.output() != null && mp.output().tierApplies(totalIn));
-  }
-
-  private static String conditionLabel(ConditionalPrice cp) {
-    if (cp.startDate() != null) {
-      return "prices from " + cp.startDate();
-    }
-    if (cp.startTime() != null) {
-      return "prices " + cp.startTime() + "-" + cp.endTime() + " UTC";
-    }
-    return "base";
   }
 
   private static boolean isAnthropicModel(ModelEntry e) {

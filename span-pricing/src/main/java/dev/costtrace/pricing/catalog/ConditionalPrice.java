@@ -27,13 +27,13 @@ public record ConditionalPrice(
     return true;
   }
 
-  /** A short label of when these prices apply, for provenance. */
-  String label() {
+  /** When these prices apply, for provenance: {@code base}, {@code prices from 2025-06-10}, ... */
+  public String label() {
     if (startDate != null) {
-      return "from " + startDate;
+      return "prices from " + startDate;
     }
     if (startTime != null) {
-      return startTime + "-" + endTime + " UTC";
+      return "prices " + startTime + "-" + endTime + " UTC";
     }
     return "base";
   }

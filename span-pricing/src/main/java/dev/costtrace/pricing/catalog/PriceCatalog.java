@@ -196,8 +196,6 @@ public final class PriceCatalog {
    * @param note how it was found when not directly (fallback provider), or why not; may be empty
    */
   public record Match(ModelEntry entry, String note) {
-    static final Match NONE_PLACEHOLDER = new Match(null, "");
-
     static Match none(String why) {
       return new Match(null, why);
     }
