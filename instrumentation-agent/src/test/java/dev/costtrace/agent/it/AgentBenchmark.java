@@ -31,6 +31,9 @@ public final class AgentBenchmark {
     int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
     int calls = args.length > 5 ? Integer.parseInt(args[5]) : 2000;
 
+    // Without TCP_NODELAY the JDK server's header/body writes meet delayed ACKs (~40 ms a call),
+    // which would drown the microseconds being measured.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     byte[] chat;
     try (InputStream in =
         AgentBenchmark.class.getClassLoader()
