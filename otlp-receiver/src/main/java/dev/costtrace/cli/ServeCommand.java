@@ -1,0 +1,93 @@
+package dev.costtrace.cli;
+
+import com.clickhouse.client.api.Client;
+import dev.costtrace.config.Config;
+import dev.costtrace.pricing.SpanPricer;
+import dev.costtrace.receiver.attribution.AttributionKeys;
+import dev.costtrace.receiver.attribution.TraceAttributor;
+import dev.costtrace.receiver.ingest.OtlpReceiver;
+import dev.costtrace.receiver.pipeline.PricingPipeline;
+import dev.costtrace.sink.ClickHouseSink;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.sink.schema.Migrator;
+import dev.costtrace.sink.schema.SchemaOptions;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code costtrace serve}: finds ClickHouse (server, Docker or embedded), applies the schema, and
+ * receives OTLP on 4317 (gRPC) and 4318 (HTTP) until SIGTERM / Ctrl-C, then drains and flushes.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Receive OTLP traces, price LLM and tool spans, store them in ClickHouse.")
+public final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--grpc-port", description = "OTLP/gRPC port (default 4317; costtrace.grpc.port).")
+  Integer grpcPort;
+
+  @Option(names = "--http-port", description = "OTLP/HTTP port (default 4318; costtrace.http.port).")
+  Integer httpPort;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Released to stop a running serve (tests); SIGTERM does the same through the shutdown hook. */
+  final CountDownLatch stop = new CountDownLatch(1);
+
+  volatile OtlpReceiver receiver;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Config config = Config.fromEnvironment();
+    out.println("costtrace: finding ClickHouse...");
+    out.flush();
+    ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
+    out.println("costtrace: using " + endpoint);
+    SchemaOptions schema = SchemaOptions.fromConfig(config);
+    if (config.getBoolean("costtrace.clickhouse.migrate").orElse(true)) {
+      try (Client client = endpoint.newClient("default")) {
+        int applied = new Migrator(client, schema).up();
+        out.println("costtrace: schema " + schema.database() + " up to date (" + applied + " applied)");
+      }
+    }
+    ClickHouseSink sink = ClickHouseSink.builder(config, endpoint).build();
+    SpanPricer pricer = SpanPricer.fromConfig(config);
+    out.println("costtrace: " + pricer.tables().catalog().modelCount() + " priced models, catalog "
+        + pricer.tables().version());
+    PricingPipeline pipeline = new PricingPipeline(pricer, sink, AttributionKeys.fromConfig(config),
+        new TraceAttributor(
+            config.getDuration("costtrace.attribution.window").orElse(TraceAttributor.DEFAULT_WINDOW),
+            config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)));
+    OtlpReceiver.Builder b = OtlpReceiver.builder().consumer(pipeline);
+    config.getString("costtrace.host").ifPresent(b::host);
+    config.getBytes("costtrace.max.request.bytes").ifPresent(b::maxRequestBytes);
+    b.grpcPort(grpcPort != null ? grpcPort : config.getPort("costtrace.grpc.port").orElse(OtlpReceiver.Builder.DEFAULT_GRPC_PORT));
+    b.httpPort(httpPort != null ? httpPort : config.getPort("costtrace.http.port").orElse(OtlpReceiver.Builder.DEFAULT_HTTP_PORT));
+    receiver = b.start();
+    out.println("costtrace: receiving OTLP/gRPC on :" + receiver.grpcPort() + " and OTLP/HTTP on :"
+        + receiver.httpPort() + " (POST /v1/traces)");
+    out.println("costtrace: point your exporter at it, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:"
+        + receiver.httpPort());
+    out.flush();
+    Thread hook = new Thread(stop::countDown, "costtrace-serve-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    stop.await();
+    out.println("costtrace: draining and flushing...");
+    out.flush();
+    receiver.shutdown(Duration.ofSeconds(10));
+    sink.close();
+    pricer.close();
+    endpoint.close();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down
+    }
+    return 0;
+  }
+}

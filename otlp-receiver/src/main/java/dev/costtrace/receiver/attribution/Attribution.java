@@ -1,0 +1,26 @@
+package dev.costtrace.receiver.attribution;
+
+/**
+ * What a trace belongs to, as far as known.
+ *
+ * @param conversationId empty when unknown
+ * @param tenantId empty when unknown
+ * @param userId empty when unknown
+ * @param feature empty when unknown
+ */
+public record Attribution(String conversationId, String tenantId, String userId, String feature) {
+  public static final Attribution NONE = new Attribution("", "", "", "");
+
+  public boolean isEmpty() {
+    return conversationId.isEmpty() && tenantId.isEmpty() && userId.isEmpty() && feature.isEmpty();
+  }
+
+  /** This attribution with the other's values filling the gaps. */
+  public Attribution orElse(Attribution other) {
+    return new Attribution(
+        conversationId.isEmpty() ? other.conversationId : conversationId,
+        tenantId.isEmpty() ? other.tenantId : tenantId,
+        userId.isEmpty() ? other.userId : userId,
+        feature.isEmpty() ? other.feature : feature);
+  }
+}

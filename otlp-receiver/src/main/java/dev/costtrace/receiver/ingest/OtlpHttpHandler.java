@@ -1,0 +1,146 @@
+package dev.costtrace.receiver.ingest;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.costtrace.receiver.otlp.OtlpJson;
+import dev.costtrace.receiver.pipeline.BackPressureException;
+import dev.costtrace.receiver.pipeline.ExportOutcome;
+import dev.costtrace.receiver.pipeline.TraceConsumer;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * OTLP/HTTP {@code POST /v1/traces}: protobuf or JSON, optionally gzip; answers in the request's
+ * encoding with partial success, 400 for malformed payloads, 413 above the size limit, 415 for other
+ * content types, and 429/503 with Retry-After under back-pressure. Error bodies are
+ * {@code google.rpc.Status}, as the OTLP specification asks.
+ */
+final class OtlpHttpHandler implements HttpHandler {
+  private static final String PROTOBUF = "application/x-protobuf";
+  private static final String JSON = "application/json";
+
+  private final TraceConsumer consumer;
+  private final long maxRequestBytes;
+
+  OtlpHttpHandler(TraceConsumer consumer, long maxRequestBytes) {
+    this.consumer = consumer;
+    this.maxRequestBytes = maxRequestBytes;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!exchange.getRequestMethod().equals("POST")) {
+        exchange.getResponseHeaders().set("Allow", "POST");
+        plain(exchange, 405, "only POST is allowed on /v1/traces");
+        return;
+      }
+      String type = contentType(exchange);
+      boolean json = type.equals(JSON);
+      if (!json && !type.equals(PROTOBUF)) {
+        plain(exchange, 415, "unsupported content type '" + type + "': use " + PROTOBUF + " or " + JSON);
+        return;
+      }
+      byte[] body;
+      try {
+        body = readBody(exchange);
+      } catch (TooLargeException e) {
+        status(exchange, 413, json, "request body exceeds " + maxRequestBytes + " bytes", null);
+        return;
+      } catch (IOException e) {
+        status(exchange, 400, json, "cannot read the request body: " + e.getMessage(), null);
+        return;
+      }
+      ExportTraceServiceRequest request;
+      try {
+        request = json
+            ? OtlpJson.parseTraces(new String(body, StandardCharsets.UTF_8))
+            : ExportTraceServiceRequest.parseFrom(body);
+      } catch (InvalidProtocolBufferException | OtlpJson.InvalidOtlpException e) {
+        status(exchange, 400, json, "malformed ExportTraceServiceRequest: " + e.getMessage(), null);
+        return;
+      }
+      ExportOutcome outcome;
+      try {
+        outcome = consumer.consume(request, null);
+      } catch (BackPressureException e) {
+        long seconds = Math.max(1, e.retryAfter().toSeconds());
+        status(exchange, e.unavailable() ? 503 : 429, json, e.getMessage(), Long.toString(seconds));
+        return;
+      }
+      send(exchange, 200, json, OtlpGrpcService.response(outcome));
+    } catch (RuntimeException e) {
+      plain(exchange, 500, "export failed: " + e.getMessage());
+    }
+  }
+
+  private static String contentType(HttpExchange exchange) {
+    String t = exchange.getRequestHeaders().getFirst("Content-Type");
+    if (t == null) {
+      return "";
+    }
+    int semicolon = t.indexOf(';');
+    return (semicolon < 0 ? t : t.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+  }
+
+  private byte[] readBody(HttpExchange exchange) throws IOException {
+    InputStream in = exchange.getRequestBody();
+    String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+    if (encoding != null && encoding.equalsIgnoreCase("gzip")) {
+      in = new GZIPInputStream(in);
+    } else if (encoding != null && !encoding.isEmpty() && !encoding.equalsIgnoreCase("identity")) {
+      throw new IOException("unsupported Content-Encoding " + encoding);
+    }
+    // Limit the decompressed size too: a small gzip body can expand without bound.
+    byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
+    if (body.length > maxRequestBytes) {
+      throw new TooLargeException();
+    }
+    return body;
+  }
+
+  private static void status(HttpExchange exchange, int code, boolean json, String message, String retryAfter)
+      throws IOException {
+    if (retryAfter != null) {
+      exchange.getResponseHeaders().set("Retry-After", retryAfter);
+    }
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(code == 400 || code == 413 ? 3 : code == 429 ? 8 : 14)
+        .setMessage(message).build();
+    send(exchange, code, json, status);
+  }
+
+  private static void send(HttpExchange exchange, int code, boolean json, Message message) throws IOException {
+    byte[] bytes = json
+        ? JsonFormat.printer().omittingInsignificantWhitespace().print(message).getBytes(StandardCharsets.UTF_8)
+        : message.toByteArray();
+    exchange.getResponseHeaders().set("Content-Type", json ? JSON : PROTOBUF);
+    exchange.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  private static void plain(HttpExchange exchange, int code, String message) throws IOException {
+    byte[] bytes = (message + "\n").getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(code, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static final class TooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+  }
+}
