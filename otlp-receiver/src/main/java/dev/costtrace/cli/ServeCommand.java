@@ -3,6 +3,8 @@ package dev.costtrace.cli;
 import com.clickhouse.client.api.Client;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.SpanPricer;
+import dev.costtrace.receiver.demo.DemoWorkload;
+import dev.costtrace.receiver.report.CostReport;
 import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
@@ -32,6 +34,15 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--http-port", description = "OTLP/HTTP port (default 4318; costtrace.http.port).")
   Integer httpPort;
+
+  @Option(names = "--demo", description = "Send a realistic demo workload first, print the report, then keep serving.")
+  boolean demo;
+
+  @Option(names = "--demo-only", description = "Like --demo, then stop.")
+  boolean demoOnly;
+
+  @Option(names = "--demo-conversations", defaultValue = "300", description = "Conversations in the demo (default ${DEFAULT-VALUE}).")
+  int demoConversations;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -74,6 +85,26 @@ public final class ServeCommand implements Callable<Integer> {
     out.println("costtrace: point your exporter at it, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:"
         + receiver.httpPort());
     out.flush();
+    if (demo || demoOnly) {
+      out.println("costtrace: sending the demo workload (" + demoConversations + " conversations)...");
+      out.flush();
+      DemoWorkload.Summary sent = DemoWorkload.send("http://127.0.0.1:" + receiver.httpPort(),
+          demoConversations, 42);
+      sink.flush();
+      out.printf("costtrace: demo sent %d conversations, %d turns, %d LLM calls, %d tool calls%n%n",
+          sent.conversations(), sent.turns(), sent.llmCalls(), sent.toolCalls());
+      try (Client client = endpoint.newClient("default")) {
+        ReportCommand.print(out, new CostReport(client, schema.database())
+            .run(CostReport.By.CONVERSATION, 10, Duration.ofDays(7)), false);
+      }
+      out.println();
+      if (demoOnly) {
+        stop.countDown();
+      } else {
+        out.println("costtrace: still serving for your own app; Ctrl-C stops. Later: bin/costtrace report");
+      }
+      out.flush();
+    }
     Thread hook = new Thread(stop::countDown, "costtrace-serve-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     stop.await();

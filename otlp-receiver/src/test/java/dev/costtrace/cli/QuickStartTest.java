@@ -1,0 +1,91 @@
+package dev.costtrace.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.engine.TestClickHouse;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The quick start: serve --demo-only through real OTLP into ClickHouse, then report on it. */
+class QuickStartTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  @AfterEach
+  void clear() {
+    for (String k : List.of("costtrace.clickhouse.url", "costtrace.clickhouse.database", "costtrace.sink.buffer.dir")) {
+      System.clearProperty(k);
+    }
+  }
+
+  private static String run(String... args) {
+    StringWriter out = new StringWriter();
+    CommandLine cli = CostTrace.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(out));
+    assertThat(cli.execute(args)).as(out.toString()).isZero();
+    return out.toString();
+  }
+
+  @Test
+  void demoThenReport() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = TestClickHouse.newDatabase("quickstart");
+    System.setProperty("costtrace.clickhouse.url", e.httpUrl());
+    System.setProperty("costtrace.clickhouse.database", db);
+    System.setProperty("costtrace.sink.buffer.dir", dir.resolve("buffer").toString());
+
+    String serve = run("serve", "--demo-only", "--demo-conversations", "40", "--grpc-port", "0", "--http-port", "0");
+    assertThat(serve).contains("demo sent 40 conversations")
+        .contains("cost per conversation over 40 conversations")
+        .contains("draining and flushing");
+
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : run("report", "--format", "json", "--top", "5").split("\n")) {
+      lines.add(JSON.readTree(line));
+    }
+    assertThat(lines).hasSize(6);
+    BigDecimal previous = null;
+    for (JsonNode row : lines.subList(0, 5)) {
+      assertThat(row.get("conversation_id").asText()).startsWith("conv-");
+      assertThat(row.get("turns").asLong()).isPositive();
+      assertThat(row.get("llm_calls").asLong()).isEqualTo(row.get("turns").asLong());
+      BigDecimal total = new BigDecimal(row.get("total_usd").asText());
+      if (previous != null) {
+        assertThat(total).isLessThanOrEqualTo(previous);
+      }
+      previous = total;
+    }
+    JsonNode summary = lines.get(5).get("cost_per_conversation");
+    assertThat(summary.get("conversations").asLong()).isEqualTo(40);
+    BigDecimal p50 = new BigDecimal(summary.get("p50_usd").asText());
+    BigDecimal p95 = new BigDecimal(summary.get("p95_usd").asText());
+    BigDecimal p99 = new BigDecimal(summary.get("p99_usd").asText());
+    assertThat(p50).isPositive().isLessThanOrEqualTo(p95);
+    assertThat(p95).isLessThanOrEqualTo(p99);
+
+    String byModel = run("report", "--by", "model");
+    assertThat(byModel).startsWith("model").contains("gpt-4o-mini");
+  }
+
+  @Test
+  void badReportArguments() {
+    StringWriter out = new StringWriter();
+    CommandLine cli = CostTrace.commandLine();
+    cli.setErr(new PrintWriter(out));
+    assertThat(cli.execute("report", "--by", "planet")).isEqualTo(2);
+    assertThat(out.toString()).contains("--by must be conversation, trace, model, tenant or feature, not 'planet'");
+  }
+}
