@@ -15,7 +15,29 @@ public final class CostTrace implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    configureLogging();
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The commands print their own progress; library logs show from WARNING up unless
+   * {@code COSTTRACE_LOG_LEVEL} / {@code costtrace.log.level} (a java.util.logging level) says otherwise.
+   */
+  static void configureLogging() {
+    String name = dev.costtrace.config.Config.fromEnvironment().getString("costtrace.log.level")
+        .orElse("WARNING");
+    java.util.logging.Level level;
+    try {
+      level = java.util.logging.Level.parse(name.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw dev.costtrace.config.Config.invalid("costtrace.log.level", name,
+          "expected a java.util.logging level such as WARNING, INFO or FINE");
+    }
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    root.setLevel(level);
+    for (java.util.logging.Handler h : root.getHandlers()) {
+      h.setLevel(level);
+    }
   }
 
   /** The configured command line, for tests to run in-process. */
