@@ -88,9 +88,21 @@ public final class ServeCommand implements Callable<Integer> {
     if (demo || demoOnly) {
       out.println("costtrace: sending the demo workload (" + demoConversations + " conversations)...");
       out.flush();
+      long before = pipeline.spansReceived();
       DemoWorkload.Summary sent = DemoWorkload.send("http://127.0.0.1:" + receiver.httpPort(),
           demoConversations, 42);
-      sink.flush();
+      // The SDK's exports can still be in the receiver when it returns: report only on all of it.
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (pipeline.spansReceived() - before < sent.spans() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      if (pipeline.spansReceived() - before < sent.spans()) {
+        out.println("costtrace: warning: the receiver got " + (pipeline.spansReceived() - before)
+            + " of the demo's " + sent.spans() + " spans");
+      }
+      if (!sink.flush(Duration.ofMinutes(2))) {
+        out.println("costtrace: warning: ClickHouse has not taken everything yet; the report may lag");
+      }
       out.printf("costtrace: demo sent %d conversations, %d turns, %d LLM calls, %d tool calls%n%n",
           sent.conversations(), sent.turns(), sent.llmCalls(), sent.toolCalls());
       try (Client client = endpoint.newClient("default")) {

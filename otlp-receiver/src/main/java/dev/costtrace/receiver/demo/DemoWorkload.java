@@ -8,7 +8,12 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Random;
@@ -40,7 +45,12 @@ public final class DemoWorkload {
   };
 
   /** What was sent. */
-  public record Summary(int conversations, int turns, int llmCalls, int toolCalls) {}
+  public record Summary(int conversations, int turns, int llmCalls, int toolCalls) {
+    /** Every span sent: a root per turn, plus the LLM and tool calls. */
+    public long spans() {
+      return (long) turns + llmCalls + toolCalls;
+    }
+  }
 
   private DemoWorkload() {}
 
@@ -49,10 +59,30 @@ public final class DemoWorkload {
     Random r = new Random(seed);
     OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder()
         .setEndpoint(otlpHttpEndpoint + "/v1/traces").setCompression("gzip").build();
+    // Spans are collected and exported in explicit batches whose results are checked: a demo that
+    // makes spans far faster than an app must not lose any to a full queue or a dropped batch.
+    List<SpanData> finished = new ArrayList<>();
     SdkTracerProvider provider = SdkTracerProvider.builder()
         .setResource(Resource.getDefault().toBuilder().put("service.name", "demo-chat-app").build())
-        .addSpanProcessor(BatchSpanProcessor.builder(exporter).setScheduleDelay(Duration.ofMillis(200))
-            .setMaxExportBatchSize(512).setMaxQueueSize(65_536).build())
+        .addSpanProcessor(new SpanProcessor() {
+          @Override
+          public void onStart(Context parentContext, ReadWriteSpan span) {}
+
+          @Override
+          public boolean isStartRequired() {
+            return false;
+          }
+
+          @Override
+          public void onEnd(ReadableSpan span) {
+            finished.add(span.toSpanData());
+          }
+
+          @Override
+          public boolean isEndRequired() {
+            return true;
+          }
+        })
         .build();
     Tracer tracer = provider.get("costtrace-demo");
     int turns = 0;
@@ -60,9 +90,8 @@ public final class DemoWorkload {
     int tools = 0;
     Instant base = Instant.now().minus(Duration.ofHours(6));
     for (int c = 0; c < conversations; c++) {
-      if (c % 20 == 19) {
-        // Spans are made far faster than an app would: let the exporter keep up, drop nothing.
-        provider.forceFlush().join(30, TimeUnit.SECONDS);
+      if (finished.size() >= 512) {
+        export(exporter, finished);
       }
       double kind = r.nextDouble();
       int n = kind < 0.70 ? 1 + r.nextInt(3) : kind < 0.95 ? 5 + r.nextInt(11) : 15 + r.nextInt(16);
@@ -121,8 +150,32 @@ public final class DemoWorkload {
         t = at.plusSeconds(20 + r.nextInt(120));
       }
     }
-    provider.forceFlush().join(60, TimeUnit.SECONDS);
+    export(exporter, finished);
     provider.shutdown().join(30, TimeUnit.SECONDS);
+    exporter.shutdown().join(30, TimeUnit.SECONDS);
     return new Summary(conversations, turns, llm, tools);
+  }
+
+  /** Exports and clears the collected spans, 512 per request, retrying a failed request. */
+  private static void export(OtlpHttpSpanExporter exporter, List<SpanData> spans) {
+    for (int i = 0; i < spans.size(); i += 512) {
+      List<SpanData> batch = List.copyOf(spans.subList(i, Math.min(spans.size(), i + 512)));
+      boolean ok = false;
+      for (int attempt = 0; attempt < 5 && !ok; attempt++) {
+        ok = exporter.export(batch).join(30, TimeUnit.SECONDS).isSuccess();
+        if (!ok) {
+          try {
+            Thread.sleep(200L << attempt);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending the demo", e);
+          }
+        }
+      }
+      if (!ok) {
+        throw new IllegalStateException("the receiver did not take a demo batch after 5 attempts");
+      }
+    }
+    spans.clear();
   }
 }
