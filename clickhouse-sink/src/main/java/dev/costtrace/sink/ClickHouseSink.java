@@ -258,17 +258,17 @@ public final class ClickHouseSink implements SpanSink {
     }
     long started = System.nanoTime();
     boolean replay = buffer.committed().compareTo(replayUntil) < 0;
-    int stored;
+    ClickHouseWriter.Written result;
     try {
-      stored = writer.write(spans, attributions, replay);
+      result = writer.write(spans, attributions, replay);
     } catch (ClickHouseWriter.RetryableException | RuntimeException e) {
       writer.forget(spans);
       throw e;
     }
     buffer.commit(end);
     lastBatchMillis = (System.nanoTime() - started) / 1_000_000;
-    written.addAndGet(stored);
-    duplicates.addAndGet(Math.max(0, spans.size() - stored));
+    written.addAndGet(result.stored());
+    duplicates.addAndGet(result.duplicates());
     long left = pendingRows.addAndGet(-units);
     if (left <= 0) {
       pendingRows.set(buffer.hasPending() ? 1 : 0);
@@ -279,7 +279,6 @@ public final class ClickHouseSink implements SpanSink {
 
   private void deadLetter(SpanCostRow row, String reason) {
     deadLettered.incrementAndGet();
-    duplicates.decrementAndGet(); // counted as not stored above; it is rejected, not a duplicate
     ObjectNode o = JSON.createObjectNode();
     o.put("reason", reason);
     o.put("trace_id", row.traceId());

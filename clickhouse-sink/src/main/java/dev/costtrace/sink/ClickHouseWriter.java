@@ -64,21 +64,29 @@ final class ClickHouseWriter {
   }
 
   /**
-   * Writes a batch; returns the number of span rows newly stored.
+   * What a batch did.
+   *
+   * @param stored span rows newly stored
+   * @param duplicates span rows skipped as already written (retries, replays, repeats in the batch)
+   */
+  record Written(int stored, int duplicates) {}
+
+  /**
+   * Writes a batch. Rows ClickHouse rejects go to the dead-letter callback and are in neither count.
    *
    * @throws RetryableException when nothing can be said about this batch but "try again"
    */
-  int write(List<SpanCostRow> spans, List<TraceAttribution> attributions, boolean checkStored)
+  Written write(List<SpanCostRow> spans, List<TraceAttribution> attributions, boolean checkStored)
       throws RetryableException {
     List<SpanCostRow> fresh = distinct(spans);
     if (checkStored) {
       fresh = withoutStored(fresh);
     }
-    int written = fresh.isEmpty() ? 0 : insertSpans(fresh);
+    int stored = fresh.isEmpty() ? 0 : insertSpans(fresh);
     if (!attributions.isEmpty()) {
       insertAttributions(attributions);
     }
-    return written;
+    return new Written(stored, spans.size() - fresh.size());
   }
 
   /** Drops spans written recently (retries) and repeats within the batch. */

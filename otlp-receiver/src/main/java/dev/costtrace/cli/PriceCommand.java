@@ -9,6 +9,7 @@ import dev.costtrace.pricing.PricingStatus;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.pricing.TokenUsage;
 import dev.costtrace.pricing.catalog.CatalogException;
+import dev.costtrace.receiver.otlp.OtlpAttributes;
 import dev.costtrace.receiver.otlp.OtlpJson;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -189,7 +190,7 @@ public final class PriceCommand implements Callable<Integer> {
       }
       for (ResourceSpans rs : request.getResourceSpansList()) {
         List<KeyValue> resource = rs.getResource().getAttributesList();
-        String service = stringAttribute(resource, "service.name");
+        String service = OtlpAttributes.string(resource, "service.name");
         for (ScopeSpans ss : rs.getScopeSpansList()) {
           for (Span span : ss.getSpansList()) {
             PricedSpan p = pricer.price(span, resource, tenant);
@@ -289,15 +290,6 @@ public final class PriceCommand implements Callable<Integer> {
     } catch (IOException e) {
       return false;
     }
-  }
-
-  private static String stringAttribute(List<KeyValue> attributes, String key) {
-    for (KeyValue kv : attributes) {
-      if (kv.getKey().equals(key)) {
-        return kv.getValue().getStringValue();
-      }
-    }
-    return "";
   }
 
   private static KeyValue kv(String key, String value) {

@@ -14,8 +14,6 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class PriceCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,19 +30,14 @@ class PriceCommandTest {
   private record Run(int exit, List<JsonNode> lines, String err) {}
 
   private static Run run(String... args) throws IOException {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = CostTrace.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int exit = cli.execute(args);
+    CliRun.Result r = CliRun.execute(args);
     List<JsonNode> lines = new ArrayList<>();
-    for (String line : out.toString().split("\n")) {
+    for (String line : r.out().split("\n")) {
       if (!line.isBlank()) {
         lines.add(JSON.readTree(line));
       }
     }
-    return new Run(exit, lines, err.toString());
+    return new Run(r.exit(), lines, r.err());
   }
 
   @Test

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.TestClickHouse;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +13,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The quick start: serve --demo-only through real OTLP into ClickHouse, then report on it. */
 class QuickStartTest {
@@ -30,15 +27,6 @@ class QuickStartTest {
     }
   }
 
-  private static String run(String... args) {
-    StringWriter out = new StringWriter();
-    CommandLine cli = CostTrace.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(out));
-    assertThat(cli.execute(args)).as(out.toString()).isZero();
-    return out.toString();
-  }
-
   @Test
   void demoThenReport() throws Exception {
     ClickHouseEndpoint e = TestClickHouse.shared();
@@ -47,13 +35,13 @@ class QuickStartTest {
     System.setProperty("costtrace.clickhouse.database", db);
     System.setProperty("costtrace.sink.buffer.dir", dir.resolve("buffer").toString());
 
-    String serve = run("serve", "--demo-only", "--demo-conversations", "40", "--grpc-port", "0", "--http-port", "0");
+    String serve = CliRun.ok("serve", "--demo-only", "--demo-conversations", "40", "--grpc-port", "0", "--http-port", "0");
     assertThat(serve).contains("demo sent 40 conversations")
         .contains("cost per conversation over 40 conversations")
         .contains("draining and flushing");
 
     List<JsonNode> lines = new ArrayList<>();
-    for (String line : run("report", "--format", "json", "--top", "5").split("\n")) {
+    for (String line : CliRun.ok("report", "--format", "json", "--top", "5").split("\n")) {
       lines.add(JSON.readTree(line));
     }
     assertThat(lines).hasSize(6);
@@ -76,16 +64,14 @@ class QuickStartTest {
     assertThat(p50).isPositive().isLessThanOrEqualTo(p95);
     assertThat(p95).isLessThanOrEqualTo(p99);
 
-    String byModel = run("report", "--by", "model");
+    String byModel = CliRun.ok("report", "--by", "model");
     assertThat(byModel).startsWith("model").contains("gpt-4o-mini");
   }
 
   @Test
   void badReportArguments() {
-    StringWriter out = new StringWriter();
-    CommandLine cli = CostTrace.commandLine();
-    cli.setErr(new PrintWriter(out));
-    assertThat(cli.execute("report", "--by", "planet")).isEqualTo(2);
-    assertThat(out.toString()).contains("--by must be conversation, trace, model, tenant or feature, not 'planet'");
+    CliRun.Result r = CliRun.execute("report", "--by", "planet");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--by must be conversation, trace, model, tenant or feature, not 'planet'");
   }
 }

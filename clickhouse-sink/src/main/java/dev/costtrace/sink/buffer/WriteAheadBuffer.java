@@ -94,7 +94,7 @@ public final class WriteAheadBuffer implements AutoCloseable {
     return totalBytes;
   }
 
-  /** Bytes appended but not yet committed (an upper bound: whole segments). */
+  /** Whether anything appended is not yet committed. */
   public boolean hasPending() {
     return committed.compareTo(writePosition) < 0;
   }

@@ -1,7 +1,7 @@
 package dev.costtrace.receiver.attribution;
 
 import dev.costtrace.config.Config;
-import io.opentelemetry.proto.common.v1.AnyValue;
+import dev.costtrace.receiver.otlp.OtlpAttributes;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.List;
 
@@ -58,9 +58,9 @@ public final class AttributionKeys {
 
   private static String first(List<String> keys, List<KeyValue> span, List<KeyValue> resource) {
     for (String key : keys) {
-      String v = find(key, span);
+      String v = OtlpAttributes.string(span, key);
       if (v.isEmpty()) {
-        v = find(key, resource);
+        v = OtlpAttributes.string(resource, key);
       }
       if (!v.isEmpty()) {
         return v;
@@ -69,15 +69,4 @@ public final class AttributionKeys {
     return "";
   }
 
-  private static String find(String key, List<KeyValue> attributes) {
-    for (int i = 0, n = attributes.size(); i < n; i++) {
-      KeyValue kv = attributes.get(i);
-      if (kv.getKey().equals(key)) {
-        AnyValue v = kv.getValue();
-        return v.hasStringValue() ? v.getStringValue()
-            : v.hasIntValue() ? Long.toString(v.getIntValue()) : "";
-      }
-    }
-    return "";
-  }
 }

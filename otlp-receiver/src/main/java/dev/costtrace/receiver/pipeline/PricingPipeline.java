@@ -6,6 +6,7 @@ import dev.costtrace.pricing.TokenUsage;
 import dev.costtrace.receiver.attribution.Attribution;
 import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
+import dev.costtrace.receiver.otlp.OtlpAttributes;
 import dev.costtrace.receiver.otlp.OtlpJson;
 import dev.costtrace.sink.SinkFullException;
 import dev.costtrace.sink.SpanCostRow;
@@ -54,7 +55,7 @@ public final class PricingPipeline implements TraceConsumer {
     long wall = System.currentTimeMillis() * 1_000_000L;
     for (ResourceSpans rs : request.getResourceSpansList()) {
       List<KeyValue> resource = rs.getResource().getAttributesList();
-      String service = string(resource, "service.name");
+      String service = OtlpAttributes.string(resource, "service.name");
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         for (Span span : ss.getSpansList()) {
           spansReceived.incrementAndGet();
@@ -118,7 +119,7 @@ public final class PricingPipeline implements TraceConsumer {
         .operation(p.span().operation())
         .toolName(p.span().toolName())
         .spanStatus(status(span.getStatus()))
-        .errorType(string(span.getAttributesList(), "error.type"))
+        .errorType(OtlpAttributes.string(span.getAttributesList(), "error.type"))
         .inputTokens(u.uncachedInput())
         .cacheReadTokens(u.cacheRead())
         .cacheWriteTokens(u.cacheWrite())
@@ -153,15 +154,6 @@ public final class PricingPipeline implements TraceConsumer {
       default:
         return "UNSET";
     }
-  }
-
-  private static String string(List<KeyValue> attributes, String key) {
-    for (KeyValue kv : attributes) {
-      if (kv.getKey().equals(key)) {
-        return kv.getValue().getStringValue();
-      }
-    }
-    return "";
   }
 
   public long spansReceived() {

@@ -17,9 +17,8 @@ public record ModelPrice(
     Price outputAudio,
     BigDecimal requestsPerThousand) {
 
-  /** Field names of the genai-prices format (plus our {@code cache_write_1h_mtok}). */
+  // Field names of the genai-prices format, plus our cache_write_1h_mtok.
   static final String INPUT = "input_mtok";
-
   static final String CACHE_READ = "cache_read_mtok";
   static final String CACHE_WRITE = "cache_write_mtok";
   static final String CACHE_WRITE_1H = "cache_write_1h_mtok";

@@ -1,0 +1,23 @@
+package dev.costtrace.receiver.otlp;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import java.util.List;
+
+/** Reads OTLP attribute lists. */
+public final class OtlpAttributes {
+  private OtlpAttributes() {}
+
+  /** The value of {@code key} as text (strings as they are, integers in decimal), or empty. */
+  public static String string(List<KeyValue> attributes, String key) {
+    for (int i = 0, n = attributes.size(); i < n; i++) {
+      KeyValue kv = attributes.get(i);
+      if (kv.getKey().equals(key)) {
+        AnyValue v = kv.getValue();
+        return v.hasStringValue() ? v.getStringValue()
+            : v.hasIntValue() ? Long.toString(v.getIntValue()) : "";
+      }
+    }
+    return "";
+  }
+}
