@@ -142,7 +142,12 @@ public final class DemoWorkload {
         if (reasoning > 0) {
           call.setAttribute(AttributeKey.longKey("gen_ai.usage.reasoning.output_tokens"), reasoning);
         }
-        at = at.plusMillis(600 + (output + reasoning) / 2);
+        // Streamed: the first token comes after the prompt is read (derived, not drawn, so the
+        // seeded workload stays the same).
+        long durationMs = 600 + (output + reasoning) / 2;
+        call.setAttribute("gen_ai.server.time_to_first_token",
+            Math.min(150 + input / 50, durationMs * 9 / 10) / 1000.0);
+        at = at.plusMillis(durationMs);
         call.end(at);
         llm++;
         root.end(at.plusMillis(5));

@@ -20,4 +20,32 @@ public final class OtlpAttributes {
     }
     return "";
   }
+
+  /**
+   * The value of {@code key} as a number (double, integer or numeric string), or {@code NaN} when
+   * absent or not a number.
+   */
+  public static double number(List<KeyValue> attributes, String key) {
+    for (int i = 0, n = attributes.size(); i < n; i++) {
+      KeyValue kv = attributes.get(i);
+      if (kv.getKey().equals(key)) {
+        AnyValue v = kv.getValue();
+        if (v.hasDoubleValue()) {
+          return v.getDoubleValue();
+        }
+        if (v.hasIntValue()) {
+          return v.getIntValue();
+        }
+        if (v.hasStringValue()) {
+          try {
+            return Double.parseDouble(v.getStringValue());
+          } catch (NumberFormatException e) {
+            return Double.NaN;
+          }
+        }
+        return Double.NaN;
+      }
+    }
+    return Double.NaN;
+  }
 }

@@ -29,6 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * turns into back-pressure for the whole request, so nothing of it is acknowledged.
  */
 public final class PricingPipeline implements TraceConsumer {
+  /**
+   * Where emitters put a stream's time to first token, in seconds: OpenLIT's name, and the one
+   * CostTrace's agent uses for streamed calls.
+   */
+  private static final String[] TIME_TO_FIRST_TOKEN_KEYS = {
+    "gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"};
   private final SpanPricer pricer;
   private final SpanSink sink;
   private final AttributionKeys keys;
@@ -142,7 +148,19 @@ public final class PricingPipeline implements TraceConsumer {
         .pricingReason(p.reason())
         .catalogVersion(p.catalogVersion())
         .priceEntry(p.priceEntry())
+        .timeToFirstTokenNanos(timeToFirstTokenNanos(span))
         .build();
+  }
+
+  /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
+  static long timeToFirstTokenNanos(Span span) {
+    for (String key : TIME_TO_FIRST_TOKEN_KEYS) {
+      double seconds = OtlpAttributes.number(span.getAttributesList(), key);
+      if (seconds >= 0 && seconds < 86_400) {
+        return Math.round(seconds * 1e9);
+      }
+    }
+    return -1;
   }
 
   private static String status(Status s) {

@@ -1,0 +1,1 @@
+DROP VIEW IF EXISTS {db}.llm_calls {on_cluster} SYNC;
