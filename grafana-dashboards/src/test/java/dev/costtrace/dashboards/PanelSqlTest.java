@@ -1,0 +1,355 @@
+package dev.costtrace.dashboards;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.GenericRecord;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costtrace.dashboards.GrafanaSql.TimeRange;
+import dev.costtrace.dashboards.GrafanaSql.Variable;
+import dev.costtrace.pricing.SpanPricer;
+import dev.costtrace.receiver.attribution.AttributionKeys;
+import dev.costtrace.receiver.attribution.TraceAttributor;
+import dev.costtrace.receiver.demo.DemoWorkload;
+import dev.costtrace.receiver.ingest.OtlpReceiver;
+import dev.costtrace.receiver.pipeline.PricingPipeline;
+import dev.costtrace.sink.ClickHouseSink;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.engine.TestClickHouse;
+import dev.costtrace.sink.schema.Migrator;
+import dev.costtrace.sink.schema.SchemaOptions;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every panel's and every variable's SQL, rendered as Grafana and the ClickHouse plugin render it,
+ * run on the real engine over data sent through the real receiver pipeline: the quick start's
+ * demo workload (conversation ID on the root span only) plus one call to a model no catalog knows.
+ */
+class PanelSqlTest {
+  static final Path DASHBOARDS = Path.of("dashboards");
+  static final String UNKNOWN_MODEL = "acme-llm-9000";
+  static final TimeRange RANGE = new TimeRange(Instant.now().minus(Duration.ofDays(7)),
+      Instant.now().plus(Duration.ofDays(1)), Duration.ofMinutes(10));
+
+  static ClickHouseEndpoint endpoint;
+  static String db;
+  static Client client;
+  static List<Dashboard> dashboards;
+  static Map<String, Map<String, List<String>>> expectedColumns;
+  static long conversations;
+  static String topConversation;
+
+  @BeforeAll
+  static void seed() throws Exception {
+    dashboards = Dashboard.loadAll(DASHBOARDS);
+    try (InputStream in = PanelSqlTest.class.getResourceAsStream("/panel-columns.json")) {
+      expectedColumns = new ObjectMapper().readValue(in, new TypeReference<>() {});
+    }
+    endpoint = TestClickHouse.shared();
+    db = TestClickHouse.newDatabase("dashboards");
+    client = endpoint.newClient("default");
+    new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
+    Path buffer = Files.createTempDirectory("costtrace-dashboards-buffer");
+    ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true)
+        .database(db).bufferDir(buffer).maxBatchDelay(Duration.ofMillis(50)).build();
+    PricingPipeline pipeline = new PricingPipeline(SpanPricer.builder().build(), sink,
+        AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000));
+    try (OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
+        .consumer(pipeline).start()) {
+      String url = "http://127.0.0.1:" + receiver.httpPort();
+      DemoWorkload.Summary sent = DemoWorkload.send(url, 40, 7);
+      sendUnknownModelCall(url);
+      long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+      while (pipeline.spansReceived() < sent.spans() + 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(pipeline.spansReceived()).isEqualTo(sent.spans() + 2);
+      assertThat(sink.flush(Duration.ofMinutes(1))).isTrue();
+    } finally {
+      sink.close();
+    }
+    GenericRecord c = client.queryAll("SELECT count() AS n, argMax(conversation_id, total_cost) AS top FROM "
+        + db + ".conversation_costs").get(0);
+    conversations = c.getLong("n");
+    topConversation = c.getString("top");
+    assertThat(conversations).isEqualTo(41);
+  }
+
+  /** One turn whose model has no price: must show up as unpriced, never as a zero cost. */
+  private static void sendUnknownModelCall(String url) {
+    OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(url + "/v1/traces").build();
+    try (SdkTracerProvider provider = SdkTracerProvider.builder()
+        .setResource(Resource.getDefault().toBuilder().put("service.name", "batch-summarizer").build())
+        .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
+      Tracer tracer = provider.get("dashboards-test");
+      Span root = tracer.spanBuilder("summarize").startSpan();
+      root.setAttribute("gen_ai.conversation.id", "conv-unpriced");
+      root.setAttribute("tenant.id", "acme");
+      try (Scope ignored = root.makeCurrent()) {
+        Span llm = tracer.spanBuilder("chat " + UNKNOWN_MODEL).startSpan();
+        llm.setAttribute("gen_ai.operation.name", "chat");
+        llm.setAttribute("gen_ai.provider.name", "acme");
+        llm.setAttribute("gen_ai.request.model", UNKNOWN_MODEL);
+        llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), 1000L);
+        llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), 100L);
+        llm.end();
+      }
+      root.end();
+      provider.forceFlush().join(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @AfterAll
+  static void close() {
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  /** Every variable as the dashboard's defaults select it: "All" for filters. */
+  static Map<String, Variable> defaults(Dashboard d) {
+    Map<String, Variable> vars = new HashMap<>();
+    for (JsonNode v : d.variables()) {
+      String name = v.path("name").asText();
+      if (name.equals("db")) {
+        vars.put(name, Variable.of(name, db));
+      } else if (name.equals("conversation")) {
+        vars.put(name, Variable.of(name, topConversation));
+      } else {
+        vars.put(name, Variable.all(name, v.path("allValue").asText(null), List.of()));
+      }
+    }
+    return vars;
+  }
+
+  record Result(List<String> columns, List<GenericRecord> rows) {
+    BigDecimal decimal(int row, String column) {
+      return rows.get(row).getBigDecimal(column);
+    }
+  }
+
+  static Result run(String sql) {
+    List<GenericRecord> rows = client.queryAll(sql);
+    List<String> columns = new ArrayList<>();
+    if (!rows.isEmpty()) {
+      rows.get(0).getSchema().getColumns().forEach(c -> columns.add(c.getColumnName()));
+    }
+    return new Result(columns, rows);
+  }
+
+  static Result panel(String uid, String title, Map<String, Variable> overrides) {
+    Dashboard d = dashboards.stream().filter(x -> x.uid().equals(uid)).findFirst().orElseThrow();
+    JsonNode p = d.panels().stream().filter(x -> x.path("title").asText().equals(title)).findFirst()
+        .orElseThrow(() -> new AssertionError("no panel '" + title + "' in " + uid));
+    Map<String, Variable> vars = defaults(d);
+    vars.putAll(overrides);
+    return run(GrafanaSql.render(p.path("targets").get(0).path("rawSql").asText(), vars, RANGE));
+  }
+
+  static Result panel(String uid, String title) {
+    return panel(uid, title, Map.of());
+  }
+
+  static Stream<Arguments> panels() {
+    List<Arguments> out = new ArrayList<>();
+    for (Dashboard d : Dashboard.loadAll(DASHBOARDS)) {
+      for (JsonNode p : d.panels()) {
+        if (p.has("targets")) {
+          out.add(Arguments.of(d.uid(), p.path("title").asText()));
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("panels")
+  void everyPanelReturnsTheColumnsItShows(String uid, String title) {
+    List<String> expected = expectedColumns.getOrDefault(uid, Map.of()).get(title);
+    assertThat(expected).as("expected columns for %s / %s", uid, title).isNotNull();
+    Result r = panel(uid, title);
+    assertThat(r.rows()).as("rows of %s", title).isNotEmpty();
+    assertThat(r.columns()).containsExactlyElementsOf(expected);
+  }
+
+  static Stream<Arguments> variables() {
+    List<Arguments> out = new ArrayList<>();
+    for (Dashboard d : Dashboard.loadAll(DASHBOARDS)) {
+      for (JsonNode v : d.variables()) {
+        if (v.path("type").asText().equals("query")) {
+          out.add(Arguments.of(d.uid(), v.path("name").asText()));
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0}: ${1}")
+  @MethodSource("variables")
+  void everyVariableQueryListsValues(String uid, String name) {
+    Dashboard d = dashboards.stream().filter(x -> x.uid().equals(uid)).findFirst().orElseThrow();
+    JsonNode v = d.variables().stream().filter(x -> x.path("name").asText().equals(name)).findFirst().orElseThrow();
+    Result r = run(GrafanaSql.render(v.path("query").asText(), defaults(d), RANGE));
+    assertThat(r.columns()).hasSize(1);
+    List<String> values = r.rows().stream().map(x -> x.getString(1)).toList();
+    assertThat(values).isNotEmpty().doesNotContain("").doesNotHaveDuplicates();
+    switch (name) {
+      case "tenant" -> assertThat(values).containsExactly("acme", "globex", "initech", "umbrella");
+      case "service" -> assertThat(values).containsExactly("batch-summarizer", "demo-chat-app");
+      case "model" -> assertThat(values).contains(UNKNOWN_MODEL, "gpt-4o-mini", "tool:web_search");
+      case "conversation" -> assertThat(values.get(0)).isEqualTo(topConversation);
+      default -> { }
+    }
+  }
+
+  @Test
+  void totalSpendIsTheExactSumOfEveryCall() {
+    BigDecimal all = run("SELECT sum(total_cost) AS s FROM " + db + ".spans").decimal(0, "s");
+    assertThat(panel("costtrace-overview", "Total spend").decimal(0, "total_usd")).isEqualByComparingTo(all);
+    assertThat(all).isPositive();
+  }
+
+  @Test
+  void percentilesAreOrdered() {
+    for (String[] p : new String[][] {{"costtrace-overview", "Cost per conversation"},
+        {"costtrace-conversations", "Cost per conversation"},
+        {"costtrace-overview", "Cost per conversation p50 / p95 / p99"}}) {
+      Result r = panel(p[0], p[1]);
+      for (int i = 0; i < r.rows().size(); i++) {
+        assertThat(r.decimal(i, "p95")).isGreaterThanOrEqualTo(r.decimal(i, "p50"));
+        assertThat(r.decimal(i, "p99")).isGreaterThanOrEqualTo(r.decimal(i, "p95"));
+      }
+    }
+    for (String title : new String[] {"Cost per conversation by feature", "Cost per conversation by tenant"}) {
+      Result r = panel("costtrace-features-tenants", title);
+      for (int i = 0; i < r.rows().size(); i++) {
+        assertThat(r.decimal(i, "p95_usd")).isGreaterThanOrEqualTo(r.decimal(i, "p50_usd"));
+        assertThat(r.decimal(i, "p99_usd")).isGreaterThanOrEqualTo(r.decimal(i, "p95_usd"));
+        assertThat(r.decimal(i, "max_usd")).isGreaterThanOrEqualTo(r.decimal(i, "p99_usd"));
+      }
+    }
+  }
+
+  @Test
+  void histogramCountsEveryConversationOnce() {
+    Result r = panel("costtrace-conversations", "Cost per conversation (log-scale buckets)");
+    assertThat(r.rows().stream().mapToLong(x -> x.getLong("conversations")).sum()).isEqualTo(conversations);
+    assertThat(r.rows().get(0).getString("bucket")).isEqualTo("no cost (unpriced)");
+    assertThat(r.rows().size()).as("buckets").isGreaterThan(4); // the spread the product is about
+  }
+
+  @Test
+  void topConversationsAreOrderedByCostAndMatchTheRollup() {
+    Result r = panel("costtrace-conversations", "Most expensive conversations");
+    assertThat(r.rows()).hasSize((int) Math.min(50, conversations));
+    for (int i = 1; i < r.rows().size(); i++) {
+      assertThat(r.decimal(i - 1, "total_usd")).isGreaterThanOrEqualTo(r.decimal(i, "total_usd"));
+    }
+    GenericRecord top = r.rows().get(0);
+    assertThat(top.getString("conversation_id")).isEqualTo(topConversation);
+    GenericRecord rollup = client.queryAll("SELECT * FROM " + db + ".conversation_costs WHERE conversation_id = '"
+        + topConversation + "'").get(0);
+    assertThat(top.getBigDecimal("total_usd")).isEqualByComparingTo(rollup.getBigDecimal("total_cost"));
+    assertThat(top.getLong("turns")).isEqualTo(rollup.getLong("turns"));
+    assertThat(top.getString("tenant")).isNotEmpty().isEqualTo(rollup.getString("tenant_id"));
+    assertThat(top.getString("feature")).isNotEmpty();
+    assertThat(top.getString("models")).isNotEmpty();
+  }
+
+  @Test
+  void cumulativeCostRisesTurnByTurnToTheConversationTotal() {
+    Result r = panel("costtrace-conversation", "Cumulative cost per turn");
+    BigDecimal running = BigDecimal.ZERO;
+    for (int i = 0; i < r.rows().size(); i++) {
+      assertThat(r.rows().get(i).getLong("turn")).isEqualTo(i + 1);
+      running = running.add(r.decimal(i, "turn_usd"));
+      assertThat(r.decimal(i, "cumulative_usd")).isEqualByComparingTo(running);
+    }
+    BigDecimal total = panel("costtrace-conversation", "Conversation").decimal(0, "total_usd");
+    assertThat(running).isEqualByComparingTo(total);
+    assertThat(r.rows()).hasSize((int) panel("costtrace-conversation", "Conversation").rows().get(0).getLong("turns"));
+    BigDecimal calls = BigDecimal.ZERO;
+    for (GenericRecord call : panel("costtrace-conversation", "Every call").rows()) {
+      calls = calls.add(call.getBigDecimal("cost_usd"));
+    }
+    assertThat(calls).isEqualByComparingTo(total);
+  }
+
+  @Test
+  void filtersNarrowEveryView() {
+    Map<String, Variable> acme = Map.of("tenant", Variable.of("tenant", "acme"));
+    long acmeConversations = panel("costtrace-overview", "Conversations", acme).rows().get(0).getLong("conversations");
+    assertThat(acmeConversations).isPositive().isLessThan(conversations);
+    assertThat(panel("costtrace-conversations", "Most expensive conversations", acme).rows())
+        .hasSize((int) acmeConversations).allSatisfy(x -> assertThat(x.getString("tenant")).isEqualTo("acme"));
+    assertThat(panel("costtrace-features-tenants", "Cost per conversation by tenant", acme).rows())
+        .singleElement().satisfies(x -> assertThat(x.getString("tenant_id")).isEqualTo("acme"));
+    // Per-call panels see the conversation's tenant although only the root span carried it.
+    BigDecimal acmeSpend = panel("costtrace-overview", "Total spend", acme).decimal(0, "total_usd");
+    BigDecimal allSpend = panel("costtrace-overview", "Total spend").decimal(0, "total_usd");
+    assertThat(acmeSpend).isPositive().isLessThan(allSpend);
+    Map<String, Variable> model = Map.of("model", Variable.of("model", "gpt-4o-mini"));
+    assertThat(panel("costtrace-overview", "Model mix by calls", model).rows())
+        .singleElement().satisfies(x -> assertThat(x.getString("model")).isEqualTo("gpt-4o-mini"));
+  }
+
+  @Test
+  void unpricedCallsAreShownNotCountedAsZero() {
+    Result r = panel("costtrace-overview", "Pricing coverage: top unpriced models");
+    assertThat(r.rows()).singleElement().satisfies(x -> {
+      assertThat(x.getString("model")).isEqualTo(UNKNOWN_MODEL);
+      assertThat(x.getString("pricing_status")).isEqualTo("UNKNOWN_MODEL");
+      assertThat(x.getString("reason")).isNotEmpty();
+    });
+    double share = panel("costtrace-overview", "Unpriced calls").rows().get(0).getDouble("unpriced_share");
+    assertThat(share).isGreaterThan(0).isLessThan(0.05);
+  }
+
+  @Test
+  void latencyAndTimeToFirstTokenPerModel() {
+    Result r = panel("costtrace-overview", "Latency and time to first token by model");
+    for (GenericRecord x : r.rows()) {
+      assertThat(x.getDouble("p99_ms")).isGreaterThanOrEqualTo(x.getDouble("p50_ms")).isPositive();
+      if (!x.getString("model").equals(UNKNOWN_MODEL)) { // the demo's calls are streamed
+        assertThat(x.getDouble("ttft_p99_ms")).isPositive().isLessThan(x.getDouble("p99_ms"));
+      }
+    }
+  }
+
+  @Test
+  void laterTurnsCostMoreAsContextGrows() {
+    Result r = panel("costtrace-conversations", "Cost of turn N (context growth)");
+    assertThat(r.rows().get(0).getLong("turn")).isEqualTo(1);
+    assertThat(r.rows().get(0).getLong("conversations")).isEqualTo(conversations);
+    BigDecimal first = r.decimal(0, "mean_turn_usd");
+    BigDecimal fifth = r.decimal(4, "mean_turn_usd");
+    assertThat(fifth).isGreaterThan(first);
+  }
+
+}
