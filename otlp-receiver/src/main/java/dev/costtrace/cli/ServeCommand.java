@@ -7,6 +7,7 @@ import dev.costtrace.receiver.demo.DemoWorkload;
 import dev.costtrace.receiver.report.CostReport;
 import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
+import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
@@ -15,6 +16,7 @@ import dev.costtrace.sink.engine.ClickHouseResolver;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -55,6 +57,9 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Config config = Config.fromEnvironment();
+    // Settings that can be wrong are read before anything starts: a bad one fails fast.
+    BearerTokens tokens = config.getString(BearerTokens.CONFIG_KEY)
+        .map(f -> BearerTokens.builder(Path.of(f)).build()).orElse(null);
     out.println("costtrace: finding ClickHouse...");
     out.flush();
     ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
@@ -75,6 +80,11 @@ public final class ServeCommand implements Callable<Integer> {
             config.getDuration("costtrace.attribution.window").orElse(TraceAttributor.DEFAULT_WINDOW),
             config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)));
     OtlpReceiver.Builder b = OtlpReceiver.builder().consumer(pipeline);
+    if (tokens != null) {
+      b.auth(tokens);
+      out.println("costtrace: bearer-token auth on, " + tokens.size() + " tokens from "
+          + config.getString(BearerTokens.CONFIG_KEY).orElseThrow());
+    }
     config.getString("costtrace.host").ifPresent(b::host);
     config.getBytes("costtrace.max.request.bytes").ifPresent(b::maxRequestBytes);
     b.grpcPort(grpcPort != null ? grpcPort : config.getPort("costtrace.grpc.port").orElse(OtlpReceiver.Builder.DEFAULT_GRPC_PORT));

@@ -2,17 +2,6 @@ package dev.costtrace.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.clickhouse.client.api.Client;
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
-import dev.costtrace.receiver.attribution.TraceAttributor;
-import dev.costtrace.receiver.ingest.OtlpReceiver;
-import dev.costtrace.receiver.pipeline.PricingPipeline;
-import dev.costtrace.sink.ClickHouseSink;
-import dev.costtrace.sink.engine.ClickHouseEndpoint;
-import dev.costtrace.sink.engine.TestClickHouse;
-import dev.costtrace.sink.schema.Migrator;
-import dev.costtrace.sink.schema.SchemaOptions;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
@@ -28,7 +17,6 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -42,30 +30,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EndToEndTest {
   @TempDir Path dir;
-  private ClickHouseEndpoint endpoint;
-  private String db;
-  private ClickHouseSink sink;
-  private OtlpReceiver receiver;
+  private ReceiverFixture fixture;
 
   @BeforeEach
   void start() {
-    endpoint = TestClickHouse.shared();
-    db = TestClickHouse.newDatabase("e2e");
-    try (Client c = endpoint.newClient("default")) {
-      new Migrator(c, new SchemaOptions(db, "", Duration.ZERO)).up();
-    }
-    sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true).database(db)
-        .bufferDir(dir.resolve("buffer")).maxBatchDelay(Duration.ofMillis(50)).build();
-    receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer(new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-            new TraceAttributor(Duration.ofSeconds(30), 1000)))
-        .start();
+    fixture = new ReceiverFixture(dir.resolve("buffer"), b -> b);
   }
 
   @AfterEach
   void stop() {
-    receiver.close();
-    sink.close();
+    fixture.close();
   }
 
   /** One turn: a root server span carrying the conversation, an OpenAI call and a tool call. */
@@ -104,19 +78,17 @@ class EndToEndTest {
   }
 
   private BigDecimal conversationCost(String conversation) {
-    try (Client c = endpoint.newClient("default")) {
-      var rows = c.queryAll("SELECT total_cost, turns, llm_calls, tool_calls, user_id FROM " + db
-          + ".conversation_costs WHERE conversation_id = '" + conversation + "'");
-      return rows.isEmpty() ? null : rows.get(0).getBigDecimal("total_cost");
-    }
+    var rows = fixture.query("SELECT total_cost FROM {db}.conversation_costs WHERE conversation_id = '"
+        + conversation + "'");
+    return rows.isEmpty() ? null : rows.get(0).getBigDecimal("total_cost");
   }
 
   @Test
   void httpProtobufAndGrpcExportersWithTheConversationOnALaterRootSpan() {
     OtlpHttpSpanExporter http = OtlpHttpSpanExporter.builder()
-        .setEndpoint("http://127.0.0.1:" + receiver.httpPort() + "/v1/traces").setCompression("gzip").build();
+        .setEndpoint(fixture.httpUrl() + "/v1/traces").setCompression("gzip").build();
     OtlpGrpcSpanExporter grpc = OtlpGrpcSpanExporter.builder()
-        .setEndpoint("http://127.0.0.1:" + receiver.grpcPort()).build();
+        .setEndpoint(fixture.grpcUrl()).build();
     try {
       List<SpanData> first = turn("conv-http");
       export(http, first.subList(0, 2)); // LLM and tool spans
@@ -124,20 +96,17 @@ class EndToEndTest {
       List<SpanData> second = turn("conv-http");
       export(grpc, second);
       export(grpc, second); // an exporter retry: must not count twice
-      sink.flush();
     } finally {
       http.close();
       grpc.close();
     }
     // per turn: 4000 × 2.50 + 8000 × 1.25 + 900 × 10 per million = 0.029; web_search 0.01
     assertThat(conversationCost("conv-http")).isEqualByComparingTo("0.078");
-    try (Client c = endpoint.newClient("default")) {
-      var r = c.queryAll("SELECT turns, llm_calls, tool_calls, user_id FROM " + db
-          + ".conversation_costs WHERE conversation_id = 'conv-http'").get(0);
-      assertThat(r.getLong("turns")).isEqualTo(2);
-      assertThat(r.getLong("llm_calls")).isEqualTo(2);
-      assertThat(r.getLong("tool_calls")).isEqualTo(2);
-      assertThat(r.getString("user_id")).isEqualTo("user-42");
-    }
+    var r = fixture.query("SELECT turns, llm_calls, tool_calls, user_id FROM {db}.conversation_costs"
+        + " WHERE conversation_id = 'conv-http'").get(0);
+    assertThat(r.getLong("turns")).isEqualTo(2);
+    assertThat(r.getLong("llm_calls")).isEqualTo(2);
+    assertThat(r.getLong("tool_calls")).isEqualTo(2);
+    assertThat(r.getString("user_id")).isEqualTo("user-42");
   }
 }

@@ -21,7 +21,7 @@ final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
   @Override
   public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
     try {
-      ExportOutcome outcome = consumer.consume(request, null);
+      ExportOutcome outcome = consumer.consume(request, BearerAuthInterceptor.TENANT.get());
       out.onNext(response(outcome));
       out.onCompleted();
     } catch (BackPressureException e) {

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.otlp.OtlpJson;
 import dev.costtrace.receiver.pipeline.BackPressureException;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
@@ -20,7 +21,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * OTLP/HTTP {@code POST /v1/traces}: protobuf or JSON, optionally gzip; answers in the request's
  * encoding with partial success, 400 for malformed payloads, 413 above the size limit, 415 for other
- * content types, and 429/503 with Retry-After under back-pressure. Error bodies are
+ * content types, 401 without a known bearer token when auth is on, and 429/503 with Retry-After
+ * under back-pressure. Error bodies are
  * {@code google.rpc.Status}, as the OTLP specification asks.
  */
 final class OtlpHttpHandler implements HttpHandler {
@@ -29,10 +31,12 @@ final class OtlpHttpHandler implements HttpHandler {
 
   private final TraceConsumer consumer;
   private final long maxRequestBytes;
+  private final BearerTokens tokens;
 
-  OtlpHttpHandler(TraceConsumer consumer, long maxRequestBytes) {
+  OtlpHttpHandler(TraceConsumer consumer, long maxRequestBytes, BearerTokens tokens) {
     this.consumer = consumer;
     this.maxRequestBytes = maxRequestBytes;
+    this.tokens = tokens;
   }
 
   @Override
@@ -48,6 +52,15 @@ final class OtlpHttpHandler implements HttpHandler {
       if (!json && !type.equals(PROTOBUF)) {
         plain(exchange, 415, "unsupported content type '" + type + "': use " + PROTOBUF + " or " + JSON);
         return;
+      }
+      String tenant = null;
+      if (tokens != null) {
+        tenant = tokens.tenantFor(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (tenant == null) {
+          exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"costtrace\"");
+          status(exchange, 401, json, OtlpReceiver.UNAUTHENTICATED_MESSAGE, null);
+          return;
+        }
       }
       byte[] body;
       try {
@@ -70,7 +83,7 @@ final class OtlpHttpHandler implements HttpHandler {
       }
       ExportOutcome outcome;
       try {
-        outcome = consumer.consume(request, null);
+        outcome = consumer.consume(request, tenant);
       } catch (BackPressureException e) {
         long seconds = Math.max(1, e.retryAfter().toSeconds());
         status(exchange, e.unavailable() ? 503 : 429, json, e.getMessage(), Long.toString(seconds));
@@ -113,7 +126,7 @@ final class OtlpHttpHandler implements HttpHandler {
       exchange.getResponseHeaders().set("Retry-After", retryAfter);
     }
     com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
-        .setCode(code == 400 || code == 413 ? 3 : code == 429 ? 8 : 14)
+        .setCode(code == 400 || code == 413 ? 3 : code == 401 ? 16 : code == 429 ? 8 : 14)
         .setMessage(message).build();
     send(exchange, code, json, status);
   }

@@ -2,7 +2,9 @@ package dev.costtrace.receiver.ingest;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
+import dev.costtrace.receiver.auth.BearerTokens;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  * (the ports OpenTelemetry exporters default to), plus {@code /health} and {@code /ready}.
  */
 public final class OtlpReceiver implements AutoCloseable {
+  /** What an export without a known bearer token is told (never which part was wrong). */
+  static final String UNAUTHENTICATED_MESSAGE =
+      "missing or unknown bearer token: send 'Authorization: Bearer <token>'";
   private final Server grpc;
   private final HttpServer http;
   private final ExecutorService httpWorkers;
@@ -28,7 +33,8 @@ public final class OtlpReceiver implements AutoCloseable {
   private OtlpReceiver(Builder b) throws IOException {
     this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, b.maxRequestBytes))
-        .addService(new OtlpGrpcService(b.consumer))
+        .addService(b.tokens == null ? ServerInterceptors.intercept(new OtlpGrpcService(b.consumer))
+            : ServerInterceptors.intercept(new OtlpGrpcService(b.consumer), new BearerAuthInterceptor(b.tokens)))
         .build()
         .start();
     this.http = HttpServer.create(new InetSocketAddress(b.host, b.httpPort), 128);
@@ -38,7 +44,7 @@ public final class OtlpReceiver implements AutoCloseable {
       return t;
     });
     http.setExecutor(httpWorkers);
-    http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes));
+    http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens));
     http.createContext("/health", e -> text(e, 200, "ok"));
     http.createContext("/ready", e -> text(e, ready ? 200 : 503, ready ? "ready" : "draining"));
     http.start();
@@ -98,8 +104,18 @@ public final class OtlpReceiver implements AutoCloseable {
     private int httpPort = DEFAULT_HTTP_PORT;
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     private int httpThreads = DEFAULT_HTTP_THREADS;
+    private BearerTokens tokens;
 
     private Builder() {}
+
+    /**
+     * Requires a known bearer token on every export and takes the tenant from it (default: no
+     * auth). {@code /health}, {@code /ready} and {@code /metrics} stay open for probes.
+     */
+    public Builder auth(BearerTokens tokens) {
+      this.tokens = tokens;
+      return this;
+    }
 
     public Builder consumer(TraceConsumer consumer) {
       this.consumer = Objects.requireNonNull(consumer, "consumer");

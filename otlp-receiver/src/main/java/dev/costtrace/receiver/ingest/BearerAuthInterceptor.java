@@ -1,0 +1,34 @@
+package dev.costtrace.receiver.ingest;
+
+import dev.costtrace.receiver.auth.BearerTokens;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/** gRPC side of bearer auth: UNAUTHENTICATED without a known token, else the token's tenant in the call's context. */
+final class BearerAuthInterceptor implements ServerInterceptor {
+  static final Context.Key<String> TENANT = Context.key("costtrace-tenant");
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final BearerTokens tokens;
+
+  BearerAuthInterceptor(BearerTokens tokens) {
+    this.tokens = tokens;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+      ServerCallHandler<Q, R> next) {
+    String tenant = tokens.tenantFor(headers.get(AUTHORIZATION));
+    if (tenant == null) {
+      call.close(Status.UNAUTHENTICATED.withDescription(OtlpReceiver.UNAUTHENTICATED_MESSAGE), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    return Contexts.interceptCall(Context.current().withValue(TENANT, tenant), call, headers, next);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.costtrace.receiver.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.costtrace.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BearerTokensTest {
+  @TempDir Path dir;
+
+  /** A clock the test moves by hand. */
+  static final class ManualClock extends Clock {
+    Instant now = Instant.parse("2026-11-23T00:00:00Z");
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  Path write(String text) throws Exception {
+    Path f = dir.resolve("tokens");
+    Files.writeString(f, text);
+    return f;
+  }
+
+  @Test
+  void aTokenNamesItsTenant() throws Exception {
+    BearerTokens t = BearerTokens.builder(write("# tenant=token\nacme=tok-a\n\n  globex = tok-g  \n")).build();
+    assertThat(t.size()).isEqualTo(2);
+    assertThat(t.tenantFor("Bearer tok-a")).isEqualTo("acme");
+    assertThat(t.tenantFor("bearer tok-g")).isEqualTo("globex");
+    assertThat(t.tenantFor("Bearer  tok-g ")).isEqualTo("globex");
+    assertThat(t.tenantFor("Bearer tok-x")).isNull();
+    assertThat(t.tenantFor("Basic dG9rLWE=")).isNull();
+    assertThat(t.tenantFor("tok-a")).isNull();
+    assertThat(t.tenantFor("Bearer ")).isNull();
+    assertThat(t.tenantFor(null)).isNull();
+  }
+
+  @Test
+  void badFilesFailFastNamingTheKeyAndLineButNeverTheToken() throws Exception {
+    assertThatThrownBy(() -> BearerTokens.builder(write("acme=tok-a\nglobex tok-g\n")).build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("costtrace.auth.tokens.file=").hasMessageContaining("line 2: expected tenant=token");
+    assertThatThrownBy(() -> BearerTokens.builder(write("acme=secret-1\nglobex=secret-1\n")).build())
+        .hasMessageContaining("line 2: this token is already given to tenant 'acme'")
+        .hasMessageNotContaining("secret-1");
+    assertThatThrownBy(() -> BearerTokens.builder(write("# nothing\n")).build())
+        .hasMessageContaining("no tokens");
+    assertThatThrownBy(() -> BearerTokens.builder(dir.resolve("missing")).build())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read the tokens file");
+  }
+
+  @Test
+  void editsTakeEffectAndABadEditKeepsTheTokensInForce() throws Exception {
+    ManualClock clock = new ManualClock();
+    Path f = write("acme=old\n");
+    BearerTokens t = BearerTokens.builder(f).clock(clock).reloadInterval(Duration.ofSeconds(5)).build();
+    Files.writeString(f, "acme=new\n");
+    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(10)));
+    assertThat(t.tenantFor("Bearer old")).as("not checked again yet").isEqualTo("acme");
+    clock.now = clock.now.plusSeconds(6);
+    assertThat(t.tenantFor("Bearer new")).isEqualTo("acme");
+    assertThat(t.tenantFor("Bearer old")).isNull();
+    Files.writeString(f, "broken line\n");
+    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(20)));
+    clock.now = clock.now.plusSeconds(6);
+    assertThat(t.tenantFor("Bearer new")).isEqualTo("acme");
+  }
+}
