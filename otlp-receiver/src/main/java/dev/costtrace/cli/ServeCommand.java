@@ -9,6 +9,7 @@ import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
+import dev.costtrace.receiver.metrics.SinkMetricsSource;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
@@ -18,7 +19,9 @@ import dev.costtrace.sink.schema.SchemaOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -85,8 +88,12 @@ public final class ServeCommand implements Callable<Integer> {
       out.println("costtrace: bearer-token auth on, " + tokens.size() + " tokens from "
           + config.getString(BearerTokens.CONFIG_KEY).orElseThrow());
     }
+    b.metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics));
     config.getString("costtrace.host").ifPresent(b::host);
-    config.getBytes("costtrace.max.request.bytes").ifPresent(b::maxRequestBytes);
+    set("costtrace.worker.threads", config.getInt("costtrace.worker.threads"), b::workerThreads);
+    set("costtrace.worker.queue", config.getInt("costtrace.worker.queue"), b::queueCapacity);
+    set("costtrace.memory.budget", config.getBytes("costtrace.memory.budget"), b::memoryBudgetBytes);
+    set("costtrace.max.request.bytes", config.getBytes("costtrace.max.request.bytes"), b::maxRequestBytes);
     b.grpcPort(grpcPort != null ? grpcPort : config.getPort("costtrace.grpc.port").orElse(OtlpReceiver.Builder.DEFAULT_GRPC_PORT));
     b.httpPort(httpPort != null ? httpPort : config.getPort("costtrace.http.port").orElse(OtlpReceiver.Builder.DEFAULT_HTTP_PORT));
     receiver = b.start();
@@ -142,5 +149,16 @@ public final class ServeCommand implements Callable<Integer> {
       // already shutting down
     }
     return 0;
+  }
+
+  /** Applies a setting to a builder; a value the builder refuses fails fast naming the key. */
+  static <T> void set(String key, Optional<T> value, Consumer<T> setter) {
+    value.ifPresent(v -> {
+      try {
+        setter.accept(v);
+      } catch (IllegalArgumentException e) {
+        throw Config.invalid(key, String.valueOf(v), e.getMessage());
+      }
+    });
   }
 }

@@ -6,6 +6,7 @@ import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
+import dev.costtrace.receiver.metrics.SinkMetricsSource;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
@@ -37,7 +38,7 @@ final class ReceiverFixture implements AutoCloseable {
     pipeline = new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
         new TraceAttributor(Duration.ofSeconds(30), 1000));
     receiver = options.apply(OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer(pipeline)).start();
+        .consumer(pipeline).metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))).start();
   }
 
   String httpUrl() {

@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import dev.costtrace.receiver.metrics.RequestMetrics;
 
 /** gRPC side of bearer auth: UNAUTHENTICATED without a known token, else the token's tenant in the call's context. */
 final class BearerAuthInterceptor implements ServerInterceptor {
@@ -16,9 +17,11 @@ final class BearerAuthInterceptor implements ServerInterceptor {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final BearerTokens tokens;
+  private final RequestMetrics metrics;
 
-  BearerAuthInterceptor(BearerTokens tokens) {
+  BearerAuthInterceptor(BearerTokens tokens, RequestMetrics metrics) {
     this.tokens = tokens;
+    this.metrics = metrics;
   }
 
   @Override
@@ -26,6 +29,7 @@ final class BearerAuthInterceptor implements ServerInterceptor {
       ServerCallHandler<Q, R> next) {
     String tenant = tokens.tenantFor(headers.get(AUTHORIZATION));
     if (tenant == null) {
+      metrics.refused("grpc", Status.Code.UNAUTHENTICATED.name());
       call.close(Status.UNAUTHENTICATED.withDescription(OtlpReceiver.UNAUTHENTICATED_MESSAGE), new Metadata());
       return new ServerCall.Listener<>() {};
     }

@@ -3,6 +3,7 @@ package dev.costtrace.receiver.ingest;
 import dev.costtrace.receiver.pipeline.BackPressureException;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
+import dev.costtrace.receiver.metrics.RequestMetrics;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
@@ -13,24 +14,58 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 /** OTLP/gRPC {@code TraceService/Export}. */
 final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
   private final TraceConsumer consumer;
+  private final AdmissionControl admission;
+  private final RequestMetrics metrics;
+  private final java.util.function.BooleanSupplier ready;
 
-  OtlpGrpcService(TraceConsumer consumer) {
+  OtlpGrpcService(TraceConsumer consumer, AdmissionControl admission, RequestMetrics metrics,
+      java.util.function.BooleanSupplier ready) {
     this.consumer = consumer;
+    this.admission = admission;
+    this.metrics = metrics;
+    this.ready = ready;
   }
 
   @Override
   public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
+    long start = System.nanoTime();
+    metrics.started("grpc");
+    Status.Code code = Status.Code.OK;
+    long bytes = request.getSerializedSize();
+    boolean admitted = false;
     try {
+      if (!ready.getAsBoolean()) {
+        code = fail(out, Status.UNAVAILABLE, "the receiver is shutting down; retry on another");
+        return;
+      }
+      if (OtlpReceiver.queueFull()) {
+        code = fail(out, Status.UNAVAILABLE, "the receiver is at capacity; retry later");
+        return;
+      }
+      admitted = admission.tryAcquire(bytes);
+      if (!admitted) {
+        code = fail(out, Status.RESOURCE_EXHAUSTED, "the receiver is over its memory budget; retry later");
+        return;
+      }
       ExportOutcome outcome = consumer.consume(request, BearerAuthInterceptor.TENANT.get());
       out.onNext(response(outcome));
       out.onCompleted();
     } catch (BackPressureException e) {
       // Both codes are retryable for OTLP exporters.
-      out.onError((e.unavailable() ? Status.UNAVAILABLE : Status.RESOURCE_EXHAUSTED)
-          .withDescription(e.getMessage()).asRuntimeException());
+      code = fail(out, e.unavailable() ? Status.UNAVAILABLE : Status.RESOURCE_EXHAUSTED, e.getMessage());
     } catch (RuntimeException e) {
-      out.onError(Status.INTERNAL.withDescription("export failed: " + e.getMessage()).asRuntimeException());
+      code = fail(out, Status.INTERNAL, "export failed: " + e.getMessage());
+    } finally {
+      if (admitted) {
+        admission.release(bytes);
+      }
+      metrics.finished("grpc", code.name(), System.nanoTime() - start);
     }
+  }
+
+  private static Status.Code fail(StreamObserver<?> out, Status status, String message) {
+    out.onError(status.withDescription(message).asRuntimeException());
+    return status.getCode();
   }
 
   static ExportTraceServiceResponse response(ExportOutcome outcome) {

@@ -11,6 +11,8 @@ import dev.costtrace.receiver.pipeline.BackPressureException;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import dev.costtrace.receiver.metrics.RequestMetrics;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,25 +24,34 @@ import java.util.zip.GZIPInputStream;
  * OTLP/HTTP {@code POST /v1/traces}: protobuf or JSON, optionally gzip; answers in the request's
  * encoding with partial success, 400 for malformed payloads, 413 above the size limit, 415 for other
  * content types, 401 without a known bearer token when auth is on, and 429/503 with Retry-After
- * under back-pressure. Error bodies are
+ * under back-pressure: a full sink, a full worker queue, or the memory budget used up. Error bodies are
  * {@code google.rpc.Status}, as the OTLP specification asks.
  */
 final class OtlpHttpHandler implements HttpHandler {
   private static final String PROTOBUF = "application/x-protobuf";
   private static final String JSON = "application/json";
+  private static final int CHUNK = 64 * 1024;
 
   private final TraceConsumer consumer;
   private final long maxRequestBytes;
   private final BearerTokens tokens;
+  private final AdmissionControl admission;
+  private final RequestMetrics metrics;
 
-  OtlpHttpHandler(TraceConsumer consumer, long maxRequestBytes, BearerTokens tokens) {
+  OtlpHttpHandler(TraceConsumer consumer, long maxRequestBytes, BearerTokens tokens,
+      AdmissionControl admission, RequestMetrics metrics) {
     this.consumer = consumer;
     this.maxRequestBytes = maxRequestBytes;
     this.tokens = tokens;
+    this.admission = admission;
+    this.metrics = metrics;
   }
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
+    long start = System.nanoTime();
+    metrics.started("http");
+    long[] reserved = {0};
     try (exchange) {
       if (!exchange.getRequestMethod().equals("POST")) {
         exchange.getResponseHeaders().set("Allow", "POST");
@@ -51,6 +62,11 @@ final class OtlpHttpHandler implements HttpHandler {
       boolean json = type.equals(JSON);
       if (!json && !type.equals(PROTOBUF)) {
         plain(exchange, 415, "unsupported content type '" + type + "': use " + PROTOBUF + " or " + JSON);
+        return;
+      }
+      if (OtlpReceiver.queueFull()) {
+        // The worker queue is full and this runs on the accepting thread: answer at once, unread.
+        status(exchange, 503, json, "the receiver is at capacity; retry later", "1");
         return;
       }
       String tenant = null;
@@ -64,7 +80,10 @@ final class OtlpHttpHandler implements HttpHandler {
       }
       byte[] body;
       try {
-        body = readBody(exchange);
+        body = readBody(exchange, reserved);
+      } catch (OverBudgetException e) {
+        status(exchange, 429, json, "the receiver is over its memory budget; retry later", "1");
+        return;
       } catch (TooLargeException e) {
         status(exchange, 413, json, "request body exceeds " + maxRequestBytes + " bytes", null);
         return;
@@ -92,6 +111,9 @@ final class OtlpHttpHandler implements HttpHandler {
       send(exchange, 200, json, OtlpGrpcService.response(outcome));
     } catch (RuntimeException e) {
       plain(exchange, 500, "export failed: " + e.getMessage());
+    } finally {
+      admission.release(reserved[0]);
+      metrics.finished("http", Integer.toString(exchange.getResponseCode()), System.nanoTime() - start);
     }
   }
 
@@ -104,7 +126,11 @@ final class OtlpHttpHandler implements HttpHandler {
     return (semicolon < 0 ? t : t.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
   }
 
-  private byte[] readBody(HttpExchange exchange) throws IOException {
+  /**
+   * Reads the (decompressed) body in chunks, reserving each chunk against the memory budget first;
+   * {@code reserved[0]} says how much to release when the request is done.
+   */
+  private byte[] readBody(HttpExchange exchange, long[] reserved) throws IOException {
     InputStream in = exchange.getRequestBody();
     String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
     if (encoding != null && encoding.equalsIgnoreCase("gzip")) {
@@ -112,12 +138,24 @@ final class OtlpHttpHandler implements HttpHandler {
     } else if (encoding != null && !encoding.isEmpty() && !encoding.equalsIgnoreCase("identity")) {
       throw new IOException("unsupported Content-Encoding " + encoding);
     }
-    // Limit the decompressed size too: a small gzip body can expand without bound.
-    byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
-    if (body.length > maxRequestBytes) {
-      throw new TooLargeException();
+    ByteArrayOutputStream body = new ByteArrayOutputStream(8192);
+    byte[] chunk = new byte[CHUNK];
+    while (true) {
+      // Limit the decompressed size too: a small gzip body can expand without bound.
+      int want = (int) Math.min(CHUNK, maxRequestBytes + 1 - body.size());
+      if (want <= 0) {
+        throw new TooLargeException();
+      }
+      int n = in.readNBytes(chunk, 0, want);
+      if (n == 0) {
+        return body.toByteArray();
+      }
+      if (!admission.tryAcquire(n)) {
+        throw new OverBudgetException();
+      }
+      reserved[0] += n;
+      body.write(chunk, 0, n);
     }
-    return body;
   }
 
   private static void status(HttpExchange exchange, int code, boolean json, String message, String retryAfter)
@@ -154,6 +192,10 @@ final class OtlpHttpHandler implements HttpHandler {
   }
 
   private static final class TooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  private static final class OverBudgetException extends IOException {
     private static final long serialVersionUID = 1L;
   }
 }

@@ -3,6 +3,9 @@ package dev.costtrace.receiver.ingest;
 import com.sun.net.httpserver.HttpServer;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
 import dev.costtrace.receiver.auth.BearerTokens;
+import dev.costtrace.receiver.metrics.MetricsSource;
+import dev.costtrace.receiver.metrics.PrometheusText;
+import dev.costtrace.receiver.metrics.RequestMetrics;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -13,13 +16,20 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 
 /**
  * OTLP/gRPC on {@value Builder#DEFAULT_GRPC_PORT} and OTLP/HTTP on {@value Builder#DEFAULT_HTTP_PORT}
- * (the ports OpenTelemetry exporters default to), plus {@code /health} and {@code /ready}.
+ * (the ports OpenTelemetry exporters default to), plus {@code /health}, {@code /ready} and
+ * {@code /metrics} (Prometheus text) on the HTTP port. Memory stays bounded under overload: a
+ * bounded worker queue per transport and a shared budget for the bytes of requests in flight, past
+ * which exporters are told to retry (503/429 with Retry-After, UNAVAILABLE/RESOURCE_EXHAUSTED).
  */
 public final class OtlpReceiver implements AutoCloseable {
   /** What an export without a known bearer token is told (never which part was wrong). */
@@ -27,27 +37,76 @@ public final class OtlpReceiver implements AutoCloseable {
       "missing or unknown bearer token: send 'Authorization: Bearer <token>'";
   private final Server grpc;
   private final HttpServer http;
-  private final ExecutorService httpWorkers;
+  private final ThreadPoolExecutor httpWorkers;
+  private final ThreadPoolExecutor grpcWorkers;
+  private final OtlpGrpcService grpcService;
+  private final RequestMetrics requestMetrics = new RequestMetrics();
   private volatile boolean ready = true;
 
   private OtlpReceiver(Builder b) throws IOException {
+    AdmissionControl admission = new AdmissionControl(b.memoryBudgetBytes);
+    this.grpcService = new OtlpGrpcService(b.consumer, admission, requestMetrics, () -> ready);
     this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, b.maxRequestBytes))
-        .addService(b.tokens == null ? ServerInterceptors.intercept(new OtlpGrpcService(b.consumer))
-            : ServerInterceptors.intercept(new OtlpGrpcService(b.consumer), new BearerAuthInterceptor(b.tokens)))
+        .maxConcurrentCallsPerConnection(b.workerThreads)
+        .executor(grpcWorkers = workers("costtrace-otlp-grpc", b.workerThreads, b.queueCapacity))
+        .addService(b.tokens == null ? ServerInterceptors.intercept(grpcService)
+            : ServerInterceptors.intercept(grpcService, new BearerAuthInterceptor(b.tokens, requestMetrics)))
         .build()
         .start();
     this.http = HttpServer.create(new InetSocketAddress(b.host, b.httpPort), 128);
-    this.httpWorkers = Executors.newFixedThreadPool(b.httpThreads, r -> {
-      Thread t = new Thread(r, "costtrace-otlp-http");
+    this.httpWorkers = workers("costtrace-otlp-http", b.workerThreads, b.queueCapacity);
+    http.setExecutor(httpWorkers);
+    http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens, admission,
+        requestMetrics));
+    http.createContext("/health", e -> text(e, 200, "ok", "text/plain; charset=utf-8"));
+    http.createContext("/ready", e -> text(e, ready ? 200 : 503, ready ? "ready" : "draining", "text/plain; charset=utf-8"));
+    List<MetricsSource> sources = new ArrayList<>(b.metricsSources);
+    sources.add(requestMetrics);
+    sources.add(out -> out
+        .gauge("costtrace_worker_queue_depth", "Requests waiting for a worker thread.", httpWorkers.getQueue().size(), "transport", "http")
+        .gauge("costtrace_worker_queue_depth", "Requests waiting for a worker thread.", grpcWorkers.getQueue().size(), "transport", "grpc")
+        .gauge("costtrace_memory_in_flight_bytes", "Estimated heap held by requests in flight (the admission budget's use).", admission.inFlightBytes())
+        .gauge("costtrace_memory_budget_bytes", "The admission budget for requests in flight.", admission.budgetBytes()));
+    http.createContext("/metrics", e -> {
+      PrometheusText out = new PrometheusText();
+      for (MetricsSource source : sources) {
+        source.writeTo(out);
+      }
+      text(e, 200, out.toString().stripTrailing(), PrometheusText.CONTENT_TYPE);
+    });
+    http.start();
+  }
+
+  /**
+   * A fixed pool with a bounded queue. When the queue is full the task runs on the submitting
+   * (accepting) thread with {@link #queueFull()} set, and the handlers answer it at once with a
+   * retryable status without reading it: memory stays bounded and the exporter retries.
+   */
+  private static ThreadPoolExecutor workers(String name, int threads, int queue) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue), r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
+    }, (task, pool) -> {
+      if (pool.isShutdown()) {
+        throw new RejectedExecutionException(name + " is shut down");
+      }
+      QUEUE_FULL.set(Boolean.TRUE);
+      try {
+        task.run();
+      } finally {
+        QUEUE_FULL.remove();
+      }
     });
-    http.setExecutor(httpWorkers);
-    http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens));
-    http.createContext("/health", e -> text(e, 200, "ok"));
-    http.createContext("/ready", e -> text(e, ready ? 200 : 503, ready ? "ready" : "draining"));
-    http.start();
+  }
+
+  private static final ThreadLocal<Boolean> QUEUE_FULL = new ThreadLocal<>();
+
+  /** True while a handler runs because the worker queue was full. */
+  static boolean queueFull() {
+    return QUEUE_FULL.get() != null;
   }
 
   public static Builder builder() {
@@ -71,6 +130,8 @@ public final class OtlpReceiver implements AutoCloseable {
       grpc.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
       httpWorkers.shutdown();
       httpWorkers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+      grpcWorkers.shutdown();
+      grpcWorkers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -82,8 +143,10 @@ public final class OtlpReceiver implements AutoCloseable {
     shutdown(Duration.ofSeconds(5));
   }
 
-  private static void text(com.sun.net.httpserver.HttpExchange e, int code, String body) throws IOException {
+  private static void text(com.sun.net.httpserver.HttpExchange e, int code, String body, String type)
+      throws IOException {
     byte[] bytes = (body + "\n").getBytes(StandardCharsets.UTF_8);
+    e.getResponseHeaders().set("Content-Type", type);
     e.sendResponseHeaders(code, bytes.length);
     try (OutputStream out = e.getResponseBody()) {
       out.write(bytes);
@@ -96,14 +159,20 @@ public final class OtlpReceiver implements AutoCloseable {
     public static final int DEFAULT_HTTP_PORT = 4318;
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final long DEFAULT_MAX_REQUEST_BYTES = 16L << 20;
-    public static final int DEFAULT_HTTP_THREADS = 8;
+    public static final int DEFAULT_WORKER_THREADS = 8;
+    public static final int DEFAULT_QUEUE_CAPACITY = 64;
+    /** A quarter of the heap for requests in flight: the rest is the pipeline's and the sink's. */
+    public static final double DEFAULT_MEMORY_BUDGET_FRACTION = 0.25;
 
     private TraceConsumer consumer;
     private String host = DEFAULT_HOST;
     private int grpcPort = DEFAULT_GRPC_PORT;
     private int httpPort = DEFAULT_HTTP_PORT;
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
-    private int httpThreads = DEFAULT_HTTP_THREADS;
+    private int workerThreads = DEFAULT_WORKER_THREADS;
+    private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+    private long memoryBudgetBytes = (long) (Runtime.getRuntime().maxMemory() * DEFAULT_MEMORY_BUDGET_FRACTION);
+    private final List<MetricsSource> metricsSources = new ArrayList<>();
     private BearerTokens tokens;
 
     private Builder() {}
@@ -145,11 +214,39 @@ public final class OtlpReceiver implements AutoCloseable {
       return this;
     }
 
-    public Builder httpThreads(int threads) {
+    /** Worker threads per transport, and the most concurrent calls on one gRPC connection. */
+    public Builder workerThreads(int threads) {
       if (threads < 1) {
-        throw new IllegalArgumentException("httpThreads must be positive");
+        throw new IllegalArgumentException("workerThreads must be positive");
       }
-      this.httpThreads = threads;
+      this.workerThreads = threads;
+      return this;
+    }
+
+    /** Requests that may wait for a worker per transport before exporters are told to retry. */
+    public Builder queueCapacity(int capacity) {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("queueCapacity must be positive");
+      }
+      this.queueCapacity = capacity;
+      return this;
+    }
+
+    /**
+     * Estimated heap that requests in flight may hold together (default a quarter of the maximum
+     * heap); past it, exports get 429 / RESOURCE_EXHAUSTED and retry.
+     */
+    public Builder memoryBudgetBytes(long bytes) {
+      if (bytes < 1 << 20) {
+        throw new IllegalArgumentException("memoryBudgetBytes must be at least 1 MiB");
+      }
+      this.memoryBudgetBytes = bytes;
+      return this;
+    }
+
+    /** More samples for {@code /metrics} (the pipeline's, the sink's). */
+    public Builder metrics(MetricsSource source) {
+      this.metricsSources.add(Objects.requireNonNull(source, "source"));
       return this;
     }
 

@@ -22,13 +22,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.EnumMap;
+import dev.costtrace.pricing.PricingStatus;
+import dev.costtrace.receiver.metrics.MetricsSource;
+import dev.costtrace.receiver.metrics.PrometheusText;
 
 /**
  * Validate → price → attribute → sink, for each span of an export request. Invalid spans are
  * rejected one by one (OTLP partial success) while their valid neighbours are kept; a full sink
  * turns into back-pressure for the whole request, so nothing of it is acknowledged.
  */
-public final class PricingPipeline implements TraceConsumer {
+public final class PricingPipeline implements TraceConsumer, MetricsSource {
   /**
    * Where emitters put a stream's time to first token, in seconds: OpenLIT's name, and the one
    * CostTrace's agent uses for streamed calls.
@@ -42,12 +47,16 @@ public final class PricingPipeline implements TraceConsumer {
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
   private final AtomicLong spansPriced = new AtomicLong();
+  private final EnumMap<PricingStatus, LongAdder> byStatus = new EnumMap<>(PricingStatus.class);
 
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor) {
     this.pricer = pricer;
     this.sink = sink;
     this.keys = keys;
     this.attributor = attributor;
+    for (PricingStatus status : PricingStatus.values()) {
+      byStatus.put(status, new LongAdder());
+    }
   }
 
   @Override
@@ -89,6 +98,7 @@ public final class PricingPipeline implements TraceConsumer {
             continue;
           }
           spansPriced.incrementAndGet();
+          byStatus.get(p.status()).increment();
           rows.add(row(span, traceId, service, a, p));
         }
       }
@@ -184,5 +194,18 @@ public final class PricingPipeline implements TraceConsumer {
 
   public long spansPriced() {
     return spansPriced.get();
+  }
+
+  @Override
+  public void writeTo(PrometheusText out) {
+    out.counter("costtrace_spans_received_total", "Spans in export requests.", spansReceived.get())
+        .counter("costtrace_spans_rejected_total", "Invalid spans rejected (OTLP partial success).", spansRejected.get());
+    byStatus.forEach((status, n) -> out.counter("costtrace_spans_llm_total",
+        "LLM and tool spans taken, by pricing status.", n.sum(), "status", status.name()));
+    long unpriced = 0;
+    for (var e : byStatus.entrySet()) {
+      unpriced += e.getKey() == PricingStatus.PRICED ? 0 : e.getValue().sum();
+    }
+    out.counter("costtrace_spans_unpriced_total", "LLM and tool spans with no price (unknown model, no usage, ...).", unpriced);
   }
 }

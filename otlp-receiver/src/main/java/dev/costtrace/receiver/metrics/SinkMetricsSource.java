@@ -1,0 +1,27 @@
+package dev.costtrace.receiver.metrics;
+
+import dev.costtrace.sink.SinkMetrics;
+import java.util.function.Supplier;
+
+/** The ClickHouse sink's counters and backlog as Prometheus samples. */
+public final class SinkMetricsSource implements MetricsSource {
+  private static final String ROWS = "Span rows by what the sink did with them.";
+  private final Supplier<SinkMetrics> metrics;
+
+  public SinkMetricsSource(Supplier<SinkMetrics> metrics) {
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void writeTo(PrometheusText out) {
+    SinkMetrics m = metrics.get();
+    out.counter("costtrace_sink_rows_total", ROWS, m.rowsAccepted(), "result", "accepted")
+        .counter("costtrace_sink_rows_total", ROWS, m.rowsWritten(), "result", "written")
+        .counter("costtrace_sink_rows_total", ROWS, m.rowsDuplicate(), "result", "duplicate")
+        .counter("costtrace_sink_rows_total", ROWS, m.rowsDeadLettered(), "result", "dead_lettered")
+        .gauge("costtrace_sink_buffered_bytes", "Bytes acknowledged but not yet in ClickHouse (the on-disk buffer).", m.bufferedBytes())
+        .counter("costtrace_sink_batches_failed_total", "Batch writes to ClickHouse that failed and will be retried.", m.batchesFailed())
+        .gauge("costtrace_sink_last_batch_seconds", "How long the last successful batch write took.", m.lastBatchMillis() / 1000.0)
+        .counter("costtrace_sink_full_total", "Exports refused because the sink's buffer was full.", m.rejectedFull());
+  }
+}
