@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -97,6 +98,18 @@ public final class ServeCommand implements Callable<Integer> {
     b.grpcPort(grpcPort != null ? grpcPort : config.getPort("costtrace.grpc.port").orElse(OtlpReceiver.Builder.DEFAULT_GRPC_PORT));
     b.httpPort(httpPort != null ? httpPort : config.getPort("costtrace.http.port").orElse(OtlpReceiver.Builder.DEFAULT_HTTP_PORT));
     receiver = b.start();
+    // SIGTERM / Ctrl-C: the hook holds the JVM open until the receiver has drained and the sink
+    // has flushed (what ClickHouse has not taken by then stays in the durable buffer).
+    CountDownLatch drained = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.countDown();
+      try {
+        drained.await(2, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "costtrace-serve-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     out.println("costtrace: receiving OTLP/gRPC on :" + receiver.grpcPort() + " and OTLP/HTTP on :"
         + receiver.httpPort() + " (POST /v1/traces)");
     out.println("costtrace: point your exporter at it, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:"
@@ -134,15 +147,17 @@ public final class ServeCommand implements Callable<Integer> {
       }
       out.flush();
     }
-    Thread hook = new Thread(stop::countDown, "costtrace-serve-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
     stop.await();
     out.println("costtrace: draining and flushing...");
     out.flush();
-    receiver.shutdown(Duration.ofSeconds(10));
-    sink.close();
-    pricer.close();
-    endpoint.close();
+    try {
+      receiver.shutdown(Duration.ofSeconds(10));
+      sink.close();
+      pricer.close();
+      endpoint.close();
+    } finally {
+      drained.countDown();
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {
