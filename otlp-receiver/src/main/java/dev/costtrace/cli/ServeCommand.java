@@ -64,6 +64,27 @@ public final class ServeCommand implements Callable<Integer> {
     // Settings that can be wrong are read before anything starts: a bad one fails fast.
     BearerTokens tokens = config.getString(BearerTokens.CONFIG_KEY)
         .map(f -> BearerTokens.builder(Path.of(f)).build()).orElse(null);
+    Optional<String> tlsCert = config.getString("costtrace.tls.cert.file");
+    Optional<String> tlsKey = config.getString("costtrace.tls.key.file");
+    if (tlsCert.isPresent() != tlsKey.isPresent()) {
+      String missing = tlsCert.isPresent() ? "costtrace.tls.key.file" : "costtrace.tls.cert.file";
+      throw Config.invalid(missing, "", "TLS needs both costtrace.tls.cert.file and costtrace.tls.key.file");
+    }
+    OtlpReceiver.Builder b = OtlpReceiver.builder();
+    if (tlsCert.isPresent()) {
+      try {
+        b.tls(Path.of(tlsCert.get()), Path.of(tlsKey.get()));
+      } catch (IllegalArgumentException e) {
+        throw Config.invalid("costtrace.tls.cert.file", tlsCert.get(), e.getMessage());
+      }
+    }
+    config.getString("costtrace.host").ifPresent(b::host);
+    set("costtrace.worker.threads", config.getInt("costtrace.worker.threads"), b::workerThreads);
+    set("costtrace.worker.queue", config.getInt("costtrace.worker.queue"), b::queueCapacity);
+    set("costtrace.memory.budget", config.getBytes("costtrace.memory.budget"), b::memoryBudgetBytes);
+    set("costtrace.max.request.bytes", config.getBytes("costtrace.max.request.bytes"), b::maxRequestBytes);
+    b.grpcPort(grpcPort != null ? grpcPort : config.getPort("costtrace.grpc.port").orElse(OtlpReceiver.Builder.DEFAULT_GRPC_PORT));
+    b.httpPort(httpPort != null ? httpPort : config.getPort("costtrace.http.port").orElse(OtlpReceiver.Builder.DEFAULT_HTTP_PORT));
     out.println("costtrace: finding ClickHouse...");
     out.flush();
     ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
@@ -83,20 +104,13 @@ public final class ServeCommand implements Callable<Integer> {
         new TraceAttributor(
             config.getDuration("costtrace.attribution.window").orElse(TraceAttributor.DEFAULT_WINDOW),
             config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)));
-    OtlpReceiver.Builder b = OtlpReceiver.builder().consumer(pipeline);
+    b.consumer(pipeline);
     if (tokens != null) {
       b.auth(tokens);
       out.println("costtrace: bearer-token auth on, " + tokens.size() + " tokens from "
           + config.getString(BearerTokens.CONFIG_KEY).orElseThrow());
     }
     b.metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics));
-    config.getString("costtrace.host").ifPresent(b::host);
-    set("costtrace.worker.threads", config.getInt("costtrace.worker.threads"), b::workerThreads);
-    set("costtrace.worker.queue", config.getInt("costtrace.worker.queue"), b::queueCapacity);
-    set("costtrace.memory.budget", config.getBytes("costtrace.memory.budget"), b::memoryBudgetBytes);
-    set("costtrace.max.request.bytes", config.getBytes("costtrace.max.request.bytes"), b::maxRequestBytes);
-    b.grpcPort(grpcPort != null ? grpcPort : config.getPort("costtrace.grpc.port").orElse(OtlpReceiver.Builder.DEFAULT_GRPC_PORT));
-    b.httpPort(httpPort != null ? httpPort : config.getPort("costtrace.http.port").orElse(OtlpReceiver.Builder.DEFAULT_HTTP_PORT));
     receiver = b.start();
     // SIGTERM / Ctrl-C: the hook holds the JVM open until the receiver has drained and the sink
     // has flushed (what ClickHouse has not taken by then stays in the durable buffer).

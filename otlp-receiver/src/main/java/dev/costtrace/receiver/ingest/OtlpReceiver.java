@@ -1,18 +1,25 @@
 package dev.costtrace.receiver.ingest;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.metrics.RequestMetrics;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -46,7 +53,9 @@ public final class OtlpReceiver implements AutoCloseable {
   private OtlpReceiver(Builder b) throws IOException {
     AdmissionControl admission = new AdmissionControl(b.memoryBudgetBytes);
     this.grpcService = new OtlpGrpcService(b.consumer, admission, requestMetrics, () -> ready);
-    this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
+    ServerCredentials credentials = b.tlsCredentials != null ? b.tlsCredentials : InsecureServerCredentials.create();
+    SSLContext https = b.tlsContext;
+    this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort), credentials)
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, b.maxRequestBytes))
         .maxConcurrentCallsPerConnection(b.workerThreads)
         .executor(grpcWorkers = workers("costtrace-otlp-grpc", b.workerThreads, b.queueCapacity))
@@ -54,7 +63,13 @@ public final class OtlpReceiver implements AutoCloseable {
             : ServerInterceptors.intercept(grpcService, new BearerAuthInterceptor(b.tokens, requestMetrics)))
         .build()
         .start();
-    this.http = HttpServer.create(new InetSocketAddress(b.host, b.httpPort), 128);
+    if (https != null) {
+      HttpsServer server = HttpsServer.create(new InetSocketAddress(b.host, b.httpPort), 128);
+      server.setHttpsConfigurator(new HttpsConfigurator(https));
+      this.http = server;
+    } else {
+      this.http = HttpServer.create(new InetSocketAddress(b.host, b.httpPort), 128);
+    }
     this.httpWorkers = workers("costtrace-otlp-http", b.workerThreads, b.queueCapacity);
     http.setExecutor(httpWorkers);
     http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens, admission,
@@ -125,13 +140,20 @@ public final class OtlpReceiver implements AutoCloseable {
   public void shutdown(Duration grace) {
     ready = false;
     grpc.shutdown();
-    http.stop((int) Math.max(0, grace.toSeconds()));
+    long deadline = System.nanoTime() + grace.toNanos();
     try {
-      grpc.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+      // JDK 17's HttpServer.stop(delay) waits the whole delay even when idle: wait for our own
+      // workers to finish what they have (new exports meanwhile get 503), then stop at once.
+      while ((httpWorkers.getActiveCount() > 0 || !httpWorkers.getQueue().isEmpty())
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      http.stop(0);
+      grpc.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       httpWorkers.shutdown();
-      httpWorkers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+      httpWorkers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       grpcWorkers.shutdown();
-      grpcWorkers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+      grpcWorkers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -173,6 +195,8 @@ public final class OtlpReceiver implements AutoCloseable {
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
     private long memoryBudgetBytes = (long) (Runtime.getRuntime().maxMemory() * DEFAULT_MEMORY_BUDGET_FRACTION);
     private final List<MetricsSource> metricsSources = new ArrayList<>();
+    private SSLContext tlsContext;
+    private ServerCredentials tlsCredentials;
     private BearerTokens tokens;
 
     private Builder() {}
@@ -241,6 +265,22 @@ public final class OtlpReceiver implements AutoCloseable {
         throw new IllegalArgumentException("memoryBudgetBytes must be at least 1 MiB");
       }
       this.memoryBudgetBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Serves TLS on both ports from PEM files: the certificate chain (leaf first) and an
+     * unencrypted PKCS#8 key (default: plain text, e.g. behind a TLS-terminating proxy).
+     */
+    public Builder tls(Path certFile, Path keyFile) {
+      // Read now, so that a wrong file fails before anything starts.
+      this.tlsContext = PemTls.serverContext(certFile, keyFile);
+      try {
+        this.tlsCredentials = TlsServerCredentials.create(certFile.toFile(), keyFile.toFile());
+      } catch (IOException | RuntimeException e) {
+        throw new IllegalArgumentException("cannot use the TLS certificate " + certFile + " with key "
+            + keyFile + ": " + e.getMessage(), e);
+      }
       return this;
     }
 
