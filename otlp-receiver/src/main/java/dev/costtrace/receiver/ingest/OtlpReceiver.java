@@ -28,7 +28,7 @@ public final class OtlpReceiver implements AutoCloseable {
   private OtlpReceiver(Builder b) throws IOException {
     this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, b.maxRequestBytes))
-        .addService(new OtlpGrpcService(b.consumer))
+        .addService(OtlpGrpcService.definition(b.consumer))
         .build()
         .start();
     this.http = HttpServer.create(new InetSocketAddress(b.host, b.httpPort), 128);
