@@ -220,6 +220,9 @@ public final class WriteAheadBuffer implements AutoCloseable {
         roll();
         totalBytes -= segmentSizes.remove(upTo.segment());
         Files.deleteIfExists(segment(upTo.segment()));
+        // The checkpoint's segment is gone: reading resumes at the start of the new one (else the
+        // reader finds nothing to read while hasPending() stays true, forever).
+        committed = writePosition;
       }
     }
   }

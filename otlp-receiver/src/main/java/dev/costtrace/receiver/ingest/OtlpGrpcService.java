@@ -4,12 +4,20 @@ import dev.costtrace.receiver.pipeline.BackPressureException;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
 import dev.costtrace.receiver.metrics.RequestMetrics;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 
 /** OTLP/gRPC {@code TraceService/Export}. */
 final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
@@ -24,6 +32,29 @@ final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
     this.admission = admission;
     this.metrics = metrics;
     this.ready = ready;
+  }
+
+  /**
+   * The service with each request parsed here rather than by gRPC: gRPC answers a request it cannot
+   * parse with UNKNOWN, OTLP asks for INVALID_ARGUMENT (not retryable) and a message.
+   */
+  static ServerServiceDefinition definition(OtlpGrpcService service) {
+    MethodDescriptor<byte[], ExportTraceServiceResponse> export = TraceServiceGrpc.getExportMethod()
+        .toBuilder(RawBytes.INSTANCE, TraceServiceGrpc.getExportMethod().getResponseMarshaller()).build();
+    return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
+        .addMethod(export, ServerCalls.asyncUnaryCall((bytes, out) -> {
+          ExportTraceServiceRequest request;
+          try {
+            request = ExportTraceServiceRequest.parseFrom(bytes);
+          } catch (InvalidProtocolBufferException e) {
+            service.metrics.refused("grpc", Status.Code.INVALID_ARGUMENT.name());
+            out.onError(Status.INVALID_ARGUMENT.withDescription("malformed ExportTraceServiceRequest: "
+                + e.getMessage()).asRuntimeException());
+            return;
+          }
+          service.export(request, out);
+        }))
+        .build();
   }
 
   @Override
@@ -75,5 +106,24 @@ final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
           .setRejectedSpans(outcome.rejectedSpans()).setErrorMessage(outcome.errorMessage()));
     }
     return b.build();
+  }
+
+  /** The request as it came; gRPC has already enforced the inbound size limit. */
+  private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+    INSTANCE;
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 }

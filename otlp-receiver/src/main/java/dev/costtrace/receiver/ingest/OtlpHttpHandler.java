@@ -94,7 +94,7 @@ final class OtlpHttpHandler implements HttpHandler {
       ExportTraceServiceRequest request;
       try {
         request = json
-            ? OtlpJson.parseTraces(new String(body, StandardCharsets.UTF_8))
+            ? OtlpJson.parseTraces(body)
             : ExportTraceServiceRequest.parseFrom(body);
       } catch (InvalidProtocolBufferException | OtlpJson.InvalidOtlpException e) {
         status(exchange, 400, json, "malformed ExportTraceServiceRequest: " + e.getMessage(), null);

@@ -59,8 +59,9 @@ public final class OtlpReceiver implements AutoCloseable {
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, b.maxRequestBytes))
         .maxConcurrentCallsPerConnection(b.workerThreads)
         .executor(grpcWorkers = workers("costtrace-otlp-grpc", b.workerThreads, b.queueCapacity))
-        .addService(b.tokens == null ? ServerInterceptors.intercept(grpcService)
-            : ServerInterceptors.intercept(grpcService, new BearerAuthInterceptor(b.tokens, requestMetrics)))
+        .addService(b.tokens == null ? OtlpGrpcService.definition(grpcService)
+            : ServerInterceptors.intercept(OtlpGrpcService.definition(grpcService),
+                new BearerAuthInterceptor(b.tokens, requestMetrics)))
         .build()
         .start();
     if (https != null) {

@@ -7,6 +7,10 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HexFormat;
 
@@ -25,12 +29,31 @@ public final class OtlpJson {
   private OtlpJson() {}
 
   /**
-   * Parses one ExportTraceServiceRequest.
+   * Parses one ExportTraceServiceRequest from UTF-8 bytes, as OTLP/HTTP carries it; bytes that are
+   * not UTF-8 are rejected rather than replaced, and an empty body is the empty request.
+   *
+   * @throws InvalidOtlpException naming the field when the JSON, its encoding or an ID is malformed
+   */
+  public static ExportTraceServiceRequest parseTraces(byte[] utf8) {
+    try {
+      return parseTraces(StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(utf8)).toString());
+    } catch (CharacterCodingException e) {
+      throw new InvalidOtlpException("the body is not valid UTF-8: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Parses one ExportTraceServiceRequest; blank text is the empty request.
    *
    * @throws InvalidOtlpException naming the field when the JSON or an ID is malformed
    */
   public static ExportTraceServiceRequest parseTraces(String json) {
     ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
+    if (json.isBlank()) {
+      return b.build();
+    }
     try {
       PARSER.merge(json, b);
     } catch (InvalidProtocolBufferException e) {
