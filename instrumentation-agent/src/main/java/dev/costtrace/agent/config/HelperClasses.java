@@ -1,54 +1,48 @@
 package dev.costtrace.agent.config;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.URL;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 
 /**
- * The helper class names an instrumentation module must have injected next to the library it
- * instruments, read from the extension jar itself: every class under the given package paths
- * except the module's own advice-side classes ({@code *InstrumentationModule}, {@code
- * *Instrumentation}, {@code *Advice}). Without muzzle this is how Maven builds list them, and
- * reading the jar keeps the list right as classes are added.
+ * The helper classes instrumentation modules have injected next to the library they instrument.
+ * Without muzzle (a Gradle plugin) they must be listed; the build writes the list into the
+ * extension jar ({@code dev/costtrace/agent/helper-classes.txt}: our HTTP capture classes and the
+ * relocated jackson-core, advice-side classes excluded), so it stays right as classes are added.
  */
 public final class HelperClasses {
+  static final String RESOURCE = "dev/costtrace/agent/helper-classes.txt";
+
   private HelperClasses() {}
 
-  public static List<String> in(Class<?> module, String... packagePaths) {
+  /** The listed helper classes under any of {@code packagePrefixes} (dotted). */
+  public static List<String> under(Class<?> module, String... packagePrefixes) {
     List<String> names = new ArrayList<>();
-    try {
-      URL location = module.getProtectionDomain().getCodeSource().getLocation();
-      try (JarFile jar = new JarFile(new java.io.File(location.toURI()))) {
-        Enumeration<JarEntry> entries = jar.entries();
-        while (entries.hasMoreElements()) {
-          String name = entries.nextElement().getName();
-          if (!name.endsWith(".class") || name.endsWith("package-info.class")) {
-            continue;
-          }
-          for (String p : packagePaths) {
-            if (name.startsWith(p) && isHelper(name)) {
-              names.add(name.substring(0, name.length() - ".class".length()).replace('/', '.'));
-              break;
-            }
+    try (InputStream in = module.getClassLoader().getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        return Collections.emptyList();
+      }
+      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        String name = line.trim().replace('/', '.');
+        for (String prefix : packagePrefixes) {
+          if (!name.isEmpty() && name.startsWith(prefix)) {
+            names.add(name);
+            break;
           }
         }
       }
-    } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
-      // Not a jar (class directories in a unit test): no helpers, the module still loads.
+    } catch (IOException | RuntimeException e) {
+      if (Boolean.getBoolean("costtrace.agent.debug")) {
+        System.err.println("costtrace: cannot list helper classes of " + module + ": " + e);
+      }
       return Collections.emptyList();
     }
-    Collections.sort(names);
     return names;
-  }
-
-  private static boolean isHelper(String entry) {
-    String simple = entry.substring(entry.lastIndexOf('/') + 1, entry.length() - 6);
-    String outer = simple.contains("$") ? simple.substring(0, simple.indexOf('$')) : simple;
-    return !outer.endsWith("InstrumentationModule") && !outer.endsWith("Instrumentation");
   }
 }

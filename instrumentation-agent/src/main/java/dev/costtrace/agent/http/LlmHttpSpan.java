@@ -148,6 +148,9 @@ public final class LlmHttpSpan {
   }
 
   private void record(LlmCallData c) {
+    if (HttpCaptureConfig.FAIL_FOR_TEST) {
+      throw new IllegalStateException("costtrace test: failing span hook");
+    }
     if (c.responseModel != null) {
       span.setAttribute(RESPONSE_MODEL, c.responseModel);
     }

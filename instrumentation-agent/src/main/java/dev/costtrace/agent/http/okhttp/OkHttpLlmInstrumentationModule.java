@@ -26,9 +26,9 @@ public final class OkHttpLlmInstrumentationModule extends InstrumentationModule 
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
-    return HelperClasses.in(
+    return HelperClasses.under(
         OkHttpLlmInstrumentationModule.class,
-        "dev/costtrace/agent/shaded/jackson/",
-        "dev/costtrace/agent/http/");
+        "dev.costtrace.agent.shaded.jackson.",
+        "dev.costtrace.agent.http.");
   }
 }
