@@ -48,6 +48,7 @@ public final class LlmHttpSpan {
   private final LlmCallData call;
   private final long startNanos;
   private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile boolean httpError;
 
   private LlmHttpSpan(Span span, LlmCallData call, long startNanos) {
     this.span = span;
@@ -104,7 +105,7 @@ public final class LlmHttpSpan {
   /** A non-2xx response: the status code is the error type, as OTel HTTP conventions say. */
   public void httpError(int status) {
     try {
-      call.errorType = null;
+      httpError = true;
       span.setAttribute(ERROR_TYPE, Integer.toString(status));
       span.setStatus(StatusCode.ERROR);
     } catch (Throwable t) {
@@ -172,8 +173,9 @@ public final class LlmHttpSpan {
       span.setAttribute(
           TIME_TO_FIRST_CHUNK, c.timeToFirstTokenNanos / (double) TimeUnit.SECONDS.toNanos(1));
     }
-    if (c.errorType != null) {
-      // An error reported inside a 200 stream (e.g. a mid-stream server error event).
+    if (c.errorType != null && !httpError) {
+      // An error reported inside a 200 stream (e.g. a mid-stream server error event); for an
+      // HTTP error the status code stays the error type.
       span.setAttribute(ERROR_TYPE, c.errorType);
       span.setStatus(StatusCode.ERROR);
     }
