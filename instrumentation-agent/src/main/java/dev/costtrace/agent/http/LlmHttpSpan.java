@@ -1,64 +1,56 @@
 package dev.costtrace.agent.http;
 
+import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.agent.genai.GenAiInstrumenter;
+import dev.costtrace.agent.genai.GenAiRequest;
+import dev.costtrace.agent.genai.GenAiResponse;
+import dev.costtrace.agent.genai.GenAiUsage;
 import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The gen_ai client span of one OpenAI-compatible HTTP call: started when the request goes out,
- * ended once, when the response body has been read to its end or closed (or the call failed).
- * Every method swallows its own failures: telemetry never reaches the application.
+ * The gen_ai client span of one OpenAI-compatible HTTP call, made through the shared {@link
+ * GenAiInstrumenter} (same attributes as every CostTrace instrumentation, and no span when an SDK-
+ * or framework-level gen_ai span is already active): started when the request goes out, ended
+ * once, when the response body has been read to its end or closed, or the call failed. Every
+ * method contains its own failures: telemetry never reaches the application.
  */
 public final class LlmHttpSpan {
   static final String INSTRUMENTATION_NAME = "dev.costtrace.agent.http";
 
-  static final AttributeKey<String> OPERATION = AttributeKey.stringKey("gen_ai.operation.name");
-  static final AttributeKey<String> PROVIDER = AttributeKey.stringKey("gen_ai.provider.name");
-  static final AttributeKey<String> REQUEST_MODEL = AttributeKey.stringKey("gen_ai.request.model");
-  static final AttributeKey<String> RESPONSE_MODEL =
-      AttributeKey.stringKey("gen_ai.response.model");
-  static final AttributeKey<String> RESPONSE_ID = AttributeKey.stringKey("gen_ai.response.id");
-  static final AttributeKey<List<String>> FINISH_REASONS =
-      AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
-  static final AttributeKey<Long> INPUT_TOKENS = AttributeKey.longKey("gen_ai.usage.input_tokens");
-  static final AttributeKey<Long> OUTPUT_TOKENS =
-      AttributeKey.longKey("gen_ai.usage.output_tokens");
-  static final AttributeKey<Long> CACHE_READ =
-      AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens");
-  static final AttributeKey<Long> CACHE_CREATION =
-      AttributeKey.longKey("gen_ai.usage.cache_creation.input_tokens");
-  static final AttributeKey<Long> REASONING =
-      AttributeKey.longKey("gen_ai.usage.reasoning.output_tokens");
-  static final AttributeKey<String> SERVICE_TIER =
-      AttributeKey.stringKey("gen_ai.openai.response.service_tier");
-  static final AttributeKey<Double> TIME_TO_FIRST_CHUNK =
-      AttributeKey.doubleKey("gen_ai.response.time_to_first_chunk");
-  static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
-  static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
-  static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+  private static volatile GenAiInstrumenter instrumenter;
 
-  private final Span span;
+  private final Context context;
+  private final GenAiRequest request;
   private final LlmCallData call;
   private final long startNanos;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean httpError;
 
-  private LlmHttpSpan(Span span, LlmCallData call, long startNanos) {
-    this.span = span;
+  private LlmHttpSpan(Context context, GenAiRequest request, LlmCallData call, long startNanos) {
+    this.context = context;
+    this.request = request;
     this.call = call;
     this.startNanos = startNanos;
   }
 
+  private static GenAiInstrumenter instrumenter() {
+    GenAiInstrumenter i = instrumenter;
+    if (i == null) {
+      i = GenAiInstrumenter.create(GlobalOpenTelemetry.get(), INSTRUMENTATION_NAME);
+      instrumenter = i;
+    }
+    return i;
+  }
+
   /**
    * Starts the span for a matched request whose body (already read, bounded) is {@code
-   * requestBody}, or returns {@code null} if anything goes wrong.
+   * requestBody}; {@code null} when a gen_ai span is already active in {@code parent}, the call is
+   * not traced, or anything goes wrong.
    */
   public static LlmHttpSpan start(
       Context parent,
@@ -70,33 +62,30 @@ public final class LlmHttpSpan {
     try {
       LlmCallData call = new LlmCallData();
       RequestBodyCapture.read(requestBody, requestLength, call);
-      String model = call.requestModel != null ? call.requestModel : endpoint.azureDeployment();
-      call.requestModel = model;
-      Tracer tracer = GlobalOpenTelemetry.getTracer(INSTRUMENTATION_NAME);
-      Span span =
-          tracer
-              .spanBuilder(model == null ? endpoint.operation() : endpoint.operation() + " " + model)
-              .setParent(parent)
-              .setSpanKind(SpanKind.CLIENT)
-              .setAttribute(OPERATION, endpoint.operation())
-              .setAttribute(PROVIDER, endpoint.provider())
-              .setAttribute(SERVER_ADDRESS, host)
-              .setAttribute(SERVER_PORT, (long) port)
-              .startSpan();
-      if (model != null) {
-        span.setAttribute(REQUEST_MODEL, model);
+      if (call.requestModel == null) {
+        call.requestModel = endpoint.azureDeployment();
       }
-      return new LlmHttpSpan(span, call, System.nanoTime());
+      GenAiRequest request =
+          GenAiRequest.builder(endpoint.provider(), endpoint.operation())
+              .requestModel(call.requestModel)
+              .streaming(call.stream)
+              .serverAddress(host)
+              .serverPort((long) port)
+              .build();
+      Context context = instrumenter().start(parent, request);
+      return context == null ? null : new LlmHttpSpan(context, request, call, System.nanoTime());
     } catch (Throwable t) {
+      GenAiFailures.contain(t);
       return null;
     }
   }
 
-  public Span span() {
-    return span;
+  /** The span's context, to make current while the request is sent. */
+  public Context context() {
+    return context;
   }
 
-  /** A tee for a response body with this content type, or null if it cannot be made. */
+  /** A tee for a response body with this content type. */
   public ResponseBodyTee teeFor(String contentType, int maxBodyBytes) {
     boolean sse = ResponseBodyTee.isEventStream(contentType);
     return new ResponseBodyTee(call, sse, maxBodyBytes, startNanos, System::nanoTime);
@@ -106,24 +95,18 @@ public final class LlmHttpSpan {
   public void httpError(int status) {
     try {
       httpError = true;
-      span.setAttribute(ERROR_TYPE, Integer.toString(status));
+      Span span = Span.fromContext(context);
+      span.setAttribute(GenAiAttributes.ERROR_TYPE, Integer.toString(status));
       span.setStatus(StatusCode.ERROR);
     } catch (Throwable t) {
-      // never reach the app
+      GenAiFailures.contain(t);
     }
   }
 
   /** The call threw before a response (connect failure, timeout, cancel). */
   public void endWithException(Throwable error) {
-    if (!ended.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      span.setAttribute(ERROR_TYPE, error.getClass().getName());
-      span.setStatus(StatusCode.ERROR);
-      span.end();
-    } catch (Throwable t) {
-      // never reach the app
+    if (ended.compareAndSet(false, true)) {
+      instrumenter().end(context, request, null, error);
     }
   }
 
@@ -132,58 +115,47 @@ public final class LlmHttpSpan {
     if (!ended.compareAndSet(false, true)) {
       return;
     }
+    GenAiResponse response = null;
     try {
       if (tee != null) {
         tee.finish();
       }
-      record(call);
+      response = response(call);
     } catch (Throwable t) {
-      // never reach the app
-    } finally {
-      try {
-        span.end();
-      } catch (Throwable t) {
-        // never reach the app
-      }
+      GenAiFailures.contain(t);
     }
+    instrumenter().end(context, request, response, null);
   }
 
-  private void record(LlmCallData c) {
+  private GenAiResponse response(LlmCallData c) {
     if (HttpCaptureConfig.FAIL_FOR_TEST) {
       throw new IllegalStateException("costtrace test: failing span hook");
     }
-    if (c.responseModel != null) {
-      span.setAttribute(RESPONSE_MODEL, c.responseModel);
+    GenAiResponse.Builder r =
+        GenAiResponse.builder()
+            .responseId(c.responseId)
+            .responseModel(c.responseModel)
+            .serviceTier(c.serviceTier)
+            .timeToFirstTokenNanos(c.timeToFirstTokenNanos);
+    for (String f : c.finishReasons) {
+      r.addFinishReason(f);
     }
-    if (c.responseId != null) {
-      span.setAttribute(RESPONSE_ID, c.responseId);
-    }
-    if (!c.finishReasons.isEmpty()) {
-      span.setAttribute(FINISH_REASONS, c.finishReasons());
-    }
-    setIfKnown(INPUT_TOKENS, c.inputTokens);
-    setIfKnown(OUTPUT_TOKENS, c.outputTokens);
-    setIfKnown(CACHE_READ, c.cacheReadTokens);
-    setIfKnown(CACHE_CREATION, c.cacheCreationTokens);
-    setIfKnown(REASONING, c.reasoningTokens);
-    if (c.serviceTier != null) {
-      span.setAttribute(SERVICE_TIER, c.serviceTier);
-    }
-    if (c.timeToFirstTokenNanos != null) {
-      span.setAttribute(
-          TIME_TO_FIRST_CHUNK, c.timeToFirstTokenNanos / (double) TimeUnit.SECONDS.toNanos(1));
+    if (c.inputTokens != null || c.outputTokens != null) {
+      r.usage(
+          GenAiUsage.builder()
+              .inputTokens(c.inputTokens)
+              .outputTokens(c.outputTokens)
+              .cacheReadInputTokens(c.cacheReadTokens)
+              .cacheCreationInputTokens(c.cacheCreationTokens)
+              .reasoningOutputTokens(c.reasoningTokens)
+              .build());
     }
     if (c.errorType != null && !httpError) {
-      // An error reported inside a 200 stream (e.g. a mid-stream server error event); for an
-      // HTTP error the status code stays the error type.
-      span.setAttribute(ERROR_TYPE, c.errorType);
+      // An error event inside a 200 stream; for an HTTP error the status code stays the type.
+      Span span = Span.fromContext(context);
+      span.setAttribute(GenAiAttributes.ERROR_TYPE, c.errorType);
       span.setStatus(StatusCode.ERROR);
     }
-  }
-
-  private void setIfKnown(AttributeKey<Long> key, Long value) {
-    if (value != null) {
-      span.setAttribute(key, value);
-    }
+    return r.build();
   }
 }

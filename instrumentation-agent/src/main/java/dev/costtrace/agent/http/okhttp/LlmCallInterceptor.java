@@ -53,7 +53,7 @@ public final class LlmCallInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     Response response;
-    try (Scope ignored = span.span().storeInContext(Context.current()).makeCurrent()) {
+    try (Scope ignored = span.context().makeCurrent()) {
       response = chain.proceed(request);
     } catch (IOException | RuntimeException | Error e) {
       span.endWithException(e);

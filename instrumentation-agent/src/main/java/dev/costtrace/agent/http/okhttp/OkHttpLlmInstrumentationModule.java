@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Adds {@link LlmCallInterceptor} to OkHttp 3.x/4.x clients. With Maven there is no muzzle
- * plugin, so the helper classes injected next to OkHttp are listed explicitly: our HTTP capture
- * packages and the relocated jackson-core they parse with.
+ * plugin, so the helper classes injected next to OkHttp are listed explicitly: the gen_ai foundation,
+ * our HTTP capture packages and the relocated jackson-core they parse with.
  */
 @AutoService(InstrumentationModule.class)
 public final class OkHttpLlmInstrumentationModule extends InstrumentationModule {
@@ -29,6 +29,7 @@ public final class OkHttpLlmInstrumentationModule extends InstrumentationModule 
     return HelperClasses.under(
         OkHttpLlmInstrumentationModule.class,
         "dev.costtrace.agent.shaded.jackson.",
+        "dev.costtrace.agent.genai.",
         "dev.costtrace.agent.http.");
   }
 }
