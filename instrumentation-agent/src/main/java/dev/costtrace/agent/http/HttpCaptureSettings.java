@@ -3,7 +3,6 @@ package dev.costtrace.agent.http;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 
 /**
@@ -14,7 +13,6 @@ import java.util.function.Function;
 public final class HttpCaptureSettings {
   public static final String HOSTS_KEY = "costtrace.agent.http.hosts";
   public static final String MAX_BODY_BYTES_KEY = "costtrace.agent.http.max-body-bytes";
-  public static final String CAPTURE_CONTENT_KEY = "costtrace.agent.http.capture-content";
 
   /** OpenAI, every Azure OpenAI resource, and a local Ollama. */
   public static final String DEFAULT_HOSTS = "api.openai.com,*.openai.azure.com,localhost:11434";
@@ -22,16 +20,12 @@ public final class HttpCaptureSettings {
   /** JSON bodies larger than this are not parsed (the app still reads them whole). */
   public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-  public static final boolean DEFAULT_CAPTURE_CONTENT = false;
-
   private final List<HostPattern> hosts;
   private final int maxBodyBytes;
-  private final boolean captureContent;
 
-  private HttpCaptureSettings(List<HostPattern> hosts, int maxBodyBytes, boolean captureContent) {
+  private HttpCaptureSettings(List<HostPattern> hosts, int maxBodyBytes) {
     this.hosts = Collections.unmodifiableList(new ArrayList<>(hosts));
     this.maxBodyBytes = maxBodyBytes;
-    this.captureContent = captureContent;
   }
 
   public static HttpCaptureSettings defaults() {
@@ -74,17 +68,7 @@ public final class HttpCaptureSettings {
                 + "' (must be a positive number of bytes)");
       }
     }
-    boolean content = DEFAULT_CAPTURE_CONTENT;
-    String contentRaw = properties.apply(CAPTURE_CONTENT_KEY);
-    if (contentRaw != null) {
-      String c = contentRaw.trim().toLowerCase(Locale.ROOT);
-      if (!c.equals("true") && !c.equals("false")) {
-        throw new IllegalArgumentException(
-            "Invalid value for " + CAPTURE_CONTENT_KEY + ": '" + contentRaw + "' (true or false)");
-      }
-      content = c.equals("true");
-    }
-    return new HttpCaptureSettings(hosts, maxBody, content);
+    return new HttpCaptureSettings(hosts, maxBody);
   }
 
   /**
@@ -107,10 +91,6 @@ public final class HttpCaptureSettings {
 
   public int maxBodyBytes() {
     return maxBodyBytes;
-  }
-
-  public boolean captureContent() {
-    return captureContent;
   }
 
   public List<HostPattern> hosts() {

@@ -12,7 +12,6 @@ class HttpCaptureSettingsTest {
   void defaultsMatchOpenAiAzureAndLocalOllama() {
     HttpCaptureSettings s = HttpCaptureSettings.defaults();
     assertThat(s.maxBodyBytes()).isEqualTo(4 * 1024 * 1024);
-    assertThat(s.captureContent()).isFalse();
 
     LlmEndpoint openai = s.match("https", "api.openai.com", -1, "/v1/chat/completions");
     assertThat(openai.provider()).isEqualTo("openai");
@@ -67,8 +66,5 @@ class HttpCaptureSettingsTest {
             () -> HttpCaptureSettings.fromProperties(k -> k.endsWith("max-body-bytes") ? "0" : null))
         .hasMessage(
             "Invalid value for costtrace.agent.http.max-body-bytes: '0' (must be a positive number of bytes)");
-    assertThatThrownBy(
-            () -> HttpCaptureSettings.fromProperties(k -> k.endsWith("capture-content") ? "yes" : null))
-        .hasMessage("Invalid value for costtrace.agent.http.capture-content: 'yes' (true or false)");
   }
 }

@@ -44,7 +44,7 @@ class HttpCaptureIT {
             vendor.baseUrl("127.0.0.1"),
             vendor.baseUrl("localhost"),
             "with-sdk");
-    spans = otlp.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 10);
+    spans = otlp.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 12);
   }
 
   @AfterAll
@@ -195,6 +195,32 @@ class HttpCaptureIT {
     assertThat(spans)
         .filteredOn(s -> s.span().getTraceId().equals(traceId) && s.scope().equals(SCOPE))
         .isEmpty();
+  }
+
+  @Test
+  void asyncOkHttpCallIsCapturedOnTheDispatcherThread() throws Exception {
+    assertThat(AgentProcess.result(out, "okhttp-async"))
+        .isEqualTo("200 " + digestOf("fixtures/openai-compatible/chat-completion-stream.sse"));
+    Span span = only("okhttp-async");
+    assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(2310L);
+    assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(7L);
+  }
+
+  @Test
+  void asyncOpenAiSdkCallIsOneSpanInItsTrace() {
+    assertThat(AgentProcess.result(out, "openai-sdk-async"))
+        .isEqualTo("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342");
+    Span parent =
+        spans.stream()
+            .map(ScopedSpan::span)
+            .filter(s -> s.getName().equals("scenario openai-sdk-async"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(spans)
+        .filteredOn(s -> s.span().getTraceId().equals(parent.getTraceId()))
+        .filteredOn(s -> string(s.span(), "gen_ai.operation.name").isPresent())
+        .hasSize(1)
+        .allSatisfy(s -> assertThat(s.scope()).isNotEqualTo(SCOPE));
   }
 
   @Test

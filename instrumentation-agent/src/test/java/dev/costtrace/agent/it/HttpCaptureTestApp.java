@@ -79,11 +79,37 @@ public final class HttpCaptureTestApp {
           }
         });
     scenario(
+        "okhttp-async",
+        () -> {
+          java.util.concurrent.CompletableFuture<String> done =
+              new java.util.concurrent.CompletableFuture<>();
+          http.newCall(request(base + "/chat/completions", CHAT_STREAM, "chat-sse"))
+              .enqueue(
+                  new okhttp3.Callback() {
+                    @Override
+                    public void onFailure(okhttp3.Call call, java.io.IOException e) {
+                      done.completeExceptionally(e);
+                    }
+
+                    @Override
+                    public void onResponse(okhttp3.Call call, Response response) {
+                      try (Response r = response) {
+                        byte[] bytes = r.body().bytes();
+                        done.complete(r.code() + " " + bytes.length + " " + sha256(bytes));
+                      } catch (Exception e) {
+                        done.completeExceptionally(e);
+                      }
+                    }
+                  });
+          return done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        });
+    scenario(
         "okhttp-unlisted-host",
         () -> post(http, otherHost + "/chat/completions", CHAT, "chat-json", 0));
     if (args.length > 2 && args[2].equals("with-sdk")) {
       OpenAiCalls sdk = new OpenAiCalls(base);
       scenario("openai-sdk", sdk::chat);
+      scenario("openai-sdk-async", () -> OpenAiAsyncCalls.chat(base));
     }
     System.exit(0);
   }
