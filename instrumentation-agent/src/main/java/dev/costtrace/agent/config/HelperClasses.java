@@ -20,7 +20,11 @@ public final class HelperClasses {
 
   private HelperClasses() {}
 
-  /** The listed helper classes under any of {@code packagePrefixes} (dotted). */
+  /**
+   * The listed helper classes under any of {@code packagePrefixes} (dotted); a prefix starting
+   * with {@code !} excludes (the wiring for another library must not be injected: its classes
+   * could not be defined where that library is absent).
+   */
   public static List<String> under(Class<?> module, String... packagePrefixes) {
     List<String> names = new ArrayList<>();
     try (InputStream in = module.getClassLoader().getResourceAsStream(RESOURCE)) {
@@ -30,11 +34,8 @@ public final class HelperClasses {
       BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
       for (String line = reader.readLine(); line != null; line = reader.readLine()) {
         String name = line.trim().replace('/', '.');
-        for (String prefix : packagePrefixes) {
-          if (!name.isEmpty() && name.startsWith(prefix)) {
-            names.add(name);
-            break;
-          }
+        if (!name.isEmpty() && included(name, packagePrefixes)) {
+          names.add(name);
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -44,5 +45,19 @@ public final class HelperClasses {
       return Collections.emptyList();
     }
     return names;
+  }
+
+  static boolean included(String name, String... prefixes) {
+    boolean in = false;
+    for (String prefix : prefixes) {
+      if (prefix.startsWith("!")) {
+        if (name.startsWith(prefix.substring(1))) {
+          return false;
+        }
+      } else if (name.startsWith(prefix)) {
+        in = true;
+      }
+    }
+    return in;
   }
 }

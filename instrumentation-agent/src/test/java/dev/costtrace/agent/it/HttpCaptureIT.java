@@ -1,6 +1,6 @@
 package dev.costtrace.agent.it;
 
-import static dev.costtrace.agent.it.OtlpTestBackend.genAiChildrenOf;
+import static dev.costtrace.agent.it.OtlpTestBackend.genAiUnder;
 import static dev.costtrace.agent.it.OtlpTestBackend.integer;
 import static dev.costtrace.agent.it.OtlpTestBackend.string;
 import static dev.costtrace.agent.it.OtlpTestBackend.strings;
@@ -44,7 +44,7 @@ class HttpCaptureIT {
             vendor.baseUrl("127.0.0.1"),
             vendor.baseUrl("localhost"),
             "with-sdk");
-    spans = otlp.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 12);
+    spans = otlp.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 16);
   }
 
   @AfterAll
@@ -72,7 +72,7 @@ class HttpCaptureIT {
             .filter(s -> s.getName().equals("scenario " + scenario))
             .findFirst()
             .orElseThrow(() -> new AssertionError("no scenario span " + scenario));
-    return genAiChildrenOf(spans, parent);
+    return genAiUnder(spans, parent);
   }
 
   @Test
@@ -198,6 +198,43 @@ class HttpCaptureIT {
   }
 
   @Test
+  void jdkHttpClientJsonSseRetryAndMalformedBodies() throws Exception {
+    assertThat(AgentProcess.result(out, "jdk-json"))
+        .isEqualTo("200 " + digestOf("fixtures/openai/chat-completion.json"));
+    Span json = only("jdk-json");
+    assertThat(genAi("jdk-json").get(0).scope()).isEqualTo(SCOPE);
+    assertThat(string(json, "gen_ai.request.model")).contains("gpt-4o-mini");
+    assertThat(string(json, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
+    assertThat(integer(json, "gen_ai.usage.input_tokens")).contains(1342L);
+    assertThat(integer(json, "gen_ai.usage.cache_read.input_tokens")).contains(1024L);
+    assertThat(integer(json, "gen_ai.usage.output_tokens")).contains(9L);
+
+    assertThat(AgentProcess.result(out, "jdk-sse"))
+        .isEqualTo("200 " + digestOf("fixtures/openai-compatible/chat-completion-stream.sse"));
+    Span sse = only("jdk-sse");
+    assertThat(integer(sse, "gen_ai.usage.input_tokens")).contains(2310L);
+    assertThat(integer(sse, "gen_ai.usage.output_tokens")).contains(7L);
+    assertThat(integer(sse, "costtrace.gen_ai.time_to_first_token_ns")).isPresent();
+
+    assertThat(AgentProcess.result(out, "jdk-429-then-200"))
+        .isEqualTo(
+            "429 "
+                + digestOf("fixtures/openai-compatible/error-429.json")
+                + " | 200 "
+                + digestOf("fixtures/openai/chat-completion.json"));
+    List<ScopedSpan> attempts = genAi("jdk-429-then-200");
+    assertThat(attempts).hasSize(2);
+    assertThat(attempts)
+        .extracting(s -> string(s.span(), "error.type").orElse("none"))
+        .containsExactlyInAnyOrder("429", "none");
+
+    byte[] malformed = VendorReplayServer.MALFORMED;
+    assertThat(AgentProcess.result(out, "jdk-malformed"))
+        .isEqualTo("200 " + malformed.length + " " + HttpCaptureTestApp.sha256(malformed));
+    assertThat(integer(only("jdk-malformed"), "gen_ai.usage.input_tokens")).isEmpty();
+  }
+
+  @Test
   void asyncOkHttpCallIsCapturedOnTheDispatcherThread() throws Exception {
     assertThat(AgentProcess.result(out, "okhttp-async"))
         .isEqualTo("200 " + digestOf("fixtures/openai-compatible/chat-completion-stream.sse"));
@@ -259,7 +296,17 @@ class HttpCaptureIT {
               vendor.baseUrl("127.0.0.1"),
               vendor.baseUrl("localhost"));
       for (String scenario :
-          List.of("okhttp-json", "okhttp-sse", "okhttp-responses-sse", "okhttp-embeddings", "okhttp-error", "okhttp-malformed")) {
+          List.of(
+              "okhttp-json",
+              "okhttp-sse",
+              "okhttp-responses-sse",
+              "okhttp-embeddings",
+              "okhttp-error",
+              "okhttp-malformed",
+              "okhttp-async",
+              "jdk-json",
+              "jdk-sse",
+              "jdk-malformed")) {
         assertThat(AgentProcess.result(failing, scenario))
             .as(scenario)
             .isEqualTo(AgentProcess.result(out, scenario));

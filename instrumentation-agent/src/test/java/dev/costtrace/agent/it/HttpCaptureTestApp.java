@@ -106,6 +106,17 @@ public final class HttpCaptureTestApp {
     scenario(
         "okhttp-unlisted-host",
         () -> post(http, otherHost + "/chat/completions", CHAT, "chat-json", 0));
+    java.net.http.HttpClient jdk = java.net.http.HttpClient.newHttpClient();
+    scenario("jdk-json", () -> jdkPost(jdk, base + "/chat/completions", CHAT, "chat-json", 0));
+    scenario("jdk-sse", () -> jdkPost(jdk, base + "/chat/completions", CHAT_STREAM, "chat-sse", 5));
+    scenario(
+        "jdk-429-then-200",
+        () ->
+            jdkPost(jdk, base + "/chat/completions", CHAT, "rate-limited-once-jdk", 0)
+                + " | "
+                + jdkPost(jdk, base + "/chat/completions", CHAT, "rate-limited-once-jdk", 0));
+    scenario(
+        "jdk-malformed", () -> jdkPost(jdk, base + "/chat/completions", CHAT, "malformed", 0));
     if (args.length > 2 && args[2].equals("with-sdk")) {
       OpenAiCalls sdk = new OpenAiCalls(base);
       scenario("openai-sdk", sdk::chat);
@@ -158,6 +169,40 @@ public final class HttpCaptureTestApp {
       }
       return response.code() + " " + bytes.length + " " + sha256(bytes);
     }
+  }
+
+  /** As {@link #post} with the JDK HttpClient: ofByteArray (chunk 0) or ofInputStream. */
+  private static String jdkPost(
+      java.net.http.HttpClient client, String url, String json, String replay, int chunk)
+      throws Exception {
+    java.net.http.HttpRequest request =
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+            .header("Authorization", "Bearer sk-test")
+            .header("Content-Type", "application/json")
+            .header("X-Replay", replay)
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json))
+            .build();
+    byte[] bytes;
+    int status;
+    if (chunk == 0) {
+      java.net.http.HttpResponse<byte[]> response =
+          client.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      status = response.statusCode();
+      bytes = response.body();
+    } else {
+      java.net.http.HttpResponse<InputStream> response =
+          client.send(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+      status = response.statusCode();
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[chunk];
+      try (InputStream in = response.body()) {
+        for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+          out.write(buf, 0, n);
+        }
+      }
+      bytes = out.toByteArray();
+    }
+    return status + " " + bytes.length + " " + sha256(bytes);
   }
 
   static String sha256(byte[] bytes) throws Exception {

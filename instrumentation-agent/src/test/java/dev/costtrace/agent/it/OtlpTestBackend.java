@@ -74,10 +74,13 @@ final class OtlpTestBackend implements AutoCloseable {
     return spans();
   }
 
-  /** The gen_ai spans (any {@code gen_ai.operation.name}) whose parent is {@code parent}. */
-  static List<ScopedSpan> genAiChildrenOf(List<ScopedSpan> all, Span parent) {
+  /**
+   * The gen_ai spans (any {@code gen_ai.operation.name}) in the trace of {@code root}; an app
+   * span that is the root of its own trace thus gets every gen_ai span made under it, at any depth.
+   */
+  static List<ScopedSpan> genAiUnder(List<ScopedSpan> all, Span root) {
     return all.stream()
-        .filter(s -> s.span().getParentSpanId().equals(parent.getSpanId()))
+        .filter(s -> s.span().getTraceId().equals(root.getTraceId()))
         .filter(s -> string(s.span(), "gen_ai.operation.name").isPresent())
         .collect(Collectors.toList());
   }

@@ -61,6 +61,7 @@ final class VendorReplayServer implements AutoCloseable {
         json(exchange, 200, fixture("fixtures/openai-compatible/embeddings.json"));
         break;
       case "rate-limited-once":
+      case "rate-limited-once-jdk":
         if (call == 0) {
           exchange.getResponseHeaders().add("Retry-After", "1");
           exchange.getResponseHeaders().add("x-ratelimit-remaining-tokens", "188");

@@ -30,6 +30,7 @@ public final class OkHttpLlmInstrumentationModule extends InstrumentationModule 
         OkHttpLlmInstrumentationModule.class,
         "dev.costtrace.agent.shaded.jackson.",
         "dev.costtrace.agent.genai.",
-        "dev.costtrace.agent.http.");
+        "dev.costtrace.agent.http.",
+        "!dev.costtrace.agent.http.jdk.");
   }
 }
