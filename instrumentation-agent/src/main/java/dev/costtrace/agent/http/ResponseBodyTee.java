@@ -57,22 +57,28 @@ public final class ResponseBodyTee {
       append(bytes, off, count);
       return;
     }
-    for (int i = off; i < off + count; i++) {
+    int end = off + count;
+    int i = off;
+    while (i < end) {
       byte b = bytes[i];
-      if (b == '\n') {
-        if (!sawCarriageReturn) {
+      if (b == '\n' || b == '\r') {
+        if (b == '\r' || !sawCarriageReturn) {
           line();
         }
-        sawCarriageReturn = false;
-      } else if (b == '\r') {
-        line();
-        sawCarriageReturn = true;
-      } else {
-        sawCarriageReturn = false;
-        if (!overflow) {
-          append(b);
-        }
+        sawCarriageReturn = b == '\r';
+        i++;
+        continue;
       }
+      sawCarriageReturn = false;
+      // Copy the run up to the next line break in one go.
+      int j = i + 1;
+      while (j < end && bytes[j] != '\n' && bytes[j] != '\r') {
+        j++;
+      }
+      if (!overflow) {
+        append(bytes, i, j - i);
+      }
+      i = j;
     }
   }
 
@@ -150,6 +156,11 @@ public final class ResponseBodyTee {
         .equals("[DONE]")) {
       return;
     }
+    if (call.timeToFirstTokenNanos != null
+        && call.responseId != null
+        && !mayCarryCallData(eventData, n)) {
+      return; // a plain content delta: nothing left to learn from it, skip the parse
+    }
     try {
       boolean content = OpenAiPayloads.readStreamEvent(eventData, n, call);
       if (content && call.timeToFirstTokenNanos == null) {
@@ -158,6 +169,54 @@ public final class ResponseBodyTee {
     } catch (IOException | RuntimeException e) {
       // One malformed event: skip it, keep reading the stream.
     }
+  }
+
+  private static final byte[] USAGE = ascii("\"usage\"");
+  private static final byte[] FINISH_REASON = ascii("\"finish_reason\"");
+  private static final byte[] ERROR = ascii("\"error\"");
+  private static final byte[] RESPONSE = ascii("\"response\"");
+
+  /**
+   * Whether an event may carry more than content: usage, a finish reason, an error, or a whole
+   * Responses API response. Most events of a long stream are plain deltas; a byte scan is much
+   * cheaper than parsing each one.
+   */
+  static boolean mayCarryCallData(byte[] d, int n) {
+    return keyWithValue(d, n, USAGE, '{')
+        || keyWithValue(d, n, FINISH_REASON, '"')
+        || keyWithValue(d, n, ERROR, '{')
+        || keyWithValue(d, n, RESPONSE, '{');
+  }
+
+  /** True if {@code key} occurs followed by optional whitespace, ':', whitespace, {@code first}. */
+  private static boolean keyWithValue(byte[] d, int n, byte[] key, char first) {
+    outer:
+    for (int i = 0; i + key.length < n; i++) {
+      for (int k = 0; k < key.length; k++) {
+        if (d[i + k] != key[k]) {
+          continue outer;
+        }
+      }
+      int j = skipSpace(d, n, i + key.length);
+      if (j < n && d[j] == ':') {
+        j = skipSpace(d, n, j + 1);
+        if (j < n && d[j] == first) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static int skipSpace(byte[] d, int n, int i) {
+    while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r')) {
+      i++;
+    }
+    return i;
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   }
 
   private void append(byte b) {

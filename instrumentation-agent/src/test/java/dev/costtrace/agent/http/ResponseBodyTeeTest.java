@@ -175,6 +175,36 @@ class ResponseBodyTeeTest {
   }
 
   @Test
+  void onlyEventsThatMayCarryCallDataAreParsedOnceContentStarted() {
+    assertThat(may("{\"usage\": {\"prompt_tokens\":1}}")).isTrue();
+    assertThat(may("{\"usage\":null,\"x\":1}")).isFalse();
+    assertThat(may("{\"finish_reason\":\"stop\"}")).isTrue();
+    assertThat(may("{\"finish_reason\":null}")).isFalse();
+    assertThat(may("{\"type\":\"response.completed\",\"response\":{}}")).isTrue();
+    assertThat(may("{\"error\":{\"type\":\"server_error\"}}")).isTrue();
+  }
+
+  @Test
+  void midStreamErrorEventIsReported() {
+    String stream =
+        "data: {\"id\":\"c1\",\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"
+            + "data: {\"id\":\"c1\",\"choices\":[{\"delta\":{\"content\":\" there\"}}]}\n\n"
+            + "data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}\n\n";
+    LlmCallData call = read(b(stream), true, 9, 1 << 20);
+    assertThat(call.errorType()).isEqualTo("server_error");
+    assertThat(call.timeToFirstTokenNanos()).isNotNull();
+  }
+
+  private static boolean may(String event) {
+    byte[] bytes = b(event);
+    return ResponseBodyTee.mayCarryCallData(bytes, bytes.length);
+  }
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
   void eventStreamContentType() {
     assertThat(ResponseBodyTee.isEventStream("text/event-stream; charset=utf-8")).isTrue();
     assertThat(ResponseBodyTee.isEventStream("application/json")).isFalse();
