@@ -44,7 +44,7 @@ class HttpCaptureIT {
             vendor.baseUrl("127.0.0.1"),
             vendor.baseUrl("localhost"),
             "with-sdk");
-    spans = otlp.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 16);
+    spans = otlp.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 18);
   }
 
   @AfterAll
@@ -232,6 +232,17 @@ class HttpCaptureIT {
     assertThat(AgentProcess.result(out, "jdk-malformed"))
         .isEqualTo("200 " + malformed.length + " " + HttpCaptureTestApp.sha256(malformed));
     assertThat(integer(only("jdk-malformed"), "gen_ai.usage.input_tokens")).isEmpty();
+  }
+
+  @Test
+  void callUnderAFrameworkGenAiSpanIsNotDoubled() throws Exception {
+    for (String scenario : List.of("okhttp-under-genai-span", "jdk-under-genai-span")) {
+      assertThat(AgentProcess.result(out, scenario))
+          .isEqualTo("200 " + digestOf("fixtures/openai/chat-completion.json"));
+      List<ScopedSpan> genAi = genAi(scenario);
+      assertThat(genAi).as(scenario).hasSize(1);
+      assertThat(genAi.get(0).scope()).as(scenario).isEqualTo("test-framework");
+    }
   }
 
   @Test

@@ -117,6 +117,13 @@ public final class HttpCaptureTestApp {
                 + jdkPost(jdk, base + "/chat/completions", CHAT, "rate-limited-once-jdk", 0));
     scenario(
         "jdk-malformed", () -> jdkPost(jdk, base + "/chat/completions", CHAT, "malformed", 0));
+    // A framework-level gen_ai client span (as LangChain4j's would be) already covers the call.
+    scenario(
+        "okhttp-under-genai-span",
+        () -> underGenAiSpan(() -> post(http, base + "/chat/completions", CHAT, "chat-json", 0)));
+    scenario(
+        "jdk-under-genai-span",
+        () -> underGenAiSpan(() -> jdkPost(jdk, base + "/chat/completions", CHAT, "chat-json", 0)));
     if (args.length > 2 && args[2].equals("with-sdk")) {
       OpenAiCalls sdk = new OpenAiCalls(base);
       scenario("openai-sdk", sdk::chat);
@@ -136,6 +143,21 @@ public final class HttpCaptureTestApp {
       span.end();
     }
     System.out.println("RESULT " + name + " " + outcome);
+  }
+
+  private static String underGenAiSpan(Callable<String> call) throws Exception {
+    Span span =
+        GlobalOpenTelemetry.getTracer("test-framework")
+            .spanBuilder("chat gpt-4o-mini")
+            .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+            .setAttribute("gen_ai.operation.name", "chat")
+            .setAttribute("gen_ai.provider.name", "openai")
+            .startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      return call.call();
+    } finally {
+      span.end();
+    }
   }
 
   private static Request request(String url, String json, String replay) {

@@ -1,12 +1,12 @@
 package dev.costtrace.agent.http.jdk;
 
 import static java.util.Collections.emptyList;
-import static java.util.Collections.singletonList;
 
 import com.google.auto.service.AutoService;
 import dev.costtrace.agent.config.HelperClasses;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,6 +16,8 @@ import java.util.List;
  */
 @AutoService(InstrumentationModule.class)
 public final class JdkHttpClientLlmInstrumentationModule extends InstrumentationModule {
+  static final String SEND_INSTRUMENTATION =
+      "dev.costtrace.agent.http.jdk.HttpClientSendInstrumentation";
   static final String INSTRUMENTATION =
       "dev.costtrace.agent.http.jdk.HttpClientImplInstrumentation";
 
@@ -23,17 +25,27 @@ public final class JdkHttpClientLlmInstrumentationModule extends Instrumentation
     super("costtrace-java-http-client-llm", "costtrace-http-llm");
   }
 
+  /**
+   * Before the upstream {@code java-http-client} instrumentation, so that our advice on the public
+   * send methods is outside its HTTP span and sees the caller's context.
+   */
+  @Override
+  public int order() {
+    return -1;
+  }
+
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
     try {
-      return singletonList(
-          (TypeInstrumentation)
-              Class.forName(INSTRUMENTATION, true, getClass().getClassLoader())
-                  .getConstructor()
-                  .newInstance());
+      return Arrays.asList(instance(SEND_INSTRUMENTATION), instance(INSTRUMENTATION));
     } catch (ReflectiveOperationException | LinkageError e) {
       return emptyList(); // a Java 8 runtime: no java.net.http to instrument
     }
+  }
+
+  private TypeInstrumentation instance(String name) throws ReflectiveOperationException {
+    return (TypeInstrumentation)
+        Class.forName(name, true, getClass().getClassLoader()).getConstructor().newInstance();
   }
 
   @Override

@@ -6,7 +6,6 @@ import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.http.LlmEndpoint;
 import dev.costtrace.agent.http.LlmHttpSpan;
 import dev.costtrace.agent.http.ResponseBodyTee;
-import io.opentelemetry.context.Context;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -50,7 +49,12 @@ public final class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
       int port = uri.getPort() > 0 ? uri.getPort() : ("https".equals(uri.getScheme()) ? 443 : 80);
       LlmHttpSpan span =
           LlmHttpSpan.start(
-              Context.current(), endpoint, uri.getHost(), port, body, body == null ? 0 : body.length);
+              CallerContext.get(),
+              endpoint,
+              uri.getHost(),
+              port,
+              body,
+              body == null ? 0 : body.length);
       return span == null ? null : new LlmBodyHandler<>(handler, span, settings.maxBodyBytes());
     } catch (Throwable t) {
       GenAiFailures.contain(t);
