@@ -3,6 +3,8 @@ package dev.costtrace.agent.config;
 import com.google.auto.service.AutoService;
 import dev.costtrace.agent.attribution.AttributionSettings;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
+import dev.costtrace.agent.http.HttpCaptureSettings;
+import dev.costtrace.agent.genai.GenAiSettings;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
@@ -21,6 +23,8 @@ import java.util.Set;
 public final class CostTraceAgentCustomizer implements AutoConfigurationCustomizerProvider {
   static final String CAPTURE_SERVER_HEADERS =
       "otel.instrumentation.http.server.capture-request-headers";
+  static final String UPSTREAM_CAPTURE_CONTENT =
+      "otel.instrumentation.genai.capture-message-content";
 
   @Override
   public void customize(AutoConfigurationCustomizer autoConfiguration) {
@@ -42,8 +46,16 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
       headers.add(h.trim().toLowerCase(Locale.ROOT));
     }
     headers.addAll(settings(config).headerNames());
+    // Fail fast at start, naming the key, on a bad costtrace.agent.http.* value; the injected HTTP
+    // capture reads the same properties again where it runs.
+    HttpCaptureSettings.fromProperties(config::getString);
     Map<String, String> out = new LinkedHashMap<>();
     out.put(CAPTURE_SERVER_HEADERS, String.join(",", headers));
+    // Content capture is opt-in: only costtrace.agent.capture.content=true turns the upstream
+    // switch on; otherwise the upstream default (off) or the user's own setting stays.
+    if (GenAiSettings.fromProperties(config::getString).captureContent()) {
+      out.put(UPSTREAM_CAPTURE_CONTENT, "true");
+    }
     return out;
   }
 }

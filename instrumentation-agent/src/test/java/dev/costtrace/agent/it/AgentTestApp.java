@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
  * The application the agent is attached to, run in its own JVM. It reports each scenario's outcome
  * as a {@code RESULT <scenario> <outcome>} line on stdout so the test can compare what the app saw.
  *
- * <p>Arguments: {@code <mode> [openaiBaseUrl]}; mode {@code nosdk} touches no vendor SDK (its class
- * path has none).
+ * <p>Arguments: {@code <mode> [baseUrl] [calls]}; mode {@code nosdk} touches no vendor SDK (its class
+ * path has none), {@code anthropic} runs the Anthropic scenarios against {@code baseUrl}.
  */
 public final class AgentTestApp {
   private AgentTestApp() {}
@@ -24,6 +24,10 @@ public final class AgentTestApp {
     if (mode.equals("nosdk")) {
       runServerRoundTrip(null);
       System.out.println("RESULT nosdk ok");
+      System.exit(0);
+    }
+    if (mode.equals("anthropic")) {
+      new AnthropicCalls(args[1]).runAll();
       System.exit(0);
     }
     String baseUrl = args[1];

@@ -1,0 +1,127 @@
+package dev.costtrace.agent.anthropic;
+
+import static net.bytebuddy.matcher.ElementMatchers.isPublic;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import com.anthropic.core.http.AsyncStreamResponse;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import java.util.concurrent.CompletableFuture;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Hooks {@code create} and {@code createStreaming(MessageCreateParams, RequestOptions)} of the
+ * blocking or the async message service. Advice suppresses its own throwables and only calls
+ * {@link AnthropicTelemetry}, which contains its failures: the app sees the SDK's result unchanged.
+ */
+final class MessageServiceInstrumentation implements TypeInstrumentation {
+  private final String typeName;
+  private final boolean async;
+
+  MessageServiceInstrumentation(String typeName, boolean async) {
+    this.typeName = typeName;
+    this.async = async;
+  }
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named(typeName);
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    ElementMatcher.Junction<MethodDescription> params =
+        isPublic()
+            .and(takesArguments(2))
+            .and(takesArgument(0, named("com.anthropic.models.messages.MessageCreateParams")));
+    String prefix = MessageServiceInstrumentation.class.getName();
+    if (async) {
+      transformer.applyAdviceToMethod(named("create").and(params), prefix + "$AsyncCreateAdvice");
+      transformer.applyAdviceToMethod(
+          named("createStreaming").and(params), prefix + "$AsyncStreamAdvice");
+    } else {
+      transformer.applyAdviceToMethod(named("create").and(params), prefix + "$CreateAdvice");
+      transformer.applyAdviceToMethod(named("createStreaming").and(params), prefix + "$StreamAdvice");
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static final class CreateAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static AnthropicTelemetry.AnthropicCall onEnter(
+        @Advice.Argument(0) MessageCreateParams params) {
+      return AnthropicTelemetry.start(params);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.Enter AnthropicTelemetry.AnthropicCall call,
+        @Advice.Return Message message,
+        @Advice.Thrown Throwable error) {
+      AnthropicTelemetry.end(call, message, error);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static final class AsyncCreateAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static AnthropicTelemetry.AnthropicCall onEnter(
+        @Advice.Argument(0) MessageCreateParams params) {
+      return AnthropicTelemetry.start(params);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.Enter AnthropicTelemetry.AnthropicCall call,
+        @Advice.Return CompletableFuture<Message> future,
+        @Advice.Thrown Throwable error) {
+      AnthropicTelemetry.endAsync(call, future, error);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static final class StreamAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static AnthropicTelemetry.AnthropicStreamCall onEnter(
+        @Advice.Argument(0) MessageCreateParams params) {
+      return AnthropicTelemetry.startStream(params);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.Enter AnthropicTelemetry.AnthropicStreamCall call,
+        @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
+            StreamResponse<RawMessageStreamEvent> response,
+        @Advice.Thrown Throwable error) {
+      response = AnthropicTelemetry.wrap(call, response, error);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static final class AsyncStreamAdvice {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static AnthropicTelemetry.AnthropicStreamCall onEnter(
+        @Advice.Argument(0) MessageCreateParams params) {
+      return AnthropicTelemetry.startStream(params);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.Enter AnthropicTelemetry.AnthropicStreamCall call,
+        @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
+            AsyncStreamResponse<RawMessageStreamEvent> response,
+        @Advice.Thrown Throwable error) {
+      response = AnthropicTelemetry.wrapAsync(call, response, error);
+    }
+  }
+}

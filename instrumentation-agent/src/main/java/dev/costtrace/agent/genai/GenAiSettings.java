@@ -1,0 +1,49 @@
+package dev.costtrace.agent.genai;
+
+import java.util.function.Function;
+
+/**
+ * Settings every gen_ai instrumentation shares, read through the agent's property resolution
+ * ({@code -Dcosttrace.agent.capture.content=true} == {@code COSTTRACE_AGENT_CAPTURE_CONTENT=true}).
+ *
+ * <p>{@code costtrace.agent.capture.content} (default {@code false}): record prompt and completion
+ * text. Off, no instrumentation of the extension records any message content, and the upstream
+ * agent's own switch ({@code otel.instrumentation.genai.capture-message-content}) is left at its
+ * default (off). On, it turns that upstream switch on too (the OpenAI chat instrumentation then
+ * emits the messages as gen_ai log events).
+ */
+public final class GenAiSettings {
+  public static final String CAPTURE_CONTENT_PROPERTY = "costtrace.agent.capture.content";
+  public static final boolean DEFAULT_CAPTURE_CONTENT = false;
+
+  private final boolean captureContent;
+
+  private GenAiSettings(boolean captureContent) {
+    this.captureContent = captureContent;
+  }
+
+  public static GenAiSettings defaults() {
+    return new GenAiSettings(DEFAULT_CAPTURE_CONTENT);
+  }
+
+  /** Reads the properties; a value other than true/false fails naming the key. */
+  public static GenAiSettings fromProperties(Function<String, String> properties) {
+    String v = properties.apply(CAPTURE_CONTENT_PROPERTY);
+    if (v == null || v.trim().isEmpty()) {
+      return defaults();
+    }
+    String t = v.trim();
+    if (t.equalsIgnoreCase("true")) {
+      return new GenAiSettings(true);
+    }
+    if (t.equalsIgnoreCase("false")) {
+      return new GenAiSettings(false);
+    }
+    throw new IllegalArgumentException(
+        "Invalid value for " + CAPTURE_CONTENT_PROPERTY + ": '" + v + "' (expected true or false)");
+  }
+
+  public boolean captureContent() {
+    return captureContent;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.costtrace.agent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/** Runs a test app's main class in a separate JVM with the built costtrace-javaagent.jar. */
+final class AgentProcess {
+  private AgentProcess() {}
+
+  /** The test classes plus the app's dependencies (vendor SDKs, OkHttp, the OTel API). */
+  static String fullClasspath() throws IOException {
+    String deps =
+        Files.readString(Path.of(System.getProperty("costtrace.test.classpath.file"))).trim();
+    return System.getProperty("costtrace.test.classes") + File.pathSeparator + deps;
+  }
+
+  /** Runs {@code mainClass} to exit 0 and returns its output lines. */
+  static List<String> run(
+      String otlpEndpoint, String classpath, List<String> jvmArgs, Class<?> mainClass, String... args)
+      throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-javaagent:" + System.getProperty("costtrace.agent.jar"));
+    cmd.add("-Dotel.service.name=costtrace-agent-it");
+    cmd.add("-Dotel.exporter.otlp.endpoint=" + otlpEndpoint);
+    cmd.add("-Dotel.exporter.otlp.protocol=http/protobuf");
+    cmd.add("-Dotel.metrics.exporter=none");
+    cmd.add("-Dotel.logs.exporter=none");
+    cmd.add("-Dotel.bsp.schedule.delay=100");
+    cmd.add("-Xshare:auto");
+    cmd.addAll(jvmArgs);
+    cmd.add("-cp");
+    cmd.add(classpath);
+    cmd.add(mainClass.getName());
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] output = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String text = new String(output, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(text).isZero();
+    return text.lines().collect(Collectors.toList());
+  }
+
+  /** The outcome the app printed for {@code scenario} ({@code RESULT <scenario> <outcome>}). */
+  static String result(List<String> out, String scenario) {
+    String prefix = "RESULT " + scenario + " ";
+    return out.stream()
+        .filter(l -> l.startsWith(prefix))
+        .map(l -> l.substring(prefix.length()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no result for " + scenario + " in " + out));
+  }
+}

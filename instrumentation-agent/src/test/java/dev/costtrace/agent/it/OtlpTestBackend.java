@@ -1,0 +1,116 @@
+package dev.costtrace.agent.it;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * An OTLP http/protobuf endpoint on loopback (ephemeral port) that keeps every span with the name
+ * of the instrumentation scope that made it, decoded with opentelemetry-proto.
+ */
+final class OtlpTestBackend implements AutoCloseable {
+  /** A received span and the instrumentation scope that made it. */
+  record ScopedSpan(String scope, Span span) {}
+
+  private final HttpServer server;
+  private final List<ScopedSpan> spans = new CopyOnWriteArrayList<>();
+
+  OtlpTestBackend() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/v1/traces",
+        exchange -> {
+          byte[] body = exchange.getRequestBody().readAllBytes();
+          int status = 200;
+          try {
+            for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(body).getResourceSpansList()) {
+              for (ScopeSpans ss : rs.getScopeSpansList()) {
+                for (Span s : ss.getSpansList()) {
+                  spans.add(new ScopedSpan(ss.getScope().getName(), s));
+                }
+              }
+            }
+          } catch (InvalidProtocolBufferException e) {
+            status = 400;
+          }
+          exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+          exchange.sendResponseHeaders(status, 0);
+          exchange.close();
+        });
+    server.start();
+  }
+
+  String endpoint() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  void clear() {
+    spans.clear();
+  }
+
+  List<ScopedSpan> spans() {
+    return List.copyOf(spans);
+  }
+
+  /** Waits up to 10 s until a span matching {@code until} has arrived. */
+  List<ScopedSpan> await(Predicate<List<ScopedSpan>> until) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!until.test(spans()) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    return spans();
+  }
+
+  /**
+   * The gen_ai spans (any {@code gen_ai.operation.name}) in the trace of {@code root}; an app
+   * span that is the root of its own trace thus gets every gen_ai span made under it, at any depth.
+   */
+  static List<ScopedSpan> genAiUnder(List<ScopedSpan> all, Span root) {
+    return all.stream()
+        .filter(s -> s.span().getTraceId().equals(root.getTraceId()))
+        .filter(s -> string(s.span(), "gen_ai.operation.name").isPresent())
+        .collect(Collectors.toList());
+  }
+
+  static Optional<AnyValue> attribute(Span span, String key) {
+    for (KeyValue kv : span.getAttributesList()) {
+      if (kv.getKey().equals(key)) {
+        return Optional.of(kv.getValue());
+      }
+    }
+    return Optional.empty();
+  }
+
+  static Optional<String> string(Span span, String key) {
+    return attribute(span, key).filter(AnyValue::hasStringValue).map(AnyValue::getStringValue);
+  }
+
+  static Optional<Long> integer(Span span, String key) {
+    return attribute(span, key).filter(AnyValue::hasIntValue).map(AnyValue::getIntValue);
+  }
+
+  static List<String> strings(Span span, String key) {
+    return attribute(span, key)
+        .filter(AnyValue::hasArrayValue)
+        .map(v -> v.getArrayValue().getValuesList().stream().map(AnyValue::getStringValue).collect(Collectors.toList()))
+        .orElse(List.of());
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

@@ -1,0 +1,108 @@
+package dev.costtrace.agent.it;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The stand-in for the LLM vendor's HTTP API: a loopback server (ephemeral port) replaying
+ * recorded responses. The {@code X-Replay} request header picks the recording; without it (vendor
+ * SDK calls) it answers with the chat completion. SSE recordings are sent chunked, one event per
+ * flush, as the vendors stream them.
+ */
+final class VendorReplayServer implements AutoCloseable {
+  /** A 200 JSON body cut off mid-value, as a broken proxy would deliver it. */
+  static final byte[] MALFORMED =
+      "{\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion\",\"usage\":{\"prompt_tokens\":12"
+          .getBytes(StandardCharsets.UTF_8);
+
+  private final HttpServer server;
+  private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+
+  VendorReplayServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/v1", this::handle);
+    server.start();
+  }
+
+  String baseUrl(String host) {
+    return "http://" + host + ":" + server.getAddress().getPort() + "/v1";
+  }
+
+  static byte[] fixture(String name) {
+    try (InputStream in = VendorReplayServer.class.getClassLoader().getResourceAsStream(name)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    exchange.getRequestBody().readAllBytes();
+    String replay = exchange.getRequestHeaders().getFirst("X-Replay");
+    replay = replay == null ? "chat-json" : replay;
+    int call = calls.computeIfAbsent(replay, k -> new AtomicInteger()).getAndIncrement();
+    switch (replay) {
+      case "chat-sse":
+        sse(exchange, "fixtures/openai-compatible/chat-completion-stream.sse");
+        break;
+      case "responses-sse":
+        sse(exchange, "fixtures/openai-compatible/responses-stream.sse");
+        break;
+      case "embeddings":
+        json(exchange, 200, fixture("fixtures/openai-compatible/embeddings.json"));
+        break;
+      case "rate-limited-once":
+      case "rate-limited-once-jdk":
+        if (call == 0) {
+          exchange.getResponseHeaders().add("Retry-After", "1");
+          exchange.getResponseHeaders().add("x-ratelimit-remaining-tokens", "188");
+          json(exchange, 429, fixture("fixtures/openai-compatible/error-429.json"));
+        } else {
+          json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
+        }
+        break;
+      case "model-not-found":
+        json(exchange, 404, fixture("fixtures/openai-compatible/error-model-not-found.json"));
+        break;
+      case "malformed":
+        json(exchange, 200, MALFORMED);
+        break;
+      default:
+        json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
+    }
+  }
+
+  private static void json(HttpExchange exchange, int status, byte[] body) throws IOException {
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  private static void sse(HttpExchange exchange, String fixture) throws IOException {
+    String text = new String(fixture(fixture), StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
+    exchange.sendResponseHeaders(200, 0);
+    try (OutputStream out = exchange.getResponseBody()) {
+      for (String event : text.split("(?<=\n\n)")) {
+        out.write(event.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
