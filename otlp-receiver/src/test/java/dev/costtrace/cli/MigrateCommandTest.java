@@ -26,6 +26,6 @@ class MigrateCommandTest {
     assertThat(CliRun.ok("migrate", "--status")).contains("0001 0001_spans").contains("applied")
         .doesNotContain("pending");
     assertThat(CliRun.ok("migrate", "--down", "1")).startsWith("reverted 1 migration(s)");
-    assertThat(CliRun.ok("migrate", "--status")).containsPattern("0004 0004_conversation_views +pending");
+    assertThat(CliRun.ok("migrate", "--status")).containsPattern("0005 0005_llm_calls_view +pending");
   }
 }
