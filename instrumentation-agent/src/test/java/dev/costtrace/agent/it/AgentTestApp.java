@@ -40,6 +40,12 @@ public final class AgentTestApp {
     System.out.println("RESULT chat-header " + runServerRoundTrip(openAi));
     // 2. Conversation ID from baggage the app sets itself.
     System.out.println("RESULT chat-baggage " + openAi.chatWithBaggage("conv-baggage-7"));
+    // 3. Conversation ID from the request's metadata, and the service tier.
+    System.out.println("RESULT chat-metadata " + openAi.chatWithMetadata("conv-metadata-3"));
+    // 4. Baggage wins over metadata.
+    System.out.println(
+        "RESULT chat-baggage-over-metadata "
+            + openAi.chatWithBaggageAndMetadata("conv-baggage-9", "conv-metadata-ignored"));
     System.exit(0);
   }
 

@@ -146,9 +146,22 @@ class CostTraceAgentIT {
             "RESULT chat-header chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342",
             "RESULT chat-baggage chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342");
 
-    List<Span> chats = awaitChatSpans(2);
+    assertThat(out)
+        .contains(
+            "RESULT chat-metadata chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF default",
+            "RESULT chat-baggage-over-metadata chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF default");
+
+    List<Span> chats = awaitChatSpans(4);
     // One span per call: the upstream chat span is extended, never duplicated.
-    assertThat(chats).hasSize(2);
+    assertThat(chats).hasSize(4);
+    assertThat(chats)
+        .allSatisfy(s -> assertThat(string(s, "openai.response.service_tier")).contains("default"));
+    assertThat(chats)
+        .allSatisfy(s -> assertThat(integer(s, "gen_ai.usage.cache_read.input_tokens")).contains(1024L));
+    withAttribute(chats, "gen_ai.conversation.id", "conv-baggage-9");
+    assertThat(chats)
+        .noneMatch(
+            s -> string(s, "gen_ai.conversation.id").orElse("").equals("conv-metadata-ignored"));
     Span viaHeader = withAttribute(chats, "gen_ai.conversation.id", "conv-header-1");
     assertThat(string(viaHeader, "costtrace.tenant.id")).contains("acme");
     assertThat(string(viaHeader, "user.id")).contains("user-42");
@@ -186,8 +199,14 @@ class CostTraceAgentIT {
         .contains(
             "RESULT chat-header chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342",
             "RESULT chat-baggage chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342");
-    List<Span> chats = awaitChatSpans(2);
-    assertThat(chats).allSatisfy(s -> assertThat(string(s, "gen_ai.conversation.id")).isEmpty());
+    List<Span> chats = awaitChatSpans(4);
+    assertThat(chats).hasSize(4);
+    // The failing attribution processor set nothing.
+    assertThat(chats)
+        .noneMatch(
+            s ->
+                List.of("conv-header-1", "conv-baggage-7", "conv-baggage-9")
+                    .contains(string(s, "gen_ai.conversation.id").orElse("")));
   }
 
   @Test

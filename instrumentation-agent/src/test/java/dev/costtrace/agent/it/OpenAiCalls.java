@@ -2,6 +2,7 @@ package dev.costtrace.agent.it;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.opentelemetry.api.baggage.Baggage;
@@ -27,6 +28,33 @@ final class OpenAiCalls {
                     .addUserMessage("What is the capital of France?")
                     .build());
     return completion.id() + " " + completion.usage().map(u -> u.promptTokens()).orElse(-1L);
+  }
+
+  /** A request that names its service tier and carries a conversation ID in its metadata. */
+  String chatWithMetadata(String conversationId) {
+    ChatCompletion completion =
+        client
+            .chat()
+            .completions()
+            .create(
+                ChatCompletionCreateParams.builder()
+                    .model("gpt-4o-mini")
+                    .serviceTier(ChatCompletionCreateParams.ServiceTier.AUTO)
+                    .metadata(
+                        ChatCompletionCreateParams.Metadata.builder()
+                            .putAdditionalProperty("conversation_id", JsonValue.from(conversationId))
+                            .build())
+                    .addUserMessage("What is the capital of France?")
+                    .build());
+    return completion.id() + " " + completion.serviceTier().map(Object::toString).orElse("-");
+  }
+
+  String chatWithBaggageAndMetadata(String baggageConversation, String metadataConversation) {
+    Baggage baggage =
+        Baggage.current().toBuilder().put("gen_ai.conversation.id", baggageConversation).build();
+    try (Scope ignored = baggage.makeCurrent()) {
+      return chatWithMetadata(metadataConversation);
+    }
   }
 
   String chatWithBaggage(String conversationId) {
