@@ -13,11 +13,14 @@ public final class OtlpAttributes {
     for (int i = 0, n = attributes.size(); i < n; i++) {
       KeyValue kv = attributes.get(i);
       if (kv.getKey().equals(key)) {
-        AnyValue v = kv.getValue();
-        return v.hasStringValue() ? v.getStringValue()
-            : v.hasIntValue() ? Long.toString(v.getIntValue()) : "";
+        return text(kv.getValue());
       }
     }
     return "";
+  }
+
+  /** A value as text: strings as they are, integers in decimal, anything else empty. */
+  public static String text(AnyValue v) {
+    return v.hasStringValue() ? v.getStringValue() : v.hasIntValue() ? Long.toString(v.getIntValue()) : "";
   }
 }
