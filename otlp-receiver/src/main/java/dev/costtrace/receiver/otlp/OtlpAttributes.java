@@ -13,9 +13,7 @@ public final class OtlpAttributes {
     for (int i = 0, n = attributes.size(); i < n; i++) {
       KeyValue kv = attributes.get(i);
       if (kv.getKey().equals(key)) {
-        AnyValue v = kv.getValue();
-        return v.hasStringValue() ? v.getStringValue()
-            : v.hasIntValue() ? Long.toString(v.getIntValue()) : "";
+        return text(kv.getValue());
       }
     }
     return "";
@@ -47,5 +45,10 @@ public final class OtlpAttributes {
       }
     }
     return Double.NaN;
+  }
+
+  /** A value as text: strings as they are, integers in decimal, anything else empty. */
+  public static String text(AnyValue v) {
+    return v.hasStringValue() ? v.getStringValue() : v.hasIntValue() ? Long.toString(v.getIntValue()) : "";
   }
 }

@@ -35,9 +35,10 @@ import dev.costtrace.receiver.metrics.PrometheusText;
  */
 public final class PricingPipeline implements TraceConsumer, MetricsSource {
   /**
-   * Where emitters put a stream's time to first token, in seconds: OpenLIT's name, and the one
-   * CostTrace's agent uses for streamed calls.
+   * Where emitters put a stream's time to first token: CostTrace's agent in nanoseconds, others
+   * in seconds (OpenLIT's name, and the GenAI stream name).
    */
+  private static final String TIME_TO_FIRST_TOKEN_NANOS_KEY = "costtrace.gen_ai.time_to_first_token_ns";
   private static final String[] TIME_TO_FIRST_TOKEN_KEYS = {
     "gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"};
   private final SpanPricer pricer;
@@ -164,6 +165,10 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
 
   /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
   static long timeToFirstTokenNanos(Span span) {
+    double nanos = OtlpAttributes.number(span.getAttributesList(), TIME_TO_FIRST_TOKEN_NANOS_KEY);
+    if (nanos >= 0 && nanos < 86_400e9) {
+      return (long) nanos;
+    }
     for (String key : TIME_TO_FIRST_TOKEN_KEYS) {
       double seconds = OtlpAttributes.number(span.getAttributesList(), key);
       if (seconds >= 0 && seconds < 86_400) {

@@ -1,0 +1,522 @@
+package dev.costtrace.bench.receiver;
+
+import com.clickhouse.client.api.Client;
+import dev.costtrace.config.Config;
+import dev.costtrace.pricing.SpanPricer;
+import dev.costtrace.receiver.attribution.AttributionKeys;
+import dev.costtrace.receiver.attribution.TraceAttributor;
+import dev.costtrace.receiver.ingest.OtlpReceiver;
+import dev.costtrace.receiver.pipeline.PricingPipeline;
+import dev.costtrace.sink.ClickHouseSink;
+import dev.costtrace.sink.SpanCostRow;
+import dev.costtrace.sink.SpanSink;
+import dev.costtrace.sink.TraceAttribution;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.sink.schema.Migrator;
+import dev.costtrace.sink.schema.SchemaOptions;
+import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.stub.ClientCalls;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The OTLP receiver under load, side by side in one run on the same pre-encoded requests (the demo
+ * workload's span shapes, {@value #SPANS_PER_REQUEST} spans per request):
+ *
+ * <ol>
+ *   <li>bare protobuf decode ({@code ExportTraceServiceRequest.parseFrom}), one thread: spans/s and
+ *       CPU µs per span;
+ *   <li>the receiver in-process over OTLP/gRPC and over OTLP/HTTP into a sink that discards: spans/s
+ *       and receiver CPU µs per span = process CPU time − the load generator's own threads' CPU time
+ *       (GC and JIT stay in the receiver's share);
+ *   <li>end to end over gRPC into the real ClickHouse through the ClickHouseSink: spans/s until every
+ *       priced row is in ClickHouse.
+ * </ol>
+ *
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.costtrace.bench.receiver.ReceiverBenchmark
+ * [seconds per phase] [end-to-end requests]} (defaults 10 and 300). Loopback only, ephemeral ports.
+ * Results: benchmarks/results/receiver.json.
+ */
+public final class ReceiverBenchmark {
+  static final int SPANS_PER_REQUEST = 300;
+  private static final int CLIENT_THREADS = 2;
+  private static final String CLIENT_THREAD = "bench-client";
+  private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
+  /** Export with pre-encoded bytes: the load generator does no protobuf work. */
+  private static final MethodDescriptor<byte[], byte[]> EXPORT = MethodDescriptor.<byte[], byte[]>newBuilder()
+      .setType(MethodDescriptor.MethodType.UNARY)
+      .setFullMethodName(TraceServiceGrpc.getExportMethod().getFullMethodName())
+      .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+
+  private static final String[][] MODELS = {
+    {"openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18"},
+    {"openai", "gpt-4o", "gpt-4o-2024-08-06"},
+    {"openai", "o4-mini", "o4-mini-2025-04-16"},
+    {"anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929"},
+    {"anthropic", "claude-haiku-4-5", "claude-haiku-4-5-20251001"},
+    {"gcp.gemini", "gemini-2.5-flash", "gemini-2.5-flash"},
+    {"aws.bedrock", "us.anthropic.claude-3-5-sonnet-20241022-v2:0", "us.anthropic.claude-3-5-sonnet-20241022-v2:0"},
+  };
+
+  private ReceiverBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    int e2eRequests = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+    List<byte[]> loop = payloads(100, 1);
+    List<byte[]> e2e = payloads(e2eRequests, 2);
+    long pricedPerRequest = priced(loop.get(0));
+    long e2ePriced = 0;
+    for (byte[] b : e2e) {
+      e2ePriced += priced(b);
+    }
+    System.out.printf(Locale.ROOT, "%d spans per request (%d priced), %.0f bytes per request%n",
+        SPANS_PER_REQUEST, pricedPerRequest, loop.stream().mapToInt(b -> b.length).average().orElse(0));
+    Map<String, Object> results = new LinkedHashMap<>();
+    results.put("date", Instant.now().toString());
+    results.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    results.put("cpus", Runtime.getRuntime().availableProcessors());
+    results.put("spans_per_request", SPANS_PER_REQUEST);
+    results.put("priced_spans_per_request", pricedPerRequest);
+    results.put("seconds_per_phase", seconds);
+
+    // 1. Bare decode, one thread.
+    int warmUp = Math.max(5, seconds / 2);
+    bareDecode(loop, warmUp);
+    double[] bare = bareDecode(loop, seconds);
+    results.put("bare_decode_spans_per_s", Math.round(bare[0]));
+    results.put("bare_decode_cpu_us_per_span", round(bare[1]));
+    System.out.printf(Locale.ROOT, "bare decode: %.0f spans/s, %.3f µs CPU/span%n", bare[0], bare[1]);
+
+    // 2. The receiver in-process into a discarding sink, over gRPC and over HTTP.
+    PricingPipeline discarding = new PricingPipeline(SpanPricer.builder().build(), new DiscardingSink(),
+        AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000));
+    OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
+        .consumer(discarding).start();
+    try {
+      for (String transport : List.of("grpc", "http")) {
+        Load load = transport.equals("grpc") ? new GrpcLoad(receiver.grpcPort()) : new HttpLoad(receiver.httpPort());
+        try {
+          run(load, loop, warmUp);
+          double[] r = run(load, loop, seconds);
+          results.put("receiver_" + transport + "_spans_per_s", Math.round(r[0]));
+          results.put("receiver_" + transport + "_cpu_us_per_span", round(r[1]));
+          results.put("receiver_" + transport + "_load_generator_cpu_us_per_span", round(r[2]));
+          System.out.printf(Locale.ROOT, "receiver %s → discard: %.0f spans/s, %.3f µs receiver CPU/span"
+              + " (load generator %.3f µs/span)%n", transport, r[0], r[1], r[2]);
+        } finally {
+          load.close();
+        }
+      }
+    } finally {
+      receiver.shutdown(Duration.ofSeconds(1));
+    }
+
+    // 3. End to end into ClickHouse over gRPC.
+    Path tmp = Files.createTempDirectory("costtrace-receiver-bench");
+    Config config = Config.fromEnvironment().withOverrides(
+        Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
+    try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
+        Client client = endpoint.newClient("default")) {
+      String db = "bench_receiver";
+      client.execute("DROP DATABASE IF EXISTS " + db).get().close();
+      new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
+      ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true)
+          .database(db).bufferDir(tmp.resolve("buffer")).build();
+      OtlpReceiver real = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
+          .consumer(new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
+              new TraceAttributor(Duration.ofSeconds(30), 100_000)))
+          .start();
+      GrpcLoad load = new GrpcLoad(real.grpcPort());
+      long start = System.nanoTime();
+      AtomicInteger next = new AtomicInteger();
+      ExecutorService senders = Executors.newFixedThreadPool(CLIENT_THREADS, named(CLIENT_THREAD));
+      for (int t = 0; t < CLIENT_THREADS; t++) {
+        senders.execute(() -> {
+          for (int i; (i = next.getAndIncrement()) < e2e.size(); ) {
+            load.send(e2e.get(i));
+          }
+        });
+      }
+      senders.shutdown();
+      senders.awaitTermination(30, TimeUnit.MINUTES);
+      double ackSeconds = (System.nanoTime() - start) / 1e9;
+      boolean drained = sink.flush(Duration.ofMinutes(10));
+      double e2eSeconds = (System.nanoTime() - start) / 1e9;
+      load.close();
+      real.shutdown(Duration.ofSeconds(5));
+      sink.close();
+      long stored = client.queryAll("SELECT count() AS n FROM " + db + ".spans").get(0).getLong("n");
+      long sent = (long) e2e.size() * SPANS_PER_REQUEST;
+      double e2eRate = sent / e2eSeconds;
+      results.put("end_to_end_engine", endpoint.toString());
+      results.put("end_to_end_spans_sent", sent);
+      results.put("end_to_end_priced_rows_stored", stored);
+      results.put("end_to_end_priced_rows_expected", e2ePriced);
+      results.put("end_to_end_drained", drained);
+      results.put("end_to_end_acknowledged_spans_per_s", Math.round(sent / ackSeconds));
+      results.put("end_to_end_spans_per_s", Math.round(e2eRate));
+      long receiverGrpc = ((Number) results.get("receiver_grpc_spans_per_s")).longValue();
+      results.put("ratio_end_to_end_to_bare_decode", round(e2eRate / bare[0]));
+      results.put("ratio_end_to_end_to_receiver_grpc_discard", round(e2eRate / receiverGrpc));
+      System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s, %d of %d priced rows stored%n",
+          e2eRate, stored, e2ePriced);
+    }
+    results.put("goal_receiver_cpu_us_per_span", 3.0);
+    StringBuilder json = new StringBuilder("{");
+    results.forEach((k, v) -> json.append(json.length() > 1 ? "," : "").append('"').append(k).append("\":")
+        .append(v instanceof String ? "\"" + v + "\"" : v));
+    json.append("}");
+    Path out = Path.of("benchmarks/results/receiver.json");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, json + "\n");
+    System.out.println(json);
+    System.exit(0); // the embedded engine's and gRPC's non-daemon threads
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+
+  // ---- the phases ----
+
+  /** @return spans/s and CPU µs per span, decoding on this thread for {@code seconds} */
+  private static double[] bareDecode(List<byte[]> payloads, int seconds) throws Exception {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long spans = 0;
+    long cpu0 = threads.getCurrentThreadCpuTime();
+    long t0 = System.nanoTime();
+    long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
+    long sink = 0;
+    for (int i = 0; System.nanoTime() < end; i++) {
+      ExportTraceServiceRequest r = ExportTraceServiceRequest.parseFrom(payloads.get(i % payloads.size()));
+      sink += r.getResourceSpans(0).getScopeSpans(0).getSpansCount();
+      spans += SPANS_PER_REQUEST;
+    }
+    long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+    double wall = (System.nanoTime() - t0) / 1e9;
+    if (sink != spans) {
+      throw new IllegalStateException("decoded " + sink + " spans, expected " + spans);
+    }
+    return new double[] {spans / wall, cpu / 1e3 / spans};
+  }
+
+  /** @return spans/s, receiver CPU µs/span, load-generator CPU µs/span */
+  private static double[] run(Load load, List<byte[]> payloads, int seconds) throws Exception {
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    AtomicLong requests = new AtomicLong();
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService senders = Executors.newFixedThreadPool(CLIENT_THREADS, named(CLIENT_THREAD));
+    // Start the sender threads first so that their CPU time can be read at both ends.
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    long[] stopAt = new long[1];
+    for (int t = 0; t < CLIENT_THREADS; t++) {
+      senders.execute(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        while (System.nanoTime() < stopAt[0]) {
+          load.send(payloads.get(Math.floorMod(next.getAndIncrement(), payloads.size())));
+          requests.incrementAndGet();
+        }
+      });
+    }
+    Thread.sleep(100);
+    long loadCpu0 = loadGeneratorCpu();
+    long cpu0 = os.getProcessCpuTime();
+    long t0 = System.nanoTime();
+    stopAt[0] = t0 + TimeUnit.SECONDS.toNanos(seconds);
+    go.countDown();
+    while (System.nanoTime() < stopAt[0]) {
+      Thread.sleep(20);
+    }
+    // The senders finish their request in flight; measure before their threads end.
+    long loadCpu1;
+    long cpu1;
+    long t1;
+    while (true) {
+      Thread.sleep(5);
+      if (requests.get() > 0 && inFlightDone(senders)) {
+        loadCpu1 = loadGeneratorCpu();
+        cpu1 = os.getProcessCpuTime();
+        t1 = System.nanoTime();
+        break;
+      }
+    }
+    senders.shutdown();
+    senders.awaitTermination(1, TimeUnit.MINUTES);
+    long spans = requests.get() * SPANS_PER_REQUEST;
+    double wall = (t1 - t0) / 1e9;
+    long loadCpu = loadCpu1 - loadCpu0;
+    long receiverCpu = (cpu1 - cpu0) - loadCpu;
+    return new double[] {spans / wall, receiverCpu / 1e3 / spans, loadCpu / 1e3 / spans};
+  }
+
+  private static boolean inFlightDone(ExecutorService senders) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    for (java.lang.management.ThreadInfo info : threads.dumpAllThreads(false, false)) {
+      if (info.getThreadName().startsWith(CLIENT_THREAD + "-worker")
+          && info.getThreadState() == Thread.State.RUNNABLE) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** CPU time of every load-generator thread: our senders, the gRPC client's and the HTTP client's. */
+  private static long loadGeneratorCpu() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (java.lang.management.ThreadInfo info : threads.dumpAllThreads(false, false)) {
+      String n = info.getThreadName();
+      if (n.startsWith(CLIENT_THREAD) || n.startsWith("HttpClient-")) {
+        long cpu = threads.getThreadCpuTime(info.getThreadId());
+        if (cpu > 0) {
+          sum += cpu;
+        }
+      }
+    }
+    return sum;
+  }
+
+  private static java.util.concurrent.ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-worker-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  // ---- load generators: pre-encoded bytes, their own named threads ----
+
+  private interface Load extends AutoCloseable {
+    void send(byte[] request);
+
+    @Override
+    void close();
+  }
+
+  private static final class GrpcLoad implements Load {
+    private final NioEventLoopGroup group = new NioEventLoopGroup(1, named(CLIENT_THREAD + "-grpc-elg"));
+    private final ExecutorService executor = Executors.newFixedThreadPool(2, named(CLIENT_THREAD + "-grpc"));
+    private final ManagedChannel channel;
+
+    GrpcLoad(int port) {
+      channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+          .eventLoopGroup(group).channelType(NioSocketChannel.class).executor(executor)
+          .maxInboundMessageSize(16 << 20).build();
+    }
+
+    @Override
+    public void send(byte[] request) {
+      ClientCalls.blockingUnaryCall(channel, EXPORT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS),
+          request);
+    }
+
+    @Override
+    public void close() {
+      channel.shutdownNow();
+      try {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      executor.shutdownNow();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  private static final class HttpLoad implements Load {
+    private final ExecutorService executor = Executors.newFixedThreadPool(2, named(CLIENT_THREAD + "-http"));
+    private final HttpClient client = HttpClient.newBuilder().executor(executor).build();
+    private final URI uri;
+
+    HttpLoad(int port) {
+      uri = URI.create("http://127.0.0.1:" + port + "/v1/traces");
+    }
+
+    @Override
+    public void send(byte[] request) {
+      try {
+        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri)
+            .header("Content-Type", "application/x-protobuf")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+          throw new IllegalStateException("HTTP " + r.statusCode());
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      executor.shutdownNow();
+    }
+  }
+
+  /** The sink stand-in for the in-process phase: takes and drops, so only the receiver is measured. */
+  private static final class DiscardingSink implements SpanSink {
+    @Override
+    public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {}
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  }
+
+  // ---- the workload ----
+
+  private static long priced(byte[] request) throws Exception {
+    long n = 0;
+    for (Span s : ExportTraceServiceRequest.parseFrom(request).getResourceSpans(0).getScopeSpans(0).getSpansList()) {
+      if (s.getKind() != Span.SpanKind.SPAN_KIND_SERVER) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static KeyValue kv(String key, String value) {
+    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
+  }
+
+  private static KeyValue kv(String key, long value) {
+    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)).build();
+  }
+
+  private static ByteString id(Random r, int bytes) {
+    byte[] b = new byte[bytes];
+    r.nextBytes(b);
+    b[0] |= 1;
+    return ByteString.copyFrom(b);
+  }
+
+  /**
+   * Requests of {@value #SPANS_PER_REQUEST} spans shaped as the demo workload's turns, as the Java
+   * SDK exports them: a root server span with the conversation, user, tenant and feature; an LLM
+   * client span with its usage; a web_search tool span in 15% of turns. Unique IDs throughout.
+   */
+  static List<byte[]> payloads(int requests, long seed) {
+    Random r = new Random(seed);
+    Resource resource = Resource.newBuilder()
+        .addAttributes(kv("service.name", "demo-chat-app")).addAttributes(kv("service.version", "1.4.2"))
+        .addAttributes(kv("telemetry.sdk.language", "java")).addAttributes(kv("telemetry.sdk.name", "opentelemetry"))
+        .addAttributes(kv("telemetry.sdk.version", "1.67.0")).addAttributes(kv("host.name", "chat-7f9c6d-x2k4p"))
+        .addAttributes(kv("deployment.environment.name", "production")).build();
+    InstrumentationScope scope = InstrumentationScope.newBuilder().setName("io.opentelemetry.openai-java-1.1")
+        .setVersion("2.33.1-alpha").build();
+    long t = 1_767_225_600_000_000_000L;
+    List<byte[]> out = new ArrayList<>();
+    for (int q = 0; q < requests; q++) {
+      ScopeSpans.Builder spans = ScopeSpans.newBuilder().setScope(scope);
+      while (spans.getSpansCount() < SPANS_PER_REQUEST) {
+        ByteString trace = id(r, 16);
+        ByteString rootId = id(r, 8);
+        String[] model = MODELS[r.nextInt(MODELS.length)];
+        t += 1_000_000_000L + r.nextInt(1_000_000_000);
+        long input = 800 + r.nextInt(6000);
+        long output = 80 + r.nextInt(700);
+        boolean tool = r.nextDouble() < 0.15 && spans.getSpansCount() + 3 <= SPANS_PER_REQUEST;
+        if (tool) {
+          spans.addSpans(Span.newBuilder().setTraceId(trace).setSpanId(id(r, 8)).setParentSpanId(rootId)
+              .setName("execute_tool web_search").setKind(Span.SpanKind.SPAN_KIND_INTERNAL)
+              .setStartTimeUnixNano(t + 20_000_000).setEndTimeUnixNano(t + 700_000_000)
+              .addAttributes(kv("gen_ai.operation.name", "execute_tool")).addAttributes(kv("gen_ai.tool.name", "web_search"))
+              .addAttributes(kv("gen_ai.tool.call.id", "call_" + Long.toHexString(r.nextLong()))));
+        }
+        Span.Builder llm = Span.newBuilder().setTraceId(trace).setSpanId(id(r, 8)).setParentSpanId(rootId)
+            .setName("chat " + model[1]).setKind(Span.SpanKind.SPAN_KIND_CLIENT)
+            .setStartTimeUnixNano(t + 710_000_000).setEndTimeUnixNano(t + 1_900_000_000)
+            .addAttributes(kv("gen_ai.operation.name", "chat")).addAttributes(kv("gen_ai.provider.name", model[0]))
+            .addAttributes(kv("gen_ai.request.model", model[1])).addAttributes(kv("gen_ai.response.model", model[2]))
+            .addAttributes(kv("gen_ai.response.id", "chatcmpl-" + Long.toHexString(r.nextLong())))
+            .addAttributes(KeyValue.newBuilder().setKey("gen_ai.response.finish_reasons").setValue(AnyValue.newBuilder()
+                .setArrayValue(ArrayValue.newBuilder().addValues(AnyValue.newBuilder().setStringValue("stop")))))
+            .addAttributes(kv("gen_ai.usage.input_tokens", input)).addAttributes(kv("gen_ai.usage.output_tokens", output))
+            .addAttributes(kv("server.address", "api.example.com")).addAttributes(kv("server.port", 443));
+        if (r.nextBoolean()) {
+          llm.addAttributes(kv("gen_ai.usage.cache_read.input_tokens", input / 2));
+        }
+        spans.addSpans(llm);
+        if (spans.getSpansCount() == SPANS_PER_REQUEST) {
+          break; // the last LLM span's root comes in a later request, as with a batch processor
+        }
+        spans.addSpans(Span.newBuilder().setTraceId(trace).setSpanId(rootId).setName("POST /chat")
+            .setKind(Span.SpanKind.SPAN_KIND_SERVER).setStartTimeUnixNano(t).setEndTimeUnixNano(t + 1_950_000_000)
+            .addAttributes(kv("gen_ai.conversation.id", String.format("conv-%d-%05d", seed, r.nextInt(50_000))))
+            .addAttributes(kv("enduser.id", "user-" + r.nextInt(400)))
+            .addAttributes(kv("tenant.id", new String[] {"acme", "globex", "initech", "umbrella"}[r.nextInt(4)]))
+            .addAttributes(kv("costtrace.feature", "support-chat")).addAttributes(kv("http.route", "/chat"))
+            .addAttributes(kv("http.request.method", "POST")).addAttributes(kv("http.response.status_code", 200))
+            .addAttributes(kv("url.path", "/chat")));
+      }
+      out.add(ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
+          .setResource(resource).addScopeSpans(spans)).build().toByteArray());
+    }
+    return out;
+  }
+}
