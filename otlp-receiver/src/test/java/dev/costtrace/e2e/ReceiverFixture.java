@@ -20,40 +20,57 @@ import java.util.function.UnaryOperator;
 
 /**
  * The receiver as {@code costtrace serve} wires it — real pricer, attribution and ClickHouse sink
- * on a fresh database of the test engine — on loopback ports.
+ * on a fresh database of the test engine — on loopback ports. Tests query what was stored.
  */
-final class ReceiverFixture implements AutoCloseable {
-  final ClickHouseEndpoint endpoint = TestClickHouse.shared();
-  final String db = TestClickHouse.newDatabase("e2e");
-  final ClickHouseSink sink;
-  final PricingPipeline pipeline;
-  final OtlpReceiver receiver;
+public final class ReceiverFixture implements AutoCloseable {
+  public final ClickHouseEndpoint endpoint = TestClickHouse.shared();
+  public final String db = TestClickHouse.newDatabase("e2e");
+  public final ClickHouseSink sink;
+  public final PricingPipeline pipeline;
+  public final OtlpReceiver receiver;
 
-  ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options) {
+  public ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options) {
+    this(bufferDir, options, sink -> sink, null);
+  }
+
+  /**
+   * @param sinkOptions adjusts the sink builder (a tiny buffer and the like)
+   * @param sinkClient the sink's ClickHouse client, or null for the shared engine's
+   */
+  public ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options,
+      UnaryOperator<ClickHouseSink.Builder> sinkOptions, Client sinkClient) {
     try (Client c = endpoint.newClient("default")) {
       new Migrator(c, new SchemaOptions(db, "", Duration.ZERO)).up();
     }
-    sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true).database(db)
-        .bufferDir(bufferDir).maxBatchDelay(Duration.ofMillis(50)).build();
+    sink = sinkOptions.apply(ClickHouseSink.builder()
+        .client(sinkClient != null ? sinkClient : endpoint.newClient("default"), true).database(db)
+        .bufferDir(bufferDir).maxBatchDelay(Duration.ofMillis(50))).build();
     pipeline = new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-        new TraceAttributor(Duration.ofSeconds(30), 1000));
+        new TraceAttributor(Duration.ofSeconds(30), 10_000));
     receiver = options.apply(OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(pipeline).metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))).start();
   }
 
-  String httpUrl() {
+  /** The OTLP/HTTP base URL ({@code /v1/traces} is below it). */
+  public String httpUrl() {
     return "http://127.0.0.1:" + receiver.httpPort();
   }
 
-  String grpcUrl() {
+  public String grpcUrl() {
     return "http://127.0.0.1:" + receiver.grpcPort();
   }
 
-  List<GenericRecord> query(String sql) {
+  /** Rows of a query after a flush; {@code {db}} stands for the fixture's database. */
+  public List<GenericRecord> query(String sql) {
     sink.flush();
     try (Client c = endpoint.newClient("default")) {
       return c.queryAll(sql.replace("{db}", db));
     }
+  }
+
+  /** Span rows stored for a trace, after a flush; no FINAL, so a duplicate would count. */
+  public long spans(String traceIdHex) {
+    return query("SELECT count() AS n FROM {db}.spans WHERE trace_id = '" + traceIdHex + "'").get(0).getLong("n");
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.costtrace.bench.receiver;
 
+import dev.costtrace.receiver.otlp.RawExport;
 import com.clickhouse.client.api.Client;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.SpanPricer;
@@ -18,13 +19,11 @@ import dev.costtrace.sink.schema.SchemaOptions;
 import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.ClientCalls;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
@@ -33,9 +32,7 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -81,26 +78,6 @@ public final class ReceiverBenchmark {
   static final int SPANS_PER_REQUEST = 300;
   private static final int CLIENT_THREADS = 2;
   private static final String CLIENT_THREAD = "bench-client";
-  private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
-  /** Export with pre-encoded bytes: the load generator does no protobuf work. */
-  private static final MethodDescriptor<byte[], byte[]> EXPORT = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY)
-      .setFullMethodName(TraceServiceGrpc.getExportMethod().getFullMethodName())
-      .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
 
   private static final String[][] MODELS = {
     {"openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18"},
@@ -367,7 +344,7 @@ public final class ReceiverBenchmark {
 
     @Override
     public void send(byte[] request) {
-      ClientCalls.blockingUnaryCall(channel, EXPORT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS),
+      ClientCalls.blockingUnaryCall(channel, RawExport.METHOD, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS),
           request);
     }
 

@@ -23,13 +23,21 @@ final class AgentProcess {
     return System.getProperty("costtrace.test.classes") + File.pathSeparator + deps;
   }
 
-  /** Runs {@code mainClass} to exit 0 and returns its output lines. */
+  /** Runs {@code mainClass} with the agent to exit 0 and returns its output lines. */
   static List<String> run(
       String otlpEndpoint, String classpath, List<String> jvmArgs, Class<?> mainClass, String... args)
       throws Exception {
+    return run(true, otlpEndpoint, classpath, jvmArgs, mainClass, args);
+  }
+
+  /** Runs {@code mainClass}, with or without the agent, to exit 0 and returns its output lines. */
+  static List<String> run(boolean agent, String otlpEndpoint, String classpath, List<String> jvmArgs,
+      Class<?> mainClass, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-javaagent:" + System.getProperty("costtrace.agent.jar"));
+    if (agent) {
+      cmd.add("-javaagent:" + System.getProperty("costtrace.agent.jar"));
+    }
     cmd.add("-Dotel.service.name=costtrace-agent-it");
     cmd.add("-Dotel.exporter.otlp.endpoint=" + otlpEndpoint);
     cmd.add("-Dotel.exporter.otlp.protocol=http/protobuf");

@@ -1,12 +1,15 @@
 package dev.costtrace.agent.it;
 
+import static dev.costtrace.agent.it.OtlpTestBackend.attribute;
+import static dev.costtrace.agent.it.OtlpTestBackend.integer;
+import static dev.costtrace.agent.it.OtlpTestBackend.string;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -20,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -349,29 +351,8 @@ class CostTraceAgentIT {
 
   private static List<String> run(
       boolean agent, String classpath, List<String> jvmArgs, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (agent) {
-      cmd.add("-javaagent:" + System.getProperty("costtrace.agent.jar"));
-    }
-    cmd.add("-Dotel.service.name=costtrace-agent-it");
-    cmd.add("-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + otlp.getAddress().getPort());
-    cmd.add("-Dotel.exporter.otlp.protocol=http/protobuf");
-    cmd.add("-Dotel.metrics.exporter=none");
-    cmd.add("-Dotel.logs.exporter=none");
-    cmd.add("-Dotel.bsp.schedule.delay=100");
-    cmd.add("-Xshare:auto");
-    cmd.addAll(jvmArgs);
-    cmd.add("-cp");
-    cmd.add(classpath);
-    cmd.add(AgentTestApp.class.getName());
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    byte[] output = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = new String(output, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(text).isZero();
-    return text.lines().collect(Collectors.toList());
+    return AgentProcess.run(agent, "http://127.0.0.1:" + otlp.getAddress().getPort(), classpath, jvmArgs,
+        AgentTestApp.class, args);
   }
 
   private static List<Span> awaitChatSpans(int count) throws InterruptedException {
@@ -395,22 +376,5 @@ class CostTraceAgentIT {
         .filter(s -> string(s, key).orElse("").equals(value))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no span with " + key + "=" + value + ": " + list));
-  }
-
-  private static Optional<AnyValue> attribute(Span span, String key) {
-    for (KeyValue kv : span.getAttributesList()) {
-      if (kv.getKey().equals(key)) {
-        return Optional.of(kv.getValue());
-      }
-    }
-    return Optional.empty();
-  }
-
-  static Optional<String> string(Span span, String key) {
-    return attribute(span, key).filter(AnyValue::hasStringValue).map(AnyValue::getStringValue);
-  }
-
-  static Optional<Long> integer(Span span, String key) {
-    return attribute(span, key).filter(AnyValue::hasIntValue).map(AnyValue::getIntValue);
   }
 }

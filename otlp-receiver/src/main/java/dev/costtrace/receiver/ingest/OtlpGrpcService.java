@@ -4,6 +4,7 @@ import dev.costtrace.receiver.pipeline.BackPressureException;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
 import dev.costtrace.receiver.metrics.RequestMetrics;
+import dev.costtrace.receiver.otlp.RawExport;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
@@ -14,10 +15,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 
 /** OTLP/gRPC {@code TraceService/Export}. */
 final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
@@ -40,7 +37,7 @@ final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
    */
   static ServerServiceDefinition definition(OtlpGrpcService service) {
     MethodDescriptor<byte[], ExportTraceServiceResponse> export = TraceServiceGrpc.getExportMethod()
-        .toBuilder(RawBytes.INSTANCE, TraceServiceGrpc.getExportMethod().getResponseMarshaller()).build();
+        .toBuilder(RawExport.BYTES, TraceServiceGrpc.getExportMethod().getResponseMarshaller()).build();
     return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
         .addMethod(export, ServerCalls.asyncUnaryCall((bytes, out) -> {
           ExportTraceServiceRequest request;
@@ -106,24 +103,5 @@ final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
           .setRejectedSpans(outcome.rejectedSpans()).setErrorMessage(outcome.errorMessage()));
     }
     return b.build();
-  }
-
-  /** The request as it came; gRPC has already enforced the inbound size limit. */
-  private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.costtrace.receiver.ingest;
 
+import dev.costtrace.e2e.ReceiverFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.Client;
@@ -66,7 +67,7 @@ class GrpcBackPressureTest {
     try (LoopbackGate gate = new LoopbackGate(url.getHost(), url.getPort())) {
       Client viaGate = new Client.Builder().addEndpoint("http://127.0.0.1:" + gate.port())
           .setUsername(endpoint.user()).setPassword(endpoint.password()).setDefaultDatabase("default").build();
-      try (ReceiverOnClickHouse env = new ReceiverOnClickHouse(dir.resolve("buffer"), 4L << 20,
+      try (ReceiverFixture env = new ReceiverFixture(dir.resolve("buffer"), b -> b.maxRequestBytes(4L << 20),
           sink -> sink.maxBufferBytes(8 * 1024).segmentBytes(4 * 1024).maxBackoff(Duration.ofMillis(100))
               .closeTimeout(Duration.ofSeconds(30)), viaGate)) {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", env.receiver.grpcPort())

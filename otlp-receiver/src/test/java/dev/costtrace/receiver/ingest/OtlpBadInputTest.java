@@ -1,11 +1,12 @@
 package dev.costtrace.receiver.ingest;
 
+import dev.costtrace.receiver.otlp.RawExport;
+import dev.costtrace.e2e.ReceiverFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -19,10 +20,8 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,35 +50,15 @@ import org.junit.jupiter.api.io.TempDir;
 class OtlpBadInputTest {
   private static final long MAX_REQUEST_BYTES = 2L << 20;
   private static final AtomicLong IDS = new AtomicLong(System.nanoTime());
-  private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
 
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
-  /** TraceService/Export with the request as raw bytes, to send what the generated stub cannot. */
-  private static final MethodDescriptor<byte[], byte[]> RAW_EXPORT = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY)
-      .setFullMethodName(TraceServiceGrpc.getExportMethod().getFullMethodName())
-      .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
-
-  private ReceiverOnClickHouse env;
+  private ReceiverFixture env;
   private ManagedChannel channel;
   private TraceServiceGrpc.TraceServiceBlockingStub grpc;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   void start(@TempDir Path dir) {
-    env = new ReceiverOnClickHouse(dir.resolve("buffer"), MAX_REQUEST_BYTES);
+    env = new ReceiverFixture(dir.resolve("buffer"), b -> b.maxRequestBytes(MAX_REQUEST_BYTES));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", env.receiver.grpcPort()).usePlaintext()
         .maxInboundMessageSize(64 << 20).build();
     grpc = TraceServiceGrpc.newBlockingStub(channel);
@@ -135,7 +114,7 @@ class OtlpBadInputTest {
   // ---- transports ----
 
   private HttpResponse<byte[]> post(String type, byte[] body, String encoding) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(env.httpUrl()))
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(env.httpUrl() + "/v1/traces"))
         .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (type != null) {
       b.header("Content-Type", type);
@@ -181,7 +160,7 @@ class OtlpBadInputTest {
   }
 
   private byte[] rawGrpc(byte[] request) {
-    return ClientCalls.blockingUnaryCall(channel, RAW_EXPORT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+    return ClientCalls.blockingUnaryCall(channel, RawExport.METHOD, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
         request);
   }
 

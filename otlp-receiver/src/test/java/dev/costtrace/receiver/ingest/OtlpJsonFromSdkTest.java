@@ -1,5 +1,6 @@
 package dev.costtrace.receiver.ingest;
 
+import dev.costtrace.e2e.ReceiverFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.Client;
@@ -63,7 +64,7 @@ class OtlpJsonFromSdkTest {
     return out.toByteArray();
   }
 
-  private static List<String> rows(ReceiverOnClickHouse env, String sql) {
+  private static List<String> rows(ReceiverFixture env, String sql) {
     env.sink.flush();
     try (Client c = env.endpoint.newClient("default")) {
       List<String> out = new ArrayList<>();
@@ -85,9 +86,9 @@ class OtlpJsonFromSdkTest {
     List<List<String>> spans = new ArrayList<>();
     List<List<String>> conversations = new ArrayList<>();
     for (String encoding : List.of("protobuf", "json", "json+gzip")) {
-      try (ReceiverOnClickHouse env = new ReceiverOnClickHouse(dir.resolve(encoding), 4L << 20)) {
+      try (ReceiverFixture env = new ReceiverFixture(dir.resolve(encoding), b -> b.maxRequestBytes(4L << 20))) {
         if (encoding.equals("protobuf")) {
-          OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(env.httpUrl()).build();
+          OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(env.httpUrl() + "/v1/traces").build();
           try {
             for (List<SpanData> batch : batches) {
               assertThat(exporter.export(batch).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
@@ -100,7 +101,7 @@ class OtlpJsonFromSdkTest {
             byte[] json = sdkJson(batch);
             assertThat(new String(json, StandardCharsets.UTF_8)).contains("\"traceId\":\"" + batch.get(0).getTraceId());
             boolean gzip = encoding.endsWith("gzip");
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(env.httpUrl()))
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(env.httpUrl() + "/v1/traces"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(gzip ? gzip(json) : json));
             if (gzip) {
