@@ -1,8 +1,12 @@
 package dev.costtrace.cli;
 
 import dev.costtrace.receiver.demo.DemoWorkload;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,6 +30,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Random seed; the same seed sends the same workload (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--token-file", description = "A file whose first line is the bearer token, for a receiver with auth on.")
+  Path tokenFile;
+
+  @Option(names = "--trust-cert", description = "PEM certificate(s) to trust for an https:// endpoint with a self-signed or private-CA certificate.")
+  Path trustCert;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -46,10 +56,33 @@ public final class DemoCommand implements Callable<Integer> {
       err.println("costtrace demo: --conversations must be at least 1");
       return 2;
     }
+    String token = null;
+    byte[] trusted = null;
+    if (tokenFile != null) {
+      try {
+        token = Files.readAllLines(tokenFile, StandardCharsets.UTF_8).stream().map(String::trim)
+            .filter(l -> !l.isEmpty()).findFirst().orElse(null);
+      } catch (IOException e) {
+        err.println("costtrace demo: cannot read --token-file " + tokenFile + ": " + e.getMessage());
+        return 2;
+      }
+      if (token == null) {
+        err.println("costtrace demo: --token-file " + tokenFile + " has no token");
+        return 2;
+      }
+    }
+    if (trustCert != null) {
+      try {
+        trusted = Files.readAllBytes(trustCert);
+      } catch (IOException e) {
+        err.println("costtrace demo: cannot read --trust-cert " + trustCert + ": " + e.getMessage());
+        return 2;
+      }
+    }
     String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
     out.println("costtrace: sending " + conversations + " demo conversations to " + base + "/v1/traces");
     out.flush();
-    DemoWorkload.Summary sent = DemoWorkload.send(base, conversations, seed);
+    DemoWorkload.Summary sent = DemoWorkload.send(new DemoWorkload.Target(base, token, trusted), conversations, seed);
     out.printf("costtrace: sent %d conversations, %d turns, %d LLM calls, %d tool calls%n",
         sent.conversations(), sent.turns(), sent.llmCalls(), sent.toolCalls());
     return 0;

@@ -17,6 +17,7 @@ import dev.costtrace.sink.engine.ClickHouseResolver;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -49,6 +50,9 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--demo-conversations", defaultValue = "300", description = "Conversations in the demo (default ${DEFAULT-VALUE}).")
   int demoConversations;
+
+  /** The tenant the in-process demo sends as when bearer-token auth is on. */
+  static final String DEMO_TENANT = "demo";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -133,8 +137,19 @@ public final class ServeCommand implements Callable<Integer> {
       out.println("costtrace: sending the demo workload (" + demoConversations + " conversations)...");
       out.flush();
       long before = pipeline.spansReceived();
-      DemoWorkload.Summary sent = DemoWorkload.send("http://127.0.0.1:" + receiver.httpPort(),
-          demoConversations, 42);
+      DemoWorkload.Summary sent;
+      // With auth on, the demo sends under a token made for this process (tenant "demo"); with TLS
+      // on, over https trusting the configured certificate, which must name 127.0.0.1.
+      String base = (tlsCert.isPresent() ? "https" : "http") + "://127.0.0.1:" + receiver.httpPort();
+      byte[] trusted = tlsCert.isPresent() ? Files.readAllBytes(Path.of(tlsCert.get())) : null;
+      try (BearerTokens.Grant grant = tokens != null ? tokens.grantEphemeral(DEMO_TENANT) : null) {
+        if (grant != null) {
+          out.println("costtrace: auth is on: the demo sends as tenant '" + DEMO_TENANT + "'");
+          out.flush();
+        }
+        sent = DemoWorkload.send(new DemoWorkload.Target(base, grant != null ? grant.token() : null, trusted),
+            demoConversations, 42);
+      }
       // The SDK's exports can still be in the receiver when it returns: report only on all of it.
       long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
       while (pipeline.spansReceived() - before < sent.spans() && System.nanoTime() < deadline) {

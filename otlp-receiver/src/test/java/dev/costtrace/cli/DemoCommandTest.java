@@ -2,12 +2,18 @@ package dev.costtrace.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.costtrace.e2e.SelfSignedCert;
+import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code costtrace demo} against a receiver running on its own (as in the compose stack). */
 class DemoCommandTest {
@@ -38,6 +44,35 @@ class DemoCommandTest {
       long tools = Long.parseLong(words[8]);
       assertThat(spans.get()).isEqualTo(turns + llm + tools);
       assertThat(conversations).hasSize(12);
+    }
+  }
+
+  @Test
+  void sendsWithABearerTokenOverHttpsToASecuredReceiver(@TempDir Path dir) throws Exception {
+    SelfSignedCert cert = SelfSignedCert.create(dir);
+    Path tokens = Files.writeString(dir.resolve("tokens"), "globex=globex-token-1\n");
+    Set<String> tenants = ConcurrentHashMap.newKeySet();
+    AtomicLong spans = new AtomicLong();
+    try (OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
+        .tls(cert.certFile(), cert.keyFile()).auth(BearerTokens.builder(tokens).build())
+        .consumer((request, tenant) -> {
+          tenants.add(tenant);
+          request.getResourceSpansList().forEach(rs -> rs.getScopeSpansList()
+              .forEach(ss -> spans.addAndGet(ss.getSpansCount())));
+          return ExportOutcome.allAccepted();
+        }).start()) {
+      Path tokenFile = Files.writeString(dir.resolve("my-token"), "\nglobex-token-1\n");
+      String out = CliRun.ok("demo", "--endpoint", "https://localhost:" + receiver.httpPort(),
+          "--token-file", tokenFile.toString(), "--trust-cert", cert.certFile().toString(),
+          "--conversations", "3");
+      assertThat(out).contains("sent 3 conversations");
+      assertThat(tenants).containsExactly("globex");
+      assertThat(spans.get()).isPositive();
+
+      CliRun.Result noToken = CliRun.execute("demo", "--endpoint", "https://localhost:" + receiver.httpPort(),
+          "--token-file", dir.resolve("missing").toString());
+      assertThat(noToken.exit()).isEqualTo(2);
+      assertThat(noToken.err()).contains("cannot read --token-file");
     }
   }
 

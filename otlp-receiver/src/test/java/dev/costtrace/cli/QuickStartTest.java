@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.TestClickHouse;
 import java.math.BigDecimal;
+import dev.costtrace.e2e.SelfSignedCert;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,8 @@ class QuickStartTest {
 
   @AfterEach
   void clear() {
-    for (String k : List.of("costtrace.clickhouse.url", "costtrace.clickhouse.database", "costtrace.sink.buffer.dir")) {
+    for (String k : List.of("costtrace.clickhouse.url", "costtrace.clickhouse.database", "costtrace.sink.buffer.dir",
+        "costtrace.auth.tokens.file", "costtrace.tls.cert.file", "costtrace.tls.key.file")) {
       System.clearProperty(k);
     }
   }
@@ -66,6 +69,33 @@ class QuickStartTest {
 
     String byModel = CliRun.ok("report", "--by", "model");
     assertThat(byModel).startsWith("model").contains("gpt-4o-mini");
+  }
+
+  @Test
+  void demoWithAuthAndTlsOnSendsAsTheDemoTenantOverHttps() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = TestClickHouse.newDatabase("quickstart_secure");
+    SelfSignedCert cert = SelfSignedCert.create(dir);
+    System.setProperty("costtrace.clickhouse.url", e.httpUrl());
+    System.setProperty("costtrace.clickhouse.database", db);
+    System.setProperty("costtrace.sink.buffer.dir", dir.resolve("buffer").toString());
+    System.setProperty("costtrace.auth.tokens.file",
+        Files.writeString(dir.resolve("tokens"), "acme=s3cret-acme-token\n").toString());
+    System.setProperty("costtrace.tls.cert.file", cert.certFile().toString());
+    System.setProperty("costtrace.tls.key.file", cert.keyFile().toString());
+
+    String serve = CliRun.ok("serve", "--demo-only", "--demo-conversations", "8", "--grpc-port", "0", "--http-port", "0");
+    assertThat(serve).contains("bearer-token auth on, 1 tokens")
+        .contains("the demo sends as tenant 'demo'")
+        .contains("demo sent 8 conversations")
+        .contains("cost per conversation over 8 conversations")
+        .doesNotContain("warning");
+
+    // The token's tenant wins over the demo's own tenant attributes: every conversation is "demo's".
+    String byTenant = CliRun.ok("report", "--by", "tenant", "--format", "json");
+    JsonNode first = JSON.readTree(byTenant.split("\n")[0]);
+    assertThat(first.get("tenant_id").asText()).isEqualTo("demo");
+    assertThat(byTenant.split("\n")).hasSize(2); // one tenant row and the summary
   }
 
   @Test

@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
  * A self-signed certificate for localhost / 127.0.0.1, made at test time with the JDK's keytool and
  * written as the PEM files the receiver takes (certificate, PKCS#8 key).
  */
-record SelfSignedCert(Path certFile, Path keyFile, byte[] certPem) {
+public record SelfSignedCert(Path certFile, Path keyFile, byte[] certPem) {
 
-  static SelfSignedCert create(Path dir) throws Exception {
+  public static SelfSignedCert create(Path dir) throws Exception {
     Path store = dir.resolve("tls.p12");
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
     Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "receiver", "-keyalg", "EC",

@@ -37,6 +37,8 @@ public final class BearerTokens {
   private final Duration reloadInterval;
   private final Clock clock;
   private volatile List<Entry> entries;
+  /** Tokens made in this process ({@link #grantEphemeral}), never written anywhere; not reloaded. */
+  private final List<Entry> ephemeral = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile FileTime loadedVersion;
   private volatile long nextCheckMillis;
 
@@ -84,7 +86,46 @@ public final class BearerTokens {
         tenant = e.tenant;
       }
     }
+    for (Entry e : ephemeral) {
+      if (MessageDigest.isEqual(e.digest, presented)) {
+        tenant = e.tenant;
+      }
+    }
     return tenant;
+  }
+
+  /**
+   * A new random token (256 bits) for {@code tenant}, valid in this process until the returned
+   * grant is closed; for senders inside the receiver's own process (the quick start's demo), which
+   * must not need a token from the file.
+   */
+  public Grant grantEphemeral(String tenant) {
+    byte[] random = new byte[32];
+    new java.security.SecureRandom().nextBytes(random);
+    String token = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    Entry entry = new Entry(sha256(token), Objects.requireNonNull(tenant, "tenant"));
+    ephemeral.add(entry);
+    return new Grant(token, () -> ephemeral.remove(entry));
+  }
+
+  /** An ephemeral token; closing it revokes it. */
+  public static final class Grant implements AutoCloseable {
+    private final String token;
+    private final Runnable revoke;
+
+    private Grant(String token, Runnable revoke) {
+      this.token = token;
+      this.revoke = revoke;
+    }
+
+    public String token() {
+      return token;
+    }
+
+    @Override
+    public void close() {
+      revoke.run();
+    }
   }
 
   private void reloadIfChanged() {

@@ -6,6 +6,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
@@ -54,11 +55,34 @@ public final class DemoWorkload {
 
   private DemoWorkload() {}
 
+  /**
+   * Where the demo sends: an OTLP/HTTP base URL ({@code http://host:port} or {@code https://...}),
+   * optionally a bearer token (for a receiver with auth on) and the PEM certificates to trust (for
+   * a receiver with a self-signed or private-CA certificate).
+   */
+  public record Target(String otlpHttpEndpoint, String bearerToken, byte[] trustedCertificatesPem) {
+    public static Target of(String otlpHttpEndpoint) {
+      return new Target(otlpHttpEndpoint, null, null);
+    }
+  }
+
   /** Sends {@code conversations} conversations to an OTLP/HTTP endpoint ({@code http://host:port}). */
   public static Summary send(String otlpHttpEndpoint, int conversations, long seed) {
+    return send(Target.of(otlpHttpEndpoint), conversations, seed);
+  }
+
+  /** Sends {@code conversations} conversations to {@code target}. */
+  public static Summary send(Target target, int conversations, long seed) {
     Random r = new Random(seed);
-    OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder()
-        .setEndpoint(otlpHttpEndpoint + "/v1/traces").setCompression("gzip").build();
+    OtlpHttpSpanExporterBuilder builder = OtlpHttpSpanExporter.builder()
+        .setEndpoint(target.otlpHttpEndpoint() + "/v1/traces").setCompression("gzip");
+    if (target.bearerToken() != null) {
+      builder.addHeader("Authorization", "Bearer " + target.bearerToken());
+    }
+    if (target.trustedCertificatesPem() != null) {
+      builder.setTrustedCertificates(target.trustedCertificatesPem());
+    }
+    OtlpHttpSpanExporter exporter = builder.build();
     // Spans are collected and exported in explicit batches whose results are checked: a demo that
     // makes spans far faster than an app must not lose any to a full queue or a dropped batch.
     List<SpanData> finished = new ArrayList<>();

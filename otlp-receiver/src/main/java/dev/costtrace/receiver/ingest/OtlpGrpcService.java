@@ -63,7 +63,7 @@ final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
     boolean admitted = false;
     try {
       if (!ready.getAsBoolean()) {
-        code = fail(out, Status.UNAVAILABLE, "the receiver is shutting down; retry on another");
+        code = fail(out, Status.UNAVAILABLE, OtlpReceiver.DRAINING_MESSAGE);
         return;
       }
       if (OtlpReceiver.queueFull()) {

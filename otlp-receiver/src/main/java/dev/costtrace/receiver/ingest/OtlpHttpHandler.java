@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -37,9 +38,11 @@ final class OtlpHttpHandler implements HttpHandler {
   private final BearerTokens tokens;
   private final AdmissionControl admission;
   private final RequestMetrics metrics;
+  private final BooleanSupplier ready;
 
   OtlpHttpHandler(TraceConsumer consumer, long maxRequestBytes, BearerTokens tokens,
-      AdmissionControl admission, RequestMetrics metrics) {
+      AdmissionControl admission, RequestMetrics metrics, BooleanSupplier ready) {
+    this.ready = ready;
     this.consumer = consumer;
     this.maxRequestBytes = maxRequestBytes;
     this.tokens = tokens;
@@ -62,6 +65,11 @@ final class OtlpHttpHandler implements HttpHandler {
       boolean json = type.equals(JSON);
       if (!json && !type.equals(PROTOBUF)) {
         plain(exchange, 415, "unsupported content type '" + type + "': use " + PROTOBUF + " or " + JSON);
+        return;
+      }
+      if (!ready.getAsBoolean()) {
+        // Draining: what is in flight finishes, new exports go elsewhere (or come back later).
+        status(exchange, 503, json, OtlpReceiver.DRAINING_MESSAGE, "1");
         return;
       }
       if (OtlpReceiver.queueFull()) {

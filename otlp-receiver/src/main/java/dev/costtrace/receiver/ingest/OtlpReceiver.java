@@ -42,6 +42,8 @@ public final class OtlpReceiver implements AutoCloseable {
   /** What an export without a known bearer token is told (never which part was wrong). */
   static final String UNAUTHENTICATED_MESSAGE =
       "missing or unknown bearer token: send 'Authorization: Bearer <token>'";
+  /** What an export arriving while the receiver drains is told, with a retryable status. */
+  static final String DRAINING_MESSAGE = "the receiver is shutting down; retry on another";
   private final Server grpc;
   private final HttpServer http;
   private final ThreadPoolExecutor httpWorkers;
@@ -74,7 +76,7 @@ public final class OtlpReceiver implements AutoCloseable {
     this.httpWorkers = workers("costtrace-otlp-http", b.workerThreads, b.queueCapacity);
     http.setExecutor(httpWorkers);
     http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens, admission,
-        requestMetrics));
+        requestMetrics, () -> ready));
     http.createContext("/health", e -> text(e, 200, "ok", "text/plain; charset=utf-8"));
     http.createContext("/ready", e -> text(e, ready ? 200 : 503, ready ? "ready" : "draining", "text/plain; charset=utf-8"));
     List<MetricsSource> sources = new ArrayList<>(b.metricsSources);

@@ -87,4 +87,22 @@ class BearerTokensTest {
     clock.now = clock.now.plusSeconds(6);
     assertThat(t.tenantFor("Bearer new")).isEqualTo("acme");
   }
+
+  @Test
+  void anEphemeralGrantWorksUntilClosedAndSurvivesReloads() throws Exception {
+    ManualClock clock = new ManualClock();
+    Path f = write("acme=tok-a\n");
+    BearerTokens t = BearerTokens.builder(f).clock(clock).reloadInterval(Duration.ofSeconds(5)).build();
+    BearerTokens.Grant grant = t.grantEphemeral("demo");
+    assertThat(grant.token()).hasSizeGreaterThanOrEqualTo(43).isNotEqualTo(t.grantEphemeral("demo").token());
+    assertThat(t.tenantFor("Bearer " + grant.token())).isEqualTo("demo");
+    Files.writeString(f, "acme=tok-b\n");
+    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(10)));
+    clock.now = clock.now.plusSeconds(6);
+    assertThat(t.tenantFor("Bearer tok-b")).isEqualTo("acme");
+    assertThat(t.tenantFor("Bearer " + grant.token())).as("a reload keeps process grants").isEqualTo("demo");
+    grant.close();
+    assertThat(t.tenantFor("Bearer " + grant.token())).isNull();
+    assertThat(t.size()).isEqualTo(1);
+  }
 }
