@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The stand-in for the LLM vendor's HTTP API: a loopback server (ephemeral port) replaying
  * recorded responses. The {@code X-Replay} request header picks the recording; without it (vendor
- * SDK calls) it answers with the chat completion. SSE recordings are sent chunked, one event per
+ * SDK calls) it answers with the chat completion. Anthropic recordings are served under {@code
+ * /v1/messages} the same way. SSE recordings are sent chunked, one event per
  * flush, as the vendors stream them.
  */
 final class VendorReplayServer implements AutoCloseable {
@@ -46,7 +47,7 @@ final class VendorReplayServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
-    exchange.getRequestBody().readAllBytes();
+    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String replay = exchange.getRequestHeaders().getFirst("X-Replay");
     replay = replay == null ? "chat-json" : replay;
     int call = calls.computeIfAbsent(replay, k -> new AtomicInteger()).getAndIncrement();
@@ -75,6 +76,39 @@ final class VendorReplayServer implements AutoCloseable {
         break;
       case "malformed":
         json(exchange, 200, MALFORMED);
+        break;
+      case "lc4j-chat-reasoning":
+        json(exchange, 200, fixture("fixtures/langchain4j/openai-chat-reasoning.json"));
+        break;
+      case "lc4j-rate-limited":
+        // Every other attempt: each run of the app sees a 429, then the retry succeeds.
+        if (call % 2 == 0) {
+          exchange.getResponseHeaders().add("Retry-After", "1");
+          json(exchange, 429, fixture("fixtures/openai-compatible/error-429.json"));
+        } else {
+          json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
+        }
+        break;
+      case "lc4j-tool-round-trip":
+      case "lc4j-tool-error":
+        // The model asks for the tool, then answers once the tool result is in the conversation.
+        String first =
+            replay.equals("lc4j-tool-error")
+                ? "fixtures/langchain4j/openai-tool-call-failing.json"
+                : "fixtures/langchain4j/openai-tool-call.json";
+        json(
+            exchange,
+            200,
+            fixture(
+                body.contains("tool_call_id")
+                    ? "fixtures/langchain4j/openai-tool-final.json"
+                    : first));
+        break;
+      case "anthropic-json":
+        json(exchange, 200, fixture("fixtures/anthropic/message-cache-1h.json"));
+        break;
+      case "anthropic-sse":
+        sse(exchange, "fixtures/anthropic/messages-stream.sse");
         break;
       default:
         json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
