@@ -205,6 +205,12 @@ class LangChain4jIT {
   @Test
   void retriesInsideLangChain4jStayInOneSpanAndErrorsHaveTheirType() {
     Span retried = onlyChat(spans, "lc4j-429-then-200");
+    // Both HTTP attempts (the upstream agent's HTTP client spans) ran inside the one chat span.
+    assertThat(spans)
+        .map(ScopedSpan::span)
+        .filteredOn(s -> s.getParentSpanId().equals(retried.getSpanId()))
+        .extracting(s -> integer(s, "http.response.status_code").orElse(0L))
+        .containsExactlyInAnyOrder(429L, 200L);
     assertThat(string(retried, "error.type")).isEmpty();
     assertThat(string(retried, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
     assertThat(integer(retried, "gen_ai.usage.input_tokens")).contains(1342L);
@@ -340,6 +346,56 @@ class LangChain4jIT {
     }
   }
 
+  /** The test app's class path with the older LangChain4j's jars in place of the newest's. */
+  static String olderLangChain4jClasspath() throws Exception {
+    List<String> entries = new java.util.ArrayList<>();
+    for (String e : AgentProcess.fullClasspath().split(java.io.File.pathSeparator)) {
+      if (!e.replace('\\', '/').contains("/dev/langchain4j/")) {
+        entries.add(e);
+      }
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> jars =
+        java.nio.file.Files.list(
+            java.nio.file.Path.of(System.getProperty("costtrace.langchain4j.older.dir")))) {
+      jars.map(java.nio.file.Path::toString).sorted().forEach(entries::add);
+    }
+    return String.join(java.io.File.pathSeparator, entries);
+  }
+
+  @Test
+  void olderLangChain4jGetsTheSameSpans() throws Exception {
+    try (OtlpTestBackend older = new OtlpTestBackend()) {
+      String classpath = olderLangChain4jClasspath();
+      assertThat(classpath).contains("langchain4j-core-1.11.0.jar").doesNotContain("1.19.0");
+      List<String> olderOut =
+          AgentProcess.run(
+              older.endpoint(),
+              classpath,
+              List.of("-Dcosttrace.agent.http.hosts=127.0.0.1"),
+              LangChain4jTestApp.class,
+              vendor.baseUrl("127.0.0.1"));
+      List<ScopedSpan> all = awaitScenarios(older);
+      for (String scenario : SCENARIOS) {
+        assertThat(AgentProcess.result(olderOut, scenario))
+            .as(scenario)
+            .isEqualTo(AgentProcess.result(out, scenario));
+      }
+      Span openAi = onlyChat(all, "lc4j-openai");
+      assertThat(integer(openAi, "gen_ai.usage.cache_read.input_tokens")).contains(1920L);
+      assertThat(integer(openAi, "gen_ai.usage.reasoning.output_tokens")).contains(256L);
+      Span anthropic = onlyChat(all, "lc4j-anthropic");
+      assertThat(integer(anthropic, "gen_ai.usage.input_tokens")).contains(5521L);
+      assertThat(integer(onlyChat(all, "lc4j-anthropic-stream"), "costtrace.gen_ai.time_to_first_token_ns"))
+          .isPresent();
+      assertThat(onlyChat(all, "lc4j-429-then-200").getName()).isEqualTo("chat gpt-4o-mini");
+      assertThat(genAi(all, "lc4j-tool"))
+          .extracting(s -> s.span().getName())
+          .containsExactlyInAnyOrder("chat gpt-4o-mini", "chat gpt-4o-mini", "execute_tool get_weather");
+      assertThat(genAi(all, "lc4j-tool"))
+          .allSatisfy(s -> assertThat(string(s.span(), "gen_ai.conversation.id")).contains("conv-memory-7"));
+    }
+  }
+
   @Test
   void failingHooksChangeNothingTheAppSees() throws Exception {
     try (OtlpTestBackend quiet = new OtlpTestBackend()) {
@@ -349,6 +405,10 @@ class LangChain4jIT {
             .as(scenario)
             .isEqualTo(AgentProcess.result(out, scenario));
       }
+      // The hooks did fail: every LangChain4j span was lost at its end, nothing else changed.
+      List<ScopedSpan> received = awaitScenarios(quiet);
+      assertThat(received).noneMatch(s -> s.scope().equals(SCOPE));
+      assertThat(received).anyMatch(s -> s.span().getName().equals("scenario lc4j-tool"));
     }
   }
 }

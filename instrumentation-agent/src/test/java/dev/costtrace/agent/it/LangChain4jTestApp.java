@@ -61,11 +61,11 @@ public final class LangChain4jTestApp {
         .customHeaders(Map.of("X-Replay", "chat-sse")).build()));
     scenario("lc4j-anthropic", () -> describe(AnthropicChatModel.builder()
         .baseUrl(base + "/").apiKey("sk-ant-test").modelName("claude-sonnet-4-5").maxTokens(1024)
-        .customHeaders(Map.of("X-Replay", "anthropic-json")).build()
+        .build()
         .chat(dev.langchain4j.data.message.UserMessage.from("What is the capital of France?"))));
     scenario("lc4j-anthropic-stream", () -> stream(AnthropicStreamingChatModel.builder()
         .baseUrl(base + "/").apiKey("sk-ant-test").modelName("claude-sonnet-4-5").maxTokens(1024)
-        .customHeaders(Map.of("X-Replay", "anthropic-sse")).build()));
+        .build()));
     scenario("lc4j-429-then-200", () -> describe(openAi(base, "gpt-4o-mini", "lc4j-rate-limited", 2)
         .chat(dev.langchain4j.data.message.UserMessage.from("What is the capital of France?"))));
     scenario("lc4j-error", () -> {

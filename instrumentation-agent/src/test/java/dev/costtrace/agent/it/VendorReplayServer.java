@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The stand-in for the LLM vendor's HTTP API: a loopback server (ephemeral port) replaying
  * recorded responses. The {@code X-Replay} request header picks the recording; without it (vendor
- * SDK calls) it answers with the chat completion. Anthropic recordings are served under {@code
- * /v1/messages} the same way. SSE recordings are sent chunked, one event per
+ * SDK calls) it answers with the chat completion, or under {@code /v1/messages} with the Anthropic
+ * message (its event stream when the request asks for one). SSE recordings are sent chunked, one event per
  * flush, as the vendors stream them.
  */
 final class VendorReplayServer implements AutoCloseable {
@@ -24,6 +24,9 @@ final class VendorReplayServer implements AutoCloseable {
   static final byte[] MALFORMED =
       "{\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion\",\"usage\":{\"prompt_tokens\":12"
           .getBytes(StandardCharsets.UTF_8);
+
+  private static final java.util.regex.Pattern STREAM_REQUESTED =
+      java.util.regex.Pattern.compile("\"stream\"\\s*:\\s*true");
 
   private final HttpServer server;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
@@ -49,6 +52,9 @@ final class VendorReplayServer implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String replay = exchange.getRequestHeaders().getFirst("X-Replay");
+    if (replay == null && exchange.getRequestURI().getPath().endsWith("/messages")) {
+      replay = STREAM_REQUESTED.matcher(body).find() ? "anthropic-sse" : "anthropic-json";
+    }
     replay = replay == null ? "chat-json" : replay;
     int call = calls.computeIfAbsent(replay, k -> new AtomicInteger()).getAndIncrement();
     switch (replay) {
