@@ -8,13 +8,17 @@ import java.util.Locale;
  * strings in and out, so it is testable without LangChain4j.
  */
 final class LangChain4jSemconv {
+  /** The provider of a model nothing identifies (an in-house or wrapping model). */
+  static final String UNKNOWN_PROVIDER = "langchain4j";
+
   private LangChain4jSemconv() {}
 
   /**
    * The provider underneath a chat model: from {@code provider()} ({@code ModelProvider} name),
    * else (a model that reports {@code OTHER}, or none) from the model's class name, e.g. {@code
-   * dev.langchain4j.model.ollama.OllamaChatModel}; else {@code langchain4j}, which says at least
-   * who made the span. A model pointed at another vendor's OpenAI-compatible URL reports {@code
+   * dev.langchain4j.model.ollama.OllamaChatModel}; else {@link #UNKNOWN_PROVIDER}, which says at
+   * least who made the span (a known model it delegates to names the provider later, see {@code
+   * LangChain4jTelemetry}). A model pointed at another vendor's OpenAI-compatible URL reports {@code
    * OPEN_AI} and is recorded as {@code openai}.
    */
   static String provider(String modelProvider, String modelClassName) {
@@ -23,7 +27,7 @@ final class LangChain4jSemconv {
       return fromEnum;
     }
     String fromClass = fromClassName(modelClassName);
-    return fromClass != null ? fromClass : "langchain4j";
+    return fromClass != null ? fromClass : UNKNOWN_PROVIDER;
   }
 
   static String fromModelProvider(String name) {

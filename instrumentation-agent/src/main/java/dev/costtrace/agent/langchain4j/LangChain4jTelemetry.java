@@ -1,5 +1,6 @@
 package dev.costtrace.agent.langchain4j;
 
+import dev.costtrace.agent.genai.GenAiAttributes;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiRequest;
@@ -9,6 +10,7 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.Scope;
@@ -30,6 +32,14 @@ public final class LangChain4jTelemetry {
 
   /** The AiServices {@code @MemoryId} of the invocation in progress (not a span). */
   static final ContextKey<String> MEMORY_ID = ContextKey.named("costtrace-langchain4j-memory-id");
+
+  /**
+   * The span of a call to a model with no known provider (an in-house model wrapping a vendor's):
+   * a known model it calls inside makes no span of its own (one span per call) but names the
+   * provider underneath on this one.
+   */
+  static final ContextKey<UnknownProviderCall> UNKNOWN_PROVIDER_CALL =
+      ContextKey.named("costtrace-langchain4j-unknown-provider-call");
 
   private static volatile GenAiInstrumenter instrumenter;
 
@@ -55,11 +65,32 @@ public final class LangChain4jTelemetry {
     return Context.current().get(MEMORY_ID);
   }
 
+  /**
+   * The context to make current for a call's span; a call inside another model's call whose
+   * provider is unknown names its provider there instead.
+   */
+  static Context scoped(Context parent, Context context, GenAiRequest r) {
+    UnknownProviderCall outer = parent.get(UNKNOWN_PROVIDER_CALL);
+    if (outer != null && !r.provider().equals(LangChain4jSemconv.UNKNOWN_PROVIDER)) {
+      outer.span.setAttribute(GenAiAttributes.PROVIDER_NAME, r.provider());
+      if (outer.request.requestModel() == null && r.requestModel() != null) {
+        outer.span.setAttribute(GenAiAttributes.REQUEST_MODEL, r.requestModel());
+      }
+    }
+    if (context == null) {
+      return null;
+    }
+    return r.provider().equals(LangChain4jSemconv.UNKNOWN_PROVIDER)
+        ? context.with(UNKNOWN_PROVIDER_CALL, new UnknownProviderCall(Span.fromContext(context), r))
+        : context;
+  }
+
   /** Starts the span of a blocking call and makes it current; null when not traced. */
   public static ChatCall startChat(Object model, ChatRequest request) {
     try {
       GenAiRequest r = LangChain4jModels.request(model, request, false, memoryConversationId());
-      Context context = instrumenter().start(Context.current(), r);
+      Context parent = Context.current();
+      Context context = scoped(parent, instrumenter().start(parent, r), r);
       if (context == null) {
         return null;
       }
@@ -95,11 +126,13 @@ public final class LangChain4jTelemetry {
   public static StreamCall startStream(Object model, ChatRequest request) {
     try {
       GenAiRequest r = LangChain4jModels.request(model, request, true, memoryConversationId());
-      GenAiStream stream = instrumenter().startStream(Context.current(), r);
-      if (!stream.isRecording()) {
+      Context parent = Context.current();
+      GenAiStream stream = instrumenter().startStream(parent, r);
+      Context context = scoped(parent, stream.isRecording() ? stream.context() : null, r);
+      if (context == null) {
         return null;
       }
-      return new StreamCall(stream, stream.context().makeCurrent());
+      return new StreamCall(stream, context.makeCurrent());
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -154,6 +187,17 @@ public final class LangChain4jTelemetry {
       } catch (Throwable t) {
         GenAiFailures.contain(t);
       }
+    }
+  }
+
+  /** The span and request of a call whose model has no known provider. */
+  static final class UnknownProviderCall {
+    final Span span;
+    final GenAiRequest request;
+
+    UnknownProviderCall(Span span, GenAiRequest request) {
+      this.span = span;
+      this.request = request;
     }
   }
 

@@ -37,6 +37,7 @@ class LangChain4jIT {
           "lc4j-anthropic-stream",
           "lc4j-429-then-200",
           "lc4j-error",
+          "lc4j-routing-model",
           "lc4j-tool",
           "lc4j-tool-error",
           "lc4j-baggage-over-memory-id",
@@ -220,6 +221,15 @@ class LangChain4jIT {
     assertThat(failed.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
     assertThat(string(failed, "gen_ai.request.model")).contains("gpt-9-turbo");
     assertThat(integer(failed, "gen_ai.usage.input_tokens")).isEmpty();
+  }
+
+  @Test
+  void aModelWrappingAVendorModelIsOneSpanNamingTheProviderUnderneath() {
+    Span span = onlyChat(spans, "lc4j-routing-model");
+    assertThat(string(span, "gen_ai.provider.name")).contains("openai");
+    assertThat(string(span, "gen_ai.request.model")).contains("gpt-4o-mini");
+    assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
+    assertThat(integer(span, "gen_ai.usage.cache_read.input_tokens")).contains(1024L);
   }
 
   @Test

@@ -52,6 +52,20 @@ public final class LangChain4jTestApp {
     }
   }
 
+  /** An in-house model (no known provider) that routes every call to a vendor's model. */
+  static final class RoutingModel implements ChatModel {
+    private final ChatModel vendor;
+
+    RoutingModel(ChatModel vendor) {
+      this.vendor = vendor;
+    }
+
+    @Override
+    public ChatResponse doChat(dev.langchain4j.model.chat.request.ChatRequest request) {
+      return vendor.chat(request);
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     String base = args[0];
     scenario("lc4j-openai", () -> describe(openAi(base, "o4-mini", "lc4j-chat-reasoning", 2)
@@ -76,6 +90,9 @@ public final class LangChain4jTestApp {
         return "error " + e.getClass().getName();
       }
     });
+    scenario("lc4j-routing-model", () -> describe(new RoutingModel(
+        openAi(base, "gpt-4o-mini", "chat-json", 0)).chat(
+            dev.langchain4j.data.message.UserMessage.from("What is the capital of France?"))));
     scenario("lc4j-tool", () -> assistant(base, "lc4j-tool-round-trip", "conv-memory-7",
         "What is the weather in Paris?"));
     scenario("lc4j-tool-error", () -> assistant(base, "lc4j-tool-error", "conv-memory-8",
