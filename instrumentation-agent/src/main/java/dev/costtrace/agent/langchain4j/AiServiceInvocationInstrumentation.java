@@ -1,5 +1,6 @@
 package dev.costtrace.agent.langchain4j;
 
+import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.isMethod;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
@@ -16,13 +17,16 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * The AiServices proxy's {@code invoke(Method, Object[], InvocationContext)} (an inner class of
- * {@code DefaultAiServices}): makes the invocation's {@code @MemoryId} current for the chat and
- * tool spans made inside it, as their conversation ID of lowest precedence. No span of its own.
+ * {@code DefaultAiServices}) and, for streaming services, {@code AiServiceTokenStream.start()}
+ * (the model is only called there): make the invocation's {@code @MemoryId} current for the chat
+ * and tool spans made inside, as their conversation ID of lowest precedence. No span of their own.
  */
 public final class AiServiceInvocationInstrumentation implements TypeInstrumentation {
+  static final String TOKEN_STREAM = "dev.langchain4j.service.AiServiceTokenStream";
+
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return nameStartsWith("dev.langchain4j.service.DefaultAiServices$");
+    return nameStartsWith("dev.langchain4j.service.DefaultAiServices$").or(named(TOKEN_STREAM));
   }
 
   @Override
@@ -33,6 +37,12 @@ public final class AiServiceInvocationInstrumentation implements TypeInstrumenta
             .and(takesArguments(3))
             .and(takesArgument(2, named("dev.langchain4j.invocation.InvocationContext"))),
         AiServiceInvocationInstrumentation.class.getName() + "$InvokeAdvice");
+    transformer.applyAdviceToMethod(
+        isMethod()
+            .and(isDeclaredBy(named(TOKEN_STREAM)))
+            .and(named("start"))
+            .and(takesArguments(0)),
+        AiServiceInvocationInstrumentation.class.getName() + "$StartStreamAdvice");
   }
 
   @SuppressWarnings("unused")
@@ -41,6 +51,23 @@ public final class AiServiceInvocationInstrumentation implements TypeInstrumenta
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static Scope onEnter(@Advice.Argument(2) InvocationContext invocation) {
+      return LangChain4jTelemetry.enterInvocation(
+          invocation == null ? null : invocation.chatMemoryId());
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(@Advice.Enter Scope scope) {
+      LangChain4jTelemetry.exitInvocation(scope);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static final class StartStreamAdvice {
+    private StartStreamAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static Scope onEnter(
+        @Advice.FieldValue("invocationContext") InvocationContext invocation) {
       return LangChain4jTelemetry.enterInvocation(
           invocation == null ? null : invocation.chatMemoryId());
     }

@@ -132,7 +132,7 @@ public final class LangChain4jTelemetry {
       if (context == null) {
         return null;
       }
-      return new StreamCall(stream, context.makeCurrent());
+      return new StreamCall(stream, parent, context.makeCurrent());
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -146,7 +146,7 @@ public final class LangChain4jTelemetry {
       return handler;
     }
     try {
-      return TracingStreamingHandler.wrap(handler, call.stream);
+      return TracingStreamingHandler.wrap(handler, call.stream, call.caller);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       call.stream.close();
@@ -214,13 +214,18 @@ public final class LangChain4jTelemetry {
     }
   }
 
-  /** A started streamed call: the accumulator and the scope open while {@code doChat} runs. */
+  /**
+   * A started streamed call: the accumulator, the caller's context (where the app's handler runs)
+   * and the scope open while {@code doChat} runs.
+   */
   public static final class StreamCall {
     final GenAiStream stream;
+    final Context caller;
     final Scope scope;
 
-    StreamCall(GenAiStream stream, Scope scope) {
+    StreamCall(GenAiStream stream, Context caller, Scope scope) {
       this.stream = stream;
+      this.caller = caller;
       this.scope = scope;
     }
   }

@@ -4,6 +4,8 @@ import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiStream;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -18,23 +20,31 @@ import java.lang.reflect.Proxy;
  * whatever version runs. The first partial (text, thinking or tool call) is the time to first
  * token; {@code onCompleteResponse} and {@code onError} end the span, before the app's handler
  * runs.
+ *
+ * <p>The app's handler runs in the caller's context (where the model was called), not in the
+ * span's: what it does next — AiServices runs the tools the model asked for and calls the model
+ * again — is not part of this call, and a second model call inside the span's context would be
+ * taken for a layer of this one and get no span.
  */
 final class TracingStreamingHandler implements InvocationHandler {
   private final StreamingChatResponseHandler delegate;
   private final GenAiStream stream;
+  private final Context caller;
 
-  private TracingStreamingHandler(StreamingChatResponseHandler delegate, GenAiStream stream) {
+  private TracingStreamingHandler(
+      StreamingChatResponseHandler delegate, GenAiStream stream, Context caller) {
     this.delegate = delegate;
     this.stream = stream;
+    this.caller = caller;
   }
 
   static StreamingChatResponseHandler wrap(
-      StreamingChatResponseHandler delegate, GenAiStream stream) {
+      StreamingChatResponseHandler delegate, GenAiStream stream, Context caller) {
     return (StreamingChatResponseHandler)
         Proxy.newProxyInstance(
             StreamingChatResponseHandler.class.getClassLoader(),
             new Class<?>[] {StreamingChatResponseHandler.class},
-            new TracingStreamingHandler(delegate, stream));
+            new TracingStreamingHandler(delegate, stream, caller));
   }
 
   @Override
@@ -50,7 +60,7 @@ final class TracingStreamingHandler implements InvocationHandler {
       }
     }
     observe(method.getName(), args);
-    try {
+    try (Scope ignored = caller.makeCurrent()) {
       return method.invoke(delegate, args);
     } catch (InvocationTargetException e) {
       throw e.getCause();

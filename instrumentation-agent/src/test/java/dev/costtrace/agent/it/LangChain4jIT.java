@@ -40,6 +40,7 @@ class LangChain4jIT {
           "lc4j-routing-model",
           "lc4j-tool",
           "lc4j-tool-error",
+          "lc4j-stream-tool",
           "lc4j-baggage-over-memory-id",
           "lc4j-header",
           "jdk-direct");
@@ -283,6 +284,37 @@ class LangChain4jIT {
       // No baggage, header or parent value: the assistant's @MemoryId is the conversation.
       assertThat(string(s.span(), "gen_ai.conversation.id")).contains("conv-memory-7");
     }
+  }
+
+  @Test
+  void streamingAssistantWithAToolIsTwoStreamSpansAndOneToolSpan() {
+    List<ScopedSpan> genAi = genAi(spans, "lc4j-stream-tool");
+    assertThat(genAi)
+        .extracting(s -> s.span().getName())
+        .containsExactlyInAnyOrder(
+            "chat gpt-4o-mini", "chat gpt-4o-mini", "execute_tool get_weather");
+    List<Span> chats = chats(spans, "lc4j-stream-tool");
+    assertThat(chats)
+        .extracting(s -> strings(s, "gen_ai.response.finish_reasons"))
+        .containsExactlyInAnyOrder(List.of("tool_call"), List.of("stop"));
+    assertThat(chats)
+        .allSatisfy(
+            s -> assertThat(integer(s, "costtrace.gen_ai.time_to_first_token_ns")).isPresent());
+    Span tool =
+        genAi.stream()
+            .map(ScopedSpan::span)
+            .filter(s -> s.getName().startsWith("execute_tool"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(string(tool, "gen_ai.tool.call.id")).contains("call_S7mK2pQ9xL4vB8nR1tJw6Yd3");
+    // The memory ID of the streaming invocation reaches all three spans, children of the app's.
+    for (ScopedSpan s : genAi) {
+      assertThat(string(s.span(), "gen_ai.conversation.id")).contains("conv-memory-9");
+      assertThat(s.span().getParentSpanId())
+          .isEqualTo(scenarioSpan(spans, "lc4j-stream-tool").getSpanId());
+    }
+    assertThat(AgentProcess.result(out, "lc4j-stream-tool"))
+        .isEqualTo("Paris is the capital of France. | tool calls 1");
   }
 
   @Test

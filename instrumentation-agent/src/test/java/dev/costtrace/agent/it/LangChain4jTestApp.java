@@ -14,6 +14,7 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
+import dev.langchain4j.service.TokenStream;
 import dev.langchain4j.service.UserMessage;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.context.Scope;
@@ -36,6 +37,11 @@ public final class LangChain4jTestApp {
   /** The assistant: the conversation is its chat memory, keyed by {@code @MemoryId}. */
   interface Assistant {
     String chat(@MemoryId String conversation, @UserMessage String question);
+  }
+
+  /** The same assistant, streaming. */
+  interface StreamingAssistant {
+    TokenStream chat(@MemoryId String conversation, @UserMessage String question);
   }
 
   /** The app's one tool; it fails for a city it does not know, as app code does. */
@@ -68,6 +74,11 @@ public final class LangChain4jTestApp {
 
   public static void main(String[] args) throws Exception {
     String base = args[0];
+    // Control: the JDK HttpClient capture is on for this host, so its absence under LangChain4j
+    // spans is the one-span rule at work, not a capture that never fires. First: the capture ends
+    // its span just after the app has the body, so a span of the last call could miss the exit.
+    scenario("jdk-direct", () -> HttpCaptureTestApp.jdkPost(java.net.http.HttpClient.newHttpClient(),
+        base + "/chat/completions", HttpCaptureTestApp.CHAT, "chat-json", 0));
     scenario("lc4j-openai", () -> describe(openAi(base, "o4-mini", "lc4j-chat-reasoning", 2)
         .chat(dev.langchain4j.data.message.UserMessage.from("What is 17 * 23?"))));
     scenario("lc4j-openai-stream", () -> stream(OpenAiStreamingChatModel.builder()
@@ -97,6 +108,7 @@ public final class LangChain4jTestApp {
         "What is the weather in Paris?"));
     scenario("lc4j-tool-error", () -> assistant(base, "lc4j-tool-error", "conv-memory-8",
         "What is the weather in Atlantis?"));
+    scenario("lc4j-stream-tool", () -> streamingAssistant(base, "conv-memory-9"));
     scenario("lc4j-baggage-over-memory-id", () -> {
       try (Scope ignored = Baggage.current().toBuilder()
           .put("gen_ai.conversation.id", "conv-lc4j-baggage").build().makeCurrent()) {
@@ -105,10 +117,6 @@ public final class LangChain4jTestApp {
     });
     scenario("lc4j-header", () -> AgentTestApp.runServerRoundTrip(
         () -> openAi(base, "gpt-4o-mini", "chat-json", 0).chat("Capital of France?")));
-    // Control: the JDK HttpClient capture is on for this host, so its absence under LangChain4j
-    // spans is the one-span rule at work, not a capture that never fires.
-    scenario("jdk-direct", () -> HttpCaptureTestApp.jdkPost(java.net.http.HttpClient.newHttpClient(),
-        base + "/chat/completions", HttpCaptureTestApp.CHAT, "chat-json", 0));
     System.exit(0);
   }
 
@@ -125,6 +133,26 @@ public final class LangChain4jTestApp {
         .chatMemoryProvider(id -> MessageWindowChatMemory.withMaxMessages(10))
         .build();
     return assistant.chat(memoryId, question) + " | tool calls " + tools.calls.get();
+  }
+
+  static String streamingAssistant(String base, String memoryId) throws Exception {
+    WeatherTools tools = new WeatherTools();
+    StreamingAssistant assistant = AiServices.builder(StreamingAssistant.class)
+        .streamingChatModel(OpenAiStreamingChatModel.builder()
+            .baseUrl(base).apiKey("sk-test").modelName("gpt-4o-mini")
+            .customHeaders(Map.of("X-Replay", "lc4j-stream-tool")).build())
+        .tools(tools)
+        .chatMemoryProvider(id -> MessageWindowChatMemory.withMaxMessages(10))
+        .build();
+    StringBuilder text = new StringBuilder();
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+    assistant.chat(memoryId, "What is the weather in Paris?")
+        .onPartialResponse(text::append)
+        .onCompleteResponse(done::complete)
+        .onError(done::completeExceptionally)
+        .start();
+    done.get(30, TimeUnit.SECONDS);
+    return text + " | tool calls " + tools.calls.get();
   }
 
   static String describe(ChatResponse r) {

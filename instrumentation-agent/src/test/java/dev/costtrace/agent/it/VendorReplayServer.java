@@ -110,6 +110,13 @@ final class VendorReplayServer implements AutoCloseable {
                     ? "fixtures/langchain4j/openai-tool-final.json"
                     : first));
         break;
+      case "lc4j-stream-tool":
+        sse(
+            exchange,
+            body.contains("tool_call_id")
+                ? "fixtures/openai-compatible/chat-completion-stream.sse"
+                : "fixtures/langchain4j/openai-tool-call-stream.sse");
+        break;
       case "anthropic-json":
         json(exchange, 200, fixture("fixtures/anthropic/message-cache-1h.json"));
         break;

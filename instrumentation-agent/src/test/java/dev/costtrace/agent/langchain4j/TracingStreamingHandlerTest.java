@@ -112,7 +112,7 @@ class TracingStreamingHandlerTest {
   @Test
   void everyCallbackReachesTheAppAndTheSpanEndsOnceWithUsageAndTimeToFirstToken() {
     AppHandler app = new AppHandler();
-    StreamingChatResponseHandler h = TracingStreamingHandler.wrap(app, stream());
+    StreamingChatResponseHandler h = TracingStreamingHandler.wrap(app, stream(), Context.root());
     h.onPartialThinking(new PartialThinking("hmm"));
     h.onPartialResponse(new PartialResponse("Par"), new PartialResponseContext(new Handle()));
     h.onUnmappedRawEvent("evt-1");
@@ -133,7 +133,7 @@ class TracingStreamingHandlerTest {
   @Test
   void anErrorEndsTheSpanWithItsType() {
     AppHandler app = new AppHandler();
-    StreamingChatResponseHandler h = TracingStreamingHandler.wrap(app, stream());
+    StreamingChatResponseHandler h = TracingStreamingHandler.wrap(app, stream(), Context.root());
     h.onError(new IllegalStateException("boom"));
     assertThat(app.seen).containsExactly("error:boom");
     SpanData span = exporter.getFinishedSpanItems().get(0);
@@ -146,15 +146,38 @@ class TracingStreamingHandlerTest {
   void theAppHandlersOwnExceptionComesThroughUnchanged() {
     AppHandler app = new AppHandler();
     app.throwOnComplete = new IllegalArgumentException("app bug");
-    StreamingChatResponseHandler h = TracingStreamingHandler.wrap(app, stream());
+    StreamingChatResponseHandler h = TracingStreamingHandler.wrap(app, stream(), Context.root());
     assertThatThrownBy(() -> h.onCompleteResponse(response())).isSameAs(app.throwOnComplete);
     assertThat(exporter.getFinishedSpanItems()).hasSize(1);
   }
 
   @Test
+  void theAppHandlerRunsInTheCallersContextNotInTheEndedCallsSpan() {
+    io.opentelemetry.api.trace.Span caller = otel.getTracer("app").spanBuilder("app").startSpan();
+    Context callerContext = Context.root().with(caller);
+    List<io.opentelemetry.api.trace.Span> seen = new ArrayList<>();
+    StreamingChatResponseHandler app =
+        new StreamingChatResponseHandler() {
+          @Override
+          public void onCompleteResponse(ChatResponse response) {
+            seen.add(io.opentelemetry.api.trace.Span.current());
+          }
+
+          @Override
+          public void onError(Throwable error) {}
+        };
+    GenAiStream stream = instrumenter.startStream(callerContext, GenAiRequest.builder("openai", "chat").build());
+    try (io.opentelemetry.context.Scope ignored = stream.context().makeCurrent()) {
+      TracingStreamingHandler.wrap(app, stream, callerContext).onCompleteResponse(response());
+    }
+    assertThat(seen).containsExactly(caller);
+    caller.end();
+  }
+
+  @Test
   void proxyIdentityIsItsOwn() {
     AppHandler app = new AppHandler();
-    StreamingChatResponseHandler h = TracingStreamingHandler.wrap(app, stream());
+    StreamingChatResponseHandler h = TracingStreamingHandler.wrap(app, stream(), Context.root());
     assertThat(h).isEqualTo(h).isNotEqualTo(app);
     assertThat(h.hashCode()).isEqualTo(System.identityHashCode(h));
     assertThat(h.toString()).isEqualTo(app.toString());
