@@ -23,7 +23,8 @@ public final class GenAiToolInstrumenter {
     this.instrumenter = instrumenter;
   }
 
-  public static GenAiToolInstrumenter create(OpenTelemetry openTelemetry, String instrumentationName) {
+  public static GenAiToolInstrumenter create(
+      OpenTelemetry openTelemetry, String instrumentationName) {
     return new GenAiToolInstrumenter(
         Instrumenter.<GenAiToolCall, Void>builder(
                 openTelemetry, instrumentationName, GenAiToolInstrumenter::spanName)

@@ -17,9 +17,9 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * The AiServices proxy's {@code invoke(Method, Object[], InvocationContext)} (an inner class of
- * {@code DefaultAiServices}) and, for streaming services, {@code AiServiceTokenStream.start()}
- * (the model is only called there): make the invocation's {@code @MemoryId} current for the chat
- * and tool spans made inside, as their conversation ID of lowest precedence. No span of their own.
+ * {@code DefaultAiServices}) and, for streaming services, {@code AiServiceTokenStream.start()} (the
+ * model is only called there): make the invocation's {@code @MemoryId} current for the chat and
+ * tool spans made inside, as their conversation ID of lowest precedence. No span of their own.
  */
 public final class AiServiceInvocationInstrumentation implements TypeInstrumentation {
   static final String TOKEN_STREAM = "dev.langchain4j.service.AiServiceTokenStream";

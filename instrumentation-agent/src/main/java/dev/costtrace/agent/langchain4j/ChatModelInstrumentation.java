@@ -20,8 +20,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * {@code doChat(ChatRequest)} of every {@code ChatModel} implementation (OpenAI, Anthropic, Gemini,
- * Ollama...). A model that delegates to another model makes no second span: the inner call sees
- * the outer span active.
+ * Ollama...). A model that delegates to another model makes no second span: the inner call sees the
+ * outer span active.
  */
 public final class ChatModelInstrumentation implements TypeInstrumentation {
   @Override

@@ -17,11 +17,11 @@ import dev.langchain4j.model.openai.OpenAiTokenUsage;
 import dev.langchain4j.model.output.TokenUsage;
 
 /**
- * Maps LangChain4j's chat request and response to the foundation's model. The vendor-specific
- * usage subclasses (cache and reasoning counts) live in optional modules ({@code
- * langchain4j-open-ai}, {@code langchain4j-anthropic}): they are recognised by class name and read
- * in nested classes that are only loaded when such an object is at hand. Getters may throw on odd
- * objects: callers contain that.
+ * Maps LangChain4j's chat request and response to the foundation's model. The vendor-specific usage
+ * subclasses (cache and reasoning counts) live in optional modules ({@code langchain4j-open-ai},
+ * {@code langchain4j-anthropic}): they are recognised by class name and read in nested classes that
+ * are only loaded when such an object is at hand. Getters may throw on odd objects: callers contain
+ * that.
  */
 final class LangChain4jModels {
   static final String OPENAI_TOKEN_USAGE = "dev.langchain4j.model.openai.OpenAiTokenUsage";

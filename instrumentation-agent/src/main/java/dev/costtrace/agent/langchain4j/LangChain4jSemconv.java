@@ -3,9 +3,9 @@ package dev.costtrace.agent.langchain4j;
 import java.util.Locale;
 
 /**
- * LangChain4j's names mapped to semconv values: the {@code ModelProvider} of a chat model to
- * {@code gen_ai.provider.name}, and its normalised {@code FinishReason} to a finish reason. Plain
- * strings in and out, so it is testable without LangChain4j.
+ * LangChain4j's names mapped to semconv values: the {@code ModelProvider} of a chat model to {@code
+ * gen_ai.provider.name}, and its normalised {@code FinishReason} to a finish reason. Plain strings
+ * in and out, so it is testable without LangChain4j.
  */
 final class LangChain4jSemconv {
   /** The provider of a model nothing identifies (an in-house or wrapping model). */
@@ -18,8 +18,8 @@ final class LangChain4jSemconv {
    * else (a model that reports {@code OTHER}, or none) from the model's class name, e.g. {@code
    * dev.langchain4j.model.ollama.OllamaChatModel}; else {@link #UNKNOWN_PROVIDER}, which says at
    * least who made the span (a known model it delegates to names the provider later, see {@code
-   * LangChain4jTelemetry}). A model pointed at another vendor's OpenAI-compatible URL reports {@code
-   * OPEN_AI} and is recorded as {@code openai}.
+   * LangChain4jTelemetry}). A model pointed at another vendor's OpenAI-compatible URL reports
+   * {@code OPEN_AI} and is recorded as {@code openai}.
    */
   static String provider(String modelProvider, String modelClassName) {
     String fromEnum = fromModelProvider(modelProvider);

@@ -34,9 +34,9 @@ public final class LangChain4jTelemetry {
   static final ContextKey<String> MEMORY_ID = ContextKey.named("costtrace-langchain4j-memory-id");
 
   /**
-   * The span of a call to a model with no known provider (an in-house model wrapping a vendor's):
-   * a known model it calls inside makes no span of its own (one span per call) but names the
-   * provider underneath on this one.
+   * The span of a call to a model with no known provider (an in-house model wrapping a vendor's): a
+   * known model it calls inside makes no span of its own (one span per call) but names the provider
+   * underneath on this one.
    */
   static final ContextKey<UnknownProviderCall> UNKNOWN_PROVIDER_CALL =
       ContextKey.named("costtrace-langchain4j-unknown-provider-call");

@@ -77,7 +77,8 @@ public final class LangChain4jToolTelemetry {
         return null;
       }
       AtomicReference<Throwable> thrown = new AtomicReference<>();
-      return new ToolSpan(call, context, context.with(THROWN, thrown).makeCurrent(), thrown, content);
+      return new ToolSpan(
+          call, context, context.with(THROWN, thrown).makeCurrent(), thrown, content);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;

@@ -24,7 +24,8 @@ class GenAiToolInstrumenterTest {
                   .addSpanProcessor(SimpleSpanProcessor.create(exporter))
                   .build())
           .build();
-  private final GenAiToolInstrumenter tools = GenAiToolInstrumenter.create(otel, "dev.costtrace.test");
+  private final GenAiToolInstrumenter tools =
+      GenAiToolInstrumenter.create(otel, "dev.costtrace.test");
 
   @AfterEach
   void close() {

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * LangChain4j end to end: {@link LangChain4jTestApp} in a separate JVM with the built agent, real
- * LangChain4j OpenAI and Anthropic models (blocking and streaming) and an AiServices assistant
- * with a {@code @Tool}, against recorded vendor responses; spans over OTLP asserted attribute by
+ * LangChain4j OpenAI and Anthropic models (blocking and streaming) and an AiServices assistant with
+ * a {@code @Tool}, against recorded vendor responses; spans over OTLP asserted attribute by
  * attribute. The JDK HttpClient capture is switched on for the replay host, so a second span under
  * a LangChain4j call would show.
  */
@@ -148,7 +148,8 @@ class LangChain4jIT {
     assertThat(string(span, "gen_ai.operation.name")).contains("chat");
     assertThat(string(span, "gen_ai.request.model")).contains("o4-mini");
     assertThat(string(span, "gen_ai.response.model")).contains("o4-mini-2025-04-16");
-    assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CTr4vN8qW1xK6bJ3mZ0pL7sY2dHfA");
+    assertThat(string(span, "gen_ai.response.id"))
+        .contains("chatcmpl-CTr4vN8qW1xK6bJ3mZ0pL7sY2dHfA");
     assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("stop");
     assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(2210L);
     assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(340L);
@@ -166,7 +167,8 @@ class LangChain4jIT {
   void streamsAreOneSpanEachEndedAtCompletionWithTimeToFirstToken() {
     Span openAi = onlyChat(spans, "lc4j-openai-stream");
     assertThat(string(openAi, "gen_ai.provider.name")).contains("openai");
-    assertThat(string(openAi, "gen_ai.response.id")).contains("chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
+    assertThat(string(openAi, "gen_ai.response.id"))
+        .contains("chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
     assertThat(strings(openAi, "gen_ai.response.finish_reasons")).containsExactly("stop");
     assertThat(integer(openAi, "gen_ai.usage.input_tokens")).contains(2310L);
     assertThat(integer(openAi, "gen_ai.usage.output_tokens")).contains(7L);
@@ -214,7 +216,8 @@ class LangChain4jIT {
         .extracting(s -> integer(s, "http.response.status_code").orElse(0L))
         .containsExactlyInAnyOrder(429L, 200L);
     assertThat(string(retried, "error.type")).isEmpty();
-    assertThat(string(retried, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
+    assertThat(string(retried, "gen_ai.response.id"))
+        .contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
     assertThat(integer(retried, "gen_ai.usage.input_tokens")).contains(1342L);
     Span failed = onlyChat(spans, "lc4j-error");
     assertThat(string(failed, "error.type"))
@@ -229,7 +232,8 @@ class LangChain4jIT {
     Span span = onlyChat(spans, "lc4j-routing-model");
     assertThat(string(span, "gen_ai.provider.name")).contains("openai");
     assertThat(string(span, "gen_ai.request.model")).contains("gpt-4o-mini");
-    assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
+    assertThat(string(span, "gen_ai.response.id"))
+        .contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
     assertThat(integer(span, "gen_ai.usage.cache_read.input_tokens")).contains(1024L);
   }
 
@@ -277,7 +281,11 @@ class LangChain4jIT {
     assertThat(string(tool, "gen_ai.tool.call.arguments")).isEmpty();
     assertThat(string(tool, "gen_ai.tool.call.result")).isEmpty();
     // The tool ran between the two model calls, all three children of the app's span.
-    Span first = chats.stream().filter(s -> s.getStartTimeUnixNano() < tool.getStartTimeUnixNano()).findFirst().orElseThrow();
+    Span first =
+        chats.stream()
+            .filter(s -> s.getStartTimeUnixNano() < tool.getStartTimeUnixNano())
+            .findFirst()
+            .orElseThrow();
     assertThat(first.getEndTimeUnixNano()).isLessThanOrEqualTo(tool.getStartTimeUnixNano());
     for (ScopedSpan s : genAi) {
       assertThat(s.span().getParentSpanId()).isEqualTo(scenario.getSpanId());
@@ -427,14 +435,20 @@ class LangChain4jIT {
       assertThat(integer(openAi, "gen_ai.usage.reasoning.output_tokens")).contains(256L);
       Span anthropic = onlyChat(all, "lc4j-anthropic");
       assertThat(integer(anthropic, "gen_ai.usage.input_tokens")).contains(5521L);
-      assertThat(integer(onlyChat(all, "lc4j-anthropic-stream"), "costtrace.gen_ai.time_to_first_token_ns"))
+      assertThat(
+              integer(
+                  onlyChat(all, "lc4j-anthropic-stream"),
+                  "costtrace.gen_ai.time_to_first_token_ns"))
           .isPresent();
       assertThat(onlyChat(all, "lc4j-429-then-200").getName()).isEqualTo("chat gpt-4o-mini");
       assertThat(genAi(all, "lc4j-tool"))
           .extracting(s -> s.span().getName())
-          .containsExactlyInAnyOrder("chat gpt-4o-mini", "chat gpt-4o-mini", "execute_tool get_weather");
+          .containsExactlyInAnyOrder(
+              "chat gpt-4o-mini", "chat gpt-4o-mini", "execute_tool get_weather");
       assertThat(genAi(all, "lc4j-tool"))
-          .allSatisfy(s -> assertThat(string(s.span(), "gen_ai.conversation.id")).contains("conv-memory-7"));
+          .allSatisfy(
+              s ->
+                  assertThat(string(s.span(), "gen_ai.conversation.id")).contains("conv-memory-7"));
     }
   }
 

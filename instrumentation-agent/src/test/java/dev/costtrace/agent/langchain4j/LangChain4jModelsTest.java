@@ -40,7 +40,8 @@ class LangChain4jModelsTest {
     assertThat(r.conversationId()).isEqualTo("c-1");
     AnthropicChatModel anthropic =
         AnthropicChatModel.builder().apiKey("k").modelName("claude-sonnet-4-5").build();
-    GenAiRequest a = LangChain4jModels.request(anthropic, request("claude-sonnet-4-5", null), true, null);
+    GenAiRequest a =
+        LangChain4jModels.request(anthropic, request("claude-sonnet-4-5", null), true, null);
     assertThat(a.provider()).isEqualTo("anthropic");
     assertThat(a.streaming()).isTrue();
     assertThat(a.maxTokens()).isNull();
@@ -113,7 +114,8 @@ class LangChain4jModelsTest {
     ChatResponse bare =
         ChatResponse.builder()
             .aiMessage(AiMessage.from("ok"))
-            .metadata(ChatResponseMetadata.builder().finishReason(FinishReason.TOOL_EXECUTION).build())
+            .metadata(
+                ChatResponseMetadata.builder().finishReason(FinishReason.TOOL_EXECUTION).build())
             .build();
     GenAiResponse b = LangChain4jModels.response(bare);
     assertThat(b.finishReasons()).containsExactly("tool_call");

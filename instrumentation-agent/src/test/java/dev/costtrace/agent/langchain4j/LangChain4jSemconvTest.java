@@ -10,7 +10,8 @@ class LangChain4jSemconvTest {
   @Test
   void modelProvidersMapToSemconvProviderNames() {
     assertThat(LangChain4jSemconv.provider("OPEN_AI", "x.Model")).isEqualTo("openai");
-    assertThat(LangChain4jSemconv.provider("AZURE_OPEN_AI", "x.Model")).isEqualTo("azure.ai.openai");
+    assertThat(LangChain4jSemconv.provider("AZURE_OPEN_AI", "x.Model"))
+        .isEqualTo("azure.ai.openai");
     assertThat(LangChain4jSemconv.provider("ANTHROPIC", "x.Model")).isEqualTo("anthropic");
     assertThat(LangChain4jSemconv.provider("GOOGLE_AI_GEMINI", "x.Model")).isEqualTo("gcp.gemini");
     assertThat(LangChain4jSemconv.provider("GOOGLE_VERTEX_AI_GEMINI", "x.Model"))

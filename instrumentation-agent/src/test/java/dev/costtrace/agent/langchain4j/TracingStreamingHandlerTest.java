@@ -120,7 +120,8 @@ class TracingStreamingHandlerTest {
     h.onError(new IllegalStateException("late"));
 
     assertThat(app.seen)
-        .containsExactly("thinking:hmm", "partial:Par", "raw:evt-1", "complete:Paris", "error:late");
+        .containsExactly(
+            "thinking:hmm", "partial:Par", "raw:evt-1", "complete:Paris", "error:late");
     List<SpanData> spans = exporter.getFinishedSpanItems();
     assertThat(spans).hasSize(1);
     SpanData span = spans.get(0);
@@ -166,7 +167,8 @@ class TracingStreamingHandlerTest {
           @Override
           public void onError(Throwable error) {}
         };
-    GenAiStream stream = instrumenter.startStream(callerContext, GenAiRequest.builder("openai", "chat").build());
+    GenAiStream stream =
+        instrumenter.startStream(callerContext, GenAiRequest.builder("openai", "chat").build());
     try (io.opentelemetry.context.Scope ignored = stream.context().makeCurrent()) {
       TracingStreamingHandler.wrap(app, stream, callerContext).onCompleteResponse(response());
     }
