@@ -68,6 +68,20 @@ public final class GenAiAttributes {
   public static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
   public static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 
+  /** Tool execution ({@code execute_tool} spans): semconv names, what span-pricing prices by. */
+  public static final AttributeKey<String> TOOL_NAME = AttributeKey.stringKey("gen_ai.tool.name");
+
+  public static final AttributeKey<String> TOOL_CALL_ID =
+      AttributeKey.stringKey("gen_ai.tool.call.id");
+  /** {@code function}, {@code extension} or {@code datastore}. */
+  public static final AttributeKey<String> TOOL_TYPE = AttributeKey.stringKey("gen_ai.tool.type");
+  /** Content: written only when content capture is on. */
+  public static final AttributeKey<String> TOOL_CALL_ARGUMENTS =
+      AttributeKey.stringKey("gen_ai.tool.call.arguments");
+  /** Content: written only when content capture is on. */
+  public static final AttributeKey<String> TOOL_CALL_RESULT =
+      AttributeKey.stringKey("gen_ai.tool.call.result");
+
   /** {@code gen_ai.provider.name} values used by the extension. */
   public static final String PROVIDER_OPENAI = "openai";
 
@@ -77,4 +91,6 @@ public final class GenAiAttributes {
   public static final String OPERATION_CHAT = "chat";
 
   public static final String OPERATION_EMBEDDINGS = "embeddings";
+
+  public static final String OPERATION_EXECUTE_TOOL = "execute_tool";
 }

@@ -1,5 +1,6 @@
 package dev.costtrace.agent.genai;
 
+import java.util.Locale;
 import java.util.function.Function;
 
 /**
@@ -41,6 +42,28 @@ public final class GenAiSettings {
     }
     throw new IllegalArgumentException(
         "Invalid value for " + CAPTURE_CONTENT_PROPERTY + ": '" + v + "' (expected true or false)");
+  }
+
+  /**
+   * The settings as code injected next to an instrumented library reads them (no agent config
+   * there): system property, else the env variable; a bad value counts as the default (it already
+   * failed the agent's start, naming the key).
+   */
+  public static GenAiSettings fromSystem() {
+    try {
+      return fromProperties(GenAiSettings::property);
+    } catch (IllegalArgumentException e) {
+      return defaults();
+    }
+  }
+
+  /** {@code -Dcosttrace.x.y}, else env {@code COSTTRACE_X_Y}. */
+  public static String property(String key) {
+    String v = System.getProperty(key);
+    if (v != null) {
+      return v;
+    }
+    return System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
   }
 
   public boolean captureContent() {

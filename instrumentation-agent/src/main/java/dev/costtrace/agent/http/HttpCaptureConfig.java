@@ -1,6 +1,6 @@
 package dev.costtrace.agent.http;
 
-import java.util.Locale;
+import dev.costtrace.agent.genai.GenAiSettings;
 
 /**
  * The settings as the injected HTTP wiring sees them, resolved the way the agent resolves its own
@@ -37,10 +37,6 @@ public final class HttpCaptureConfig {
   }
 
   static String property(String key) {
-    String v = System.getProperty(key);
-    if (v != null) {
-      return v;
-    }
-    return System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+    return GenAiSettings.property(key);
   }
 }

@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
 
 /**
  * The application the agent is attached to, run in its own JVM. It reports each scenario's outcome
@@ -22,7 +23,7 @@ public final class AgentTestApp {
   public static void main(String[] args) throws Exception {
     String mode = args[0];
     if (mode.equals("nosdk")) {
-      runServerRoundTrip(null);
+      runServerRoundTrip(() -> "served");
       System.out.println("RESULT nosdk ok");
       System.exit(0);
     }
@@ -37,7 +38,7 @@ public final class AgentTestApp {
       System.exit(0);
     }
     // 1. Conversation ID from an inbound header on a request this app serves.
-    System.out.println("RESULT chat-header " + runServerRoundTrip(openAi));
+    System.out.println("RESULT chat-header " + runServerRoundTrip(openAi::chat));
     // 2. Conversation ID from baggage the app sets itself.
     System.out.println("RESULT chat-baggage " + openAi.chatWithBaggage("conv-baggage-7"));
     // 3. Conversation ID from the request's metadata, and the service tier.
@@ -77,15 +78,15 @@ public final class AgentTestApp {
   }
 
   /** Serves one request carrying attribution headers; the handler makes the LLM call. */
-  private static String runServerRoundTrip(OpenAiCalls openAi) throws Exception {
+  static String runServerRoundTrip(Callable<String> llmCall) throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/ask",
         exchange -> {
           String answer;
           try {
-            answer = openAi == null ? "served" : openAi.chat();
-          } catch (RuntimeException e) {
+            answer = llmCall.call();
+          } catch (Exception e) {
             answer = "error " + e.getClass().getSimpleName();
           }
           byte[] body = answer.getBytes(StandardCharsets.UTF_8);

@@ -23,7 +23,7 @@ import okhttp3.Response;
  */
 public final class HttpCaptureTestApp {
   private static final MediaType JSON = MediaType.get("application/json");
-  private static final String CHAT =
+  static final String CHAT =
       "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"What is the"
           + " capital of France?\"}]}";
   private static final String CHAT_STREAM =
@@ -132,7 +132,8 @@ public final class HttpCaptureTestApp {
     System.exit(0);
   }
 
-  private static void scenario(String name, Callable<String> body) {
+  /** Runs {@code body} under an app span {@code scenario <name>} and prints its outcome. */
+  static void scenario(String name, Callable<String> body) {
     Span span = GlobalOpenTelemetry.getTracer("test-app").spanBuilder("scenario " + name).startSpan();
     String outcome;
     try (Scope ignored = span.makeCurrent()) {
@@ -194,7 +195,7 @@ public final class HttpCaptureTestApp {
   }
 
   /** As {@link #post} with the JDK HttpClient: ofByteArray (chunk 0) or ofInputStream. */
-  private static String jdkPost(
+  static String jdkPost(
       java.net.http.HttpClient client, String url, String json, String replay, int chunk)
       throws Exception {
     java.net.http.HttpRequest request =

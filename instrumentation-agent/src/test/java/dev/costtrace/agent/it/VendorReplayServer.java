@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The stand-in for the LLM vendor's HTTP API: a loopback server (ephemeral port) replaying
  * recorded responses. The {@code X-Replay} request header picks the recording; without it (vendor
- * SDK calls) it answers with the chat completion. SSE recordings are sent chunked, one event per
+ * SDK calls) it answers with the chat completion, or under {@code /v1/messages} with the Anthropic
+ * message (its event stream when the request asks for one). SSE recordings are sent chunked, one event per
  * flush, as the vendors stream them.
  */
 final class VendorReplayServer implements AutoCloseable {
@@ -23,6 +24,9 @@ final class VendorReplayServer implements AutoCloseable {
   static final byte[] MALFORMED =
       "{\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion\",\"usage\":{\"prompt_tokens\":12"
           .getBytes(StandardCharsets.UTF_8);
+
+  private static final java.util.regex.Pattern STREAM_REQUESTED =
+      java.util.regex.Pattern.compile("\"stream\"\\s*:\\s*true");
 
   private final HttpServer server;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
@@ -46,8 +50,11 @@ final class VendorReplayServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
-    exchange.getRequestBody().readAllBytes();
+    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String replay = exchange.getRequestHeaders().getFirst("X-Replay");
+    if (replay == null && exchange.getRequestURI().getPath().endsWith("/messages")) {
+      replay = STREAM_REQUESTED.matcher(body).find() ? "anthropic-sse" : "anthropic-json";
+    }
     replay = replay == null ? "chat-json" : replay;
     int call = calls.computeIfAbsent(replay, k -> new AtomicInteger()).getAndIncrement();
     switch (replay) {
@@ -75,6 +82,46 @@ final class VendorReplayServer implements AutoCloseable {
         break;
       case "malformed":
         json(exchange, 200, MALFORMED);
+        break;
+      case "lc4j-chat-reasoning":
+        json(exchange, 200, fixture("fixtures/langchain4j/openai-chat-reasoning.json"));
+        break;
+      case "lc4j-rate-limited":
+        // Every other attempt: each run of the app sees a 429, then the retry succeeds.
+        if (call % 2 == 0) {
+          exchange.getResponseHeaders().add("Retry-After", "1");
+          json(exchange, 429, fixture("fixtures/openai-compatible/error-429.json"));
+        } else {
+          json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
+        }
+        break;
+      case "lc4j-tool-round-trip":
+      case "lc4j-tool-error":
+        // The model asks for the tool, then answers once the tool result is in the conversation.
+        String first =
+            replay.equals("lc4j-tool-error")
+                ? "fixtures/langchain4j/openai-tool-call-failing.json"
+                : "fixtures/langchain4j/openai-tool-call.json";
+        json(
+            exchange,
+            200,
+            fixture(
+                body.contains("tool_call_id")
+                    ? "fixtures/langchain4j/openai-tool-final.json"
+                    : first));
+        break;
+      case "lc4j-stream-tool":
+        sse(
+            exchange,
+            body.contains("tool_call_id")
+                ? "fixtures/openai-compatible/chat-completion-stream.sse"
+                : "fixtures/langchain4j/openai-tool-call-stream.sse");
+        break;
+      case "anthropic-json":
+        json(exchange, 200, fixture("fixtures/anthropic/message-cache-1h.json"));
+        break;
+      case "anthropic-sse":
+        sse(exchange, "fixtures/anthropic/messages-stream.sse");
         break;
       default:
         json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
