@@ -1,5 +1,6 @@
 package dev.costtrace.agent.http.jdk;
 
+import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.http.LlmHttpSpan;
 import dev.costtrace.agent.http.ResponseBodyTee;
 import java.net.http.HttpResponse;
@@ -70,19 +71,25 @@ final class TeeBodySubscriber<T> implements HttpResponse.BodySubscriber<T> {
 
   @Override
   public void onError(Throwable throwable) {
-    try {
-      delegate.onError(throwable);
-    } finally {
-      span.end(tee);
-    }
+    endSpan();
+    delegate.onError(throwable);
   }
 
   @Override
   public void onComplete() {
+    endSpan();
+    delegate.onComplete();
+  }
+
+  /**
+   * Ends the span before the app hears of the end of the body: an app that exits right after its
+   * last call must not lose that call's span to a race with its own shutdown.
+   */
+  private void endSpan() {
     try {
-      delegate.onComplete();
-    } finally {
       span.end(tee);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
     }
   }
 }
