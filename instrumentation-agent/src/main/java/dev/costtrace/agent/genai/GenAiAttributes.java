@@ -55,6 +55,9 @@ public final class GenAiAttributes {
   /** semconv {@code openai.response.service_tier}. */
   public static final AttributeKey<String> OPENAI_RESPONSE_SERVICE_TIER =
       AttributeKey.stringKey("openai.response.service_tier");
+  /** semconv 1.40 {@code openai.api.type}: {@code chat_completions} or {@code responses}. */
+  public static final AttributeKey<String> OPENAI_API_TYPE = AttributeKey.stringKey("openai.api.type");
+
   /** Not semconv (none exists for Anthropic); read by span-pricing's {@code SpanNormalizer}. */
   public static final AttributeKey<String> ANTHROPIC_RESPONSE_SERVICE_TIER =
       AttributeKey.stringKey("anthropic.response.service_tier");

@@ -132,7 +132,8 @@ public final class HttpCaptureTestApp {
     System.exit(0);
   }
 
-  private static void scenario(String name, Callable<String> body) {
+  /** Runs {@code body} under the app span {@code scenario <name>} and prints its outcome. */
+  static void scenario(String name, Callable<String> body) {
     Span span = GlobalOpenTelemetry.getTracer("test-app").spanBuilder("scenario " + name).startSpan();
     String outcome;
     try (Scope ignored = span.makeCurrent()) {
