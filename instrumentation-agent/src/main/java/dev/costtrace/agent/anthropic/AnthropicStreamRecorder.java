@@ -4,13 +4,14 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiStream;
+import dev.costtrace.agent.genai.GenAiStreamObserver;
 
 /**
  * Feeds Anthropic stream events into a {@link GenAiStream}: id, model, usage and service tier from
  * {@code message_start}, stop reason and cumulative usage from {@code message_delta}, and ends the
  * span at {@code message_stop}. A malformed event loses only what it carried.
  */
-final class AnthropicStreamRecorder {
+final class AnthropicStreamRecorder implements GenAiStreamObserver<RawMessageStreamEvent> {
   private final GenAiStream stream;
   private final AnthropicModel.UsageCounts counts = new AnthropicModel.UsageCounts();
 
@@ -18,7 +19,8 @@ final class AnthropicStreamRecorder {
     this.stream = stream;
   }
 
-  void onEvent(RawMessageStreamEvent event) {
+  @Override
+  public void onEvent(RawMessageStreamEvent event) {
     try {
       stream.onChunk();
       if (event.isMessageStart()) {
@@ -50,11 +52,13 @@ final class AnthropicStreamRecorder {
     }
   }
 
-  void onError(Throwable error) {
+  @Override
+  public void onError(Throwable error) {
     stream.fail(error);
   }
 
-  void onClose() {
+  @Override
+  public void onEnd() {
     stream.close();
   }
 }

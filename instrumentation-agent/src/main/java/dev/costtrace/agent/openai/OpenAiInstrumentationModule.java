@@ -40,6 +40,8 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
           "dev.costtrace.agent.genai.GenAiAttributesExtractor",
           "dev.costtrace.agent.genai.GenAiInstrumenter",
           "dev.costtrace.agent.genai.GenAiStream",
+          "dev.costtrace.agent.genai.GenAiCall",
+          "dev.costtrace.agent.genai.GenAiStreamCall",
           "dev.costtrace.agent.genai.GenAiStreamObserver",
           "dev.costtrace.agent.genai.ObservedSpliterator",
           "dev.costtrace.agent.openai.OpenAiResponsesModel",
@@ -48,9 +50,7 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
           "dev.costtrace.agent.openai.ObservedStreamResponse",
           "dev.costtrace.agent.openai.ObservedAsyncStreamResponse",
           "dev.costtrace.agent.openai.ObservedAsyncStreamResponse$ObservedHandler",
-          "dev.costtrace.agent.openai.OpenAiTelemetry",
-          "dev.costtrace.agent.openai.OpenAiTelemetry$ResponsesCall",
-          "dev.costtrace.agent.openai.OpenAiTelemetry$ResponsesStreamCall");
+          "dev.costtrace.agent.openai.OpenAiTelemetry");
 
   public OpenAiInstrumentationModule() {
     super("costtrace-openai-java", "costtrace-openai");

@@ -6,24 +6,22 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
-import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiSpans;
-import dev.costtrace.agent.genai.GenAiStream;
+import dev.costtrace.agent.genai.GenAiStreamCall;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * What the OpenAI SDK advice calls, one static method per hook: the Responses API's spans (made
- * here, through the foundation) and time to first token for the upstream agent's chat stream spans.
- * Every method contains its own failures and, where it returns an SDK object, returns the original
- * one when anything goes wrong.
+ * here, through the foundation's {@link GenAiCall} / {@link GenAiStreamCall}) and time to first
+ * token for the upstream agent's chat stream spans. Every method contains its own failures and,
+ * where it returns an SDK object, returns the original one when anything goes wrong.
  */
 public final class OpenAiTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.openai-java";
@@ -55,15 +53,13 @@ public final class OpenAiTelemetry {
   }
 
   /** Starts the span of a non-streamed Responses call and makes it current; null when not traced. */
-  public static ResponsesCall start(ResponseCreateParams params) {
+  public static GenAiCall start(ResponseCreateParams params) {
     try {
-      GenAiRequest request = OpenAiResponsesModel.request(params, false);
-      Context context = instrumenter().start(Context.current(), request);
-      if (context == null) {
-        return null;
+      GenAiCall call = GenAiCall.start(instrumenter(), OpenAiResponsesModel.request(params, false));
+      if (call != null) {
+        markResponsesApi(call.context());
       }
-      markResponsesApi(context);
-      return new ResponsesCall(request, context, context.makeCurrent());
+      return call;
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -71,46 +67,24 @@ public final class OpenAiTelemetry {
   }
 
   /** Ends a blocking call's span with its response or error. */
-  public static void end(ResponsesCall call, Response response, Throwable error) {
-    if (call == null) {
-      return;
-    }
-    try {
-      call.scope.close();
-      call.endWith(response, error);
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-    }
+  public static void end(GenAiCall call, Response response, Throwable error) {
+    GenAiCall.end(call, response, error, OpenAiTelemetry::map);
   }
 
   /** Ends an async call's span when the future completes; the app's future is left as it is. */
-  public static void endAsync(
-      ResponsesCall call, CompletableFuture<Response> future, Throwable error) {
-    if (call == null) {
-      return;
-    }
-    try {
-      call.scope.close();
-      if (error != null || future == null) {
-        call.endWith(null, error);
-        return;
-      }
-      future.whenComplete((response, failure) -> call.endWith(response, unwrap(failure)));
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-    }
+  public static void endAsync(GenAiCall call, CompletableFuture<Response> future, Throwable error) {
+    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::map);
   }
 
   /** Starts the span of a streamed Responses call (current until the method returns). */
-  public static ResponsesStreamCall startStream(ResponseCreateParams params) {
+  public static GenAiStreamCall startStream(ResponseCreateParams params) {
     try {
-      GenAiRequest request = OpenAiResponsesModel.request(params, true);
-      GenAiStream stream = instrumenter().startStream(Context.current(), request);
-      if (!stream.isRecording()) {
-        return null;
+      GenAiStreamCall call =
+          GenAiStreamCall.start(instrumenter(), OpenAiResponsesModel.request(params, true));
+      if (call != null) {
+        markResponsesApi(call.stream().context());
       }
-      markResponsesApi(stream.context());
-      return new ResponsesStreamCall(stream, stream.context().makeCurrent());
+      return call;
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -119,47 +93,27 @@ public final class OpenAiTelemetry {
 
   /** The stream the app gets: the SDK's own, observed to record events and end the span. */
   public static StreamResponse<ResponseStreamEvent> wrap(
-      ResponsesStreamCall call, StreamResponse<ResponseStreamEvent> response, Throwable error) {
-    if (call == null) {
-      return response;
-    }
-    try {
-      call.scope.close();
-      if (error != null || response == null) {
-        call.stream.fail(error);
-        return response;
-      }
-      return new ObservedStreamResponse<>(response, new ResponsesStreamRecorder(call.stream));
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-      call.stream.close();
-      return response;
-    }
+      GenAiStreamCall call, StreamResponse<ResponseStreamEvent> response, Throwable error) {
+    return GenAiStreamCall.wrap(
+        call,
+        response,
+        error,
+        r -> new ObservedStreamResponse<>(r, new ResponsesStreamRecorder(call.stream())));
   }
 
   /** The async stream the app gets, observed likewise. */
   public static AsyncStreamResponse<ResponseStreamEvent> wrapAsync(
-      ResponsesStreamCall call, AsyncStreamResponse<ResponseStreamEvent> response, Throwable error) {
-    if (call == null) {
-      return response;
-    }
-    try {
-      call.scope.close();
-      if (error != null || response == null) {
-        call.stream.fail(error);
-        return response;
-      }
-      return new ObservedAsyncStreamResponse<>(response, new ResponsesStreamRecorder(call.stream));
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-      call.stream.close();
-      return response;
-    }
+      GenAiStreamCall call, AsyncStreamResponse<ResponseStreamEvent> response, Throwable error) {
+    return GenAiStreamCall.wrap(
+        call,
+        response,
+        error,
+        r -> new ObservedAsyncStreamResponse<>(r, new ResponsesStreamRecorder(call.stream())));
   }
 
   /**
-   * At the SDK's chat {@code createStreaming}: the upstream chat span current there (it makes it
-   * current around this call), with the start time; null when no gen_ai span is active.
+   * At the SDK's chat {@code createStreaming}: the upstream chat span current there (its proxy makes
+   * it current around this call), with the start time; null when no gen_ai span is active.
    */
   public static ChatStreamTimer startChatStream() {
     try {
@@ -177,11 +131,8 @@ public final class OpenAiTelemetry {
 
   /** The chat stream the upstream wrapper (and so the app) reads, observed for its first chunk. */
   public static <T> StreamResponse<T> timeChatStream(ChatStreamTimer timer, StreamResponse<T> response) {
-    if (timer == null || response == null) {
-      return response;
-    }
     try {
-      return new ObservedStreamResponse<T>(response, timer);
+      return timer == null || response == null ? response : new ObservedStreamResponse<T>(response, timer);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return response;
@@ -191,61 +142,23 @@ public final class OpenAiTelemetry {
   /** The async chat stream, observed likewise. */
   public static <T> AsyncStreamResponse<T> timeChatStreamAsync(
       ChatStreamTimer timer, AsyncStreamResponse<T> response) {
-    if (timer == null || response == null) {
-      return response;
-    }
     try {
-      return new ObservedAsyncStreamResponse<T>(response, timer);
+      return timer == null || response == null
+          ? response
+          : new ObservedAsyncStreamResponse<T>(response, timer);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return response;
     }
   }
 
+  private static GenAiResponse map(Response response) {
+    failForTest();
+    return OpenAiResponsesModel.response(response);
+  }
+
   private static void markResponsesApi(Context context) {
     Span.fromContext(context)
         .setAttribute(GenAiAttributes.OPENAI_API_TYPE, OpenAiResponsesModel.API_TYPE_RESPONSES);
-  }
-
-  static Throwable unwrap(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-  }
-
-  /** A started non-streamed call: its request, span context and scope. */
-  public static final class ResponsesCall {
-    final GenAiRequest request;
-    final Context context;
-    final Scope scope;
-
-    ResponsesCall(GenAiRequest request, Context context, Scope scope) {
-      this.request = request;
-      this.context = context;
-      this.scope = scope;
-    }
-
-    void endWith(Response response, Throwable error) {
-      GenAiResponse mapped = null;
-      if (response != null) {
-        try {
-          failForTest();
-          mapped = OpenAiResponsesModel.response(response);
-        } catch (Throwable t) {
-          // A malformed response or our own bug: the span ends without response attributes.
-          GenAiFailures.contain(t);
-        }
-      }
-      instrumenter().end(context, request, mapped, error);
-    }
-  }
-
-  /** A started streamed call: the accumulator and the scope open while the method runs. */
-  public static final class ResponsesStreamCall {
-    final GenAiStream stream;
-    final Scope scope;
-
-    ResponsesStreamCall(GenAiStream stream, Scope scope) {
-      this.stream = stream;
-      this.scope = scope;
-    }
   }
 }

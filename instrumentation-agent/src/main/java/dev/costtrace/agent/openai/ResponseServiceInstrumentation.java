@@ -10,6 +10,8 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
+import dev.costtrace.agent.genai.GenAiCall;
+import dev.costtrace.agent.genai.GenAiStreamCall;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.util.concurrent.CompletableFuture;
@@ -59,14 +61,14 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class CreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static OpenAiTelemetry.ResponsesCall onEnter(
+    public static GenAiCall onEnter(
         @Advice.Argument(0) ResponseCreateParams params) {
       return OpenAiTelemetry.start(params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter OpenAiTelemetry.ResponsesCall call,
+        @Advice.Enter GenAiCall call,
         @Advice.Return Response response,
         @Advice.Thrown Throwable error) {
       OpenAiTelemetry.end(call, response, error);
@@ -76,14 +78,14 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class AsyncCreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static OpenAiTelemetry.ResponsesCall onEnter(
+    public static GenAiCall onEnter(
         @Advice.Argument(0) ResponseCreateParams params) {
       return OpenAiTelemetry.start(params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter OpenAiTelemetry.ResponsesCall call,
+        @Advice.Enter GenAiCall call,
         @Advice.Return CompletableFuture<Response> future,
         @Advice.Thrown Throwable error) {
       OpenAiTelemetry.endAsync(call, future, error);
@@ -93,14 +95,14 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class StreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static OpenAiTelemetry.ResponsesStreamCall onEnter(
+    public static GenAiStreamCall onEnter(
         @Advice.Argument(0) ResponseCreateParams params) {
       return OpenAiTelemetry.startStream(params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter OpenAiTelemetry.ResponsesStreamCall call,
+        @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             StreamResponse<ResponseStreamEvent> response,
         @Advice.Thrown Throwable error) {
@@ -111,14 +113,14 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class AsyncStreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static OpenAiTelemetry.ResponsesStreamCall onEnter(
+    public static GenAiStreamCall onEnter(
         @Advice.Argument(0) ResponseCreateParams params) {
       return OpenAiTelemetry.startStream(params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter OpenAiTelemetry.ResponsesStreamCall call,
+        @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             AsyncStreamResponse<ResponseStreamEvent> response,
         @Advice.Thrown Throwable error) {

@@ -1,6 +1,5 @@
 package dev.costtrace.agent.it;
 
-import static dev.costtrace.agent.it.OtlpTestBackend.genAiUnder;
 import static dev.costtrace.agent.it.OtlpTestBackend.integer;
 import static dev.costtrace.agent.it.OtlpTestBackend.string;
 import static dev.costtrace.agent.it.OtlpTestBackend.strings;
@@ -66,13 +65,7 @@ class HttpCaptureIT {
   }
 
   private static List<ScopedSpan> genAi(String scenario) {
-    Span parent =
-        spans.stream()
-            .map(ScopedSpan::span)
-            .filter(s -> s.getName().equals("scenario " + scenario))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no scenario span " + scenario));
-    return genAiUnder(spans, parent);
+    return OtlpTestBackend.genAiOfScenario(spans, scenario);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.costtrace.agent.it;
 
-import static dev.costtrace.agent.it.OtlpTestBackend.genAiUnder;
 import static dev.costtrace.agent.it.OtlpTestBackend.integer;
 import static dev.costtrace.agent.it.OtlpTestBackend.string;
 import static dev.costtrace.agent.it.OtlpTestBackend.strings;
@@ -60,9 +59,8 @@ class OpenAiSdkIT {
 
   private static List<ScopedSpan> awaitScenarios(OtlpTestBackend backend, int count)
       throws InterruptedException {
-    List<ScopedSpan> all =
-        backend.await(
-            s -> s.stream().filter(x -> x.span().getName().startsWith("scenario ")).count() >= count);
+    backend.await(
+        s -> s.stream().filter(x -> x.span().getName().startsWith("scenario ")).count() >= count);
     Thread.sleep(300); // a late duplicate would show up now
     return backend.spans();
   }
@@ -71,19 +69,9 @@ class OpenAiSdkIT {
     return lines.stream().filter(l -> l.startsWith("RESULT ")).collect(Collectors.toList());
   }
 
-  private static List<ScopedSpan> genAi(List<ScopedSpan> all, String scenario) {
-    Span parent =
-        all.stream()
-            .map(ScopedSpan::span)
-            .filter(s -> s.getName().equals("scenario " + scenario))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no scenario span " + scenario));
-    return genAiUnder(all, parent);
-  }
-
   /** The one gen_ai span of a scenario (fails if there are none or several, or one from HTTP). */
   private static Span only(List<ScopedSpan> all, String scenario, String scope) {
-    List<ScopedSpan> found = genAi(all, scenario);
+    List<ScopedSpan> found = OtlpTestBackend.genAiOfScenario(all, scenario);
     assertThat(found).as(scenario + ": gen_ai spans").hasSize(1);
     assertThat(found.get(0).scope()).as(scenario + ": scope").isEqualTo(scope);
     return found.get(0).span();

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -127,16 +128,22 @@ public final class OpenAiSdkTestApp {
   }
 
   private String asyncStream() throws Exception {
+    return collect(
+        client.async().responses().createStreaming(params("responses-sse-reasoning", null)),
+        OpenAiSdkTestApp::append);
+  }
+
+  /** Subscribes to an async stream and returns what {@code append} made of its events. */
+  private static <T> String collect(
+      AsyncStreamResponse<T> events, BiConsumer<StringBuilder, T> append) throws Exception {
     StringBuilder seen = new StringBuilder();
-    AsyncStreamResponse<ResponseStreamEvent> events =
-        client.async().responses().createStreaming(params("responses-sse-reasoning", null));
     CompletableFuture<Void> done = new CompletableFuture<>();
     events.subscribe(
-        new AsyncStreamResponse.Handler<ResponseStreamEvent>() {
+        new AsyncStreamResponse.Handler<T>() {
           @Override
-          public void onNext(ResponseStreamEvent e) {
+          public void onNext(T e) {
             synchronized (seen) {
-              append(seen, e);
+              append.accept(seen, e);
             }
           }
 
@@ -185,28 +192,8 @@ public final class OpenAiSdkTestApp {
   }
 
   private String chatAsyncStream() throws Exception {
-    StringBuilder seen = new StringBuilder();
-    AsyncStreamResponse<ChatCompletionChunk> chunks =
-        client.async().chat().completions().createStreaming(chatParams());
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    chunks.subscribe(
-        new AsyncStreamResponse.Handler<ChatCompletionChunk>() {
-          @Override
-          public void onNext(ChatCompletionChunk c) {
-            synchronized (seen) {
-              append(seen, c);
-            }
-          }
-
-          @Override
-          public void onComplete(Optional<Throwable> error) {
-            done.complete(null);
-          }
-        });
-    done.get(30, TimeUnit.SECONDS);
-    synchronized (seen) {
-      return seen.toString();
-    }
+    return collect(
+        client.async().chat().completions().createStreaming(chatParams()), OpenAiSdkTestApp::append);
   }
 
   private static void append(StringBuilder seen, ChatCompletionChunk c) {
