@@ -53,8 +53,12 @@ class OpenAiSdkIT {
   private static List<String> run(
       OtlpTestBackend backend, String classpath, List<String> jvmArgs, String scenarios)
       throws Exception {
+    // The replay server's host is in the HTTP layer's list, so a second, HTTP-level span for an
+    // SDK call would be made (and caught by noHttpLevelSpanUnderAnySdkCall) if the layering broke.
+    List<String> args = new java.util.ArrayList<>(jvmArgs);
+    args.add("-Dcosttrace.agent.http.hosts=127.0.0.1");
     return AgentProcess.run(
-        backend.endpoint(), classpath, jvmArgs, OpenAiSdkTestApp.class, vendor.baseUrl("127.0.0.1"), scenarios);
+        backend.endpoint(), classpath, args, OpenAiSdkTestApp.class, vendor.baseUrl("127.0.0.1"), scenarios);
   }
 
   private static List<ScopedSpan> awaitScenarios(OtlpTestBackend backend, int count)
