@@ -20,6 +20,9 @@ public final class GenAiAttributes {
       AttributeKey.stringKey("gen_ai.request.model");
   public static final AttributeKey<Long> REQUEST_MAX_TOKENS =
       AttributeKey.longKey("gen_ai.request.max_tokens");
+  /** semconv 1.41 {@code gen_ai.request.stream}: written (true) only for streamed requests. */
+  public static final AttributeKey<Boolean> REQUEST_STREAM =
+      AttributeKey.booleanKey("gen_ai.request.stream");
   public static final AttributeKey<String> RESPONSE_MODEL =
       AttributeKey.stringKey("gen_ai.response.model");
   public static final AttributeKey<String> RESPONSE_ID = AttributeKey.stringKey("gen_ai.response.id");

@@ -6,16 +6,13 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
 import java.lang.reflect.Method;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * What the upstream chat span lacks: {@code openai.api.type}, {@code openai.request.service_tier}
  * (not written for {@code auto}, as semconv says) and {@code gen_ai.conversation.id} from the
- * request's {@code metadata} (keys {@link #METADATA_CONVERSATION_KEYS}, the lowest precedence — app
+ * request's {@code metadata} (keys {@link OpenAiConversationKeys#METADATA}, the lowest precedence — app
  * baggage and an inbound header written later by the attribution processor win), and {@code
  * openai.response.service_tier}. Reads {@code serviceTier()} and {@code metadata()} by reflection,
  * cached per class; contains every failure.
@@ -26,10 +23,6 @@ import java.util.Optional;
  * extractor added nothing at span start on 2.33.1 although the customizer was applied.
  */
 public final class OpenAiChatAttributesExtractor implements AttributesExtractor<Object, Object> {
-  /** Chat {@code metadata} keys that carry a conversation ID, first found wins. */
-  public static final List<String> METADATA_CONVERSATION_KEYS =
-      Collections.unmodifiableList(
-          Arrays.asList("conversation_id", "gen_ai.conversation.id", "session_id"));
 
   private static final OpenAiChatAttributesExtractor INSTANCE = new OpenAiChatAttributesExtractor();
 
@@ -54,7 +47,7 @@ public final class OpenAiChatAttributesExtractor implements AttributesExtractor<
           }
         }
       };
-  static final String API_TYPE_CHAT_COMPLETIONS = "chat_completions";
+  public static final String API_TYPE_CHAT_COMPLETIONS = "chat_completions";
   static final String SERVICE_TIER_AUTO = "auto";
 
   private OpenAiChatAttributesExtractor() {}
@@ -119,7 +112,7 @@ public final class OpenAiChatAttributesExtractor implements AttributesExtractor<
     if (!(map instanceof Map)) {
       return null;
     }
-    for (String key : METADATA_CONVERSATION_KEYS) {
+    for (String key : OpenAiConversationKeys.METADATA) {
       Object value = ((Map<?, ?>) map).get(key);
       if (value != null) {
         String s = string(optional(value, AS_STRING));

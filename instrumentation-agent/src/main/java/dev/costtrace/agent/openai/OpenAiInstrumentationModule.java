@@ -11,7 +11,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Agent glue for the OpenAI Java SDK: the Responses API's services (our spans) and the chat
- * services' {@code createStreaming} (time to first token on the upstream chat span). Applies only
+ * services (time to first token on the upstream chat span; our own span where none covers the
+ * call). Applies only
  * where {@code ResponseServiceImpl} is on the class path; without muzzle every class the advice
  * reaches is listed in {@link #HELPERS} (dependencies first) and injected into the app's loader.
  * Disable with {@code -Dotel.instrumentation.costtrace-openai-java.enabled=false}.
@@ -44,13 +45,17 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
           "dev.costtrace.agent.genai.GenAiStreamCall",
           "dev.costtrace.agent.genai.GenAiStreamObserver",
           "dev.costtrace.agent.genai.ObservedSpliterator",
+          "dev.costtrace.agent.openai.OpenAiConversationKeys",
           "dev.costtrace.agent.openai.OpenAiResponsesModel",
+          "dev.costtrace.agent.openai.OpenAiChatModel",
+          "dev.costtrace.agent.openai.ChatStreamRecorder",
           "dev.costtrace.agent.openai.ResponsesStreamRecorder",
           "dev.costtrace.agent.openai.ChatStreamTimer",
           "dev.costtrace.agent.openai.ObservedStreamResponse",
           "dev.costtrace.agent.openai.ObservedAsyncStreamResponse",
           "dev.costtrace.agent.openai.ObservedAsyncStreamResponse$ObservedHandler",
-          "dev.costtrace.agent.openai.OpenAiTelemetry");
+          "dev.costtrace.agent.openai.OpenAiTelemetry",
+          "dev.costtrace.agent.openai.OpenAiTelemetry$ChatStreamCall");
 
   public OpenAiInstrumentationModule() {
     super("costtrace-openai-java", "costtrace-openai");
@@ -76,7 +81,7 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
     return Arrays.asList(
         new ResponseServiceInstrumentation(RESPONSE_SERVICE, false),
         new ResponseServiceInstrumentation(RESPONSE_SERVICE_ASYNC, true),
-        new ChatStreamingInstrumentation(CHAT_SERVICE, false),
-        new ChatStreamingInstrumentation(CHAT_SERVICE_ASYNC, true));
+        new ChatCompletionServiceInstrumentation(CHAT_SERVICE, false),
+        new ChatCompletionServiceInstrumentation(CHAT_SERVICE_ASYNC, true));
   }
 }

@@ -102,7 +102,7 @@ public final class OpenAiResponsesModel {
     return model.only().map(o -> o.asString()).orElse(null);
   }
 
-  private static <T> Optional<T> known(JsonField<T> field) {
+  static <T> Optional<T> known(JsonField<T> field) {
     return field == null ? Optional.empty() : field.asKnown();
   }
 

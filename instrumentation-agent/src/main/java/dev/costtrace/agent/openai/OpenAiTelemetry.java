@@ -2,6 +2,9 @@ package dev.costtrace.agent.openai;
 
 import com.openai.core.http.AsyncStreamResponse;
 import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
@@ -19,8 +22,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * What the OpenAI SDK advice calls, one static method per hook: the Responses API's spans (made
- * here, through the foundation's {@link GenAiCall} / {@link GenAiStreamCall}) and time to first
- * token for the upstream agent's chat stream spans. Every method contains its own failures and,
+ * here, through the foundation's {@link GenAiCall} / {@link GenAiStreamCall}), time to first token
+ * for the upstream agent's chat stream spans, and chat spans of our own where no upstream span
+ * covers a chat call. Every method contains its own failures and,
  * where it returns an SDK object, returns the original one when anything goes wrong.
  */
 public final class OpenAiTelemetry {
@@ -57,7 +61,7 @@ public final class OpenAiTelemetry {
     try {
       GenAiCall call = GenAiCall.start(instrumenter(), OpenAiResponsesModel.request(params, false));
       if (call != null) {
-        markResponsesApi(call.context());
+        markApiType(call.context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
       }
       return call;
     } catch (Throwable t) {
@@ -82,7 +86,7 @@ public final class OpenAiTelemetry {
       GenAiStreamCall call =
           GenAiStreamCall.start(instrumenter(), OpenAiResponsesModel.request(params, true));
       if (call != null) {
-        markResponsesApi(call.stream().context());
+        markApiType(call.stream().context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
       }
       return call;
     } catch (Throwable t) {
@@ -112,44 +116,100 @@ public final class OpenAiTelemetry {
   }
 
   /**
-   * At the SDK's chat {@code createStreaming}: the upstream chat span current there (its proxy makes
-   * it current around this call), with the start time; null when no gen_ai span is active.
+   * Starts a chat call's span when no gen_ai span covers it already (the upstream agent's chat span
+   * normally does, and then this returns null: one span per call).
    */
-  public static ChatStreamTimer startChatStream() {
+  public static GenAiCall startChat(ChatCompletionCreateParams params) {
     try {
-      Context current = Context.current();
-      Span span = Span.fromContext(current);
-      if (!span.isRecording() || !GenAiSpans.isActive(current)) {
-        return null;
+      GenAiCall call = GenAiCall.start(instrumenter(), OpenAiChatModel.request(params, false));
+      if (call != null) {
+        markApiType(call.context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
       }
-      return new ChatStreamTimer(span, System.nanoTime());
+      return call;
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
     }
   }
 
-  /** The chat stream the upstream wrapper (and so the app) reads, observed for its first chunk. */
-  public static <T> StreamResponse<T> timeChatStream(ChatStreamTimer timer, StreamResponse<T> response) {
+  public static void endChat(GenAiCall call, ChatCompletion completion, Throwable error) {
+    GenAiCall.end(call, completion, error, OpenAiTelemetry::mapChat);
+  }
+
+  public static void endChatAsync(
+      GenAiCall call, CompletableFuture<ChatCompletion> future, Throwable error) {
+    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::mapChat);
+  }
+
+  /**
+   * At the SDK's chat {@code createStreaming}: when the upstream chat span is current (its proxy
+   * makes it current around this call), a timer for that span's time to first token; otherwise
+   * our own stream span. Null when neither applies.
+   */
+  public static ChatStreamCall startChatStream(ChatCompletionCreateParams params) {
     try {
-      return timer == null || response == null ? response : new ObservedStreamResponse<T>(response, timer);
+      Context current = Context.current();
+      Span span = Span.fromContext(current);
+      if (GenAiSpans.isActive(current)) {
+        return span.isRecording() ? new ChatStreamCall(new ChatStreamTimer(span, System.nanoTime()), null) : null;
+      }
+      GenAiStreamCall call =
+          GenAiStreamCall.start(instrumenter(), OpenAiChatModel.request(params, true));
+      if (call == null) {
+        return null;
+      }
+      markApiType(call.stream().context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
+      return new ChatStreamCall(null, call);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+      return null;
+    }
+  }
+
+  /** The chat stream the upstream wrapper (or the app) reads, observed. */
+  public static StreamResponse<ChatCompletionChunk> wrapChat(
+      ChatStreamCall call, StreamResponse<ChatCompletionChunk> response, Throwable error) {
+    if (call == null) {
+      return response;
+    }
+    if (call.timer != null) {
+      return timed(response, r -> new ObservedStreamResponse<>(r, call.timer));
+    }
+    return GenAiStreamCall.wrap(
+        call.own,
+        response,
+        error,
+        r -> new ObservedStreamResponse<>(r, new ChatStreamRecorder(call.own.stream())));
+  }
+
+  /** The async chat stream, observed likewise. */
+  public static AsyncStreamResponse<ChatCompletionChunk> wrapChatAsync(
+      ChatStreamCall call, AsyncStreamResponse<ChatCompletionChunk> response, Throwable error) {
+    if (call == null) {
+      return response;
+    }
+    if (call.timer != null) {
+      return timed(response, r -> new ObservedAsyncStreamResponse<>(r, call.timer));
+    }
+    return GenAiStreamCall.wrap(
+        call.own,
+        response,
+        error,
+        r -> new ObservedAsyncStreamResponse<>(r, new ChatStreamRecorder(call.own.stream())));
+  }
+
+  private static <S> S timed(S response, java.util.function.Function<S, S> wrapper) {
+    try {
+      return response == null ? null : wrapper.apply(response);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return response;
     }
   }
 
-  /** The async chat stream, observed likewise. */
-  public static <T> AsyncStreamResponse<T> timeChatStreamAsync(
-      ChatStreamTimer timer, AsyncStreamResponse<T> response) {
-    try {
-      return timer == null || response == null
-          ? response
-          : new ObservedAsyncStreamResponse<T>(response, timer);
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-      return response;
-    }
+  private static GenAiResponse mapChat(ChatCompletion completion) {
+    failForTest();
+    return OpenAiChatModel.response(completion);
   }
 
   private static GenAiResponse map(Response response) {
@@ -157,8 +217,21 @@ public final class OpenAiTelemetry {
     return OpenAiResponsesModel.response(response);
   }
 
-  private static void markResponsesApi(Context context) {
-    Span.fromContext(context)
-        .setAttribute(GenAiAttributes.OPENAI_API_TYPE, OpenAiResponsesModel.API_TYPE_RESPONSES);
+  private static void markApiType(Context context, String apiType) {
+    Span.fromContext(context).setAttribute(GenAiAttributes.OPENAI_API_TYPE, apiType);
+  }
+
+  /**
+   * A chat stream being observed: either the upstream span's first-chunk timer, or our own span's
+   * call (when no upstream span covers the call).
+   */
+  public static final class ChatStreamCall {
+    final ChatStreamTimer timer;
+    final GenAiStreamCall own;
+
+    ChatStreamCall(ChatStreamTimer timer, GenAiStreamCall own) {
+      this.timer = timer;
+      this.own = own;
+    }
   }
 }

@@ -28,8 +28,8 @@ class OpenAiSdkIT {
   private static final String SCOPE = "dev.costtrace.openai-java";
   private static final String UPSTREAM_SCOPE = "io.opentelemetry.openai-java-1.1";
   private static final String HTTP_SCOPE = "dev.costtrace.agent.http";
-  private static final int SCENARIOS = 12;
-  private static final int CORE_SCENARIOS = 10;
+  private static final int SCENARIOS = 14;
+  private static final int CORE_SCENARIOS = 12;
 
   private static VendorReplayServer vendor;
   private static OtlpTestBackend otlp;
@@ -133,6 +133,7 @@ class OpenAiSdkIT {
       assertThat(string(span, "openai.response.service_tier")).contains("default");
       assertThat(string(span, "gen_ai.conversation.id")).isEmpty();
       assertThat(integer(span, "costtrace.gen_ai.time_to_first_token_ns")).isEmpty();
+      assertThat(bool(span, "gen_ai.request.stream")).isEmpty();
       assertThat(string(span, "error.type")).isEmpty();
       assertThat(span.getStatus().getCode()).isNotEqualTo(StatusCode.STATUS_CODE_ERROR);
     }
@@ -147,6 +148,7 @@ class OpenAiSdkIT {
       Span span = only(scenario);
       assertThat(span.getName()).isEqualTo("chat o4-mini");
       assertThat(string(span, "openai.api.type")).contains("responses");
+      assertThat(bool(span, "gen_ai.request.stream")).contains(true);
       assertThat(string(span, "gen_ai.response.id")).contains("resp_68d2a41c9e7c8193b5d0e2f4a6c8e0f1");
       assertThat(string(span, "gen_ai.response.model")).contains("o4-mini-2025-04-16");
       assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("completed");
@@ -217,6 +219,64 @@ class OpenAiSdkIT {
       long ttft = integer(span, "costtrace.gen_ai.time_to_first_token_ns").orElseThrow();
       assertThat(ttft).isPositive().isLessThanOrEqualTo(span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
     }
+  }
+
+  @Test
+  void chatCreateIsTheUpstreamSpanExtendedAndNotDoubled() {
+    for (String scenario : List.of("chat-sync", "chat-async")) {
+      assertThat(AgentProcess.result(out, scenario))
+          .isEqualTo("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF stop 1342/9");
+      Span span = only(spans, scenario, UPSTREAM_SCOPE);
+      assertThat(string(span, "openai.api.type")).contains("chat_completions");
+      assertThat(string(span, "openai.request.service_tier")).contains("default");
+      assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(1342L);
+    }
+  }
+
+  @Test
+  void withTheUpstreamOpenAiInstrumentationOffChatCallsGetOurOwnSpan() throws Exception {
+    try (OtlpTestBackend backend = new OtlpTestBackend()) {
+      List<String> alone =
+          run(backend, AgentProcess.fullClasspath(), List.of("-Dotel.instrumentation.openai-java.enabled=false"), "core");
+      assertThat(results(alone)).isEqualTo(results(out).subList(0, CORE_SCENARIOS));
+      List<ScopedSpan> all = awaitScenarios(backend, CORE_SCENARIOS);
+      assertThat(all).filteredOn(s -> s.scope().equals(UPSTREAM_SCOPE)).isEmpty();
+      for (String scenario : List.of("chat-sync", "chat-async")) {
+        Span span = only(all, scenario, SCOPE);
+        assertThat(span.getName()).isEqualTo("chat gpt-4o-mini");
+        assertThat(string(span, "gen_ai.provider.name")).contains("openai");
+        assertThat(string(span, "openai.api.type")).contains("chat_completions");
+        assertThat(string(span, "gen_ai.request.model")).contains("gpt-4o-mini");
+        assertThat(string(span, "openai.request.service_tier")).contains("default");
+        assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
+        assertThat(string(span, "gen_ai.response.model")).contains("gpt-4o-mini-2024-07-18");
+        assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("stop");
+        assertThat(string(span, "openai.response.service_tier")).contains("default");
+        assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(1342L);
+        assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(9L);
+        assertThat(integer(span, "gen_ai.usage.cache_read.input_tokens")).contains(1024L);
+        assertThat(integer(span, "gen_ai.usage.reasoning.output_tokens")).contains(0L);
+      }
+      for (String scenario : List.of("chat-stream", "chat-async-stream")) {
+        Span span = only(all, scenario, SCOPE);
+        assertThat(bool(span, "gen_ai.request.stream")).contains(true);
+        assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
+        assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("stop");
+        assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(2310L);
+        assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(7L);
+        assertThat(integer(span, "gen_ai.usage.cache_read.input_tokens")).contains(2048L);
+        assertThat(integer(span, "costtrace.gen_ai.time_to_first_token_ns")).isPresent();
+      }
+      // The Responses API spans are ours in either case.
+      assertThat(integer(only(all, "responses-sync", SCOPE), "gen_ai.usage.input_tokens")).contains(1536L);
+      assertThat(all).filteredOn(s -> s.scope().equals(HTTP_SCOPE)).isEmpty();
+    }
+  }
+
+  private static java.util.Optional<Boolean> bool(Span span, String key) {
+    return OtlpTestBackend.attribute(span, key)
+        .filter(io.opentelemetry.proto.common.v1.AnyValue::hasBoolValue)
+        .map(io.opentelemetry.proto.common.v1.AnyValue::getBoolValue);
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.AsyncStreamResponse;
 import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
@@ -57,6 +58,12 @@ public final class OpenAiSdkTestApp {
     scenario("responses-error", () -> describe(app.client.responses().create(params("model-not-found", null))));
     scenario(
         "responses-malformed", () -> describe(app.client.responses().create(params("responses-malformed", null))));
+    scenario("chat-sync", () -> describe(app.client.chat().completions().create(chatParams("chat-json"))));
+    scenario(
+        "chat-async",
+        () ->
+            describe(
+                app.client.async().chat().completions().create(chatParams("chat-json")).get(30, TimeUnit.SECONDS)));
     scenario("chat-stream", app::chatStream);
     scenario("chat-async-stream", app::chatAsyncStream);
     if (all) {
@@ -173,19 +180,31 @@ public final class OpenAiSdkTestApp {
     e.completed().ifPresent(c -> seen.append(" | ").append(describe(c.response())));
   }
 
-  private static ChatCompletionCreateParams chatParams() {
-    return ChatCompletionCreateParams.builder()
-        .model("gpt-4o-mini")
-        .addUserMessage("What is the capital of France?")
-        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
-        .putAdditionalHeader("X-Replay", "chat-sse")
-        .build();
+  private static ChatCompletionCreateParams chatParams(String replay) {
+    ChatCompletionCreateParams.Builder b =
+        ChatCompletionCreateParams.builder()
+            .model("gpt-4o-mini")
+            .addUserMessage("What is the capital of France?")
+            .serviceTier(ChatCompletionCreateParams.ServiceTier.DEFAULT)
+            .putAdditionalHeader("X-Replay", replay);
+    if (replay.equals("chat-sse")) {
+      b.streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build());
+    }
+    return b.build();
+  }
+
+  private static String describe(ChatCompletion c) {
+    return c.id()
+        + " "
+        + c.choices().get(0).finishReason()
+        + " "
+        + c.usage().map(u -> u.promptTokens() + "/" + u.completionTokens()).orElse("-");
   }
 
   private String chatStream() {
     StringBuilder seen = new StringBuilder();
     try (StreamResponse<ChatCompletionChunk> chunks =
-        client.chat().completions().createStreaming(chatParams())) {
+        client.chat().completions().createStreaming(chatParams("chat-sse"))) {
       chunks.stream().forEach(c -> append(seen, c));
     }
     return seen.toString();
@@ -193,7 +212,7 @@ public final class OpenAiSdkTestApp {
 
   private String chatAsyncStream() throws Exception {
     return collect(
-        client.async().chat().completions().createStreaming(chatParams()), OpenAiSdkTestApp::append);
+        client.async().chat().completions().createStreaming(chatParams("chat-sse")), OpenAiSdkTestApp::append);
   }
 
   private static void append(StringBuilder seen, ChatCompletionChunk c) {

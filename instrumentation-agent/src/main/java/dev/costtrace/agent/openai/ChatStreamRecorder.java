@@ -1,0 +1,41 @@
+package dev.costtrace.agent.openai;
+
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.agent.genai.GenAiStream;
+import dev.costtrace.agent.genai.GenAiStreamObserver;
+
+/**
+ * Feeds chat completion chunks into a {@link GenAiStream} for the chat spans CostTrace makes
+ * itself: every chunk may carry id, model, tier and finished choices; usage comes in the last one
+ * (with {@code stream_options.include_usage}). A chat stream has no final event the SDK passes on,
+ * so the span ends when the stream is read to its end, fails, or is closed.
+ */
+final class ChatStreamRecorder implements GenAiStreamObserver<ChatCompletionChunk> {
+  private final GenAiStream stream;
+
+  ChatStreamRecorder(GenAiStream stream) {
+    this.stream = stream;
+  }
+
+  @Override
+  public void onEvent(ChatCompletionChunk chunk) {
+    try {
+      OpenAiTelemetry.failForTest();
+      stream.onChunk();
+      OpenAiChatModel.fill(stream.response(), chunk);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
+  }
+
+  @Override
+  public void onError(Throwable error) {
+    stream.fail(error);
+  }
+
+  @Override
+  public void onEnd() {
+    stream.close();
+  }
+}
