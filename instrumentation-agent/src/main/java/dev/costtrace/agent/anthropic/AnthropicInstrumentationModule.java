@@ -39,6 +39,7 @@ public final class AnthropicInstrumentationModule extends InstrumentationModule 
           "dev.costtrace.agent.genai.GenAiCall",
           "dev.costtrace.agent.genai.GenAiStreamCall",
           "dev.costtrace.agent.genai.GenAiStreamObserver",
+          "dev.costtrace.agent.genai.GenAiStreamRecorder",
           "dev.costtrace.agent.genai.ObservedSpliterator",
           "dev.costtrace.agent.anthropic.AnthropicModel",
           "dev.costtrace.agent.anthropic.AnthropicModel$UsageCounts",

@@ -6,7 +6,6 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import dev.costtrace.agent.genai.GenAiCall;
-import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiStreamCall;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -35,12 +34,7 @@ public final class AnthropicTelemetry {
 
   /** Starts the span of a non-streamed call and makes it current; null when not traced. */
   public static GenAiCall start(MessageCreateParams params) {
-    try {
-      return GenAiCall.start(instrumenter(), AnthropicModel.request(params, false));
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-      return null;
-    }
+    return GenAiCall.start(instrumenter(), () -> AnthropicModel.request(params, false));
   }
 
   /** Ends a blocking call's span with its message or error (a malformed message: no response). */
@@ -55,12 +49,7 @@ public final class AnthropicTelemetry {
 
   /** Starts the span of a streamed call (made current until the method returns); null when not. */
   public static GenAiStreamCall startStream(MessageCreateParams params) {
-    try {
-      return GenAiStreamCall.start(instrumenter(), AnthropicModel.request(params, true));
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-      return null;
-    }
+    return GenAiStreamCall.start(instrumenter(), () -> AnthropicModel.request(params, true));
   }
 
   /** The stream the app gets: the SDK's own, wrapped to record events and end the span. */

@@ -5,6 +5,7 @@ import io.opentelemetry.context.Scope;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One non-streamed SDK call being traced: its span is current from {@link #start} until the
@@ -27,9 +28,13 @@ public final class GenAiCall {
     this.scope = scope;
   }
 
-  /** Starts the span in the current context and makes it current; null when not traced. */
-  public static GenAiCall start(GenAiInstrumenter instrumenter, GenAiRequest request) {
+  /**
+   * Starts the span in the current context and makes it current; null when not traced or when
+   * {@code request} (the instrumentation's mapping of the SDK's params) throws.
+   */
+  public static GenAiCall start(GenAiInstrumenter instrumenter, Supplier<GenAiRequest> requests) {
     try {
+      GenAiRequest request = requests.get();
       Context context = instrumenter.start(Context.current(), request);
       return context == null
           ? null

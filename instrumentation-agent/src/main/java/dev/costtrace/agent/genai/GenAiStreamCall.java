@@ -3,6 +3,7 @@ package dev.costtrace.agent.genai;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One streamed SDK call being traced: its {@link GenAiStream}, current from {@link #start} until
@@ -20,10 +21,11 @@ public final class GenAiStreamCall {
     this.scope = scope;
   }
 
-  /** Starts the span of a streamed call and makes it current; null when not traced. */
-  public static GenAiStreamCall start(GenAiInstrumenter instrumenter, GenAiRequest request) {
+  /** Starts the span of a streamed call and makes it current; null when not traced (as GenAiCall). */
+  public static GenAiStreamCall start(
+      GenAiInstrumenter instrumenter, Supplier<GenAiRequest> requests) {
     try {
-      GenAiStream stream = instrumenter.startStream(Context.current(), request);
+      GenAiStream stream = instrumenter.startStream(Context.current(), requests.get());
       if (!stream.isRecording()) {
         return null;
       }

@@ -1,9 +1,8 @@
 package dev.costtrace.agent.openai;
 
 import com.openai.models.chat.completions.ChatCompletionChunk;
-import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiStream;
-import dev.costtrace.agent.genai.GenAiStreamObserver;
+import dev.costtrace.agent.genai.GenAiStreamRecorder;
 
 /**
  * Feeds chat completion chunks into a {@link GenAiStream} for the chat spans CostTrace makes
@@ -11,31 +10,14 @@ import dev.costtrace.agent.genai.GenAiStreamObserver;
  * (with {@code stream_options.include_usage}). A chat stream has no final event the SDK passes on,
  * so the span ends when the stream is read to its end, fails, or is closed.
  */
-final class ChatStreamRecorder implements GenAiStreamObserver<ChatCompletionChunk> {
-  private final GenAiStream stream;
-
+final class ChatStreamRecorder extends GenAiStreamRecorder<ChatCompletionChunk> {
   ChatStreamRecorder(GenAiStream stream) {
-    this.stream = stream;
+    super(stream);
   }
 
   @Override
-  public void onEvent(ChatCompletionChunk chunk) {
-    try {
-      OpenAiTelemetry.failForTest();
-      stream.onChunk();
-      OpenAiChatModel.fill(stream.response(), chunk);
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-    }
-  }
-
-  @Override
-  public void onError(Throwable error) {
-    stream.fail(error);
-  }
-
-  @Override
-  public void onEnd() {
-    stream.close();
+  protected void record(ChatCompletionChunk chunk) {
+    OpenAiTelemetry.failForTest();
+    OpenAiChatModel.fill(stream.response(), chunk);
   }
 }

@@ -44,6 +44,7 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
           "dev.costtrace.agent.genai.GenAiCall",
           "dev.costtrace.agent.genai.GenAiStreamCall",
           "dev.costtrace.agent.genai.GenAiStreamObserver",
+          "dev.costtrace.agent.genai.GenAiStreamRecorder",
           "dev.costtrace.agent.genai.ObservedSpliterator",
           "dev.costtrace.agent.openai.OpenAiConversationKeys",
           "dev.costtrace.agent.openai.OpenAiResponsesModel",

@@ -58,16 +58,9 @@ public final class OpenAiTelemetry {
 
   /** Starts the span of a non-streamed Responses call and makes it current; null when not traced. */
   public static GenAiCall start(ResponseCreateParams params) {
-    try {
-      GenAiCall call = GenAiCall.start(instrumenter(), OpenAiResponsesModel.request(params, false));
-      if (call != null) {
-        markApiType(call.context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
-      }
-      return call;
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-      return null;
-    }
+    GenAiCall call = GenAiCall.start(instrumenter(), () -> OpenAiResponsesModel.request(params, false));
+    markApiType(call == null ? null : call.context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
+    return call;
   }
 
   /** Ends a blocking call's span with its response or error. */
@@ -82,17 +75,10 @@ public final class OpenAiTelemetry {
 
   /** Starts the span of a streamed Responses call (current until the method returns). */
   public static GenAiStreamCall startStream(ResponseCreateParams params) {
-    try {
-      GenAiStreamCall call =
-          GenAiStreamCall.start(instrumenter(), OpenAiResponsesModel.request(params, true));
-      if (call != null) {
-        markApiType(call.stream().context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
-      }
-      return call;
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-      return null;
-    }
+    GenAiStreamCall call =
+        GenAiStreamCall.start(instrumenter(), () -> OpenAiResponsesModel.request(params, true));
+    markApiType(call == null ? null : call.stream().context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
+    return call;
   }
 
   /** The stream the app gets: the SDK's own, observed to record events and end the span. */
@@ -120,16 +106,9 @@ public final class OpenAiTelemetry {
    * normally does, and then this returns null: one span per call).
    */
   public static GenAiCall startChat(ChatCompletionCreateParams params) {
-    try {
-      GenAiCall call = GenAiCall.start(instrumenter(), OpenAiChatModel.request(params, false));
-      if (call != null) {
-        markApiType(call.context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
-      }
-      return call;
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
-      return null;
-    }
+    GenAiCall call = GenAiCall.start(instrumenter(), () -> OpenAiChatModel.request(params, false));
+    markApiType(call == null ? null : call.context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
+    return call;
   }
 
   public static void endChat(GenAiCall call, ChatCompletion completion, Throwable error) {
@@ -154,7 +133,7 @@ public final class OpenAiTelemetry {
         return span.isRecording() ? new ChatStreamCall(new ChatStreamTimer(span, System.nanoTime()), null) : null;
       }
       GenAiStreamCall call =
-          GenAiStreamCall.start(instrumenter(), OpenAiChatModel.request(params, true));
+          GenAiStreamCall.start(instrumenter(), () -> OpenAiChatModel.request(params, true));
       if (call == null) {
         return null;
       }
@@ -217,8 +196,16 @@ public final class OpenAiTelemetry {
     return OpenAiResponsesModel.response(response);
   }
 
+  /** {@code openai.api.type} on a span just started ({@code context} null: none was). */
   private static void markApiType(Context context, String apiType) {
-    Span.fromContext(context).setAttribute(GenAiAttributes.OPENAI_API_TYPE, apiType);
+    if (context == null) {
+      return;
+    }
+    try {
+      Span.fromContext(context).setAttribute(GenAiAttributes.OPENAI_API_TYPE, apiType);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
   }
 
   /**

@@ -1,52 +1,34 @@
 package dev.costtrace.agent.openai;
 
 import com.openai.models.responses.ResponseStreamEvent;
-import dev.costtrace.agent.genai.GenAiFailures;
-import dev.costtrace.agent.genai.GenAiStreamObserver;
 import dev.costtrace.agent.genai.GenAiStream;
+import dev.costtrace.agent.genai.GenAiStreamRecorder;
 
 /**
  * Feeds Responses API stream events into a {@link GenAiStream}: id, model and service tier from
  * {@code response.created}, the whole response (usage, status) from the final {@code
  * response.completed}, {@code response.incomplete} or {@code response.failed}, which also ends the
- * span. A malformed event loses only what it carried.
+ * span.
  */
-final class ResponsesStreamRecorder implements GenAiStreamObserver<ResponseStreamEvent> {
-  private final GenAiStream stream;
-
+final class ResponsesStreamRecorder extends GenAiStreamRecorder<ResponseStreamEvent> {
   ResponsesStreamRecorder(GenAiStream stream) {
-    this.stream = stream;
+    super(stream);
   }
 
   @Override
-  public void onEvent(ResponseStreamEvent event) {
-    try {
-      OpenAiTelemetry.failForTest();
-      stream.onChunk();
-      if (event.isCreated()) {
-        OpenAiResponsesModel.fillStart(stream.response(), event.asCreated().response());
-      } else if (event.isCompleted()) {
-        OpenAiResponsesModel.fill(stream.response(), event.asCompleted().response());
-        stream.complete();
-      } else if (event.isIncomplete()) {
-        OpenAiResponsesModel.fill(stream.response(), event.asIncomplete().response());
-        stream.complete();
-      } else if (event.isFailed()) {
-        OpenAiResponsesModel.fill(stream.response(), event.asFailed().response());
-        stream.complete();
-      }
-    } catch (Throwable t) {
-      GenAiFailures.contain(t);
+  protected void record(ResponseStreamEvent event) {
+    OpenAiTelemetry.failForTest();
+    if (event.isCreated()) {
+      OpenAiResponsesModel.fillStart(stream.response(), event.asCreated().response());
+    } else if (event.isCompleted()) {
+      OpenAiResponsesModel.fill(stream.response(), event.asCompleted().response());
+      stream.complete();
+    } else if (event.isIncomplete()) {
+      OpenAiResponsesModel.fill(stream.response(), event.asIncomplete().response());
+      stream.complete();
+    } else if (event.isFailed()) {
+      OpenAiResponsesModel.fill(stream.response(), event.asFailed().response());
+      stream.complete();
     }
-  }
-
-  @Override
-  public void onError(Throwable error) {
-    stream.fail(error);
-  }
-
-  @Override
-  public void onEnd() {
-    stream.close();
   }
 }

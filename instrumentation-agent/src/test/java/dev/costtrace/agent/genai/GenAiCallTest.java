@@ -41,7 +41,7 @@ class GenAiCallTest {
 
   @Test
   void spanIsCurrentDuringTheCallAndEndsWithTheMappedResult() {
-    GenAiCall call = GenAiCall.start(instrumenter, request);
+    GenAiCall call = GenAiCall.start(instrumenter, () -> request);
     assertThat(Span.current().getSpanContext()).isEqualTo(Span.fromContext(call.context()).getSpanContext());
     GenAiCall.end(call, "resp_1", null, GenAiCallTest::withId);
     assertThat(Span.current().getSpanContext().isValid()).isFalse();
@@ -51,7 +51,7 @@ class GenAiCallTest {
 
   @Test
   void throwingMapperEndsTheSpanWithoutResponseAttributes() {
-    GenAiCall call = GenAiCall.start(instrumenter, request);
+    GenAiCall call = GenAiCall.start(instrumenter, () -> request);
     GenAiCall.end(
         call,
         "malformed",
@@ -66,13 +66,25 @@ class GenAiCallTest {
 
   @Test
   void asyncCallEndsWhenTheFutureFailsWithTheUnwrappedCause() {
-    GenAiCall call = GenAiCall.start(instrumenter, request);
+    GenAiCall call = GenAiCall.start(instrumenter, () -> request);
     CompletableFuture<String> future = new CompletableFuture<>();
     GenAiCall.endWhenDone(call, future.thenApply(s -> s), null, GenAiCallTest::withId);
     assertThat(exporter.getFinishedSpanItems()).isEmpty();
     future.completeExceptionally(new IllegalArgumentException("400"));
     assertThat(onlySpan().getAttributes().get(AttributeKey.stringKey("error.type")))
         .isEqualTo(IllegalArgumentException.class.getName());
+  }
+
+  @Test
+  void aThrowingRequestMappingTracesNothingAndThrowsNothing() {
+    assertThat(
+            GenAiCall.start(
+                instrumenter,
+                () -> {
+                  throw new IllegalStateException("params the SDK rejects");
+                }))
+        .isNull();
+    assertThat(exporter.getFinishedSpanItems()).isEmpty();
   }
 
   @Test
@@ -85,10 +97,10 @@ class GenAiCallTest {
 
   @Test
   void streamCallHandsTheAppTheWrappedStreamOrItsOwnWhenTheWrapperFails() {
-    GenAiStreamCall call = GenAiStreamCall.start(instrumenter, request);
+    GenAiStreamCall call = GenAiStreamCall.start(instrumenter, () -> request);
     assertThat(GenAiStreamCall.wrap(call, "stream", null, s -> "wrapped " + s)).isEqualTo("wrapped stream");
     call.stream().complete();
-    GenAiStreamCall failing = GenAiStreamCall.start(instrumenter, request);
+    GenAiStreamCall failing = GenAiStreamCall.start(instrumenter, () -> request);
     assertThat(
             GenAiStreamCall.wrap(
                 failing,

@@ -243,19 +243,10 @@ class OpenAiSdkIT {
       assertThat(all).filteredOn(s -> s.scope().equals(UPSTREAM_SCOPE)).isEmpty();
       for (String scenario : List.of("chat-sync", "chat-async")) {
         Span span = only(all, scenario, SCOPE);
-        assertThat(span.getName()).isEqualTo("chat gpt-4o-mini");
-        assertThat(string(span, "gen_ai.provider.name")).contains("openai");
+        OpenAiFixtures.assertChatCompletion(span);
         assertThat(string(span, "openai.api.type")).contains("chat_completions");
-        assertThat(string(span, "gen_ai.request.model")).contains("gpt-4o-mini");
         assertThat(string(span, "openai.request.service_tier")).contains("default");
-        assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
-        assertThat(string(span, "gen_ai.response.model")).contains("gpt-4o-mini-2024-07-18");
-        assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("stop");
         assertThat(string(span, "openai.response.service_tier")).contains("default");
-        assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(1342L);
-        assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(9L);
-        assertThat(integer(span, "gen_ai.usage.cache_read.input_tokens")).contains(1024L);
-        assertThat(integer(span, "gen_ai.usage.reasoning.output_tokens")).contains(0L);
       }
       for (String scenario : List.of("chat-stream", "chat-async-stream")) {
         Span span = only(all, scenario, SCOPE);
@@ -309,7 +300,8 @@ class OpenAiSdkIT {
       Span sync = only(all, "responses-sync", SCOPE);
       assertThat(integer(sync, "gen_ai.usage.input_tokens")).isEmpty();
       Span stream = only(all, "responses-stream", SCOPE);
-      assertThat(integer(stream, "costtrace.gen_ai.time_to_first_token_ns")).isEmpty();
+      assertThat(integer(stream, "gen_ai.usage.input_tokens")).isEmpty();
+      assertThat(string(stream, "gen_ai.response.id")).isEmpty();
     }
   }
 
