@@ -8,8 +8,8 @@ import com.anthropic.models.messages.RawMessageStreamEvent;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiStreamCall;
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * What the advice calls, one static method per hook, on the foundation's {@link GenAiCall} /
@@ -19,17 +19,13 @@ import java.util.concurrent.CompletableFuture;
 public final class AnthropicTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.anthropic-java";
 
-  private static volatile GenAiInstrumenter instrumenter;
+  private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
+      GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
 
   private AnthropicTelemetry() {}
 
   static GenAiInstrumenter instrumenter() {
-    GenAiInstrumenter i = instrumenter;
-    if (i == null) {
-      i = GenAiInstrumenter.create(GlobalOpenTelemetry.get(), INSTRUMENTATION_NAME);
-      instrumenter = i;
-    }
-    return i;
+    return INSTRUMENTER.get();
   }
 
   /** Starts the span of a non-streamed call and makes it current; null when not traced. */

@@ -40,6 +40,7 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
           "dev.costtrace.agent.genai.GenAiSpans$1",
           "dev.costtrace.agent.genai.GenAiAttributesExtractor",
           "dev.costtrace.agent.genai.GenAiInstrumenter",
+          "dev.costtrace.agent.genai.GenAiInstrumenter$1",
           "dev.costtrace.agent.genai.GenAiStream",
           "dev.costtrace.agent.genai.GenAiCall",
           "dev.costtrace.agent.genai.GenAiStreamCall",

@@ -15,17 +15,17 @@ import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiSpans;
 import dev.costtrace.agent.genai.GenAiStreamCall;
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * What the OpenAI SDK advice calls, one static method per hook: the Responses API's spans (made
  * here, through the foundation's {@link GenAiCall} / {@link GenAiStreamCall}), time to first token
  * for the upstream agent's chat stream spans, and chat spans of our own where no upstream span
- * covers a chat call. Every method contains its own failures and,
- * where it returns an SDK object, returns the original one when anything goes wrong.
+ * covers a chat call. Every method contains its own failures and, where it returns an SDK object,
+ * returns the original one when anything goes wrong.
  */
 public final class OpenAiTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.openai-java";
@@ -37,17 +37,13 @@ public final class OpenAiTelemetry {
    */
   static final boolean FAIL_FOR_TEST = Boolean.getBoolean("costtrace.agent.test.fail-hooks");
 
-  private static volatile GenAiInstrumenter instrumenter;
+  private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
+      GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
 
   private OpenAiTelemetry() {}
 
   static GenAiInstrumenter instrumenter() {
-    GenAiInstrumenter i = instrumenter;
-    if (i == null) {
-      i = GenAiInstrumenter.create(GlobalOpenTelemetry.get(), INSTRUMENTATION_NAME);
-      instrumenter = i;
-    }
-    return i;
+    return INSTRUMENTER.get();
   }
 
   static void failForTest() {
