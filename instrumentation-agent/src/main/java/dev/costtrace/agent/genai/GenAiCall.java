@@ -34,8 +34,12 @@ public final class GenAiCall {
    */
   public static GenAiCall start(GenAiInstrumenter instrumenter, Supplier<GenAiRequest> requests) {
     try {
+      Context parent = Context.current();
+      if (GenAiSpans.isActive(parent)) {
+        return null; // checked before the mapping: under another gen_ai span this costs no more
+      }
       GenAiRequest request = requests.get();
-      Context context = instrumenter.start(Context.current(), request);
+      Context context = instrumenter.start(parent, request);
       return context == null
           ? null
           : new GenAiCall(instrumenter, request, context, context.makeCurrent());

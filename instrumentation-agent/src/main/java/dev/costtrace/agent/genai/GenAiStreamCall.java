@@ -25,7 +25,11 @@ public final class GenAiStreamCall {
   public static GenAiStreamCall start(
       GenAiInstrumenter instrumenter, Supplier<GenAiRequest> requests) {
     try {
-      GenAiStream stream = instrumenter.startStream(Context.current(), requests.get());
+      Context parent = Context.current();
+      if (GenAiSpans.isActive(parent)) {
+        return null; // as GenAiCall: no mapping under another gen_ai span
+      }
+      GenAiStream stream = instrumenter.startStream(parent, requests.get());
       if (!stream.isRecording()) {
         return null;
       }
