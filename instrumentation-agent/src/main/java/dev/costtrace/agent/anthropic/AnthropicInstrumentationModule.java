@@ -35,17 +35,20 @@ public final class AnthropicInstrumentationModule extends InstrumentationModule 
           "dev.costtrace.agent.genai.GenAiSpans$1",
           "dev.costtrace.agent.genai.GenAiAttributesExtractor",
           "dev.costtrace.agent.genai.GenAiInstrumenter",
+          "dev.costtrace.agent.genai.GenAiInstrumenter$1",
           "dev.costtrace.agent.genai.GenAiStream",
+          "dev.costtrace.agent.genai.GenAiCall",
+          "dev.costtrace.agent.genai.GenAiStreamCall",
+          "dev.costtrace.agent.genai.GenAiStreamObserver",
+          "dev.costtrace.agent.genai.GenAiStreamRecorder",
+          "dev.costtrace.agent.genai.ObservedSpliterator",
           "dev.costtrace.agent.anthropic.AnthropicModel",
           "dev.costtrace.agent.anthropic.AnthropicModel$UsageCounts",
           "dev.costtrace.agent.anthropic.AnthropicStreamRecorder",
           "dev.costtrace.agent.anthropic.TracingStreamResponse",
-          "dev.costtrace.agent.anthropic.TracingStreamResponse$TracingSpliterator",
           "dev.costtrace.agent.anthropic.TracingAsyncStreamResponse",
           "dev.costtrace.agent.anthropic.TracingAsyncStreamResponse$TracingHandler",
-          "dev.costtrace.agent.anthropic.AnthropicTelemetry",
-          "dev.costtrace.agent.anthropic.AnthropicTelemetry$AnthropicCall",
-          "dev.costtrace.agent.anthropic.AnthropicTelemetry$AnthropicStreamCall");
+          "dev.costtrace.agent.anthropic.AnthropicTelemetry");
 
   public AnthropicInstrumentationModule() {
     super("costtrace-anthropic-java", "costtrace-anthropic");

@@ -10,6 +10,8 @@ import com.anthropic.core.http.StreamResponse;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
+import dev.costtrace.agent.genai.GenAiCall;
+import dev.costtrace.agent.genai.GenAiStreamCall;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.util.concurrent.CompletableFuture;
@@ -58,14 +60,14 @@ final class MessageServiceInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class CreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static AnthropicTelemetry.AnthropicCall onEnter(
+    public static GenAiCall onEnter(
         @Advice.Argument(0) MessageCreateParams params) {
       return AnthropicTelemetry.start(params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter AnthropicTelemetry.AnthropicCall call,
+        @Advice.Enter GenAiCall call,
         @Advice.Return Message message,
         @Advice.Thrown Throwable error) {
       AnthropicTelemetry.end(call, message, error);
@@ -75,14 +77,14 @@ final class MessageServiceInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class AsyncCreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static AnthropicTelemetry.AnthropicCall onEnter(
+    public static GenAiCall onEnter(
         @Advice.Argument(0) MessageCreateParams params) {
       return AnthropicTelemetry.start(params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter AnthropicTelemetry.AnthropicCall call,
+        @Advice.Enter GenAiCall call,
         @Advice.Return CompletableFuture<Message> future,
         @Advice.Thrown Throwable error) {
       AnthropicTelemetry.endAsync(call, future, error);
@@ -92,14 +94,14 @@ final class MessageServiceInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class StreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static AnthropicTelemetry.AnthropicStreamCall onEnter(
+    public static GenAiStreamCall onEnter(
         @Advice.Argument(0) MessageCreateParams params) {
       return AnthropicTelemetry.startStream(params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter AnthropicTelemetry.AnthropicStreamCall call,
+        @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             StreamResponse<RawMessageStreamEvent> response,
         @Advice.Thrown Throwable error) {
@@ -110,14 +112,14 @@ final class MessageServiceInstrumentation implements TypeInstrumentation {
   @SuppressWarnings("unused")
   public static final class AsyncStreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static AnthropicTelemetry.AnthropicStreamCall onEnter(
+    public static GenAiStreamCall onEnter(
         @Advice.Argument(0) MessageCreateParams params) {
       return AnthropicTelemetry.startStream(params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter AnthropicTelemetry.AnthropicStreamCall call,
+        @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             AsyncStreamResponse<RawMessageStreamEvent> response,
         @Advice.Thrown Throwable error) {

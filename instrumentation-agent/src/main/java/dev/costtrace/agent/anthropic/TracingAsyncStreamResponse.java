@@ -44,7 +44,7 @@ final class TracingAsyncStreamResponse implements AsyncStreamResponse<RawMessage
     try {
       delegate.close();
     } finally {
-      recorder.onClose();
+      recorder.onEnd();
     }
   }
 
@@ -69,7 +69,7 @@ final class TracingAsyncStreamResponse implements AsyncStreamResponse<RawMessage
       if (error.isPresent()) {
         recorder.onError(error.get());
       } else {
-        recorder.onClose();
+        recorder.onEnd();
       }
       delegate.onComplete(error);
     }

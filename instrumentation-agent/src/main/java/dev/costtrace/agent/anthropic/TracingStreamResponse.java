@@ -2,8 +2,7 @@ package dev.costtrace.agent.anthropic;
 
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.models.messages.RawMessageStreamEvent;
-import java.util.Spliterator;
-import java.util.function.Consumer;
+import dev.costtrace.agent.genai.ObservedSpliterator;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -24,7 +23,7 @@ final class TracingStreamResponse implements StreamResponse<RawMessageStreamEven
   @Override
   public Stream<RawMessageStreamEvent> stream() {
     Stream<RawMessageStreamEvent> inner = delegate.stream();
-    return StreamSupport.stream(new TracingSpliterator(inner.spliterator(), recorder), false)
+    return StreamSupport.stream(new ObservedSpliterator<>(inner.spliterator(), recorder), false)
         .onClose(inner::close);
   }
 
@@ -33,54 +32,7 @@ final class TracingStreamResponse implements StreamResponse<RawMessageStreamEven
     try {
       delegate.close();
     } finally {
-      recorder.onClose();
-    }
-  }
-
-  /** Shows each element to the recorder and reports a failure while advancing. */
-  static final class TracingSpliterator implements Spliterator<RawMessageStreamEvent> {
-    private final Spliterator<RawMessageStreamEvent> delegate;
-    private final AnthropicStreamRecorder recorder;
-
-    TracingSpliterator(
-        Spliterator<RawMessageStreamEvent> delegate, AnthropicStreamRecorder recorder) {
-      this.delegate = delegate;
-      this.recorder = recorder;
-    }
-
-    @Override
-    public boolean tryAdvance(Consumer<? super RawMessageStreamEvent> action) {
-      boolean advanced;
-      try {
-        advanced =
-            delegate.tryAdvance(
-                event -> {
-                  recorder.onEvent(event);
-                  action.accept(event);
-                });
-      } catch (RuntimeException | Error e) {
-        recorder.onError(e);
-        throw e;
-      }
-      if (!advanced) {
-        recorder.onClose();
-      }
-      return advanced;
-    }
-
-    @Override
-    public Spliterator<RawMessageStreamEvent> trySplit() {
-      return null;
-    }
-
-    @Override
-    public long estimateSize() {
-      return delegate.estimateSize();
-    }
-
-    @Override
-    public int characteristics() {
-      return delegate.characteristics() & ~(Spliterator.SIZED | Spliterator.SUBSIZED);
+      recorder.onEnd();
     }
   }
 }

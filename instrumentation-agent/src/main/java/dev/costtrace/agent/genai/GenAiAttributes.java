@@ -20,6 +20,9 @@ public final class GenAiAttributes {
       AttributeKey.stringKey("gen_ai.request.model");
   public static final AttributeKey<Long> REQUEST_MAX_TOKENS =
       AttributeKey.longKey("gen_ai.request.max_tokens");
+  /** semconv 1.41 {@code gen_ai.request.stream}: written (true) only for streamed requests. */
+  public static final AttributeKey<Boolean> REQUEST_STREAM =
+      AttributeKey.booleanKey("gen_ai.request.stream");
   public static final AttributeKey<String> RESPONSE_MODEL =
       AttributeKey.stringKey("gen_ai.response.model");
   public static final AttributeKey<String> RESPONSE_ID = AttributeKey.stringKey("gen_ai.response.id");
@@ -55,6 +58,9 @@ public final class GenAiAttributes {
   /** semconv {@code openai.response.service_tier}. */
   public static final AttributeKey<String> OPENAI_RESPONSE_SERVICE_TIER =
       AttributeKey.stringKey("openai.response.service_tier");
+  /** semconv 1.40 {@code openai.api.type}: {@code chat_completions} or {@code responses}. */
+  public static final AttributeKey<String> OPENAI_API_TYPE = AttributeKey.stringKey("openai.api.type");
+
   /** Not semconv (none exists for Anthropic); read by span-pricing's {@code SpanNormalizer}. */
   public static final AttributeKey<String> ANTHROPIC_RESPONSE_SERVICE_TIER =
       AttributeKey.stringKey("anthropic.response.service_tier");

@@ -26,6 +26,9 @@ public final class GenAiAttributesExtractor implements AttributesExtractor<GenAi
     attributes.put(GenAiAttributes.OPERATION_NAME, request.operation());
     putIfNotNull(attributes, GenAiAttributes.REQUEST_MODEL, request.requestModel());
     putIfNotNull(attributes, GenAiAttributes.REQUEST_MAX_TOKENS, request.maxTokens());
+    if (request.streaming()) {
+      attributes.put(GenAiAttributes.REQUEST_STREAM, true);
+    }
     // Lowest precedence: the attribution span processor runs after this and overwrites it with
     // app baggage or an inbound header when there is one.
     putIfNotNull(attributes, GenAiAttributes.CONVERSATION_ID, request.conversationId());

@@ -1,9 +1,11 @@
 package dev.costtrace.agent.genai;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.opentelemetry.instrumentation.api.instrumenter.SpanKindExtractor;
+import java.util.function.Supplier;
 
 /**
  * Makes one gen_ai client span per LLM call on the upstream {@link Instrumenter}: span name {@code
@@ -37,6 +39,26 @@ public final class GenAiInstrumenter {
             .addContextCustomizer((context, request, startAttributes) -> GenAiSpans.markActive(context))
             .buildInstrumenter(SpanKindExtractor.alwaysClient());
     return new GenAiInstrumenter(instrumenter);
+  }
+
+  /**
+   * The instrumenter of an SDK instrumentation on the global OpenTelemetry, made at first use (after
+   * the agent installed it; advice classes are loaded earlier).
+   */
+  public static Supplier<GenAiInstrumenter> lazy(String instrumentationName) {
+    return new Supplier<GenAiInstrumenter>() {
+      private volatile GenAiInstrumenter instrumenter;
+
+      @Override
+      public GenAiInstrumenter get() {
+        GenAiInstrumenter i = instrumenter;
+        if (i == null) {
+          i = create(GlobalOpenTelemetry.get(), instrumentationName);
+          instrumenter = i;
+        }
+        return i;
+      }
+    };
   }
 
   static String spanName(GenAiRequest request) {

@@ -23,6 +23,24 @@ final class AgentProcess {
     return System.getProperty("costtrace.test.classes") + File.pathSeparator + deps;
   }
 
+  /**
+   * {@link #fullClasspath()} with the pinned openai-java replaced by the older one the build copied
+   * (property {@code costtrace.test.openai-older.dir}, with what it needs beyond the pinned one).
+   */
+  static String classpathWithOlderOpenAi() throws IOException {
+    List<String> entries = new ArrayList<>();
+    for (String entry : fullClasspath().split(File.pathSeparator)) {
+      if (!entry.replace(File.separatorChar, '/').contains("/com/openai/")) {
+        entries.add(entry);
+      }
+    }
+    try (java.util.stream.Stream<Path> jars =
+        Files.list(Path.of(System.getProperty("costtrace.test.openai-older.dir")))) {
+      jars.map(Path::toString).sorted().forEach(entries::add);
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
   /** Runs {@code mainClass} with the agent to exit 0 and returns its output lines. */
   static List<String> run(
       String otlpEndpoint, String classpath, List<String> jvmArgs, Class<?> mainClass, String... args)

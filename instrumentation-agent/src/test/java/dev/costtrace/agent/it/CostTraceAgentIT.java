@@ -160,7 +160,17 @@ class CostTraceAgentIT {
         .allSatisfy(s -> assertThat(string(s, "openai.response.service_tier")).contains("default"));
     assertThat(chats)
         .allSatisfy(s -> assertThat(integer(s, "gen_ai.usage.cache_read.input_tokens")).contains(1024L));
-    withAttribute(chats, "gen_ai.conversation.id", "conv-baggage-9");
+    assertThat(chats)
+        .allSatisfy(s -> assertThat(string(s, "openai.api.type")).contains("chat_completions"));
+    // The customizer reads the request through the upstream ChatCompletionRequest wrapper: the
+    // requested tier and, lacking baggage and header, the conversation ID from chat metadata.
+    Span viaMetadata = withAttribute(chats, "gen_ai.conversation.id", "conv-metadata-3");
+    assertThat(string(viaMetadata, "openai.request.service_tier")).contains("default");
+    Span baggageOverMetadata = withAttribute(chats, "gen_ai.conversation.id", "conv-baggage-9");
+    assertThat(string(baggageOverMetadata, "openai.request.service_tier")).contains("default");
+    assertThat(chats)
+        .filteredOn(s -> string(s, "openai.request.service_tier").isPresent())
+        .hasSize(2);
     assertThat(chats)
         .noneMatch(
             s -> string(s, "gen_ai.conversation.id").orElse("").equals("conv-metadata-ignored"));

@@ -1,6 +1,5 @@
 package dev.costtrace.agent.it;
 
-import static dev.costtrace.agent.it.OtlpTestBackend.genAiUnder;
 import static dev.costtrace.agent.it.OtlpTestBackend.integer;
 import static dev.costtrace.agent.it.OtlpTestBackend.string;
 import static dev.costtrace.agent.it.OtlpTestBackend.strings;
@@ -66,13 +65,7 @@ class HttpCaptureIT {
   }
 
   private static List<ScopedSpan> genAi(String scenario) {
-    Span parent =
-        spans.stream()
-            .map(ScopedSpan::span)
-            .filter(s -> s.getName().equals("scenario " + scenario))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no scenario span " + scenario));
-    return genAiUnder(spans, parent);
+    return OtlpTestBackend.genAiOfScenario(spans, scenario);
   }
 
   @Test
@@ -81,18 +74,7 @@ class HttpCaptureIT {
         .isEqualTo("200 " + digestOf("fixtures/openai/chat-completion.json"));
     Span span = only("okhttp-json");
     assertThat(genAi("okhttp-json").get(0).scope()).isEqualTo(SCOPE);
-    assertThat(span.getName()).isEqualTo("chat gpt-4o-mini");
-    assertThat(span.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_CLIENT);
-    assertThat(string(span, "gen_ai.operation.name")).contains("chat");
-    assertThat(string(span, "gen_ai.provider.name")).contains("openai");
-    assertThat(string(span, "gen_ai.request.model")).contains("gpt-4o-mini");
-    assertThat(string(span, "gen_ai.response.model")).contains("gpt-4o-mini-2024-07-18");
-    assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
-    assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("stop");
-    assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(1342L);
-    assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(9L);
-    assertThat(integer(span, "gen_ai.usage.cache_read.input_tokens")).contains(1024L);
-    assertThat(integer(span, "gen_ai.usage.reasoning.output_tokens")).contains(0L);
+    OpenAiFixtures.assertChatCompletion(span);
     assertThat(string(span, "server.address")).contains("127.0.0.1");
     assertThat(string(span, "error.type")).isEmpty();
     assertThat(integer(span, "costtrace.gen_ai.time_to_first_token_ns")).isEmpty();

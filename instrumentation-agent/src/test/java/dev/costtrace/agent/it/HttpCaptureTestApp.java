@@ -132,7 +132,7 @@ public final class HttpCaptureTestApp {
     System.exit(0);
   }
 
-  /** Runs {@code body} under an app span {@code scenario <name>} and prints its outcome. */
+  /** Runs {@code body} under the app span {@code scenario <name>} and prints its outcome. */
   static void scenario(String name, Callable<String> body) {
     Span span = GlobalOpenTelemetry.getTracer("test-app").spanBuilder("scenario " + name).startSpan();
     String outcome;

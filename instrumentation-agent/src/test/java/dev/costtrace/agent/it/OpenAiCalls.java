@@ -39,7 +39,7 @@ final class OpenAiCalls {
             .create(
                 ChatCompletionCreateParams.builder()
                     .model("gpt-4o-mini")
-                    .serviceTier(ChatCompletionCreateParams.ServiceTier.AUTO)
+                    .serviceTier(ChatCompletionCreateParams.ServiceTier.DEFAULT)
                     .metadata(
                         ChatCompletionCreateParams.Metadata.builder()
                             .putAdditionalProperty("conversation_id", JsonValue.from(conversationId))

@@ -85,6 +85,17 @@ final class OtlpTestBackend implements AutoCloseable {
         .collect(Collectors.toList());
   }
 
+  /** The gen_ai spans under the app span {@code scenario <name>} (the test apps' convention). */
+  static List<ScopedSpan> genAiOfScenario(List<ScopedSpan> all, String scenario) {
+    Span parent =
+        all.stream()
+            .map(ScopedSpan::span)
+            .filter(s -> s.getName().equals("scenario " + scenario))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no scenario span " + scenario));
+    return genAiUnder(all, parent);
+  }
+
   static Optional<AnyValue> attribute(Span span, String key) {
     for (KeyValue kv : span.getAttributesList()) {
       if (kv.getKey().equals(key)) {

@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The stand-in for the LLM vendor's HTTP API: a loopback server (ephemeral port) replaying
- * recorded responses. The {@code X-Replay} request header picks the recording; without it (vendor
- * SDK calls) it answers with the chat completion, or under {@code /v1/messages} with the Anthropic
- * message (its event stream when the request asks for one). SSE recordings are sent chunked, one event per
+ * recorded responses. The {@code X-Replay} request header picks the recording (vendor SDK calls
+ * send it as a per-request header); without it, it answers with the chat completion, or under
+ * {@code /v1/messages} with the Anthropic message (its event stream when the request asks for
+ * one). SSE recordings are sent chunked, one event per
  * flush, as the vendors stream them.
  */
 final class VendorReplayServer implements AutoCloseable {
@@ -75,6 +76,25 @@ final class VendorReplayServer implements AutoCloseable {
           json(exchange, 429, fixture("fixtures/openai-compatible/error-429.json"));
         } else {
           json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
+        }
+        break;
+      case "responses-json":
+        json(exchange, 200, fixture("fixtures/openai-compatible/responses.json"));
+        break;
+      case "responses-sse-reasoning":
+        sse(exchange, "fixtures/openai/responses-stream-reasoning.sse");
+        break;
+      case "responses-malformed":
+        json(exchange, 200, fixture("fixtures/openai/response-malformed.json"));
+        break;
+      case "responses-retry":
+        // An SDK's first attempt is rate limited, its retry answered (per attempt, not per server
+        // lifetime, so every run of an app sees the same).
+        if ("0".equals(exchange.getRequestHeaders().getFirst("X-Stainless-Retry-Count"))) {
+          exchange.getResponseHeaders().add("retry-after-ms", "10");
+          json(exchange, 429, fixture("fixtures/openai-compatible/error-429.json"));
+        } else {
+          json(exchange, 200, fixture("fixtures/openai-compatible/responses.json"));
         }
         break;
       case "model-not-found":

@@ -1,0 +1,89 @@
+package dev.costtrace.agent.openai;
+
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+
+import com.google.auto.service.AutoService;
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Arrays;
+import java.util.List;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Agent glue for the OpenAI Java SDK: the Responses API's services (our spans) and the chat
+ * services (time to first token on the upstream chat span; our own span where none covers the
+ * call). Applies only
+ * where {@code ResponseServiceImpl} is on the class path; without muzzle every class the advice
+ * reaches is listed in {@link #HELPERS} (dependencies first) and injected into the app's loader.
+ * Disable with {@code -Dotel.instrumentation.costtrace-openai-java.enabled=false}.
+ */
+@AutoService(InstrumentationModule.class)
+public final class OpenAiInstrumentationModule extends InstrumentationModule {
+  static final String RESPONSE_SERVICE = "com.openai.services.blocking.ResponseServiceImpl";
+  static final String RESPONSE_SERVICE_ASYNC = "com.openai.services.async.ResponseServiceAsyncImpl";
+  static final String CHAT_SERVICE = "com.openai.services.blocking.chat.ChatCompletionServiceImpl";
+  static final String CHAT_SERVICE_ASYNC =
+      "com.openai.services.async.chat.ChatCompletionServiceAsyncImpl";
+
+  /** Every class the advice reaches, directly or not. */
+  static final List<String> HELPERS =
+      Arrays.asList(
+          "dev.costtrace.agent.genai.GenAiAttributes",
+          "dev.costtrace.agent.genai.GenAiFailures",
+          "dev.costtrace.agent.genai.GenAiUsage",
+          "dev.costtrace.agent.genai.GenAiUsage$Builder",
+          "dev.costtrace.agent.genai.GenAiRequest",
+          "dev.costtrace.agent.genai.GenAiRequest$Builder",
+          "dev.costtrace.agent.genai.GenAiResponse",
+          "dev.costtrace.agent.genai.GenAiResponse$Builder",
+          "dev.costtrace.agent.genai.GenAiSpans",
+          "dev.costtrace.agent.genai.GenAiSpans$1",
+          "dev.costtrace.agent.genai.GenAiAttributesExtractor",
+          "dev.costtrace.agent.genai.GenAiInstrumenter",
+          "dev.costtrace.agent.genai.GenAiInstrumenter$1",
+          "dev.costtrace.agent.genai.GenAiStream",
+          "dev.costtrace.agent.genai.GenAiCall",
+          "dev.costtrace.agent.genai.GenAiStreamCall",
+          "dev.costtrace.agent.genai.GenAiStreamObserver",
+          "dev.costtrace.agent.genai.GenAiStreamRecorder",
+          "dev.costtrace.agent.genai.ObservedSpliterator",
+          "dev.costtrace.agent.openai.OpenAiConversationKeys",
+          "dev.costtrace.agent.openai.OpenAiResponsesModel",
+          "dev.costtrace.agent.openai.OpenAiChatModel",
+          "dev.costtrace.agent.openai.ChatStreamRecorder",
+          "dev.costtrace.agent.openai.ResponsesStreamRecorder",
+          "dev.costtrace.agent.openai.ChatStreamTimer",
+          "dev.costtrace.agent.openai.ObservedStreamResponse",
+          "dev.costtrace.agent.openai.ObservedAsyncStreamResponse",
+          "dev.costtrace.agent.openai.ObservedAsyncStreamResponse$ObservedHandler",
+          "dev.costtrace.agent.openai.OpenAiTelemetry",
+          "dev.costtrace.agent.openai.OpenAiTelemetry$ChatStreamCall");
+
+  public OpenAiInstrumentationModule() {
+    super("costtrace-openai-java", "costtrace-openai");
+  }
+
+  @Override
+  public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
+    return hasClassesNamed(RESPONSE_SERVICE);
+  }
+
+  @Override
+  public boolean isHelperClass(String className) {
+    return HELPERS.contains(className);
+  }
+
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return HELPERS;
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Arrays.asList(
+        new ResponseServiceInstrumentation(RESPONSE_SERVICE, false),
+        new ResponseServiceInstrumentation(RESPONSE_SERVICE_ASYNC, true),
+        new ChatCompletionServiceInstrumentation(CHAT_SERVICE, false),
+        new ChatCompletionServiceInstrumentation(CHAT_SERVICE_ASYNC, true));
+  }
+}

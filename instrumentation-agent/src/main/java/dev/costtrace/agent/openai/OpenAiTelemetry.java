@@ -1,0 +1,220 @@
+package dev.costtrace.agent.openai;
+
+import com.openai.core.http.AsyncStreamResponse;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseStreamEvent;
+import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiCall;
+import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.agent.genai.GenAiInstrumenter;
+import dev.costtrace.agent.genai.GenAiResponse;
+import dev.costtrace.agent.genai.GenAiSpans;
+import dev.costtrace.agent.genai.GenAiStreamCall;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * What the OpenAI SDK advice calls, one static method per hook: the Responses API's spans (made
+ * here, through the foundation's {@link GenAiCall} / {@link GenAiStreamCall}), time to first token
+ * for the upstream agent's chat stream spans, and chat spans of our own where no upstream span
+ * covers a chat call. Every method contains its own failures and, where it returns an SDK object,
+ * returns the original one when anything goes wrong.
+ */
+public final class OpenAiTelemetry {
+  public static final String INSTRUMENTATION_NAME = "dev.costtrace.openai-java";
+
+  /**
+   * {@code -Dcosttrace.agent.test.fail-hooks=true}: the hooks that run while a span is open (the
+   * response mapping, every stream event) throw inside their containment, so the ITs can prove a bug
+   * of ours changes nothing the application sees.
+   */
+  static final boolean FAIL_FOR_TEST = Boolean.getBoolean("costtrace.agent.test.fail-hooks");
+
+  private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
+      GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
+
+  private OpenAiTelemetry() {}
+
+  static GenAiInstrumenter instrumenter() {
+    return INSTRUMENTER.get();
+  }
+
+  static void failForTest() {
+    if (FAIL_FOR_TEST) {
+      throw new IllegalStateException("costtrace test hook failure");
+    }
+  }
+
+  /** Starts the span of a non-streamed Responses call and makes it current; null when not traced. */
+  public static GenAiCall start(ResponseCreateParams params) {
+    GenAiCall call = GenAiCall.start(instrumenter(), () -> OpenAiResponsesModel.request(params, false));
+    markApiType(call == null ? null : call.context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
+    return call;
+  }
+
+  /** Ends a blocking call's span with its response or error. */
+  public static void end(GenAiCall call, Response response, Throwable error) {
+    GenAiCall.end(call, response, error, OpenAiTelemetry::map);
+  }
+
+  /** Ends an async call's span when the future completes; the app's future is left as it is. */
+  public static void endAsync(GenAiCall call, CompletableFuture<Response> future, Throwable error) {
+    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::map);
+  }
+
+  /** Starts the span of a streamed Responses call (current until the method returns). */
+  public static GenAiStreamCall startStream(ResponseCreateParams params) {
+    GenAiStreamCall call =
+        GenAiStreamCall.start(instrumenter(), () -> OpenAiResponsesModel.request(params, true));
+    markApiType(call == null ? null : call.stream().context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
+    return call;
+  }
+
+  /** The stream the app gets: the SDK's own, observed to record events and end the span. */
+  public static StreamResponse<ResponseStreamEvent> wrap(
+      GenAiStreamCall call, StreamResponse<ResponseStreamEvent> response, Throwable error) {
+    return GenAiStreamCall.wrap(
+        call,
+        response,
+        error,
+        r -> new ObservedStreamResponse<>(r, new ResponsesStreamRecorder(call.stream())));
+  }
+
+  /** The async stream the app gets, observed likewise. */
+  public static AsyncStreamResponse<ResponseStreamEvent> wrapAsync(
+      GenAiStreamCall call, AsyncStreamResponse<ResponseStreamEvent> response, Throwable error) {
+    return GenAiStreamCall.wrap(
+        call,
+        response,
+        error,
+        r -> new ObservedAsyncStreamResponse<>(r, new ResponsesStreamRecorder(call.stream())));
+  }
+
+  /**
+   * Starts a chat call's span when no gen_ai span covers it already (the upstream agent's chat span
+   * normally does, and then this returns null: one span per call).
+   */
+  public static GenAiCall startChat(ChatCompletionCreateParams params) {
+    GenAiCall call = GenAiCall.start(instrumenter(), () -> OpenAiChatModel.request(params, false));
+    markApiType(call == null ? null : call.context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
+    return call;
+  }
+
+  public static void endChat(GenAiCall call, ChatCompletion completion, Throwable error) {
+    GenAiCall.end(call, completion, error, OpenAiTelemetry::mapChat);
+  }
+
+  public static void endChatAsync(
+      GenAiCall call, CompletableFuture<ChatCompletion> future, Throwable error) {
+    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::mapChat);
+  }
+
+  /**
+   * At the SDK's chat {@code createStreaming}: when the upstream chat span is current (its proxy
+   * makes it current around this call), a timer for that span's time to first token; otherwise
+   * our own stream span. Null when neither applies.
+   */
+  public static ChatStreamCall startChatStream(ChatCompletionCreateParams params) {
+    try {
+      Context current = Context.current();
+      Span span = Span.fromContext(current);
+      if (GenAiSpans.isActive(current)) {
+        return span.isRecording() ? new ChatStreamCall(new ChatStreamTimer(span, System.nanoTime()), null) : null;
+      }
+      GenAiStreamCall call =
+          GenAiStreamCall.start(instrumenter(), () -> OpenAiChatModel.request(params, true));
+      if (call == null) {
+        return null;
+      }
+      markApiType(call.stream().context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
+      return new ChatStreamCall(null, call);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+      return null;
+    }
+  }
+
+  /** The chat stream the upstream wrapper (or the app) reads, observed. */
+  public static StreamResponse<ChatCompletionChunk> wrapChat(
+      ChatStreamCall call, StreamResponse<ChatCompletionChunk> response, Throwable error) {
+    if (call == null) {
+      return response;
+    }
+    if (call.timer != null) {
+      return timed(response, r -> new ObservedStreamResponse<>(r, call.timer));
+    }
+    return GenAiStreamCall.wrap(
+        call.own,
+        response,
+        error,
+        r -> new ObservedStreamResponse<>(r, new ChatStreamRecorder(call.own.stream())));
+  }
+
+  /** The async chat stream, observed likewise. */
+  public static AsyncStreamResponse<ChatCompletionChunk> wrapChatAsync(
+      ChatStreamCall call, AsyncStreamResponse<ChatCompletionChunk> response, Throwable error) {
+    if (call == null) {
+      return response;
+    }
+    if (call.timer != null) {
+      return timed(response, r -> new ObservedAsyncStreamResponse<>(r, call.timer));
+    }
+    return GenAiStreamCall.wrap(
+        call.own,
+        response,
+        error,
+        r -> new ObservedAsyncStreamResponse<>(r, new ChatStreamRecorder(call.own.stream())));
+  }
+
+  private static <S> S timed(S response, java.util.function.Function<S, S> wrapper) {
+    try {
+      return response == null ? null : wrapper.apply(response);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+      return response;
+    }
+  }
+
+  private static GenAiResponse mapChat(ChatCompletion completion) {
+    failForTest();
+    return OpenAiChatModel.response(completion);
+  }
+
+  private static GenAiResponse map(Response response) {
+    failForTest();
+    return OpenAiResponsesModel.response(response);
+  }
+
+  /** {@code openai.api.type} on a span just started ({@code context} null: none was). */
+  private static void markApiType(Context context, String apiType) {
+    if (context == null) {
+      return;
+    }
+    try {
+      Span.fromContext(context).setAttribute(GenAiAttributes.OPENAI_API_TYPE, apiType);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
+  }
+
+  /**
+   * A chat stream being observed: either the upstream span's first-chunk timer, or our own span's
+   * call (when no upstream span covers the call).
+   */
+  public static final class ChatStreamCall {
+    final ChatStreamTimer timer;
+    final GenAiStreamCall own;
+
+    ChatStreamCall(ChatStreamTimer timer, GenAiStreamCall own) {
+      this.timer = timer;
+      this.own = own;
+    }
+  }
+}
