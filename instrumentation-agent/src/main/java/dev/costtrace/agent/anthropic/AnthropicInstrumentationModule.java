@@ -36,6 +36,7 @@ public final class AnthropicInstrumentationModule extends InstrumentationModule 
           "dev.costtrace.agent.genai.GenAiAttributesExtractor",
           "dev.costtrace.agent.genai.GenAiInstrumenter",
           "dev.costtrace.agent.genai.GenAiStream",
+          "dev.costtrace.agent.anthropic.AnthropicUsageDetails",
           "dev.costtrace.agent.anthropic.AnthropicModel",
           "dev.costtrace.agent.anthropic.AnthropicModel$UsageCounts",
           "dev.costtrace.agent.anthropic.AnthropicStreamRecorder",

@@ -23,6 +23,24 @@ final class AgentProcess {
     return System.getProperty("costtrace.test.classes") + File.pathSeparator + deps;
   }
 
+  /**
+   * {@link #fullClasspath} with the Anthropic SDK's own jars swapped for those of {@code version}
+   * (copied per version by the build into {@code costtrace.test.anthropic.versions.dir}).
+   */
+  static String classpathWithAnthropic(String version) throws IOException {
+    Path dir = Path.of(System.getProperty("costtrace.test.anthropic.versions.dir"), version);
+    List<String> entries = new ArrayList<>();
+    for (String entry : fullClasspath().split(File.pathSeparator)) {
+      if (!entry.replace(File.separatorChar, '/').contains("/com/anthropic/")) {
+        entries.add(entry);
+      }
+    }
+    try (var jars = Files.list(dir)) {
+      jars.map(Path::toString).sorted().forEach(entries::add);
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
   /** Runs {@code mainClass} with the agent to exit 0 and returns its output lines. */
   static List<String> run(
       String otlpEndpoint, String classpath, List<String> jvmArgs, Class<?> mainClass, String... args)
