@@ -51,10 +51,32 @@ final class AgentProcess {
   /** Runs {@code mainClass}, with or without the agent, to exit 0 and returns its output lines. */
   static List<String> run(boolean agent, String otlpEndpoint, String classpath, List<String> jvmArgs,
       Class<?> mainClass, String... args) throws Exception {
+    List<String> cmd =
+        command(
+            agent ? System.getProperty("costtrace.agent.jar") : null,
+            otlpEndpoint,
+            classpath,
+            jvmArgs,
+            mainClass,
+            args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] output = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String text = new String(output, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(text).isZero();
+    return text.lines().collect(Collectors.toList());
+  }
+
+  /**
+   * The command line of an app JVM: {@code agentJar} attached ({@code null}: none), exporting
+   * traces over OTLP http/protobuf to {@code otlpEndpoint}, no metrics or logs.
+   */
+  static List<String> command(String agentJar, String otlpEndpoint, String classpath,
+      List<String> jvmArgs, Class<?> mainClass, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (agent) {
-      cmd.add("-javaagent:" + System.getProperty("costtrace.agent.jar"));
+    if (agentJar != null) {
+      cmd.add("-javaagent:" + agentJar);
     }
     cmd.add("-Dotel.service.name=costtrace-agent-it");
     cmd.add("-Dotel.exporter.otlp.endpoint=" + otlpEndpoint);
@@ -68,12 +90,7 @@ final class AgentProcess {
     cmd.add(classpath);
     cmd.add(mainClass.getName());
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    byte[] output = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = new String(output, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(text).isZero();
-    return text.lines().collect(Collectors.toList());
+    return cmd;
   }
 
   /** The outcome the app printed for {@code scenario} ({@code RESULT <scenario> <outcome>}). */

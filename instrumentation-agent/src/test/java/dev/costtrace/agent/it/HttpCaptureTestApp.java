@@ -23,7 +23,7 @@ import okhttp3.Response;
  */
 public final class HttpCaptureTestApp {
   private static final MediaType JSON = MediaType.get("application/json");
-  private static final String CHAT =
+  static final String CHAT =
       "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"What is the"
           + " capital of France?\"}]}";
   private static final String CHAT_STREAM =
@@ -160,7 +160,7 @@ public final class HttpCaptureTestApp {
     }
   }
 
-  private static Request request(String url, String json, String replay) {
+  static Request request(String url, String json, String replay) {
     return new Request.Builder()
         .url(url)
         .header("Authorization", "Bearer sk-test")
