@@ -10,13 +10,15 @@ import java.util.Map;
 /**
  * Startup of the same app ({@link AgentTestApp} {@code startup}: real OpenAI and Anthropic SDKs
  * against {@link VendorReplayServer}) with no agent, the plain upstream agent and
- * costtrace-javaagent, one of each per round, the order rotated every round. Timed from this
- * process, from just before the JVM is started to the app's line at main and after its first
- * OpenAI call and first Anthropic call. The difference costtrace − upstream is paired by round.
+ * costtrace-javaagent, one of each per round, the order rotated every round. Two measures per
+ * mark (main, after the first OpenAI call, after the first Anthropic call): wall time from just
+ * before this process starts the JVM, and the CPU time the app JVM reports having used so far
+ * (robust to other load on the machine). The difference costtrace − upstream is paired by round.
  */
 public final class AgentStartupBenchmark {
   static final String[] AGENTS = {"none", "upstream", "costtrace"};
   static final String[] MARKS = {"main", "openai", "anthropic"};
+  private static final String[] MEASURES = {"wall_ms", "cpu_ms"};
 
   private AgentStartupBenchmark() {}
 
@@ -26,27 +28,37 @@ public final class AgentStartupBenchmark {
    */
   static String[] measure(Map<String, String> jars, String classpath, int rounds,
       VendorReplayServer vendor, OtlpTestBackend otlp) throws Exception {
-    // ms from process start to each mark: [agent][mark][round]
-    double[][][] ms = new double[AGENTS.length][MARKS.length][rounds];
+    // [measure][agent][mark][round]
+    double[][][][] v = new double[MEASURES.length][AGENTS.length][MARKS.length][rounds];
     for (int r = 0; r < rounds; r++) {
       for (int i = 0; i < AGENTS.length; i++) {
         int a = (i + r) % AGENTS.length;
-        double[] marks = run(jars.get(AGENTS[a]), otlp.endpoint(), classpath, vendor);
-        for (int m = 0; m < MARKS.length; m++) {
-          ms[a][m][r] = marks[m];
+        double[][] marks = run(jars.get(AGENTS[a]), otlp.endpoint(), classpath, vendor);
+        for (int k = 0; k < MEASURES.length; k++) {
+          for (int m = 0; m < MARKS.length; m++) {
+            v[k][a][m][r] = marks[k][m];
+          }
         }
       }
       System.err.printf(Locale.ROOT, "startup round %d/%d done%n", r + 1, rounds);
     }
-    return new String[] {json(ms, rounds), markdown(ms, rounds)};
+    StringBuilder json = new StringBuilder(String.format(Locale.ROOT, "{%n    \"rounds\": %d", rounds));
+    StringBuilder md = new StringBuilder();
+    for (int k = 0; k < MEASURES.length; k++) {
+      json.append(String.format(",%n    \"%s\": ", MEASURES[k])).append(json(v[k]));
+      md.append(markdown(MEASURES[k], v[k], rounds)).append(String.format("%n"));
+    }
+    json.append(String.format("%n  }"));
+    return new String[] {json.toString(), md.toString()};
   }
 
-  private static double[] run(String agentJar, String otlp, String classpath, VendorReplayServer v)
+  /** [wall ms from process start, app CPU ms] per mark. */
+  private static double[][] run(String agentJar, String otlp, String classpath, VendorReplayServer v)
       throws Exception {
     List<String> cmd =
         AgentProcess.command(agentJar, otlp, classpath, List.of(), AgentTestApp.class, "startup",
             v.baseUrl("127.0.0.1"), v.anthropicBaseUrl());
-    double[] marks = new double[MARKS.length];
+    double[][] marks = new double[MEASURES.length][MARKS.length];
     long t0 = System.nanoTime();
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     StringBuilder text = new StringBuilder();
@@ -56,8 +68,11 @@ public final class AgentStartupBenchmark {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         long t = System.nanoTime();
         text.append(line).append('\n');
-        if (seen < MARKS.length && line.startsWith("STARTUP " + MARKS[seen])) {
-          marks[seen++] = (t - t0) / 1e6;
+        String prefix = "STARTUP " + (seen < MARKS.length ? MARKS[seen] : "") + " cpu_ms=";
+        if (seen < MARKS.length && line.startsWith(prefix)) {
+          marks[0][seen] = (t - t0) / 1e6;
+          marks[1][seen] = Double.parseDouble(line.substring(prefix.length()).split(" ")[0]);
+          seen++;
         }
       }
     }
@@ -67,9 +82,9 @@ public final class AgentStartupBenchmark {
     return marks;
   }
 
-  static String json(double[][][] ms, int rounds) {
-    StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "{%n    \"rounds\": %d,%n    \"ms_from_process_start\": {", rounds));
+  /** One measure: per agent and mark the median and every round, then the paired difference. */
+  private static String json(double[][][] ms) {
+    StringBuilder sb = new StringBuilder("{");
     for (int a = 0; a < AGENTS.length; a++) {
       sb.append(a == 0 ? "" : ",").append(String.format(Locale.ROOT, "%n      \"%s\": {", AGENTS[a]));
       for (int m = 0; m < MARKS.length; m++) {
@@ -79,26 +94,30 @@ public final class AgentStartupBenchmark {
       }
       sb.append(String.format("%n      }"));
     }
-    sb.append(String.format("%n    },%n    \"costtrace_minus_upstream_ms\": {"));
+    sb.append(String.format(",%n      \"costtrace_minus_upstream\": {"));
     for (int m = 0; m < MARKS.length; m++) {
       double[] d = BenchStats.differences(ms[2][m], ms[1][m]);
       double[] ci = BenchStats.medianInterval(d);
       sb.append(m == 0 ? "" : ",")
           .append(String.format(Locale.ROOT,
-              "%n      \"%s\": {\"median\": %.1f, \"ci95\": [%.1f, %.1f], \"measurable\": %b}",
+              "%n        \"%s\": {\"median\": %.1f, \"ci95\": [%.1f, %.1f], \"measurable\": %b}",
               MARKS[m], BenchStats.median(d), ci[0], ci[1], BenchStats.excludesZero(ci)));
     }
-    sb.append(String.format("%n    }%n  }"));
+    sb.append(String.format("%n      }%n    }"));
     return sb.toString();
   }
 
-  static String markdown(double[][][] ms, int rounds) {
+  private static String markdown(String measure, double[][][] ms, int rounds) {
+    String what =
+        measure.equals("wall_ms")
+            ? "Wall ms from process start"
+            : "CPU ms the app JVM had used (all threads)";
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT,
-        "Median ms from process start over %d rounds (no agent / upstream / costtrace, order rotated"
-            + " each round):%n%n| mark | no agent | upstream | costtrace | costtrace − upstream"
-            + " (median of paired differences, 95%% CI) | measurable |%n|---|---:|---:|---:|---:|---|%n",
-        rounds));
+        "%s, median over %d rounds (no agent / upstream / costtrace, order rotated each round):%n%n"
+            + "| mark | no agent | upstream | costtrace | costtrace − upstream (median of paired"
+            + " differences, 95%% CI) | measurable |%n|---|---:|---:|---:|---:|---|%n",
+        what, rounds));
     for (int m = 0; m < MARKS.length; m++) {
       double[] d = BenchStats.differences(ms[2][m], ms[1][m]);
       double[] ci = BenchStats.medianInterval(d);

@@ -53,12 +53,25 @@ public final class AgentTestApp {
   /**
    * Startup mode: a line as soon as main runs, then one OpenAI SDK chat call and one Anthropic SDK
    * message call, a line after each, so the parent can time JVM start to main and to the first
-   * completed call of each SDK.
+   * completed call of each SDK; each line carries the process CPU time used so far.
    */
   private static void startup(String openAiBaseUrl, String anthropicBaseUrl) {
-    System.out.println("STARTUP main");
-    System.out.println("STARTUP openai " + new OpenAiCalls(openAiBaseUrl).chat());
-    System.out.println("STARTUP anthropic " + new AnthropicCalls(anthropicBaseUrl).message());
+    System.out.println("STARTUP main cpu_ms=" + cpuMillis());
+    String openAi = new OpenAiCalls(openAiBaseUrl).chat();
+    System.out.println("STARTUP openai cpu_ms=" + cpuMillis() + " " + openAi);
+    String anthropic = new AnthropicCalls(anthropicBaseUrl).message();
+    System.out.println("STARTUP anthropic cpu_ms=" + cpuMillis() + " " + anthropic);
+  }
+
+  /**
+   * CPU time this JVM has used so far, all threads (agent, JIT, GC included): unlike wall time,
+   * barely moved by other processes competing for the cores.
+   */
+  private static long cpuMillis() {
+    return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime()
+        / 1_000_000;
   }
 
   /** Serves one request carrying attribution headers; the handler makes the LLM call. */
