@@ -42,6 +42,7 @@ public final class AnthropicInstrumentationModule extends InstrumentationModule 
           "dev.costtrace.agent.genai.GenAiStreamObserver",
           "dev.costtrace.agent.genai.GenAiStreamRecorder",
           "dev.costtrace.agent.genai.ObservedSpliterator",
+          "dev.costtrace.agent.anthropic.AnthropicUsageDetails",
           "dev.costtrace.agent.anthropic.AnthropicModel",
           "dev.costtrace.agent.anthropic.AnthropicModel$UsageCounts",
           "dev.costtrace.agent.anthropic.AnthropicStreamRecorder",

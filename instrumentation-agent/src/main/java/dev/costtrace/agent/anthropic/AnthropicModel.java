@@ -1,6 +1,5 @@
 package dev.costtrace.agent.anthropic;
 
-import com.anthropic.models.messages.CacheCreation;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.MessageDeltaUsage;
@@ -14,6 +13,8 @@ import dev.costtrace.agent.genai.GenAiUsage;
  * Maps the Anthropic SDK's request, message and usage objects to the foundation's model. Anthropic
  * reports {@code input_tokens} without cache; semconv input includes it, so cache read and cache
  * creation are added back. Each SDK getter may throw on a malformed response: callers contain that.
+ * Only what every supported SDK version (2.0.0 on) has is read here; the newer details are in
+ * {@link AnthropicUsageDetails}.
  */
 public final class AnthropicModel {
   private AnthropicModel() {}
@@ -39,15 +40,14 @@ public final class AnthropicModel {
     c.output = usage.outputTokens();
     c.cacheRead = usage.cacheReadInputTokens().orElse(null);
     c.cacheCreation = usage.cacheCreationInputTokens().orElse(null);
-    if (usage.cacheCreation().isPresent()) {
-      CacheCreation split = usage.cacheCreation().get();
-      c.cacheCreation5m = split.ephemeral5mInputTokens();
-      c.cacheCreation1h = split.ephemeral1hInputTokens();
-    }
-    if (usage.outputTokensDetails().isPresent()) {
-      c.reasoning = usage.outputTokensDetails().get().thinkingTokens();
-    }
     c.serviceTier = usage.serviceTier().map(Object::toString).orElse(null);
+    if (AnthropicUsageDetails.available) {
+      try {
+        AnthropicUsageDetails.read(usage, c);
+      } catch (LinkageError e) {
+        AnthropicUsageDetails.unavailable();
+      }
+    }
     return c;
   }
 
@@ -79,8 +79,12 @@ public final class AnthropicModel {
       uncachedInput = delta.inputTokens().orElse(uncachedInput);
       cacheRead = delta.cacheReadInputTokens().orElse(cacheRead);
       cacheCreation = delta.cacheCreationInputTokens().orElse(cacheCreation);
-      if (delta.outputTokensDetails().isPresent()) {
-        reasoning = delta.outputTokensDetails().get().thinkingTokens();
+      if (AnthropicUsageDetails.available) {
+        try {
+          AnthropicUsageDetails.read(delta, this);
+        } catch (LinkageError e) {
+          AnthropicUsageDetails.unavailable();
+        }
       }
     }
 

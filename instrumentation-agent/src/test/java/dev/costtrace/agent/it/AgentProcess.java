@@ -24,21 +24,32 @@ final class AgentProcess {
   }
 
   /**
-   * {@link #fullClasspath()} with the pinned openai-java replaced by the older one the build copied
-   * (property {@code costtrace.test.openai-older.dir}, with what it needs beyond the pinned one).
+   * {@link #fullClasspath()} with one library's jars (entries whose path contains {@code
+   * repositoryPath}, e.g. {@code /com/anthropic/}) replaced by the jars the build copied into
+   * {@code jarsDir}: the same app on another version of that library.
    */
-  static String classpathWithOlderOpenAi() throws IOException {
+  static String classpathSwapping(String repositoryPath, Path jarsDir) throws IOException {
     List<String> entries = new ArrayList<>();
     for (String entry : fullClasspath().split(File.pathSeparator)) {
-      if (!entry.replace(File.separatorChar, '/').contains("/com/openai/")) {
+      if (!entry.replace(File.separatorChar, '/').contains(repositoryPath)) {
         entries.add(entry);
       }
     }
-    try (java.util.stream.Stream<Path> jars =
-        Files.list(Path.of(System.getProperty("costtrace.test.openai-older.dir")))) {
+    try (java.util.stream.Stream<Path> jars = Files.list(jarsDir)) {
       jars.map(Path::toString).sorted().forEach(entries::add);
     }
     return String.join(File.pathSeparator, entries);
+  }
+
+  /** The pinned openai-java replaced by the older one (and what it needs beyond the pinned one). */
+  static String classpathWithOlderOpenAi() throws IOException {
+    return classpathSwapping("/com/openai/", Path.of(System.getProperty("costtrace.test.openai-older.dir")));
+  }
+
+  /** The Anthropic SDK's jars swapped for those of {@code version}, copied per version by the build. */
+  static String classpathWithAnthropic(String version) throws IOException {
+    return classpathSwapping("/com/anthropic/",
+        Path.of(System.getProperty("costtrace.test.anthropic.versions.dir"), version));
   }
 
   /** Runs {@code mainClass} with the agent to exit 0 and returns its output lines. */
@@ -51,10 +62,32 @@ final class AgentProcess {
   /** Runs {@code mainClass}, with or without the agent, to exit 0 and returns its output lines. */
   static List<String> run(boolean agent, String otlpEndpoint, String classpath, List<String> jvmArgs,
       Class<?> mainClass, String... args) throws Exception {
+    List<String> cmd =
+        command(
+            agent ? System.getProperty("costtrace.agent.jar") : null,
+            otlpEndpoint,
+            classpath,
+            jvmArgs,
+            mainClass,
+            args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] output = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String text = new String(output, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(text).isZero();
+    return text.lines().collect(Collectors.toList());
+  }
+
+  /**
+   * The command line of an app JVM: {@code agentJar} attached ({@code null}: none), exporting
+   * traces over OTLP http/protobuf to {@code otlpEndpoint}, no metrics or logs.
+   */
+  static List<String> command(String agentJar, String otlpEndpoint, String classpath,
+      List<String> jvmArgs, Class<?> mainClass, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (agent) {
-      cmd.add("-javaagent:" + System.getProperty("costtrace.agent.jar"));
+    if (agentJar != null) {
+      cmd.add("-javaagent:" + agentJar);
     }
     cmd.add("-Dotel.service.name=costtrace-agent-it");
     cmd.add("-Dotel.exporter.otlp.endpoint=" + otlpEndpoint);
@@ -68,12 +101,7 @@ final class AgentProcess {
     cmd.add(classpath);
     cmd.add(mainClass.getName());
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    byte[] output = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = new String(output, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(text).isZero();
-    return text.lines().collect(Collectors.toList());
+    return cmd;
   }
 
   /** The outcome the app printed for {@code scenario} ({@code RESULT <scenario> <outcome>}). */

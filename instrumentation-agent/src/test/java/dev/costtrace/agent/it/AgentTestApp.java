@@ -14,8 +14,9 @@ import java.util.concurrent.Callable;
  * The application the agent is attached to, run in its own JVM. It reports each scenario's outcome
  * as a {@code RESULT <scenario> <outcome>} line on stdout so the test can compare what the app saw.
  *
- * <p>Arguments: {@code <mode> [baseUrl] [calls]}; mode {@code nosdk} touches no vendor SDK (its class
- * path has none), {@code anthropic} runs the Anthropic scenarios against {@code baseUrl}.
+ * <p>Arguments: {@code <mode> [baseUrl] [anthropicBaseUrl]}; mode {@code nosdk} touches no vendor
+ * SDK (its class path has none), {@code anthropic} runs the Anthropic scenarios against {@code
+ * baseUrl}, {@code startup} is {@link AgentStartupBenchmark}'s app.
  */
 public final class AgentTestApp {
   private AgentTestApp() {}
@@ -31,12 +32,12 @@ public final class AgentTestApp {
       new AnthropicCalls(args[1]).runAll();
       System.exit(0);
     }
-    String baseUrl = args[1];
-    OpenAiCalls openAi = new OpenAiCalls(baseUrl);
-    if (mode.equals("bench")) {
-      bench(openAi, Integer.parseInt(args[2]));
+    if (mode.equals("startup")) {
+      startup(args[1], args[2]);
       System.exit(0);
     }
+    String baseUrl = args[1];
+    OpenAiCalls openAi = new OpenAiCalls(baseUrl);
     // 1. Conversation ID from an inbound header on a request this app serves.
     System.out.println("RESULT chat-header " + runServerRoundTrip(openAi::chat));
     // 2. Conversation ID from baggage the app sets itself.
@@ -51,30 +52,27 @@ public final class AgentTestApp {
   }
 
   /**
-   * Benchmark mode: JVM start to main (ms), then per-call latency of {@code calls} chat calls after
-   * a warm-up, as {@code BENCH startup_ms=.. p50_us=.. p99_us=..}.
+   * Startup mode: a line as soon as main runs, then one OpenAI SDK chat call and one Anthropic SDK
+   * message call, a line after each, so the parent can time JVM start to main and to the first
+   * completed call of each SDK; each line carries the process CPU time used so far.
    */
-  private static void bench(OpenAiCalls openAi, int calls) {
-    long startupMs =
-        System.currentTimeMillis()
-            - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
-    for (int i = 0; i < calls / 2; i++) {
-      openAi.chatWithBaggage("bench-warmup");
-    }
-    long[] nanos = new long[calls];
-    for (int i = 0; i < calls; i++) {
-      long t0 = System.nanoTime();
-      openAi.chatWithBaggage("bench");
-      nanos[i] = System.nanoTime() - t0;
-    }
-    java.util.Arrays.sort(nanos);
-    System.out.println(
-        "BENCH startup_ms="
-            + startupMs
-            + " p50_us="
-            + nanos[calls / 2] / 1000.0
-            + " p99_us="
-            + nanos[(int) (calls * 0.99)] / 1000.0);
+  private static void startup(String openAiBaseUrl, String anthropicBaseUrl) {
+    System.out.println("STARTUP main cpu_ms=" + cpuMillis());
+    String openAi = new OpenAiCalls(openAiBaseUrl).chat();
+    System.out.println("STARTUP openai cpu_ms=" + cpuMillis() + " " + openAi);
+    String anthropic = new AnthropicCalls(anthropicBaseUrl).message();
+    System.out.println("STARTUP anthropic cpu_ms=" + cpuMillis() + " " + anthropic);
+  }
+
+  /**
+   * CPU time this JVM has used so far, all threads (agent, JIT, GC included): unlike wall time,
+   * barely moved by other processes competing for the cores.
+   */
+  private static long cpuMillis() {
+    return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime()
+        / 1_000_000;
   }
 
   /** Serves one request carrying attribution headers; the handler makes the LLM call. */

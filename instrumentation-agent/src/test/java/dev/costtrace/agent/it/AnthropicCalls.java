@@ -35,7 +35,7 @@ final class AnthropicCalls {
   }
 
   void runAll() {
-    report("anthropic-sync", () -> describe(client.messages().create(params("claude-sonnet-4-5"))));
+    report("anthropic-sync", this::message);
     report(
         "anthropic-async",
         () -> describe(client.async().messages().create(params("claude-sonnet-4-5")).join()));
@@ -45,6 +45,11 @@ final class AnthropicCalls {
     report("anthropic-error", () -> describe(client.messages().create(params("claude-bad-request"))));
     report(
         "anthropic-malformed", () -> describe(client.messages().create(params("claude-malformed"))));
+  }
+
+  /** One blocking message call, as the app sees its result. */
+  String message() {
+    return describe(client.messages().create(params("claude-sonnet-4-5")));
   }
 
   private static void report(String scenario, Supplier<String> call) {

@@ -161,7 +161,7 @@ public final class HttpCaptureTestApp {
     }
   }
 
-  private static Request request(String url, String json, String replay) {
+  static Request request(String url, String json, String replay) {
     return new Request.Builder()
         .url(url)
         .header("Authorization", "Bearer sk-test")

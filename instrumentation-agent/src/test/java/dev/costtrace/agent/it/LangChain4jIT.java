@@ -398,18 +398,8 @@ class LangChain4jIT {
 
   /** The test app's class path with the older LangChain4j's jars in place of the newest's. */
   static String olderLangChain4jClasspath() throws Exception {
-    List<String> entries = new java.util.ArrayList<>();
-    for (String e : AgentProcess.fullClasspath().split(java.io.File.pathSeparator)) {
-      if (!e.replace('\\', '/').contains("/dev/langchain4j/")) {
-        entries.add(e);
-      }
-    }
-    try (java.util.stream.Stream<java.nio.file.Path> jars =
-        java.nio.file.Files.list(
-            java.nio.file.Path.of(System.getProperty("costtrace.langchain4j.older.dir")))) {
-      jars.map(java.nio.file.Path::toString).sorted().forEach(entries::add);
-    }
-    return String.join(java.io.File.pathSeparator, entries);
+    return AgentProcess.classpathSwapping("/dev/langchain4j/",
+        java.nio.file.Path.of(System.getProperty("costtrace.langchain4j.older.dir")));
   }
 
   @Test

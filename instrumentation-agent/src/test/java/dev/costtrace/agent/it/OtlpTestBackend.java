@@ -29,12 +29,26 @@ final class OtlpTestBackend implements AutoCloseable {
   private final List<ScopedSpan> spans = new CopyOnWriteArrayList<>();
 
   OtlpTestBackend() throws IOException {
+    this(true);
+  }
+
+  /** An endpoint that answers every export with success and keeps nothing (benchmarks). */
+  static OtlpTestBackend discarding() throws IOException {
+    return new OtlpTestBackend(false);
+  }
+
+  private OtlpTestBackend(boolean keep) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/v1/traces",
         exchange -> {
           byte[] body = exchange.getRequestBody().readAllBytes();
           int status = 200;
+          if (!keep) {
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+            return;
+          }
           try {
             for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(body).getResourceSpansList()) {
               for (ScopeSpans ss : rs.getScopeSpansList()) {

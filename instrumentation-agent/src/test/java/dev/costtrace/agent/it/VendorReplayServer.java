@@ -15,10 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The stand-in for the LLM vendor's HTTP API: a loopback server (ephemeral port) replaying
  * recorded responses. The {@code X-Replay} request header picks the recording (vendor SDK calls
- * send it as a per-request header); without it, it answers with the chat completion, or under
- * {@code /v1/messages} with the Anthropic message (its event stream when the request asks for
- * one). SSE recordings are sent chunked, one event per
- * flush, as the vendors stream them.
+ * send it as a per-request header); without it, it answers with the chat completion. SSE
+ * recordings are sent chunked, one event per flush, as the vendors stream them. Anthropic's
+ * {@code /v1/messages} is replayed by {@link #anthropic}.
  */
 final class VendorReplayServer implements AutoCloseable {
   /** A 200 JSON body cut off mid-value, as a broken proxy would deliver it. */
@@ -42,6 +41,11 @@ final class VendorReplayServer implements AutoCloseable {
     return "http://" + host + ":" + server.getAddress().getPort() + "/v1";
   }
 
+  /** The base URL the Anthropic SDK takes (it appends {@code /v1/messages} itself). */
+  String anthropicBaseUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
   static byte[] fixture(String name) {
     try (InputStream in = VendorReplayServer.class.getClassLoader().getResourceAsStream(name)) {
       return in.readAllBytes();
@@ -51,11 +55,12 @@ final class VendorReplayServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    if (exchange.getRequestURI().getPath().endsWith("/messages")) {
+      anthropic(exchange);
+      return;
+    }
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String replay = exchange.getRequestHeaders().getFirst("X-Replay");
-    if (replay == null && exchange.getRequestURI().getPath().endsWith("/messages")) {
-      replay = STREAM_REQUESTED.matcher(body).find() ? "anthropic-sse" : "anthropic-json";
-    }
     replay = replay == null ? "chat-json" : replay;
     int call = calls.computeIfAbsent(replay, k -> new AtomicInteger()).getAndIncrement();
     switch (replay) {
@@ -137,14 +142,32 @@ final class VendorReplayServer implements AutoCloseable {
                 ? "fixtures/openai-compatible/chat-completion-stream.sse"
                 : "fixtures/langchain4j/openai-tool-call-stream.sse");
         break;
-      case "anthropic-json":
-        json(exchange, 200, fixture("fixtures/anthropic/message-cache-1h.json"));
-        break;
-      case "anthropic-sse":
-        sse(exchange, "fixtures/anthropic/messages-stream.sse");
-        break;
       default:
         json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
+    }
+  }
+
+  /**
+   * Anthropic responses, chosen by the request's model: {@code claude-retry} answers 429 (with
+   * {@code retry-after-ms}) to a first attempt and the message to the SDK's retry (by the SDK's
+   * {@code x-stainless-retry-count}, so every run is the same), {@code claude-bad-request} a 400,
+   * {@code claude-malformed} a message with mistyped usage; a streamed request gets the SSE stream.
+   */
+  private static void anthropic(HttpExchange exchange) throws IOException {
+    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    String attempt = exchange.getRequestHeaders().getFirst("x-stainless-retry-count");
+    exchange.getResponseHeaders().add("request-id", "req_011CUaReplay");
+    if (STREAM_REQUESTED.matcher(body).find()) {
+      sse(exchange, "fixtures/anthropic/messages-stream.sse");
+    } else if (body.contains("claude-retry") && "0".equals(attempt)) {
+      exchange.getResponseHeaders().add("retry-after-ms", "20");
+      json(exchange, 429, fixture("fixtures/anthropic/error-rate-limit.json"));
+    } else if (body.contains("claude-bad-request")) {
+      json(exchange, 400, fixture("fixtures/anthropic/error-invalid-request.json"));
+    } else if (body.contains("claude-malformed")) {
+      json(exchange, 200, fixture("fixtures/anthropic/message-malformed.json"));
+    } else {
+      json(exchange, 200, fixture("fixtures/anthropic/message-cache-1h.json"));
     }
   }
 

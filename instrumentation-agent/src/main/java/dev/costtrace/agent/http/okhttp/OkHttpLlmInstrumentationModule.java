@@ -1,5 +1,6 @@
 package dev.costtrace.agent.http.okhttp;
 
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 import static java.util.Collections.singletonList;
 
 import com.google.auto.service.AutoService;
@@ -7,6 +8,7 @@ import dev.costtrace.agent.config.HelperClasses;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.List;
+import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Adds {@link LlmCallInterceptor} to OkHttp 3.x/4.x clients. With Maven there is no muzzle
@@ -17,6 +19,12 @@ import java.util.List;
 public final class OkHttpLlmInstrumentationModule extends InstrumentationModule {
   public OkHttpLlmInstrumentationModule() {
     super("costtrace-okhttp-llm", "costtrace-http-llm");
+  }
+
+  /** Apps without OkHttp skip this module's type matching altogether. */
+  @Override
+  public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
+    return hasClassesNamed("okhttp3.OkHttpClient");
   }
 
   @Override
