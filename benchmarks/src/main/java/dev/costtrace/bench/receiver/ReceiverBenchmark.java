@@ -94,6 +94,8 @@ public final class ReceiverBenchmark {
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int e2eRequests = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+    // For profiling one phase at a time: -Dbench.phases=grpc,http (default: all).
+    List<String> phases = List.of(System.getProperty("bench.phases", "decode,grpc,http,e2e").split(","));
     List<byte[]> loop = payloads(100, 1);
     List<byte[]> e2e = payloads(e2eRequests, 2);
     long pricedPerRequest = priced(loop.get(0));
@@ -126,6 +128,9 @@ public final class ReceiverBenchmark {
         .consumer(discarding).start();
     try {
       for (String transport : List.of("grpc", "http")) {
+        if (!phases.contains(transport)) {
+          continue;
+        }
         Load load = transport.equals("grpc") ? new GrpcLoad(receiver.grpcPort()) : new HttpLoad(receiver.httpPort());
         try {
           run(load, loop, warmUp);
@@ -144,6 +149,9 @@ public final class ReceiverBenchmark {
     }
 
     // 3. End to end into ClickHouse over gRPC.
+    if (!phases.contains("e2e")) {
+      System.exit(0);
+    }
     Path tmp = Files.createTempDirectory("costtrace-receiver-bench");
     Config config = Config.fromEnvironment().withOverrides(
         Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
