@@ -2,6 +2,13 @@ package dev.costtrace.bench.receiver;
 
 import dev.costtrace.receiver.otlp.RawExport;
 import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.client.api.metadata.TableSchema;
+import com.clickhouse.data.ClickHouseFormat;
+import dev.costtrace.sink.SpanRowBinary;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.receiver.attribution.AttributionKeys;
@@ -77,6 +84,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ReceiverBenchmark {
   static final int SPANS_PER_REQUEST = 300;
   private static final int CLIENT_THREADS = 2;
+  /** The sink's default batch size, used by the end-to-end sink and the bare insert alike. */
+  private static final int SINK_BATCH_ROWS = 5_000;
   private static final String CLIENT_THREAD = "bench-client";
 
   private static final String[][] MODELS = {
@@ -138,8 +147,9 @@ public final class ReceiverBenchmark {
           results.put("receiver_" + transport + "_spans_per_s", Math.round(r[0]));
           results.put("receiver_" + transport + "_cpu_us_per_span", round(r[1]));
           results.put("receiver_" + transport + "_load_generator_cpu_us_per_span", round(r[2]));
+          results.put("receiver_" + transport + "_gc_pause_us_per_span", round(r[3]));
           System.out.printf(Locale.ROOT, "receiver %s → discard: %.0f spans/s, %.3f µs receiver CPU/span"
-              + " (load generator %.3f µs/span)%n", transport, r[0], r[1], r[2]);
+              + " (load generator %.3f µs/span; GC pauses %.3f µs/span)%n", transport, r[0], r[1], r[2], r[3]);
         } finally {
           load.close();
         }
@@ -148,7 +158,8 @@ public final class ReceiverBenchmark {
       receiver.shutdown(Duration.ofSeconds(1));
     }
 
-    // 3. End to end into ClickHouse over gRPC.
+    // 3. End to end into ClickHouse over gRPC, and in the same run the bare parts of its limit:
+    //    bare decode (phase 1) and a bare RowBinary insert of exactly the rows these payloads make.
     if (!phases.contains("e2e")) {
       System.exit(0);
     }
@@ -157,49 +168,104 @@ public final class ReceiverBenchmark {
         Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
         Client client = endpoint.newClient("default")) {
+      long sent = (long) e2e.size() * SPANS_PER_REQUEST;
+      results.put("end_to_end_engine", endpoint.toString());
+      results.put("end_to_end_spans_sent", sent);
+
+      // 3a. Bare insert: the rows the pipeline makes of these payloads, pre-encoded as RowBinary in
+      // the sink's batches (5,000 span rows and their attributions), into the same tables and
+      // materialized view, one batch after the other as the sink's writer does.
+      String bareDb = "bench_receiver_bare";
+      client.execute("DROP DATABASE IF EXISTS " + bareDb).get().close();
+      new Migrator(client, new SchemaOptions(bareDb, "", Duration.ZERO)).up();
+      BareInsert bareInsert = BareInsert.of(e2e, client, bareDb, SINK_BATCH_ROWS);
+      long chCpu0 = clickHouseCpuNanos();
+      long bareStart = System.nanoTime();
+      bareInsert.run(client, bareDb);
+      double bareInsertSeconds = (System.nanoTime() - bareStart) / 1e9;
+      long bareChCpu = clickHouseCpuNanos() - chCpu0;
+      results.put("bare_insert_span_rows", bareInsert.spanRows);
+      results.put("bare_insert_attribution_rows", bareInsert.attributionRows);
+      results.put("bare_insert_rows_per_s", Math.round(bareInsert.spanRows / bareInsertSeconds));
+      results.put("bare_insert_us_per_payload_span", round(bareInsertSeconds * 1e6 / sent));
+      results.put("bare_insert_clickhouse_cpu_us_per_payload_span", round(bareChCpu / 1e3 / sent));
+      // The limit: receiver and ClickHouse share the same cores, so a payload span costs at least its
+      // bare decode (CPU time, one thread) plus its share of the bare insert (wall time).
+      double limitSecondsPerSpan = bare[1] / 1e6 + bareInsertSeconds / sent;
+      double limit = 1 / limitSecondsPerSpan;
+      results.put("limit_spans_per_s", Math.round(limit));
+      System.out.printf(Locale.ROOT, "bare insert: %d span rows + %d attribution rows in %.2f s (%.0f rows/s,"
+          + " %.3f µs/payload span; ClickHouse CPU %.3f µs/payload span); limit %.0f spans/s%n",
+          bareInsert.spanRows, bareInsert.attributionRows, bareInsertSeconds, bareInsert.spanRows / bareInsertSeconds,
+          bareInsertSeconds * 1e6 / sent, bareChCpu / 1e3 / sent, limit);
+
+      // 3b. End to end.
       String db = "bench_receiver";
       client.execute("DROP DATABASE IF EXISTS " + db).get().close();
       new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
       ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true)
-          .database(db).bufferDir(tmp.resolve("buffer")).build();
+          .database(db).bufferDir(tmp.resolve("buffer")).batchSize(SINK_BATCH_ROWS).build();
       OtlpReceiver real = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
           .consumer(new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
               new TraceAttributor(Duration.ofSeconds(30), 100_000)))
           .start();
       GrpcLoad load = new GrpcLoad(real.grpcPort());
-      long start = System.nanoTime();
+      com.sun.management.OperatingSystemMXBean os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       AtomicInteger next = new AtomicInteger();
       ExecutorService senders = Executors.newFixedThreadPool(CLIENT_THREADS, named(CLIENT_THREAD));
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
       for (int t = 0; t < CLIENT_THREADS; t++) {
         senders.execute(() -> {
+          try {
+            go.await();
+          } catch (InterruptedException e) {
+            return;
+          }
           for (int i; (i = next.getAndIncrement()) < e2e.size(); ) {
             load.send(e2e.get(i));
           }
         });
       }
-      senders.shutdown();
-      senders.awaitTermination(30, TimeUnit.MINUTES);
+      Thread.sleep(100);
+      long gc0 = gcMillis();
+      long loadCpu0 = loadGeneratorCpu();
+      long cpu0 = os.getProcessCpuTime();
+      chCpu0 = clickHouseCpuNanos();
+      long start = System.nanoTime();
+      go.countDown();
+      // Load-generator threads are read before they end: wait for the last send, then read.
+      while (next.get() < e2e.size() + CLIENT_THREADS || !inFlightDone(senders)) {
+        Thread.sleep(5);
+      }
       double ackSeconds = (System.nanoTime() - start) / 1e9;
+      long loadCpu = loadGeneratorCpu() - loadCpu0;
       boolean drained = sink.flush(Duration.ofMinutes(10));
       double e2eSeconds = (System.nanoTime() - start) / 1e9;
+      long jvmCpu = os.getProcessCpuTime() - cpu0 - loadCpu;
+      long chCpu = clickHouseCpuNanos() - chCpu0;
+      long gc = gcMillis() - gc0;
+      senders.shutdown();
       load.close();
       real.shutdown(Duration.ofSeconds(5));
       sink.close();
       long stored = client.queryAll("SELECT count() AS n FROM " + db + ".spans").get(0).getLong("n");
-      long sent = (long) e2e.size() * SPANS_PER_REQUEST;
       double e2eRate = sent / e2eSeconds;
-      results.put("end_to_end_engine", endpoint.toString());
-      results.put("end_to_end_spans_sent", sent);
       results.put("end_to_end_priced_rows_stored", stored);
       results.put("end_to_end_priced_rows_expected", e2ePriced);
       results.put("end_to_end_drained", drained);
       results.put("end_to_end_acknowledged_spans_per_s", Math.round(sent / ackSeconds));
       results.put("end_to_end_spans_per_s", Math.round(e2eRate));
-      long receiverGrpc = ((Number) results.get("receiver_grpc_spans_per_s")).longValue();
+      results.put("end_to_end_receiver_and_sink_cpu_us_per_span", round(jvmCpu / 1e3 / sent));
+      results.put("end_to_end_clickhouse_cpu_us_per_span", round(chCpu / 1e3 / sent));
+      results.put("end_to_end_gc_pause_us_per_span", round(gc * 1e3 / sent));
+      long receiverGrpc = ((Number) results.getOrDefault("receiver_grpc_spans_per_s", 1L)).longValue();
+      results.put("ratio_end_to_end_to_limit", round(e2eRate / limit));
       results.put("ratio_end_to_end_to_bare_decode", round(e2eRate / bare[0]));
       results.put("ratio_end_to_end_to_receiver_grpc_discard", round(e2eRate / receiverGrpc));
-      System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s, %d of %d priced rows stored%n",
-          e2eRate, stored, e2ePriced);
+      System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s (%.3f of the limit), %d of %d"
+          + " priced rows stored; receiver+sink CPU %.3f µs/span, ClickHouse CPU %.3f µs/span%n",
+          e2eRate, e2eRate / limit, stored, e2ePriced, jvmCpu / 1e3 / sent, chCpu / 1e3 / sent);
     }
     results.put("goal_receiver_cpu_us_per_span", 3.0);
     StringBuilder json = new StringBuilder("{");
@@ -211,6 +277,95 @@ public final class ReceiverBenchmark {
     Files.writeString(out, json + "\n");
     System.out.println(json);
     System.exit(0); // the embedded engine's and gRPC's non-daemon threads
+  }
+
+  /** CPU time of the embedded engine's process (the Node.js front with chDB), 0 for a server. */
+  private static long clickHouseCpuNanos() {
+    return ProcessHandle.current().descendants()
+        .filter(p -> p.info().command().map(c -> c.endsWith("node") || c.contains("/node")).orElse(false))
+        .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum();
+  }
+
+  /** Total stop-the-world collection time so far (ms), all collectors. */
+  private static long gcMillis() {
+    long sum = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      sum += Math.max(0, gc.getCollectionTime());
+    }
+    return sum;
+  }
+
+  /**
+   * The rows the pipeline makes of the end-to-end payloads (one accept call per request), pre-encoded
+   * as the sink's writer would batch them: accept calls joined until a batch has at least
+   * {@code batchRows} span rows; per batch one RowBinary insert into spans and one into
+   * trace_attributions.
+   */
+  private static final class BareInsert {
+    final List<byte[]> spanBatches = new ArrayList<>();
+    final List<byte[]> attributionBatches = new ArrayList<>();
+    long spanRows;
+    long attributionRows;
+
+    static BareInsert of(List<byte[]> payloads, Client client, String db, int batchRows) throws Exception {
+      List<List<SpanCostRow>> calls = new ArrayList<>();
+      List<List<TraceAttribution>> callAttributions = new ArrayList<>();
+      SpanSink collecting = new SpanSink() {
+        @Override
+        public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {
+          calls.add(spans);
+          callAttributions.add(attributions);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+      };
+      PricingPipeline pipeline = new PricingPipeline(SpanPricer.builder().build(), collecting,
+          AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000));
+      for (byte[] b : payloads) {
+        pipeline.consume(ExportTraceServiceRequest.parseFrom(b), null);
+      }
+      TableSchema spans = client.getTableSchema("spans", db);
+      TableSchema attributions = client.getTableSchema("trace_attributions", db);
+      BareInsert out = new BareInsert();
+      for (int i = 0; i < calls.size(); ) {
+        ByteArrayOutputStream s = new ByteArrayOutputStream();
+        ByteArrayOutputStream a = new ByteArrayOutputStream();
+        RowBinaryFormatWriter sw = new RowBinaryFormatWriter(s, spans, ClickHouseFormat.RowBinary);
+        RowBinaryFormatWriter aw = new RowBinaryFormatWriter(a, attributions, ClickHouseFormat.RowBinary);
+        int rows = 0;
+        for (; i < calls.size() && rows < batchRows; i++) {
+          for (SpanCostRow r : calls.get(i)) {
+            SpanRowBinary.encode(sw, r);
+            sw.commitRow();
+            rows++;
+          }
+          for (TraceAttribution t : callAttributions.get(i)) {
+            SpanRowBinary.encode(aw, t);
+            aw.commitRow();
+            out.attributionRows++;
+          }
+        }
+        out.spanRows += rows;
+        out.spanBatches.add(s.toByteArray());
+        out.attributionBatches.add(a.toByteArray());
+      }
+      return out;
+    }
+
+    void run(Client client, String db) throws Exception {
+      for (int i = 0; i < spanBatches.size(); i++) {
+        client.insert(db + ".spans", new ByteArrayInputStream(spanBatches.get(i)), ClickHouseFormat.RowBinary,
+            new InsertSettings()).get(5, TimeUnit.MINUTES).close();
+        if (attributionBatches.get(i).length > 0) {
+          client.insert(db + ".trace_attributions", new ByteArrayInputStream(attributionBatches.get(i)),
+              ClickHouseFormat.RowBinary, new InsertSettings()).get(5, TimeUnit.MINUTES).close();
+        }
+      }
+    }
   }
 
   private static double round(double v) {
@@ -240,7 +395,7 @@ public final class ReceiverBenchmark {
     return new double[] {spans / wall, cpu / 1e3 / spans};
   }
 
-  /** @return spans/s, receiver CPU µs/span, load-generator CPU µs/span */
+  /** @return spans/s, receiver CPU µs/span, load-generator CPU µs/span, GC pause µs/span */
   private static double[] run(Load load, List<byte[]> payloads, int seconds) throws Exception {
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -264,6 +419,7 @@ public final class ReceiverBenchmark {
       });
     }
     Thread.sleep(100);
+    long gc0 = gcMillis();
     long loadCpu0 = loadGeneratorCpu();
     long cpu0 = os.getProcessCpuTime();
     long t0 = System.nanoTime();
@@ -291,7 +447,8 @@ public final class ReceiverBenchmark {
     double wall = (t1 - t0) / 1e9;
     long loadCpu = loadCpu1 - loadCpu0;
     long receiverCpu = (cpu1 - cpu0) - loadCpu;
-    return new double[] {spans / wall, receiverCpu / 1e3 / spans, loadCpu / 1e3 / spans};
+    double gcMicros = (gcMillis() - gc0) * 1e3;
+    return new double[] {spans / wall, receiverCpu / 1e3 / spans, loadCpu / 1e3 / spans, gcMicros / spans};
   }
 
   private static boolean inFlightDone(ExecutorService senders) {
