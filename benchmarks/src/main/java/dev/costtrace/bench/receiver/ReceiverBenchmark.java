@@ -83,7 +83,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ReceiverBenchmark {
   static final int SPANS_PER_REQUEST = 300;
-  private static final int CLIENT_THREADS = 2;
+  private static final int CLIENT_THREADS = Integer.getInteger("bench.clients", 2);
   /** The sink's default batch size, used by the end-to-end sink and the bare insert alike. */
   private static final int SINK_BATCH_ROWS = 5_000;
   private static final String CLIENT_THREAD = "bench-client";
@@ -122,161 +122,236 @@ public final class ReceiverBenchmark {
     results.put("priced_spans_per_request", pricedPerRequest);
     results.put("seconds_per_phase", seconds);
 
-    // 1. Bare decode, one thread.
+    // The machine is shared: every phase runs `repeats` times, interleaved, and the median and the
+    // best (least CPU) of the runs are reported; interference only ever adds CPU time.
+    int repeats = Integer.getInteger("bench.repeats", 3);
+    int e2eRepeats = Integer.getInteger("bench.e2e.repeats", 2);
+    results.put("repeats", repeats);
+    results.put("load_average_at_start", loadAverage());
     int warmUp = Math.max(5, seconds / 2);
-    bareDecode(loop, warmUp);
-    double[] bare = bareDecode(loop, seconds);
-    results.put("bare_decode_spans_per_s", Math.round(bare[0]));
-    results.put("bare_decode_cpu_us_per_span", round(bare[1]));
-    System.out.printf(Locale.ROOT, "bare decode: %.0f spans/s, %.3f µs CPU/span%n", bare[0], bare[1]);
-
-    // 2. The receiver in-process into a discarding sink, over gRPC and over HTTP.
+    Map<String, List<Double>> runs = new LinkedHashMap<>();
     PricingPipeline discarding = new PricingPipeline(SpanPricer.builder().build(), new DiscardingSink(),
         AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000));
     OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(discarding).start();
     try {
-      for (String transport : List.of("grpc", "http")) {
-        if (!phases.contains(transport)) {
-          continue;
+      for (int rep = 0; rep < repeats; rep++) {
+        // 1. Bare decode, one thread.
+        if (phases.contains("decode")) {
+          if (rep == 0) {
+            bareDecode(loop, warmUp);
+          }
+          System.gc();
+          double[] bare = bareDecode(loop, seconds);
+          add(runs, "bare_decode_spans_per_s", bare[0]);
+          add(runs, "bare_decode_cpu_us_per_span", bare[1]);
+          System.out.printf(Locale.ROOT, "bare decode: %.0f spans/s, %.3f µs CPU/span%n", bare[0], bare[1]);
         }
-        Load load = transport.equals("grpc") ? new GrpcLoad(receiver.grpcPort()) : new HttpLoad(receiver.httpPort());
-        try {
-          run(load, loop, warmUp);
-          double[] r = run(load, loop, seconds);
-          results.put("receiver_" + transport + "_spans_per_s", Math.round(r[0]));
-          results.put("receiver_" + transport + "_cpu_us_per_span", round(r[1]));
-          results.put("receiver_" + transport + "_load_generator_cpu_us_per_span", round(r[2]));
-          results.put("receiver_" + transport + "_gc_pause_us_per_span", round(r[3]));
-          System.out.printf(Locale.ROOT, "receiver %s → discard: %.0f spans/s, %.3f µs receiver CPU/span"
-              + " (load generator %.3f µs/span; GC pauses %.3f µs/span)%n", transport, r[0], r[1], r[2], r[3]);
-        } finally {
-          load.close();
+        // 2. The receiver in-process into a discarding sink, over gRPC and over HTTP.
+        for (String transport : List.of("grpc", "http")) {
+          if (!phases.contains(transport)) {
+            continue;
+          }
+          Load load = transport.equals("grpc") ? new GrpcLoad(receiver.grpcPort()) : new HttpLoad(receiver.httpPort());
+          try {
+            if (rep == 0) {
+              run(load, loop, warmUp);
+            }
+            System.gc();
+            double[] r = run(load, loop, seconds);
+            add(runs, "receiver_" + transport + "_spans_per_s", r[0]);
+            add(runs, "receiver_" + transport + "_cpu_us_per_span", r[1]);
+            add(runs, "receiver_" + transport + "_load_generator_cpu_us_per_span", r[2]);
+            add(runs, "receiver_" + transport + "_gc_pause_us_per_span", r[3]);
+            System.out.printf(Locale.ROOT, "receiver %s → discard: %.0f spans/s, %.3f µs receiver CPU/span"
+                + " (load generator %.3f µs/span; GC pauses %.3f µs/span)%n", transport, r[0], r[1], r[2], r[3]);
+          } finally {
+            load.close();
+          }
         }
       }
     } finally {
       receiver.shutdown(Duration.ofSeconds(1));
     }
+    summarise(runs, results);
+    double bareCpuUs = runs.containsKey("bare_decode_cpu_us_per_span")
+        ? median(runs.get("bare_decode_cpu_us_per_span")) : Double.NaN;
+    for (String transport : List.of("grpc", "http")) {
+      if (runs.containsKey("receiver_" + transport + "_cpu_us_per_span")) {
+        results.put("ratio_receiver_" + transport + "_cpu_to_bare_decode_cpu",
+            round(median(runs.get("receiver_" + transport + "_cpu_us_per_span")) / bareCpuUs));
+      }
+    }
 
     // 3. End to end into ClickHouse over gRPC, and in the same run the bare parts of its limit:
     //    bare decode (phase 1) and a bare RowBinary insert of exactly the rows these payloads make.
-    if (!phases.contains("e2e")) {
-      System.exit(0);
-    }
-    Path tmp = Files.createTempDirectory("costtrace-receiver-bench");
-    Config config = Config.fromEnvironment().withOverrides(
-        Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
-    try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
-        Client client = endpoint.newClient("default")) {
-      long sent = (long) e2e.size() * SPANS_PER_REQUEST;
-      results.put("end_to_end_engine", endpoint.toString());
-      results.put("end_to_end_spans_sent", sent);
-
-      // 3a. Bare insert: the rows the pipeline makes of these payloads, pre-encoded as RowBinary in
-      // the sink's batches (5,000 span rows and their attributions), into the same tables and
-      // materialized view, one batch after the other as the sink's writer does.
-      String bareDb = "bench_receiver_bare";
-      client.execute("DROP DATABASE IF EXISTS " + bareDb).get().close();
-      new Migrator(client, new SchemaOptions(bareDb, "", Duration.ZERO)).up();
-      BareInsert bareInsert = BareInsert.of(e2e, client, bareDb, SINK_BATCH_ROWS);
-      long chCpu0 = clickHouseCpuNanos();
-      long bareStart = System.nanoTime();
-      bareInsert.run(client, bareDb);
-      double bareInsertSeconds = (System.nanoTime() - bareStart) / 1e9;
-      long bareChCpu = clickHouseCpuNanos() - chCpu0;
-      results.put("bare_insert_span_rows", bareInsert.spanRows);
-      results.put("bare_insert_attribution_rows", bareInsert.attributionRows);
-      results.put("bare_insert_rows_per_s", Math.round(bareInsert.spanRows / bareInsertSeconds));
-      results.put("bare_insert_us_per_payload_span", round(bareInsertSeconds * 1e6 / sent));
-      results.put("bare_insert_clickhouse_cpu_us_per_payload_span", round(bareChCpu / 1e3 / sent));
-      // The limit: receiver and ClickHouse share the same cores, so a payload span costs at least its
-      // bare decode (CPU time, one thread) plus its share of the bare insert (wall time).
-      double limitSecondsPerSpan = bare[1] / 1e6 + bareInsertSeconds / sent;
-      double limit = 1 / limitSecondsPerSpan;
-      results.put("limit_spans_per_s", Math.round(limit));
-      System.out.printf(Locale.ROOT, "bare insert: %d span rows + %d attribution rows in %.2f s (%.0f rows/s,"
-          + " %.3f µs/payload span; ClickHouse CPU %.3f µs/payload span); limit %.0f spans/s%n",
-          bareInsert.spanRows, bareInsert.attributionRows, bareInsertSeconds, bareInsert.spanRows / bareInsertSeconds,
-          bareInsertSeconds * 1e6 / sent, bareChCpu / 1e3 / sent, limit);
-
-      // 3b. End to end.
-      String db = "bench_receiver";
-      client.execute("DROP DATABASE IF EXISTS " + db).get().close();
-      new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
-      ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true)
-          .database(db).bufferDir(tmp.resolve("buffer")).batchSize(SINK_BATCH_ROWS).build();
-      OtlpReceiver real = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-          .consumer(new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-              new TraceAttributor(Duration.ofSeconds(30), 100_000)))
-          .start();
-      GrpcLoad load = new GrpcLoad(real.grpcPort());
-      com.sun.management.OperatingSystemMXBean os =
-          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-      AtomicInteger next = new AtomicInteger();
-      ExecutorService senders = Executors.newFixedThreadPool(CLIENT_THREADS, named(CLIENT_THREAD));
-      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-      for (int t = 0; t < CLIENT_THREADS; t++) {
-        senders.execute(() -> {
-          try {
-            go.await();
-          } catch (InterruptedException e) {
-            return;
-          }
-          for (int i; (i = next.getAndIncrement()) < e2e.size(); ) {
-            load.send(e2e.get(i));
-          }
-        });
+    if (phases.contains("e2e")) {
+      Path tmp = Files.createTempDirectory("costtrace-receiver-bench");
+      Config config = Config.fromEnvironment().withOverrides(
+          Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
+      try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
+          Client client = endpoint.newClient("default")) {
+        long sent = (long) e2e.size() * SPANS_PER_REQUEST;
+        results.put("end_to_end_engine", endpoint.toString());
+        results.put("end_to_end_spans_sent", sent);
+        results.put("end_to_end_priced_rows_expected", e2ePriced);
+        Map<String, List<Double>> e2eRuns = new LinkedHashMap<>();
+        for (int rep = 0; rep < e2eRepeats; rep++) {
+          endToEnd(endpoint, client, e2e, bareCpuUs, tmp.resolve("buffer-" + rep), e2eRuns);
+        }
+        summarise(e2eRuns, results);
+        double e2eRate = median(e2eRuns.get("end_to_end_spans_per_s"));
+        results.put("ratio_end_to_end_to_bare_decode", round(e2eRate * bareCpuUs / 1e6));
+        if (runs.containsKey("receiver_grpc_spans_per_s")) {
+          results.put("ratio_end_to_end_to_receiver_grpc_discard",
+              round(e2eRate / median(runs.get("receiver_grpc_spans_per_s"))));
+        }
       }
-      Thread.sleep(100);
-      long gc0 = gcMillis();
-      long loadCpu0 = loadGeneratorCpu();
-      long cpu0 = os.getProcessCpuTime();
-      chCpu0 = clickHouseCpuNanos();
-      long start = System.nanoTime();
-      go.countDown();
-      // Load-generator threads are read before they end: wait for the last send, then read.
-      while (next.get() < e2e.size() + CLIENT_THREADS || !inFlightDone(senders)) {
-        Thread.sleep(5);
-      }
-      double ackSeconds = (System.nanoTime() - start) / 1e9;
-      long loadCpu = loadGeneratorCpu() - loadCpu0;
-      boolean drained = sink.flush(Duration.ofMinutes(10));
-      double e2eSeconds = (System.nanoTime() - start) / 1e9;
-      long jvmCpu = os.getProcessCpuTime() - cpu0 - loadCpu;
-      long chCpu = clickHouseCpuNanos() - chCpu0;
-      long gc = gcMillis() - gc0;
-      senders.shutdown();
-      load.close();
-      real.shutdown(Duration.ofSeconds(5));
-      sink.close();
-      long stored = client.queryAll("SELECT count() AS n FROM " + db + ".spans").get(0).getLong("n");
-      double e2eRate = sent / e2eSeconds;
-      results.put("end_to_end_priced_rows_stored", stored);
-      results.put("end_to_end_priced_rows_expected", e2ePriced);
-      results.put("end_to_end_drained", drained);
-      results.put("end_to_end_acknowledged_spans_per_s", Math.round(sent / ackSeconds));
-      results.put("end_to_end_spans_per_s", Math.round(e2eRate));
-      results.put("end_to_end_receiver_and_sink_cpu_us_per_span", round(jvmCpu / 1e3 / sent));
-      results.put("end_to_end_clickhouse_cpu_us_per_span", round(chCpu / 1e3 / sent));
-      results.put("end_to_end_gc_pause_us_per_span", round(gc * 1e3 / sent));
-      long receiverGrpc = ((Number) results.getOrDefault("receiver_grpc_spans_per_s", 1L)).longValue();
-      results.put("ratio_end_to_end_to_limit", round(e2eRate / limit));
-      results.put("ratio_end_to_end_to_bare_decode", round(e2eRate / bare[0]));
-      results.put("ratio_end_to_end_to_receiver_grpc_discard", round(e2eRate / receiverGrpc));
-      System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s (%.3f of the limit), %d of %d"
-          + " priced rows stored; receiver+sink CPU %.3f µs/span, ClickHouse CPU %.3f µs/span%n",
-          e2eRate, e2eRate / limit, stored, e2ePriced, jvmCpu / 1e3 / sent, chCpu / 1e3 / sent);
     }
+    results.put("load_average_at_end", loadAverage());
     results.put("goal_receiver_cpu_us_per_span", 3.0);
     StringBuilder json = new StringBuilder("{");
     results.forEach((k, v) -> json.append(json.length() > 1 ? "," : "").append('"').append(k).append("\":")
-        .append(v instanceof String ? "\"" + v + "\"" : v));
+        .append(v instanceof String ? "\"" + v + "\"" : v instanceof List<?> l
+            ? l.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",", "[", "]")) : v));
     json.append("}");
-    Path out = Path.of("benchmarks/results/receiver.json");
+    Path out = Path.of(System.getProperty("bench.out", "benchmarks/results/receiver.json"));
     Files.createDirectories(out.getParent());
     Files.writeString(out, json + "\n");
     System.out.println(json);
     System.exit(0); // the embedded engine's and gRPC's non-daemon threads
+  }
+
+  /**
+   * One end-to-end run and, just before it, the bare insert of the same rows: both into fresh
+   * databases of the same engine. Adds this run's figures to {@code runs}.
+   */
+  private static void endToEnd(ClickHouseEndpoint endpoint, Client client, List<byte[]> e2e, double bareDecodeCpuUs,
+      Path bufferDir, Map<String, List<Double>> runs) throws Exception {
+    long sent = (long) e2e.size() * SPANS_PER_REQUEST;
+    // 3a. Bare insert: the rows the pipeline makes of these payloads, pre-encoded as RowBinary in
+    // the sink's batches (5,000 span rows and their attributions), into the same tables and
+    // materialized view, one batch after the other as the sink's writer does.
+    String bareDb = "bench_receiver_bare";
+    client.execute("DROP DATABASE IF EXISTS " + bareDb).get().close();
+    new Migrator(client, new SchemaOptions(bareDb, "", Duration.ZERO)).up();
+    BareInsert bareInsert = BareInsert.of(e2e, client, bareDb, SINK_BATCH_ROWS);
+    System.gc();
+    long chCpu0 = clickHouseCpuNanos();
+    long bareStart = System.nanoTime();
+    bareInsert.run(client, bareDb);
+    double bareInsertSeconds = (System.nanoTime() - bareStart) / 1e9;
+    long bareChCpu = clickHouseCpuNanos() - chCpu0;
+    add(runs, "bare_insert_span_rows", bareInsert.spanRows);
+    add(runs, "bare_insert_attribution_rows", bareInsert.attributionRows);
+    add(runs, "bare_insert_rows_per_s", bareInsert.spanRows / bareInsertSeconds);
+    add(runs, "bare_insert_us_per_payload_span", bareInsertSeconds * 1e6 / sent);
+    add(runs, "bare_insert_clickhouse_cpu_us_per_payload_span", bareChCpu / 1e3 / sent);
+    // The limit: receiver and ClickHouse share the same cores, so a payload span costs at least its
+    // bare decode (CPU time, one thread) plus its share of the bare insert (wall time).
+    double limit = 1 / (bareDecodeCpuUs / 1e6 + bareInsertSeconds / sent);
+    add(runs, "limit_spans_per_s", limit);
+    System.out.printf(Locale.ROOT, "bare insert: %d span rows + %d attribution rows in %.2f s (%.0f rows/s,"
+        + " %.3f µs/payload span; ClickHouse CPU %.3f µs/payload span); limit %.0f spans/s%n",
+        bareInsert.spanRows, bareInsert.attributionRows, bareInsertSeconds, bareInsert.spanRows / bareInsertSeconds,
+        bareInsertSeconds * 1e6 / sent, bareChCpu / 1e3 / sent, limit);
+    bareInsert = null; // its ~30 MB of batches must not burden the end-to-end run's collections
+
+    // 3b. End to end: the same payloads over gRPC through the receiver and the ClickHouseSink.
+    String db = "bench_receiver";
+    client.execute("DROP DATABASE IF EXISTS " + db).get().close();
+    new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
+    ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true)
+        .database(db).bufferDir(bufferDir).batchSize(SINK_BATCH_ROWS).build();
+    OtlpReceiver real = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
+        .consumer(new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
+            new TraceAttributor(Duration.ofSeconds(30), 100_000)))
+        .start();
+    GrpcLoad load = new GrpcLoad(real.grpcPort());
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService senders = Executors.newFixedThreadPool(CLIENT_THREADS, named(CLIENT_THREAD));
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    for (int t = 0; t < CLIENT_THREADS; t++) {
+      senders.execute(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i; (i = next.getAndIncrement()) < e2e.size(); ) {
+          load.send(e2e.get(i));
+        }
+      });
+    }
+    System.gc();
+    Thread.sleep(100);
+    long gc0 = gcMillis();
+    long loadCpu0 = loadGeneratorCpu();
+    long cpu0 = os.getProcessCpuTime();
+    chCpu0 = clickHouseCpuNanos();
+    long start = System.nanoTime();
+    go.countDown();
+    // Every sender has taken its last index only after its last send returned.
+    while (next.get() < e2e.size() + CLIENT_THREADS) {
+      Thread.sleep(5);
+    }
+    double ackSeconds = (System.nanoTime() - start) / 1e9;
+    long loadCpu = loadGeneratorCpu() - loadCpu0; // read while the sender threads still exist
+    boolean drained = sink.flush(Duration.ofMinutes(10));
+    double e2eSeconds = (System.nanoTime() - start) / 1e9;
+    long jvmCpu = os.getProcessCpuTime() - cpu0 - loadCpu;
+    long chCpu = clickHouseCpuNanos() - chCpu0;
+    long gc = gcMillis() - gc0;
+    senders.shutdown();
+    load.close();
+    real.shutdown(Duration.ofSeconds(5));
+    sink.close();
+    long stored = client.queryAll("SELECT count() AS n FROM " + db + ".spans").get(0).getLong("n");
+    double e2eRate = sent / e2eSeconds;
+    if (!drained) {
+      throw new IllegalStateException("the sink did not drain into ClickHouse");
+    }
+    add(runs, "end_to_end_priced_rows_stored", stored);
+    add(runs, "end_to_end_acknowledged_spans_per_s", sent / ackSeconds);
+    add(runs, "end_to_end_spans_per_s", e2eRate);
+    add(runs, "end_to_end_receiver_and_sink_cpu_us_per_span", jvmCpu / 1e3 / sent);
+    add(runs, "end_to_end_clickhouse_cpu_us_per_span", chCpu / 1e3 / sent);
+    add(runs, "end_to_end_gc_pause_us_per_span", gc * 1e3 / sent);
+    add(runs, "ratio_end_to_end_to_limit", e2eRate / limit);
+    System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s (%.3f of the limit), %d priced rows"
+        + " stored; receiver+sink CPU %.3f µs/span, ClickHouse CPU %.3f µs/span, GC pauses %.3f µs/span%n",
+        e2eRate, e2eRate / limit, stored, jvmCpu / 1e3 / sent, chCpu / 1e3 / sent, gc * 1e3 / sent);
+  }
+
+  private static void add(Map<String, List<Double>> runs, String key, double value) {
+    runs.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    java.util.Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  /** Per measure: the median under its own name, the best run (_best) and every run (_runs). */
+  private static void summarise(Map<String, List<Double>> runs, Map<String, Object> results) {
+    runs.forEach((key, values) -> {
+      boolean lowerIsBetter = key.contains("_us_per_");
+      double best = lowerIsBetter ? java.util.Collections.min(values) : java.util.Collections.max(values);
+      results.put(key, round(median(values)));
+      if (values.size() > 1) {
+        results.put(key + "_best", round(best));
+        results.put(key + "_runs", values.stream().map(ReceiverBenchmark::round).toList());
+      }
+    });
+  }
+
+  /** The 1-minute load average (the machine is shared), or -1 where the OS gives none. */
+  private static double loadAverage() {
+    return round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 
   /** CPU time of the embedded engine's process (the Node.js front with chDB), 0 for a server. */

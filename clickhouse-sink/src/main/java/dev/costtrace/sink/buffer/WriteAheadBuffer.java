@@ -3,6 +3,7 @@ package dev.costtrace.sink.buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import java.util.zip.CRC32;
 /**
  * An append-only log of records in segment files ({@code seg-<n>.wal}): {@code [length][crc32]
  * [payload]}. {@link #append} returns once the record is on disk (per the sync policy), so an
- * acknowledged row survives a crash. The consumer reads from its checkpoint and {@link #commit}s
+ * acknowledged row survives a crash; concurrent appends share an fsync (group commit). The consumer reads from its checkpoint and {@link #commit}s
  * what ClickHouse has taken; whole segments before the checkpoint are deleted. A torn record at the
  * end of the last segment (a crash mid-append, never acknowledged) is cut off on open.
  */
@@ -56,6 +57,13 @@ public final class WriteAheadBuffer implements AutoCloseable {
   private volatile Position writePosition;
   private volatile Position committed;
   private volatile long totalBytes;
+  /** Records appended so far (guarded by this); a record's number is its place in append order. */
+  private long appended;
+  /** Records known to be on disk because a channel was forced before it was closed (guarded by this). */
+  private long forcedOnClose;
+  /** Serialises fsyncs; {@link #synced} (guarded by it) is how many records are known on disk. */
+  private final Object syncLock = new Object();
+  private long synced;
 
   public WriteAheadBuffer(Path dir, long maxBytes, long segmentBytes, Sync sync) throws IOException {
     this.dir = dir;
@@ -108,38 +116,73 @@ public final class WriteAheadBuffer implements AutoCloseable {
   }
 
   /**
-   * Appends a record and makes it durable.
+   * Appends a record and makes it durable: returns only once an fsync that began after the record
+   * was written has completed (with {@link Sync#ALWAYS}). Concurrent appends share fsyncs (group
+   * commit): whoever syncs next covers every record written before it started, so under load one
+   * fsync acknowledges several records, and none is acknowledged before it is on disk.
    *
    * @return false when the buffer is full (nothing was written)
    */
-  public synchronized boolean append(byte[] payload) throws IOException {
-    long size = HEADER + payload.length;
-    if (totalBytes + size > maxBytes) {
-      return false;
-    }
-    if (writePosition.offset() > 0 && writePosition.offset() + size > segmentBytes) {
-      roll();
-    }
-    CRC32 crc = new CRC32();
-    crc.update(payload);
-    ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue());
-    header.flip();
-    ByteBuffer body = ByteBuffer.wrap(payload);
-    while (header.hasRemaining() || body.hasRemaining()) {
-      writer.write(new ByteBuffer[] {header, body});
+  public boolean append(byte[] payload) throws IOException {
+    long sequence;
+    synchronized (this) {
+      long size = HEADER + payload.length;
+      if (totalBytes + size > maxBytes) {
+        return false;
+      }
+      if (writePosition.offset() > 0 && writePosition.offset() + size > segmentBytes) {
+        roll();
+      }
+      CRC32 crc = new CRC32();
+      crc.update(payload);
+      ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue());
+      header.flip();
+      ByteBuffer body = ByteBuffer.wrap(payload);
+      while (header.hasRemaining() || body.hasRemaining()) {
+        writer.write(new ByteBuffer[] {header, body});
+      }
+      long end = writePosition.offset() + size;
+      segmentSizes.put(writeSegment, end);
+      totalBytes += size;
+      writePosition = new Position(writeSegment, end);
+      sequence = ++appended;
     }
     if (sync == Sync.ALWAYS) {
-      writer.force(false);
+      syncThrough(sequence);
     }
-    long end = writePosition.offset() + size;
-    segmentSizes.put(writeSegment, end);
-    totalBytes += size;
-    writePosition = new Position(writeSegment, end);
     return true;
+  }
+
+  /** Returns once every record up to {@code sequence} (in append order) is on disk. */
+  private void syncThrough(long sequence) throws IOException {
+    synchronized (syncLock) {
+      if (synced >= sequence) {
+        return; // an fsync that started after this record was written has finished
+      }
+      FileChannel channel;
+      long through;
+      synchronized (this) {
+        channel = writer;
+        through = appended;
+      }
+      try {
+        channel.force(false);
+      } catch (ClosedChannelException e) {
+        // The segment was rolled or the buffer closed meanwhile: both force the channel before
+        // closing it, and record how far that covered.
+        synchronized (this) {
+          if (forcedOnClose < through) {
+            throw new IOException("the sink buffer segment was closed before it was synced", e);
+          }
+        }
+      }
+      synced = through;
+    }
   }
 
   private void roll() throws IOException {
     writer.force(false);
+    forcedOnClose = appended;
     writer.close();
     writeSegment++;
     segmentSizes.put(writeSegment, 0L);
@@ -282,6 +325,7 @@ public final class WriteAheadBuffer implements AutoCloseable {
   public synchronized void close() {
     try {
       writer.force(false);
+      forcedOnClose = appended;
       writer.close();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
