@@ -87,6 +87,8 @@ public final class ReceiverBenchmark {
   /** The sink's default batch size, used by the end-to-end sink and the bare insert alike. */
   private static final int SINK_BATCH_ROWS = 5_000;
   private static final String CLIENT_THREAD = "bench-client";
+  /** First argument of the load generator's own process. */
+  private static final String LOAD_PROCESS = "--load-process";
 
   private static final String[][] MODELS = {
     {"openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18"},
@@ -101,6 +103,10 @@ public final class ReceiverBenchmark {
   private ReceiverBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals(LOAD_PROCESS)) {
+      loadProcess(args);
+      return;
+    }
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int e2eRequests = args.length > 1 ? Integer.parseInt(args[1]) : 300;
     // For profiling one phase at a time: -Dbench.phases=grpc,http (default: all).
@@ -128,7 +134,10 @@ public final class ReceiverBenchmark {
     int e2eRepeats = Integer.getInteger("bench.e2e.repeats", 2);
     results.put("repeats", repeats);
     results.put("load_average_at_start", loadAverage());
-    int warmUp = Math.max(5, seconds / 2);
+    // The JIT takes tens of seconds to settle on the receiver's paths (measured: its compiler
+    // threads' CPU per span halves with every further 10 s); a receiver runs for hours.
+    int warmUp = Integer.getInteger("bench.warmup", Math.max(20, 2 * seconds));
+    results.put("warm_up_seconds", warmUp);
     Map<String, List<Double>> runs = new LinkedHashMap<>();
     PricingPipeline discarding = new PricingPipeline(SpanPricer.builder().build(), new DiscardingSink(),
         AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000));
@@ -152,22 +161,23 @@ public final class ReceiverBenchmark {
           if (!phases.contains(transport)) {
             continue;
           }
-          Load load = transport.equals("grpc") ? new GrpcLoad(receiver.grpcPort()) : new HttpLoad(receiver.httpPort());
-          try {
-            if (rep == 0) {
-              run(load, loop, warmUp);
-            }
-            System.gc();
-            double[] r = run(load, loop, seconds);
+          System.gc();
+          int port = transport.equals("grpc") ? receiver.grpcPort() : receiver.httpPort();
+          double[] r = run(transport, port, "loop", rep == 0 ? warmUp : 2, seconds, 0);
             add(runs, "receiver_" + transport + "_spans_per_s", r[0]);
             add(runs, "receiver_" + transport + "_cpu_us_per_span", r[1]);
             add(runs, "receiver_" + transport + "_load_generator_cpu_us_per_span", r[2]);
             add(runs, "receiver_" + transport + "_gc_pause_us_per_span", r[3]);
+            add(runs, "receiver_" + transport + "_worker_threads_cpu_us_per_span", r[5]);
+            add(runs, "receiver_" + transport + "_transport_threads_cpu_us_per_span", r[6]);
+            add(runs, "receiver_" + transport + "_other_threads_cpu_us_per_span", r[4]);
+            add(runs, "receiver_" + transport + "_jvm_threads_cpu_us_per_span", r[7]);
+            add(runs, "receiver_" + transport + "_jvm_gc_threads_cpu_us_per_span", r[8]);
+            add(runs, "receiver_" + transport + "_jvm_jit_threads_cpu_us_per_span", r[9]);
             System.out.printf(Locale.ROOT, "receiver %s → discard: %.0f spans/s, %.3f µs receiver CPU/span"
-                + " (load generator %.3f µs/span; GC pauses %.3f µs/span)%n", transport, r[0], r[1], r[2], r[3]);
-          } finally {
-            load.close();
-          }
+                + " (workers %.3f, transport %.3f, other %.3f, JVM's own threads %.3f: GC %.3f, JIT %.3f, VM %.3f;"
+                + " load generator %.3f µs/span; GC pauses %.3f µs/span)%n",
+                transport, r[0], r[1], r[5], r[6], r[4], r[7], r[8], r[9], r[10], r[2], r[3]);
         }
       }
     } finally {
@@ -196,6 +206,8 @@ public final class ReceiverBenchmark {
         results.put("end_to_end_spans_sent", sent);
         results.put("end_to_end_priced_rows_expected", e2ePriced);
         Map<String, List<Double>> e2eRuns = new LinkedHashMap<>();
+        // A first, unrecorded run warms the sink's and the client's code paths up.
+        endToEnd(endpoint, client, e2e, bareCpuUs, tmp.resolve("buffer-warm-up"), new LinkedHashMap<>());
         for (int rep = 0; rep < e2eRepeats; rep++) {
           endToEnd(endpoint, client, e2e, bareCpuUs, tmp.resolve("buffer-" + rep), e2eRuns);
         }
@@ -267,45 +279,31 @@ public final class ReceiverBenchmark {
         .consumer(new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
             new TraceAttributor(Duration.ofSeconds(30), 100_000)))
         .start();
-    GrpcLoad load = new GrpcLoad(real.grpcPort());
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    AtomicInteger next = new AtomicInteger();
-    ExecutorService senders = Executors.newFixedThreadPool(CLIENT_THREADS, named(CLIENT_THREAD));
-    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-    for (int t = 0; t < CLIENT_THREADS; t++) {
-      senders.execute(() -> {
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        for (int i; (i = next.getAndIncrement()) < e2e.size(); ) {
-          load.send(e2e.get(i));
-        }
-      });
-    }
     System.gc();
-    Thread.sleep(100);
-    long gc0 = gcMillis();
-    long loadCpu0 = loadGeneratorCpu();
-    long cpu0 = os.getProcessCpuTime();
-    chCpu0 = clickHouseCpuNanos();
-    long start = System.nanoTime();
-    go.countDown();
-    // Every sender has taken its last index only after its last send returned.
-    while (next.get() < e2e.size() + CLIENT_THREADS) {
-      Thread.sleep(5);
+    long gc0;
+    long cpu0;
+    long start;
+    double ackSeconds;
+    long loadCpu;
+    try (LoadChild child = LoadChild.start("grpc", real.grpcPort(), "all", 0, 0, e2e.size())) {
+      gc0 = gcMillis();
+      cpu0 = os.getProcessCpuTime();
+      chCpu0 = clickHouseCpuNanos();
+      start = System.nanoTime();
+      long[] done = child.awaitDone();
+      ackSeconds = (System.nanoTime() - start) / 1e9;
+      loadCpu = done[1];
+      if (done[0] != e2e.size()) {
+        throw new IllegalStateException("sent " + done[0] + " of " + e2e.size() + " requests");
+      }
     }
-    double ackSeconds = (System.nanoTime() - start) / 1e9;
-    long loadCpu = loadGeneratorCpu() - loadCpu0; // read while the sender threads still exist
     boolean drained = sink.flush(Duration.ofMinutes(10));
     double e2eSeconds = (System.nanoTime() - start) / 1e9;
-    long jvmCpu = os.getProcessCpuTime() - cpu0 - loadCpu;
+    long jvmCpu = os.getProcessCpuTime() - cpu0;
     long chCpu = clickHouseCpuNanos() - chCpu0;
     long gc = gcMillis() - gc0;
-    senders.shutdown();
-    load.close();
     real.shutdown(Duration.ofSeconds(5));
     sink.close();
     long stored = client.queryAll("SELECT count() AS n FROM " + db + ".spans").get(0).getLong("n");
@@ -319,6 +317,7 @@ public final class ReceiverBenchmark {
     add(runs, "end_to_end_receiver_and_sink_cpu_us_per_span", jvmCpu / 1e3 / sent);
     add(runs, "end_to_end_clickhouse_cpu_us_per_span", chCpu / 1e3 / sent);
     add(runs, "end_to_end_gc_pause_us_per_span", gc * 1e3 / sent);
+    add(runs, "end_to_end_load_generator_cpu_us_per_span", loadCpu / 1e3 / sent);
     add(runs, "ratio_end_to_end_to_limit", e2eRate / limit);
     System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s (%.3f of the limit), %d priced rows"
         + " stored; receiver+sink CPU %.3f µs/span, ClickHouse CPU %.3f µs/span, GC pauses %.3f µs/span%n",
@@ -470,87 +469,215 @@ public final class ReceiverBenchmark {
     return new double[] {spans / wall, cpu / 1e3 / spans};
   }
 
-  /** @return spans/s, receiver CPU µs/span, load-generator CPU µs/span, GC pause µs/span */
-  private static double[] run(Load load, List<byte[]> payloads, int seconds) throws Exception {
+  /**
+   * Runs the load generator in its own JVM against the receiver in this one, so that this
+   * process's CPU time is the receiver's alone (its JIT, GC and transport included) and the load
+   * generator's code neither shares its compiler threads nor pollutes its type profiles.
+   *
+   * @return spans/s, receiver CPU µs/span, load-generator CPU µs/span, GC pause µs/span, and the
+   *     receiver's CPU µs/span by where it went: worker threads, transport threads (gRPC event
+   *     loops, the HTTP dispatcher), other Java threads, the JVM's own threads (process CPU in no
+   *     Java thread), and of those the GC, JIT and VM threads
+   */
+  private static double[] run(String transport, int port, String mode, int warmUpSeconds, int seconds,
+      int requests) throws Exception {
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    AtomicLong requests = new AtomicLong();
-    AtomicInteger next = new AtomicInteger();
-    ExecutorService senders = Executors.newFixedThreadPool(CLIENT_THREADS, named(CLIENT_THREAD));
-    // Start the sender threads first so that their CPU time can be read at both ends.
-    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-    long[] stopAt = new long[1];
-    for (int t = 0; t < CLIENT_THREADS; t++) {
-      senders.execute(() -> {
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        while (System.nanoTime() < stopAt[0]) {
-          load.send(payloads.get(Math.floorMod(next.getAndIncrement(), payloads.size())));
-          requests.incrementAndGet();
-        }
-      });
+    try (LoadChild child = LoadChild.start(transport, port, mode, warmUpSeconds, seconds, requests)) {
+      long gc0 = gcMillis();
+      Map<String, Long> threads0 = cpuByThreadGroup();
+      Map<String, Long> jvm0 = jvmThreadCpu();
+      long cpu0 = os.getProcessCpuTime();
+      long t0 = System.nanoTime();
+      long[] done = child.awaitDone();
+      long t1 = System.nanoTime();
+      long cpu1 = os.getProcessCpuTime();
+      Map<String, Long> jvm1 = jvmThreadCpu();
+      Map<String, Long> threads1 = cpuByThreadGroup();
+      long gc = gcMillis() - gc0;
+      long spans = done[0] * SPANS_PER_REQUEST;
+      long loadCpu = done[1];
+      double wall = (t1 - t0) / 1e9;
+      long[] d = new long[THREAD_GROUPS.length];
+      long javaThreads = 0;
+      for (int g = 0; g < d.length; g++) {
+        d[g] = threads1.getOrDefault(THREAD_GROUPS[g], 0L) - threads0.getOrDefault(THREAD_GROUPS[g], 0L);
+        javaThreads += d[g];
+      }
+      long receiverCpu = cpu1 - cpu0;
+      long jvm = receiverCpu - javaThreads;
+      double[] byKind = new double[3];
+      String[] kinds = {"gc", "jit", "vm"};
+      for (int k = 0; k < kinds.length; k++) {
+        byKind[k] = (jvm1.getOrDefault(kinds[k], 0L) - jvm0.getOrDefault(kinds[k], 0L)) / 1e3 / spans;
+      }
+      return new double[] {spans / wall, receiverCpu / 1e3 / spans, loadCpu / 1e3 / spans, gc * 1e3 / spans,
+          d[0] / 1e3 / spans, d[1] / 1e3 / spans, d[2] / 1e3 / spans, jvm / 1e3 / spans,
+          byKind[0], byKind[1], byKind[2]};
     }
-    Thread.sleep(100);
-    long gc0 = gcMillis();
-    long loadCpu0 = loadGeneratorCpu();
+  }
+
+  /** The load generator's process, started and past its warm-up (it said GO). */
+  private static final class LoadChild implements AutoCloseable {
+    private final Process process;
+    private final java.io.BufferedReader out;
+
+    private LoadChild(Process process) {
+      this.process = process;
+      this.out = new java.io.BufferedReader(
+          new java.io.InputStreamReader(process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    static LoadChild start(String transport, int port, String mode, int warmUpSeconds, int seconds, int requests)
+        throws IOException {
+      String java = ProcessHandle.current().info().command().orElse("java");
+      LoadChild child = new LoadChild(new ProcessBuilder(java, "-Xmx512m", "-cp",
+          System.getProperty("java.class.path"), ReceiverBenchmark.class.getName(), LOAD_PROCESS, mode, transport,
+          Integer.toString(port), Integer.toString(warmUpSeconds), Integer.toString(seconds),
+          Integer.toString(CLIENT_THREADS), Integer.toString(requests))
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+      child.expect("GO");
+      return child;
+    }
+
+    /** @return requests sent and the load generator's CPU nanoseconds while measured */
+    long[] awaitDone() throws IOException, InterruptedException {
+      String[] done = expect("DONE");
+      if (process.waitFor() != 0) {
+        throw new IllegalStateException("the load generator failed");
+      }
+      return new long[] {Long.parseLong(done[1]), Long.parseLong(done[2])};
+    }
+
+    private String[] expect(String word) throws IOException {
+      for (String line; (line = out.readLine()) != null; ) {
+        if (line.startsWith(word)) {
+          return line.split(" ");
+        }
+      }
+      throw new IllegalStateException("the load generator ended before " + word);
+    }
+
+    @Override
+    public void close() {
+      process.destroy();
+    }
+  }
+
+  /**
+   * The load generator process: {@code loop}: sends the loop payloads for a warm-up, says GO, sends
+   * for the measured seconds and says DONE with its request count and its own CPU time; {@code
+   * all}: says GO, sends each end-to-end payload once, says DONE likewise.
+   */
+  private static void loadProcess(String[] args) throws Exception {
+    String mode = args[1];
+    String transport = args[2];
+    int port = Integer.parseInt(args[3]);
+    int warmUp = Integer.parseInt(args[4]);
+    int seconds = Integer.parseInt(args[5]);
+    int clients = Integer.parseInt(args[6]);
+    int requests = Integer.parseInt(args[7]);
+    List<byte[]> payloads = mode.equals("all") ? payloads(requests, 2) : payloads(100, 1);
+    Load load = transport.equals("grpc") ? new GrpcLoad(port) : new HttpLoad(port);
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    if (mode.equals("loop")) {
+      send(load, payloads, clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp), false);
+    }
     long cpu0 = os.getProcessCpuTime();
-    long t0 = System.nanoTime();
-    stopAt[0] = t0 + TimeUnit.SECONDS.toNanos(seconds);
-    go.countDown();
-    while (System.nanoTime() < stopAt[0]) {
-      Thread.sleep(20);
-    }
-    // The senders finish their request in flight; measure before their threads end.
-    long loadCpu1;
-    long cpu1;
-    long t1;
-    while (true) {
-      Thread.sleep(5);
-      if (requests.get() > 0 && inFlightDone(senders)) {
-        loadCpu1 = loadGeneratorCpu();
-        cpu1 = os.getProcessCpuTime();
-        t1 = System.nanoTime();
-        break;
-      }
-    }
-    senders.shutdown();
-    senders.awaitTermination(1, TimeUnit.MINUTES);
-    long spans = requests.get() * SPANS_PER_REQUEST;
-    double wall = (t1 - t0) / 1e9;
-    long loadCpu = loadCpu1 - loadCpu0;
-    long receiverCpu = (cpu1 - cpu0) - loadCpu;
-    double gcMicros = (gcMillis() - gc0) * 1e3;
-    return new double[] {spans / wall, receiverCpu / 1e3 / spans, loadCpu / 1e3 / spans, gcMicros / spans};
+    System.out.println("GO");
+    System.out.flush();
+    long sent = mode.equals("all")
+        ? send(load, payloads, clients, Long.MAX_VALUE, true)
+        : send(load, payloads, clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds), false);
+    System.out.println("DONE " + sent + " " + (os.getProcessCpuTime() - cpu0));
+    System.out.flush();
+    load.close();
+    System.exit(0);
   }
 
-  private static boolean inFlightDone(ExecutorService senders) {
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    for (java.lang.management.ThreadInfo info : threads.dumpAllThreads(false, false)) {
-      if (info.getThreadName().startsWith(CLIENT_THREAD + "-worker")
-          && info.getThreadState() == Thread.State.RUNNABLE) {
-        return false;
-      }
+  /** Sends from {@code clients} threads until the deadline ({@code once}: each payload once). */
+  private static long send(Load load, List<byte[]> payloads, int clients, long deadline, boolean once)
+      throws InterruptedException {
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong sent = new AtomicLong();
+    Thread[] threads = new Thread[clients];
+    for (int t = 0; t < clients; t++) {
+      threads[t] = new Thread(() -> {
+        while (System.nanoTime() < deadline) {
+          int i = next.getAndIncrement();
+          if (once && i >= payloads.size()) {
+            return;
+          }
+          load.send(payloads.get(i % payloads.size()));
+          sent.incrementAndGet();
+        }
+      }, CLIENT_THREAD + "-worker-" + t);
+      threads[t].start();
     }
-    return true;
+    for (Thread t : threads) {
+      t.join();
+    }
+    return sent.get();
   }
 
-  /** CPU time of every load-generator thread: our senders, the gRPC client's and the HTTP client's. */
-  private static long loadGeneratorCpu() {
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    long sum = 0;
-    for (java.lang.management.ThreadInfo info : threads.dumpAllThreads(false, false)) {
-      String n = info.getThreadName();
-      if (n.startsWith(CLIENT_THREAD) || n.startsWith("HttpClient-")) {
-        long cpu = threads.getThreadCpuTime(info.getThreadId());
-        if (cpu > 0) {
-          sum += cpu;
+  /**
+   * CPU time so far (ns) of the JVM's own threads, from /proc (Linux; empty elsewhere), by kind:
+   * "gc" (GC and G1 refinement threads), "jit" (compiler threads), "vm" (the rest of them).
+   */
+  private static Map<String, Long> jvmThreadCpu() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    Path tasks = Path.of("/proc/self/task");
+    if (!Files.isDirectory(tasks)) {
+      return out;
+    }
+    long tickNanos = 10_000_000L; // USER_HZ = 100 on Linux
+    try (java.util.stream.Stream<Path> ls = Files.list(tasks)) {
+      for (Path task : (Iterable<Path>) ls::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          long cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * tickNanos; // utime, stime
+          String kind = name.startsWith("GC Thread") || name.startsWith("G1 ") ? "gc"
+              : name.contains("CompilerThre") ? "jit" : name.startsWith("VM Thread") ? "vm" : null;
+          if (kind != null) {
+            out.merge(kind, cpu, Long::sum);
+          }
+        } catch (IOException | RuntimeException e) {
+          // a thread that ended while being read
         }
       }
+    } catch (IOException e) {
+      return out;
     }
-    return sum;
+    return out;
+  }
+
+  /** Thread groups of the receiver's process: everything else, workers, transport. */
+  private static final String[] THREAD_GROUPS = {"other", "workers", "transport"};
+
+  private static String threadGroup(String name) {
+    if (name.startsWith("costtrace-otlp-")) {
+      return "workers";
+    }
+    if (name.startsWith("grpc-") || name.startsWith("HTTP-Dispatcher")) {
+      return "transport";
+    }
+    return "other";
+  }
+
+  /** CPU time so far of the live Java threads, summed by {@link #threadGroup}. */
+  private static Map<String, Long> cpuByThreadGroup() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (java.lang.management.ThreadInfo info : threads.dumpAllThreads(false, false)) {
+      long cpu = threads.getThreadCpuTime(info.getThreadId());
+      if (cpu > 0) {
+        out.merge(threadGroup(info.getThreadName()), cpu, Long::sum);
+      }
+    }
+    return out;
   }
 
   private static java.util.concurrent.ThreadFactory named(String prefix) {
