@@ -268,6 +268,8 @@ public final class ReceiverBenchmark {
         bareInsert.spanRows, bareInsert.attributionRows, bareInsertSeconds, bareInsert.spanRows / bareInsertSeconds,
         bareInsertSeconds * 1e6 / sent, bareChCpu / 1e3 / sent, limit);
     bareInsert = null; // its ~30 MB of batches must not burden the end-to-end run's collections
+    // Dropped, so that its parts' background merges do not run (and count) during the end-to-end run.
+    client.execute("DROP DATABASE " + bareDb + " SYNC").get().close();
 
     // 3b. End to end: the same payloads over gRPC through the receiver and the ClickHouseSink.
     String db = "bench_receiver";
@@ -283,12 +285,16 @@ public final class ReceiverBenchmark {
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     System.gc();
     long gc0;
+    Map<String, Long> threads0;
+    Map<String, Long> jvm0;
     long cpu0;
     long start;
     double ackSeconds;
     long loadCpu;
     try (LoadChild child = LoadChild.start("grpc", real.grpcPort(), "all", 0, 0, e2e.size())) {
       gc0 = gcMillis();
+      threads0 = cpuByThreadGroup();
+      jvm0 = jvmThreadCpu();
       cpu0 = os.getProcessCpuTime();
       chCpu0 = clickHouseCpuNanos();
       start = System.nanoTime();
@@ -304,6 +310,19 @@ public final class ReceiverBenchmark {
     long jvmCpu = os.getProcessCpuTime() - cpu0;
     long chCpu = clickHouseCpuNanos() - chCpu0;
     long gc = gcMillis() - gc0;
+    Map<String, Long> threads1 = cpuByThreadGroup();
+    Map<String, Long> jvm1 = jvmThreadCpu();
+    StringBuilder where = new StringBuilder();
+    for (String group : new String[] {"workers", "transport", "sink", "other"}) {
+      double us = (threads1.getOrDefault(group, 0L) - threads0.getOrDefault(group, 0L)) / 1e3 / sent;
+      add(runs, "end_to_end_" + group + "_threads_cpu_us_per_span", us);
+      where.append(String.format(Locale.ROOT, "%s %.3f, ", group, us));
+    }
+    for (String kind : new String[] {"gc", "jit"}) {
+      double us = (jvm1.getOrDefault(kind, 0L) - jvm0.getOrDefault(kind, 0L)) / 1e3 / sent;
+      add(runs, "end_to_end_jvm_" + kind + "_threads_cpu_us_per_span", us);
+      where.append(String.format(Locale.ROOT, "JVM %s %.3f, ", kind, us));
+    }
     real.shutdown(Duration.ofSeconds(5));
     sink.close();
     long stored = client.queryAll("SELECT count() AS n FROM " + db + ".spans").get(0).getLong("n");
@@ -320,8 +339,8 @@ public final class ReceiverBenchmark {
     add(runs, "end_to_end_load_generator_cpu_us_per_span", loadCpu / 1e3 / sent);
     add(runs, "ratio_end_to_end_to_limit", e2eRate / limit);
     System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s (%.3f of the limit), %d priced rows"
-        + " stored; receiver+sink CPU %.3f µs/span, ClickHouse CPU %.3f µs/span, GC pauses %.3f µs/span%n",
-        e2eRate, e2eRate / limit, stored, jvmCpu / 1e3 / sent, chCpu / 1e3 / sent, gc * 1e3 / sent);
+        + " stored; receiver+sink CPU %.3f µs/span (%s), ClickHouse CPU %.3f µs/span, GC pauses %.3f µs/span%n",
+        e2eRate, e2eRate / limit, stored, jvmCpu / 1e3 / sent, where, chCpu / 1e3 / sent, gc * 1e3 / sent);
   }
 
   private static void add(Map<String, List<Double>> runs, String key, double value) {
@@ -654,12 +673,15 @@ public final class ReceiverBenchmark {
     return out;
   }
 
-  /** Thread groups of the receiver's process: everything else, workers, transport. */
-  private static final String[] THREAD_GROUPS = {"other", "workers", "transport"};
+  /** Thread groups of the receiver's process: everything else, workers, transport, the sink's writer. */
+  private static final String[] THREAD_GROUPS = {"other", "workers", "transport", "sink"};
 
   private static String threadGroup(String name) {
     if (name.startsWith("costtrace-otlp-")) {
       return "workers";
+    }
+    if (name.startsWith("costtrace-clickhouse-sink")) {
+      return "sink";
     }
     if (name.startsWith("grpc-") || name.startsWith("HTTP-Dispatcher")) {
       return "transport";

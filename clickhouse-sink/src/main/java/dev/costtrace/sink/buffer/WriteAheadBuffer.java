@@ -54,6 +54,12 @@ public final class WriteAheadBuffer implements AutoCloseable {
   private final TreeMap<Long, Long> segmentSizes = new TreeMap<>();
   private FileChannel writer;
   private long writeSegment;
+  /** Where the next record goes (guarded by this); records before it may still await their fsync. */
+  private Position appendPosition;
+  /**
+   * The end of the records readers may see: durable ones only (synced with {@link Sync#ALWAYS}), so
+   * that nothing reaches ClickHouse that a crash could still take from the buffer.
+   */
   private volatile Position writePosition;
   private volatile Position committed;
   private volatile long totalBytes;
@@ -93,7 +99,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
     if (segmentSizes.firstKey() > committed.segment()) {
       committed = new Position(segmentSizes.firstKey(), 0);
     }
-    writePosition = new Position(writeSegment, segmentSizes.get(writeSegment));
+    appendPosition = new Position(writeSegment, segmentSizes.get(writeSegment));
+    writePosition = appendPosition;
     totalBytes = segmentSizes.values().stream().mapToLong(Long::longValue).sum();
   }
 
@@ -107,6 +114,7 @@ public final class WriteAheadBuffer implements AutoCloseable {
     return committed.compareTo(writePosition) < 0;
   }
 
+  /** The end of what is durable and readable; every record whose append returned is before it. */
   public Position writePosition() {
     return writePosition;
   }
@@ -130,7 +138,7 @@ public final class WriteAheadBuffer implements AutoCloseable {
       if (totalBytes + size > maxBytes) {
         return false;
       }
-      if (writePosition.offset() > 0 && writePosition.offset() + size > segmentBytes) {
+      if (appendPosition.offset() > 0 && appendPosition.offset() + size > segmentBytes) {
         roll();
       }
       CRC32 crc = new CRC32();
@@ -141,11 +149,14 @@ public final class WriteAheadBuffer implements AutoCloseable {
       while (header.hasRemaining() || body.hasRemaining()) {
         writer.write(new ByteBuffer[] {header, body});
       }
-      long end = writePosition.offset() + size;
+      long end = appendPosition.offset() + size;
       segmentSizes.put(writeSegment, end);
       totalBytes += size;
-      writePosition = new Position(writeSegment, end);
+      appendPosition = new Position(writeSegment, end);
       sequence = ++appended;
+      if (sync == Sync.OS) {
+        writePosition = appendPosition;
+      }
     }
     if (sync == Sync.ALWAYS) {
       syncThrough(sequence);
@@ -161,9 +172,11 @@ public final class WriteAheadBuffer implements AutoCloseable {
       }
       FileChannel channel;
       long through;
+      Position throughPosition;
       synchronized (this) {
         channel = writer;
         through = appended;
+        throughPosition = appendPosition;
       }
       try {
         channel.force(false);
@@ -177,21 +190,29 @@ public final class WriteAheadBuffer implements AutoCloseable {
         }
       }
       synced = through;
+      synchronized (this) {
+        if (throughPosition.compareTo(writePosition) > 0) {
+          writePosition = throughPosition; // now durable: readable
+        }
+      }
     }
   }
 
   private void roll() throws IOException {
     writer.force(false);
     forcedOnClose = appended;
+    if (appendPosition.compareTo(writePosition) > 0) {
+      writePosition = appendPosition; // forced just now: durable
+    }
     writer.close();
     writeSegment++;
     segmentSizes.put(writeSegment, 0L);
     writer = FileChannel.open(segment(writeSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING);
-    writePosition = new Position(writeSegment, 0);
+    appendPosition = new Position(writeSegment, 0);
   }
 
-  /** Reads records from {@code from} up to the current write position, at most {@code maxBytes}. */
+  /** Reads records from {@code from} up to the durable {@link #writePosition}, at most {@code maxReadBytes}. */
   public List<Record> read(Position from, long maxReadBytes) throws IOException {
     List<Record> out = new ArrayList<>();
     Position limit = writePosition;
@@ -203,7 +224,9 @@ public final class WriteAheadBuffer implements AutoCloseable {
       synchronized (this) {
         size = segmentSizes.get(segment);
       }
-      if (size == null || (segment == limit.segment() && offset >= limit.offset())) {
+      // Nothing past the durable end: a later segment may hold records still awaiting their fsync.
+      if (size == null || segment > limit.segment()
+          || (segment == limit.segment() && offset >= limit.offset())) {
         break;
       }
       long end = segment == limit.segment() ? limit.offset() : size;
@@ -259,12 +282,14 @@ public final class WriteAheadBuffer implements AutoCloseable {
         Files.deleteIfExists(segment(s));
       }
       // The active segment, once fully committed, can be restarted to keep the disk small.
-      if (upTo.equals(writePosition) && upTo.offset() > segmentBytes / 2) {
+      // Only when nothing follows upTo, not even a record still awaiting its fsync.
+      if (upTo.equals(appendPosition) && upTo.offset() > segmentBytes / 2) {
         roll();
         totalBytes -= segmentSizes.remove(upTo.segment());
         Files.deleteIfExists(segment(upTo.segment()));
         // The checkpoint's segment is gone: reading resumes at the start of the new one (else the
         // reader finds nothing to read while hasPending() stays true, forever).
+        writePosition = appendPosition;
         committed = writePosition;
       }
     }
@@ -326,6 +351,7 @@ public final class WriteAheadBuffer implements AutoCloseable {
     try {
       writer.force(false);
       forcedOnClose = appended;
+      writePosition = appendPosition;
       writer.close();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
