@@ -132,6 +132,20 @@ public final class WriteAheadBuffer implements AutoCloseable {
    * @return false when the buffer is full (nothing was written)
    */
   public boolean append(byte[] payload) throws IOException {
+    return append(payload, null);
+  }
+
+  /** Told, in append order, where each record went; see {@link #append(byte[], Placement)}. */
+  public interface Placement {
+    /** Called with this buffer's lock held: keep it short, and do not call back into the buffer. */
+    void placed(Position start, Position end);
+  }
+
+  /**
+   * As {@link #append(byte[])}, telling {@code placement} (when not null) where the record went,
+   * in the order records are in the log, before the record is durable.
+   */
+  public boolean append(byte[] payload, Placement placement) throws IOException {
     long sequence;
     synchronized (this) {
       long size = HEADER + payload.length;
@@ -149,10 +163,14 @@ public final class WriteAheadBuffer implements AutoCloseable {
       while (header.hasRemaining() || body.hasRemaining()) {
         writer.write(new ByteBuffer[] {header, body});
       }
+      Position start = appendPosition;
       long end = appendPosition.offset() + size;
       segmentSizes.put(writeSegment, end);
       totalBytes += size;
       appendPosition = new Position(writeSegment, end);
+      if (placement != null) {
+        placement.placed(start, appendPosition);
+      }
       sequence = ++appended;
       if (sync == Sync.OS) {
         writePosition = appendPosition;
