@@ -84,6 +84,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ReceiverBenchmark {
   static final int SPANS_PER_REQUEST = 300;
   private static final int CLIENT_THREADS = Integer.getInteger("bench.clients", 2);
+  /** How long the end-to-end load generator warms its client up, on a discarding receiver. */
+  private static final int E2E_CLIENT_WARM_UP_SECONDS = 10;
   /** The sink's default batch size, used by the end-to-end sink and the bare insert alike. */
   private static final int SINK_BATCH_ROWS = 5_000;
   private static final String CLIENT_THREAD = "bench-client";
@@ -110,7 +112,7 @@ public final class ReceiverBenchmark {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int e2eRequests = args.length > 1 ? Integer.parseInt(args[1]) : 300;
     // For profiling one phase at a time: -Dbench.phases=grpc,http (default: all).
-    List<String> phases = List.of(System.getProperty("bench.phases", "decode,grpc,http,e2e").split(","));
+    List<String> phases = List.of(System.getProperty("bench.phases", "decode,stages,grpc,http,e2e").split(","));
     List<byte[]> loop = payloads(100, 1);
     List<byte[]> e2e = payloads(e2eRequests, 2);
     long pricedPerRequest = priced(loop.get(0));
@@ -155,6 +157,10 @@ public final class ReceiverBenchmark {
           add(runs, "bare_decode_spans_per_s", bare[0]);
           add(runs, "bare_decode_cpu_us_per_span", bare[1]);
           System.out.printf(Locale.ROOT, "bare decode: %.0f spans/s, %.3f µs CPU/span%n", bare[0], bare[1]);
+        }
+        // 1b. The pipeline's stages, one thread, cumulatively on freshly decoded requests.
+        if (phases.contains("stages")) {
+          stages(loop, rep == 0 ? warmUp : 2, seconds, runs);
         }
         // 2. The receiver in-process into a discarding sink, over gRPC and over HTTP.
         for (String transport : List.of("grpc", "http")) {
@@ -235,6 +241,83 @@ public final class ReceiverBenchmark {
   }
 
   /**
+   * CPU per span of the receiver's stages on one thread, each measured cumulatively over freshly
+   * decoded requests (so each includes the cache misses of its first touch of the data): decode;
+   * + attribution (read the keys, merge into the trace); + normalise and price; the whole pipeline
+   * (+ validation, rows, hex IDs); + the sink's encoding of the rows for its buffer. The increments
+   * are the stages' costs.
+   */
+  private static void stages(List<byte[]> payloads, int warmUpSeconds, int seconds, Map<String, List<Double>> runs)
+      throws Exception {
+    String[] stages = {"decode", "attribution", "price", "pipeline", "sink_encode"};
+    SpanPricer pricer = SpanPricer.builder().build();
+    AttributionKeys keys = AttributionKeys.defaults();
+    double previous = 0;
+    for (String stage : stages) {
+      SpanSink sink = new SpanSink() {
+        @Override
+        public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {
+          if (stage.equals("sink_encode")) {
+            dev.costtrace.sink.buffer.RowCodec.encode(spans, attributions);
+          }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+      };
+      TraceAttributor attributor = new TraceAttributor(Duration.ofSeconds(30), 100_000);
+      PricingPipeline pipeline = new PricingPipeline(pricer, sink, keys, attributor);
+      double cpu = 0;
+      for (int pass = 0; pass < 2; pass++) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(pass == 0 ? warmUpSeconds / 4 + 1 : seconds);
+        long cpu0 = threads.getCurrentThreadCpuTime();
+        long spans = 0;
+        long check = 0;
+        for (int i = 0; System.nanoTime() < end; i++) {
+          ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(payloads.get(i % payloads.size()));
+          spans += SPANS_PER_REQUEST;
+          if (stage.equals("pipeline") || stage.equals("sink_encode")) {
+            pipeline.consume(request, null);
+            continue;
+          }
+          long now = System.nanoTime();
+          for (ResourceSpans rs : request.getResourceSpansList()) {
+            List<KeyValue> resource = rs.getResource().getAttributesList();
+            AttributionKeys.ResourceAttribution ra = keys.resource(resource);
+            for (ScopeSpans ss : rs.getScopeSpansList()) {
+              for (Span span : ss.getSpansList()) {
+                if (stage.equals("decode")) {
+                  check += span.getAttributesCount();
+                  continue;
+                }
+                dev.costtrace.receiver.attribution.Attribution a =
+                    attributor.observe(span.getTraceId(), keys.read(span.getAttributesList(), ra), now).attribution();
+                if (stage.equals("price")) {
+                  check += pricer.price(span, resource, a.tenantId()).status().ordinal();
+                } else {
+                  check += a.conversationId().length();
+                }
+              }
+            }
+          }
+        }
+        cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e3 / spans;
+        if (check == 42) {
+          System.out.print(""); // keeps the loops' results alive
+        }
+      }
+      add(runs, "stage_" + stage + "_cumulative_cpu_us_per_span", cpu);
+      add(runs, "stage_" + stage + "_cpu_us_per_span", cpu - previous);
+      System.out.printf(Locale.ROOT, "stage %-12s %.3f µs CPU/span (cumulative %.3f)%n", stage, cpu - previous, cpu);
+      previous = cpu;
+    }
+  }
+
+  /**
    * One end-to-end run and, just before it, the bare insert of the same rows: both into fresh
    * databases of the same engine. Adds this run's figures to {@code runs}.
    */
@@ -291,7 +374,15 @@ public final class ReceiverBenchmark {
     long start;
     double ackSeconds;
     long loadCpu;
-    try (LoadChild child = LoadChild.start("grpc", real.grpcPort(), "all", 0, 0, e2e.size())) {
+    // The load generator warms its client up on a discarding receiver first (a cold client JVM
+    // would take as much CPU as the receiver, on the same cores).
+    OtlpReceiver warm = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
+        .consumer(new PricingPipeline(SpanPricer.builder().build(), new DiscardingSink(), AttributionKeys.defaults(),
+            new TraceAttributor(Duration.ofSeconds(30), 100_000)))
+        .start();
+    try (LoadChild child = LoadChild.start("grpc", real.grpcPort(), "all", E2E_CLIENT_WARM_UP_SECONDS, 0, e2e.size(),
+        Integer.toString(warm.grpcPort()))) {
+      warm.shutdown(Duration.ofSeconds(1));
       gc0 = gcMillis();
       threads0 = cpuByThreadGroup();
       jvm0 = jvmThreadCpu();
@@ -547,13 +638,14 @@ public final class ReceiverBenchmark {
           new java.io.InputStreamReader(process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    static LoadChild start(String transport, int port, String mode, int warmUpSeconds, int seconds, int requests)
-        throws IOException {
-      String java = ProcessHandle.current().info().command().orElse("java");
-      LoadChild child = new LoadChild(new ProcessBuilder(java, "-Xmx512m", "-cp",
-          System.getProperty("java.class.path"), ReceiverBenchmark.class.getName(), LOAD_PROCESS, mode, transport,
-          Integer.toString(port), Integer.toString(warmUpSeconds), Integer.toString(seconds),
-          Integer.toString(CLIENT_THREADS), Integer.toString(requests))
+    static LoadChild start(String transport, int port, String mode, int warmUpSeconds, int seconds, int requests,
+        String... more) throws IOException {
+      List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+          "-Xmx512m", "-cp", System.getProperty("java.class.path"), ReceiverBenchmark.class.getName(), LOAD_PROCESS,
+          mode, transport, Integer.toString(port), Integer.toString(warmUpSeconds), Integer.toString(seconds),
+          Integer.toString(CLIENT_THREADS), Integer.toString(requests)));
+      command.addAll(List.of(more));
+      LoadChild child = new LoadChild(new ProcessBuilder(command)
           .redirectError(ProcessBuilder.Redirect.INHERIT).start());
       child.expect("GO");
       return child;
@@ -586,7 +678,8 @@ public final class ReceiverBenchmark {
   /**
    * The load generator process: {@code loop}: sends the loop payloads for a warm-up, says GO, sends
    * for the measured seconds and says DONE with its request count and its own CPU time; {@code
-   * all}: says GO, sends each end-to-end payload once, says DONE likewise.
+   * all}: warms up on the receiver at the ninth argument's port, says GO, sends each end-to-end
+   * payload once, says DONE likewise.
    */
   private static void loadProcess(String[] args) throws Exception {
     String mode = args[1];
@@ -602,6 +695,11 @@ public final class ReceiverBenchmark {
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     if (mode.equals("loop")) {
       send(load, payloads, clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp), false);
+    } else if (args.length > 8) {
+      // End to end: warm this client up on another (discarding) receiver, not into ClickHouse.
+      Load warm = new GrpcLoad(Integer.parseInt(args[8]));
+      send(warm, payloads(100, 1), clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp), false);
+      warm.close();
     }
     long cpu0 = os.getProcessCpuTime();
     System.out.println("GO");

@@ -69,7 +69,9 @@ public final class TraceAttributor {
     boolean changed = before.fills(fromSpan);
     Attribution merged = changed ? before.orElse(fromSpan) : before;
     if (e != null) {
-      e.attribution = merged;
+      if (e.attribution != merged) {
+        e.attribution = merged; // a reference store in an old object costs the GC a card: only on change
+      }
       e.seenNanos = nowNanos;
     } else {
       traces.put(key, new Entry(merged, nowNanos));
