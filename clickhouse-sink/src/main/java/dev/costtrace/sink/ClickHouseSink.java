@@ -57,6 +57,18 @@ public final class ClickHouseSink implements SpanSink {
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong full = new AtomicLong();
   private volatile long lastBatchMillis;
+  /** Accepted calls in log order, for the writer to take without reading the buffer back. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Accepted> inMemory =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final AtomicLong inMemoryRows = new AtomicLong();
+  private final AtomicLong batchesFromMemory = new AtomicLong();
+  private final AtomicLong batchesFromBuffer = new AtomicLong();
+  private final long maxInMemoryRows;
+
+  /** One accepted call and where its record is in the buffer. */
+  private record Accepted(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end,
+      List<SpanCostRow> spans, List<TraceAttribution> attributions) {}
+
   /** Records before this position were left by a previous process: check ClickHouse for them. */
   private final WriteAheadBuffer.Position replayUntil;
 
@@ -67,6 +79,8 @@ public final class ClickHouseSink implements SpanSink {
     this.deadLetterFile = b.bufferDir.resolve("dead-letter.jsonl");
     this.writer = new ClickHouseWriter(client, b.database, this::deadLetter, b.recentSpans);
     this.batchSize = b.batchSize;
+    // A few batches' worth: enough for the writer to keep up from memory, bounded whatever the load.
+    this.maxInMemoryRows = 4L * b.batchSize;
     this.maxDelayNanos = b.maxBatchDelay.toNanos();
     this.retryAfter = b.retryAfter;
     this.maxBackoff = b.maxBackoff;
@@ -120,9 +134,19 @@ public final class ClickHouseSink implements SpanSink {
       return;
     }
     byte[] record = RowCodec.encode(spans, attributions);
+    List<SpanCostRow> spanCopy = List.copyOf(spans);
+    List<TraceAttribution> attributionCopy = List.copyOf(attributions);
     boolean appended;
     try {
-      appended = buffer.append(record);
+      appended = buffer.append(record, (start, end) -> {
+        // Kept for the writer too, so that it need not read and decode the record back (the
+        // buffer stays the record of what is acknowledged); bounded: past the bound the writer
+        // reads these records from the buffer instead.
+        if (inMemoryRows.get() < maxInMemoryRows) {
+          inMemoryRows.addAndGet(spanCopy.size() + 1);
+          inMemory.add(new Accepted(start, end, spanCopy, attributionCopy));
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the sink buffer", e);
     }
@@ -175,6 +199,11 @@ public final class ClickHouseSink implements SpanSink {
       LOG.warning("closing with rows still in the buffer; they are written on the next start");
     }
     stop();
+  }
+
+  /** Batches the writer took from memory and read back from the buffer; for tests. */
+  long[] batchSources() {
+    return new long[] {batchesFromMemory.get(), batchesFromBuffer.get()};
   }
 
   /** Stops the writer thread without flushing, as a crash would; for tests. */
@@ -233,8 +262,48 @@ public final class ClickHouseSink implements SpanSink {
     return pendingRows.get() >= batchSize || System.nanoTime() - pendingSince >= maxDelayNanos;
   }
 
-  /** Reads up to one batch from the buffer, writes it, commits it. */
+  /** Reads up to one batch (from memory where it can, else from the buffer), writes it, commits it. */
   private boolean writeOneBatch() throws IOException, ClickHouseWriter.RetryableException {
+    WriteAheadBuffer.Position from = buffer.committed();
+    WriteAheadBuffer.Position durable = buffer.writePosition();
+    Accepted head;
+    while ((head = inMemory.peek()) != null && head.end().compareTo(from) <= 0) {
+      forget(inMemory.poll()); // already in ClickHouse (it was read back from the buffer)
+    }
+    List<SpanCostRow> spans = new ArrayList<>();
+    List<TraceAttribution> attributions = new ArrayList<>();
+    WriteAheadBuffer.Position end = null;
+    int units = 0;
+    if (head != null && head.start().equals(from)) {
+      // The records from the checkpoint on are in memory, in log order: take them as they are.
+      for (Accepted a : inMemory) {
+        if (a.end().compareTo(durable) > 0 || spans.size() >= batchSize
+            || (end != null && !a.start().equals(end))) {
+          break; // not durable yet, a full batch, or a record the bound kept out of memory
+        }
+        spans.addAll(a.spans());
+        attributions.addAll(a.attributions());
+        units += Math.max(1, a.spans().size());
+        end = a.end();
+      }
+    }
+    if (end == null) {
+      boolean wrote = writeOneBatchFromBuffer();
+      if (wrote) {
+        batchesFromBuffer.incrementAndGet();
+      }
+      return wrote;
+    }
+    batchesFromMemory.incrementAndGet();
+    return writeBatch(spans, attributions, end, units);
+  }
+
+  private void forget(Accepted a) {
+    inMemoryRows.addAndGet(-(a.spans().size() + 1));
+  }
+
+  /** Reads up to one batch from the buffer, writes it, commits it. */
+  private boolean writeOneBatchFromBuffer() throws IOException, ClickHouseWriter.RetryableException {
     // About one batch worth of records (a span row is ~0.5 KB in the buffer): reading more would be
     // re-read and re-checksummed by the next batch.
     long readBytes = Math.min(64L << 20, Math.max(64L << 10, batchSize * 768L));
@@ -256,6 +325,12 @@ public final class ClickHouseSink implements SpanSink {
         break;
       }
     }
+    return writeBatch(spans, attributions, end, units);
+  }
+
+  /** Writes a batch read from the checkpoint up to {@code end}, then commits the buffer to there. */
+  private boolean writeBatch(List<SpanCostRow> spans, List<TraceAttribution> attributions,
+      WriteAheadBuffer.Position end, int units) throws IOException, ClickHouseWriter.RetryableException {
     long started = System.nanoTime();
     boolean replay = buffer.committed().compareTo(replayUntil) < 0;
     ClickHouseWriter.Written result;
@@ -266,6 +341,10 @@ public final class ClickHouseSink implements SpanSink {
       throw e;
     }
     buffer.commit(end);
+    Accepted done;
+    while ((done = inMemory.peek()) != null && done.end().compareTo(end) <= 0) {
+      forget(inMemory.poll());
+    }
     lastBatchMillis = (System.nanoTime() - started) / 1_000_000;
     written.addAndGet(result.stored());
     duplicates.addAndGet(result.duplicates());

@@ -198,14 +198,7 @@ final class ClickHouseWriter {
         new RowBinaryFormatWriter(bytes, attributionsSchema, ClickHouseFormat.RowBinary);
     try {
       for (TraceAttribution a : rows) {
-        w.setString("trace_id", a.traceId());
-        w.setString("conversation_id", a.conversationId());
-        w.setString("tenant_id", a.tenantId());
-        w.setString("user_id", a.userId());
-        w.setString("feature", a.feature());
-        w.setValue("tags", a.tags());
-        w.setValue("observed_at", SpanRowBinary.instant(a.observedAtEpochNanos()));
-        w.setLong("version", a.version());
+        SpanRowBinary.encode(w, a);
         w.commitRow();
       }
       insert("trace_attributions", bytes.toByteArray());

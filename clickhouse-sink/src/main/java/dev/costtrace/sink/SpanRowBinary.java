@@ -5,7 +5,8 @@ import java.math.BigDecimal;
 import java.time.Instant;
 
 /**
- * Maps a {@link SpanCostRow} onto the columns of the {@code spans} table for client-v2's RowBinary
+ * Maps a {@link SpanCostRow} onto the columns of the {@code spans} table (and a {@link
+ * TraceAttribution} onto {@code trace_attributions}) for client-v2's RowBinary
  * writer. Values are checked as they are set: an amount that does not fit Decimal(38, 12) throws
  * before any byte of the row is written.
  */
@@ -57,6 +58,18 @@ public final class SpanRowBinary {
     w.setString("price_entry", r.priceEntry());
     w.setLong("time_to_first_token_ns", r.timeToFirstTokenNanos());
     w.setLong("attribution_version", r.attributionVersion());
+  }
+
+  /** Sets every column of {@code trace_attributions} for one row; call {@code commitRow()} after. */
+  public static void encode(RowBinaryFormatWriter w, TraceAttribution a) {
+    w.setString("trace_id", a.traceId());
+    w.setString("conversation_id", a.conversationId());
+    w.setString("tenant_id", a.tenantId());
+    w.setString("user_id", a.userId());
+    w.setString("feature", a.feature());
+    w.setValue("tags", a.tags());
+    w.setValue("observed_at", instant(a.observedAtEpochNanos()));
+    w.setLong("version", a.version());
   }
 
   /** Decimal(38, 12): more fractional digits would be rounded by ClickHouse; more integer digits fail. */

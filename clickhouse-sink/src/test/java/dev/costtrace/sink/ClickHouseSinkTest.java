@@ -121,6 +121,50 @@ class ClickHouseSinkTest {
     assertThat(count(e, "SELECT sum(llm_calls) FROM " + db + ".conversation_costs")).isEqualTo(300);
   }
 
+  /**
+   * The writer takes accepted calls from memory while they fit its bound and reads the rest back
+   * from the buffer: from several threads at once, past the bound, every row is stored once and
+   * whole, whichever way it went.
+   */
+  @Test
+  void callsTakenFromMemoryAndFromTheBufferAlikeAreStoredOnceAndWhole() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = migrate(e);
+    List<SpanCostRow> rows = spans(400, 5, 3);
+    int threads = 4;
+    try (ClickHouseSink sink = ClickHouseSink.builder().client(e.newClient("default"), true).database(db)
+        .bufferDir(dir.resolve("mixed")).batchSize(40).maxBatchDelay(Duration.ofMillis(5)).build()) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          // 7-row calls, each thread its own share: far more than 4 batches of 40 rows wait at times
+          for (int i = thread * 7; i < rows.size(); i += threads * 7) {
+            sink.accept(rows.subList(i, Math.min(rows.size(), i + 7)), List.of());
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+      pool.shutdown();
+      assertThat(sink.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(sink.metrics().rowsWritten()).isEqualTo(rows.size());
+      long[] sources = sink.batchSources();
+      assertThat(sources[0]).as("batches taken from memory").isPositive();
+      assertThat(sources[1]).as("batches read back from the buffer").isPositive();
+    }
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(rows.size());
+    assertThat(count(e, "SELECT uniqExact(trace_id, span_id) FROM " + db + ".spans")).isEqualTo(rows.size());
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".spans")).isEqualByComparingTo(sum(rows));
+    assertThat(count(e, "SELECT sum(input_tokens) FROM " + db + ".spans"))
+        .isEqualTo(rows.stream().mapToLong(SpanCostRow::inputTokens).sum());
+    assertThat(count(e, "SELECT countIf(response_model = 'gpt-4o-mini') FROM " + db + ".spans"))
+        .isEqualTo(rows.stream().filter(r -> r.responseModel().equals("gpt-4o-mini")).count());
+  }
+
   @Test
   void attributionArrivingAfterTheSpansMovesTheCostToTheConversation() throws Exception {
     ClickHouseEndpoint e = TestClickHouse.shared();

@@ -2,15 +2,17 @@ package dev.costtrace.sink.buffer;
 
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.TraceAttribution;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,7 @@ public final class RowCodec {
 
   public static byte[] encode(List<SpanCostRow> spans, List<TraceAttribution> attributions) {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * (spans.size() + 1));
+      Bytes bytes = new Bytes(512 * spans.size() + 128 * attributions.size() + 16);
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeByte(VERSION);
       out.writeInt(spans.size());
@@ -52,7 +54,7 @@ public final class RowCodec {
   }
 
   public static Entry decode(byte[] payload) throws IOException {
-    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
+    DataInputStream in = new DataInputStream(new BytesIn(payload));
     byte version = in.readByte();
     if (version != VERSION) {
       throw new IOException("unknown buffer record version " + version);
@@ -175,5 +177,70 @@ public final class RowCodec {
     byte[] unscaled = new byte[in.readInt()];
     in.readFully(unscaled);
     return new BigDecimal(new BigInteger(unscaled), scale);
+  }
+
+  /**
+   * A growable byte array as an output stream, unsynchronised: DataOutputStream writes an int as
+   * four single-byte writes, and ByteArrayOutputStream takes a lock for each (about 200 per row).
+   */
+  private static final class Bytes extends OutputStream {
+    private byte[] buf;
+    private int count;
+
+    Bytes(int capacity) {
+      buf = new byte[capacity];
+    }
+
+    private void ensure(int more) {
+      if (count + more > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+      }
+    }
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      buf[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, buf, count, len);
+      count += len;
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(buf, count);
+    }
+  }
+
+  /** A byte array as an input stream, unsynchronised (ByteArrayInputStream locks every read). */
+  private static final class BytesIn extends InputStream {
+    private final byte[] buf;
+    private int pos;
+
+    BytesIn(byte[] buf) {
+      this.buf = buf;
+    }
+
+    @Override
+    public int read() {
+      return pos < buf.length ? buf[pos++] & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      if (pos >= buf.length) {
+        return -1;
+      }
+      int n = Math.min(len, buf.length - pos);
+      System.arraycopy(buf, pos, b, off, n);
+      pos += n;
+      return n;
+    }
   }
 }

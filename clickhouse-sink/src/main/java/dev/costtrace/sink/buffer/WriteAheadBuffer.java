@@ -3,6 +3,7 @@ package dev.costtrace.sink.buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import java.util.zip.CRC32;
 /**
  * An append-only log of records in segment files ({@code seg-<n>.wal}): {@code [length][crc32]
  * [payload]}. {@link #append} returns once the record is on disk (per the sync policy), so an
- * acknowledged row survives a crash. The consumer reads from its checkpoint and {@link #commit}s
+ * acknowledged row survives a crash; concurrent appends share an fsync (group commit). The consumer reads from its checkpoint and {@link #commit}s
  * what ClickHouse has taken; whole segments before the checkpoint are deleted. A torn record at the
  * end of the last segment (a crash mid-append, never acknowledged) is cut off on open.
  */
@@ -53,9 +54,22 @@ public final class WriteAheadBuffer implements AutoCloseable {
   private final TreeMap<Long, Long> segmentSizes = new TreeMap<>();
   private FileChannel writer;
   private long writeSegment;
+  /** Where the next record goes (guarded by this); records before it may still await their fsync. */
+  private Position appendPosition;
+  /**
+   * The end of the records readers may see: durable ones only (synced with {@link Sync#ALWAYS}), so
+   * that nothing reaches ClickHouse that a crash could still take from the buffer.
+   */
   private volatile Position writePosition;
   private volatile Position committed;
   private volatile long totalBytes;
+  /** Records appended so far (guarded by this); a record's number is its place in append order. */
+  private long appended;
+  /** Records known to be on disk because a channel was forced before it was closed (guarded by this). */
+  private long forcedOnClose;
+  /** Serialises fsyncs; {@link #synced} (guarded by it) is how many records are known on disk. */
+  private final Object syncLock = new Object();
+  private long synced;
 
   public WriteAheadBuffer(Path dir, long maxBytes, long segmentBytes, Sync sync) throws IOException {
     this.dir = dir;
@@ -85,7 +99,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
     if (segmentSizes.firstKey() > committed.segment()) {
       committed = new Position(segmentSizes.firstKey(), 0);
     }
-    writePosition = new Position(writeSegment, segmentSizes.get(writeSegment));
+    appendPosition = new Position(writeSegment, segmentSizes.get(writeSegment));
+    writePosition = appendPosition;
     totalBytes = segmentSizes.values().stream().mapToLong(Long::longValue).sum();
   }
 
@@ -99,6 +114,7 @@ public final class WriteAheadBuffer implements AutoCloseable {
     return committed.compareTo(writePosition) < 0;
   }
 
+  /** The end of what is durable and readable; every record whose append returned is before it. */
   public Position writePosition() {
     return writePosition;
   }
@@ -108,47 +124,113 @@ public final class WriteAheadBuffer implements AutoCloseable {
   }
 
   /**
-   * Appends a record and makes it durable.
+   * Appends a record and makes it durable: returns only once an fsync that began after the record
+   * was written has completed (with {@link Sync#ALWAYS}). Concurrent appends share fsyncs (group
+   * commit): whoever syncs next covers every record written before it started, so under load one
+   * fsync acknowledges several records, and none is acknowledged before it is on disk.
    *
    * @return false when the buffer is full (nothing was written)
    */
-  public synchronized boolean append(byte[] payload) throws IOException {
-    long size = HEADER + payload.length;
-    if (totalBytes + size > maxBytes) {
-      return false;
-    }
-    if (writePosition.offset() > 0 && writePosition.offset() + size > segmentBytes) {
-      roll();
-    }
-    CRC32 crc = new CRC32();
-    crc.update(payload);
-    ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue());
-    header.flip();
-    ByteBuffer body = ByteBuffer.wrap(payload);
-    while (header.hasRemaining() || body.hasRemaining()) {
-      writer.write(new ByteBuffer[] {header, body});
+  public boolean append(byte[] payload) throws IOException {
+    return append(payload, null);
+  }
+
+  /** Told, in append order, where each record went; see {@link #append(byte[], Placement)}. */
+  public interface Placement {
+    /** Called with this buffer's lock held: keep it short, and do not call back into the buffer. */
+    void placed(Position start, Position end);
+  }
+
+  /**
+   * As {@link #append(byte[])}, telling {@code placement} (when not null) where the record went,
+   * in the order records are in the log, before the record is durable.
+   */
+  public boolean append(byte[] payload, Placement placement) throws IOException {
+    long sequence;
+    synchronized (this) {
+      long size = HEADER + payload.length;
+      if (totalBytes + size > maxBytes) {
+        return false;
+      }
+      if (appendPosition.offset() > 0 && appendPosition.offset() + size > segmentBytes) {
+        roll();
+      }
+      CRC32 crc = new CRC32();
+      crc.update(payload);
+      ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue());
+      header.flip();
+      ByteBuffer body = ByteBuffer.wrap(payload);
+      while (header.hasRemaining() || body.hasRemaining()) {
+        writer.write(new ByteBuffer[] {header, body});
+      }
+      Position start = appendPosition;
+      long end = appendPosition.offset() + size;
+      segmentSizes.put(writeSegment, end);
+      totalBytes += size;
+      appendPosition = new Position(writeSegment, end);
+      if (placement != null) {
+        placement.placed(start, appendPosition);
+      }
+      sequence = ++appended;
+      if (sync == Sync.OS) {
+        writePosition = appendPosition;
+      }
     }
     if (sync == Sync.ALWAYS) {
-      writer.force(false);
+      syncThrough(sequence);
     }
-    long end = writePosition.offset() + size;
-    segmentSizes.put(writeSegment, end);
-    totalBytes += size;
-    writePosition = new Position(writeSegment, end);
     return true;
+  }
+
+  /** Returns once every record up to {@code sequence} (in append order) is on disk. */
+  private void syncThrough(long sequence) throws IOException {
+    synchronized (syncLock) {
+      if (synced >= sequence) {
+        return; // an fsync that started after this record was written has finished
+      }
+      FileChannel channel;
+      long through;
+      Position throughPosition;
+      synchronized (this) {
+        channel = writer;
+        through = appended;
+        throughPosition = appendPosition;
+      }
+      try {
+        channel.force(false);
+      } catch (ClosedChannelException e) {
+        // The segment was rolled or the buffer closed meanwhile: both force the channel before
+        // closing it, and record how far that covered.
+        synchronized (this) {
+          if (forcedOnClose < through) {
+            throw new IOException("the sink buffer segment was closed before it was synced", e);
+          }
+        }
+      }
+      synced = through;
+      synchronized (this) {
+        if (throughPosition.compareTo(writePosition) > 0) {
+          writePosition = throughPosition; // now durable: readable
+        }
+      }
+    }
   }
 
   private void roll() throws IOException {
     writer.force(false);
+    forcedOnClose = appended;
+    if (appendPosition.compareTo(writePosition) > 0) {
+      writePosition = appendPosition; // forced just now: durable
+    }
     writer.close();
     writeSegment++;
     segmentSizes.put(writeSegment, 0L);
     writer = FileChannel.open(segment(writeSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING);
-    writePosition = new Position(writeSegment, 0);
+    appendPosition = new Position(writeSegment, 0);
   }
 
-  /** Reads records from {@code from} up to the current write position, at most {@code maxBytes}. */
+  /** Reads records from {@code from} up to the durable {@link #writePosition}, at most {@code maxReadBytes}. */
   public List<Record> read(Position from, long maxReadBytes) throws IOException {
     List<Record> out = new ArrayList<>();
     Position limit = writePosition;
@@ -160,7 +242,9 @@ public final class WriteAheadBuffer implements AutoCloseable {
       synchronized (this) {
         size = segmentSizes.get(segment);
       }
-      if (size == null || (segment == limit.segment() && offset >= limit.offset())) {
+      // Nothing past the durable end: a later segment may hold records still awaiting their fsync.
+      if (size == null || segment > limit.segment()
+          || (segment == limit.segment() && offset >= limit.offset())) {
         break;
       }
       long end = segment == limit.segment() ? limit.offset() : size;
@@ -216,12 +300,14 @@ public final class WriteAheadBuffer implements AutoCloseable {
         Files.deleteIfExists(segment(s));
       }
       // The active segment, once fully committed, can be restarted to keep the disk small.
-      if (upTo.equals(writePosition) && upTo.offset() > segmentBytes / 2) {
+      // Only when nothing follows upTo, not even a record still awaiting its fsync.
+      if (upTo.equals(appendPosition) && upTo.offset() > segmentBytes / 2) {
         roll();
         totalBytes -= segmentSizes.remove(upTo.segment());
         Files.deleteIfExists(segment(upTo.segment()));
         // The checkpoint's segment is gone: reading resumes at the start of the new one (else the
         // reader finds nothing to read while hasPending() stays true, forever).
+        writePosition = appendPosition;
         committed = writePosition;
       }
     }
@@ -282,6 +368,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
   public synchronized void close() {
     try {
       writer.force(false);
+      forcedOnClose = appended;
+      writePosition = appendPosition;
       writer.close();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -17,10 +17,21 @@ public record Attribution(String conversationId, String tenantId, String userId,
 
   /** This attribution with the other's values filling the gaps. */
   public Attribution orElse(Attribution other) {
+    if (!fills(other)) {
+      return this; // the common case per span: nothing new, nothing allocated
+    }
     return new Attribution(
         conversationId.isEmpty() ? other.conversationId : conversationId,
         tenantId.isEmpty() ? other.tenantId : tenantId,
         userId.isEmpty() ? other.userId : userId,
         feature.isEmpty() ? other.feature : feature);
+  }
+
+  /** Whether the other has a value where this has a gap, i.e. {@link #orElse} would change this. */
+  public boolean fills(Attribution other) {
+    return (conversationId.isEmpty() && !other.conversationId.isEmpty())
+        || (tenantId.isEmpty() && !other.tenantId.isEmpty())
+        || (userId.isEmpty() && !other.userId.isEmpty())
+        || (feature.isEmpty() && !other.feature.isEmpty());
   }
 }

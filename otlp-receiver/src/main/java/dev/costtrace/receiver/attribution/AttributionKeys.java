@@ -82,14 +82,60 @@ public final class AttributionKeys {
    * non-empty value, the span's value before the resource's for the same key.
    */
   public Attribution read(List<KeyValue> span, List<KeyValue> resource) {
+    return read(span, resource(resource));
+  }
+
+  /**
+   * What a resource's attributes say, read once for all the spans under it (the same for each of
+   * them, and a resource usually has many spans).
+   */
+  public ResourceAttribution resource(List<KeyValue> resource) {
     String[] values = new String[FIELDS];
     int[] ranks = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
-    scan(span, values, ranks);
-    scan(resource, values, ranks); // strictly better ranks only: the span wins a tie
+    scan(resource, values, ranks);
+    return new ResourceAttribution(values, ranks);
+  }
+
+  /**
+   * As {@link #read(List, List)}, with the resource read already: the same result, since a
+   * resource value wins a field only with a strictly better rank than the span's.
+   */
+  public Attribution read(List<KeyValue> span, ResourceAttribution resource) {
+    String[] values = new String[FIELDS];
+    int[] ranks = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
+    boolean found = scan(span, values, ranks);
+    if (!found && resource.empty) {
+      return Attribution.NONE; // most spans carry no attribution key: nothing to allocate
+    }
+    for (int f = 0; f < FIELDS; f++) {
+      if (resource.ranks[f] < ranks[f]) { // strictly better ranks only: the span wins a tie
+        values[f] = resource.values[f];
+        ranks[f] = resource.ranks[f];
+      }
+    }
     return new Attribution(orEmpty(values[0]), orEmpty(values[1]), orEmpty(values[2]), orEmpty(values[3]));
   }
 
-  private void scan(List<KeyValue> attributes, String[] values, int[] ranks) {
+  /** A resource's attribution values and their ranks, per field; see {@link #resource}. */
+  public static final class ResourceAttribution {
+    private final String[] values;
+    private final int[] ranks;
+    private final boolean empty;
+
+    private ResourceAttribution(String[] values, int[] ranks) {
+      this.values = values;
+      this.ranks = ranks;
+      boolean none = true;
+      for (String v : values) {
+        none &= v == null;
+      }
+      this.empty = none;
+    }
+  }
+
+  /** @return whether any field got a value */
+  private boolean scan(List<KeyValue> attributes, String[] values, int[] ranks) {
+    boolean found = false;
     for (int i = 0, n = attributes.size(); i < n; i++) {
       KeyValue kv = attributes.get(i);
       int[] slot = slots.get(kv.getKey());
@@ -104,10 +150,12 @@ public final class AttributionKeys {
           if (!v.isEmpty()) {
             values[field] = v;
             ranks[field] = rank;
+            found = true;
           }
         }
       }
     }
+    return found;
   }
 
   private static String orEmpty(String s) {

@@ -4,8 +4,6 @@ import dev.costtrace.receiver.pipeline.BackPressureException;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
 import dev.costtrace.receiver.metrics.RequestMetrics;
-import dev.costtrace.receiver.otlp.RawExport;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -36,30 +34,31 @@ final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
    * parse with UNKNOWN, OTLP asks for INVALID_ARGUMENT (not retryable) and a message.
    */
   static ServerServiceDefinition definition(OtlpGrpcService service) {
-    MethodDescriptor<byte[], ExportTraceServiceResponse> export = TraceServiceGrpc.getExportMethod()
-        .toBuilder(RawExport.BYTES, TraceServiceGrpc.getExportMethod().getResponseMarshaller()).build();
+    MethodDescriptor<ParsedExport, ExportTraceServiceResponse> export = TraceServiceGrpc.getExportMethod()
+        .toBuilder(ParsedExport.MARSHALLER, TraceServiceGrpc.getExportMethod().getResponseMarshaller()).build();
     return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
-        .addMethod(export, ServerCalls.asyncUnaryCall((bytes, out) -> {
-          ExportTraceServiceRequest request;
-          try {
-            request = ExportTraceServiceRequest.parseFrom(bytes);
-          } catch (InvalidProtocolBufferException e) {
+        .addMethod(export, ServerCalls.asyncUnaryCall((parsed, out) -> {
+          if (parsed.malformed() != null) {
             service.metrics.refused("grpc", Status.Code.INVALID_ARGUMENT.name());
             out.onError(Status.INVALID_ARGUMENT.withDescription("malformed ExportTraceServiceRequest: "
-                + e.getMessage()).asRuntimeException());
+                + parsed.malformed()).asRuntimeException());
             return;
           }
-          service.export(request, out);
+          service.export(parsed.request(), parsed.bytes(), out);
         }))
         .build();
   }
 
   @Override
   public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
+    export(request, request.getSerializedSize(), out);
+  }
+
+  /** {@code bytes}: the request's size as received (computing it again walks every string). */
+  void export(ExportTraceServiceRequest request, long bytes, StreamObserver<ExportTraceServiceResponse> out) {
     long start = System.nanoTime();
     metrics.started("grpc");
     Status.Code code = Status.Code.OK;
-    long bytes = request.getSerializedSize();
     boolean admitted = false;
     try {
       if (!ready.getAsBoolean()) {

@@ -32,6 +32,8 @@ final class OtlpHttpHandler implements HttpHandler {
   private static final String PROTOBUF = "application/x-protobuf";
   private static final String JSON = "application/json";
   private static final int CHUNK = 64 * 1024;
+  /** Compressed bytes read per refill (the JDK's default of 512 means many small socket reads). */
+  private static final int GZIP_BUFFER = 16 * 1024;
 
   private final TraceConsumer consumer;
   private final long maxRequestBytes;
@@ -135,16 +137,32 @@ final class OtlpHttpHandler implements HttpHandler {
   }
 
   /**
-   * Reads the (decompressed) body in chunks, reserving each chunk against the memory budget first;
-   * {@code reserved[0]} says how much to release when the request is done.
+   * Reads the (decompressed) body, reserving it against the memory budget before holding it;
+   * {@code reserved[0]} says how much to release when the request is done. A plain body of known
+   * length is reserved at once and read into an array of its size; otherwise (gzip, chunked) it is
+   * read in chunks, each reserved first.
    */
   private byte[] readBody(HttpExchange exchange, long[] reserved) throws IOException {
     InputStream in = exchange.getRequestBody();
     String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
-    if (encoding != null && encoding.equalsIgnoreCase("gzip")) {
-      in = new GZIPInputStream(in);
+    boolean gzip = encoding != null && encoding.equalsIgnoreCase("gzip");
+    if (gzip) {
+      in = new GZIPInputStream(in, GZIP_BUFFER);
     } else if (encoding != null && !encoding.isEmpty() && !encoding.equalsIgnoreCase("identity")) {
       throw new IOException("unsupported Content-Encoding " + encoding);
+    }
+    long length = gzip ? -1 : contentLength(exchange);
+    if (length >= 0 && length <= maxRequestBytes) {
+      if (!admission.tryAcquire(length)) {
+        throw new OverBudgetException();
+      }
+      reserved[0] += length;
+      byte[] body = new byte[(int) length];
+      int n = in.readNBytes(body, 0, body.length);
+      if (n < body.length) {
+        throw new IOException("the body ended after " + n + " of " + length + " bytes");
+      }
+      return body;
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream(8192);
     byte[] chunk = new byte[CHUNK];
@@ -163,6 +181,22 @@ final class OtlpHttpHandler implements HttpHandler {
       }
       reserved[0] += n;
       body.write(chunk, 0, n);
+    }
+  }
+
+  /**
+   * The request's Content-Length, or -1 when the body is chunked or the length absent or not a
+   * number (the chunked path decides then).
+   */
+  private static long contentLength(HttpExchange exchange) {
+    String value = exchange.getRequestHeaders().getFirst("Content-Length");
+    if (value == null || exchange.getRequestHeaders().containsKey("Transfer-Encoding")) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 

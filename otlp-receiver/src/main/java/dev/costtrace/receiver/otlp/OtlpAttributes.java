@@ -27,20 +27,24 @@ public final class OtlpAttributes {
     for (int i = 0, n = attributes.size(); i < n; i++) {
       KeyValue kv = attributes.get(i);
       if (kv.getKey().equals(key)) {
-        AnyValue v = kv.getValue();
-        if (v.hasDoubleValue()) {
-          return v.getDoubleValue();
-        }
-        if (v.hasIntValue()) {
-          return v.getIntValue();
-        }
-        if (v.hasStringValue()) {
-          try {
-            return Double.parseDouble(v.getStringValue());
-          } catch (NumberFormatException e) {
-            return Double.NaN;
-          }
-        }
+        return number(kv.getValue());
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** A value as a number (double, integer or numeric string), or {@code NaN}. */
+  public static double number(AnyValue v) {
+    if (v.hasDoubleValue()) {
+      return v.getDoubleValue();
+    }
+    if (v.hasIntValue()) {
+      return v.getIntValue();
+    }
+    if (v.hasStringValue()) {
+      try {
+        return Double.parseDouble(v.getStringValue());
+      } catch (NumberFormatException e) {
         return Double.NaN;
       }
     }

@@ -100,9 +100,21 @@ public final class OtlpJson {
         field + ": expected " + binaryLength * 2 + " hex characters");
   }
 
-  /** Lower-case hex of an ID, as OTLP/JSON and ClickHouse store it. */
+  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Lower-case hex of an ID, as OTLP/JSON and ClickHouse store it. Formats straight from the
+   * ByteString (HexFormat would need a copy of its bytes first): two to three IDs per stored span.
+   */
   public static String hex(ByteString id) {
-    return HEX.formatHex(id.toByteArray());
+    int n = id.size();
+    byte[] out = new byte[n * 2];
+    for (int i = 0; i < n; i++) {
+      int b = id.byteAt(i) & 0xff;
+      out[2 * i] = HEX_DIGITS[b >>> 4];
+      out[2 * i + 1] = HEX_DIGITS[b & 0xf];
+    }
+    return new String(out, StandardCharsets.ISO_8859_1);
   }
 
   /** Malformed OTLP/JSON; the message names the field. */

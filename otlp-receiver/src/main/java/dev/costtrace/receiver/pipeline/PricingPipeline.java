@@ -41,6 +41,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private static final String TIME_TO_FIRST_TOKEN_NANOS_KEY = "costtrace.gen_ai.time_to_first_token_ns";
   private static final String[] TIME_TO_FIRST_TOKEN_KEYS = {
     "gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"};
+  private static final String ERROR_TYPE_KEY = "error.type";
+  private static final PricingStatus[] STATUSES = PricingStatus.values();
   private final SpanPricer pricer;
   private final SpanSink sink;
   private final AttributionKeys keys;
@@ -65,16 +67,19 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       throws BackPressureException {
     List<SpanCostRow> rows = new ArrayList<>();
     List<TraceAttribution> attributions = new ArrayList<>();
+    long received = 0;
     long rejected = 0;
+    long[] priced = new long[STATUSES.length];
     String firstProblem = null;
     long now = System.nanoTime();
     long wall = System.currentTimeMillis() * 1_000_000L;
     for (ResourceSpans rs : request.getResourceSpansList()) {
       List<KeyValue> resource = rs.getResource().getAttributesList();
       String service = OtlpAttributes.string(resource, "service.name");
+      AttributionKeys.ResourceAttribution resourceAttribution = keys.resource(resource);
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         for (Span span : ss.getSpansList()) {
-          spansReceived.incrementAndGet();
+          received++;
           String problem = SpanValidation.problem(span);
           if (problem != null) {
             rejected++;
@@ -83,14 +88,16 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             }
             continue;
           }
-          String traceId = OtlpJson.hex(span.getTraceId());
-          Attribution seen = keys.read(span.getAttributesList(), resource);
+          Attribution seen = keys.read(span.getAttributesList(), resourceAttribution);
           if (tenantFromAuth != null) {
             seen = new Attribution(seen.conversationId(), tenantFromAuth, seen.userId(), seen.feature());
           }
-          TraceAttributor.Result trace = attributor.observe(traceId, seen, now);
+          TraceAttributor.Result trace = attributor.observe(span.getTraceId(), seen, now);
           Attribution a = trace.attribution();
+          // Hex IDs only for what is written: most spans are neither priced nor news for their trace.
+          String traceId = null;
           if (trace.changed()) {
+            traceId = OtlpJson.hex(span.getTraceId());
             attributions.add(new TraceAttribution(traceId, a.conversationId(), a.tenantId(),
                 a.userId(), a.feature(), Map.of(), wall, tenantFromAuth != null ? 2 : 1));
           }
@@ -98,10 +105,18 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
           if (!p.isApplicable()) {
             continue;
           }
-          spansPriced.incrementAndGet();
-          byStatus.get(p.status()).increment();
-          rows.add(row(span, traceId, service, a, p));
+          priced[p.status().ordinal()]++;
+          rows.add(row(span, traceId != null ? traceId : OtlpJson.hex(span.getTraceId()), service, a, p));
         }
+      }
+    }
+    // Counted once per request, not per span: the counters are shared by every worker thread.
+    spansReceived.addAndGet(received);
+    for (PricingStatus status : STATUSES) {
+      long n = priced[status.ordinal()];
+      if (n > 0) {
+        spansPriced.addAndGet(n);
+        byStatus.get(status).add(n);
       }
     }
     if (!rows.isEmpty() || !attributions.isEmpty()) {
@@ -119,6 +134,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
 
   private static SpanCostRow row(Span span, String traceId, String service, Attribution a, PricedSpan p) {
     TokenUsage u = p.span().usage();
+    RowAttributes extra = RowAttributes.of(span.getAttributesList());
     return SpanCostRow.builder()
         .traceId(traceId)
         .spanId(OtlpJson.hex(span.getSpanId()))
@@ -136,7 +152,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .operation(p.span().operation())
         .toolName(p.span().toolName())
         .spanStatus(status(span.getStatus()))
-        .errorType(OtlpAttributes.string(span.getAttributesList(), "error.type"))
+        .errorType(extra.errorType())
         .inputTokens(u.uncachedInput())
         .cacheReadTokens(u.cacheRead())
         .cacheWriteTokens(u.cacheWrite())
@@ -159,23 +175,62 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .pricingReason(p.reason())
         .catalogVersion(p.catalogVersion())
         .priceEntry(p.priceEntry())
-        .timeToFirstTokenNanos(timeToFirstTokenNanos(span))
+        .timeToFirstTokenNanos(extra.timeToFirstTokenNanos())
         .build();
   }
 
   /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
   static long timeToFirstTokenNanos(Span span) {
-    double nanos = OtlpAttributes.number(span.getAttributesList(), TIME_TO_FIRST_TOKEN_NANOS_KEY);
-    if (nanos >= 0 && nanos < 86_400e9) {
-      return (long) nanos;
-    }
-    for (String key : TIME_TO_FIRST_TOKEN_KEYS) {
-      double seconds = OtlpAttributes.number(span.getAttributesList(), key);
-      if (seconds >= 0 && seconds < 86_400) {
-        return Math.round(seconds * 1e9);
+    return RowAttributes.of(span.getAttributesList()).timeToFirstTokenNanos();
+  }
+
+  /**
+   * The span attributes a row takes besides what pricing read (error type, time to first token),
+   * found in one pass: the first occurrence of each key, as {@link OtlpAttributes} would find it.
+   */
+  private record RowAttributes(KeyValue error, KeyValue ttftNanos, KeyValue ttftSeconds, KeyValue ttftChunk) {
+    static RowAttributes of(List<KeyValue> attributes) {
+      KeyValue error = null;
+      KeyValue nanos = null;
+      KeyValue seconds = null;
+      KeyValue chunk = null;
+      for (int i = 0, n = attributes.size(); i < n; i++) {
+        KeyValue kv = attributes.get(i);
+        String key = kv.getKey();
+        if (error == null && key.equals(ERROR_TYPE_KEY)) {
+          error = kv;
+        } else if (nanos == null && key.equals(TIME_TO_FIRST_TOKEN_NANOS_KEY)) {
+          nanos = kv;
+        } else if (seconds == null && key.equals(TIME_TO_FIRST_TOKEN_KEYS[0])) {
+          seconds = kv;
+        } else if (chunk == null && key.equals(TIME_TO_FIRST_TOKEN_KEYS[1])) {
+          chunk = kv;
+        }
       }
+      return new RowAttributes(error, nanos, seconds, chunk);
     }
-    return -1;
+
+    String errorType() {
+      return error == null ? "" : OtlpAttributes.text(error.getValue());
+    }
+
+    long timeToFirstTokenNanos() {
+      double nanos = number(ttftNanos);
+      if (nanos >= 0 && nanos < 86_400e9) {
+        return (long) nanos;
+      }
+      long fromSeconds = fromSeconds(ttftSeconds);
+      return fromSeconds >= 0 ? fromSeconds : fromSeconds(ttftChunk);
+    }
+
+    private static long fromSeconds(KeyValue kv) {
+      double seconds = number(kv);
+      return seconds >= 0 && seconds < 86_400 ? Math.round(seconds * 1e9) : -1;
+    }
+
+    private static double number(KeyValue kv) {
+      return kv == null ? Double.NaN : OtlpAttributes.number(kv.getValue());
+    }
   }
 
   private static String status(Status s) {

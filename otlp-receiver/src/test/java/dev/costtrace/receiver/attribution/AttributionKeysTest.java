@@ -59,6 +59,8 @@ class AttributionKeysTest {
           reference(AttributionKeys.DEFAULT_USER, span, resource),
           reference(AttributionKeys.DEFAULT_FEATURE, span, resource));
       assertThat(keys.read(span, resource)).as("span %s resource %s", span, resource).isEqualTo(expected);
+      // The resource read once, for all of its spans: the same answer.
+      assertThat(keys.read(span, keys.resource(resource))).isEqualTo(expected);
     }
   }
 
