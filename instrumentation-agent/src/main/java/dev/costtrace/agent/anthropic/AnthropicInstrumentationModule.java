@@ -1,5 +1,6 @@
 package dev.costtrace.agent.anthropic;
 
+import dev.costtrace.agent.config.HelperClasses;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
 import com.google.auto.service.AutoService;
@@ -20,36 +21,15 @@ public final class AnthropicInstrumentationModule extends InstrumentationModule 
   static final String MESSAGE_SERVICE = "com.anthropic.services.blocking.MessageServiceImpl";
   static final String MESSAGE_SERVICE_ASYNC = "com.anthropic.services.async.MessageServiceAsyncImpl";
 
-  /** Every class the advice reaches, directly or not. */
+  /**
+   * Every class the advice reaches, directly or not: the foundation and this package, as the
+   * build lists them in the extension jar ({@link HelperClasses}).
+   */
   static final List<String> HELPERS =
-      Arrays.asList(
-          "dev.costtrace.agent.genai.GenAiAttributes",
-          "dev.costtrace.agent.genai.GenAiFailures",
-          "dev.costtrace.agent.genai.GenAiUsage",
-          "dev.costtrace.agent.genai.GenAiUsage$Builder",
-          "dev.costtrace.agent.genai.GenAiRequest",
-          "dev.costtrace.agent.genai.GenAiRequest$Builder",
-          "dev.costtrace.agent.genai.GenAiResponse",
-          "dev.costtrace.agent.genai.GenAiResponse$Builder",
-          "dev.costtrace.agent.genai.GenAiSpans",
-          "dev.costtrace.agent.genai.GenAiSpans$1",
-          "dev.costtrace.agent.genai.GenAiAttributesExtractor",
-          "dev.costtrace.agent.genai.GenAiInstrumenter",
-          "dev.costtrace.agent.genai.GenAiInstrumenter$1",
-          "dev.costtrace.agent.genai.GenAiStream",
-          "dev.costtrace.agent.genai.GenAiCall",
-          "dev.costtrace.agent.genai.GenAiStreamCall",
-          "dev.costtrace.agent.genai.GenAiStreamObserver",
-          "dev.costtrace.agent.genai.GenAiStreamRecorder",
-          "dev.costtrace.agent.genai.ObservedSpliterator",
-          "dev.costtrace.agent.anthropic.AnthropicUsageDetails",
-          "dev.costtrace.agent.anthropic.AnthropicModel",
-          "dev.costtrace.agent.anthropic.AnthropicModel$UsageCounts",
-          "dev.costtrace.agent.anthropic.AnthropicStreamRecorder",
-          "dev.costtrace.agent.anthropic.TracingStreamResponse",
-          "dev.costtrace.agent.anthropic.TracingAsyncStreamResponse",
-          "dev.costtrace.agent.anthropic.TracingAsyncStreamResponse$TracingHandler",
-          "dev.costtrace.agent.anthropic.AnthropicTelemetry");
+      HelperClasses.under(
+          AnthropicInstrumentationModule.class,
+          "dev.costtrace.agent.genai.",
+          "dev.costtrace.agent.anthropic.");
 
   public AnthropicInstrumentationModule() {
     super("costtrace-anthropic-java", "costtrace-anthropic");

@@ -1,5 +1,6 @@
 package dev.costtrace.agent.openai;
 
+import dev.costtrace.agent.config.HelperClasses;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
 import com.google.auto.service.AutoService;
@@ -25,39 +26,18 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
   static final String CHAT_SERVICE_ASYNC =
       "com.openai.services.async.chat.ChatCompletionServiceAsyncImpl";
 
-  /** Every class the advice reaches, directly or not. */
+  /**
+   * Every class the advice reaches, directly or not: the foundation and this package, as the
+   * build lists them in the extension jar ({@link HelperClasses}).
+   */
   static final List<String> HELPERS =
-      Arrays.asList(
-          "dev.costtrace.agent.genai.GenAiAttributes",
-          "dev.costtrace.agent.genai.GenAiFailures",
-          "dev.costtrace.agent.genai.GenAiUsage",
-          "dev.costtrace.agent.genai.GenAiUsage$Builder",
-          "dev.costtrace.agent.genai.GenAiRequest",
-          "dev.costtrace.agent.genai.GenAiRequest$Builder",
-          "dev.costtrace.agent.genai.GenAiResponse",
-          "dev.costtrace.agent.genai.GenAiResponse$Builder",
-          "dev.costtrace.agent.genai.GenAiSpans",
-          "dev.costtrace.agent.genai.GenAiSpans$1",
-          "dev.costtrace.agent.genai.GenAiAttributesExtractor",
-          "dev.costtrace.agent.genai.GenAiInstrumenter",
-          "dev.costtrace.agent.genai.GenAiInstrumenter$1",
-          "dev.costtrace.agent.genai.GenAiStream",
-          "dev.costtrace.agent.genai.GenAiCall",
-          "dev.costtrace.agent.genai.GenAiStreamCall",
-          "dev.costtrace.agent.genai.GenAiStreamObserver",
-          "dev.costtrace.agent.genai.GenAiStreamRecorder",
-          "dev.costtrace.agent.genai.ObservedSpliterator",
-          "dev.costtrace.agent.openai.OpenAiConversationKeys",
-          "dev.costtrace.agent.openai.OpenAiResponsesModel",
-          "dev.costtrace.agent.openai.OpenAiChatModel",
-          "dev.costtrace.agent.openai.ChatStreamRecorder",
-          "dev.costtrace.agent.openai.ResponsesStreamRecorder",
-          "dev.costtrace.agent.openai.ChatStreamTimer",
-          "dev.costtrace.agent.openai.ObservedStreamResponse",
-          "dev.costtrace.agent.openai.ObservedAsyncStreamResponse",
-          "dev.costtrace.agent.openai.ObservedAsyncStreamResponse$ObservedHandler",
-          "dev.costtrace.agent.openai.OpenAiTelemetry",
-          "dev.costtrace.agent.openai.OpenAiTelemetry$ChatStreamCall");
+      HelperClasses.under(
+          OpenAiInstrumentationModule.class,
+          "dev.costtrace.agent.genai.",
+          "dev.costtrace.agent.openai.",
+          // loaded by the agent in the extension (SPI), never next to the SDK:
+          "!dev.costtrace.agent.openai.OpenAiChatCustomizer",
+          "!dev.costtrace.agent.openai.OpenAiChatAttributesExtractor");
 
   public OpenAiInstrumentationModule() {
     super("costtrace-openai-java", "costtrace-openai");
