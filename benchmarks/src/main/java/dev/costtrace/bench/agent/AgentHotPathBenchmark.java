@@ -9,9 +9,11 @@ import dev.costtrace.agent.anthropic.AnthropicTelemetry;
 import dev.costtrace.agent.attribution.AttributionSettings;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
+import dev.costtrace.agent.genai.GenAiStreamCall;
 import dev.costtrace.agent.genai.GenAiUsage;
 import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.http.LlmEndpoint;
@@ -140,10 +142,10 @@ public class AgentHotPathBenchmark {
     // Each measured path must really make its span, or it would measure the early way out.
     boolean spans;
     try (Scope ignored = parent.makeCurrent()) {
-      AnthropicTelemetry.AnthropicCall call = AnthropicTelemetry.start(params);
+      GenAiCall call = AnthropicTelemetry.start(params);
       spans = call != null;
       AnthropicTelemetry.end(call, message, null);
-      AnthropicTelemetry.AnthropicStreamCall stream = AnthropicTelemetry.startStream(params);
+      GenAiStreamCall stream = AnthropicTelemetry.startStream(params);
       spans &= stream != null;
       AnthropicTelemetry.wrap(stream, new ListStream(events), null).close();
       LlmHttpSpan http =
@@ -223,7 +225,7 @@ public class AgentHotPathBenchmark {
   @Benchmark
   public void anthropicMessageCall() {
     try (Scope ignored = parent.makeCurrent()) {
-      AnthropicTelemetry.AnthropicCall call = AnthropicTelemetry.start(params);
+      GenAiCall call = AnthropicTelemetry.start(params);
       AnthropicTelemetry.end(call, message, null);
     }
   }
@@ -240,7 +242,7 @@ public class AgentHotPathBenchmark {
   @Benchmark
   public void anthropicStreamTraced(Blackhole bh) {
     try (Scope ignored = parent.makeCurrent()) {
-      AnthropicTelemetry.AnthropicStreamCall call = AnthropicTelemetry.startStream(params);
+      GenAiStreamCall call = AnthropicTelemetry.startStream(params);
       try (StreamResponse<RawMessageStreamEvent> stream =
           AnthropicTelemetry.wrap(call, new ListStream(events), null)) {
         stream.stream().forEach(bh::consume);
