@@ -2,14 +2,11 @@ package dev.costtrace.sink;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ServerException;
-import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.metadata.TableSchema;
 import com.clickhouse.client.api.query.GenericRecord;
 import com.clickhouse.data.ClickHouseFormat;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import dev.costtrace.sink.buffer.GrowableBytes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -53,8 +50,8 @@ final class ClickHouseWriter {
   private final String database;
   private final DeadLetters deadLetters;
   private final RecentSpans recent;
-  private TableSchema spansSchema;
-  private TableSchema attributionsSchema;
+  private SpanRowBinary<SpanCostRow> spansEncoder;
+  private SpanRowBinary<TraceAttribution> attributionsEncoder;
 
   ClickHouseWriter(Client client, String database, DeadLetters deadLetters, int recentCapacity) {
     this.client = client;
@@ -148,25 +145,17 @@ final class ClickHouseWriter {
   }
 
   private int insertSpans(List<SpanCostRow> rows) throws RetryableException {
-    if (spansSchema == null) {
-      spansSchema = schema("spans");
+    if (spansEncoder == null) {
+      spansEncoder = SpanRowBinary.spans(schema("spans"));
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(rows.size() * 512);
-    RowBinaryFormatWriter w = new RowBinaryFormatWriter(bytes, spansSchema, ClickHouseFormat.RowBinary);
+    GrowableBytes bytes = new GrowableBytes(rows.size() * 512);
     List<SpanCostRow> encoded = new ArrayList<>(rows.size());
     for (SpanCostRow r : rows) {
       try {
-        // Values are checked as they are set, before commitRow writes any byte of the row.
-        SpanRowBinary.encode(w, r);
+        spansEncoder.append(bytes, r); // a row that cannot be encoded leaves no byte behind
       } catch (RuntimeException e) {
-        w.clearRow();
         deadLetters.reject(r, "cannot encode for ClickHouse: " + e.getMessage());
         continue;
-      }
-      try {
-        w.commitRow();
-      } catch (IOException e) {
-        throw new IllegalStateException("writing to memory failed", e);
       }
       encoded.add(r);
     }
@@ -174,7 +163,7 @@ final class ClickHouseWriter {
       return 0;
     }
     try {
-      insert("spans", bytes.toByteArray());
+      insert("spans", bytes);
       return encoded.size();
     } catch (ServerException e) {
       if (!DATA_ERRORS.contains(e.getCode())) {
@@ -190,28 +179,25 @@ final class ClickHouseWriter {
   }
 
   private void insertAttributions(List<TraceAttribution> rows) throws RetryableException {
-    if (attributionsSchema == null) {
-      attributionsSchema = schema("trace_attributions");
+    if (attributionsEncoder == null) {
+      attributionsEncoder = SpanRowBinary.attributions(schema("trace_attributions"));
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(rows.size() * 128);
-    RowBinaryFormatWriter w =
-        new RowBinaryFormatWriter(bytes, attributionsSchema, ClickHouseFormat.RowBinary);
+    GrowableBytes bytes = new GrowableBytes(rows.size() * 128);
     try {
       for (TraceAttribution a : rows) {
-        SpanRowBinary.encode(w, a);
-        w.commitRow();
+        attributionsEncoder.append(bytes, a);
       }
-      insert("trace_attributions", bytes.toByteArray());
-    } catch (IOException e) {
-      throw new RetryableException("cannot encode attributions: " + e.getMessage(), e);
+      insert("trace_attributions", bytes);
     } catch (ServerException e) {
       throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new RetryableException("cannot encode attributions: " + e.getMessage(), e);
     }
   }
 
-  private void insert(String table, byte[] rowBinary) throws RetryableException {
+  private void insert(String table, GrowableBytes rowBinary) throws RetryableException {
     try {
-      client.insert(database + "." + table, new ByteArrayInputStream(rowBinary),
+      client.insert(database + "." + table, rowBinary.inputStream(),
               ClickHouseFormat.RowBinary, new InsertSettings())
           .get(60, TimeUnit.SECONDS)
           .close();

@@ -2,13 +2,11 @@ package dev.costtrace.bench.receiver;
 
 import dev.costtrace.receiver.otlp.RawExport;
 import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
 import com.clickhouse.client.api.insert.InsertSettings;
-import com.clickhouse.client.api.metadata.TableSchema;
 import com.clickhouse.data.ClickHouseFormat;
 import dev.costtrace.sink.SpanRowBinary;
+import dev.costtrace.sink.buffer.GrowableBytes;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.receiver.attribution.AttributionKeys;
@@ -512,24 +510,21 @@ public final class ReceiverBenchmark {
       for (byte[] b : payloads) {
         pipeline.consume(ExportTraceServiceRequest.parseFrom(b), null);
       }
-      TableSchema spans = client.getTableSchema("spans", db);
-      TableSchema attributions = client.getTableSchema("trace_attributions", db);
+      SpanRowBinary<SpanCostRow> spans = SpanRowBinary.spans(client.getTableSchema("spans", db));
+      SpanRowBinary<TraceAttribution> attributions =
+          SpanRowBinary.attributions(client.getTableSchema("trace_attributions", db));
       BareInsert out = new BareInsert();
       for (int i = 0; i < calls.size(); ) {
-        ByteArrayOutputStream s = new ByteArrayOutputStream();
-        ByteArrayOutputStream a = new ByteArrayOutputStream();
-        RowBinaryFormatWriter sw = new RowBinaryFormatWriter(s, spans, ClickHouseFormat.RowBinary);
-        RowBinaryFormatWriter aw = new RowBinaryFormatWriter(a, attributions, ClickHouseFormat.RowBinary);
+        GrowableBytes s = new GrowableBytes(batchRows * 512);
+        GrowableBytes a = new GrowableBytes(batchRows * 128);
         int rows = 0;
         for (; i < calls.size() && rows < batchRows; i++) {
           for (SpanCostRow r : calls.get(i)) {
-            SpanRowBinary.encode(sw, r);
-            sw.commitRow();
+            spans.append(s, r);
             rows++;
           }
           for (TraceAttribution t : callAttributions.get(i)) {
-            SpanRowBinary.encode(aw, t);
-            aw.commitRow();
+            attributions.append(a, t);
             out.attributionRows++;
           }
         }

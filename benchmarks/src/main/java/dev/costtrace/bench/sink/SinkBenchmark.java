@@ -1,21 +1,18 @@
 package dev.costtrace.bench.sink;
 
 import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
 import com.clickhouse.client.api.insert.InsertSettings;
-import com.clickhouse.client.api.metadata.TableSchema;
 import com.clickhouse.data.ClickHouseFormat;
 import dev.costtrace.config.Config;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.SpanRowBinary;
+import dev.costtrace.sink.buffer.GrowableBytes;
 import dev.costtrace.sink.TraceAttribution;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,16 +55,14 @@ public final class SinkBenchmark {
       }
 
       // 1. Bare RowBinary insert of the same rows, same batch size, same tables and views.
-      TableSchema schema = client.getTableSchema("spans", bareDb);
+      SpanRowBinary<SpanCostRow> encoder = SpanRowBinary.spans(client.getTableSchema("spans", bareDb));
       long bareStart = System.nanoTime();
       for (int i = 0; i < data.size(); i += 5000) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        RowBinaryFormatWriter w = new RowBinaryFormatWriter(bytes, schema, ClickHouseFormat.RowBinary);
+        GrowableBytes bytes = new GrowableBytes(5000 * 512);
         for (SpanCostRow r : data.subList(i, Math.min(data.size(), i + 5000))) {
-          SpanRowBinary.encode(w, r);
-          w.commitRow();
+          encoder.append(bytes, r);
         }
-        client.insert(bareDb + ".spans", new ByteArrayInputStream(bytes.toByteArray()),
+        client.insert(bareDb + ".spans", bytes.inputStream(),
             ClickHouseFormat.RowBinary, new InsertSettings()).get(5, TimeUnit.MINUTES).close();
       }
       double bareSeconds = (System.nanoTime() - bareStart) / 1e9;

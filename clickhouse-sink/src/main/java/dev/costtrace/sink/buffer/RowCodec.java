@@ -6,13 +6,11 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +26,7 @@ public final class RowCodec {
 
   public static byte[] encode(List<SpanCostRow> spans, List<TraceAttribution> attributions) {
     try {
-      Bytes bytes = new Bytes(512 * spans.size() + 128 * attributions.size() + 16);
+      GrowableBytes bytes = new GrowableBytes(512 * spans.size() + 128 * attributions.size() + 16);
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeByte(VERSION);
       out.writeInt(spans.size());
@@ -177,42 +175,6 @@ public final class RowCodec {
     byte[] unscaled = new byte[in.readInt()];
     in.readFully(unscaled);
     return new BigDecimal(new BigInteger(unscaled), scale);
-  }
-
-  /**
-   * A growable byte array as an output stream, unsynchronised: DataOutputStream writes an int as
-   * four single-byte writes, and ByteArrayOutputStream takes a lock for each (about 200 per row).
-   */
-  private static final class Bytes extends OutputStream {
-    private byte[] buf;
-    private int count;
-
-    Bytes(int capacity) {
-      buf = new byte[capacity];
-    }
-
-    private void ensure(int more) {
-      if (count + more > buf.length) {
-        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
-      }
-    }
-
-    @Override
-    public void write(int b) {
-      ensure(1);
-      buf[count++] = (byte) b;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      ensure(len);
-      System.arraycopy(b, off, buf, count, len);
-      count += len;
-    }
-
-    byte[] toByteArray() {
-      return Arrays.copyOf(buf, count);
-    }
   }
 
   /** A byte array as an input stream, unsynchronised (ByteArrayInputStream locks every read). */
