@@ -70,7 +70,12 @@ public final class ClickHouseSink implements SpanSink {
       List<SpanCostRow> spans, List<TraceAttribution> attributions) {}
 
   /** Records before this position were left by a previous process: check ClickHouse for them. */
-  private final WriteAheadBuffer.Position replayUntil;
+  /**
+   * Batches read below this position may already be (partly) in ClickHouse: what a restart replays,
+   * and what a failed write may have stored before it failed. They are written with the existence
+   * check. Writer thread only.
+   */
+  private WriteAheadBuffer.Position replayUntil;
 
   private ClickHouseSink(Builder b) throws IOException {
     this.client = b.client;
@@ -338,6 +343,11 @@ public final class ClickHouseSink implements SpanSink {
       result = writer.write(spans, attributions, replay);
     } catch (ClickHouseWriter.RetryableException | RuntimeException e) {
       writer.forget(spans);
+      // Some of it may have gone in (span rows in, attributions not; a timeout after the server
+      // took the insert): the retry, maybe a larger and so a different block, checks what is stored.
+      if (end.compareTo(replayUntil) > 0) {
+        replayUntil = end;
+      }
       throw e;
     }
     buffer.commit(end);

@@ -21,6 +21,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -194,6 +195,45 @@ class ClickHouseSinkTest {
       assertThat(r.getString("tenant_id")).isEqualTo("t2");
       assertThat(r.getString("feature")).isEqualTo("search");
     }
+  }
+
+  /**
+   * A batch whose span rows reached ClickHouse but whose attributions did not (their table gone
+   * for a moment) is retried; the retry, larger by the calls accepted meanwhile, is a different
+   * block that ClickHouse's own dedup would not catch: the sink checks what is stored instead.
+   */
+  @Test
+  void retryAfterAPartlyWrittenBatchCountsOnce() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = migrate(e);
+    List<SpanCostRow> rows = spans(20, 5, 11);
+    List<TraceAttribution> attributions = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      attributions.add(new TraceAttribution(rows.get(i * 5).traceId(), "conv-" + (i % 4), "acme", "",
+          "", Map.of(), T0, 1));
+    }
+    try (Client c = e.newClient("default")) {
+      c.queryAll("RENAME TABLE " + db + ".trace_attributions TO " + db + ".trace_attributions_away");
+    }
+    try (ClickHouseSink sink = sink(e, db, dir.resolve("partial"))) {
+      sink.accept(rows.subList(0, 50), attributions.subList(0, 10));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (count(e, "SELECT count() FROM " + db + ".spans") < 50 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(count(e, "SELECT count() FROM " + db + ".spans")).as("spans in, attributions failing").isEqualTo(50);
+      sink.accept(rows.subList(50, 100), attributions.subList(10, 20)); // the retry grows
+      Thread.sleep(300);
+      try (Client c = e.newClient("default")) {
+        c.queryAll("RENAME TABLE " + db + ".trace_attributions_away TO " + db + ".trace_attributions");
+      }
+      assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
+    }
+    BigDecimal expected = sum(rows);
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(100);
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".trace_costs")).isEqualByComparingTo(expected);
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(expected);
+    assertThat(count(e, "SELECT sum(llm_calls) FROM " + db + ".conversation_costs")).isEqualTo(100);
   }
 
   @Test

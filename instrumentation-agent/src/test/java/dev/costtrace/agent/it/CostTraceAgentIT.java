@@ -1,28 +1,13 @@
 package dev.costtrace.agent.it;
 
-import static dev.costtrace.agent.it.OtlpTestBackend.attribute;
 import static dev.costtrace.agent.it.OtlpTestBackend.integer;
 import static dev.costtrace.agent.it.OtlpTestBackend.string;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.sun.net.httpserver.HttpServer;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,72 +19,23 @@ import org.junit.jupiter.api.Test;
  * exporting OTLP http/protobuf to an endpoint in this JVM that decodes with opentelemetry-proto.
  */
 class CostTraceAgentIT {
-  private static HttpServer vendor;
-  private static HttpServer otlp;
-  private static final List<Span> spans = new CopyOnWriteArrayList<>();
-  /** The instrumentation scope of each span in {@link #spans}, same index. */
-  private static final List<String> scopes = new ArrayList<>();
+  private static VendorReplayServer vendor;
+  private static OtlpTestBackend otlp;
 
   @BeforeAll
   static void startServers() throws IOException {
-    byte[] chat = fixture("fixtures/openai/chat-completion.json");
-    vendor = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    vendor.createContext(
-        "/v1/chat/completions",
-        exchange -> {
-          exchange.getRequestBody().readAllBytes();
-          exchange.getResponseHeaders().add("Content-Type", "application/json");
-          exchange.sendResponseHeaders(200, chat.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(chat);
-          }
-        });
-    vendor.start();
-    otlp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    otlp.createContext(
-        "/v1/traces",
-        exchange -> {
-          byte[] body = exchange.getRequestBody().readAllBytes();
-          int status = 200;
-          try {
-            ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
-            for (ResourceSpans rs : request.getResourceSpansList()) {
-              for (ScopeSpans ss : rs.getScopeSpansList()) {
-                synchronized (scopes) {
-                  for (Span span : ss.getSpansList()) {
-                    scopes.add(ss.getScope().getName());
-                    spans.add(span);
-                  }
-                }
-              }
-            }
-          } catch (InvalidProtocolBufferException e) {
-            status = 400;
-          }
-          exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-          exchange.sendResponseHeaders(status, 0);
-          exchange.close();
-        });
-    otlp.start();
+    vendor = new VendorReplayServer(); // answers the SDK's chat calls with the recorded completion
+    otlp = new OtlpTestBackend();
   }
 
   private static void clearSpans() {
-    synchronized (scopes) {
-      spans.clear();
-      scopes.clear();
-    }
+    otlp.clear();
   }
 
   @AfterAll
   static void stopServers() {
-    vendor.stop(0);
-    otlp.stop(0);
-  }
-
-  private static byte[] fixture(String name) throws IOException {
-    try (InputStream in = CostTraceAgentIT.class.getClassLoader().getResourceAsStream(name)) {
-      return in.readAllBytes();
-    }
+    vendor.close();
+    otlp.close();
   }
 
   @Test
@@ -153,7 +89,7 @@ class CostTraceAgentIT {
     assertThat(integer(viaBaggage, "gen_ai.usage.input_tokens")).contains(1342L);
 
     Span server =
-        spans.stream()
+        spans().stream()
             .filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER)
             .findFirst()
             .orElseThrow();
@@ -196,38 +132,29 @@ class CostTraceAgentIT {
   }
 
   private static String vendorBaseUrl() {
-    return "http://127.0.0.1:" + vendor.getAddress().getPort() + "/v1";
+    return vendor.baseUrl("127.0.0.1");
   }
 
   private static String fullClasspath() throws IOException {
-    String deps =
-        Files.readString(Path.of(System.getProperty("costtrace.test.classpath.file"))).trim();
-    return System.getProperty("costtrace.test.classes") + File.pathSeparator + deps;
+    return AgentProcess.fullClasspath();
   }
 
   private static List<String> runApp(String classpath, List<String> jvmArgs, String... args)
       throws Exception {
-    return run(true, classpath, jvmArgs, args);
+    return AgentProcess.run(true, otlp.endpoint(), classpath, jvmArgs, AgentTestApp.class, args);
   }
 
-  private static List<String> run(
-      boolean agent, String classpath, List<String> jvmArgs, String... args) throws Exception {
-    return AgentProcess.run(agent, "http://127.0.0.1:" + otlp.getAddress().getPort(), classpath, jvmArgs,
-        AgentTestApp.class, args);
+  private static List<Span> spans() {
+    return otlp.spans().stream().map(OtlpTestBackend.ScopedSpan::span).collect(Collectors.toList());
   }
 
   private static List<Span> awaitChatSpans(int count) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    List<Span> chats = chatSpans();
-    while (chats.size() < count && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-      chats = chatSpans();
-    }
-    return chats;
+    otlp.await(all -> chatSpans().size() >= count);
+    return chatSpans();
   }
 
   private static List<Span> chatSpans() {
-    return spans.stream()
+    return spans().stream()
         .filter(s -> string(s, "gen_ai.operation.name").orElse("").equals("chat"))
         .collect(Collectors.toList());
   }
