@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -58,8 +59,7 @@ public final class ClickHouseSink implements SpanSink {
   private final AtomicLong full = new AtomicLong();
   private volatile long lastBatchMillis;
   /** Accepted calls in log order, for the writer to take without reading the buffer back. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Accepted> inMemory =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Accepted> inMemory = new ConcurrentLinkedQueue<>();
   private final AtomicLong inMemoryRows = new AtomicLong();
   private final AtomicLong batchesFromMemory = new AtomicLong();
   private final AtomicLong batchesFromBuffer = new AtomicLong();
@@ -69,7 +69,6 @@ public final class ClickHouseSink implements SpanSink {
   private record Accepted(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end,
       List<SpanCostRow> spans, List<TraceAttribution> attributions) {}
 
-  /** Records before this position were left by a previous process: check ClickHouse for them. */
   /**
    * Batches read below this position may already be (partly) in ClickHouse: what a restart replays,
    * and what a failed write may have stored before it failed. They are written with the existence
@@ -139,18 +138,17 @@ public final class ClickHouseSink implements SpanSink {
       return;
     }
     byte[] record = RowCodec.encode(spans, attributions);
-    List<SpanCostRow> spanCopy = List.copyOf(spans);
-    List<TraceAttribution> attributionCopy = List.copyOf(attributions);
+    // Kept for the writer too, so that it need not read and decode the record back (the buffer
+    // stays the record of what is acknowledged); bounded: past the bound the writer reads these
+    // records from the buffer instead, and no copy is made for it.
+    boolean keep = inMemoryRows.get() < maxInMemoryRows;
+    List<SpanCostRow> spanCopy = keep ? List.copyOf(spans) : null;
+    List<TraceAttribution> attributionCopy = keep ? List.copyOf(attributions) : null;
     boolean appended;
     try {
-      appended = buffer.append(record, (start, end) -> {
-        // Kept for the writer too, so that it need not read and decode the record back (the
-        // buffer stays the record of what is acknowledged); bounded: past the bound the writer
-        // reads these records from the buffer instead.
-        if (inMemoryRows.get() < maxInMemoryRows) {
-          inMemoryRows.addAndGet(spanCopy.size() + 1);
-          inMemory.add(new Accepted(start, end, spanCopy, attributionCopy));
-        }
+      appended = buffer.append(record, !keep ? null : (start, end) -> {
+        inMemoryRows.addAndGet(spanCopy.size() + 1);
+        inMemory.add(new Accepted(start, end, spanCopy, attributionCopy));
       });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the sink buffer", e);

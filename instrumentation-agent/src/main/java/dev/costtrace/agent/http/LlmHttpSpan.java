@@ -6,11 +6,11 @@ import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * The gen_ai client span of one OpenAI-compatible HTTP call, made through the shared {@link
@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class LlmHttpSpan {
   static final String INSTRUMENTATION_NAME = "dev.costtrace.agent.http";
 
-  private static volatile GenAiInstrumenter instrumenter;
+  private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
+      GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
 
   private final Context context;
   private final GenAiRequest request;
@@ -39,12 +40,7 @@ public final class LlmHttpSpan {
   }
 
   private static GenAiInstrumenter instrumenter() {
-    GenAiInstrumenter i = instrumenter;
-    if (i == null) {
-      i = GenAiInstrumenter.create(GlobalOpenTelemetry.get(), INSTRUMENTATION_NAME);
-      instrumenter = i;
-    }
-    return i;
+    return INSTRUMENTER.get();
   }
 
   /**

@@ -9,11 +9,11 @@ import dev.costtrace.agent.genai.GenAiStream;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.Scope;
+import java.util.function.Supplier;
 
 /**
  * What the chat model advice calls, one static method per hook. Every method contains its own
@@ -41,17 +41,13 @@ public final class LangChain4jTelemetry {
   static final ContextKey<UnknownProviderCall> UNKNOWN_PROVIDER_CALL =
       ContextKey.named("costtrace-langchain4j-unknown-provider-call");
 
-  private static volatile GenAiInstrumenter instrumenter;
+  private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
+      GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
 
   private LangChain4jTelemetry() {}
 
   static GenAiInstrumenter instrumenter() {
-    GenAiInstrumenter i = instrumenter;
-    if (i == null) {
-      i = GenAiInstrumenter.create(GlobalOpenTelemetry.get(), INSTRUMENTATION_NAME);
-      instrumenter = i;
-    }
-    return i;
+    return INSTRUMENTER.get();
   }
 
   static void failForTest(String where) {

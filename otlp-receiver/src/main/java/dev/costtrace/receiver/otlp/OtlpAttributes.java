@@ -19,20 +19,6 @@ public final class OtlpAttributes {
     return "";
   }
 
-  /**
-   * The value of {@code key} as a number (double, integer or numeric string), or {@code NaN} when
-   * absent or not a number.
-   */
-  public static double number(List<KeyValue> attributes, String key) {
-    for (int i = 0, n = attributes.size(); i < n; i++) {
-      KeyValue kv = attributes.get(i);
-      if (kv.getKey().equals(key)) {
-        return number(kv.getValue());
-      }
-    }
-    return Double.NaN;
-  }
-
   /** A value as a number (double, integer or numeric string), or {@code NaN}. */
   public static double number(AnyValue v) {
     if (v.hasDoubleValue()) {

@@ -8,9 +8,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * OTLP/gRPC {@code TraceService/Export} with messages as raw bytes: the receiver parses requests
- * itself (to answer INVALID_ARGUMENT rather than gRPC's UNKNOWN), and load generators and tests
- * send pre-encoded or deliberately broken bytes.
+ * OTLP/gRPC {@code TraceService/Export} with messages as raw bytes, for clients: load generators
+ * and tests send pre-encoded or deliberately broken bytes (the receiver's own side parses with
+ * {@code ParsedExport}).
  */
 public final class RawExport {
   /** Bytes in, bytes out; gRPC has already enforced the inbound size limit. */
