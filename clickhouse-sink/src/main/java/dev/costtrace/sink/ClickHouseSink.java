@@ -26,7 +26,10 @@ import java.util.logging.Logger;
 /**
  * The {@link SpanSink} over ClickHouse. {@link #accept} appends to the write-ahead buffer on disk
  * and returns: the rows are acknowledged. One writer thread batches the buffer into ClickHouse (by
- * size and age), and commits the buffer only after ClickHouse took the batch. While ClickHouse is
+ * size and age), and commits the buffer only after ClickHouse took the batch, in log order. It
+ * prepares the next batch (dedup, encoding) while ClickHouse takes the one before, so that the two
+ * overlap; at most one batch is in flight, and when it fails, the one prepared behind it is
+ * abandoned with it and both are retried from the checkpoint. While ClickHouse is
  * down the buffer grows, bounded; full, {@code accept} throws {@link SinkFullException}. A restart
  * replays what was not committed. A span is written once: retries within the recent-span window
  * are dropped in memory, and what a restart replays is checked against ClickHouse first.
@@ -63,11 +66,23 @@ public final class ClickHouseSink implements SpanSink {
   private final AtomicLong inMemoryRows = new AtomicLong();
   private final AtomicLong batchesFromMemory = new AtomicLong();
   private final AtomicLong batchesFromBuffer = new AtomicLong();
+  private final AtomicLong batchesOverlapped = new AtomicLong();
   private final long maxInMemoryRows;
 
   /** One accepted call and where its record is in the buffer. */
   private record Accepted(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end,
       List<SpanCostRow> spans, List<TraceAttribution> attributions) {}
+
+  /** Calls taken for one batch, from {@code start} up to {@code end} in the buffer. */
+  private record Batch(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end,
+      List<SpanCostRow> spans, List<TraceAttribution> attributions, int units) {}
+
+  /** A batch sent to ClickHouse and not yet committed. */
+  private record InFlight(Batch batch, ClickHouseWriter.Prepared prepared, java.util.concurrent.Future<?> sent,
+      long started) {}
+
+  /** The batch ClickHouse is taking now, if any. Writer thread only. */
+  private InFlight inFlight;
 
   /**
    * Batches read below this position may already be (partly) in ClickHouse: what a restart replays,
@@ -204,9 +219,12 @@ public final class ClickHouseSink implements SpanSink {
     stop();
   }
 
-  /** Batches the writer took from memory and read back from the buffer; for tests. */
+  /**
+   * Batches the writer took from memory, read back from the buffer, and prepared while the batch
+   * before was still in flight; for tests.
+   */
   long[] batchSources() {
-    return new long[] {batchesFromMemory.get(), batchesFromBuffer.get()};
+    return new long[] {batchesFromMemory.get(), batchesFromBuffer.get(), batchesOverlapped.get()};
   }
 
   /** Stops the writer thread without flushing, as a crash would; for tests. */
@@ -223,6 +241,7 @@ public final class ClickHouseSink implements SpanSink {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    writer.close(); // waits for an insert still in flight; it stays uncommitted, for the next start
     buffer.close();
     if (ownsClient) {
       client.close();
@@ -234,6 +253,10 @@ public final class ClickHouseSink implements SpanSink {
     while (running) {
       try {
         if (!due()) {
+          if (inFlight != null) {
+            complete(); // nothing more to prepare meanwhile
+            continue;
+          }
           synchronized (signal) {
             signal.wait(20);
           }
@@ -241,6 +264,10 @@ public final class ClickHouseSink implements SpanSink {
         }
         if (writeOneBatch()) {
           backoff = 100;
+        } else {
+          synchronized (signal) {
+            signal.wait(5); // the buffer's end is not readable yet (a record awaiting its fsync)
+          }
         }
       } catch (ClickHouseWriter.RetryableException e) {
         failures.incrementAndGet();
@@ -248,7 +275,7 @@ public final class ClickHouseSink implements SpanSink {
         sleep(backoff);
         backoff = Math.min(backoff * 2, maxBackoff.toMillis());
       } catch (InterruptedException e) {
-        return;
+        break;
       } catch (Throwable t) {
         failures.incrementAndGet();
         LOG.log(Level.SEVERE, "sink writer error, retrying", t);
@@ -258,61 +285,122 @@ public final class ClickHouseSink implements SpanSink {
     }
   }
 
+  /** Where the next batch starts: after the one in flight, else at the checkpoint. */
+  private WriteAheadBuffer.Position next() {
+    return inFlight != null ? inFlight.batch().end() : buffer.committed();
+  }
+
+  /**
+   * Whether the next batch is due: a full one; or, with none in flight, one whose oldest row waited
+   * long enough. (Behind a batch in flight only a full one is taken, so that batches keep their
+   * size; what is short of one goes after the batch in flight completes, as it waited meanwhile.)
+   */
   private boolean due() {
-    if (!buffer.hasPending()) {
+    if (next().compareTo(buffer.writePosition()) >= 0) {
       return false;
+    }
+    if (inFlight != null) {
+      return pendingRows.get() - inFlight.batch().units() >= batchSize;
     }
     return pendingRows.get() >= batchSize || System.nanoTime() - pendingSince >= maxDelayNanos;
   }
 
-  /** Reads up to one batch (from memory where it can, else from the buffer), writes it, commits it. */
+  /**
+   * Takes the next batch, prepares it while the batch before is in flight, then completes that one
+   * and sends this one.
+   *
+   * @return false when there was nothing to take
+   */
   private boolean writeOneBatch() throws IOException, ClickHouseWriter.RetryableException {
-    WriteAheadBuffer.Position from = buffer.committed();
+    WriteAheadBuffer.Position from = next();
+    Batch batch = takeFromMemory(from);
+    if (batch != null) {
+      batchesFromMemory.incrementAndGet();
+    } else {
+      batch = takeFromBuffer(from);
+      if (batch == null) {
+        if (inFlight != null) {
+          complete();
+          return true;
+        }
+        return false;
+      }
+      batchesFromBuffer.incrementAndGet();
+    }
+    boolean overlapped = inFlight != null;
+    ClickHouseWriter.Prepared prepared;
+    try {
+      prepared = writer.prepare(batch.spans(), batch.attributions(), from.compareTo(replayUntil) < 0);
+    } catch (ClickHouseWriter.RetryableException | RuntimeException e) {
+      abandon(batch);
+      if (inFlight != null) {
+        complete(); // what is in flight may still succeed; this batch is retried after it
+      }
+      throw e;
+    }
+    if (overlapped) {
+      try {
+        complete();
+      } catch (ClickHouseWriter.RetryableException | IOException | RuntimeException e) {
+        abandon(batch); // never sent: it is retried with the one that failed, from the checkpoint
+        throw e;
+      }
+      batchesOverlapped.incrementAndGet();
+    }
+    inFlight = new InFlight(batch, prepared, writer.send(prepared), System.nanoTime());
+    return true;
+  }
+
+  /**
+   * The next batch from {@code from}, when its records are in memory, in log order from there;
+   * else null (they are not, or not all: the bound kept some out).
+   */
+  private Batch takeFromMemory(WriteAheadBuffer.Position from) {
+    WriteAheadBuffer.Position committed = buffer.committed();
     WriteAheadBuffer.Position durable = buffer.writePosition();
     Accepted head;
-    while ((head = inMemory.peek()) != null && head.end().compareTo(from) <= 0) {
-      forget(inMemory.poll()); // already in ClickHouse (it was read back from the buffer)
+    while ((head = inMemory.peek()) != null && head.end().compareTo(committed) <= 0) {
+      release(inMemory.poll()); // already in ClickHouse (it was read back from the buffer)
     }
     List<SpanCostRow> spans = new ArrayList<>();
     List<TraceAttribution> attributions = new ArrayList<>();
     WriteAheadBuffer.Position end = null;
     int units = 0;
-    if (head != null && head.start().equals(from)) {
-      // The records from the checkpoint on are in memory, in log order: take them as they are.
-      for (Accepted a : inMemory) {
-        if (a.end().compareTo(durable) > 0 || spans.size() >= batchSize
-            || (end != null && !a.start().equals(end))) {
-          break; // not durable yet, a full batch, or a record the bound kept out of memory
+    for (Accepted a : inMemory) {
+      if (end == null) {
+        if (a.end().compareTo(from) <= 0) {
+          continue; // in flight
         }
-        spans.addAll(a.spans());
-        attributions.addAll(a.attributions());
-        units += Math.max(1, a.spans().size());
-        end = a.end();
+        if (!a.start().equals(from)) {
+          return null; // the record at from was kept out of memory
+        }
+      } else if (!a.start().equals(end)) {
+        break; // a record the bound kept out of memory
       }
-    }
-    if (end == null) {
-      boolean wrote = writeOneBatchFromBuffer();
-      if (wrote) {
-        batchesFromBuffer.incrementAndGet();
+      if (a.end().compareTo(durable) > 0 || spans.size() >= batchSize) {
+        break; // not durable yet, or a full batch
       }
-      return wrote;
+      spans.addAll(a.spans());
+      attributions.addAll(a.attributions());
+      units += Math.max(1, a.spans().size());
+      end = a.end();
     }
-    batchesFromMemory.incrementAndGet();
-    return writeBatch(spans, attributions, end, units);
+    return end == null ? null : new Batch(from, end, spans, attributions, units);
   }
 
-  private void forget(Accepted a) {
+  /** An accepted call leaves memory: its rows no longer count against the bound. */
+  private void release(Accepted a) {
     inMemoryRows.addAndGet(-(a.spans().size() + 1));
   }
 
-  /** Reads up to one batch from the buffer, writes it, commits it. */
-  private boolean writeOneBatchFromBuffer() throws IOException, ClickHouseWriter.RetryableException {
+  /** The next batch from {@code from}, read back from the buffer; null when nothing is readable. */
+  private Batch takeFromBuffer(WriteAheadBuffer.Position from) throws IOException {
     // About one batch worth of records (a span row is ~0.5 KB in the buffer): reading more would be
     // re-read and re-checksummed by the next batch.
     long readBytes = Math.min(64L << 20, Math.max(64L << 10, batchSize * 768L));
-    List<WriteAheadBuffer.Record> records = buffer.read(buffer.committed(), readBytes);
+    List<WriteAheadBuffer.Record> records = buffer.read(from, readBytes);
     if (records.isEmpty()) {
-      return false;
+      return null;
     }
     List<SpanCostRow> spans = new ArrayList<>();
     List<TraceAttribution> attributions = new ArrayList<>();
@@ -328,43 +416,50 @@ public final class ClickHouseSink implements SpanSink {
         break;
       }
     }
-    return writeBatch(spans, attributions, end, units);
+    return new Batch(from, end, spans, attributions, units);
   }
 
-  /** Writes a batch read from the checkpoint up to {@code end}, then commits the buffer to there. */
-  private boolean writeBatch(List<SpanCostRow> spans, List<TraceAttribution> attributions,
-      WriteAheadBuffer.Position end, int units) throws IOException, ClickHouseWriter.RetryableException {
-    long started = System.nanoTime();
-    boolean replay = buffer.committed().compareTo(replayUntil) < 0;
+  /**
+   * A batch that failed, or was never sent: its spans were not written after all, and some may
+   * be (a partial insert, a timeout after the server took it; or, forgotten now, a retry of spans
+   * written earlier): its retry, maybe a larger and so a different block, checks what is stored.
+   */
+  private void abandon(Batch batch) {
+    writer.forget(batch.spans());
+    if (batch.end().compareTo(replayUntil) > 0) {
+      replayUntil = batch.end();
+    }
+  }
+
+  /** Waits for the batch in flight and commits the buffer through it. */
+  private void complete() throws IOException, ClickHouseWriter.RetryableException {
+    InFlight f = inFlight;
+    inFlight = null;
     ClickHouseWriter.Written result;
     try {
-      result = writer.write(spans, attributions, replay);
+      result = writer.finish(f.prepared(), f.sent());
     } catch (ClickHouseWriter.RetryableException | RuntimeException e) {
-      writer.forget(spans);
-      // Some of it may have gone in (span rows in, attributions not; a timeout after the server
-      // took the insert): the retry, maybe a larger and so a different block, checks what is stored.
-      if (end.compareTo(replayUntil) > 0) {
-        replayUntil = end;
-      }
+      abandon(f.batch());
       throw e;
     }
+    WriteAheadBuffer.Position end = f.batch().end();
     buffer.commit(end);
     Accepted done;
     while ((done = inMemory.peek()) != null && done.end().compareTo(end) <= 0) {
-      forget(inMemory.poll());
+      release(inMemory.poll());
     }
-    lastBatchMillis = (System.nanoTime() - started) / 1_000_000;
+    lastBatchMillis = (System.nanoTime() - f.started()) / 1_000_000;
     written.addAndGet(result.stored());
     duplicates.addAndGet(result.duplicates());
-    long left = pendingRows.addAndGet(-units);
+    long left = pendingRows.addAndGet(-f.batch().units());
     if (left <= 0) {
       pendingRows.set(buffer.hasPending() ? 1 : 0);
     }
+    // What is left has waited already: the next batch is due as soon as it is there.
     pendingSince = buffer.hasPending() ? System.nanoTime() - maxDelayNanos : 0;
-    return true;
   }
 
-  private void deadLetter(SpanCostRow row, String reason) {
+  private synchronized void deadLetter(SpanCostRow row, String reason) {
     deadLettered.incrementAndGet();
     ObjectNode o = JSON.createObjectNode();
     o.put("reason", reason);

@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -23,6 +26,14 @@ import java.util.regex.Pattern;
  * that reached ClickHouse just before a crash), so each counts once; isolates rows ClickHouse rejects by
  * bisection and hands them to the dead-letter callback, and reports everything else that fails as
  * retryable.
+ *
+ * <p>A batch goes in three steps so that the caller can overlap them: {@link #prepare} (dedup and
+ * RowBinary encoding, on the caller's thread), {@link #send} (the inserts, on the writer's own
+ * insert thread) and {@link #finish} (the outcome, and the bisection of a batch ClickHouse refused
+ * for its data, on the caller's thread again). While ClickHouse takes batch n, the caller prepares
+ * batch n+1; only one batch is sent at a time, so inserts stay in log order. Everything but the
+ * inserts themselves (the recent-span set, the encoders, the dead-letter callback) is used by the
+ * caller's thread only.
  */
 final class ClickHouseWriter {
   /** ClickHouse error codes that blame the data, not the server: retrying will not help. */
@@ -68,22 +79,137 @@ final class ClickHouseWriter {
    */
   record Written(int stored, int duplicates) {}
 
+  /** A batch encoded and ready to send: its spans as taken, the fresh ones encoded, and its attributions. */
+  static final class Prepared {
+    final List<SpanCostRow> spans;
+    final List<SpanCostRow> encoded;
+    final GrowableBytes spanBytes;
+    final GrowableBytes attributionBytes;
+    final int duplicates;
+
+    private Prepared(List<SpanCostRow> spans, List<SpanCostRow> encoded, GrowableBytes spanBytes,
+        GrowableBytes attributionBytes, int duplicates) {
+      this.spans = spans;
+      this.encoded = encoded;
+      this.spanBytes = spanBytes;
+      this.attributionBytes = attributionBytes;
+      this.duplicates = duplicates;
+    }
+  }
+
+  /** The span insert of a sent batch was refused by the server (the attributions were not sent). */
+  private static final class SpansRefused extends Exception {
+    private static final long serialVersionUID = 1L;
+    final ServerException refusal;
+
+    SpansRefused(ServerException cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.refusal = cause;
+    }
+  }
+
+  /** The one thread that talks to ClickHouse for {@link #send}: one batch in flight at a time. */
+  private final ExecutorService inserts = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "costtrace-clickhouse-sink-insert");
+    t.setDaemon(true);
+    return t;
+  });
+
   /**
-   * Writes a batch. Rows ClickHouse rejects go to the dead-letter callback and are in neither count.
+   * Writes a batch, start to end, on this thread. Rows ClickHouse rejects go to the dead-letter
+   * callback and are in neither count.
    *
    * @throws RetryableException when nothing can be said about this batch but "try again"
    */
   Written write(List<SpanCostRow> spans, List<TraceAttribution> attributions, boolean checkStored)
       throws RetryableException {
+    Prepared p = prepare(spans, attributions, checkStored);
+    return finish(p, send(p));
+  }
+
+  /**
+   * Drops what was written recently (and, with {@code checkStored}, what ClickHouse has already)
+   * and encodes the rest; rows that cannot be encoded go to the dead-letter callback. The fresh
+   * spans count as written from here on: whoever sees the batch fail, here or later, must
+   * {@link #forget} it.
+   */
+  Prepared prepare(List<SpanCostRow> spans, List<TraceAttribution> attributions, boolean checkStored)
+      throws RetryableException {
     List<SpanCostRow> fresh = distinct(spans);
     if (checkStored) {
       fresh = withoutStored(fresh);
     }
-    int stored = fresh.isEmpty() ? 0 : insertSpans(fresh);
-    if (!attributions.isEmpty()) {
-      insertAttributions(attributions);
+    List<SpanCostRow> encoded = new ArrayList<>(fresh.size());
+    GrowableBytes spanBytes = fresh.isEmpty() ? null : encodeSpans(fresh, encoded);
+    return new Prepared(spans, encoded, encoded.isEmpty() ? null : spanBytes,
+        attributions.isEmpty() ? null : encodeAttributions(attributions), spans.size() - fresh.size());
+  }
+
+  /** Starts the inserts of a prepared batch, spans first, on the insert thread. */
+  Future<?> send(Prepared p) {
+    return inserts.submit(() -> {
+      if (p.spanBytes != null) {
+        try {
+          insert("spans", p.spanBytes);
+        } catch (ServerException e) {
+          throw new SpansRefused(e);
+        }
+      }
+      if (p.attributionBytes != null) {
+        try {
+          insert("trace_attributions", p.attributionBytes);
+        } catch (ServerException e) {
+          throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
+        }
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Waits for a sent batch. A span insert refused for its data is split here until the rows at
+   * fault are isolated (each goes to the dead-letter callback), then the attributions follow.
+   *
+   * @throws RetryableException when nothing can be said about this batch but "try again"
+   */
+  Written finish(Prepared p, Future<?> sent) throws RetryableException {
+    try {
+      sent.get();
+      return new Written(p.encoded.size(), p.duplicates);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RetryableException("interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RetryableException r) {
+        throw r;
+      }
+      if (!(cause instanceof SpansRefused refused)) {
+        throw new RetryableException("insert failed: " + cause, cause);
+      }
+      if (!DATA_ERRORS.contains(refused.refusal.getCode())) {
+        throw new RetryableException("ClickHouse refused the batch: " + refused.getMessage(), refused.refusal);
+      }
+      int stored = bisect(p.encoded, refused.refusal);
+      if (p.attributionBytes != null) {
+        try {
+          insert("trace_attributions", p.attributionBytes);
+        } catch (ServerException se) {
+          throw new RetryableException("ClickHouse refused attributions: " + se.getMessage(), se);
+        }
+      }
+      return new Written(stored, p.duplicates);
     }
-    return new Written(stored, spans.size() - fresh.size());
+  }
+
+  /** Stops the insert thread once what was sent has finished. */
+  void close() {
+    inserts.shutdown();
+    try {
+      inserts.awaitTermination(70, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Drops spans written recently (retries) and repeats within the batch. */
@@ -144,12 +270,12 @@ final class ClickHouseWriter {
     return fresh;
   }
 
-  private int insertSpans(List<SpanCostRow> rows) throws RetryableException {
+  /** Encodes rows into one RowBinary block; {@code encoded} receives those that could be. */
+  private GrowableBytes encodeSpans(List<SpanCostRow> rows, List<SpanCostRow> encoded) throws RetryableException {
     if (spansEncoder == null) {
       spansEncoder = SpanRowBinary.spans(schema("spans"));
     }
     GrowableBytes bytes = new GrowableBytes(rows.size() * 512);
-    List<SpanCostRow> encoded = new ArrayList<>(rows.size());
     for (SpanCostRow r : rows) {
       try {
         spansEncoder.append(bytes, r); // a row that cannot be encoded leaves no byte behind
@@ -159,6 +285,38 @@ final class ClickHouseWriter {
       }
       encoded.add(r);
     }
+    return bytes;
+  }
+
+  private GrowableBytes encodeAttributions(List<TraceAttribution> rows) throws RetryableException {
+    if (attributionsEncoder == null) {
+      attributionsEncoder = SpanRowBinary.attributions(schema("trace_attributions"));
+    }
+    GrowableBytes bytes = new GrowableBytes(rows.size() * 128);
+    try {
+      for (TraceAttribution a : rows) {
+        attributionsEncoder.append(bytes, a);
+      }
+    } catch (RuntimeException e) {
+      throw new RetryableException("cannot encode attributions: " + e.getMessage(), e);
+    }
+    return bytes;
+  }
+
+  /** Rows ClickHouse refused as a block for their data: halves until the culprits stand alone. */
+  private int bisect(List<SpanCostRow> rows, ServerException refused) throws RetryableException {
+    if (rows.size() == 1) {
+      deadLetters.reject(rows.get(0), refused.getMessage());
+      return 0;
+    }
+    int half = rows.size() / 2;
+    return insertSpans(rows.subList(0, half)) + insertSpans(rows.subList(half, rows.size()));
+  }
+
+  /** Encodes and inserts rows on this thread; bisects when ClickHouse refuses them for their data. */
+  private int insertSpans(List<SpanCostRow> rows) throws RetryableException {
+    List<SpanCostRow> encoded = new ArrayList<>(rows.size());
+    GrowableBytes bytes = encodeSpans(rows, encoded);
     if (encoded.isEmpty()) {
       return 0;
     }
@@ -169,29 +327,7 @@ final class ClickHouseWriter {
       if (!DATA_ERRORS.contains(e.getCode())) {
         throw new RetryableException("ClickHouse refused the batch: " + e.getMessage(), e);
       }
-      if (encoded.size() == 1) {
-        deadLetters.reject(encoded.get(0), e.getMessage());
-        return 0;
-      }
-      int half = encoded.size() / 2;
-      return insertSpans(encoded.subList(0, half)) + insertSpans(encoded.subList(half, encoded.size()));
-    }
-  }
-
-  private void insertAttributions(List<TraceAttribution> rows) throws RetryableException {
-    if (attributionsEncoder == null) {
-      attributionsEncoder = SpanRowBinary.attributions(schema("trace_attributions"));
-    }
-    GrowableBytes bytes = new GrowableBytes(rows.size() * 128);
-    try {
-      for (TraceAttribution a : rows) {
-        attributionsEncoder.append(bytes, a);
-      }
-      insert("trace_attributions", bytes);
-    } catch (ServerException e) {
-      throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      throw new RetryableException("cannot encode attributions: " + e.getMessage(), e);
+      return bisect(encoded, e);
     }
   }
 

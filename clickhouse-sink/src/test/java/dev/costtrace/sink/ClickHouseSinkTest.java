@@ -166,6 +166,57 @@ class ClickHouseSinkTest {
         .isEqualTo(rows.stream().filter(r -> r.responseModel().equals("gpt-4o-mini")).count());
   }
 
+  /**
+   * Behind a backlog the writer prepares batch n+1 while ClickHouse takes batch n. A failure of n
+   * (here: its attributions' table gone for a while, after its spans went in) abandons n+1 too;
+   * exporter retries of calls already written arrive in between. Every span is stored once, every
+   * trace keeps its attribution.
+   */
+  @Test
+  void overlappedBatchesFailingMidStreamCountOnce() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = migrate(e);
+    List<SpanCostRow> rows = spans(1_000, 4, 21);
+    List<TraceAttribution> attributions = new ArrayList<>();
+    for (int t = 0; t < 1_000; t++) {
+      attributions.add(new TraceAttribution(rows.get(t * 4).traceId(), "conv-" + (t % 50), "acme", "", "",
+          Map.of(), T0, 1));
+    }
+    try (ClickHouseSink sink = ClickHouseSink.builder().client(e.newClient("default"), true).database(db)
+        .bufferDir(dir.resolve("overlap")).batchSize(200).maxBatchDelay(Duration.ofMillis(5))
+        .maxBackoff(Duration.ofMillis(100)).build()) {
+      for (int t = 0; t < 1_000; t += 5) { // five traces per call: 20 spans, 5 attributions
+        sink.accept(rows.subList(t * 4, t * 4 + 20), attributions.subList(t, t + 5));
+        if (t == 400) {
+          try (Client c = e.newClient("default")) {
+            c.queryAll("RENAME TABLE " + db + ".trace_attributions TO " + db + ".trace_attributions_away");
+          }
+        }
+        if (t == 600) {
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+          while (sink.metrics().batchesFailed() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+          }
+          try (Client c = e.newClient("default")) {
+            c.queryAll("RENAME TABLE " + db + ".trace_attributions_away TO " + db + ".trace_attributions");
+          }
+        }
+        if (t % 100 == 0 && t > 0) {
+          sink.accept(rows.subList((t - 100) * 4, (t - 100) * 4 + 20), List.of()); // an exporter retry
+        }
+      }
+      assertThat(sink.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(sink.metrics().batchesFailed()).as("the failure happened").isPositive();
+      assertThat(sink.batchSources()[2]).as("batches prepared while the one before was in flight").isPositive();
+    }
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(rows.size());
+    assertThat(count(e, "SELECT uniqExact(trace_id, span_id) FROM " + db + ".spans")).isEqualTo(rows.size());
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".trace_costs")).isEqualByComparingTo(sum(rows));
+    assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(sum(rows));
+    assertThat(count(e, "SELECT uniqExact(trace_id) FROM " + db + ".trace_attributions")).isEqualTo(1_000);
+    assertThat(count(e, "SELECT count() FROM " + db + ".conversation_costs")).isEqualTo(50);
+  }
+
   @Test
   void attributionArrivingAfterTheSpansMovesTheCostToTheConversation() throws Exception {
     ClickHouseEndpoint e = TestClickHouse.shared();
@@ -212,16 +263,22 @@ class ClickHouseSinkTest {
       attributions.add(new TraceAttribution(rows.get(i * 5).traceId(), "conv-" + (i % 4), "acme", "",
           "", Map.of(), T0, 1));
     }
-    try (Client c = e.newClient("default")) {
-      c.queryAll("RENAME TABLE " + db + ".trace_attributions TO " + db + ".trace_attributions_away");
-    }
+    // A first batch goes through whole: the sink knows both tables, so the next batch is encoded
+    // whole and then fails between its two inserts.
+    List<SpanCostRow> first = spans(1, 5, 99);
     try (ClickHouseSink sink = sink(e, db, dir.resolve("partial"))) {
+      sink.accept(first, List.of(new TraceAttribution(first.get(0).traceId(), "conv-0", "acme", "", "",
+          Map.of(), T0, 1)));
+      assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
+      try (Client c = e.newClient("default")) {
+        c.queryAll("RENAME TABLE " + db + ".trace_attributions TO " + db + ".trace_attributions_away");
+      }
       sink.accept(rows.subList(0, 50), attributions.subList(0, 10));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (count(e, "SELECT count() FROM " + db + ".spans") < 50 && System.nanoTime() < deadline) {
+      while (count(e, "SELECT count() FROM " + db + ".spans") < 55 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
-      assertThat(count(e, "SELECT count() FROM " + db + ".spans")).as("spans in, attributions failing").isEqualTo(50);
+      assertThat(count(e, "SELECT count() FROM " + db + ".spans")).as("spans in, attributions failing").isEqualTo(55);
       sink.accept(rows.subList(50, 100), attributions.subList(10, 20)); // the retry grows
       Thread.sleep(300);
       try (Client c = e.newClient("default")) {
@@ -229,11 +286,11 @@ class ClickHouseSinkTest {
       }
       assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
     }
-    BigDecimal expected = sum(rows);
-    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(100);
+    BigDecimal expected = sum(rows).add(sum(first));
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(105);
     assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".trace_costs")).isEqualByComparingTo(expected);
     assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(expected);
-    assertThat(count(e, "SELECT sum(llm_calls) FROM " + db + ".conversation_costs")).isEqualTo(100);
+    assertThat(count(e, "SELECT sum(llm_calls) FROM " + db + ".conversation_costs")).isEqualTo(105);
   }
 
   @Test
