@@ -206,6 +206,14 @@ public final class ReceiverBenchmark {
       try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
           Client client = endpoint.newClient("default")) {
         long sent = (long) e2e.size() * SPANS_PER_REQUEST;
+        // -Dbench.pin=true: ClickHouse on the last CPU, this JVM and the load generator (which
+        // inherits it) on the others, as with ClickHouse on its own server: nothing it does then
+        // costs the receiver CPU time, and the receiver's work overlaps ClickHouse's.
+        boolean pin = Boolean.getBoolean("bench.pin");
+        results.put("end_to_end_pinned", pin);
+        if (pin) {
+          pinClickHouseApart();
+        }
         results.put("end_to_end_engine", endpoint.toString());
         results.put("end_to_end_spans_sent", sent);
         results.put("end_to_end_priced_rows_expected", e2ePriced);
@@ -349,6 +357,10 @@ public final class ReceiverBenchmark {
     // bare decode (CPU time, one thread) plus its share of the bare insert (wall time).
     double limit = 1 / (bareDecodeCpuUs / 1e6 + bareInsertSeconds / sent);
     add(runs, "limit_spans_per_s", limit);
+    // The stricter limit of a perfect pipeline, decode and insert overlapped (the slower one sets the
+    // pace): the one that applies when ClickHouse does not share the receiver's cores (bench.pin).
+    double pipelinedLimit = 1 / Math.max(bareDecodeCpuUs / 1e6, bareInsertSeconds / sent);
+    add(runs, "pipelined_limit_spans_per_s", pipelinedLimit);
     System.out.printf(Locale.ROOT, "bare insert: %d span rows + %d attribution rows in %.2f s (%.0f rows/s,"
         + " %.3f µs/payload span; ClickHouse CPU %.3f µs/payload span); limit %.0f spans/s%n",
         bareInsert.spanRows, bareInsert.attributionRows, bareInsertSeconds, bareInsert.spanRows / bareInsertSeconds,
@@ -442,16 +454,18 @@ public final class ReceiverBenchmark {
     add(runs, "end_to_end_gc_pause_us_per_span", gc * 1e3 / sent);
     add(runs, "end_to_end_load_generator_cpu_us_per_span", loadCpu / 1e3 / sent);
     add(runs, "ratio_end_to_end_to_limit", e2eRate / limit);
+    add(runs, "ratio_end_to_end_to_pipelined_limit", e2eRate / pipelinedLimit);
     // Idle share of the two cores: while the load generator sends (acknowledgements), and after it,
     // while the sink drains its backlog into ClickHouse.
     add(runs, "end_to_end_idle_share_while_sending", idleShare(idle0, idleAck));
     add(runs, "end_to_end_idle_share_while_draining", idleShare(idleAck, idleEnd));
     add(runs, "end_to_end_idle_share", idleShare(idle0, idleEnd));
-    System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s (%.3f of the limit), %d priced rows"
+    System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s (%.3f of the limit, %.3f of the"
+        + " pipelined limit), %d priced rows"
         + " stored; receiver+sink CPU %.3f µs/span (%s), ClickHouse CPU %.3f µs/span, load generator CPU %.3f"
         + " µs/span, GC pauses %.3f µs/span; acknowledged after %.2f s, drained after %.2f s; cores idle %.0f %%"
         + " while sending, %.0f %% while draining%n",
-        e2eRate, e2eRate / limit, stored, jvmCpu / 1e3 / sent, where, chCpu / 1e3 / sent, loadCpu / 1e3 / sent,
+        e2eRate, e2eRate / limit, e2eRate / pipelinedLimit, stored, jvmCpu / 1e3 / sent, where, chCpu / 1e3 / sent, loadCpu / 1e3 / sent,
         gc * 1e3 / sent, ackSeconds, e2eSeconds, 100 * idleShare(idle0, idleAck), 100 * idleShare(idleAck, idleEnd));
   }
 
@@ -514,6 +528,34 @@ public final class ReceiverBenchmark {
   }
 
   /** CPU time of the embedded engine's process (the Node.js front with chDB), 0 for a server. */
+  /** Pins the embedded engine's process to the last CPU and this process to the others (Linux taskset). */
+  private static void pinClickHouseApart() throws IOException, InterruptedException {
+    int cpus = Runtime.getRuntime().availableProcessors();
+    if (cpus < 2) {
+      throw new IllegalStateException("bench.pin needs at least 2 CPUs");
+    }
+    List<Long> engines = ProcessHandle.current().descendants()
+        .filter(p -> p.info().command().map(c -> c.endsWith("node") || c.contains("/node")).orElse(false))
+        .map(ProcessHandle::pid).toList();
+    if (engines.isEmpty()) {
+      throw new IllegalStateException("bench.pin: no embedded ClickHouse process found");
+    }
+    for (long pid : engines) {
+      taskset(Integer.toString(cpus - 1), pid);
+    }
+    taskset(cpus == 2 ? "0" : "0-" + (cpus - 2), ProcessHandle.current().pid());
+    System.out.printf(Locale.ROOT, "pinned: ClickHouse %s on CPU %d, this JVM and the load generator on the rest%n",
+        engines, cpus - 1);
+  }
+
+  private static void taskset(String cpuList, long pid) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpuList, Long.toString(pid))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("taskset -a -p -c " + cpuList + " " + pid + " failed");
+    }
+  }
+
   private static long clickHouseCpuNanos() {
     return ProcessHandle.current().descendants()
         .filter(p -> p.info().command().map(c -> c.endsWith("node") || c.contains("/node")).orElse(false))
