@@ -64,6 +64,16 @@ class ClickHouseSinkTest {
     return out;
   }
 
+  /** One attribution per trace of {@code rows} ({@code perTrace} spans each), tenant acme, conversations conv-0… */
+  private static List<TraceAttribution> attributions(List<SpanCostRow> rows, int perTrace, int conversations) {
+    List<TraceAttribution> out = new ArrayList<>();
+    for (int t = 0; t < rows.size() / perTrace; t++) {
+      out.add(new TraceAttribution(rows.get(t * perTrace).traceId(), "conv-" + (t % conversations), "acme", "", "",
+          Map.of(), T0, 1));
+    }
+    return out;
+  }
+
   private static BigDecimal sum(List<SpanCostRow> rows) {
     return rows.stream().map(SpanCostRow::totalCost).reduce(BigDecimal.ZERO, BigDecimal::add);
   }
@@ -91,11 +101,7 @@ class ClickHouseSinkTest {
     ClickHouseEndpoint e = TestClickHouse.shared();
     String db = migrate(e);
     List<SpanCostRow> rows = spans(60, 5, 1);
-    List<TraceAttribution> attributions = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      attributions.add(new TraceAttribution(rows.get(i * 5).traceId(), "conv-" + (i % 12), "acme", "",
-          "", Map.of(), T0, 1));
-    }
+    List<TraceAttribution> attributions = attributions(rows, 5, 12);
     List<SpanCostRow> shuffled = new ArrayList<>(rows);
     Collections.shuffle(shuffled, new Random(7));
     try (ClickHouseSink sink = sink(e, db, dir.resolve("a"))) {
@@ -177,11 +183,7 @@ class ClickHouseSinkTest {
     ClickHouseEndpoint e = TestClickHouse.shared();
     String db = migrate(e);
     List<SpanCostRow> rows = spans(1_000, 4, 21);
-    List<TraceAttribution> attributions = new ArrayList<>();
-    for (int t = 0; t < 1_000; t++) {
-      attributions.add(new TraceAttribution(rows.get(t * 4).traceId(), "conv-" + (t % 50), "acme", "", "",
-          Map.of(), T0, 1));
-    }
+    List<TraceAttribution> attributions = attributions(rows, 4, 50);
     try (ClickHouseSink sink = ClickHouseSink.builder().client(e.newClient("default"), true).database(db)
         .bufferDir(dir.resolve("overlap")).batchSize(200).maxBatchDelay(Duration.ofMillis(5))
         .maxBackoff(Duration.ofMillis(100)).build()) {
@@ -258,11 +260,7 @@ class ClickHouseSinkTest {
     ClickHouseEndpoint e = TestClickHouse.shared();
     String db = migrate(e);
     List<SpanCostRow> rows = spans(20, 5, 11);
-    List<TraceAttribution> attributions = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      attributions.add(new TraceAttribution(rows.get(i * 5).traceId(), "conv-" + (i % 4), "acme", "",
-          "", Map.of(), T0, 1));
-    }
+    List<TraceAttribution> attributions = attributions(rows, 5, 4);
     // A first batch goes through whole: the sink knows both tables, so the next batch is encoded
     // whole and then fails between its two inserts.
     List<SpanCostRow> first = spans(1, 5, 99);
