@@ -73,9 +73,9 @@ public final class ClickHouseSink implements SpanSink {
   private record Accepted(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end,
       List<SpanCostRow> spans, List<TraceAttribution> attributions) {}
 
-  /** Calls taken for one batch, from {@code start} up to {@code end} in the buffer. */
-  private record Batch(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end,
-      List<SpanCostRow> spans, List<TraceAttribution> attributions, int units) {}
+  /** Calls taken for one batch, up to {@code end} in the buffer. */
+  private record Batch(WriteAheadBuffer.Position end, List<SpanCostRow> spans,
+      List<TraceAttribution> attributions, int units) {}
 
   /** A batch sent to ClickHouse and not yet committed. */
   private record InFlight(Batch batch, ClickHouseWriter.Prepared prepared, java.util.concurrent.Future<?> sent,
@@ -385,7 +385,7 @@ public final class ClickHouseSink implements SpanSink {
       units += Math.max(1, a.spans().size());
       end = a.end();
     }
-    return end == null ? null : new Batch(from, end, spans, attributions, units);
+    return end == null ? null : new Batch(end, spans, attributions, units);
   }
 
   /** An accepted call leaves memory: its rows no longer count against the bound. */
@@ -416,7 +416,7 @@ public final class ClickHouseSink implements SpanSink {
         break;
       }
     }
-    return new Batch(from, end, spans, attributions, units);
+    return new Batch(end, spans, attributions, units);
   }
 
   /**

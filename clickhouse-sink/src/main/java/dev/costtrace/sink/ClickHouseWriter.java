@@ -79,17 +79,15 @@ final class ClickHouseWriter {
    */
   record Written(int stored, int duplicates) {}
 
-  /** A batch encoded and ready to send: its spans as taken, the fresh ones encoded, and its attributions. */
+  /** A batch encoded and ready to send: its fresh spans as encoded, and its attributions. */
   static final class Prepared {
-    final List<SpanCostRow> spans;
     final List<SpanCostRow> encoded;
     final GrowableBytes spanBytes;
     final GrowableBytes attributionBytes;
     final int duplicates;
 
-    private Prepared(List<SpanCostRow> spans, List<SpanCostRow> encoded, GrowableBytes spanBytes,
-        GrowableBytes attributionBytes, int duplicates) {
-      this.spans = spans;
+    private Prepared(List<SpanCostRow> encoded, GrowableBytes spanBytes, GrowableBytes attributionBytes,
+        int duplicates) {
       this.encoded = encoded;
       this.spanBytes = spanBytes;
       this.attributionBytes = attributionBytes;
@@ -116,18 +114,6 @@ final class ClickHouseWriter {
   });
 
   /**
-   * Writes a batch, start to end, on this thread. Rows ClickHouse rejects go to the dead-letter
-   * callback and are in neither count.
-   *
-   * @throws RetryableException when nothing can be said about this batch but "try again"
-   */
-  Written write(List<SpanCostRow> spans, List<TraceAttribution> attributions, boolean checkStored)
-      throws RetryableException {
-    Prepared p = prepare(spans, attributions, checkStored);
-    return finish(p, send(p));
-  }
-
-  /**
    * Drops what was written recently (and, with {@code checkStored}, what ClickHouse has already)
    * and encodes the rest; rows that cannot be encoded go to the dead-letter callback. The fresh
    * spans count as written from here on: whoever sees the batch fail, here or later, must
@@ -141,7 +127,7 @@ final class ClickHouseWriter {
     }
     List<SpanCostRow> encoded = new ArrayList<>(fresh.size());
     GrowableBytes spanBytes = fresh.isEmpty() ? null : encodeSpans(fresh, encoded);
-    return new Prepared(spans, encoded, encoded.isEmpty() ? null : spanBytes,
+    return new Prepared(encoded, encoded.isEmpty() ? null : spanBytes,
         attributions.isEmpty() ? null : encodeAttributions(attributions), spans.size() - fresh.size());
   }
 
@@ -156,11 +142,7 @@ final class ClickHouseWriter {
         }
       }
       if (p.attributionBytes != null) {
-        try {
-          insert("trace_attributions", p.attributionBytes);
-        } catch (ServerException e) {
-          throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
-        }
+        insertAttributions(p.attributionBytes);
       }
       return null;
     });
@@ -192,11 +174,7 @@ final class ClickHouseWriter {
       }
       int stored = bisect(p.encoded, refused.refusal);
       if (p.attributionBytes != null) {
-        try {
-          insert("trace_attributions", p.attributionBytes);
-        } catch (ServerException se) {
-          throw new RetryableException("ClickHouse refused attributions: " + se.getMessage(), se);
-        }
+        insertAttributions(p.attributionBytes);
       }
       return new Written(stored, p.duplicates);
     }
@@ -301,6 +279,14 @@ final class ClickHouseWriter {
       throw new RetryableException("cannot encode attributions: " + e.getMessage(), e);
     }
     return bytes;
+  }
+
+  private void insertAttributions(GrowableBytes rowBinary) throws RetryableException {
+    try {
+      insert("trace_attributions", rowBinary);
+    } catch (ServerException e) {
+      throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
+    }
   }
 
   /** Rows ClickHouse refused as a block for their data: halves until the culprits stand alone. */

@@ -457,8 +457,10 @@ public final class ReceiverBenchmark {
     add(runs, "ratio_end_to_end_to_pipelined_limit", e2eRate / pipelinedLimit);
     // Idle share of the two cores: while the load generator sends (acknowledgements), and after it,
     // while the sink drains its backlog into ClickHouse.
-    add(runs, "end_to_end_idle_share_while_sending", idleShare(idle0, idleAck));
-    add(runs, "end_to_end_idle_share_while_draining", idleShare(idleAck, idleEnd));
+    double idleSending = idleShare(idle0, idleAck);
+    double idleDraining = idleShare(idleAck, idleEnd);
+    add(runs, "end_to_end_idle_share_while_sending", idleSending);
+    add(runs, "end_to_end_idle_share_while_draining", idleDraining);
     add(runs, "end_to_end_idle_share", idleShare(idle0, idleEnd));
     System.out.printf(Locale.ROOT, "end to end (gRPC → ClickHouse): %.0f spans/s (%.3f of the limit, %.3f of the"
         + " pipelined limit), %d priced rows"
@@ -466,7 +468,7 @@ public final class ReceiverBenchmark {
         + " µs/span, GC pauses %.3f µs/span; acknowledged after %.2f s, drained after %.2f s; cores idle %.0f %%"
         + " while sending, %.0f %% while draining%n",
         e2eRate, e2eRate / limit, e2eRate / pipelinedLimit, stored, jvmCpu / 1e3 / sent, where, chCpu / 1e3 / sent, loadCpu / 1e3 / sent,
-        gc * 1e3 / sent, ackSeconds, e2eSeconds, 100 * idleShare(idle0, idleAck), 100 * idleShare(idleAck, idleEnd));
+        gc * 1e3 / sent, ackSeconds, e2eSeconds, 100 * idleSending, 100 * idleDraining);
   }
 
   /** The settle after a window, seconds: ClickHouse is left alone while its merges run. */
@@ -534,9 +536,7 @@ public final class ReceiverBenchmark {
     if (cpus < 2) {
       throw new IllegalStateException("bench.pin needs at least 2 CPUs");
     }
-    List<Long> engines = ProcessHandle.current().descendants()
-        .filter(p -> p.info().command().map(c -> c.endsWith("node") || c.contains("/node")).orElse(false))
-        .map(ProcessHandle::pid).toList();
+    List<Long> engines = engineProcesses().map(ProcessHandle::pid).toList();
     if (engines.isEmpty()) {
       throw new IllegalStateException("bench.pin: no embedded ClickHouse process found");
     }
@@ -556,10 +556,14 @@ public final class ReceiverBenchmark {
     }
   }
 
-  private static long clickHouseCpuNanos() {
+  /** The embedded engine: the node process (chDB inside) this JVM started. */
+  private static java.util.stream.Stream<ProcessHandle> engineProcesses() {
     return ProcessHandle.current().descendants()
-        .filter(p -> p.info().command().map(c -> c.endsWith("node") || c.contains("/node")).orElse(false))
-        .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum();
+        .filter(p -> p.info().command().map(c -> c.endsWith("node") || c.contains("/node")).orElse(false));
+  }
+
+  private static long clickHouseCpuNanos() {
+    return engineProcesses().mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum();
   }
 
   /** Total stop-the-world collection time so far (ms), all collectors. */
