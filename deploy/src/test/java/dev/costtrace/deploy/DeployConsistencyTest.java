@@ -6,7 +6,7 @@ import static dev.costtrace.deploy.DeployFiles.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.costtrace.receiver.ingest.OtlpReceiver;
-import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.testing.TestClickHouse;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.io.IOException;
 import java.net.URI;
@@ -42,13 +42,13 @@ class DeployConsistencyTest {
   static final List<String> K8S = List.of("deploy/k8s/namespace.yaml", "deploy/k8s/receiver-config.yaml",
       "deploy/k8s/receiver-secrets.yaml", "deploy/k8s/receiver.yaml", "deploy/k8s/grafana.yaml");
 
-  /** What the Jib plugin in otlp-receiver/pom.xml builds. */
+  /** What the Jib plugin in otlp-receiver/cli/pom.xml builds. */
   record Jib(String from, String to, List<Integer> ports, Map<String, String> environment, List<String> args) {}
 
   static Jib jib() throws Exception {
     Document parent = xml(DeployFiles.path("pom.xml"));
     String version = ((Element) parent.getDocumentElement().getElementsByTagName("version").item(0)).getTextContent();
-    Document pom = xml(DeployFiles.path("otlp-receiver/pom.xml"));
+    Document pom = xml(DeployFiles.path("otlp-receiver/cli/pom.xml"));
     NodeList plugins = pom.getElementsByTagName("plugin");
     for (int i = 0; i < plugins.getLength(); i++) {
       Element p = (Element) plugins.item(i);
@@ -76,7 +76,7 @@ class DeployConsistencyTest {
       }
       return new Jib(text(from, "image"), text(to, "image").replace("${project.version}", version), ports, env, args);
     }
-    throw new AssertionError("no jib-maven-plugin in otlp-receiver/pom.xml");
+    throw new AssertionError("no jib-maven-plugin in otlp-receiver/cli/pom.xml");
   }
 
   static Document xml(Path file) throws Exception {
@@ -150,7 +150,7 @@ class DeployConsistencyTest {
     assertThat(images).isNotEmpty().allSatisfy(i -> assertThat(i).matches(PINNED));
     // One ClickHouse version everywhere, the one the sink's Docker path uses too.
     assertThat(images.stream().filter(i -> i.startsWith("clickhouse/clickhouse-server")).distinct())
-        .containsExactly(ClickHouseResolver.DOCKER_IMAGE);
+        .containsExactly(TestClickHouse.DOCKER_IMAGE);
     assertThat(images.stream().filter(i -> i.startsWith("grafana/grafana")).distinct()).hasSize(1);
   }
 

@@ -1,0 +1,66 @@
+package dev.costtrace.sink.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.clickhouse.client.api.Client;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.testing.TestClickHouse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class MigratorTest {
+
+  @Test
+  void upDownStatusOnTheRealEngine() {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = TestClickHouse.newDatabase("migrate");
+    try (Client client = e.newClient("default")) {
+      Migrator m = new Migrator(client, new SchemaOptions(db, "", Duration.ofDays(90)));
+      assertThat(m.up()).isEqualTo(Migrator.names().size());
+      assertThat(m.up()).isZero();
+      assertThat(m.status()).allMatch(Migrator.Migration::applied);
+      assertThat(client.queryAll("SELECT name FROM system.tables WHERE database = '" + db + "' ORDER BY name")
+          .stream().map(r -> r.getString("name")).toList())
+          .contains("spans", "trace_attributions", "trace_costs", "trace_costs_mv", "trace_rollup",
+              "conversation_costs", "llm_calls", "schema_migrations");
+      int last = Migrator.names().size() - 1;
+      assertThat(m.down(1)).isEqualTo(1);
+      assertThat(m.status().get(last).applied()).isFalse();
+      assertThat(m.status().get(last - 1).applied()).isTrue();
+      assertThat(m.up()).isEqualTo(1);
+      assertThat(m.down(10)).isEqualTo(Migrator.names().size());
+      assertThat(client.queryAll("SELECT count() AS n FROM system.tables WHERE database = '" + db
+          + "' AND name != 'schema_migrations'").get(0).getLong("n")).isZero();
+    }
+  }
+
+  @Test
+  void severalReceiversStartingAtOnceConverge() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = TestClickHouse.newDatabase("migrate_race");
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<Integer>> runs = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        runs.add(pool.submit(() -> {
+          try (Client client = e.newClient("default")) {
+            return new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
+          }
+        }));
+      }
+      for (Future<Integer> f : runs) {
+        f.get();
+      }
+      try (Client client = e.newClient("default")) {
+        assertThat(new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).status())
+            .allMatch(Migrator.Migration::applied);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package dev.costtrace.cli;
+
+import com.clickhouse.client.api.Client;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costtrace.config.Config;
+import dev.costtrace.sink.report.CostReport;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.sink.schema.SchemaOptions;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code costtrace report}: top rows by cost and the cost-per-conversation percentiles. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+    description = "Top conversations (or traces, models, tenants, features) by cost, and p50/p95/p99 cost per conversation.")
+public final class ReportCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--top", defaultValue = "10", description = "Rows to show (default ${DEFAULT-VALUE}).")
+  int top;
+
+  @Option(names = "--since", defaultValue = "7d", description = "Window: 30m, 24h, 7d (default ${DEFAULT-VALUE}).")
+  String since;
+
+  @Option(names = "--by", defaultValue = "conversation",
+      description = "conversation, trace, model, tenant or feature (default ${DEFAULT-VALUE}).")
+  String by;
+
+  @Option(names = "--format", defaultValue = "table", description = "table or json (default ${DEFAULT-VALUE}).")
+  String format;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    CostReport.By grouping;
+    try {
+      grouping = CostReport.By.valueOf(by.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      err.println("costtrace report: --by must be conversation, trace, model, tenant or feature, not '" + by + "'");
+      return 2;
+    }
+    if (!format.equals("table") && !format.equals("json")) {
+      err.println("costtrace report: --format must be table or json, not '" + format + "'");
+      return 2;
+    }
+    Duration window;
+    try {
+      window = Config.of(java.util.Map.of("since", since)).getDuration("since").orElseThrow();
+    } catch (RuntimeException e) {
+      err.println("costtrace report: --since: '" + since + "' is not a duration such as 30m, 24h or 7d");
+      return 2;
+    }
+    Config config = Config.fromEnvironment();
+    try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
+        Client client = endpoint.newClient("default")) {
+      CostReport.Result r = new CostReport(client, SchemaOptions.fromConfig(config).database())
+          .run(grouping, top, window);
+      print(spec.commandLine().getOut(), r, format.equals("json"));
+      return 0;
+    }
+  }
+
+  static void print(PrintWriter out, CostReport.Result r, boolean json) {
+    String key = r.by() == CostReport.By.MODEL ? "model" : r.by().column();
+    if (json) {
+      for (CostReport.Row row : r.rows()) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put(key, row.key());
+        o.put("total_usd", row.totalUsd().toPlainString());
+        o.put("turns", row.turns());
+        o.put("llm_calls", row.llmCalls());
+        o.put("tool_calls", row.toolCalls());
+        o.put("input_tokens", row.inputTokens());
+        o.put("output_tokens", row.outputTokens());
+        o.put("models", row.models());
+        out.println(o);
+      }
+      ObjectNode summary = JSON.createObjectNode();
+      summary.put("conversations", r.conversations());
+      summary.put("total_usd", r.totalUsd().toPlainString());
+      summary.put("p50_usd", r.p50().toPlainString());
+      summary.put("p95_usd", r.p95().toPlainString());
+      summary.put("p99_usd", r.p99().toPlainString());
+      out.println(JSON.createObjectNode().set("cost_per_conversation", summary));
+    } else {
+      out.printf("%-38s %12s %6s %6s %6s %10s %9s  %s%n", key, "cost", "turns", "llm", "tools",
+          "in tok", "out tok", "models");
+      for (CostReport.Row row : r.rows()) {
+        out.printf("%-38s %12s %6d %6d %6d %10d %9d  %s%n", abbreviate(row.key()),
+            CostReport.usd(row.totalUsd()), row.turns(), row.llmCalls(), row.toolCalls(),
+            row.inputTokens(), row.outputTokens(), row.models());
+      }
+      out.printf("%ncost per conversation over %d conversations (total %s): p50 %s  p95 %s  p99 %s%n",
+          r.conversations(), CostReport.usd(r.totalUsd()), CostReport.usd(r.p50()),
+          CostReport.usd(r.p95()), CostReport.usd(r.p99()));
+    }
+    out.flush();
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 38 ? s : s.substring(0, 35) + "...";
+  }
+}

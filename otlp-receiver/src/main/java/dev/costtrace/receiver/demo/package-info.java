@@ -1,2 +1,0 @@
-/** A realistic, seeded demo workload of LLM conversations, sent as OTLP through the OpenTelemetry SDK. */
-package dev.costtrace.receiver.demo;

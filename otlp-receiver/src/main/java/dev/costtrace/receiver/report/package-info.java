@@ -1,2 +1,0 @@
-/** Reports over the stored costs: top conversations (or traces, models, tenants, features) and percentiles. */
-package dev.costtrace.receiver.report;
