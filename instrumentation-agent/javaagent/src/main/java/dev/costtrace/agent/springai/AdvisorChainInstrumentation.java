@@ -78,8 +78,7 @@ public final class AdvisorChainInstrumentation implements TypeInstrumentation {
     public static void onExit(
         @Advice.Enter Scope scope,
         @Advice.Return(readOnly = false) Flux<ChatClientResponse> responses) {
-      responses = SpringAiStreams.subscribeInCallerContext(responses);
-      SpringAiTelemetry.exit(scope);
+      responses = SpringAiTelemetry.exitStream(scope, responses);
     }
   }
 }

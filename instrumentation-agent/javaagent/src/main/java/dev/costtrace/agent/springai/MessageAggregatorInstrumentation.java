@@ -16,7 +16,7 @@ import reactor.core.publisher.Flux;
 /**
  * {@code MessageAggregator.aggregate(Flux, Consumer)}, which every Spring AI streaming model calls
  * right after starting its model call's observation, on the same thread: the model's responses are
- * shown to that call ({@link SpringAiChatCall#onChunk}) on their way to the aggregator — time to
+ * shown to that call on their way to the aggregator — time to
  * first token, and usage as the provider reported it for this call.
  */
 public final class MessageAggregatorInstrumentation implements TypeInstrumentation {
@@ -42,7 +42,7 @@ public final class MessageAggregatorInstrumentation implements TypeInstrumentati
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(
         @Advice.Argument(value = 0, readOnly = false) Flux<ChatResponse> responses) {
-      responses = SpringAiChatCall.observeStartedStream(responses);
+      responses = SpringAiTelemetry.observeStartedStream(responses);
     }
   }
 }

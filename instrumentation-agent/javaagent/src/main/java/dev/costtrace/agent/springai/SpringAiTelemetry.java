@@ -11,10 +11,13 @@ import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.Scope;
 import java.util.function.Supplier;
 import org.springframework.ai.chat.client.ChatClientRequest;
+import org.springframework.ai.chat.metadata.Usage;
+import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.observation.ChatModelObservationContext;
 import org.springframework.ai.chat.observation.ChatModelObservationDocumentation;
 import org.springframework.ai.tool.observation.ToolCallingObservationContext;
 import org.springframework.ai.tool.observation.ToolCallingObservationDocumentation;
+import reactor.core.publisher.Flux;
 
 /**
  * What the Spring AI advice calls. Every method contains its own failures and, where it returns a
@@ -141,6 +144,38 @@ public final class SpringAiTelemetry {
         GenAiFailures.contain(t);
       }
     }
+  }
+
+  /**
+   * The advisor chain's stream was made under {@code scope} (closed here): the flux the app gets
+   * subscribes with the request's conversation current.
+   */
+  public static <T> Flux<T> exitStream(Scope scope, Flux<T> responses) {
+    try {
+      return SpringAiStreams.subscribeInCallerContext(responses);
+    } finally {
+      exit(scope);
+    }
+  }
+
+  /** See {@link SpringAiStreams#subscribeInCallerContext}. */
+  public static <T> Flux<T> subscribeInCallerContext(Flux<T> flux) {
+    return SpringAiStreams.subscribeInCallerContext(flux);
+  }
+
+  /** See {@link SpringAiChatCall#observeStartedStream}. */
+  public static Flux<ChatResponse> observeStartedStream(Flux<ChatResponse> responses) {
+    return SpringAiChatCall.observeStartedStream(responses);
+  }
+
+  /** See {@link SpringAiChatCall#reportUsage}. */
+  public static void reportUsage(Usage usage) {
+    SpringAiChatCall.reportUsage(usage);
+  }
+
+  /** See {@link SpringAiToolCall#failed}. */
+  public static void toolFailed(Throwable exception) {
+    SpringAiToolCall.failed(exception);
   }
 
   /** The conversation ID of the ChatClient request in progress, or null. */

@@ -57,7 +57,7 @@ public final class StreamingChatModelInstrumentation implements TypeInstrumentat
 
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void onExit(@Advice.Return(readOnly = false) Flux<ChatResponse> flux) {
-      flux = SpringAiStreams.subscribeInCallerContext(flux);
+      flux = SpringAiTelemetry.subscribeInCallerContext(flux);
     }
   }
 }

@@ -48,7 +48,7 @@ public final class ToolExceptionProcessorInstrumentation implements TypeInstrume
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(@Advice.Argument(0) Throwable exception) {
-      SpringAiToolCall.failed(exception);
+      SpringAiTelemetry.toolFailed(exception);
     }
   }
 }

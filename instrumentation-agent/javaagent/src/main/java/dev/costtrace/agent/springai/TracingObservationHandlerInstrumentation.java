@@ -3,7 +3,6 @@ package dev.costtrace.agent.springai;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.implementsInterface;
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
-import static net.bytebuddy.matcher.ElementMatchers.isInterface;
 import static net.bytebuddy.matcher.ElementMatchers.isMethod;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
@@ -31,7 +30,8 @@ public final class TracingObservationHandlerInstrumentation implements TypeInstr
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return implementsInterface(named(TRACING_HANDLER)).and(not(isInterface()));
+    // The interface's default method, and the handlers that override it.
+    return named(TRACING_HANDLER).or(implementsInterface(named(TRACING_HANDLER)));
   }
 
   @Override

@@ -38,7 +38,7 @@ public final class UsageCalculatorInstrumentation implements TypeInstrumentation
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(@Advice.Argument(0) Usage current) {
-      SpringAiChatCall.reportUsage(current);
+      SpringAiTelemetry.reportUsage(current);
     }
   }
 }

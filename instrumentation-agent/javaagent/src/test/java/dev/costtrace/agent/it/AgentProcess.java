@@ -62,6 +62,12 @@ final class AgentProcess {
   /** Runs {@code mainClass}, with or without the agent, to exit 0 and returns its output lines. */
   static List<String> run(boolean agent, String otlpEndpoint, String classpath, List<String> jvmArgs,
       Class<?> mainClass, String... args) throws Exception {
+    return run(agent, otlpEndpoint, classpath, jvmArgs, mainClass.getName(), args);
+  }
+
+  /** As {@link #run(boolean, String, String, List, Class, String...)}, for an app built elsewhere. */
+  static List<String> run(boolean agent, String otlpEndpoint, String classpath, List<String> jvmArgs,
+      String mainClass, String... args) throws Exception {
     List<String> cmd =
         command(
             agent ? System.getProperty("costtrace.agent.jar") : null,
@@ -84,6 +90,11 @@ final class AgentProcess {
    */
   static List<String> command(String agentJar, String otlpEndpoint, String classpath,
       List<String> jvmArgs, Class<?> mainClass, String... args) {
+    return command(agentJar, otlpEndpoint, classpath, jvmArgs, mainClass.getName(), args);
+  }
+
+  static List<String> command(String agentJar, String otlpEndpoint, String classpath,
+      List<String> jvmArgs, String mainClass, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (agentJar != null) {
@@ -99,7 +110,7 @@ final class AgentProcess {
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(classpath);
-    cmd.add(mainClass.getName());
+    cmd.add(mainClass);
     cmd.addAll(List.of(args));
     return cmd;
   }

@@ -102,6 +102,15 @@ final class VendorReplayServer implements AutoCloseable {
           json(exchange, 200, fixture("fixtures/openai-compatible/responses.json"));
         }
         break;
+      case "retry-503":
+        // Every other attempt: each run of an app sees a 503, then its retry succeeds.
+        if (call % 2 == 0) {
+          exchange.getResponseHeaders().add("retry-after-ms", "10");
+          json(exchange, 503, fixture("fixtures/spring-ai/error-503.json"));
+        } else {
+          json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
+        }
+        break;
       case "model-not-found":
         json(exchange, 404, fixture("fixtures/openai-compatible/error-model-not-found.json"));
         break;
