@@ -28,7 +28,7 @@ public final class SpringAiInstrumentationModule extends InstrumentationModule {
     "dev.costtrace.agent.springai.StreamingChatModelInstrumentation",
     "dev.costtrace.agent.springai.MessageAggregatorInstrumentation",
     "dev.costtrace.agent.springai.UsageCalculatorInstrumentation",
-    "dev.costtrace.agent.springai.AdvisorChainInstrumentation",
+    "dev.costtrace.agent.springai.AdvisorInstrumentation",
     "dev.costtrace.agent.springai.ToolExceptionProcessorInstrumentation"
   };
 

@@ -147,7 +147,7 @@ public final class SpringAiTelemetry {
   }
 
   /**
-   * The advisor chain's stream was made under {@code scope} (closed here): the flux the app gets
+   * An advisor's stream was made under {@code scope} (closed here): the flux the app gets
    * subscribes with the request's conversation current.
    */
   public static <T> Flux<T> exitStream(Scope scope, Flux<T> responses) {

@@ -1,8 +1,12 @@
 package dev.costtrace.agent.springai;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.implementsInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
+import static net.bytebuddy.matcher.ElementMatchers.isInterface;
 import static net.bytebuddy.matcher.ElementMatchers.isMethod;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -17,42 +21,51 @@ import org.springframework.ai.chat.client.ChatClientResponse;
 import reactor.core.publisher.Flux;
 
 /**
- * The ChatClient's advisor chain, {@code nextCall} / {@code nextStream(ChatClientRequest)}: the
- * request's {@code ChatMemory.CONVERSATION_ID} advisor parameter is made current for the model and
- * tool calls made inside (for a stream: while it is subscribed), as their conversation ID of lowest
- * precedence.
+ * Every ChatClient advisor's {@code adviseCall} / {@code adviseStream(ChatClientRequest, chain)}:
+ * the request's {@code ChatMemory.CONVERSATION_ID} advisor parameter is made current for the model
+ * and tool calls made inside (for a stream: while it is subscribed), as their conversation ID of
+ * lowest precedence. Inside each advisor rather than around the chain: an app with Micrometer
+ * Tracing gets an observation scope around each advisor, which replaces the current context with
+ * the one its span was started in.
  */
-public final class AdvisorChainInstrumentation implements TypeInstrumentation {
-  static final String ADVISOR_CHAIN =
-      "org.springframework.ai.chat.client.advisor.DefaultAroundAdvisorChain";
+public final class AdvisorInstrumentation implements TypeInstrumentation {
+  static final String CALL_ADVISOR = "org.springframework.ai.chat.client.advisor.api.CallAdvisor";
+  static final String STREAM_ADVISOR =
+      "org.springframework.ai.chat.client.advisor.api.StreamAdvisor";
 
   @Override
   public ElementMatcher<ClassLoader> classLoaderOptimization() {
-    return hasClassesNamed(ADVISOR_CHAIN);
+    return hasClassesNamed(CALL_ADVISOR);
   }
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return named(ADVISOR_CHAIN);
+    return implementsInterface(named(CALL_ADVISOR).or(named(STREAM_ADVISOR)))
+        .and(not(isInterface()));
   }
 
   @Override
   public void transform(TypeTransformer transformer) {
     String request = "org.springframework.ai.chat.client.ChatClientRequest";
     transformer.applyAdviceToMethod(
-        isMethod().and(named("nextCall")).and(takesArguments(1)).and(takesArgument(0, named(request))),
-        AdvisorChainInstrumentation.class.getName() + "$NextCallAdvice");
+        isMethod()
+            .and(named("adviseCall"))
+            .and(not(isAbstract()))
+            .and(takesArguments(2))
+            .and(takesArgument(0, named(request))),
+        AdvisorInstrumentation.class.getName() + "$AdviseCallAdvice");
     transformer.applyAdviceToMethod(
         isMethod()
-            .and(named("nextStream"))
-            .and(takesArguments(1))
+            .and(named("adviseStream"))
+            .and(not(isAbstract()))
+            .and(takesArguments(2))
             .and(takesArgument(0, named(request))),
-        AdvisorChainInstrumentation.class.getName() + "$NextStreamAdvice");
+        AdvisorInstrumentation.class.getName() + "$AdviseStreamAdvice");
   }
 
   @SuppressWarnings("unused")
-  public static final class NextCallAdvice {
-    private NextCallAdvice() {}
+  public static final class AdviseCallAdvice {
+    private AdviseCallAdvice() {}
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static Scope onEnter(@Advice.Argument(0) ChatClientRequest request) {
@@ -66,8 +79,8 @@ public final class AdvisorChainInstrumentation implements TypeInstrumentation {
   }
 
   @SuppressWarnings("unused")
-  public static final class NextStreamAdvice {
-    private NextStreamAdvice() {}
+  public static final class AdviseStreamAdvice {
+    private AdviseStreamAdvice() {}
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static Scope onEnter(@Advice.Argument(0) ChatClientRequest request) {
