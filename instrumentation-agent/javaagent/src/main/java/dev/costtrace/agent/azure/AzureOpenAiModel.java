@@ -27,6 +27,9 @@ public final class AzureOpenAiModel {
   private static final ClassValue<Field> SERVICE_CLIENT = field("serviceClient");
   private static final ClassValue<Field> OPENAI_SERVICE_CLIENT = field("openAIServiceClient");
 
+  /** False once this library turned out to lack {@code getMaxCompletionTokens()}. */
+  private static volatile boolean maxCompletionTokensAvailable = true;
+
   private AzureOpenAiModel() {}
 
   /**
@@ -51,16 +54,19 @@ public final class AzureOpenAiModel {
         b.serverPort((long) endpoint.getPort());
       }
     }
-    try {
-      if (options != null) {
-        Integer max = options.getMaxCompletionTokens();
-        if (max == null) {
-          max = options.getMaxTokens();
+    if (options != null) {
+      Integer max = null;
+      if (maxCompletionTokensAvailable) {
+        try {
+          max = options.getMaxCompletionTokens();
+        } catch (LinkageError e) {
+          maxCompletionTokensAvailable = false; // 1.0.0-beta.12 has max tokens only
         }
-        b.maxTokens(max == null ? null : max.longValue());
       }
-    } catch (LinkageError | RuntimeException e) {
-      GenAiFailures.contain(e); // an older library without max completion tokens
+      if (max == null) {
+        max = options.getMaxTokens();
+      }
+      b.maxTokens(max == null ? null : max.longValue());
     }
     return b.build();
   }

@@ -101,8 +101,13 @@ public final class OpenAiTelemetry {
    * Starts a chat call's span when no gen_ai span covers it already (the upstream agent's chat span
    * normally does, and then this returns null: one span per call).
    */
-  public static GenAiCall startChat(ChatCompletionCreateParams params) {
-    GenAiCall call = GenAiCall.start(instrumenter(), () -> OpenAiChatModel.request(params, false));
+  public static GenAiCall startChat(Object service, ChatCompletionCreateParams params) {
+    OpenAiEndpoint endpoint = OpenAiEndpoint.of(service);
+    GenAiCall call =
+        GenAiCall.start(instrumenter(), () -> OpenAiChatModel.request(params, false, endpoint));
+    if (call == null) {
+      onUpstreamSpan(endpoint, params);
+    }
     markApiType(call == null ? null : call.context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
     return call;
   }
@@ -121,15 +126,18 @@ public final class OpenAiTelemetry {
    * makes it current around this call), a timer for that span's time to first token; otherwise
    * our own stream span. Null when neither applies.
    */
-  public static ChatStreamCall startChatStream(ChatCompletionCreateParams params) {
+  public static ChatStreamCall startChatStream(Object service, ChatCompletionCreateParams params) {
     try {
       Context current = Context.current();
       Span span = Span.fromContext(current);
+      OpenAiEndpoint endpoint = OpenAiEndpoint.of(service);
       if (GenAiSpans.isActive(current)) {
+        onUpstreamSpan(endpoint, params);
         return span.isRecording() ? new ChatStreamCall(new ChatStreamTimer(span, System.nanoTime()), null) : null;
       }
       GenAiStreamCall call =
-          GenAiStreamCall.start(instrumenter(), () -> OpenAiChatModel.request(params, true));
+          GenAiStreamCall.start(
+              instrumenter(), () -> OpenAiChatModel.request(params, true, endpoint));
       if (call == null) {
         return null;
       }
@@ -190,6 +198,20 @@ public final class OpenAiTelemetry {
   private static GenAiResponse map(Response response) {
     failForTest();
     return OpenAiResponsesModel.response(response);
+  }
+
+  /**
+   * Under a gen_ai span someone else made for this call (the upstream chat span): what only the
+   * SDK's client knows, that it is an Azure OpenAI call.
+   */
+  private static void onUpstreamSpan(OpenAiEndpoint endpoint, ChatCompletionCreateParams params) {
+    try {
+      if (endpoint.azure() && GenAiSpans.isActive(Context.current())) {
+        endpoint.applyTo(Span.current(), OpenAiChatModel.requestModel(params));
+      }
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
   }
 
   /** {@code openai.api.type} on a span just started ({@code context} null: none was). */
