@@ -12,7 +12,6 @@ import dev.costtrace.agent.genai.GenAiAttributes;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
-import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiSpans;
 import dev.costtrace.agent.genai.GenAiStreamCall;
 import io.opentelemetry.api.trace.Span;
@@ -30,13 +29,6 @@ import java.util.function.Supplier;
 public final class OpenAiTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.openai-java";
 
-  /**
-   * {@code -Dcosttrace.agent.test.fail-hooks=true}: the hooks that run while a span is open (the
-   * response mapping, every stream event) throw inside their containment, so the ITs can prove a bug
-   * of ours changes nothing the application sees.
-   */
-  static final boolean FAIL_FOR_TEST = Boolean.getBoolean("costtrace.agent.test.fail-hooks");
-
   private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
       GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
 
@@ -44,12 +36,6 @@ public final class OpenAiTelemetry {
 
   static GenAiInstrumenter instrumenter() {
     return INSTRUMENTER.get();
-  }
-
-  static void failForTest() {
-    if (FAIL_FOR_TEST) {
-      throw new IllegalStateException("costtrace test hook failure");
-    }
   }
 
   /** Starts the span of a non-streamed Responses call and makes it current; null when not traced. */
@@ -61,12 +47,12 @@ public final class OpenAiTelemetry {
 
   /** Ends a blocking call's span with its response or error. */
   public static void end(GenAiCall call, Response response, Throwable error) {
-    GenAiCall.end(call, response, error, OpenAiTelemetry::map);
+    GenAiCall.end(call, response, error, OpenAiResponsesModel::response);
   }
 
   /** Ends an async call's span when the future completes; the app's future is left as it is. */
   public static void endAsync(GenAiCall call, CompletableFuture<Response> future, Throwable error) {
-    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::map);
+    GenAiCall.endWhenDone(call, future, error, OpenAiResponsesModel::response);
   }
 
   /** Starts the span of a streamed Responses call (current until the method returns). */
@@ -113,12 +99,12 @@ public final class OpenAiTelemetry {
   }
 
   public static void endChat(GenAiCall call, ChatCompletion completion, Throwable error) {
-    GenAiCall.end(call, completion, error, OpenAiTelemetry::mapChat);
+    GenAiCall.end(call, completion, error, OpenAiChatModel::response);
   }
 
   public static void endChatAsync(
       GenAiCall call, CompletableFuture<ChatCompletion> future, Throwable error) {
-    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::mapChat);
+    GenAiCall.endWhenDone(call, future, error, OpenAiChatModel::response);
   }
 
   /**
@@ -188,16 +174,6 @@ public final class OpenAiTelemetry {
       GenAiFailures.contain(t);
       return response;
     }
-  }
-
-  private static GenAiResponse mapChat(ChatCompletion completion) {
-    failForTest();
-    return OpenAiChatModel.response(completion);
-  }
-
-  private static GenAiResponse map(Response response) {
-    failForTest();
-    return OpenAiResponsesModel.response(response);
   }
 
   /**

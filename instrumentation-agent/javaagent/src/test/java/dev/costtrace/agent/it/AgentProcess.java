@@ -52,6 +52,22 @@ final class AgentProcess {
         Path.of(System.getProperty("costtrace.test.anthropic.versions.dir"), version));
   }
 
+  /**
+   * The JVM arguments that load the test-only fault extension next to CostTrace's (its spans'
+   * ends throw, see {@code dev.costtrace.agent.faults}) and print what CostTrace contained.
+   */
+  static List<String> faults() {
+    return List.of(
+        "-Dotel.javaagent.extensions=" + System.getProperty("costtrace.test.faults.jar"),
+        "-Dcosttrace.agent.debug=true");
+  }
+
+  /** True when the app's output shows a fault of {@link #faults()} contained by CostTrace. */
+  static boolean faultContained(List<String> output) {
+    return output.stream().anyMatch(l -> l.contains("[costtrace] contained agent failure"))
+        && output.stream().anyMatch(l -> l.contains("costtrace test fault"));
+  }
+
   /** Runs {@code mainClass} with the agent to exit 0 and returns its output lines. */
   static List<String> run(
       String otlpEndpoint, String classpath, List<String> jvmArgs, Class<?> mainClass, String... args)

@@ -63,16 +63,19 @@ class AzureOpenAiIT {
   }
 
   private static List<String> run(boolean agent, String version) throws Exception {
+    return results(run(agent, version, List.of()));
+  }
+
+  private static List<String> run(boolean agent, String version, List<String> jvmArgs)
+      throws Exception {
+    List<String> args = new java.util.ArrayList<>(jvmArgs);
+    args.add("-Dcosttrace.azure.deployments=chat-prod=gpt-4o-mini,chat-retry=gpt-4o-mini");
     return AgentProcess.run(
-            agent,
-            otlp.endpoint(),
-            classpath(version),
-            List.of("-Dcosttrace.azure.deployments=chat-prod=gpt-4o-mini,chat-retry=gpt-4o-mini"),
-            AzureOpenAiTestApp.class,
-            vendor.rootUrl())
-        .stream()
-        .filter(l -> l.startsWith("RESULT "))
-        .collect(Collectors.toList());
+        agent, otlp.endpoint(), classpath(version), args, AzureOpenAiTestApp.class, vendor.rootUrl());
+  }
+
+  private static List<String> results(List<String> lines) {
+    return lines.stream().filter(l -> l.startsWith("RESULT ")).collect(Collectors.toList());
   }
 
   @ParameterizedTest(name = "azure-ai-openai {0}")
@@ -85,6 +88,12 @@ class AzureOpenAiIT {
     List<ScopedSpan> all = otlp.spans(); // the app JVM exported everything before it exited
     List<String> withoutAgent = run(false, version);
     assertThat(withAgent).as(dump(all)).isEqualTo(withoutAgent).hasSize(7);
+    if (details) {
+      // Once more with every CostTrace span's end throwing: contained, the app unchanged.
+      List<String> faulty = run(true, version, AgentProcess.faults());
+      assertThat(AgentProcess.faultContained(faulty)).isTrue();
+      assertThat(results(faulty)).isEqualTo(withoutAgent);
+    }
     assertThat(withAgent)
         .contains(
             "RESULT azure-sync Paris is the capital of France. | chatcmpl-CU1aZ7rTq2vN8xK4mB6sL0pW3dYhJ"

@@ -100,24 +100,13 @@ class CostTraceAgentIT {
   @Test
   void throwingAgentHookChangesNothingTheAppSees() throws Exception {
     clearSpans();
-    List<String> out =
-        runApp(
-            fullClasspath(),
-            List.of("-Dcosttrace.agent.test.fail-hooks=true"),
-            "openai",
-            vendorBaseUrl());
+    List<String> out = runApp(fullClasspath(), AgentProcess.faults(), "openai", vendorBaseUrl());
     assertThat(out)
         .contains(
             "RESULT chat-header chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342",
             "RESULT chat-baggage chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342");
-    List<Span> chats = awaitChatSpans(4);
-    assertThat(chats).hasSize(4);
-    // The failing attribution processor set nothing.
-    assertThat(chats)
-        .noneMatch(
-            s ->
-                List.of("conv-header-1", "conv-baggage-7", "conv-baggage-9")
-                    .contains(string(s, "gen_ai.conversation.id").orElse("")));
+    assertThat(AgentProcess.faultContained(out)).as(String.join("\n", out)).isTrue();
+    assertThat(awaitChatSpans(4)).hasSize(4);
   }
 
   @Test

@@ -445,16 +445,14 @@ class LangChain4jIT {
   @Test
   void failingHooksChangeNothingTheAppSees() throws Exception {
     try (OtlpTestBackend quiet = new OtlpTestBackend()) {
-      List<String> failing = run(quiet, List.of("-Dcosttrace.agent.test.fail-hooks=true"));
+      List<String> failing = run(quiet, AgentProcess.faults());
       for (String scenario : SCENARIOS) {
         assertThat(AgentProcess.result(failing, scenario))
             .as(scenario)
             .isEqualTo(AgentProcess.result(out, scenario));
       }
-      // The hooks did fail: every LangChain4j span was lost at its end, nothing else changed.
-      List<ScopedSpan> received = awaitScenarios(quiet);
-      assertThat(received).noneMatch(s -> s.scope().equals(SCOPE));
-      assertThat(received).anyMatch(s -> s.span().getName().equals("scenario lc4j-tool"));
+      // The hooks did fail (each LangChain4j span's end threw) and were contained.
+      assertThat(AgentProcess.faultContained(failing)).isTrue();
     }
   }
 }

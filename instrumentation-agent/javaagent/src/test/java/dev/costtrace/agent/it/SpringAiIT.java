@@ -73,18 +73,19 @@ class SpringAiIT {
   }
 
   private static List<String> run(boolean agent, String version) throws Exception {
+    return results(run(agent, version, List.of()));
+  }
+
+  private static List<String> run(boolean agent, String version, List<String> jvmArgs)
+      throws Exception {
     String base = vendor.baseUrl("127.0.0.1");
-    String hostPort = URI.create(base).getAuthority();
-    return AgentProcess.run(
-            agent,
-            otlp.endpoint(),
-            classpath(version),
-            List.of("-Dcosttrace.agent.http.hosts=" + hostPort),
-            MAIN,
-            base)
-        .stream()
-        .filter(l -> l.startsWith("RESULT "))
-        .collect(Collectors.toList());
+    List<String> args = new java.util.ArrayList<>(jvmArgs);
+    args.add("-Dcosttrace.agent.http.hosts=" + URI.create(base).getAuthority());
+    return AgentProcess.run(agent, otlp.endpoint(), classpath(version), args, MAIN, base);
+  }
+
+  private static List<String> results(List<String> lines) {
+    return lines.stream().filter(l -> l.startsWith("RESULT ")).collect(Collectors.toList());
   }
 
   @ParameterizedTest(name = "Spring AI {0}")
@@ -95,6 +96,13 @@ class SpringAiIT {
     List<ScopedSpan> all = otlp.spans(); // the app JVM exported everything before it exited
     List<String> withoutAgent = run(false, version);
     assertThat(withAgent).as(dump(all)).isEqualTo(withoutAgent).hasSize(11);
+    if (version.equals(System.getProperty("costtrace.test.spring-ai.versions").split(",")[0])) {
+      // The newest release once more, with every CostTrace span's end throwing: contained.
+      List<String> faulty = run(true, version, AgentProcess.faults());
+      assertThat(AgentProcess.faultContained(faulty)).isTrue();
+      assertThat(results(faulty)).isEqualTo(withoutAgent);
+      otlp.clear();
+    }
     assertThat(withAgent)
         .contains(
             "RESULT call 17 × 23 = 391. | o4-mini-2025-04-16 2210/340",
