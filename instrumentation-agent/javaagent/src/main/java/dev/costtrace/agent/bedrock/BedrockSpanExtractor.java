@@ -29,7 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Any other AWS call, or any failure, writes nothing.
  */
 public final class BedrockSpanExtractor implements AttributesExtractor<Object, Object> {
-  static final String MODEL_PACKAGE = "software.amazon.awssdk.services.bedrockruntime.model.";
+  static final String SERVICE_PACKAGE = "software.amazon.awssdk.services.bedrockruntime.";
+  static final String MODEL_PACKAGE = SERVICE_PACKAGE + "model.";
   static final String STREAM_HANDLER =
       "io.opentelemetry.javaagent.shaded.instrumentation.awssdk.v2_2.internal."
           + "BedrockRuntimeImpl$BedrockRuntimeStreamResponseHandler";
@@ -60,10 +61,14 @@ public final class BedrockSpanExtractor implements AttributesExtractor<Object, O
       Object request,
       Object response,
       Throwable error) {
-    if (response == null) {
-      return;
-    }
     try {
+      if (error != null && error.getClass().getName().startsWith(SERVICE_PACKAGE)) {
+        // Upstream marks the span failed but names no error.type for Bedrock's own exceptions.
+        attributes.put(GenAiAttributes.ERROR_TYPE, error.getClass().getName());
+      }
+      if (response == null) {
+        return;
+      }
       Object sdkResponse = call(response, "getSdkResponse");
       String type = sdkResponse == null ? "" : sdkResponse.getClass().getName();
       if (type.equals(MODEL_PACKAGE + "ConverseResponse")) {

@@ -9,7 +9,6 @@ import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
-import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,6 +35,8 @@ public final class GoogleGenAiModel {
   public static final String PROVIDER_VERTEX_AI = "gcp.vertex_ai";
 
   static final String GEMINI_HOST = "generativelanguage.googleapis.com";
+  /** A base URL that could not be read: no server address is written. */
+  public static final String UNKNOWN_BASE_URL = "";
   /** Label keys on the request read as its conversation ID (lowest precedence, as elsewhere). */
   static final String[] CONVERSATION_LABELS = {
     "conversation_id", "gen_ai.conversation.id", "session_id"
@@ -45,7 +46,8 @@ public final class GoogleGenAiModel {
 
   /**
    * @param vertexAi whether the client talks to Vertex AI rather than the Gemini API
-   * @param baseUrl the client's base URL override, or null
+   * @param baseUrl the client's base URL, null for the SDK's default, {@link #UNKNOWN_BASE_URL}
+   *     when it could not be read
    * @param location the Vertex AI location (for the default host), or null
    */
   public static GenAiRequest request(
@@ -89,31 +91,19 @@ public final class GoogleGenAiModel {
 
   private static void server(
       GenAiRequest.Builder b, boolean vertexAi, String baseUrl, String location) {
-    try {
-      if (baseUrl != null && !baseUrl.isEmpty()) {
-        URI uri = URI.create(baseUrl);
-        if (uri.getHost() != null) {
-          b.serverAddress(uri.getHost());
-          int port = uri.getPort();
-          if (port > 0) {
-            b.serverPort((long) port);
-          } else {
-            b.serverPort("http".equals(uri.getScheme()) ? 80L : 443L);
-          }
-        }
-        return;
-      }
-      if (!vertexAi) {
-        b.serverAddress(GEMINI_HOST).serverPort(443L);
-      } else if (location != null && !location.isEmpty()) {
-        b.serverAddress(
-                "global".equals(location)
-                    ? "aiplatform.googleapis.com"
-                    : location + "-aiplatform.googleapis.com")
-            .serverPort(443L);
-      }
-    } catch (RuntimeException e) {
-      GenAiFailures.contain(e); // a base URL the SDK will reject anyway
+    if (UNKNOWN_BASE_URL.equals(baseUrl)) {
+      return;
+    }
+    if (baseUrl != null) {
+      b.server(baseUrl);
+    } else if (!vertexAi) {
+      b.serverAddress(GEMINI_HOST).serverPort(443L);
+    } else if (location != null && !location.isEmpty()) {
+      b.serverAddress(
+              "global".equals(location)
+                  ? "aiplatform.googleapis.com"
+                  : location + "-aiplatform.googleapis.com")
+          .serverPort(443L);
     }
   }
 

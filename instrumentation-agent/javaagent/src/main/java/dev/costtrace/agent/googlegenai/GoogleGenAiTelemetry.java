@@ -1,9 +1,9 @@
 package dev.costtrace.agent.googlegenai;
 
-import com.google.genai.ApiClient;
 import com.google.genai.ResponseStream;
 import com.google.genai.types.GenerateContentConfig;
 import com.google.genai.types.GenerateContentResponse;
+import com.google.genai.types.HttpOptions;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  * GenAiCall} / {@link GenAiStreamCall}. Every method contains its own failures and, where it
  * returns an SDK object, returns the original one when anything goes wrong.
  *
- * <p>The SDK's {@code ResponseStream} is a concrete class the app iterates, not an interface the
+ * <p>The SDK's {@code ApiClient} is package-private up to 1.x: it is passed around as an object
+ * and read by {@link GoogleGenAiClient}. The SDK's {@code ResponseStream} is a concrete class the app iterates, not an interface the
  * advice could wrap: the call's {@link GenAiStream} is remembered for the stream object (weakly,
  * by identity) and the iterator the app gets from it is observed.
  */
@@ -51,33 +52,36 @@ public final class GoogleGenAiTelemetry {
   }
 
   private static GenAiRequest request(
-      ApiClient client, String model, GenerateContentConfig config, boolean streaming) {
-    boolean vertex = client != null && client.vertexAI();
+      Object client, String model, GenerateContentConfig config, boolean streaming) {
+    boolean vertex = Boolean.TRUE.equals(GoogleGenAiClient.read(client, "vertexAI"));
     return GoogleGenAiModel.request(
-        model, config, vertex, baseUrl(client), vertex ? location(client) : null, streaming);
+        model,
+        config,
+        vertex,
+        baseUrl(client),
+        vertex ? (String) GoogleGenAiClient.read(client, "location") : null,
+        streaming);
   }
 
-  private static String baseUrl(ApiClient client) {
-    if (client == null) {
-      return null;
+  /**
+   * The client's base URL; null when the SDK's default applies; {@link
+   * GoogleGenAiModel#UNKNOWN_BASE_URL} when it cannot be read (then no server address is written
+   * rather than a guessed one).
+   */
+  private static String baseUrl(Object client) {
+    Object options = GoogleGenAiClient.read(client, "httpOptions");
+    if (!(options instanceof HttpOptions)) {
+      return GoogleGenAiModel.UNKNOWN_BASE_URL;
     }
     try {
-      return client.httpOptions().baseUrl().orElse(null);
+      return ((HttpOptions) options).baseUrl().orElse(null);
     } catch (RuntimeException | LinkageError e) {
-      return null; // 1.0.x has no public httpOptions(): the default host is named instead
-    }
-  }
-
-  private static String location(ApiClient client) {
-    try {
-      return client.location();
-    } catch (RuntimeException | LinkageError e) {
-      return null;
+      return GoogleGenAiModel.UNKNOWN_BASE_URL;
     }
   }
 
   /** Starts the span of a non-streamed call and makes it current; null when not traced. */
-  public static GenAiCall start(ApiClient client, String model, GenerateContentConfig config) {
+  public static GenAiCall start(Object client, String model, GenerateContentConfig config) {
     return GenAiCall.start(INSTRUMENTER.get(), () -> request(client, model, config, false));
   }
 
@@ -92,7 +96,7 @@ public final class GoogleGenAiTelemetry {
 
   /** Starts the span of a streamed call (current until the method returns); null when not. */
   public static GenAiStreamCall startStream(
-      ApiClient client, String model, GenerateContentConfig config) {
+      Object client, String model, GenerateContentConfig config) {
     return GenAiStreamCall.start(INSTRUMENTER.get(), () -> request(client, model, config, true));
   }
 

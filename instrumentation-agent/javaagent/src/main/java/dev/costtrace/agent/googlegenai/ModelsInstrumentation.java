@@ -4,7 +4,6 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import com.google.genai.ApiClient;
 import com.google.genai.ResponseStream;
 import com.google.genai.types.GenerateContentConfig;
 import com.google.genai.types.GenerateContentResponse;
@@ -16,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
@@ -63,7 +63,7 @@ final class ModelsInstrumentation implements TypeInstrumentation {
   public static final class GenerateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static GenAiCall onEnter(
-        @Advice.FieldValue("apiClient") ApiClient client,
+        @Advice.FieldValue(value = "apiClient", typing = Assigner.Typing.DYNAMIC) Object client,
         @Advice.Argument(0) String model,
         @Advice.Argument(2) GenerateContentConfig config) {
       return GoogleGenAiTelemetry.start(client, model, config);
@@ -82,7 +82,7 @@ final class ModelsInstrumentation implements TypeInstrumentation {
   public static final class AsyncGenerateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static GenAiCall onEnter(
-        @Advice.FieldValue("apiClient") ApiClient client,
+        @Advice.FieldValue(value = "apiClient", typing = Assigner.Typing.DYNAMIC) Object client,
         @Advice.Argument(0) String model,
         @Advice.Argument(2) GenerateContentConfig config) {
       return GoogleGenAiTelemetry.start(client, model, config);
@@ -101,7 +101,7 @@ final class ModelsInstrumentation implements TypeInstrumentation {
   public static final class StreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static GenAiStreamCall onEnter(
-        @Advice.FieldValue("apiClient") ApiClient client,
+        @Advice.FieldValue(value = "apiClient", typing = Assigner.Typing.DYNAMIC) Object client,
         @Advice.Argument(0) String model,
         @Advice.Argument(2) GenerateContentConfig config) {
       return GoogleGenAiTelemetry.startStream(client, model, config);
@@ -120,7 +120,7 @@ final class ModelsInstrumentation implements TypeInstrumentation {
   public static final class AsyncStreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static GenAiStreamCall onEnter(
-        @Advice.FieldValue("apiClient") ApiClient client,
+        @Advice.FieldValue(value = "apiClient", typing = Assigner.Typing.DYNAMIC) Object client,
         @Advice.Argument(0) String model,
         @Advice.Argument(2) GenerateContentConfig config) {
       return GoogleGenAiTelemetry.startStream(client, model, config);

@@ -10,7 +10,11 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
+import dev.langchain4j.model.output.Response;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
@@ -18,6 +22,7 @@ import dev.langchain4j.service.TokenStream;
 import dev.langchain4j.service.UserMessage;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.context.Scope;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -179,8 +184,62 @@ public final class LangChain4jTestApp {
         () ->
             AgentTestApp.runServerRoundTrip(
                 () -> openAi(base, "gpt-4o-mini", "chat-json", 0).chat("Capital of France?")));
+    scenario(
+        "lc4j-embeddings",
+        () -> {
+          Response<List<Embedding>> r =
+              OpenAiEmbeddingModel.builder()
+                  .baseUrl(base)
+                  .apiKey("sk-test")
+                  .modelName("text-embedding-3-small")
+                  .customHeaders(Map.of("X-Replay", "embeddings"))
+                  .build()
+                  .embedAll(List.of(TextSegment.from("Paris is the capital of France.")));
+          return r.content().size() + " x " + r.content().get(0).dimension() + " | "
+              + r.tokenUsage().inputTokenCount();
+        });
+    scenario("lc4j-stream-stalled", () -> stalled(base));
     System.exit(0);
   }
+
+  /**
+   * A stream whose server sends the headers and then nothing: the model never calls the handler
+   * back. The app gives up after {@link #STALL_WAIT_SECONDS} (the agent's stream timeout in the IT
+   * is shorter).
+   */
+  static String stalled(String base) throws Exception {
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+    OpenAiStreamingChatModel.builder()
+        .baseUrl(base)
+        .apiKey("sk-test")
+        .modelName("gpt-4o-mini")
+        .customHeaders(Map.of("X-Replay", "stall"))
+        .build()
+        .chat(
+            "What is the capital of France?",
+            new StreamingChatResponseHandler() {
+              @Override
+              public void onPartialResponse(String partial) {}
+
+              @Override
+              public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+              }
+
+              @Override
+              public void onError(Throwable error) {
+                done.completeExceptionally(error);
+              }
+            });
+    try {
+      done.get(STALL_WAIT_SECONDS, TimeUnit.SECONDS);
+      return "answered";
+    } catch (java.util.concurrent.TimeoutException e) {
+      return "no answer within " + STALL_WAIT_SECONDS + " s";
+    }
+  }
+
+  static final int STALL_WAIT_SECONDS = 5;
 
   static ChatModel openAi(String base, String model, String replay, int maxRetries) {
     return OpenAiChatModel.builder()
