@@ -49,7 +49,12 @@ class BedrockIT {
   }
 
   private static List<String> run(boolean agent) throws Exception {
-    return AgentProcess.run(agent, otlp.endpoint(), AgentProcess.fullClasspath(), List.of(),
+    return run(agent, otlp, AgentProcess.fullClasspath());
+  }
+
+  private static List<String> run(boolean agent, OtlpTestBackend backend, String classpath)
+      throws Exception {
+    return AgentProcess.run(agent, backend.endpoint(), classpath, List.of(),
             BedrockTestApp.class, vendor.rootUrl())
         .stream()
         .filter(l -> l.startsWith("RESULT "))
@@ -64,8 +69,12 @@ class BedrockIT {
 
   /** The one gen_ai span of a scenario (by its conversation): upstream's, no second one. */
   private static Span of(String scenario) {
+    return of(all, scenario);
+  }
+
+  private static Span of(List<ScopedSpan> spans, String scenario) {
     List<ScopedSpan> found =
-        genAi(all).stream()
+        genAi(spans).stream()
             .filter(s -> string(s.span(), "gen_ai.conversation.id").orElse("").equals("conv-bedrock-" + scenario))
             .collect(Collectors.toList());
     assertThat(found).as(scenario + ": gen_ai spans").hasSize(1);
@@ -133,6 +142,35 @@ class BedrockIT {
     assertThat(integer(error, "gen_ai.usage.input_tokens")).isEmpty();
     // Nothing of ours outside Bedrock spans: no CostTrace scope made a span.
     assertThat(all).noneMatch(s -> s.scope().startsWith("dev.costtrace"));
+  }
+
+  @Test
+  void theOldestClaimedSdkGetsTheSameUsage() throws Exception {
+    String classpath =
+        AgentProcess.classpathSwapping(
+            "/software/amazon/", java.nio.file.Path.of(System.getProperty("costtrace.test.awssdk-oldest.dir")));
+    assertThat(classpath).contains("bedrockruntime-2.32.0.jar").doesNotContain("bedrockruntime-2.59.1");
+    try (OtlpTestBackend older = new OtlpTestBackend()) {
+      List<String> olderOut = run(true, older, classpath);
+      assertThat(olderOut).isEqualTo(out).isEqualTo(run(false, older, classpath));
+      List<ScopedSpan> spans = older.await(s -> genAi(s).size() >= SCENARIOS);
+      assertThat(genAi(spans)).hasSize(SCENARIOS);
+      for (String scenario : List.of("converse", "converse-stream", "invoke-anthropic", "invoke-llama", "invoke-mistral")) {
+        Span old = of(spans, scenario);
+        Span pinned = of(scenario);
+        for (String key :
+            List.of(
+                "gen_ai.request.model",
+                "gen_ai.usage.input_tokens",
+                "gen_ai.usage.output_tokens",
+                "gen_ai.usage.cache_read.input_tokens",
+                "gen_ai.usage.cache_creation.input_tokens")) {
+          assertThat(OtlpTestBackend.attribute(old, key)).as(scenario + " " + key)
+              .isEqualTo(OtlpTestBackend.attribute(pinned, key));
+        }
+      }
+      assertThat(integer(of(spans, "converse"), "gen_ai.usage.cache_creation.input_tokens")).contains(1024L);
+    }
   }
 
   @Test

@@ -44,9 +44,11 @@ class LangChain4jIT {
           "lc4j-baggage-over-memory-id",
           "lc4j-header",
           "lc4j-embeddings",
-          "lc4j-stream-stalled",
           "jdk-direct");
-  /** Shorter than the app's own wait for the stalled stream ({@code STALL_WAIT_SECONDS}). */
+  /**
+   * For the stalled stream's own app JVM: shorter than the app's wait ({@code STALL_WAIT_SECONDS});
+   * the other runs keep the default, which a replayed stream on a loaded machine never reaches.
+   */
   static final String STREAM_TIMEOUT = "-Dcosttrace.agent.stream.timeout=2s";
 
   private static VendorReplayServer vendor;
@@ -64,7 +66,7 @@ class LangChain4jIT {
 
   static List<String> run(OtlpTestBackend backend, List<String> jvmArgs) throws Exception {
     List<String> args =
-        new java.util.ArrayList<>(List.of("-Dcosttrace.agent.http.hosts=127.0.0.1", STREAM_TIMEOUT));
+        new java.util.ArrayList<>(List.of("-Dcosttrace.agent.http.hosts=127.0.0.1"));
     args.addAll(jvmArgs);
     return AgentProcess.run(
         backend.endpoint(),
@@ -421,10 +423,24 @@ class LangChain4jIT {
   }
 
   @Test
-  void aStreamWhoseModelNeverCallsBackEndsOnTheTimeout() {
-    assertThat(AgentProcess.result(out, "lc4j-stream-stalled"))
+  void aStreamWhoseModelNeverCallsBackEndsOnTheTimeout() throws Exception {
+    List<String> stalledOut;
+    List<ScopedSpan> stalledSpans;
+    try (OtlpTestBackend backend = new OtlpTestBackend()) {
+      stalledOut =
+          AgentProcess.run(
+              backend.endpoint(),
+              AgentProcess.fullClasspath(),
+              List.of("-Dcosttrace.agent.http.hosts=127.0.0.1", STREAM_TIMEOUT),
+              LangChain4jTestApp.class,
+              vendor.baseUrl("127.0.0.1"),
+              "stall");
+      stalledSpans = backend.await(s -> s.stream().anyMatch(x -> x.scope().equals(SCOPE)));
+    }
+    // What the app sees is what it sees without the agent: no callback, its own wait runs out.
+    assertThat(AgentProcess.result(stalledOut, "lc4j-stream-stalled"))
         .isEqualTo("no answer within " + LangChain4jTestApp.STALL_WAIT_SECONDS + " s");
-    Span span = onlyChat(spans, "lc4j-stream-stalled");
+    Span span = onlyChat(stalledSpans, "lc4j-stream-stalled");
     assertThat(span.getName()).isEqualTo("chat gpt-4o-mini");
     assertThat(string(span, "error.type")).contains("timeout");
     assertThat(span.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
@@ -447,7 +463,7 @@ class LangChain4jIT {
           AgentProcess.run(
               older.endpoint(),
               classpath,
-              List.of("-Dcosttrace.agent.http.hosts=127.0.0.1", STREAM_TIMEOUT),
+              List.of("-Dcosttrace.agent.http.hosts=127.0.0.1"),
               LangChain4jTestApp.class,
               vendor.baseUrl("127.0.0.1"));
       List<ScopedSpan> all = awaitScenarios(older);
@@ -487,18 +503,15 @@ class LangChain4jIT {
             .as(scenario)
             .isEqualTo(AgentProcess.result(out, scenario));
       }
-      // The hooks did fail: every LangChain4j chat span ended by the model was lost at its end
-      // (embeddings and the timed-out stream end without the failing hooks' help), nothing else
-      // changed.
+      // The hooks did fail: every LangChain4j chat span was lost at its end (the embeddings span
+      // ends through the foundation, which contains the failing mapping and ends it without
+      // usage), nothing else changed.
       List<ScopedSpan> received = awaitScenarios(quiet);
-      List<String> endedElsewhere =
-          List.of(
-              scenarioSpan(received, "lc4j-embeddings").getTraceId().toStringUtf8(),
-              scenarioSpan(received, "lc4j-stream-stalled").getTraceId().toStringUtf8());
+      com.google.protobuf.ByteString embeddings = scenarioSpan(received, "lc4j-embeddings").getTraceId();
       assertThat(received)
-          .noneMatch(
-              s -> s.scope().equals(SCOPE)
-                  && !endedElsewhere.contains(s.span().getTraceId().toStringUtf8()));
+          .noneMatch(s -> s.scope().equals(SCOPE) && !s.span().getTraceId().equals(embeddings));
+      Span embedding = onlyChat(received, "lc4j-embeddings");
+      assertThat(integer(embedding, "gen_ai.usage.input_tokens")).isEmpty();
       assertThat(received).anyMatch(s -> s.span().getName().equals("scenario lc4j-tool"));
     }
   }

@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one {@code @Tool}, against the replay server ({@code X-Replay} picks the recording). Each
  * scenario runs under an app span {@code scenario <name>} and prints what the app saw.
  *
- * <p>Argument: the replay server's base URL ({@code http://127.0.0.1:<port>/v1}).
+ * <p>Arguments: the replay server's base URL ({@code http://127.0.0.1:<port>/v1}); then {@code
+ * stall} to run only the stream whose model never calls back.
  */
 public final class LangChain4jTestApp {
   private LangChain4jTestApp() {}
@@ -79,6 +80,11 @@ public final class LangChain4jTestApp {
 
   public static void main(String[] args) throws Exception {
     String base = args[0];
+    if (args.length > 1 && args[1].equals("stall")) {
+      // Alone, in a JVM of its own: the IT shortens the agent's stream timeout for it.
+      scenario("lc4j-stream-stalled", () -> stalled(base));
+      System.exit(0);
+    }
     // Control: the JDK HttpClient capture is on for this host, so its absence under LangChain4j
     // spans is the one-span rule at work, not a capture that never fires. First: the capture ends
     // its span just after the app has the body, so a span of the last call could miss the exit.
@@ -198,7 +204,6 @@ public final class LangChain4jTestApp {
           return r.content().size() + " x " + r.content().get(0).dimension() + " | "
               + r.tokenUsage().inputTokenCount();
         });
-    scenario("lc4j-stream-stalled", () -> stalled(base));
     System.exit(0);
   }
 
@@ -215,22 +220,7 @@ public final class LangChain4jTestApp {
         .modelName("gpt-4o-mini")
         .customHeaders(Map.of("X-Replay", "stall"))
         .build()
-        .chat(
-            "What is the capital of France?",
-            new StreamingChatResponseHandler() {
-              @Override
-              public void onPartialResponse(String partial) {}
-
-              @Override
-              public void onCompleteResponse(ChatResponse response) {
-                done.complete(response);
-              }
-
-              @Override
-              public void onError(Throwable error) {
-                done.completeExceptionally(error);
-              }
-            });
+        .chat("What is the capital of France?", handler(new StringBuilder(), done));
     try {
       done.get(STALL_WAIT_SECONDS, TimeUnit.SECONDS);
       return "answered";
@@ -305,25 +295,28 @@ public final class LangChain4jTestApp {
   static String stream(StreamingChatModel model) throws Exception {
     StringBuilder text = new StringBuilder();
     CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-    model.chat(
-        "What is the capital of France?",
-        new StreamingChatResponseHandler() {
-          @Override
-          public void onPartialResponse(String partial) {
-            text.append(partial);
-          }
-
-          @Override
-          public void onCompleteResponse(ChatResponse response) {
-            done.complete(response);
-          }
-
-          @Override
-          public void onError(Throwable error) {
-            done.completeExceptionally(error);
-          }
-        });
+    model.chat("What is the capital of France?", handler(text, done));
     ChatResponse r = done.get(30, TimeUnit.SECONDS);
     return text + " | " + describe(r);
+  }
+
+  /** The app's handler: collects the text, completes {@code done} with the response or error. */
+  static StreamingChatResponseHandler handler(StringBuilder text, CompletableFuture<ChatResponse> done) {
+    return new StreamingChatResponseHandler() {
+      @Override
+      public void onPartialResponse(String partial) {
+        text.append(partial);
+      }
+
+      @Override
+      public void onCompleteResponse(ChatResponse response) {
+        done.complete(response);
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        done.completeExceptionally(error);
+      }
+    };
   }
 }
