@@ -35,8 +35,8 @@ class DemoAppIT {
           "support-chat", new BigDecimal("0.0003264"),
           // o4-mini: 560 x 1.10 + 2,560 x 0.275 + 410 x 4.40 per million
           "code-review", new BigDecimal("0.003124"),
-          // claude-sonnet-4-5: 38 x 3 + 4,096 x 0.30 + 221 x 15 per million
-          "doc-search", new BigDecimal("0.0046578"));
+          // o4-mini, as code review
+          "doc-search", new BigDecimal("0.003124"));
 
   @TempDir Path dir;
 
