@@ -30,11 +30,19 @@ final class VendorReplayServer implements AutoCloseable {
 
   private final HttpServer server;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final GoogleGenAiReplay google = new GoogleGenAiReplay();
+  private final java.util.concurrent.ExecutorService executor =
+      java.util.concurrent.Executors.newCachedThreadPool();
+  /** Released at close: stalled streams end then. */
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
   VendorReplayServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/v1", this::handle);
-    server.createContext("/openai/deployments/", this::azure);
+    server.createContext("/v1", this::handle); // also the Gemini API and Vertex AI
+    server.createContext("/model/", new BedrockReplay()::handle); // Bedrock Runtime
+    server.createContext("/openai/deployments/", this::azure); // Azure OpenAI
+    // A thread per exchange: a stalled stream must not hold up the other requests.
+    server.setExecutor(executor);
     server.start();
   }
 
@@ -42,7 +50,11 @@ final class VendorReplayServer implements AutoCloseable {
     return "http://" + host + ":" + server.getAddress().getPort() + "/v1";
   }
 
-  /** The root URL: the Azure OpenAI endpoint (clients append {@code /openai/deployments/...}). */
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The server's root URL, for SDKs that append their API paths themselves. */
   String rootUrl() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
@@ -61,6 +73,10 @@ final class VendorReplayServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    if (GoogleGenAiReplay.matches(exchange.getRequestURI().getPath())) {
+      google.handle(exchange);
+      return;
+    }
     if (exchange.getRequestURI().getPath().endsWith("/messages")) {
       anthropic(exchange);
       return;
@@ -75,6 +91,17 @@ final class VendorReplayServer implements AutoCloseable {
         break;
       case "responses-sse":
         sse(exchange, "fixtures/openai-compatible/responses-stream.sse");
+        break;
+      case "stall":
+        // The headers of a stream, then nothing until the server closes: a model that hangs.
+        exchange.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
+        exchange.sendResponseHeaders(200, 0);
+        try {
+          closed.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        exchange.close();
         break;
       case "embeddings":
         json(exchange, 200, fixture("fixtures/openai-compatible/embeddings.json"));
@@ -210,7 +237,7 @@ final class VendorReplayServer implements AutoCloseable {
     }
   }
 
-  private static void json(HttpExchange exchange, int status, byte[] body) throws IOException {
+  static void json(HttpExchange exchange, int status, byte[] body) throws IOException {
     exchange.getResponseHeaders().add("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
@@ -218,7 +245,7 @@ final class VendorReplayServer implements AutoCloseable {
     }
   }
 
-  private static void sse(HttpExchange exchange, String fixture) throws IOException {
+  static void sse(HttpExchange exchange, String fixture) throws IOException {
     String text = new String(fixture(fixture), StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
     exchange.sendResponseHeaders(200, 0);
@@ -232,6 +259,8 @@ final class VendorReplayServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closed.countDown();
     server.stop(0);
+    executor.shutdownNow();
   }
 }
