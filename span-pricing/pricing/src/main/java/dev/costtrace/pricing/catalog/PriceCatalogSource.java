@@ -29,7 +29,10 @@ import java.util.logging.Logger;
  */
 public final class PriceCatalogSource implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PriceCatalogSource.class.getName());
-  static final String BUNDLED_CATALOG = "/dev/costtrace/pricing/catalog/bundled-prices.json";
+  /** The genai-prices reference data, generated from the pinned npm package (genai-prices/). */
+  static final String BUNDLED_CATALOG = "/dev/costtrace/pricing/catalog/genai-prices.json";
+  /** Our corrections and additions, each with its source and reason, on top of it. */
+  static final String BUNDLED_CORRECTIONS = "/dev/costtrace/pricing/catalog/corrections.json";
 
   private final boolean bundled;
   private final List<Path> catalogFiles;
@@ -171,8 +174,13 @@ public final class PriceCatalogSource implements AutoCloseable {
     String bundledLabel = "none";
     if (bundled) {
       byte[] content = bundledCatalog();
+      byte[] corrections = resource(BUNDLED_CORRECTIONS);
       digest.update(content);
-      layers.add(CatalogLoader.parse(content, "bundled-prices.json"));
+      digest.update(corrections);
+      List<ProviderEntry> base = CatalogLoader.parse(content, "genai-prices.json");
+      layers.add(base);
+      layers.add(Corrections.parse(corrections, "corrections.json")
+          .layerOver(base, "corrections.json"));
       bundledLabel = "bundled";
     }
     for (Path p : catalogFiles) {
@@ -200,14 +208,24 @@ public final class PriceCatalogSource implements AutoCloseable {
     return new PricingTables(catalog, overrides, tools, ServiceTiers.bundled(), version);
   }
 
+  /** The generated genai-prices base layer of the bundled catalog. */
   static byte[] bundledCatalog() {
-    try (InputStream in = PriceCatalogSource.class.getResourceAsStream(BUNDLED_CATALOG)) {
+    return resource(BUNDLED_CATALOG);
+  }
+
+  /** Our corrections and additions of the bundled catalog. */
+  public static Corrections bundledCorrections() {
+    return Corrections.parse(resource(BUNDLED_CORRECTIONS), "corrections.json");
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = PriceCatalogSource.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new CatalogException("bundled catalog " + BUNDLED_CATALOG + " missing from the class path");
+        throw new CatalogException("bundled " + name + " missing from the class path");
       }
       return in.readAllBytes();
     } catch (IOException e) {
-      throw new CatalogException("bundled catalog unreadable: " + e.getMessage(), e);
+      throw new CatalogException("bundled " + name + " unreadable: " + e.getMessage(), e);
     }
   }
 

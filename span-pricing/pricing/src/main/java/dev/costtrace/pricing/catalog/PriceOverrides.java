@@ -53,7 +53,8 @@ public final class PriceOverrides {
         label = m.get("model").asText();
         match = MatchRule.equalsTo(label);
       } else if (m.has("match")) {
-        match = CatalogLoader.rule(m.get("match"), source, path + ".match");
+        // The user's own rule: a prefix means every model it starts, newer versions included.
+        match = CatalogLoader.rule(m.get("match"), source, path + ".match", false);
         label = m.get("match").toString();
       } else {
         throw new CatalogException(source + ": " + path + ": needs \"model\" or \"match\"");

@@ -139,25 +139,24 @@ class PriceCatalogSourceTest {
   }
 
   @Test
-  void fullUpstreamGenaiPricesFileWorksAsAUserLayer() throws IOException {
-    Path upstream = Files.write(dir.resolve("data.json"), ReferenceData.bytes("data.json"));
+  void aFullGenaiPricesFileWorksAsAUserLayer() throws IOException {
+    Path file = Files.write(dir.resolve("data.json"), PriceCatalogSource.bundledCatalog());
     try (SpanPricer pricer = SpanPricer.builder().source(
-        PriceCatalogSource.builder().addCatalogFile(upstream).build()).build()) {
-      assertThat(pricer.tables().catalog().modelCount()).isGreaterThan(1000);
-      // A model only upstream has, with a dated price history: introductory, then standard.
-      Object[] kv = {"gen_ai.provider.name", "anthropic", "gen_ai.request.model", "claude-sonnet-5",
+        PriceCatalogSource.builder().bundled(false).addCatalogFile(file).build()).build()) {
+      assertThat(pricer.tables().catalog().modelCount()).isGreaterThan(1500);
+      // A dated price change, and daily peak windows (time-of-day constraints) after it.
+      Object[] kv = {"gen_ai.provider.name", "deepseek", "gen_ai.request.model", "deepseek-v4-flash",
           "gen_ai.usage.input_tokens", 1_000_000};
-      assertThat(pricer.price(span("2026-08-01T00:00:00Z", kv), List.of()).total())
-          .isEqualByComparingTo("2");
-      assertThat(pricer.price(span("2026-09-02T00:00:00Z", kv), List.of()).total())
-          .isEqualByComparingTo("3");
-      // Off-peak window pricing (time-of-day constraint).
-      Object[] ds = {"gen_ai.provider.name", "deepseek", "gen_ai.request.model", "deepseek-chat",
-          "gen_ai.usage.input_tokens", 1_000_000};
-      assertThat(pricer.price(span("2026-11-01T10:00:00Z", ds), List.of()).total())
-          .isEqualByComparingTo("0.27");
-      assertThat(pricer.price(span("2026-11-01T20:00:00Z", ds), List.of()).total())
-          .isEqualByComparingTo("0.135");
+      assertThat(pricer.price(span("2026-08-16T12:00:00Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.14");
+      assertThat(pricer.price(span("2026-08-17T12:00:00Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.22");
+      assertThat(pricer.price(span("2026-08-17T02:00:00Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.44");
+      assertThat(pricer.price(span("2026-08-17T09:59:59Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.44");
+      assertThat(pricer.price(span("2026-08-17T10:00:00Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.22");
     }
   }
 
