@@ -71,20 +71,17 @@ public final class Corrections {
   }
 
   /**
-   * The corrections as a catalog layer over {@code base}, whose providers they must name.
-   *
-   * @throws CatalogException when a correction names a provider the base does not have
+   * The corrections as a catalog layer over {@code base}. A correction of a provider the base does
+   * not have (a catalog fetched from a URL may hold fewer) is left out: it corrects nothing there.
    */
-  List<ProviderEntry> layerOver(List<ProviderEntry> base, String source) {
+  List<ProviderEntry> layerOver(List<ProviderEntry> base) {
     Map<String, ProviderEntry> byId = new LinkedHashMap<>();
     base.forEach(p -> byId.putIfAbsent(p.id(), p));
     Map<String, List<ModelEntry>> models = new LinkedHashMap<>();
     for (Correction c : entries) {
-      if (!byId.containsKey(c.provider())) {
-        throw new CatalogException(source + ": correction of " + c.provider() + "/"
-            + c.model().id() + ": provider '" + c.provider() + "' is not in the base catalog");
+      if (byId.containsKey(c.provider())) {
+        models.computeIfAbsent(c.provider(), k -> new ArrayList<>()).add(c.model());
       }
-      models.computeIfAbsent(c.provider(), k -> new ArrayList<>()).add(c.model());
     }
     List<ProviderEntry> layer = new ArrayList<>();
     models.forEach((id, ms) -> {

@@ -8,7 +8,11 @@ import dev.costtrace.config.Config;
 import dev.costtrace.pricing.PricedSpan;
 import dev.costtrace.pricing.PricingStatus;
 import dev.costtrace.pricing.SpanPricer;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,6 +176,107 @@ class PriceCatalogSourceTest {
       PricedSpan azure = pricer.price(span("2026-11-01T00:00:00Z", "gen_ai.provider.name", "azure.ai.openai",
           "gen_ai.request.model", "chat-prod", "gen_ai.usage.input_tokens", 1_000_000), List.of());
       assertThat(azure.total()).isEqualByComparingTo("0.15");
+    }
+  }
+
+  @Test
+  void catalogFromAUrlReplacesTheBundledBaseLayerAndIsFetchedAgainOnlyWhenChanged()
+      throws IOException {
+    String acme = String.format(ONE_MODEL, "1");
+    try (PricesServer server = new PricesServer(acme);
+        PriceCatalogSource source = PriceCatalogSource.builder().pricesUrl(server.uri())
+            .reloadInterval(Duration.ZERO).build();
+        SpanPricer pricer = SpanPricer.builder().source(source).build()) {
+      assertThat(acme(pricer).total()).isEqualByComparingTo("1");
+      assertThat(source.current().version()).startsWith("url@");
+      assertThat(pricer.tables().catalog().provider("openai")).isNull(); // it replaced ours
+      assertThat(source.refreshFromUrl()).isFalse(); // unchanged: 304
+      assertThat(server.lastIfNoneMatch).isEqualTo(server.etag());
+      server.content = String.format(ONE_MODEL, "3");
+      assertThat(source.refreshFromUrl()).isTrue();
+      assertThat(acme(pricer).total()).isEqualByComparingTo("3");
+    }
+  }
+
+  @Test
+  void aBadOrFailedFetchKeepsThePreviousCatalog() throws IOException {
+    try (PricesServer server = new PricesServer(String.format(ONE_MODEL, "1"));
+        PriceCatalogSource source = PriceCatalogSource.builder().pricesUrl(server.uri())
+            .reloadInterval(Duration.ZERO).build();
+        SpanPricer pricer = SpanPricer.builder().source(source).build()) {
+      server.content = String.format(ONE_MODEL, "-2");
+      assertThat(source.refreshFromUrl()).isFalse();
+      assertThat(source.lastError()).isEqualTo(
+          server.uri() + ": $[0].models[0].prices.input_mtok: must not be negative, got -2");
+      server.content = "[]";
+      assertThat(source.refreshFromUrl()).isFalse();
+      assertThat(source.lastError()).isEqualTo(server.uri() + ": no models");
+      server.status = 500;
+      assertThat(source.refreshFromUrl()).isFalse();
+      assertThat(source.lastError()).isEqualTo(server.uri() + ": HTTP 500");
+      assertThat(acme(pricer).total()).isEqualByComparingTo("1");
+    }
+  }
+
+  @Test
+  void anUnreachableUrlAtStartLeavesTheBundledCatalog() throws IOException {
+    URI gone;
+    try (PricesServer server = new PricesServer("[]")) {
+      gone = server.uri();
+    }
+    try (PriceCatalogSource source = PriceCatalogSource.builder().pricesUrl(gone)
+        .reloadInterval(Duration.ZERO).build()) {
+      assertThat(source.current().version()).startsWith("bundled@");
+      assertThat(source.lastError()).startsWith(gone + ": cannot be fetched");
+    }
+  }
+
+  @Test
+  void aUrlThatIsNotHttpFailsFastNamingTheKey() {
+    Config config = Config.of(Map.of("costtrace.prices.url", "file:///tmp/prices.json"));
+    assertThatThrownBy(() -> PriceCatalogSource.builder(config))
+        .hasMessage("Invalid value 'file:///tmp/prices.json' for costtrace.prices.url"
+            + " (COSTTRACE_PRICES_URL): expected an http(s) URL");
+  }
+
+  /** A stand-in for the host of a genai-prices file: serves it with an ETag, 304 when unchanged. */
+  private static final class PricesServer implements AutoCloseable {
+    private final HttpServer server;
+    volatile String content;
+    volatile int status = 200;
+    volatile String lastIfNoneMatch;
+
+    PricesServer(String content) throws IOException {
+      this.content = content;
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/data.json", exchange -> {
+        lastIfNoneMatch = exchange.getRequestHeaders().getFirst("If-None-Match");
+        byte[] body = this.content.getBytes(StandardCharsets.UTF_8);
+        if (status != 200) {
+          exchange.sendResponseHeaders(status, -1);
+        } else if (etag().equals(lastIfNoneMatch)) {
+          exchange.sendResponseHeaders(304, -1);
+        } else {
+          exchange.getResponseHeaders().set("ETag", etag());
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+        }
+        exchange.close();
+      });
+      server.start();
+    }
+
+    String etag() {
+      return "\"" + Integer.toHexString(content.hashCode()) + "\"";
+    }
+
+    URI uri() {
+      return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/data.json");
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
     }
   }
 

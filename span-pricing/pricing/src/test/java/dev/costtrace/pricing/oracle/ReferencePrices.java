@@ -101,7 +101,7 @@ public final class ReferencePrices {
       }
       return out;
     } catch (IOException e) {
-      throw new UncheckedIOException("the reference needs Node.js 20+ on the PATH", e);
+      throw new UncheckedIOException("the reference needs Node.js on the PATH", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running the reference", e);
