@@ -6,7 +6,8 @@
 //         "results": [{"total": 0.0035, "input": 0.0025, "output": 0.001, "entry": "openai/gpt-4o"}
 //                     | {"total": null} | {"error": "..."}, ...]}
 // With --time SECONDS: calls calcPrice over the cases round-robin, first for SECONDS to warm up,
-// then for SECONDS measured, and prints {"ns_per_call": ..., "calls": ...} instead.
+// then for SECONDS measured, and prints {"ns_per_call": ..., "cpu_ns_per_call": ..., "calls": ...}
+// instead: wall-clock time, and the process's CPU time (every thread), per call.
 import { readFileSync } from 'node:fs'
 import { calcPrice, waitForUpdate } from '@pydantic/genai-prices'
 
@@ -28,6 +29,7 @@ if (time > 0) {
   let sink = 0
   const run = (ns) => {
     let n = 0
+    const cpu = process.cpuUsage()
     const start = process.hrtime.bigint()
     const end = start + BigInt(Math.round(ns))
     let now = start
@@ -38,12 +40,17 @@ if (time > 0) {
       }
       now = process.hrtime.bigint()
     }
-    return { calls: n, ns: Number(now - start) }
+    const used = process.cpuUsage(cpu)
+    return { calls: n, ns: Number(now - start), cpuNs: (used.user + used.system) * 1000 }
   }
   run(seconds * 1e9)
   const m = run(seconds * 1e9)
   process.stdout.write(JSON.stringify({
-    version: pkg.version, ns_per_call: m.ns / m.calls, calls: m.calls, sink
+    version: pkg.version,
+    ns_per_call: m.ns / m.calls,
+    cpu_ns_per_call: m.cpuNs / m.calls,
+    calls: m.calls,
+    sink
   }) + '\n')
 } else {
   const results = calls.map(call => {

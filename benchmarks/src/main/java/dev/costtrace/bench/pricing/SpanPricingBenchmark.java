@@ -47,8 +47,8 @@ import org.openjdk.jmh.infra.Blackhole;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
+@Warmup(iterations = 15, time = 2)
+@Measurement(iterations = 8, time = 2)
 @Fork(1)
 public class SpanPricingBenchmark {
   /** {@code full}: the bundled catalog; {@code legacy-77}: the catalog bundled before it. */

@@ -27,6 +27,26 @@ public final class CatalogLoader {
 
   private CatalogLoader() {}
 
+  /**
+   * The array at {@code $.<field>} of a JSON object file (overrides, tools, service tiers,
+   * corrections).
+   *
+   * @throws CatalogException naming the file when it is not JSON or has no such array
+   */
+  public static JsonNode array(byte[] content, String source, String field) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(content);
+    } catch (java.io.IOException e) {
+      throw new CatalogException(source + ": not valid JSON: " + e.getMessage(), e);
+    }
+    JsonNode array = root == null ? null : root.get(field);
+    if (array == null || !array.isArray()) {
+      throw new CatalogException(source + ": $." + field + ": expected an array");
+    }
+    return array;
+  }
+
   /** Parses a whole genai-prices file. */
   public static List<ProviderEntry> parse(byte[] content, String source) {
     JsonNode root;

@@ -1,7 +1,6 @@
 package dev.costtrace.pricing.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,16 +28,7 @@ public final class Corrections {
   }
 
   public static Corrections parse(byte[] content, String source) {
-    JsonNode root;
-    try {
-      root = CatalogLoader.JSON.readTree(content);
-    } catch (IOException e) {
-      throw new CatalogException(source + ": not valid JSON: " + e.getMessage(), e);
-    }
-    JsonNode list = root == null ? null : root.get("corrections");
-    if (list == null || !list.isArray()) {
-      throw new CatalogException(source + ": $.corrections: expected an array");
-    }
+    JsonNode list = CatalogLoader.array(content, source, "corrections");
     List<Correction> entries = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       JsonNode c = list.get(i);

@@ -353,11 +353,7 @@ public final class PriceCatalogSource implements AutoCloseable {
 
     /** How often the URL is fetched again (default 1h); zero fetches it only at start. */
     public Builder urlInterval(Duration interval) {
-      Objects.requireNonNull(interval, "urlInterval");
-      if (interval.isNegative()) {
-        throw new IllegalArgumentException("urlInterval must be non-negative");
-      }
-      this.urlInterval = interval;
+      this.urlInterval = nonNegative(interval, "urlInterval");
       return this;
     }
 
@@ -385,12 +381,16 @@ public final class PriceCatalogSource implements AutoCloseable {
 
     /** How often files are checked for changes; zero disables reloading. */
     public Builder reloadInterval(Duration interval) {
-      Objects.requireNonNull(interval, "reloadInterval");
-      if (interval.isNegative()) {
-        throw new IllegalArgumentException("reloadInterval must be non-negative");
-      }
-      this.reloadInterval = interval;
+      this.reloadInterval = nonNegative(interval, "reloadInterval");
       return this;
+    }
+
+    private static Duration nonNegative(Duration interval, String name) {
+      Objects.requireNonNull(interval, name);
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException(name + " must be non-negative");
+      }
+      return interval;
     }
 
     /** Loads every file now; a bad file throws {@link CatalogException}. */

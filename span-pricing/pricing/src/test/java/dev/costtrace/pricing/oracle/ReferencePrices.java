@@ -67,7 +67,7 @@ public final class ReferencePrices {
   public static Timing time(List<Case> cases, int seconds) {
     JsonNode out = run(cases, "--time", Integer.toString(seconds));
     return new Timing(out.get("version").asText(), out.get("ns_per_call").asDouble(),
-        out.get("calls").asLong());
+        out.get("cpu_ns_per_call").asDouble(), out.get("calls").asLong());
   }
 
   private static JsonNode run(List<Case> cases, String... args) {
@@ -211,6 +211,13 @@ public final class ReferencePrices {
   /** The answers to a batch, in case order, with the reference's version and size. */
   public record Batch(String version, int providers, int models, List<Result> results) {}
 
-  /** Time per {@code calcPrice} call. */
-  public record Timing(String version, double nsPerCall, long calls) {}
+  /**
+   * Time per {@code calcPrice} call.
+   *
+   * @param version the reference's version
+   * @param nsPerCall wall-clock time
+   * @param cpuNsPerCall the Node.js process's CPU time (every thread)
+   * @param calls calls measured
+   */
+  public record Timing(String version, double nsPerCall, double cpuNsPerCall, long calls) {}
 }
