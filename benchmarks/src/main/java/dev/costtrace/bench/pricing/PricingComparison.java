@@ -4,15 +4,21 @@ import dev.costtrace.pricing.oracle.OracleCases;
 import dev.costtrace.pricing.oracle.ReferencePrices;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -68,12 +74,42 @@ public final class PricingComparison {
     System.out.println(md);
   }
 
+  /** Runs one benchmark class; waits while another JMH run on the machine holds JMH's lock. */
   private static Collection<RunResult> run(Class<?> benchmark) throws RunnerException {
-    return new Runner(new OptionsBuilder()
-        .include(benchmark.getName())
-        .addProfiler(GCProfiler.class)
-        .addProfiler(ProcessCpuProfiler.class)
-        .build()).run();
+    while (true) {
+      try {
+        return new Runner(new OptionsBuilder()
+            .include(benchmark.getName())
+            .addProfiler(GCProfiler.class)
+            .addProfiler(ProcessCpuProfiler.class)
+            .build()).run();
+      } catch (RunnerException e) {
+        if (String.valueOf(e.getMessage()).contains("JMH lock")) {
+          System.err.println("another JMH run holds " + LOCK + "; waiting for it");
+          waitForLock();
+        } else {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static final Path LOCK = Path.of(System.getProperty("java.io.tmpdir"), "jmh.lock");
+
+  /** Returns once JMH's lock file is free (taken and released at once). */
+  private static void waitForLock() {
+    while (true) {
+      try (FileChannel channel = FileChannel.open(LOCK, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+          FileLock lock = channel.tryLock()) {
+        if (lock != null) {
+          return;
+        }
+      } catch (IOException | OverlappingFileLockException e) {
+        // not ours to take yet
+      }
+      LockSupport.parkNanos(Duration.ofSeconds(10).toNanos());
+    }
   }
 
   /** One round: the reference's loop, then our JMH run on the same cases. */
