@@ -552,7 +552,13 @@ public final class WriteAheadBuffer implements AutoCloseable {
         // The active segment, once fully committed, can be restarted to keep the disk small.
         // Only when nothing follows upTo, not even a record still awaiting its fsync.
         if (upTo.equals(appendPosition) && upTo.offset() > segmentBytes / 2) {
-          roll();
+          try {
+            roll();
+          } catch (IOException e) {
+            // Only an optimisation: the commit itself is done; the next commit tries again.
+            LOG.log(Level.FINE, "cannot restart the committed sink buffer segment yet", e);
+            return;
+          }
           totalBytes -= segmentSizes.remove(upTo.segment());
           Files.deleteIfExists(segment(upTo.segment()));
           // The checkpoint's segment is gone: reading resumes at the start of the new one (else the
