@@ -1,5 +1,6 @@
 package dev.costtrace.bench.reliability;
 
+import dev.costtrace.testing.LoopbackGate;
 import java.time.Duration;
 
 /**
@@ -21,8 +22,9 @@ final class ClickHouseOutageScenario implements Scenario {
   @Override
   public ScenarioResult run(Workbench bench) throws Exception {
     java.net.URI url = java.net.URI.create(bench.clickhouse.httpUrl());
-    try (TcpGate gate = new TcpGate(url.getHost(), url.getPort());
+    try (LoopbackGate gate = new LoopbackGate(url.getHost(), url.getPort());
         Workbench.Run run = bench.run(name(), fault())) {
+      gate.open();
       run.start(run.env("http://127.0.0.1:" + gate.port()), 0, 256);
       double rate = bench.settings.steadySpansPerSecond() / TraceRequests.SPANS;
       Duration around = Duration.ofSeconds(Math.max(3, bench.settings.outage().toSeconds() / 10));

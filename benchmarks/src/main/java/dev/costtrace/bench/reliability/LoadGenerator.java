@@ -4,15 +4,13 @@ import com.google.protobuf.Any;
 import com.google.rpc.RetryInfo;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
+import dev.costtrace.receiver.otlp.RawExport;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,11 +45,6 @@ import java.util.concurrent.locks.LockSupport;
  * Which requests were acknowledged is kept for the {@link Verifier}.
  */
 final class LoadGenerator implements AutoCloseable {
-  /** OTLP's Export with the request as bytes already encoded. */
-  static final MethodDescriptor<byte[], byte[]> EXPORT = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY)
-      .setFullMethodName("opentelemetry.proto.collector.trace.v1.TraceService/Export")
-      .setRequestMarshaller(Bytes.INSTANCE).setResponseMarshaller(Bytes.INSTANCE).build();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   /** New requests waiting beyond this are dropped at the source, as a full exporter queue drops. */
@@ -174,7 +167,7 @@ final class LoadGenerator implements AutoCloseable {
     byte[] body = requests.request(r.n());
     if (r.n() % 4 == 3) {
       com.google.common.util.concurrent.ListenableFuture<byte[]> f = ClientCalls.futureUnaryCall(
-          grpc.newCall(EXPORT, CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)), body);
+          grpc.newCall(RawExport.METHOD, CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)), body);
       f.addListener(() -> {
         inFlight.release();
         try {
@@ -344,24 +337,5 @@ final class LoadGenerator implements AutoCloseable {
   public void close() {
     grpc.shutdownNow();
     httpExecutor.shutdownNow();
-  }
-
-  /** Request and response bodies as they are: the generator sends pre-encoded requests. */
-  private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL.withCause(e).asRuntimeException();
-      }
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.costtrace.bench.reliability;
 
+import dev.costtrace.receiver.otlp.RawExport;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -82,7 +83,7 @@ final class MalformedFloodScenario implements Scenario {
           if (kind == 10) {
             byte[] garbage = new byte[1 + random.nextInt(4096)];
             random.nextBytes(garbage);
-            var f = ClientCalls.futureUnaryCall(grpc.newCall(LoadGenerator.EXPORT, CallOptions.DEFAULT.withDeadlineAfter(30,
+            var f = ClientCalls.futureUnaryCall(grpc.newCall(RawExport.METHOD, CallOptions.DEFAULT.withDeadlineAfter(30,
                 TimeUnit.SECONDS)), garbage);
             f.addListener(() -> {
               inFlight.release();

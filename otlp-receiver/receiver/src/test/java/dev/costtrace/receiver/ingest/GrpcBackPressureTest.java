@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.clickhouse.client.api.Client;
 import com.google.protobuf.ByteString;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.testing.LoopbackGate;
 import dev.costtrace.testing.TestClickHouse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
