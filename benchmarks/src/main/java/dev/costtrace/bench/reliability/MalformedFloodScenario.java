@@ -56,14 +56,17 @@ final class MalformedFloodScenario implements Scenario {
   public ScenarioResult run(Workbench bench) throws Exception {
     int total = bench.settings.malformedRequests();
     try (Workbench.Run run = bench.run(name(), fault())) {
-      run.start(run.env(bench.clickhouse.httpUrl()), 0, 64);
+      java.util.Map<String, String> env = run.env(bench.clickhouse.httpUrl());
+      // A 1 MiB request limit (valid requests are ~35 KB): the gzip bomb need only inflate past it.
+      env.put("COSTTRACE_MAX_REQUEST_BYTES", "1MiB");
+      run.start(env, 0, 64);
       double rate = bench.settings.steadySpansPerSecond() / TraceRequests.SPANS / 4;
       Thread valid = new Thread(() -> run.load.offer(rate, Duration.ofHours(1)), "valid-load");
       run.loadStarts();
       valid.start();
       Map<String, LongAdder> answers = new ConcurrentHashMap<>();
       TraceRequests fuzzBase = new TraceRequests(0x0BADBADL); // fuzzed IDs land outside the ledger
-      byte[] bomb = gzip(new byte[17 << 20]);
+      byte[] bomb = gzip(new byte[2 << 20]);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .executor(Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "malformed-http");
@@ -71,7 +74,7 @@ final class MalformedFloodScenario implements Scenario {
             return t;
           })).build();
       ManagedChannel grpc = NettyChannelBuilder.forAddress("127.0.0.1", run.serve.grpcPort()).usePlaintext().build();
-      Semaphore inFlight = new Semaphore(32);
+      Semaphore inFlight = new Semaphore(64);
       URI traces = URI.create(run.serve.httpUrl() + "/v1/traces");
       Random random = new Random(42);
       long t0 = System.nanoTime();
@@ -129,7 +132,7 @@ final class MalformedFloodScenario implements Scenario {
             }
             case 6 -> {
               r.header("Content-Encoding", "gzip");
-              body = bomb; // 17 MiB of zeros in a few KB: over the 16 MiB limit once inflated
+              body = bomb; // 2 MiB of zeros in a few KB: over the 1 MiB limit once inflated
             }
             case 7 -> {
               type = random.nextBoolean() ? "text/plain" : "application/xml";
@@ -147,7 +150,7 @@ final class MalformedFloodScenario implements Scenario {
                 answers.computeIfAbsent(outcome, k -> new LongAdder()).increment();
               });
         }
-        inFlight.acquire(32);
+        inFlight.acquire(64);
       } finally {
         grpc.shutdownNow();
       }
