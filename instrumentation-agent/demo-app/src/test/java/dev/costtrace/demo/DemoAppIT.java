@@ -55,6 +55,9 @@ class DemoAppIT {
         }
       }
       assertThat(planned).hasSize(CONVERSATIONS);
+      // Every feature is held, so each call kind's cost is checked (streamed Claude included).
+      assertThat(planned.values().stream().map(f -> f[3]))
+          .contains("support-chat", "code-review", "doc-search");
       assertThat(out).anyMatch(l -> l.startsWith("demo: " + CONVERSATIONS + " conversations, "));
 
       Map<String, JsonNode> stored = receiver.awaitConversations(CONVERSATIONS);
