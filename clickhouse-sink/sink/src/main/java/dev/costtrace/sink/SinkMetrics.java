@@ -4,13 +4,14 @@ package dev.costtrace.sink;
  * A snapshot of the sink's counters, for the receiver's self-metrics.
  *
  * @param rowsAccepted span rows made durable by {@code accept}
- * @param rowsWritten span rows newly stored in ClickHouse
- * @param rowsDuplicate span rows skipped because they were already stored (retries, replays)
+ * @param rowsWritten span rows sent to ClickHouse (a replayed row counts again; its key collapses it)
+ * @param rowsDuplicate span rows skipped because they were written recently (exporter retries)
  * @param rowsDeadLettered span rows ClickHouse rejected, set aside with their reason
  * @param bufferedBytes bytes in the on-disk buffer
  * @param batchesFailed batch attempts that failed and will be retried
  * @param lastBatchMillis how long the last successful batch took
  * @param rejectedFull accept calls refused because the buffer was full
+ * @param tracesRecomputed trace rollups recomputed by the writer (with their conversations)
  */
 public record SinkMetrics(
     long rowsAccepted,
@@ -20,4 +21,5 @@ public record SinkMetrics(
     long bufferedBytes,
     long batchesFailed,
     long lastBatchMillis,
-    long rejectedFull) {}
+    long rejectedFull,
+    long tracesRecomputed) {}

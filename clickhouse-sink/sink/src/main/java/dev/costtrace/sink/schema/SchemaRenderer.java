@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
  * Renders migration templates. Slots: {@code {db}}; {@code {local}} (empty on one server,
  * {@code _local} on a cluster, where the plain name is the Distributed table);
  * {@code {on_cluster}}; {@code {cluster}}; {@code {engine:X}} (X, or ReplicatedX on a cluster);
- * {@code {ttl:column}} (a TTL clause, or nothing). A statement starting with
+ * {@code {ttl:column}} (a TTL clause, or nothing); {@code {sync_insert}} (after an
+ * {@code INSERT ... SELECT}: on a cluster, the settings that make it write through the Distributed
+ * tables synchronously, see {@link ClusterConsistency}; nothing on one server). A statement starting with
  * {@code /* cluster-only *}{@code /} is rendered only on a cluster.
  */
 public final class SchemaRenderer {
@@ -47,7 +49,9 @@ public final class SchemaRenderer {
     String r = s.replace("{db}", options.database())
         .replace("{local}", c ? "_local" : "")
         .replace("{on_cluster}", c ? "ON CLUSTER " + options.cluster() : "")
-        .replace("{cluster}", c ? options.cluster() : "");
+        .replace("{cluster}", c ? options.cluster() : "")
+        .replace("{sync_insert}", c ? "SETTINGS distributed_foreground_insert = 1, insert_quorum = 'auto',"
+            + " insert_quorum_parallel = 0, select_sequential_consistency = 1" : "");
     Matcher e = ENGINE.matcher(r);
     r = e.replaceAll(m -> Matcher.quoteReplacement(c ? "Replicated" + m.group(1) : m.group(1)));
     Matcher t = TTL.matcher(r);

@@ -1,0 +1,71 @@
+package dev.costtrace.sink;
+
+import dev.costtrace.sink.buffer.RowCodec;
+import dev.costtrace.sink.buffer.WriteAheadBuffer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Assembles the writer's next batch from a position in the buffer: from the calls kept in memory
+ * when they are all there, else read back from the buffer (past the in-memory bound, and after a
+ * restart). Writer thread only.
+ */
+final class BatchSource {
+  /** Calls taken for one batch, up to {@code end} in the buffer; {@code units} for the due count. */
+  record Batch(WriteAheadBuffer.Position end, List<SpanCostRow> spans, List<SpanAttribution> attributions,
+      int units, boolean fromMemory) {}
+
+  private final WriteAheadBuffer buffer;
+  private final AcceptedCalls memory;
+  private final int batchSize;
+
+  BatchSource(WriteAheadBuffer buffer, AcceptedCalls memory, int batchSize) {
+    this.buffer = buffer;
+    this.memory = memory;
+    this.batchSize = batchSize;
+  }
+
+  /** The next batch from {@code from}, or null when nothing durable follows it. */
+  Batch next(WriteAheadBuffer.Position from) throws IOException {
+    memory.releaseThrough(buffer.committed()); // read back from the buffer and committed meanwhile
+    List<AcceptedCalls.Call> calls = memory.from(from, buffer.writePosition(), batchSize);
+    if (!calls.isEmpty()) {
+      List<SpanCostRow> spans = new ArrayList<>();
+      List<SpanAttribution> attributions = new ArrayList<>();
+      int units = 0;
+      for (AcceptedCalls.Call c : calls) {
+        spans.addAll(c.spans());
+        attributions.addAll(c.attributions());
+        units += c.units();
+      }
+      return new Batch(calls.get(calls.size() - 1).end(), spans, attributions, units, true);
+    }
+    return fromBuffer(from);
+  }
+
+  private Batch fromBuffer(WriteAheadBuffer.Position from) throws IOException {
+    // About one batch worth of records (a span row is ~0.5 KB in the buffer): reading more would be
+    // re-read and re-checksummed by the next batch.
+    long readBytes = Math.min(64L << 20, Math.max(64L << 10, batchSize * 768L));
+    List<WriteAheadBuffer.Record> records = buffer.read(from, readBytes);
+    if (records.isEmpty()) {
+      return null;
+    }
+    List<SpanCostRow> spans = new ArrayList<>();
+    List<SpanAttribution> attributions = new ArrayList<>();
+    WriteAheadBuffer.Position end = null;
+    int units = 0;
+    for (WriteAheadBuffer.Record r : records) {
+      RowCodec.Entry e = RowCodec.decode(r.payload());
+      spans.addAll(e.spans());
+      attributions.addAll(e.attributions());
+      units += Math.max(1, e.spans().size());
+      end = r.end();
+      if (spans.size() >= batchSize) {
+        break;
+      }
+    }
+    return new Batch(end, spans, attributions, units, false);
+  }
+}
