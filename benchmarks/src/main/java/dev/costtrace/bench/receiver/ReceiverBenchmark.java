@@ -16,7 +16,7 @@ import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.SpanSink;
-import dev.costtrace.sink.TraceAttribution;
+import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
 import dev.costtrace.sink.schema.Migrator;
@@ -267,7 +267,7 @@ public final class ReceiverBenchmark {
     for (String stage : stages) {
       SpanSink sink = new SpanSink() {
         @Override
-        public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {
+        public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
           if (stage.equals("sink_encode")) {
             dev.costtrace.sink.buffer.RowCodec.encode(spans, attributions);
           }
@@ -589,10 +589,10 @@ public final class ReceiverBenchmark {
 
     static BareInsert of(List<byte[]> payloads, Client client, String db, int batchRows) throws Exception {
       List<List<SpanCostRow>> calls = new ArrayList<>();
-      List<List<TraceAttribution>> callAttributions = new ArrayList<>();
+      List<List<SpanAttribution>> callAttributions = new ArrayList<>();
       SpanSink collecting = new SpanSink() {
         @Override
-        public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {
+        public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
           calls.add(spans);
           callAttributions.add(attributions);
         }
@@ -608,9 +608,9 @@ public final class ReceiverBenchmark {
       for (byte[] b : payloads) {
         pipeline.consume(ExportTraceServiceRequest.parseFrom(b), null);
       }
-      SpanRowBinary<SpanCostRow> spans = SpanRowBinary.spans(client.getTableSchema("spans", db));
-      SpanRowBinary<TraceAttribution> attributions =
-          SpanRowBinary.attributions(client.getTableSchema("trace_attributions", db));
+      SpanRowBinary<SpanCostRow> spans = SpanRowBinary.spans(client.getTableSchema("span_rows", db));
+      SpanRowBinary<SpanAttribution> attributions =
+          SpanRowBinary.attributions(client.getTableSchema("span_attributions", db));
       BareInsert out = new BareInsert();
       for (int i = 0; i < calls.size(); ) {
         GrowableBytes s = new GrowableBytes(batchRows * 512);
@@ -621,7 +621,7 @@ public final class ReceiverBenchmark {
             spans.append(s, r);
             rows++;
           }
-          for (TraceAttribution t : callAttributions.get(i)) {
+          for (SpanAttribution t : callAttributions.get(i)) {
             attributions.append(a, t);
             out.attributionRows++;
           }
@@ -635,10 +635,10 @@ public final class ReceiverBenchmark {
 
     void run(Client client, String db) throws Exception {
       for (int i = 0; i < spanBatches.size(); i++) {
-        client.insert(db + ".spans", new ByteArrayInputStream(spanBatches.get(i)), ClickHouseFormat.RowBinary,
+        client.insert(db + ".span_rows", new ByteArrayInputStream(spanBatches.get(i)), ClickHouseFormat.RowBinary,
             new InsertSettings()).get(5, TimeUnit.MINUTES).close();
         if (attributionBatches.get(i).length > 0) {
-          client.insert(db + ".trace_attributions", new ByteArrayInputStream(attributionBatches.get(i)),
+          client.insert(db + ".span_attributions", new ByteArrayInputStream(attributionBatches.get(i)),
               ClickHouseFormat.RowBinary, new InsertSettings()).get(5, TimeUnit.MINUTES).close();
         }
       }
@@ -994,7 +994,7 @@ public final class ReceiverBenchmark {
   /** The sink stand-in for the in-process phase: takes and drops, so only the receiver is measured. */
   private static final class DiscardingSink implements SpanSink {
     @Override
-    public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {}
+    public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {}
 
     @Override
     public void flush() {}

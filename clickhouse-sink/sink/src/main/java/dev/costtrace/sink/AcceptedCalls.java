@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class AcceptedCalls {
   /** One accepted call and where its record is in the buffer. */
   record Call(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end, List<SpanCostRow> spans,
-      List<SpanAttribution> attributions) {
+      List<SpanAttribution> attributions, long acceptedAtEpochMillis) {
     int units() {
       return Math.max(1, spans.size());
     }

@@ -12,9 +12,12 @@ import java.util.List;
  * restart). Writer thread only.
  */
 final class BatchSource {
-  /** Calls taken for one batch, up to {@code end} in the buffer; {@code units} for the due count. */
+  /**
+   * Calls taken for one batch, up to {@code end} in the buffer; {@code units} for the due count;
+   * when each call was accepted (epoch milliseconds, 0 when unknown).
+   */
   record Batch(WriteAheadBuffer.Position end, List<SpanCostRow> spans, List<SpanAttribution> attributions,
-      int units, boolean fromMemory) {}
+      int units, boolean fromMemory, long[] acceptedAt) {}
 
   private final WriteAheadBuffer buffer;
   private final AcceptedCalls memory;
@@ -34,12 +37,15 @@ final class BatchSource {
       List<SpanCostRow> spans = new ArrayList<>();
       List<SpanAttribution> attributions = new ArrayList<>();
       int units = 0;
-      for (AcceptedCalls.Call c : calls) {
+      long[] acceptedAt = new long[calls.size()];
+      for (int i = 0; i < calls.size(); i++) {
+        AcceptedCalls.Call c = calls.get(i);
         spans.addAll(c.spans());
         attributions.addAll(c.attributions());
         units += c.units();
+        acceptedAt[i] = c.acceptedAtEpochMillis();
       }
-      return new Batch(calls.get(calls.size() - 1).end(), spans, attributions, units, true);
+      return new Batch(calls.get(calls.size() - 1).end(), spans, attributions, units, true, acceptedAt);
     }
     return fromBuffer(from);
   }
@@ -56,16 +62,19 @@ final class BatchSource {
     List<SpanAttribution> attributions = new ArrayList<>();
     WriteAheadBuffer.Position end = null;
     int units = 0;
+    long[] acceptedAt = new long[records.size()];
+    int calls = 0;
     for (WriteAheadBuffer.Record r : records) {
       RowCodec.Entry e = RowCodec.decode(r.payload());
       spans.addAll(e.spans());
       attributions.addAll(e.attributions());
       units += Math.max(1, e.spans().size());
+      acceptedAt[calls++] = e.acceptedAtEpochMillis();
       end = r.end();
       if (spans.size() >= batchSize) {
         break;
       }
     }
-    return new Batch(end, spans, attributions, units, false);
+    return new Batch(end, spans, attributions, units, false, java.util.Arrays.copyOf(acceptedAt, calls));
   }
 }

@@ -63,13 +63,19 @@ public final class ClickHouseSink implements SpanSink {
 
   /**
    * From configuration: {@code costtrace.sink.buffer.dir}, {@code .buffer.max.bytes},
-   * {@code .batch.size}, {@code .batch.delay}, {@code .buffer.sync} (always|os),
-   * {@code .dedup.recent.spans}; the database and cluster from {@link SchemaOptions#fromConfig}.
+   * {@code .buffer.segment.bytes}, {@code .batch.size}, {@code .batch.delay}, {@code .buffer.sync}
+   * (always|os), {@code .dedup.recent.spans}, {@code .max.backoff}; the database and cluster from
+   * {@link SchemaOptions#fromConfig}.
    */
   public static Builder builder(Config config, ClickHouseEndpoint endpoint) {
     Builder b = builder().client(endpoint.newClient("default"), true).schema(SchemaOptions.fromConfig(config));
     config.getString("costtrace.sink.buffer.dir").ifPresent(d -> b.bufferDir(Path.of(d)));
-    config.getBytes("costtrace.sink.buffer.max.bytes").ifPresent(b::maxBufferBytes);
+    set(config, "costtrace.sink.buffer.max.bytes", () -> config.getBytes("costtrace.sink.buffer.max.bytes")
+        .ifPresent(b::maxBufferBytes));
+    set(config, "costtrace.sink.buffer.segment.bytes", () -> config.getBytes("costtrace.sink.buffer.segment.bytes")
+        .ifPresent(b::segmentBytes));
+    set(config, "costtrace.sink.max.backoff", () -> config.getDuration("costtrace.sink.max.backoff")
+        .ifPresent(b::maxBackoff));
     config.getInt("costtrace.sink.batch.size").ifPresent(b::batchSize);
     config.getDuration("costtrace.sink.batch.delay").ifPresent(b::maxBatchDelay);
     config.getInt("costtrace.sink.dedup.recent.spans").ifPresent(b::recentSpans);
@@ -83,6 +89,15 @@ public final class ClickHouseSink implements SpanSink {
     return b;
   }
 
+  /** Applies one setting; a value the builder refuses fails naming the key. */
+  private static void set(Config config, String key, Runnable apply) {
+    try {
+      apply.run();
+    } catch (IllegalArgumentException e) {
+      throw Config.invalid(key, config.getString(key).orElse(""), e.getMessage());
+    }
+  }
+
   @Override
   public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) throws SinkFullException {
     if (closed) {
@@ -91,7 +106,8 @@ public final class ClickHouseSink implements SpanSink {
     if (spans.isEmpty() && attributions.isEmpty()) {
       return;
     }
-    byte[] record = RowCodec.encode(spans, attributions);
+    long acceptedAt = System.currentTimeMillis();
+    byte[] record = RowCodec.encode(spans, attributions, acceptedAt);
     // Kept for the writer too, so that it need not read and decode the record back; past the
     // bound the writer reads these records from the buffer instead, and no copy is made for it.
     boolean keep = memory.hasRoom();
@@ -100,7 +116,7 @@ public final class ClickHouseSink implements SpanSink {
     boolean appended;
     try {
       appended = buffer.append(record, !keep ? null
-          : (start, end) -> memory.add(new AcceptedCalls.Call(start, end, spanCopy, attributionCopy)));
+          : (start, end) -> memory.add(new AcceptedCalls.Call(start, end, spanCopy, attributionCopy, acceptedAt)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the sink buffer", e);
     }
@@ -141,7 +157,7 @@ public final class ClickHouseSink implements SpanSink {
   public SinkMetrics metrics() {
     return new SinkMetrics(progress.accepted.get(), progress.written.get(), progress.duplicates.get(),
         progress.deadLettered.get(), buffer.sizeBytes(), progress.failures.get(), progress.lastBatchMillis,
-        progress.full.get(), progress.tracesRecomputed.get());
+        progress.full.get(), progress.tracesRecomputed.get(), progress.visibility.snapshot());
   }
 
   @Override
@@ -241,7 +257,8 @@ public final class ClickHouseSink implements SpanSink {
 
     /** The database, on one server. */
     public Builder database(String database) {
-      return schema(new SchemaOptions(Objects.requireNonNull(database, "database"), schema.cluster(), schema.ttl()));
+      return schema(new SchemaOptions(Objects.requireNonNull(database, "database"), schema.cluster(), schema.ttl(),
+          schema.replicated()));
     }
 
     /** The database and, on a cluster, its name (writes then go through its Distributed tables). */
@@ -298,7 +315,10 @@ public final class ClickHouseSink implements SpanSink {
     }
 
     public Builder maxBackoff(Duration maxBackoff) {
-      this.maxBackoff = Objects.requireNonNull(maxBackoff, "maxBackoff");
+      if (maxBackoff.toMillis() < 1) {
+        throw new IllegalArgumentException("maxBackoff must be at least 1ms");
+      }
+      this.maxBackoff = maxBackoff;
       return this;
     }
 

@@ -12,6 +12,7 @@ package dev.costtrace.sink;
  * @param lastBatchMillis how long the last successful batch took
  * @param rejectedFull accept calls refused because the buffer was full
  * @param tracesRecomputed trace rollups recomputed by the writer (with their conversations)
+ * @param visibility from the acknowledgement of a call to its rollups written, in ClickHouse
  */
 public record SinkMetrics(
     long rowsAccepted,
@@ -22,4 +23,5 @@ public record SinkMetrics(
     long batchesFailed,
     long lastBatchMillis,
     long rejectedFull,
-    long tracesRecomputed) {}
+    long tracesRecomputed,
+    VisibilityLag.Snapshot visibility) {}

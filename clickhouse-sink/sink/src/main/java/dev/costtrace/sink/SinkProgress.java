@@ -17,6 +17,8 @@ final class SinkProgress {
   final AtomicLong full = new AtomicLong();
   final AtomicLong tracesRecomputed = new AtomicLong();
   volatile long lastBatchMillis;
+  /** From acknowledgement to rollups written, per accepted call. */
+  final VisibilityLag visibility = new VisibilityLag();
   private final Object monitor = new Object();
 
   /** Something a waiter may be waiting for has happened. */

@@ -224,6 +224,12 @@ final class SinkWriterLoop implements Runnable {
     progress.written.addAndGet(result.stored());
     progress.duplicates.addAndGet(result.duplicates());
     progress.tracesRecomputed.addAndGet(result.traces());
+    long now = System.currentTimeMillis();
+    for (long acceptedAt : f.batch().acceptedAt()) {
+      if (acceptedAt > 0) {
+        progress.visibility.record(now - acceptedAt);
+      }
+    }
     long left = pendingRows.addAndGet(-f.batch().units());
     if (left <= 0) {
       pendingRows.set(buffer.hasPending() ? 1 : 0);

@@ -468,6 +468,25 @@ class ClickHouseSinkTest {
     }
   }
 
+  /** A batch short of the size goes when its oldest row has waited the delay, by the sink's clock. */
+  @Test
+  void aBatchIsDueByAgeOnTheSinksClock() throws Exception {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = migrate(e);
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+    List<SpanCostRow> rows = spans(2, 2, 31);
+    try (ClickHouseSink sink = ClickHouseSink.builder().client(e.newClient("default"), true).database(db)
+        .bufferDir(dir.resolve("clock")).batchSize(1_000).maxBatchDelay(Duration.ofMinutes(10)).clock(now::get)
+        .build()) {
+      sink.accept(rows, List.of());
+      assertThat(sink.awaitMetrics(m -> m.rowsWritten() > 0, Duration.ofMillis(300)))
+          .as("not due: 4 of 1,000 rows, none waited 10 minutes").isFalse();
+      now.addAndGet(Duration.ofMinutes(10).toNanos());
+      assertThat(sink.awaitMetrics(m -> m.rowsWritten() == 4, Duration.ofSeconds(30))).isTrue();
+    }
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(4);
+  }
+
   @Test
   void builderRejectsBadArguments() {
     assertThatThrownBy(() -> ClickHouseSink.builder().batchSize(0)).hasMessage("batchSize must be positive");

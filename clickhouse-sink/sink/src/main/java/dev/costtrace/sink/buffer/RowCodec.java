@@ -42,14 +42,24 @@ public final class RowCodec {
 
   private RowCodec() {}
 
-  /** One accepted call. */
-  public record Entry(List<SpanCostRow> spans, List<SpanAttribution> attributions) {}
+  /**
+   * One accepted call.
+   *
+   * @param acceptedAtEpochMillis when it was accepted (0 in format 1, which did not say)
+   */
+  public record Entry(List<SpanCostRow> spans, List<SpanAttribution> attributions, long acceptedAtEpochMillis) {}
 
+  /** A call accepted now. */
   public static byte[] encode(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
+    return encode(spans, attributions, System.currentTimeMillis());
+  }
+
+  public static byte[] encode(List<SpanCostRow> spans, List<SpanAttribution> attributions, long acceptedAtEpochMillis) {
     try {
       GrowableBytes bytes = new GrowableBytes(512 * spans.size() + 160 * attributions.size() + 1024);
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeByte(FORMAT_2);
+      out.writeLong(acceptedAtEpochMillis);
       out.writeInt(spans.isEmpty() ? 0 : STORED.size());
       if (!spans.isEmpty()) {
         for (SpanColumns.Column<?> c : STORED) {
@@ -92,6 +102,7 @@ public final class RowCodec {
     if (format != FORMAT_2) {
       throw new IOException("unknown buffer record format " + format);
     }
+    long acceptedAt = in.readLong();
     int columns = in.readInt();
     SpanColumns.Column<?>[] layout = new SpanColumns.Column<?>[columns];
     SpanColumns.Kind[] kinds = new SpanColumns.Kind[columns];
@@ -117,7 +128,7 @@ public final class RowCodec {
       attributions.add(new SpanAttribution(str(in), str(in), str(in), in.readLong(), str(in), str(in),
           str(in), str(in), map(in), in.readLong()));
     }
-    return new Entry(spans, attributions);
+    return new Entry(spans, attributions, acceptedAt);
   }
 
   /** Sets a decoded value on a builder; the value is of the column's kind, by construction. */
@@ -224,7 +235,7 @@ public final class RowCodec {
       attributions.add(new SpanAttribution("", trace, "", observedAt, conversation, tenant, user,
           feature, tags, observedAt));
     }
-    return new Entry(spans, attributions);
+    return new Entry(spans, attributions, 0);
   }
 
   private static void str(DataOutputStream out, String s) throws IOException {

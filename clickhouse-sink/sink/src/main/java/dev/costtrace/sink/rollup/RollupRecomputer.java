@@ -123,6 +123,23 @@ public final class RollupRecomputer {
     return new Recomputed(all.size(), queries);
   }
 
+  /**
+   * Recomputes every trace with a span row that started in {@code [from, to)}, from all its span
+   * rows, and their conversations, in one pass: after a bulk load or a repricing of a period.
+   */
+  public void recompute(java.time.Instant from, java.time.Instant to) {
+    long f = from.getEpochSecond() * 1_000_000_000L + from.getNano();
+    long t = to.getEpochSecond() * 1_000_000_000L + to.getNano();
+    String traces = "SELECT DISTINCT auth_tenant, trace_id FROM " + database + ".span_rows WHERE start_time >= "
+        + SqlTemplate.nanos(f) + " AND start_time < " + SqlTemplate.nanos(t);
+    execute("INSERT INTO " + database + ".trace_rollups " + TRACES.render("db", database,
+        "span_filter", "(x.auth_tenant, x.trace_id) IN (" + traces + ")",
+        "attribution_filter", "(o.auth_tenant, o.trace_id) IN (" + traces + ")"));
+    execute("INSERT INTO " + database + ".conversation_rollups " + CONVERSATIONS.render("db", database,
+        "conversations", "SELECT auth_tenant, conversation_id FROM " + database
+            + ".span_attributions WHERE (auth_tenant, trace_id) IN (" + traces + ")"));
+  }
+
   /** Recomputes these conversations from the stored trace rollups (a repair). */
   public void recomputeConversations(Collection<ConversationKey> conversations) {
     List<ConversationKey> all = new ArrayList<>(conversations);

@@ -142,7 +142,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
           }
           Attribution own = keys.read(span.getAttributesList(), resourceAttribution);
           if (tenantFromAuth != null) {
-            own = own.withTenant(tenantFromAuth);
+            // The token decides the tenant (the sink's key): what a span says about it is no observation.
+            own = own.withTenant("");
           }
           TraceAttributor.TraceRef ref = TraceAttributor.TraceRef.of(authTenant, span.getTraceId());
           RequestTrace trace = traces.get(ref);
@@ -154,7 +155,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             trace.request.merge(new TraceAttributor.Observation(own, span.getStartTimeUnixNano(), span.getSpanId()));
           }
           // Priced with the tenant known so far (per-tenant prices): the token's, else the span's or its trace's.
-          String tenant = !own.tenantId().isEmpty() ? own.tenantId() : trace.fill(Attribution.NONE).tenantId();
+          String tenant = tenantFromAuth != null ? tenantFromAuth
+              : !own.tenantId().isEmpty() ? own.tenantId() : trace.fill(Attribution.NONE).tenantId();
           PricedSpan p = pricer.price(span, resource, tenant);
           if (!p.isApplicable()) {
             continue;
@@ -175,7 +177,9 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     }
     List<SpanCostRow> rows = new ArrayList<>(pricedSpans.size());
     for (Priced p : pricedSpans) {
-      rows.add(row(p.span(), authTenant, p.trace().hex(), p.service(), p.trace().fill(p.own()), p.price()));
+      Attribution a = p.trace().fill(p.own());
+      rows.add(row(p.span(), authTenant, p.trace().hex(), p.service(), tenantFromAuth == null ? a : a.withTenant(tenantFromAuth),
+          p.price()));
     }
     List<SpanAttribution> attributions = new ArrayList<>();
     List<Runnable> accepted = new ArrayList<>();
