@@ -451,7 +451,18 @@ public final class ReceiverBenchmark {
     // Shut down only now, after the window: its shutdown deoptimises the receiver's compiled code.
     warm.shutdown(Duration.ofSeconds(1));
     real.shutdown(Duration.ofSeconds(5));
+    // The writer's time in ClickHouse per batch: the inserts, and the recomputation of the rollups.
+    var sinkMetrics = sink.metrics();
     sink.close();
+    long batches = Math.max(1, sinkMetrics.batches());
+    add(runs, "end_to_end_sink_batches", sinkMetrics.batches());
+    add(runs, "end_to_end_insert_ms_per_batch", (double) sinkMetrics.insertMillis() / batches);
+    add(runs, "end_to_end_recompute_ms_per_batch", (double) sinkMetrics.recomputeMillis() / batches);
+    add(runs, "end_to_end_recompute_share_of_writer_clickhouse_time", (double) sinkMetrics.recomputeMillis()
+        / Math.max(1, sinkMetrics.insertMillis() + sinkMetrics.recomputeMillis()));
+    System.out.printf(Locale.ROOT, "sink writer: %d batches, inserts %.1f ms and rollup recomputation %.1f ms per"
+        + " batch%n", sinkMetrics.batches(), (double) sinkMetrics.insertMillis() / batches,
+        (double) sinkMetrics.recomputeMillis() / batches);
     add(runs, "end_to_end_clickhouse_cpu_us_per_span_in_the_settle_after", settleCpuUs(sent));
     long stored = client.queryAll("SELECT count() AS n FROM " + db + ".spans").get(0).getLong("n");
     double e2eRate = sent / e2eSeconds;

@@ -44,8 +44,9 @@ public final class ClickHouseSink implements SpanSink {
     this.client = b.client;
     this.ownsClient = b.ownsClient;
     this.buffer = new WriteAheadBuffer(b.bufferDir, b.maxBufferBytes, b.segmentBytes, b.sync);
-    // A few batches' worth: enough for the writer to keep up from memory, bounded whatever the load.
-    this.memory = new AcceptedCalls(4L * b.batchSize);
+    // A few batches' worth: the batches waiting for their rollups and a couple behind them, so the
+    // writer keeps up from memory; bounded whatever the load.
+    this.memory = new AcceptedCalls((SinkWriterLoop.MAX_BATCHES_PER_ROLLUP + 2L) * b.batchSize);
     this.writer = new ClickHouseWriter(client, b.schema, new DeadLetterFile(b.bufferDir, progress),
         b.recentSpans);
     this.loop = new SinkWriterLoop(buffer, memory, writer, progress, b.clock, b.batchSize,
@@ -157,7 +158,9 @@ public final class ClickHouseSink implements SpanSink {
   public SinkMetrics metrics() {
     return new SinkMetrics(progress.accepted.get(), progress.written.get(), progress.duplicates.get(),
         progress.deadLettered.get(), buffer.sizeBytes(), progress.failures.get(), progress.lastBatchMillis,
-        progress.full.get(), progress.tracesRecomputed.get(), progress.visibility.snapshot());
+        progress.full.get(), progress.tracesRecomputed.get(), progress.visibility.snapshot(), progress.batches.get(),
+        progress.rollups.get(),
+        progress.insertNanos.get() / 1_000_000, progress.recomputeNanos.get() / 1_000_000);
   }
 
   @Override

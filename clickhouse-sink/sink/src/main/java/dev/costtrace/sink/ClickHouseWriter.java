@@ -76,9 +76,14 @@ final class ClickHouseWriter {
    *
    * @param stored span rows sent to ClickHouse (a replayed row counts again: its key collapses it)
    * @param duplicates span rows skipped as written recently (exporter retries, repeats in the batch)
-   * @param traces traces whose rollups were recomputed
+   * @param traces traces whose rollups were recomputed with it (0 when it left that to a later batch)
+   * @param insertNanos time in the inserts of rows and observations
+   * @param recomputeNanos time in the recomputation of the rollups
    */
-  record Written(int stored, int duplicates, int traces) {}
+  record Written(int stored, int duplicates, int traces, long insertNanos, long recomputeNanos) {}
+
+  /** What the insert thread did for a batch. */
+  record Sent(int traces, long insertNanos, long recomputeNanos) {}
 
   /** A batch encoded and ready to send: its fresh spans as encoded, its observations, its traces. */
   static final class Prepared {
@@ -118,22 +123,31 @@ final class ClickHouseWriter {
 
   /**
    * Drops what was written recently and encodes the rest; rows that cannot be encoded go to the
-   * dead-letter callback. Every trace of the batch is recomputed, written recently or not. The
-   * fresh spans count as written from here on: whoever sees the batch fail, here or later, must
+   * dead-letter callback. The traces of its fresh spans and of its observations are recomputed
+   * (after a restart every span is fresh: a replayed batch recomputes all its traces). The fresh
+   * spans count as written from here on: whoever sees the batch fail, here or later, must
    * {@link #forget} it.
    */
   Prepared prepare(List<SpanCostRow> spans, List<SpanAttribution> attributions) throws RetryableException {
     List<SpanCostRow> fresh = distinct(spans);
     List<SpanCostRow> encoded = new ArrayList<>(fresh.size());
     GrowableBytes spanBytes = fresh.isEmpty() ? null : encodeSpans(fresh, encoded);
+    // A span written recently is in a batch that recomputes (or recomputed) its trace before it is
+    // committed; if that batch fails, this one is abandoned with it and both come back whole. So
+    // only the fresh spans' traces, and the observations', need recomputing here.
     return new Prepared(encoded, encoded.isEmpty() ? null : spanBytes,
         attributions.isEmpty() ? null : encodeAttributions(attributions), spans.size() - fresh.size(),
-        TouchedTraces.of(spans, attributions));
+        TouchedTraces.of(fresh, attributions));
   }
 
-  /** Starts the inserts and the recomputation of a prepared batch, spans first, on the insert thread. */
-  Future<Integer> send(Prepared p) {
+  /**
+   * Starts the inserts of a prepared batch, spans first, on the insert thread; then, with
+   * {@code rollUp}, the recomputation of those traces (this batch's and those of batches inserted
+   * before it that left theirs to this one).
+   */
+  Future<Sent> send(Prepared p, TouchedTraces rollUp) {
     return inserts.submit(() -> {
+      long start = System.nanoTime();
       if (p.spanBytes != null) {
         try {
           insert(SPAN_TABLE, p.spanBytes);
@@ -141,12 +155,24 @@ final class ClickHouseWriter {
           throw new SpansRefused(e);
         }
       }
-      return afterSpans(p);
+      return afterSpans(p, rollUp, start);
     });
   }
 
-  /** The observations, then the rollups: what follows the span rows of a batch. */
-  private int afterSpans(Prepared p) throws RetryableException {
+  /** Recomputes these traces on the insert thread, after what was sent before. */
+  Future<Sent> recompute(TouchedTraces traces) {
+    return inserts.submit(() -> {
+      long start = System.nanoTime();
+      try {
+        return new Sent(recomputer.recompute(traces).traces(), 0, System.nanoTime() - start);
+      } catch (RuntimeException e) {
+        throw new RetryableException(e.getMessage(), e);
+      }
+    });
+  }
+
+  /** The observations, then (with {@code rollUp}) the rollups: what follows the span rows of a batch. */
+  private Sent afterSpans(Prepared p, TouchedTraces rollUp, long start) throws RetryableException {
     if (p.attributionBytes != null) {
       try {
         insert(ATTRIBUTION_TABLE, p.attributionBytes);
@@ -154,8 +180,13 @@ final class ClickHouseWriter {
         throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
       }
     }
+    long inserted = System.nanoTime();
+    if (rollUp == null) {
+      return new Sent(0, inserted - start, 0);
+    }
     try {
-      return recomputer.recompute(p.touched).traces();
+      int traces = recomputer.recompute(rollUp).traces();
+      return new Sent(traces, inserted - start, System.nanoTime() - inserted);
     } catch (RuntimeException e) {
       throw new RetryableException(e.getMessage(), e);
     }
@@ -163,13 +194,15 @@ final class ClickHouseWriter {
 
   /**
    * Waits for a sent batch. A span insert refused for its data is split here until the rows at
-   * fault are isolated (each goes to the dead-letter callback), then the rest of the batch follows.
+   * fault are isolated (each goes to the dead-letter callback), then the rest of the batch follows
+   * (its observations, and the recomputation it was sent with).
    *
    * @throws RetryableException when nothing can be said about this batch but "try again"
    */
-  Written finish(Prepared p, Future<Integer> sent) throws RetryableException {
+  Written finish(Prepared p, TouchedTraces rollUp, Future<Sent> sent) throws RetryableException {
     try {
-      return new Written(p.encoded.size(), p.duplicates, sent.get());
+      Sent done = sent.get();
+      return new Written(p.encoded.size(), p.duplicates, done.traces(), done.insertNanos(), done.recomputeNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetryableException("interrupted", e);
@@ -184,8 +217,10 @@ final class ClickHouseWriter {
       if (!ClickHouseError.blamesTheData(refused.refusal.getCode())) {
         throw new RetryableException("ClickHouse refused the batch: " + refused.getMessage(), refused.refusal);
       }
+      long start = System.nanoTime();
       int stored = bisect(p.encoded, refused.refusal);
-      return new Written(stored, p.duplicates, afterSpans(p));
+      Sent done = afterSpans(p, rollUp, start);
+      return new Written(stored, p.duplicates, done.traces(), done.insertNanos(), done.recomputeNanos());
     }
   }
 

@@ -13,6 +13,10 @@ package dev.costtrace.sink;
  * @param rejectedFull accept calls refused because the buffer was full
  * @param tracesRecomputed trace rollups recomputed by the writer (with their conversations)
  * @param visibility from the acknowledgement of a call to its rollups written, in ClickHouse
+ * @param batches batches written
+ * @param rollups recomputations of rollups (a few batches behind a backlog share one)
+ * @param insertMillis time the writer spent inserting rows and observations, all batches
+ * @param recomputeMillis time the writer spent recomputing rollups, all batches
  */
 public record SinkMetrics(
     long rowsAccepted,
@@ -24,4 +28,8 @@ public record SinkMetrics(
     long lastBatchMillis,
     long rejectedFull,
     long tracesRecomputed,
-    VisibilityLag.Snapshot visibility) {}
+    VisibilityLag.Snapshot visibility,
+    long batches,
+    long rollups,
+    long insertMillis,
+    long recomputeMillis) {}

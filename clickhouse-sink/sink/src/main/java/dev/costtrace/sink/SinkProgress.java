@@ -16,6 +16,10 @@ final class SinkProgress {
   final AtomicLong failures = new AtomicLong();
   final AtomicLong full = new AtomicLong();
   final AtomicLong tracesRecomputed = new AtomicLong();
+  final AtomicLong batches = new AtomicLong();
+  final AtomicLong rollups = new AtomicLong();
+  final AtomicLong insertNanos = new AtomicLong();
+  final AtomicLong recomputeNanos = new AtomicLong();
   volatile long lastBatchMillis;
   /** From acknowledgement to rollups written, per accepted call. */
   final VisibilityLag visibility = new VisibilityLag();

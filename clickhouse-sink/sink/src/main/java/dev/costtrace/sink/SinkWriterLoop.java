@@ -1,7 +1,10 @@
 package dev.costtrace.sink;
 
 import dev.costtrace.sink.buffer.WriteAheadBuffer;
+import dev.costtrace.sink.rollup.TouchedTraces;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -10,13 +13,18 @@ import java.util.logging.Logger;
 /**
  * The sink's writer thread: takes batches from the buffer by size and age, has
  * {@link ClickHouseWriter} write them (rows, then rollups), and commits the buffer through a batch
- * only after that, in log order. Behind a backlog it prepares batch n+1 while ClickHouse takes
- * batch n; when n fails, n+1 is abandoned with it and both are retried from the checkpoint. A
- * failed batch is retried with backoff, for ever: acknowledged rows are never dropped.
+ * only after its rollups are written, in log order. Behind a backlog it prepares batch n+1 while
+ * ClickHouse takes batch n, and lets up to {@value #MAX_BATCHES_PER_ROLLUP} batches share one
+ * recomputation of their traces (a recomputation costs about the same for one batch as for four:
+ * its reads are bound by the tables, not the batch); caught up, every batch is rolled up at once.
+ * When a batch fails, it and every batch not yet committed are abandoned and retried from the
+ * checkpoint. A failed batch is retried with backoff, for ever: acknowledged rows are never dropped.
  */
 final class SinkWriterLoop implements Runnable {
   private static final Logger LOG = Logger.getLogger(SinkWriterLoop.class.getName());
   private static final long INITIAL_BACKOFF_MILLIS = 100;
+  /** Batches inserted behind a backlog before their traces are recomputed together. */
+  static final int MAX_BATCHES_PER_ROLLUP = 4;
 
   private final WriteAheadBuffer buffer;
   private final AcceptedCalls memory;
@@ -37,11 +45,17 @@ final class SinkWriterLoop implements Runnable {
   private final AtomicLong batchesFromBuffer = new AtomicLong();
   private final AtomicLong batchesOverlapped = new AtomicLong();
 
-  /** A batch sent to ClickHouse and not yet committed. Writer thread only. */
-  private record InFlight(BatchSource.Batch batch, ClickHouseWriter.Prepared prepared, Future<Integer> sent,
-      long started) {}
+  /**
+   * A batch sent to ClickHouse and not yet committed; {@code rollUp}: the traces recomputed with it
+   * (its own and those of the batches inserted before it and not yet committed), or null. Writer
+   * thread only.
+   */
+  private record InFlight(BatchSource.Batch batch, ClickHouseWriter.Prepared prepared, TouchedTraces rollUp,
+      Future<ClickHouseWriter.Sent> sent, long started) {}
 
   private InFlight inFlight;
+  /** Batches inserted whose rollups are left to a later batch: not committed yet. Writer thread only. */
+  private final List<InFlight> inserted = new ArrayList<>();
 
   SinkWriterLoop(WriteAheadBuffer buffer, AcceptedCalls memory, ClickHouseWriter writer, SinkProgress progress,
       SinkClock clock, int batchSize, long maxDelayNanos, long maxBackoffMillis) {
@@ -94,6 +108,10 @@ final class SinkWriterLoop implements Runnable {
             complete(); // nothing more to prepare meanwhile
             continue;
           }
+          if (!inserted.isEmpty()) {
+            rollUpInserted(); // caught up: what is inserted gets its rollups now
+            continue;
+          }
           await(20);
           continue;
         }
@@ -144,9 +162,21 @@ final class SinkWriterLoop implements Runnable {
     }
   }
 
-  /** Where the next batch starts: after the one in flight, else at the checkpoint. */
+  /** Where the next batch starts: after the one in flight, else after those inserted, else at the checkpoint. */
   private WriteAheadBuffer.Position next() {
-    return inFlight != null ? inFlight.batch().end() : buffer.committed();
+    if (inFlight != null) {
+      return inFlight.batch().end();
+    }
+    return inserted.isEmpty() ? buffer.committed() : inserted.get(inserted.size() - 1).batch().end();
+  }
+
+  /** Rows of the batches sent and not committed (in flight, and inserted awaiting their rollups). */
+  private long uncommittedUnits() {
+    long units = inFlight == null ? 0 : inFlight.batch().units();
+    for (InFlight f : inserted) {
+      units += f.batch().units();
+    }
+    return units;
   }
 
   /**
@@ -158,10 +188,11 @@ final class SinkWriterLoop implements Runnable {
     if (next().compareTo(buffer.writePosition()) >= 0) {
       return false;
     }
-    if (inFlight != null) {
-      return pendingRows.get() - inFlight.batch().units() >= batchSize;
+    long waiting = pendingRows.get() - uncommittedUnits();
+    if (inFlight != null || !inserted.isEmpty()) {
+      return waiting >= batchSize;
     }
-    return pendingRows.get() >= batchSize || clock.nanoTime() - pendingSince >= maxDelayNanos;
+    return waiting >= batchSize || clock.nanoTime() - pendingSince >= maxDelayNanos;
   }
 
   /**
@@ -200,37 +231,104 @@ final class SinkWriterLoop implements Runnable {
       }
       batchesOverlapped.incrementAndGet();
     }
-    inFlight = new InFlight(batch, prepared, writer.send(prepared), clock.nanoTime());
+    // Behind a backlog (a full batch waits after this one), the rollups wait for a few batches.
+    boolean backlog = pendingRows.get() - uncommittedUnits() - batch.units() >= batchSize;
+    TouchedTraces rollUp = null;
+    if (!backlog || inserted.size() + 1 >= MAX_BATCHES_PER_ROLLUP) {
+      rollUp = prepared.touched;
+      for (InFlight f : inserted) {
+        rollUp = rollUp.with(f.prepared().touched);
+      }
+    }
+    inFlight = new InFlight(batch, prepared, rollUp, writer.send(prepared, rollUp), clock.nanoTime());
     return true;
   }
 
-  /** Waits for the batch in flight and commits the buffer through it. */
+  /** The batches inserted and not rolled up, rolled up now; then committed. */
+  private void rollUpInserted() throws IOException, ClickHouseWriter.RetryableException {
+    TouchedTraces rollUp = inserted.get(0).prepared().touched;
+    for (InFlight f : inserted.subList(1, inserted.size())) {
+      rollUp = rollUp.with(f.prepared().touched);
+    }
+    ClickHouseWriter.Sent done;
+    try {
+      done = writer.recompute(rollUp).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClickHouseWriter.RetryableException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      abandonInserted();
+      throw e.getCause() instanceof ClickHouseWriter.RetryableException r ? r
+          : new ClickHouseWriter.RetryableException("rollup failed: " + e.getCause(), e.getCause());
+    }
+    progress.tracesRecomputed.addAndGet(done.traces());
+    progress.recomputeNanos.addAndGet(done.recomputeNanos());
+    progress.rollups.incrementAndGet();
+    commitInserted();
+  }
+
+  /** The batches inserted and not committed are to be written again, from the checkpoint. */
+  private void abandonInserted() {
+    for (InFlight f : inserted) {
+      writer.forget(f.batch().spans());
+    }
+    inserted.clear();
+  }
+
+  /**
+   * Waits for the batch in flight; commits the buffer through it when it was sent with the
+   * rollups, else keeps it among those inserted.
+   */
   private void complete() throws IOException, ClickHouseWriter.RetryableException {
     InFlight f = inFlight;
     inFlight = null;
     ClickHouseWriter.Written result;
     try {
-      result = writer.finish(f.prepared(), f.sent());
+      result = writer.finish(f.prepared(), f.rollUp(), f.sent());
     } catch (ClickHouseWriter.RetryableException | RuntimeException e) {
-      // Not written after all, or not all of it: the retry writes it again (a row written twice
-      // collapses by its key) and recomputes its traces again.
+      // Not written after all, or not all of it: it and the batches inserted before it are written
+      // again (a row written twice collapses by its key) and their traces recomputed again.
       writer.forget(f.batch().spans());
+      abandonInserted();
       throw e;
     }
-    WriteAheadBuffer.Position end = f.batch().end();
-    buffer.commit(end);
-    memory.releaseThrough(end);
-    progress.lastBatchMillis = (clock.nanoTime() - f.started()) / 1_000_000;
     progress.written.addAndGet(result.stored());
     progress.duplicates.addAndGet(result.duplicates());
-    progress.tracesRecomputed.addAndGet(result.traces());
+    progress.insertNanos.addAndGet(result.insertNanos());
+    progress.batches.incrementAndGet();
+    progress.lastBatchMillis = (clock.nanoTime() - f.started()) / 1_000_000;
+    inserted.add(f);
+    if (f.rollUp() != null) {
+      progress.rollups.incrementAndGet();
+      progress.tracesRecomputed.addAndGet(result.traces());
+      progress.recomputeNanos.addAndGet(result.recomputeNanos());
+      commitInserted();
+    }
+  }
+
+  /** Commits the buffer through the batches inserted, now that their rollups are written. */
+  private void commitInserted() throws IOException {
+    if (!running) {
+      // Stopped without a flush (a crash, in tests) while ClickHouse was still answering: as after a
+      // real crash, nothing more is committed; the next start replays these batches.
+      inserted.clear();
+      return;
+    }
+    WriteAheadBuffer.Position end = inserted.get(inserted.size() - 1).batch().end();
+    buffer.commit(end);
+    memory.releaseThrough(end);
     long now = System.currentTimeMillis();
-    for (long acceptedAt : f.batch().acceptedAt()) {
-      if (acceptedAt > 0) {
-        progress.visibility.record(now - acceptedAt);
+    long units = 0;
+    for (InFlight f : inserted) {
+      units += f.batch().units();
+      for (long acceptedAt : f.batch().acceptedAt()) {
+        if (acceptedAt > 0) {
+          progress.visibility.record(now - acceptedAt);
+        }
       }
     }
-    long left = pendingRows.addAndGet(-f.batch().units());
+    inserted.clear();
+    long left = pendingRows.addAndGet(-units);
     if (left <= 0) {
       pendingRows.set(buffer.hasPending() ? 1 : 0);
     }

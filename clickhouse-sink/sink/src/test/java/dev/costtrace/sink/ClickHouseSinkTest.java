@@ -116,13 +116,13 @@ class ClickHouseSinkTest {
         sink.accept(rows.subList(i, Math.min(rows.size(), i + 37)), List.of());
       }
       sink.accept(List.of(), attributions);
-      sink.flush();
+      assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
       // every export retried, in other batches and another order, some after a flush
       for (int i = 0; i < shuffled.size(); i += 53) {
         sink.accept(shuffled.subList(i, Math.min(shuffled.size(), i + 53)), List.of());
       }
       sink.accept(shuffled.subList(0, 10), attributions); // and a retry inside one batch
-      sink.flush();
+      assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
       assertThat(sink.metrics().rowsWritten()).isEqualTo(300);
       assertThat(sink.metrics().rowsDuplicate()).isEqualTo(310);
     }
@@ -166,6 +166,8 @@ class ClickHouseSinkTest {
       pool.shutdown();
       assertThat(sink.flush(Duration.ofSeconds(60))).isTrue();
       assertThat(sink.metrics().rowsWritten()).isEqualTo(rows.size());
+      assertThat(sink.metrics().rollups()).as("behind the backlog, batches shared their rollups")
+          .isLessThan(sink.metrics().batches());
       long[] sources = sink.batchSources();
       assertThat(sources[0]).as("batches taken from memory").isPositive();
       assertThat(sources[1]).as("batches read back from the buffer").isPositive();
@@ -177,6 +179,7 @@ class ClickHouseSinkTest {
         .isEqualTo(rows.stream().mapToLong(r -> r.get(INPUT_TOKENS)).sum());
     assertThat(count(e, "SELECT countIf(response_model = 'gpt-4o-mini') FROM " + db + ".spans"))
         .isEqualTo(rows.stream().filter(r -> r.get(RESPONSE_MODEL).equals("gpt-4o-mini")).count());
+    assertThat(verify(e, db).differences()).isEmpty();
   }
 
   /**
@@ -202,7 +205,7 @@ class ClickHouseSinkTest {
           }
         }
         if (t == 600) {
-          assertThat(sink.awaitMetrics(m -> m.batchesFailed() > 0, Duration.ofSeconds(20))).isTrue();
+          assertThat(sink.awaitMetrics(m -> m.batchesFailed() > 0, Duration.ofMinutes(2))).isTrue();
           try (Client c = e.newClient("default")) {
             c.queryAll("RENAME TABLE " + db + ".span_attributions_away TO " + db + ".span_attributions");
           }
@@ -234,20 +237,20 @@ class ClickHouseSinkTest {
     String t2 = rows.get(8).traceId();
     try (ClickHouseSink sink = sink(e, db, dir.resolve("late"))) {
       sink.accept(rows, List.of());
-      sink.flush();
+      assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
       assertThat(count(e, "SELECT count() FROM " + db + ".conversation_costs")).isZero();
       // the root spans arrive last, in another batch: two traces belong to conv-A, one to conv-B
       sink.accept(List.of(), List.of(
           new SpanAttribution("", t0, "00000000000000a0", T0 - 10, "conv-A", "t1", "u1", "support", Map.of(), T0),
           new SpanAttribution("", t1, "00000000000000a1", T0 - 10, "conv-A", "t1", "u1", "support", Map.of(), T0),
           new SpanAttribution("", t2, "00000000000000a2", T0 - 10, "conv-B", "t2", "u2", "search", Map.of(), T0)));
-      sink.flush();
+      assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
       assertThat(scalar(e, "SELECT total_cost FROM " + db + ".conversation_costs WHERE conversation_id = 'conv-A'"))
           .isEqualByComparingTo(sum(rows.subList(0, 8)));
       // an even earlier span of trace t1 says conv-C: the trace moves, and both conversations change
       sink.accept(List.of(), List.of(
           new SpanAttribution("", t1, "00000000000000b1", T0 - 20, "conv-C", "", "", "", Map.of(), T0)));
-      sink.flush();
+      assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
     }
     assertThat(scalar(e, "SELECT total_cost FROM " + db + ".conversation_costs WHERE conversation_id = 'conv-A'"))
         .isEqualByComparingTo(sum(rows.subList(0, 4)));
@@ -284,19 +287,19 @@ class ClickHouseSinkTest {
     List<SpanCostRow> first = spans(1, 5, 99);
     try (ClickHouseSink sink = sink(e, db, dir.resolve("partial"))) {
       sink.accept(first, List.of(root(first.get(0).traceId(), "conv-0", "acme", T0 - 1)));
-      assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
       try (Client c = e.newClient("default")) {
         c.queryAll("RENAME TABLE " + db + ".span_attributions TO " + db + ".span_attributions_away");
       }
       sink.accept(rows.subList(0, 50), attributions.subList(0, 10));
-      assertThat(sink.awaitMetrics(m -> m.batchesFailed() >= 1, Duration.ofSeconds(20))).isTrue();
+      assertThat(sink.awaitMetrics(m -> m.batchesFailed() >= 1, Duration.ofMinutes(2))).isTrue();
       assertThat(count(e, "SELECT count() FROM " + db + ".spans")).as("spans in, attributions failing").isEqualTo(55);
       sink.accept(rows.subList(50, 100), attributions.subList(10, 20)); // the retry grows
-      assertThat(sink.awaitMetrics(m -> m.batchesFailed() >= 2, Duration.ofSeconds(20))).isTrue();
+      assertThat(sink.awaitMetrics(m -> m.batchesFailed() >= 2, Duration.ofMinutes(2))).isTrue();
       try (Client c = e.newClient("default")) {
         c.queryAll("RENAME TABLE " + db + ".span_attributions_away TO " + db + ".span_attributions");
       }
-      assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
     }
     BigDecimal expected = sum(rows).add(sum(first));
     assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(105);
@@ -325,10 +328,10 @@ class ClickHouseSinkTest {
       }
     }
     try (ClickHouseSink second = sink(e, db, buffer)) {
-      assertThat(second.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(second.flush(Duration.ofMinutes(2))).isTrue();
     }
     try (ClickHouseSink third = sink(e, db, lostCheckpoint)) {
-      assertThat(third.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(third.flush(Duration.ofMinutes(2))).isTrue();
       assertThat(third.metrics().rowsWritten()).as("written again: the keys collapse them").isEqualTo(60);
     }
     assertThat(count(e, "SELECT count() FROM " + db + ".span_rows")).as("stored twice").isEqualTo(120);
@@ -368,7 +371,7 @@ class ClickHouseSinkTest {
         .bufferDir(dir.resolve("buffer")).batchSize(50).maxBatchDelay(Duration.ofMillis(20))
         .maxBackoff(Duration.ofMillis(200)).build();
     sink.accept(rows.subList(0, 100), List.of());
-    sink.flush();
+    assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
     e.close(); // ClickHouse goes away mid-stream
     for (int i = 100; i < 200; i += 10) {
       sink.accept(rows.subList(i, i + 10), List.of()); // still acknowledged: on disk
@@ -379,7 +382,7 @@ class ClickHouseSinkTest {
     assertThat(sink.metrics().bufferedBytes()).as(sink.metrics().toString()).isPositive();
     ClickHouseEndpoint back = engine.start(); // same data directory, same port
     try {
-      assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(sink.flush(Duration.ofMinutes(3))).isTrue();
       sink.close();
       assertThat(count(back, "SELECT count() FROM " + db + ".spans")).isEqualTo(200);
       assertThat(scalar(back, "SELECT sum(total_cost) FROM " + db + ".trace_costs"))
@@ -401,7 +404,7 @@ class ClickHouseSinkTest {
     doomed.crash(); // acknowledged, never written: the process dies here
     assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isZero();
     try (ClickHouseSink restarted = sink(e, db, buffer)) {
-      assertThat(restarted.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(restarted.flush(Duration.ofMinutes(2))).isTrue();
     }
     assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(30);
     assertThat(scalar(e, "SELECT sum(total_cost) FROM " + db + ".trace_costs")).isEqualByComparingTo(sum(rows));
@@ -451,7 +454,7 @@ class ClickHouseSinkTest {
     Path buffer = dir.resolve("poison");
     try (ClickHouseSink sink = sink(e, db, buffer)) {
       sink.accept(rows, List.of());
-      assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
       assertThat(sink.metrics().rowsDeadLettered()).isEqualTo(2);
       assertThat(sink.metrics().rowsWritten()).isEqualTo(8);
     }
@@ -482,7 +485,7 @@ class ClickHouseSinkTest {
       assertThat(sink.awaitMetrics(m -> m.rowsWritten() > 0, Duration.ofMillis(300)))
           .as("not due: 4 of 1,000 rows, none waited 10 minutes").isFalse();
       now.addAndGet(Duration.ofMinutes(10).toNanos());
-      assertThat(sink.awaitMetrics(m -> m.rowsWritten() == 4, Duration.ofSeconds(30))).isTrue();
+      assertThat(sink.awaitMetrics(m -> m.rowsWritten() == 4, Duration.ofMinutes(2))).isTrue();
     }
     assertThat(count(e, "SELECT count() FROM " + db + ".spans")).isEqualTo(4);
   }

@@ -9,6 +9,7 @@ import dev.costtrace.testing.faults.EngineProcess;
 import dev.costtrace.testing.faults.ServeProcess;
 import dev.costtrace.testing.faults.TurnLoad;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +57,7 @@ class EngineFaultIT {
         ClickHouseFaultProxy proxy = new ClickHouseFaultProxy(engine.port())) {
       engine.start();
       try (ServeProcess receiver = ReceiverFaultIT.serve(
-          ReceiverFaultIT.settings(proxy.url(), db, dir.resolve("buffer")), "engine-" + db)) {
+          ReceiverFaultIT.settings(proxy.url(), db, dir.resolve("buffer")), dir.resolve("serve.log"))) {
         receiver.start();
         Stored stored = new Stored(engine.endpoint(), db);
         TurnLoad[] loads = new TurnLoad[POINTS.size()];
@@ -68,7 +69,7 @@ class EngineFaultIT {
               .as("acknowledged while the engine dies: %s", point).isEqualTo(loads[i].exports().size());
           assertThat(killed.await(60, TimeUnit.SECONDS)).as("killed %s", point).isTrue();
           engine.start(); // on its data, on its port: the writer's retries get through again
-          stored.requireExactly("", 0, java.util.Arrays.copyOf(loads, i + 1));
+          stored.requireExactly("", 0, Arrays.copyOf(loads, i + 1));
         }
         assertThat(receiver.alive()).isTrue();
       }

@@ -56,8 +56,12 @@ class ReceiverFaultIT {
     return env;
   }
 
+  static ServeProcess serve(Map<String, String> env, Path log) {
+    return new ServeProcess(JAR, env, log, List.of("-Xmx384m"));
+  }
+
   static ServeProcess serve(Map<String, String> env, String name) {
-    return new ServeProcess(JAR, env, dir.resolve(name + ".log"), List.of("-Xmx384m"));
+    return serve(env, dir.resolve(name + ".log"));
   }
 
   /**
@@ -118,6 +122,7 @@ class ReceiverFaultIT {
     String db = TestClickHouse.newDatabase("fault_429");
     TurnLoad turn = new TurnLoad(1, 1, "conv-refused-", 1, 0);
     TurnLoad filler = new TurnLoad(600, 60, "conv-filler-", 2, 0);
+    TurnLoad tiny = new TurnLoad(400, 400, "conv-tf-", 1, 0); // roots no larger than "conv-refused-0"
     try (ClickHouseFaultProxy proxy = new ClickHouseFaultProxy(engine.port())) {
       Map<String, String> env = settings(proxy.url(), db, dir.resolve("429-buffer"));
       env.put("COSTTRACE_SINK_BUFFER_MAX_BYTES", "256KiB");
@@ -129,6 +134,12 @@ class ReceiverFaultIT {
         proxy.closeGate(); // ClickHouse unreachable: the buffer fills
         for (TurnLoad.Export e : filler.exports()) {
           if (filler.send(receiver.tracesUrl(), null, List.of(e), 1) == 0) {
+            break;
+          }
+        }
+        // ... to the last byte: root-only exports as large as ours, until one is refused too
+        for (TurnLoad.Export e : tiny.exports().subList(1, tiny.exports().size())) {
+          if (e.spans().size() == 1 && tiny.send(receiver.tracesUrl(), null, List.of(e), 1) == 0) {
             break;
           }
         }
@@ -144,8 +155,13 @@ class ReceiverFaultIT {
               filler.send(receiver.tracesUrl(), null, filler.unacknowledged(), 2);
               return filler.unacknowledged().isEmpty();
             });
+        await("the tiny fillers' retries taken").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+            .until(() -> {
+              tiny.send(receiver.tracesUrl(), null, tiny.unacknowledged(), 2);
+              return tiny.unacknowledged().isEmpty();
+            });
         // conv-refused-0 among them, with its two calls: its root's conversation was recorded
-        new Stored(engine.endpoint(), db).requireExactly("", 0, filler, turn);
+        new Stored(engine.endpoint(), db).requireExactly("", 0, filler, turn, tiny);
       }
     }
   }

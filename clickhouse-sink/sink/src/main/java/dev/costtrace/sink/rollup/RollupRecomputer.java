@@ -36,6 +36,8 @@ public final class RollupRecomputer {
   /** Traces whose span rows lie within this window of one another are recomputed in one query. */
   static final long GROUP_WINDOW_NANOS = Duration.ofHours(1).toNanos();
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+  /** At most this many traces are named in one query. */
+  static final int CHUNK = 20_000;
 
   private static final SqlTemplate TRACES = SqlTemplate.load(RollupRecomputer.class, "trace_rollups.sql");
   private static final SqlTemplate CONVERSATIONS =
@@ -74,13 +76,16 @@ public final class RollupRecomputer {
         windows.put(k, own.clone());
       }
     }
-    int queries = 1;
-    for (GenericRecord r : query(BOUNDS.render("db", database,
-        "trace_filter", traceFilter("t", touched.keys())))) {
-      TraceKey k = new TraceKey(r.getString("auth_tenant"), r.getString("trace_id"));
-      long from = r.getLong("first_start");
-      long to = r.getLong("last_end");
-      windows.merge(k, new long[] {from, to}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+    int queries = 0;
+    List<List<TraceKey>> chunks = chunks(touched.keys());
+    for (List<TraceKey> chunk : chunks) {
+      for (GenericRecord r : query(BOUNDS.render("db", database, "trace_filter", traceFilter("t", chunk)))) {
+        TraceKey k = new TraceKey(r.getString("auth_tenant"), r.getString("trace_id"));
+        long from = r.getLong("first_start");
+        long to = r.getLong("last_end");
+        windows.merge(k, new long[] {from, to}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+      }
+      queries++;
     }
     // A trace with neither rows in the batch nor a rollup has no span row anywhere: nothing to sum.
     for (List<TraceKey> group : groups(windows)) {
@@ -94,8 +99,21 @@ public final class RollupRecomputer {
           + SqlTemplate.nanos(to) + " AND (" + traceFilter("x", group) + ")");
       queries++;
     }
-    insertConversations(touched.keys());
-    return new Recomputed(windows.size(), queries + 1);
+    for (List<TraceKey> chunk : chunks) {
+      insertConversations(chunk);
+      queries++;
+    }
+    return new Recomputed(windows.size(), queries);
+  }
+
+  /** At most {@value #CHUNK} traces a query: their IDs are the query's text. */
+  private static List<List<TraceKey>> chunks(Collection<TraceKey> traces) {
+    List<TraceKey> all = new ArrayList<>(traces);
+    List<List<TraceKey>> out = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += CHUNK) {
+      out.add(all.subList(i, Math.min(all.size(), i + CHUNK)));
+    }
+    return out;
   }
 
   /**
@@ -113,14 +131,12 @@ public final class RollupRecomputer {
       return new Recomputed(0, 0);
     }
     int queries = 0;
-    List<TraceKey> all = new ArrayList<>(traces);
-    for (int i = 0; i < all.size(); i += 2_000) {
-      List<TraceKey> chunk = all.subList(i, Math.min(all.size(), i + 2_000));
+    for (List<TraceKey> chunk : chunks(traces)) {
       insertTraces(chunk, traceFilter("x", chunk));
       insertConversations(chunk);
       queries += 2;
     }
-    return new Recomputed(all.size(), queries);
+    return new Recomputed(traces.size(), queries);
   }
 
   /**
@@ -143,9 +159,9 @@ public final class RollupRecomputer {
   /** Recomputes these conversations from the stored trace rollups (a repair). */
   public void recomputeConversations(Collection<ConversationKey> conversations) {
     List<ConversationKey> all = new ArrayList<>(conversations);
-    for (int i = 0; i < all.size(); i += 2_000) {
+    for (int i = 0; i < all.size(); i += CHUNK) {
       StringBuilder values = new StringBuilder();
-      for (ConversationKey c : all.subList(i, Math.min(all.size(), i + 2_000))) {
+      for (ConversationKey c : all.subList(i, Math.min(all.size(), i + CHUNK))) {
         values.append(values.length() == 0 ? "" : ", ").append('(')
             .append(SqlTemplate.literal(c.authTenant())).append(", ")
             .append(SqlTemplate.literal(c.conversationId())).append(')');
@@ -170,7 +186,7 @@ public final class RollupRecomputer {
     long to = 0;
     for (TraceKey k : sorted) {
       long[] w = windows.get(k);
-      if (!group.isEmpty() && (Math.max(to, w[1]) - from > GROUP_WINDOW_NANOS || group.size() >= 5_000)) {
+      if (!group.isEmpty() && (Math.max(to, w[1]) - from > GROUP_WINDOW_NANOS || group.size() >= CHUNK)) {
         out.add(group);
         group = new ArrayList<>();
       }
@@ -201,14 +217,19 @@ public final class RollupRecomputer {
   }
 
   /**
-   * {@code (a.auth_tenant = 't' AND a.trace_id IN (...)) OR ...}: one term per tenant key, a form
-   * the primary key and the trace-ID index of each table can use.
+   * {@code (a.auth_tenant = 't' AND a.trace_id IN (SELECT arrayJoin(splitByChar(',', 'id,id,...')))) OR ...}:
+   * one term per tenant key, the IDs as one string literal (a list of thousands of literals costs
+   * ClickHouse's parser and analyzer far more than the query itself); the primary key and the
+   * trace-ID index of each table use the set the subquery makes.
    */
   static String traceFilter(String alias, Collection<TraceKey> traces) {
     Map<String, StringBuilder> byTenant = new TreeMap<>();
     for (TraceKey k : traces) {
+      if (k.traceId().indexOf(',') >= 0) {
+        continue; // not an ID this sink stores (they are hex)
+      }
       StringBuilder ids = byTenant.computeIfAbsent(k.authTenant(), t -> new StringBuilder());
-      ids.append(ids.length() == 0 ? "" : ",").append(SqlTemplate.literal(k.traceId()));
+      ids.append(ids.length() == 0 ? "" : ",").append(k.traceId());
     }
     if (byTenant.isEmpty()) {
       return "0";
@@ -216,19 +237,32 @@ public final class RollupRecomputer {
     StringBuilder out = new StringBuilder();
     for (Map.Entry<String, StringBuilder> e : byTenant.entrySet()) {
       out.append(out.length() == 0 ? "" : " OR ").append('(').append(alias).append(".auth_tenant = ")
-          .append(SqlTemplate.literal(e.getKey())).append(" AND ").append(alias).append(".trace_id IN (")
-          .append(e.getValue()).append("))");
+          .append(SqlTemplate.literal(e.getKey())).append(" AND ").append(alias)
+          .append(".trace_id IN (SELECT arrayJoin(splitByChar(',', ").append(SqlTemplate.literal(e.getValue().toString()))
+          .append("))))");
     }
     return out.toString();
   }
 
+  /**
+   * A batch's queries name its traces: thousands of IDs, past ClickHouse's default 256 KiB of
+   * query text.
+   */
+  static final String MAX_QUERY_SIZE = Integer.toString(64 << 20);
+
   private List<GenericRecord> query(String sql) {
     QuerySettings settings = new QuerySettings();
+    settings.serverSetting("max_query_size", MAX_QUERY_SIZE);
+    settings.serverSetting("do_not_merge_across_partitions_select_final", "1");
     return client.queryAll(sql, clustered ? ClusterConsistency.reads(settings) : settings);
   }
 
   private void execute(String sql) {
     CommandSettings settings = new CommandSettings();
+    settings.serverSetting("max_query_size", MAX_QUERY_SIZE);
+    // FINAL merges a key's rows within its partition only: every row of a span (and of a trace's
+    // rollup, which is not partitioned) is in one partition.
+    settings.serverSetting("do_not_merge_across_partitions_select_final", "1");
     if (clustered) {
       ClusterConsistency.writesAndReads(settings);
     }

@@ -193,6 +193,7 @@ public final class RollupVerifier {
 
   private List<GenericRecord> query(String sql) {
     QuerySettings settings = new QuerySettings();
+    settings.serverSetting("max_query_size", RollupRecomputer.MAX_QUERY_SIZE);
     return client.queryAll(sql, schema.clustered() ? ClusterConsistency.reads(settings) : settings);
   }
 

@@ -37,6 +37,23 @@ public final class TouchedTraces {
     }
   }
 
+  /** These traces and the other's, with the union of their span rows' start ranges. */
+  public TouchedTraces with(TouchedTraces other) {
+    TouchedTraces t = new TouchedTraces();
+    for (TouchedTraces from : new TouchedTraces[] {this, other}) {
+      for (Map.Entry<TraceKey, long[]> e : from.traces.entrySet()) {
+        long[] r = e.getValue();
+        if (r == null) {
+          t.traces.putIfAbsent(e.getKey(), null);
+        } else {
+          t.span(e.getKey(), r[0]);
+          t.span(e.getKey(), r[1]);
+        }
+      }
+    }
+    return t;
+  }
+
   public boolean isEmpty() {
     return traces.isEmpty();
   }

@@ -71,7 +71,8 @@ CREATE TABLE IF NOT EXISTS {db}.span_rows {on_cluster} AS {db}.span_rows_local
 ENGINE = Distributed({cluster}, {db}, span_rows_local, cityHash64(trace_id));
 
 -- What each span said about its trace's attribution (only spans that said something). Same span,
--- same observation: a second copy is harmless to the resolution and collapses on merge.
+-- same observation: a second copy is harmless to the resolution and collapses on merge. Looked up
+-- by trace: a batch's traces are random IDs, so the set index (exact per granule) does the work.
 CREATE TABLE IF NOT EXISTS {db}.span_attributions{local} {on_cluster}
 (
     auth_tenant     LowCardinality(String),
@@ -84,6 +85,7 @@ CREATE TABLE IF NOT EXISTS {db}.span_attributions{local} {on_cluster}
     feature         LowCardinality(String),
     tags            Map(LowCardinality(String), String) CODEC(ZSTD(1)),
     observed_at     DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    INDEX idx_trace_id trace_id TYPE set(0) GRANULARITY 1,
     INDEX idx_conversation_id conversation_id TYPE bloom_filter(0.01) GRANULARITY 1
 )
 ENGINE = {engine:ReplacingMergeTree}
@@ -120,6 +122,7 @@ CREATE TABLE IF NOT EXISTS {db}.trace_rollups{local} {on_cluster}
     unpriced_calls     UInt64,
     model_costs        Map(String, Decimal(38, 12)),
     version            UInt64,
+    INDEX idx_trace_id trace_id TYPE set(0) GRANULARITY 1,
     INDEX idx_conversation_id conversation_id TYPE set(0) GRANULARITY 1,
     INDEX idx_start_time start_time TYPE minmax GRANULARITY 1
 )
