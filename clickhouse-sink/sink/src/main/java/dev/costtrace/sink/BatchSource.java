@@ -54,7 +54,9 @@ final class BatchSource {
     // About one batch worth of records (a span row is ~0.5 KB in the buffer): reading more would be
     // re-read and re-checksummed by the next batch.
     long readBytes = Math.min(64L << 20, Math.max(64L << 10, batchSize * 768L));
-    List<WriteAheadBuffer.Record> records = buffer.read(from, readBytes);
+    // A record that cannot be read or decoded is set aside by the buffer, never retried for ever.
+    List<WriteAheadBuffer.Decoded<RowCodec.Entry>> records =
+        buffer.read(from, readBytes, RowCodec::decode);
     if (records.isEmpty()) {
       return null;
     }
@@ -64,8 +66,8 @@ final class BatchSource {
     int units = 0;
     long[] acceptedAt = new long[records.size()];
     int calls = 0;
-    for (WriteAheadBuffer.Record r : records) {
-      RowCodec.Entry e = RowCodec.decode(r.payload());
+    for (WriteAheadBuffer.Decoded<RowCodec.Entry> r : records) {
+      RowCodec.Entry e = r.value();
       spans.addAll(e.spans());
       attributions.addAll(e.attributions());
       units += Math.max(1, e.spans().size());

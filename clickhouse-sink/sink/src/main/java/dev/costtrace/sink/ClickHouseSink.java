@@ -160,7 +160,8 @@ public final class ClickHouseSink implements SpanSink {
         progress.deadLettered.get(), buffer.sizeBytes(), progress.failures.get(), progress.lastBatchMillis,
         progress.full.get(), progress.tracesRecomputed.get(), progress.visibility.snapshot(), progress.batches.get(),
         progress.rollups.get(),
-        progress.insertNanos.get() / 1_000_000, progress.recomputeNanos.get() / 1_000_000);
+        progress.insertNanos.get() / 1_000_000, progress.recomputeNanos.get() / 1_000_000,
+        buffer.quarantinedRecords());
   }
 
   @Override

@@ -17,6 +17,8 @@ package dev.costtrace.sink;
  * @param rollups recomputations of rollups (a few batches behind a backlog share one)
  * @param insertMillis time the writer spent inserting rows and observations, all batches
  * @param recomputeMillis time the writer spent recomputing rollups, all batches
+ * @param bufferRecordsQuarantined buffer records that could not be read back or decoded, set aside
+ *     beside the buffer instead of being retried
  */
 public record SinkMetrics(
     long rowsAccepted,
@@ -32,4 +34,5 @@ public record SinkMetrics(
     long batches,
     long rollups,
     long insertMillis,
-    long recomputeMillis) {}
+    long recomputeMillis,
+    long bufferRecordsQuarantined) {}

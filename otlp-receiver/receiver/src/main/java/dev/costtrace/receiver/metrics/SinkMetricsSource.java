@@ -28,6 +28,9 @@ public final class SinkMetricsSource implements MetricsSource {
             m.tracesRecomputed())
         .histogram("costtrace_sink_rollup_visible_seconds",
             "From the acknowledgement of an export to its rollups written in ClickHouse.",
-            VisibilityLag.BOUNDS_SECONDS, m.visibility().counts(), m.visibility().sumSeconds());
+            VisibilityLag.BOUNDS_SECONDS, m.visibility().counts(), m.visibility().sumSeconds())
+        .counter("costtrace_sink_buffer_quarantined_total",
+            "Buffer records that could not be read back or decoded, set aside beside the buffer.",
+            m.bufferRecordsQuarantined());
   }
 }
