@@ -57,7 +57,7 @@ class EngineFaultIT {
         ClickHouseFaultProxy proxy = new ClickHouseFaultProxy(engine.port())) {
       engine.start();
       try (ServeProcess receiver = ReceiverFaultIT.serve(
-          ReceiverFaultIT.settings(proxy.url(), db, dir.resolve("buffer")), dir.resolve("serve.log"))) {
+          ReceiverFaultIT.settings(engine, proxy.url(), db, dir.resolve("buffer")), dir.resolve("serve.log"))) {
         receiver.start();
         Stored stored = new Stored(engine.endpoint(), db);
         TurnLoad[] loads = new TurnLoad[POINTS.size()];
@@ -68,7 +68,7 @@ class EngineFaultIT {
           assertThat(loads[i].send(receiver.tracesUrl(), null, loads[i].exports(), 2))
               .as("acknowledged while the engine dies: %s", point).isEqualTo(loads[i].exports().size());
           assertThat(killed.await(60, TimeUnit.SECONDS)).as("killed %s", point).isTrue();
-          engine.start(); // on its data, on its port: the writer's retries get through again
+          engine.start(); // its supervisor starts it again on its data and port: the retries get through
           stored.requireExactly("", 0, Arrays.copyOf(loads, i + 1));
         }
         assertThat(receiver.alive()).isTrue();

@@ -43,10 +43,12 @@ class ReceiverFaultIT {
     engine.close();
   }
 
-  /** Settings of a receiver on its own database and buffer, writing to ClickHouse at {@code url}. */
-  static Map<String, String> settings(String url, String db, Path buffer) {
-    Map<String, String> env = new HashMap<>();
-    env.put("CLICKHOUSE_URL", url);
+  /**
+   * Settings of a receiver on its own database and buffer, writing to {@code engine} through
+   * {@code url} (the engine's own, or a proxy's).
+   */
+  static Map<String, String> settings(EngineProcess engine, String url, String db, Path buffer) {
+    Map<String, String> env = new HashMap<>(engine.clientEnvironment(url));
     env.put("COSTTRACE_CLICKHOUSE_DATABASE", db);
     env.put("COSTTRACE_SINK_BUFFER_DIR", buffer.toString());
     env.put("COSTTRACE_SINK_BATCH_DELAY", "100ms");
@@ -72,7 +74,7 @@ class ReceiverFaultIT {
   void killedMidLoadThenRestartedWithRetriesIncludingStoredRequests() throws Exception {
     String db = TestClickHouse.newDatabase("fault_kill");
     TurnLoad load = new TurnLoad(300, 30, "conv-", 5, 0);
-    try (ServeProcess receiver = serve(settings(engine.endpoint().httpUrl(), db, dir.resolve("kill-buffer")), "kill")
+    try (ServeProcess receiver = serve(settings(engine, engine.endpoint().httpUrl(), db, dir.resolve("kill-buffer")), "kill")
         .start()) {
       String url = receiver.tracesUrl();
       CompletableFuture<Integer> sending = CompletableFuture.supplyAsync(() -> load.send(url, null, load.exports(), 4));
@@ -102,7 +104,7 @@ class ReceiverFaultIT {
   void everyRequestTwiceAcrossARestart() throws Exception {
     String db = TestClickHouse.newDatabase("fault_twice");
     TurnLoad load = new TurnLoad(120, 12, "conv-", 4, 0);
-    try (ServeProcess receiver = serve(settings(engine.endpoint().httpUrl(), db, dir.resolve("twice-buffer")), "twice")
+    try (ServeProcess receiver = serve(settings(engine, engine.endpoint().httpUrl(), db, dir.resolve("twice-buffer")), "twice")
         .start()) {
       assertThat(load.send(receiver.tracesUrl(), null, load.exports(), 3)).isEqualTo(load.exports().size());
       receiver.stop();
@@ -124,7 +126,7 @@ class ReceiverFaultIT {
     TurnLoad filler = new TurnLoad(600, 60, "conv-filler-", 2, 0);
     TurnLoad tiny = new TurnLoad(400, 400, "conv-tf-", 1, 0); // roots no larger than "conv-refused-0"
     try (ClickHouseFaultProxy proxy = new ClickHouseFaultProxy(engine.port())) {
-      Map<String, String> env = settings(proxy.url(), db, dir.resolve("429-buffer"));
+      Map<String, String> env = settings(engine, proxy.url(), db, dir.resolve("429-buffer"));
       env.put("COSTTRACE_SINK_BUFFER_MAX_BYTES", "256KiB");
       env.put("COSTTRACE_SINK_BUFFER_SEGMENT_BYTES", "32KiB");
       try (ServeProcess receiver = serve(env, "429").start()) {
@@ -177,7 +179,7 @@ class ReceiverFaultIT {
     TurnLoad a = new TurnLoad(40, 4, "conv-a-", 4, 42);
     TurnLoad b = new TurnLoad(40, 4, "conv-b-", 4, 42);
     assertThat(a.exports().get(0).spans().get(0).getSpanId()).isEqualTo(b.exports().get(0).spans().get(0).getSpanId());
-    Map<String, String> env = settings(engine.endpoint().httpUrl(), db, dir.resolve("tenants-buffer"));
+    Map<String, String> env = settings(engine, engine.endpoint().httpUrl(), db, dir.resolve("tenants-buffer"));
     env.put("COSTTRACE_AUTH_TOKENS_FILE", tokens.toString());
     try (ServeProcess receiver = serve(env, "tenants").start()) {
       assertThat(a.send(receiver.tracesUrl(), "tok-a", a.exports(), 2)).isEqualTo(a.exports().size());

@@ -1,5 +1,7 @@
 package dev.costtrace.testing.faults;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.EmbeddedClickHouse;
 import java.io.IOException;
@@ -7,20 +9,27 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The embedded engine on its own data directory and a fixed port, as a process the harness can
- * kill with SIGKILL ({@link #kill}) and start again on the same data ({@link #start}).
+ * kill with SIGKILL ({@link #kill}). The engine is supervised by the process that started it (as in
+ * {@code costtrace serve}): after a kill it comes back on the same port, data and secret by
+ * itself, and {@link #start} then waits for that.
  */
 public final class EngineProcess implements AutoCloseable {
+  /** How long the supervisor may take to bring a killed engine back, on a loaded machine. */
+  private static final Duration RESTART_TIMEOUT = Duration.ofMinutes(2);
   private static final Pattern PID = Pattern.compile("\"pid\":(\\d+)");
 
   private final Path dataDir;
   private final int port;
   private ClickHouseEndpoint endpoint;
+  private long killedPid = -1;
 
   public EngineProcess(Path dataDir) {
     this.dataDir = dataDir;
@@ -31,10 +40,30 @@ public final class EngineProcess implements AutoCloseable {
     }
   }
 
-  /** Starts the engine (again) on the same data directory and port; returns its endpoint. */
+  /**
+   * Starts the engine on its data directory and port; after a {@link #kill}, waits until its
+   * supervisor has started it again and it answers. Returns its endpoint.
+   */
   public synchronized ClickHouseEndpoint start() {
-    endpoint = EmbeddedClickHouse.builder().dataDir(dataDir).port(port).build().start();
+    if (endpoint == null) {
+      endpoint = EmbeddedClickHouse.builder().dataDir(dataDir).port(port).build().start();
+      return endpoint;
+    }
+    ClickHouseEndpoint e = endpoint;
+    long killed = killedPid;
+    await("the engine started again by its supervisor").atMost(RESTART_TIMEOUT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> e.engineStatus().map(s -> s.up() && s.pid() != killed).orElse(false));
     return endpoint;
+  }
+
+  /**
+   * The environment that points {@code costtrace serve} at this engine through {@code url} (the
+   * engine's own, or a proxy in front of it): the URL, and the user and secret the engine takes.
+   */
+  public synchronized Map<String, String> clientEnvironment(String url) {
+    return Map.of("CLICKHOUSE_URL", url, "CLICKHOUSE_USER", endpoint.user(),
+        "CLICKHOUSE_PASSWORD", endpoint.password());
   }
 
   public int port() {
@@ -48,6 +77,9 @@ public final class EngineProcess implements AutoCloseable {
   /** SIGKILL to the engine's process: no flush, no clean-up, as a crash. */
   public void kill() {
     long pid = pid();
+    synchronized (this) {
+      killedPid = pid;
+    }
     ProcessHandle p = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no engine process " + pid));
     p.destroyForcibly();
     try {
