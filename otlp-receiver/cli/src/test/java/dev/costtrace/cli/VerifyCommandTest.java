@@ -27,6 +27,8 @@ class VerifyCommandTest {
   @AfterEach
   void clear() {
     System.clearProperty("costtrace.clickhouse.url");
+    System.clearProperty("costtrace.clickhouse.user");
+    System.clearProperty("costtrace.clickhouse.password");
     System.clearProperty("costtrace.clickhouse.database");
   }
 
@@ -49,6 +51,8 @@ class VerifyCommandTest {
       assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
     }
     System.setProperty("costtrace.clickhouse.url", e.httpUrl());
+    System.setProperty("costtrace.clickhouse.user", e.user());
+    System.setProperty("costtrace.clickhouse.password", e.password()); // the embedded engine's secret
     System.setProperty("costtrace.clickhouse.database", db);
     assertThat(CliRun.ok("verify", "--since", "1h"))
         .contains("checked 1 trace rollups and 1 conversation rollups over the last 1h: every one equals");
