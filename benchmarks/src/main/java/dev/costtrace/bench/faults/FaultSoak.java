@@ -122,21 +122,12 @@ public final class FaultSoak {
     System.exit(0);
   }
 
-  private static Map<String, String> settings(EngineProcess engine, String url, String db, Path buffer) {
-    Map<String, String> env = new HashMap<>(engine.clientEnvironment(url));
-    env.put("COSTTRACE_CLICKHOUSE_DATABASE", db);
-    env.put("COSTTRACE_SINK_BUFFER_DIR", buffer.toString());
-    env.put("COSTTRACE_SINK_BATCH_DELAY", "100ms");
-    env.put("COSTTRACE_SINK_MAX_BACKOFF", "300ms");
-    env.put("COSTTRACE_HOST", "127.0.0.1");
-    return env;
-  }
 
   private static Tally receiverKills(Path jar, EngineProcess engine, Path dir, int rounds, int turns) throws Exception {
     String db = "soak_receiver";
     Tally t = new Tally();
     List<TurnLoad> loads = new ArrayList<>();
-    try (ServeProcess receiver = new ServeProcess(jar, settings(engine, engine.endpoint().httpUrl(), db,
+    try (ServeProcess receiver = new ServeProcess(jar, ServeProcess.environment(engine, engine.endpoint().httpUrl(), db,
         dir.resolve("receiver-buffer")), dir.resolve("receiver.log"), List.of("-Xmx512m")).start()) {
       for (int round = 0; round < rounds; round++) {
         TurnLoad load = new TurnLoad(turns, turns / 10, "r" + round + "-conv-", 5, 0);
@@ -174,7 +165,7 @@ public final class FaultSoak {
     Tally t = new Tally();
     List<TurnLoad> loads = new ArrayList<>();
     try (ClickHouseFaultProxy proxy = new ClickHouseFaultProxy(engine.port());
-        ServeProcess receiver = new ServeProcess(jar, settings(engine, proxy.url(), db, dir.resolve(db + "-buffer")),
+        ServeProcess receiver = new ServeProcess(jar, ServeProcess.environment(engine, proxy.url(), db, dir.resolve(db + "-buffer")),
             dir.resolve(db + ".log"), List.of("-Xmx512m")).start()) {
       for (int round = 0; round < rounds; round++) {
         TurnLoad load = new TurnLoad(turns, turns / 10, "e" + round + "-conv-", 5, 0);

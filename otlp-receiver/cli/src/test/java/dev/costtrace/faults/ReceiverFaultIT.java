@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,18 +42,10 @@ class ReceiverFaultIT {
     engine.close();
   }
 
-  /**
-   * Settings of a receiver on its own database and buffer, writing to {@code engine} through
-   * {@code url} (the engine's own, or a proxy's).
-   */
+  /** {@link ServeProcess#environment}, with the background rollup check every 2 s. */
   static Map<String, String> settings(EngineProcess engine, String url, String db, Path buffer) {
-    Map<String, String> env = new HashMap<>(engine.clientEnvironment(url));
-    env.put("COSTTRACE_CLICKHOUSE_DATABASE", db);
-    env.put("COSTTRACE_SINK_BUFFER_DIR", buffer.toString());
-    env.put("COSTTRACE_SINK_BATCH_DELAY", "100ms");
-    env.put("COSTTRACE_SINK_MAX_BACKOFF", "300ms");
+    Map<String, String> env = ServeProcess.environment(engine, url, db, buffer);
     env.put("COSTTRACE_ROLLUP_CHECK_INTERVAL", "2s");
-    env.put("COSTTRACE_HOST", "127.0.0.1");
     return env;
   }
 

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,22 @@ public final class ServeProcess implements AutoCloseable {
     this.environment = Map.copyOf(environment);
     this.log = log;
     this.jvmArgs = List.copyOf(jvmArgs);
+  }
+
+  /**
+   * The settings of a receiver on its own database and buffer, writing to {@code engine} through
+   * {@code clickhouseUrl} (the engine's own, or a proxy's), with short batch delays and back-offs
+   * so that faults resolve in seconds. A mutable map: callers add their own.
+   */
+  public static Map<String, String> environment(EngineProcess engine, String clickhouseUrl, String database,
+      Path buffer) {
+    Map<String, String> env = new HashMap<>(engine.clientEnvironment(clickhouseUrl));
+    env.put("COSTTRACE_CLICKHOUSE_DATABASE", database);
+    env.put("COSTTRACE_SINK_BUFFER_DIR", buffer.toString());
+    env.put("COSTTRACE_SINK_BATCH_DELAY", "100ms");
+    env.put("COSTTRACE_SINK_MAX_BACKOFF", "300ms");
+    env.put("COSTTRACE_HOST", "127.0.0.1");
+    return env;
   }
 
   /** Starts it and waits until it receives OTLP. */
