@@ -4,6 +4,7 @@ import com.clickhouse.client.api.Client;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.cli.demo.DemoWorkload;
+import dev.costtrace.sink.report.ConversationCosts;
 import dev.costtrace.sink.report.CostReport;
 import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
@@ -115,6 +116,13 @@ public final class ServeCommand implements Callable<Integer> {
           + config.getString(BearerTokens.CONFIG_KEY).orElseThrow());
     }
     b.metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics));
+    Client apiClient = null;
+    if (config.getBoolean("costtrace.api.enabled").orElse(true)) {
+      long timeout = config.getDuration("costtrace.api.query.timeout")
+          .map(Duration::toSeconds).orElse(ConversationCosts.DEFAULT_MAX_EXECUTION_SECONDS);
+      apiClient = endpoint.newClient("default");
+      b.costApi(new ConversationCosts(apiClient, schema.database(), timeout));
+    }
     receiver = b.start();
     // SIGTERM / Ctrl-C: the hook holds the JVM open until the receiver has drained and the sink
     // has flushed (what ClickHouse has not taken by then stays in the durable buffer).
@@ -132,6 +140,9 @@ public final class ServeCommand implements Callable<Integer> {
         + receiver.httpPort() + " (POST /v1/traces)");
     out.println("costtrace: point your exporter at it, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:"
         + receiver.httpPort());
+    if (apiClient != null) {
+      out.println("costtrace: cost API on :" + receiver.httpPort() + "/api/v1/ (OpenAPI: /api/v1/openapi.json)");
+    }
     out.flush();
     if (demo || demoOnly) {
       out.println("costtrace: sending the demo workload (" + demoConversations + " conversations)...");
@@ -181,6 +192,9 @@ public final class ServeCommand implements Callable<Integer> {
     out.flush();
     try {
       receiver.shutdown(Duration.ofSeconds(10));
+      if (apiClient != null) {
+        apiClient.close();
+      }
       sink.close();
       pricer.close();
       endpoint.close();

@@ -10,6 +10,7 @@ import dev.costtrace.receiver.metrics.SinkMetricsSource;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.report.ConversationCosts;
 import dev.costtrace.testing.TestClickHouse;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
@@ -19,8 +20,9 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * The receiver as {@code costtrace serve} wires it — real pricer, attribution and ClickHouse sink
- * on a fresh database of the test engine — on loopback ports. Tests query what was stored.
+ * The receiver as {@code costtrace serve} wires it — real pricer, attribution, ClickHouse sink and
+ * cost API on a fresh database of the test engine — on loopback ports. Tests query what was
+ * stored.
  */
 public final class ReceiverFixture implements AutoCloseable {
   public final ClickHouseEndpoint endpoint = TestClickHouse.shared();
@@ -28,6 +30,7 @@ public final class ReceiverFixture implements AutoCloseable {
   public final ClickHouseSink sink;
   public final PricingPipeline pipeline;
   public final OtlpReceiver receiver;
+  private final Client apiClient;
 
   public ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options) {
     this(bufferDir, options, sink -> sink, null);
@@ -47,8 +50,10 @@ public final class ReceiverFixture implements AutoCloseable {
         .bufferDir(bufferDir).maxBatchDelay(Duration.ofMillis(50))).build();
     pipeline = new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
         new TraceAttributor(Duration.ofSeconds(30), 10_000));
+    apiClient = endpoint.newClient("default");
     receiver = options.apply(OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer(pipeline).metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))).start();
+        .consumer(pipeline).metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))
+        .costApi(new ConversationCosts(apiClient, db))).start();
   }
 
   /** The OTLP/HTTP base URL ({@code /v1/traces} is below it). */
@@ -77,5 +82,6 @@ public final class ReceiverFixture implements AutoCloseable {
   public void close() {
     receiver.close();
     sink.close();
+    apiClient.close();
   }
 }

@@ -24,7 +24,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * OTLP/HTTP {@code POST /v1/traces}: protobuf or JSON, optionally gzip; answers in the request's
  * encoding with partial success, 400 for malformed payloads, 413 above the size limit, 415 for other
- * content types, 401 without a known bearer token when auth is on, and 429/503 with Retry-After
+ * content types, 401 without a known bearer token when auth is on (403 for an admin token, which
+ * reads the cost API only), and 429/503 with Retry-After
  * under back-pressure: a full sink, a full worker queue, or the memory budget used up. Error bodies are
  * {@code google.rpc.Status}, as the OTLP specification asks.
  */
@@ -81,12 +82,17 @@ final class OtlpHttpHandler implements HttpHandler {
       }
       String tenant = null;
       if (tokens != null) {
-        tenant = tokens.tenantFor(exchange.getRequestHeaders().getFirst("Authorization"));
-        if (tenant == null) {
+        BearerTokens.Caller caller = tokens.callerFor(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (caller == null) {
           exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"costtrace\"");
           status(exchange, 401, json, OtlpReceiver.UNAUTHENTICATED_MESSAGE, null);
           return;
         }
+        if (caller.admin()) {
+          status(exchange, 403, json, OtlpReceiver.ADMIN_EXPORT_MESSAGE, null);
+          return;
+        }
+        tenant = caller.tenant();
       }
       byte[] body;
       try {
@@ -206,7 +212,7 @@ final class OtlpHttpHandler implements HttpHandler {
       exchange.getResponseHeaders().set("Retry-After", retryAfter);
     }
     com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
-        .setCode(code == 400 || code == 413 ? 3 : code == 401 ? 16 : code == 429 ? 8 : 14)
+        .setCode(code == 400 || code == 413 ? 3 : code == 401 ? 16 : code == 403 ? 7 : code == 429 ? 8 : 14)
         .setMessage(message).build();
     send(exchange, code, json, status);
   }
