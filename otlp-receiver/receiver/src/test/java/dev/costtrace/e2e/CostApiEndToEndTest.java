@@ -5,17 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.costtrace.receiver.api.OpenApiContract;
 import dev.costtrace.receiver.auth.BearerTokens;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -26,12 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -52,7 +42,7 @@ class CostApiEndToEndTest {
   static final String ACME = "tok-acme";
   static final String GLOBEX = "tok-globex";
   static final String ADMIN = "tok-admin";
-  static final Instant T0 = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+  static final Instant T0 = ConversationSpans.T0;
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final OpenApiContract CONTRACT = new OpenApiContract();
 
@@ -66,17 +56,17 @@ class CostApiEndToEndTest {
     fixture = new ReceiverFixture(dir.resolve("buffer"), b -> b.auth(BearerTokens.builder(tokens).build()));
     // acme: conv-a1 (three turns: gpt-4o-mini; gpt-4o with a web search; a model no catalog knows)
     // and conv-a2 (one cheap turn).
-    export(ACME, t -> {
-      turn(t, "conv-a1", "u1", "support", 0, "gpt-4o-mini", 1000, 100, false);
-      turn(t, "conv-a1", "u1", "support", 60, "gpt-4o", 2000, 200, true);
-      turn(t, "conv-a1", "u1", "support", 120, "acme-llm-9000", 1000, 100, false);
-      turn(t, "conv-a2", "u2", "search", 30, "gpt-4o-mini", 500, 50, false);
+    ConversationSpans.export(fixture, ACME, t -> {
+      ConversationSpans.turn(t, "conv-a1", "u1", "support", null, 0, "gpt-4o-mini", 1000, 100, false);
+      ConversationSpans.turn(t, "conv-a1", "u1", "support", null, 60, "gpt-4o", 2000, 200, true);
+      ConversationSpans.turn(t, "conv-a1", "u1", "support", null, 120, "acme-llm-9000", 1000, 100, false);
+      ConversationSpans.turn(t, "conv-a2", "u2", "search", null, 30, "gpt-4o-mini", 500, 50, false);
     });
     // globex: conv-g1 (two gpt-4o turns) and a conversation with acme's ID conv-a1.
-    export(GLOBEX, t -> {
-      turn(t, "conv-g1", "u9", "code", 10, "gpt-4o", 1000, 100, false);
-      turn(t, "conv-g1", "u9", "code", 70, "gpt-4o", 1000, 100, false);
-      turn(t, "conv-a1", "u7", "code", 200, "gpt-4o-mini", 1000, 100, false);
+    ConversationSpans.export(fixture, GLOBEX, t -> {
+      ConversationSpans.turn(t, "conv-g1", "u9", "code", null, 10, "gpt-4o", 1000, 100, false);
+      ConversationSpans.turn(t, "conv-g1", "u9", "code", null, 70, "gpt-4o", 1000, 100, false);
+      ConversationSpans.turn(t, "conv-a1", "u7", "code", null, 200, "gpt-4o-mini", 1000, 100, false);
     });
     fixture.sink.flush();
   }
@@ -84,44 +74,6 @@ class CostApiEndToEndTest {
   @AfterAll
   static void stop() {
     fixture.close();
-  }
-
-  /** One turn: a root server span with the conversation on it, an LLM call, maybe a web search. */
-  static void turn(Tracer t, String conversation, String user, String feature, int atSecond,
-      String model, long input, long output, boolean search) {
-    Instant start = T0.plusSeconds(atSecond);
-    Span root = t.spanBuilder("POST /chat").setSpanKind(SpanKind.SERVER).setStartTimestamp(start).startSpan();
-    root.setAttribute("gen_ai.conversation.id", conversation);
-    root.setAttribute("enduser.id", user);
-    root.setAttribute("costtrace.feature", feature);
-    Context parent = Context.root().with(root);
-    if (search) {
-      Span tool = t.spanBuilder("execute_tool web_search").setParent(parent).setStartTimestamp(start.plusMillis(5)).startSpan();
-      tool.setAttribute("gen_ai.operation.name", "execute_tool");
-      tool.setAttribute("gen_ai.tool.name", "web_search");
-      tool.end(start.plusMillis(300));
-    }
-    Span llm = t.spanBuilder("chat " + model).setSpanKind(SpanKind.CLIENT).setParent(parent)
-        .setStartTimestamp(start.plusMillis(400)).startSpan();
-    llm.setAttribute("gen_ai.operation.name", "chat");
-    llm.setAttribute("gen_ai.provider.name", model.startsWith("gpt") ? "openai" : "acme");
-    llm.setAttribute("gen_ai.request.model", model);
-    llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), input);
-    llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), output);
-    llm.end(start.plusMillis(900));
-    root.end(start.plusMillis(950));
-  }
-
-  /** Exports what {@code spans} makes in one OTLP/HTTP request under {@code token}. */
-  static void export(String token, Consumer<Tracer> spans) {
-    InMemorySpanExporter memory = InMemorySpanExporter.create();
-    List<SpanData> done;
-    try (SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(memory)).build()) {
-      spans.accept(provider.get("cost-api-test"));
-      done = memory.getFinishedSpanItems();
-    }
-    assertThat(AuthEndToEndTest.export(OtlpHttpSpanExporter.builder().setEndpoint(fixture.httpUrl() + "/v1/traces")
-        .addHeader("Authorization", "Bearer " + token).build(), done)).isTrue();
   }
 
   static HttpResponse<String> raw(String pathAndQuery, String token, String method) throws Exception {

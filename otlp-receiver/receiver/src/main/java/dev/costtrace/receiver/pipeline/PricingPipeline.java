@@ -27,6 +27,7 @@ import java.util.EnumMap;
 import dev.costtrace.pricing.PricingStatus;
 import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
+import dev.costtrace.receiver.metrics.SpendMetrics;
 
 /**
  * Validate → price → attribute → sink, for each span of an export request. Invalid spans are
@@ -47,12 +48,20 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final SpanSink sink;
   private final AttributionKeys keys;
   private final TraceAttributor attributor;
+  private final SpendMetrics spend;
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
   private final AtomicLong spansPriced = new AtomicLong();
   private final EnumMap<PricingStatus, LongAdder> byStatus = new EnumMap<>(PricingStatus.class);
 
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor) {
+    this(pricer, sink, keys, attributor, SpendMetrics.builder().build());
+  }
+
+  /** @param spend the spend counters what the sink accepts is counted in */
+  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
+      SpendMetrics spend) {
+    this.spend = spend;
     this.pricer = pricer;
     this.sink = sink;
     this.keys = keys;
@@ -125,6 +134,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       } catch (SinkFullException e) {
         throw new BackPressureException(e.getMessage(), e.retryAfter(), false);
       }
+      spend.accepted(rows, attributions);
     }
     spansRejected.addAndGet(rejected);
     return rejected == 0
@@ -267,5 +277,6 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       unpriced += e.getKey() == PricingStatus.PRICED ? 0 : e.getValue().sum();
     }
     out.counter("costtrace_spans_unpriced_total", "LLM and tool spans with no price (unknown model, no usage, ...).", unpriced);
+    spend.writeTo(out);
   }
 }

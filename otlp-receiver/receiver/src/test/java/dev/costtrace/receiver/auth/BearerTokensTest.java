@@ -58,6 +58,20 @@ class BearerTokensTest {
   }
 
   @Test
+  void aStarLineDeclaresAnAdminTokenThatHasNoTenant() throws Exception {
+    BearerTokens t = BearerTokens.builder(write("acme=tok-a\n*=tok-admin\n")).build();
+    assertThat(t.size()).isEqualTo(2);
+    assertThat(t.callerFor("Bearer tok-admin").admin()).isTrue();
+    assertThat(t.tenantFor("Bearer tok-admin")).as("admins export nothing").isNull();
+    assertThat(t.callerFor("Bearer tok-a")).isEqualTo(new BearerTokens.Caller("acme"));
+    assertThat(t.callerFor("Bearer tok-a").admin()).isFalse();
+    assertThat(t.callerFor("Bearer nope")).isNull();
+    assertThatThrownBy(() -> BearerTokens.builder(write("*=same\nacme=same\n")).build())
+        .hasMessageContaining("line 2: this token is already given to an admin").hasMessageNotContaining("same");
+    assertThatThrownBy(() -> t.grantEphemeral(BearerTokens.ADMIN)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void badFilesFailFastNamingTheKeyAndLineButNeverTheToken() throws Exception {
     assertThatThrownBy(() -> BearerTokens.builder(write("acme=tok-a\nglobex tok-g\n")).build())
         .isInstanceOf(ConfigException.class)
