@@ -3,6 +3,7 @@ package dev.costtrace.receiver.api;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costtrace.sink.report.ConversationCosts;
+import dev.costtrace.sink.report.CostReport;
 import java.math.BigDecimal;
 
 /**
@@ -14,7 +15,7 @@ final class ApiJson {
 
   /** Exact USD as a decimal string. */
   static String usd(BigDecimal v) {
-    return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+    return CostReport.exact(v);
   }
 
   /** A conversation's summary (ConversationSummary). */
