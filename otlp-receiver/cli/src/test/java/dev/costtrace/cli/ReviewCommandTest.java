@@ -6,6 +6,8 @@ import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -96,7 +98,7 @@ class ReviewCommandTest {
       assertThat(c.get("turns").asLong()).isPositive();
       assertThat(c.get("models")).isNotEmpty();
       assertThat(c.get("link").asText()).startsWith("http://grafana.example:3000/d/costtrace-conversation/")
-          .contains("var-conversation=" + c.get("conversation_id").asText());
+          .contains("var-conversation=" + URLEncoder.encode(c.get("conversation_id").asText(), StandardCharsets.UTF_8) + "&");
     }
     assertThat(usd(r.get("max_usd"))).isEqualByComparingTo(usd(over.get(0).get("total_usd")));
 
