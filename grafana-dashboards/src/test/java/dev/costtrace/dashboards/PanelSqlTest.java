@@ -1,6 +1,7 @@
 package dev.costtrace.dashboards;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
@@ -17,6 +18,7 @@ import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.report.CostReview;
 import dev.costtrace.testing.TestClickHouse;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
@@ -54,6 +56,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PanelSqlTest {
   static final Path DASHBOARDS = Path.of("dashboards");
   static final String UNKNOWN_MODEL = "acme-llm-9000";
+  /** The weekly review's threshold in these tests: some demo conversations cost more. */
+  static final BigDecimal REVIEW_THRESHOLD = new BigDecimal("0.1");
   static final TimeRange RANGE = new TimeRange(Instant.now().minus(Duration.ofDays(7)),
       Instant.now().plus(Duration.ofDays(1)), Duration.ofMinutes(10));
 
@@ -141,6 +145,8 @@ class PanelSqlTest {
         vars.put(name, Variable.of(name, db));
       } else if (name.equals("conversation")) {
         vars.put(name, Variable.of(name, topConversation));
+      } else if (name.equals("threshold")) {
+        vars.put(name, Variable.of(name, REVIEW_THRESHOLD.toPlainString())); // the demo's cost $2 less
       } else {
         vars.put(name, Variable.all(name, v.path("allValue").asText(null), List.of()));
       }
@@ -164,12 +170,16 @@ class PanelSqlTest {
   }
 
   static Result panel(String uid, String title, Map<String, Variable> overrides) {
+    return panel(uid, title, overrides, RANGE);
+  }
+
+  static Result panel(String uid, String title, Map<String, Variable> overrides, TimeRange range) {
     Dashboard d = dashboards.stream().filter(x -> x.uid().equals(uid)).findFirst().orElseThrow();
     JsonNode p = d.panels().stream().filter(x -> x.path("title").asText().equals(title)).findFirst()
         .orElseThrow(() -> new AssertionError("no panel '" + title + "' in " + uid));
     Map<String, Variable> vars = defaults(d);
     vars.putAll(overrides);
-    return run(GrafanaSql.render(p.path("targets").get(0).path("rawSql").asText(), vars, RANGE));
+    return run(GrafanaSql.render(p.path("targets").get(0).path("rawSql").asText(), vars, range));
   }
 
   static Result panel(String uid, String title) {
@@ -352,4 +362,79 @@ class PanelSqlTest {
     assertThat(fifth).isGreaterThan(first);
   }
 
+
+  /**
+   * The weekly-review dashboard shows what {@code costtrace review} says for the same period:
+   * the last three hours of the demo against the 27 before them (both hold conversations).
+   */
+  @Test
+  void weeklyReviewShowsTheReviewsFigures() {
+    Instant to = Instant.now().plus(Duration.ofMinutes(5)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Instant from = to.minus(Duration.ofHours(3));
+    TimeRange range = new TimeRange(from, to, Duration.ofMinutes(10));
+    CostReview.Review review = new CostReview(client, db, "http://grafana").run(to, Duration.between(from, to),
+        REVIEW_THRESHOLD);
+    assertThat(review.previous().conversations()).isPositive();
+    assertThat(review.current().conversations()).isPositive();
+    String uid = "costtrace-weekly-review";
+
+    Result spend = panel(uid, "Spend, this period and the one before", Map.of(), range);
+    assertThat(spend.decimal(0, "total_usd")).isEqualByComparingTo(review.current().totalUsd());
+    assertThat(spend.decimal(0, "previous_usd")).isEqualByComparingTo(review.previous().totalUsd());
+
+    Result summary = panel(uid, "This period against the one before", Map.of(), range);
+    assertThat(summary.rows()).hasSize(2);
+    for (GenericRecord row : summary.rows()) {
+      CostReview.Period p = row.getString("period").equals("this period") ? review.current() : review.previous();
+      assertThat(row.getBigDecimal("total_usd")).isEqualByComparingTo(p.totalUsd());
+      assertThat(row.getLong("conversations")).isEqualTo(p.conversations());
+      assertThat(row.getBigDecimal("p50_usd")).isEqualByComparingTo(p.p50Usd());
+      assertThat(row.getBigDecimal("p95_usd")).isEqualByComparingTo(p.p95Usd());
+      assertThat(row.getBigDecimal("p99_usd")).isEqualByComparingTo(p.p99Usd());
+      assertThat(row.getBigDecimal("max_usd")).isEqualByComparingTo(p.maxUsd());
+      assertThat(row.getBigDecimal("top_5pct_share")).isCloseTo(p.top5pctShare(), within(new BigDecimal("0.0001")));
+      assertThat(row.getLong("over_threshold")).isEqualTo(p.overThreshold());
+    }
+
+    assertThat(panel(uid, "Cost per conversation (log buckets)", Map.of(), range).rows())
+        .extracting(r -> r.getLong("conversations"))
+        .containsExactlyElementsOf(review.histogram().stream().map(CostReview.Bucket::conversations).toList());
+    Result cumulative = panel(uid, "Cumulative share of spend", Map.of(), range);
+    assertThat(cumulative.rows()).hasSize(20);
+    for (int i = 0; i < 20; i++) {
+      assertThat(cumulative.decimal(i, "spend_share"))
+          .isCloseTo(review.cumulative().get(i * 5 + 4).spendShare(), within(new BigDecimal("0.0001")));
+    }
+    BigDecimal now = BigDecimal.ZERO;
+    BigDecimal before = BigDecimal.ZERO;
+    for (GenericRecord day : panel(uid, "Spend per day", Map.of(), range).rows()) {
+      now = now.add(day.getBigDecimal("this_period_usd"));
+      before = before.add(day.getBigDecimal("previous_usd"));
+    }
+    assertThat(now).isEqualByComparingTo(review.current().totalUsd());
+    assertThat(before).isEqualByComparingTo(review.previous().totalUsd());
+
+    Result over = panel(uid, "Conversations over the threshold", Map.of(), range);
+    assertThat(over.rows()).extracting(r -> r.getString("conversation_id") + " " + r.getBigDecimal("cost_usd").stripTrailingZeros())
+        .containsExactlyElementsOf(review.overThreshold().stream()
+            .map(e -> e.conversationId() + " " + e.costUsd().stripTrailingZeros()).toList())
+        .isNotEmpty();
+
+    for (String[] kind : new String[][] {{"Features whose p95 moved most", "feature"}, {"Models whose p95 moved most", "model"}}) {
+      List<CostReview.Mover> movers = kind[1].equals("feature") ? review.features() : review.models();
+      assertThat(movers).isNotEmpty();
+      Map<String, GenericRecord> shown = new HashMap<>();
+      panel(uid, kind[0], Map.of(), range).rows().forEach(r -> shown.put(r.getString("name"), r));
+      for (CostReview.Mover m : movers) {
+        GenericRecord r = shown.get(m.name());
+        assertThat(r).as("%s %s on the dashboard", kind[1], m.name()).isNotNull();
+        assertThat(r.getBigDecimal("p95_usd")).isEqualByComparingTo(m.p95NowUsd());
+        assertThat(r.getBigDecimal("previous_p95_usd")).isEqualByComparingTo(m.p95BeforeUsd());
+        assertThat(r.getBigDecimal("change")).isCloseTo(m.change(), within(new BigDecimal("0.0001")));
+      }
+    }
+    assertThat(panel(uid, "Unpriced models", Map.of(), range).rows())
+        .extracting(r -> r.getString("model") + " " + r.getLong("calls"))
+        .containsExactlyElementsOf(review.unpriced().stream().map(u -> u.model() + " " + u.calls()).toList());
+  }
 }
