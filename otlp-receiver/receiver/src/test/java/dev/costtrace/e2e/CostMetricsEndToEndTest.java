@@ -6,14 +6,13 @@ import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.metrics.QuietConversations;
 import dev.costtrace.receiver.metrics.SpendMetrics;
 import dev.costtrace.sink.report.ConversationCosts;
+import dev.costtrace.testing.ManualClock;
 import com.clickhouse.client.api.Client;
 import io.opentelemetry.api.trace.Tracer;
 import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,30 +82,6 @@ class CostMetricsEndToEndTest {
         .containsEntry("costtrace_feature_spend_usd_total{feature=\"search\"}", 0.00021);
   }
 
-  /** A clock the test sets. */
-  static final class SetClock extends Clock {
-    volatile Instant now;
-
-    SetClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
   @Test
   void quietConversationsAreObservedOnceFromTheRollups() throws Exception {
     Instant t0 = ConversationSpans.T0; // an hour ago
@@ -116,16 +91,16 @@ class CostMetricsEndToEndTest {
       ConversationSpans.turn(t, "q2", "u1", "support", "acme", 60, "gpt-4o", 20000, 20000, false); // 0.25
     });
     fixture.sink.flush();
-    SetClock clock = new SetClock(t0.minus(10, ChronoUnit.MINUTES));
+    ManualClock clock = new ManualClock(t0.minus(10, ChronoUnit.MINUTES));
     try (Client client = fixture.endpoint.newClient("default")) {
       QuietConversations quiet = QuietConversations.builder(new ConversationCosts(client, fixture.db))
           .quietAfter(Duration.ofMinutes(30)).clock(clock).build();
-      clock.now = t0.plus(20, ChronoUnit.MINUTES); // q1 and q2 ended 20 minutes ago: not quiet yet
+      clock.set(t0.plus(20, ChronoUnit.MINUTES)); // q1 and q2 ended 20 minutes ago: not quiet yet
       assertThat(quiet.sweep()).isZero();
-      clock.now = t0.plus(32, ChronoUnit.MINUTES);
+      clock.set(t0.plus(32, ChronoUnit.MINUTES));
       assertThat(quiet.sweep()).isEqualTo(2);
       assertThat(quiet.sweep()).as("each once").isZero();
-      clock.now = Instant.now();
+      clock.set(Instant.now());
       assertThat(quiet.sweep()).isZero();
 
       PrometheusText out = new PrometheusText();

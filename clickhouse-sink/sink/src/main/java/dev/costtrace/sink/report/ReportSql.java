@@ -10,29 +10,63 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The report queries' SQL, read once from the {@code .sql} files beside this class, and run with
  * ClickHouse query parameters ({@code {name:Type}}) only: the database is a parameter too
- * ({@code {db:Identifier}}), so no value is ever spliced into the text.
+ * ({@code {db:Identifier}}), so no value is ever spliced into the text. A query may include
+ * another file's query as a subquery with {@code {include:name}} (text from this package, never
+ * from a caller), so that a shared part is written once.
  */
 final class ReportSql {
   private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+  private static final Pattern INCLUDE = Pattern.compile("\\{include:(\\w+)}");
 
   private ReportSql() {}
 
-  /** The text of {@code name}.sql. */
+  /** The text of {@code name}.sql, its includes resolved. */
   static String load(String name) {
-    return CACHE.computeIfAbsent(name, n -> {
-      try (InputStream in = ReportSql.class.getResourceAsStream(n + ".sql")) {
-        if (in == null) {
-          throw new IllegalStateException("report query " + n + ".sql missing");
-        }
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+    String cached = CACHE.get(name);
+    if (cached != null) {
+      return cached;
+    }
+    String text;
+    try (InputStream in = ReportSql.class.getResourceAsStream(name + ".sql")) {
+      if (in == null) {
+        throw new IllegalStateException("report query " + name + ".sql missing");
       }
-    });
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    StringBuilder out = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      Matcher m = INCLUDE.matcher(line);
+      if (line.stripLeading().startsWith("--") || !m.find()) {
+        out.append(line).append('\n');
+        continue;
+      }
+      if (m.group(1).equals(name)) {
+        throw new IllegalStateException("report query " + name + ".sql includes itself");
+      }
+      out.append(line, 0, m.start()).append(withoutComments(load(m.group(1))))
+          .append(line.substring(m.end())).append('\n');
+    }
+    CACHE.put(name, out.toString());
+    return out.toString();
+  }
+
+  /** The query without its leading comment lines, indented to sit in a subquery. */
+  private static String withoutComments(String sql) {
+    StringBuilder b = new StringBuilder();
+    for (String line : sql.strip().split("\n")) {
+      if (!line.startsWith("--")) {
+        b.append(b.length() == 0 ? "" : "\n    ").append(line);
+      }
+    }
+    return b.toString();
   }
 
   /** Runs {@code name}.sql with {@code params} and, when positive, a time limit in seconds. */

@@ -9,11 +9,6 @@ FROM
     SELECT arrayCumSum(arrayReverseSort(groupArray(c))) AS cumulative, count() AS n, sum(c) AS total
     FROM
     (
-        SELECT tenant_id, conversation_id, sum(total_cost) AS c
-        FROM {db:Identifier}.trace_rollup
-        WHERE start_time >= fromUnixTimestamp64Nano({from_ns:Int64}, 'UTC')
-            AND start_time < fromUnixTimestamp64Nano({to_ns:Int64}, 'UTC')
-            AND conversation_id != ''
-        GROUP BY tenant_id, conversation_id
+        {include:review_conversations}
     )
 )

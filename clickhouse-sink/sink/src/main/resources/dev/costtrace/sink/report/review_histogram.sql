@@ -7,12 +7,7 @@ SELECT
     count() AS conversations
 FROM
 (
-    SELECT tenant_id, conversation_id, sum(total_cost) AS c
-    FROM {db:Identifier}.trace_rollup
-    WHERE start_time >= fromUnixTimestamp64Nano({from_ns:Int64}, 'UTC')
-        AND start_time < fromUnixTimestamp64Nano({to_ns:Int64}, 'UTC')
-        AND conversation_id != ''
-    GROUP BY tenant_id, conversation_id
+    {include:review_conversations}
 )
 GROUP BY k
 ORDER BY k

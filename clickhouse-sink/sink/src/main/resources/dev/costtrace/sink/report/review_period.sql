@@ -19,10 +19,5 @@ SELECT
     countIf(c >= {threshold_usd:Decimal(38, 12)}) AS over_threshold
 FROM
 (
-    SELECT tenant_id, conversation_id, sum(total_cost) AS c
-    FROM {db:Identifier}.trace_rollup
-    WHERE start_time >= fromUnixTimestamp64Nano({from_ns:Int64}, 'UTC')
-        AND start_time < fromUnixTimestamp64Nano({to_ns:Int64}, 'UTC')
-        AND conversation_id != ''
-    GROUP BY tenant_id, conversation_id
+    {include:review_conversations}
 )
