@@ -34,6 +34,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -76,6 +77,7 @@ public final class CostApi implements HttpHandler, MetricsSource {
   private final ConversationCosts costs;
   private final BearerTokens tokens;
   private final Clock clock;
+  private final BooleanSupplier busy;
   private final int maxCalls;
   private final byte[] openApi;
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
@@ -85,10 +87,19 @@ public final class CostApi implements HttpHandler, MetricsSource {
    *     all), or null when every caller sees everything
    */
   public CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock) {
-    this(costs, tokens, clock, ConversationCosts.DEFAULT_MAX_CALLS);
+    this(costs, tokens, clock, () -> false);
   }
 
-  CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock, int maxCalls) {
+  /**
+   * @param busy true while a request must be answered at once without reading (the receiver's
+   *     worker queue is full and the handler runs on its accepting thread): 503 with Retry-After
+   */
+  public CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock, BooleanSupplier busy) {
+    this(costs, tokens, clock, busy, ConversationCosts.DEFAULT_MAX_CALLS);
+  }
+
+  CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock, BooleanSupplier busy, int maxCalls) {
+    this.busy = Objects.requireNonNull(busy, "busy");
     this.costs = Objects.requireNonNull(costs, "costs");
     this.tokens = tokens;
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -116,6 +127,9 @@ public final class CostApi implements HttpHandler, MetricsSource {
       String path = exchange.getRequestURI().getRawPath();
       try {
         route = route(path);
+        if (busy.getAsBoolean()) {
+          throw Problem.status(503, "the receiver is at capacity; retry later").header("Retry-After", "1");
+        }
         if (!exchange.getRequestMethod().equals("GET")) {
           throw Problem.status(405, "only GET is allowed on " + path).header("Allow", "GET");
         }

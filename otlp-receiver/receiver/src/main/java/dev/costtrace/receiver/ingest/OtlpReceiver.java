@@ -84,7 +84,8 @@ public final class OtlpReceiver implements AutoCloseable {
     http.setExecutor(httpWorkers);
     http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens, admission,
         requestMetrics, () -> ready));
-    CostApi api = b.costs == null ? null : new CostApi(b.costs, b.tokens, Clock.systemUTC());
+    CostApi api = b.costs == null ? null
+        : new CostApi(b.costs, b.tokens, Clock.systemUTC(), OtlpReceiver::queueFull);
     if (api != null) {
       http.createContext(CostApi.PREFIX, api);
     }

@@ -16,20 +16,21 @@ import java.util.function.LongSupplier;
  * Spend counters for Prometheus: USD by model (with its provider), by tenant and by feature, for
  * alerting on spend with the tools users already run.
  *
- * <p><b>When a span counts.</b> An LLM span is usually exported before the root span that names
- * its conversation, tenant and feature. So a trace's spend waits here until the trace has been
- * quiet for the attribution window (no span or attribution for it), then counts under the
- * attribution the trace resolved to by then: the counters lag by about the window, and carry the
- * right labels. Only spans the sink accepted count; an exporter's retry of a request whose answer
- * was lost counts again (the stored rollups never do: they are the exact record, the counters are
- * for alerting).
+ * <p><b>When a span counts.</b> A span that arrives with its tenant and feature known (its own,
+ * or its trace's from the same or an earlier request) counts at once. An LLM span exported before
+ * the root span that names them waits here until its trace has been quiet for the attribution
+ * window (no span or attribution for it), then counts under what the trace resolved to by then:
+ * such spend lags by about the window and carries the right labels. Only spans the sink accepted
+ * count; an exporter's retry of a request whose answer was lost counts again (the stored rollups
+ * never do: they are the exact record, the counters are for alerting).
  *
  * <p><b>Bounded cardinality.</b> Three families with one or two labels each, never their cross
  * product; each keeps at most {@link Builder#maxLabelValues} distinct values (first come, first
  * kept, for the receiver's life), after which new values count as {@value #OTHER}; values are cut
  * at {@value #MAX_LABEL_LENGTH} characters; an unknown tenant or feature is
  * {@value #UNATTRIBUTED}. So at most {@code 3 × (maxLabelValues + 1)} series, whatever arrives.
- * Pending traces are bounded too ({@link Builder#maxPendingTraces}): past it the oldest counts early.
+ * Waiting traces are bounded too ({@link Builder#maxPendingTraces}, a few hundred bytes each):
+ * past it the oldest counts early, under what it has.
  *
  * <p>Amounts are summed exactly (BigDecimal) and exposed as Prometheus floats.
  */
@@ -43,7 +44,7 @@ public final class SpendMetrics implements MetricsSource {
     String tenant = "";
     String feature = "";
     long touchedNanos;
-    final Map<String, BigDecimal> byModel = new HashMap<>(4); // "provider\nmodel" -> USD
+    final Map<String, BigDecimal> byModel = new HashMap<>(2); // "provider\nmodel" -> USD
   }
 
   /** One family's series: label value(s) to exact USD, capped. */
@@ -94,11 +95,17 @@ public final class SpendMetrics implements MetricsSource {
     long now = nanoTime.getAsLong();
     synchronized (this) {
       for (SpanCostRow row : rows) {
-        Pending p = touch(row.traceId(), now);
+        String model = row.provider() + "\n" + (row.operation().equals("execute_tool") ? "tool:" + row.toolName()
+            : !row.responseModel().isEmpty() ? row.responseModel() : row.requestModel());
+        Pending p = pending.get(row.traceId());
+        if (p == null && !row.tenantId().isEmpty() && !row.feature().isEmpty()) {
+          // Attributed already (the usual case: its root span came first or in the same request).
+          count(model, label(row.tenantId()), label(row.feature()), row.totalCost());
+          continue;
+        }
+        p = touch(row.traceId(), now);
         update(p, row.tenantId(), row.feature());
-        String model = row.operation().equals("execute_tool") ? "tool:" + row.toolName()
-            : !row.responseModel().isEmpty() ? row.responseModel() : row.requestModel();
-        p.byModel.merge(row.provider() + "\n" + model, row.totalCost(), BigDecimal::add);
+        p.byModel.merge(model, row.totalCost(), BigDecimal::add);
       }
       for (TraceAttribution a : attributions) {
         Pending p = pending.get(a.traceId()); // only traces with spend wait here
@@ -139,14 +146,16 @@ public final class SpendMetrics implements MetricsSource {
         break;
       }
       it.remove();
-      BigDecimal total = BigDecimal.ZERO;
-      for (Map.Entry<String, BigDecimal> e : p.byModel.entrySet()) {
-        byModel.add(label(e.getKey()), e.getValue());
-        total = total.add(e.getValue());
-      }
-      byTenant.add(p.tenant.isEmpty() ? UNATTRIBUTED : label(p.tenant), total);
-      byFeature.add(p.feature.isEmpty() ? UNATTRIBUTED : label(p.feature), total);
+      String tenant = p.tenant.isEmpty() ? UNATTRIBUTED : label(p.tenant);
+      String feature = p.feature.isEmpty() ? UNATTRIBUTED : label(p.feature);
+      p.byModel.forEach((model, usd) -> count(model, tenant, feature, usd));
     }
+  }
+
+  private void count(String model, String tenant, String feature, BigDecimal usd) {
+    byModel.add(label(model), usd);
+    byTenant.add(tenant, usd);
+    byFeature.add(feature, usd);
   }
 
   private static String label(String value) {
@@ -188,7 +197,7 @@ public final class SpendMetrics implements MetricsSource {
     /** As long as the attribution window, so that a trace's root span has come by then. */
     public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_LABEL_VALUES = 100;
-    public static final int DEFAULT_MAX_PENDING_TRACES = 100_000;
+    public static final int DEFAULT_MAX_PENDING_TRACES = 10_000;
 
     private Duration window = DEFAULT_WINDOW;
     private int maxLabelValues = DEFAULT_MAX_LABEL_VALUES;

@@ -19,14 +19,19 @@ import org.junit.jupiter.api.Test;
 /**
  * What the API answers when its reads fail: an unreachable ClickHouse is a 503 problem with
  * Retry-After, a query ClickHouse refuses (here: a database that does not exist) a 500 problem
- * that does not leak the query; both as the OpenAPI document says.
+ * that does not leak the query, a receiver at capacity a 503 at once; as the OpenAPI document
+ * says.
  */
 class CostApiFailureTest {
   private final OpenApiContract contract = new OpenApiContract();
 
   private HttpResponse<String> get(Client client, String database, String path) throws Exception {
+    return get(new CostApi(new ConversationCosts(client, database), null, Clock.systemUTC()), path);
+  }
+
+  private HttpResponse<String> get(CostApi api, String path) throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(CostApi.PREFIX, new CostApi(new ConversationCosts(client, database), null, Clock.systemUTC()));
+    server.createContext(CostApi.PREFIX, api);
     server.start();
     try {
       return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -68,5 +73,16 @@ class CostApiFailureTest {
       }
     }
     assertThat(contract.checked()).hasSize(3);
+  }
+
+  @Test
+  void aFullWorkerQueueIsA503AtOnce() throws Exception {
+    try (Client client = TestClickHouse.shared().newClient("default")) {
+      CostApi api = new CostApi(new ConversationCosts(client, "costtrace"), null, Clock.systemUTC(), () -> true);
+      HttpResponse<String> r = get(api, "/api/v1/conversations/c1");
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(contract.check("/api/v1/conversations/{id}", r).get("detail").asText()).contains("at capacity");
+    }
   }
 }

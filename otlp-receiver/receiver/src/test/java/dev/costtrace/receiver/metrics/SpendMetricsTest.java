@@ -49,6 +49,17 @@ class SpendMetricsTest {
   }
 
   @Test
+  void aSpanThatKnowsItsTenantAndFeatureCountsAtOnce() {
+    SpendMetrics m = SpendMetrics.builder().window(Duration.ofSeconds(30)).nanoTime(nanos::get).build();
+    SpanCostRow attributed = SpanCostRow.builder().traceId(hex("t9", 32)).spanId(hex("s9", 16)).provider("openai")
+        .requestModel("gpt-4o-mini").operation("chat").tenantId("globex").feature("search")
+        .totalCost(new BigDecimal("0.25")).pricingStatus("PRICED").build();
+    m.accepted(List.of(attributed), List.of());
+    assertThat(text(m)).contains("{tenant=\"globex\"} 0.25\n", "{feature=\"search\"} 0.25\n",
+        "{provider=\"openai\",model=\"gpt-4o-mini\"} 0.25\n");
+  }
+
+  @Test
   void labelValuesAreCappedAndCut() {
     SpendMetrics m = SpendMetrics.builder().window(Duration.ZERO).maxLabelValues(2).nanoTime(nanos::get).build();
     String longTenant = "t".repeat(300);
