@@ -70,11 +70,15 @@ final class ReviewData {
   /** The system properties {@code costtrace review} reads its ClickHouse and database from. */
   void useForCli() {
     System.setProperty("costtrace.clickhouse.url", endpoint.httpUrl());
+    System.setProperty("costtrace.clickhouse.user", endpoint.user());
+    System.setProperty("costtrace.clickhouse.password", endpoint.password()); // the embedded engine's secret
     System.setProperty("costtrace.clickhouse.database", db);
   }
 
   static void clearCli() {
     System.clearProperty("costtrace.clickhouse.url");
+    System.clearProperty("costtrace.clickhouse.user");
+    System.clearProperty("costtrace.clickhouse.password");
     System.clearProperty("costtrace.clickhouse.database");
   }
 
