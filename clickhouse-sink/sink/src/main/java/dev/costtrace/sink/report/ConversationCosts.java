@@ -113,7 +113,7 @@ public final class ConversationCosts {
   /** @param maxExecutionSeconds ClickHouse cancels a query running longer (0: no limit) */
   public ConversationCosts(Client client, String database, long maxExecutionSeconds) {
     this.client = Objects.requireNonNull(client, "client");
-    this.database = Objects.requireNonNull(database, "database");
+    this.database = ReportSql.database(Objects.requireNonNull(database, "database"));
     if (maxExecutionSeconds < 0) {
       throw new IllegalArgumentException("maxExecutionSeconds must be non-negative");
     }

@@ -87,7 +87,7 @@ public final class CostReview {
   /** @param grafanaUrl where the CostTrace dashboards are, for the conversation links */
   public CostReview(Client client, String database, String grafanaUrl) {
     this.client = Objects.requireNonNull(client, "client");
-    this.database = Objects.requireNonNull(database, "database");
+    this.database = ReportSql.database(Objects.requireNonNull(database, "database"));
     this.grafanaUrl = grafanaUrl.endsWith("/") ? grafanaUrl.substring(0, grafanaUrl.length() - 1) : grafanaUrl;
   }
 

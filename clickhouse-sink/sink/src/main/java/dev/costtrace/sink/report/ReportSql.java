@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,14 +16,18 @@ import java.util.regex.Pattern;
 
 /**
  * The report queries' SQL, read once from the {@code .sql} files beside this class, and run with
- * ClickHouse query parameters ({@code {name:Type}}) only: the database is a parameter too
- * ({@code {db:Identifier}}), so no value is ever spliced into the text. A query may include
+ * ClickHouse query parameters ({@code {name:Type}}) for every value. The one name put into the
+ * text is the database ({@code {db:Identifier}} in the files), checked to be a plain identifier
+ * first: the embedded engine refuses {@code Identifier} parameters (it cannot see what they would
+ * name), and the configured database is such an identifier anyway. A query may include
  * another file's query as a subquery with {@code {include:name}} (text from this package, never
  * from a caller), so that a shared part is written once.
  */
 final class ReportSql {
   private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
   private static final Pattern INCLUDE = Pattern.compile("\\{include:(\\w+)}");
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final String DATABASE = "{db:Identifier}";
 
   private ReportSql() {}
 
@@ -69,13 +74,30 @@ final class ReportSql {
     return b.toString();
   }
 
-  /** Runs {@code name}.sql with {@code params} and, when positive, a time limit in seconds. */
+  /** {@code database}, when it is a plain identifier (the schema's rule); refused otherwise. */
+  static String database(String database) {
+    if (database == null || !IDENTIFIER.matcher(database).matches()) {
+      throw new IllegalArgumentException("database must be an identifier: " + database);
+    }
+    return database;
+  }
+
+  /**
+   * Runs {@code name}.sql with {@code params} and, when positive, a time limit in seconds. The
+   * parameter {@code db} names the database.
+   */
   static List<GenericRecord> run(Client client, String name, Map<String, Object> params,
       long maxExecutionSeconds) {
     QuerySettings settings = new QuerySettings();
     if (maxExecutionSeconds > 0) {
       settings.serverSetting("max_execution_time", Long.toString(maxExecutionSeconds));
     }
-    return client.queryAll(load(name), params, settings);
+    String sql = load(name);
+    Map<String, Object> values = new HashMap<>(params);
+    Object db = values.remove("db");
+    if (sql.contains(DATABASE)) {
+      sql = sql.replace(DATABASE, database(db == null ? null : db.toString()));
+    }
+    return client.queryAll(sql, values, settings);
   }
 }
