@@ -3,8 +3,9 @@
 -- prices, the context growing turn by turn and cached after the first), a web search in 15 % of
 -- turns; four tenants, four features, 400 users; starts spread over the last 30 days; half the
 -- traces carry their conversation on the span, the other half only through their attribution.
--- About 5.77 spans per conversation. Slots: {db}, {conversations}.
-INSERT INTO {db}.spans (trace_id, span_id, parent_span_id, start_time, end_time, duration_ns, service_name, conversation_id, tenant_id, user_id, feature, provider, request_model, response_model, operation, tool_name, span_status, input_tokens, cache_read_tokens, output_tokens, reasoning_tokens, input_cost, output_cost, tool_cost, total_cost, pricing_status, pricing_reason, catalog_version, price_entry, time_to_first_token_ns, attribution_version)
+-- About 5.77 spans per conversation, written as span rows (version 1, no tenant key: auth off);
+-- the rollups are computed after the load by the writer's recomputation. Slots: {db}, {conversations}.
+INSERT INTO {db}.span_rows (trace_id, span_id, parent_span_id, start_time, end_time, duration_ns, service_name, conversation_id, tenant_id, user_id, feature, provider, request_model, response_model, operation, tool_name, span_status, input_tokens, cache_read_tokens, output_tokens, reasoning_tokens, input_cost, output_cost, tool_cost, total_cost, pricing_status, pricing_reason, catalog_version, price_entry, time_to_first_token_ns, row_version)
 SELECT
   leftPad(lower(hex(cityHash64(c, turn, 'trace'))), 16, '0') || leftPad(lower(hex(cityHash64(c, turn, 't2'))), 16, '0') AS trace_id,
   leftPad(lower(hex(cityHash64(c, turn, kind))), 16, '0') AS span_id,

@@ -1,7 +1,8 @@
 package dev.costtrace.receiver.metrics;
 
+import dev.costtrace.sink.SpanAttribution;
+import dev.costtrace.sink.SpanColumns;
 import dev.costtrace.sink.SpanCostRow;
-import dev.costtrace.sink.TraceAttribution;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.HashMap;
@@ -91,27 +92,33 @@ public final class SpendMetrics implements MetricsSource {
    * What the sink accepted for one export request: its priced rows, and the attributions it
    * learnt (the newest per trace last).
    */
-  public void accepted(List<SpanCostRow> rows, List<TraceAttribution> attributions) {
+  public void accepted(List<SpanCostRow> rows, List<SpanAttribution> attributions) {
     long now = nanoTime.getAsLong();
     synchronized (this) {
       for (SpanCostRow row : rows) {
-        String model = row.provider() + "\n" + (row.operation().equals("execute_tool") ? "tool:" + row.toolName()
-            : !row.responseModel().isEmpty() ? row.responseModel() : row.requestModel());
+        String provider = row.get(SpanColumns.PROVIDER);
+        String responseModel = row.get(SpanColumns.RESPONSE_MODEL);
+        String model = provider + "\n" + (row.get(SpanColumns.OPERATION).equals("execute_tool")
+            ? "tool:" + row.get(SpanColumns.TOOL_NAME)
+            : !responseModel.isEmpty() ? responseModel : row.get(SpanColumns.REQUEST_MODEL));
+        String tenant = row.get(SpanColumns.TENANT_ID);
+        String feature = row.get(SpanColumns.FEATURE);
         Pending p = pending.get(row.traceId());
-        if (p == null && !row.tenantId().isEmpty() && !row.feature().isEmpty()) {
+        if (p == null && !tenant.isEmpty() && !feature.isEmpty()) {
           // Attributed already (the usual case: its root span came first or in the same request).
-          count(model, label(row.tenantId()), label(row.feature()), row.totalCost());
+          count(model, label(tenant), label(feature), row.totalCost());
           continue;
         }
         p = touch(row.traceId(), now);
-        update(p, row.tenantId(), row.feature());
+        update(p, tenant, feature);
         p.byModel.merge(model, row.totalCost(), BigDecimal::add);
       }
-      for (TraceAttribution a : attributions) {
+      for (SpanAttribution a : attributions) {
         Pending p = pending.get(a.traceId()); // only traces with spend wait here
         if (p != null) {
           p.touchedNanos = now;
-          update(p, a.tenantId(), a.feature());
+          // With auth on, the token's tenant is the trace's, whatever its spans say.
+          update(p, a.authTenant().isEmpty() ? a.tenantId() : a.authTenant(), a.feature());
         }
       }
       settle(now);

@@ -3,8 +3,9 @@ package dev.costtrace.receiver.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.costtrace.sink.SpanAttribution;
+import dev.costtrace.sink.SpanColumns;
 import dev.costtrace.sink.SpanCostRow;
-import dev.costtrace.sink.TraceAttribution;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -17,9 +18,10 @@ class SpendMetricsTest {
 
   /** A priced call; trace and span are short names, padded to hex IDs. */
   static SpanCostRow row(String trace, String span, String model, String tenant, String cost) {
-    return SpanCostRow.builder().traceId(hex(trace, 32)).spanId(hex(span, 16)).provider("openai").requestModel(model)
-        .responseModel(model).operation("chat").tenantId(tenant).totalCost(new BigDecimal(cost))
-        .pricingStatus("PRICED").build();
+    return SpanCostRow.builder().traceId(hex(trace, 32)).spanId(hex(span, 16)).set(SpanColumns.PROVIDER, "openai")
+        .set(SpanColumns.REQUEST_MODEL, model).set(SpanColumns.RESPONSE_MODEL, model).set(SpanColumns.OPERATION, "chat")
+        .set(SpanColumns.TENANT_ID, tenant).set(SpanColumns.TOTAL_COST, new BigDecimal(cost))
+        .set(SpanColumns.PRICING_STATUS, "PRICED").build();
   }
 
   static String hex(String name, int length) {
@@ -38,7 +40,7 @@ class SpendMetricsTest {
     SpendMetrics m = SpendMetrics.builder().window(Duration.ofSeconds(30)).nanoTime(nanos::get).build();
     m.accepted(List.of(row("t1", "s1", "gpt-4o", "", "0.1"), row("t1", "s2", "gpt-4o", "", "0.2")), List.of());
     nanos.addAndGet(Duration.ofSeconds(29).toNanos());
-    m.accepted(List.of(), List.of(new TraceAttribution(hex("t1", 32), "c1", "acme", "u1", "chat", Map.of(), 0, 1)));
+    m.accepted(List.of(), List.of(new SpanAttribution("", hex("t1", 32), hex("s1", 16), 0, "c1", "acme", "u1", "chat", Map.of(), 1)));
     nanos.addAndGet(Duration.ofSeconds(29).toNanos());
     assertThat(text(m)).doesNotContain("spend");
     nanos.addAndGet(Duration.ofSeconds(2).toNanos());
@@ -51,9 +53,10 @@ class SpendMetricsTest {
   @Test
   void aSpanThatKnowsItsTenantAndFeatureCountsAtOnce() {
     SpendMetrics m = SpendMetrics.builder().window(Duration.ofSeconds(30)).nanoTime(nanos::get).build();
-    SpanCostRow attributed = SpanCostRow.builder().traceId(hex("t9", 32)).spanId(hex("s9", 16)).provider("openai")
-        .requestModel("gpt-4o-mini").operation("chat").tenantId("globex").feature("search")
-        .totalCost(new BigDecimal("0.25")).pricingStatus("PRICED").build();
+    SpanCostRow attributed = SpanCostRow.builder().traceId(hex("t9", 32)).spanId(hex("s9", 16))
+        .set(SpanColumns.PROVIDER, "openai").set(SpanColumns.REQUEST_MODEL, "gpt-4o-mini")
+        .set(SpanColumns.OPERATION, "chat").set(SpanColumns.TENANT_ID, "globex").set(SpanColumns.FEATURE, "search")
+        .set(SpanColumns.TOTAL_COST, new BigDecimal("0.25")).set(SpanColumns.PRICING_STATUS, "PRICED").build();
     m.accepted(List.of(attributed), List.of());
     assertThat(text(m)).contains("{tenant=\"globex\"} 0.25\n", "{feature=\"search\"} 0.25\n",
         "{provider=\"openai\",model=\"gpt-4o-mini\"} 0.25\n");
