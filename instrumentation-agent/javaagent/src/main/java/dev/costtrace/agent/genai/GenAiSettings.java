@@ -29,19 +29,29 @@ public final class GenAiSettings {
 
   /** Reads the properties; a value other than true/false fails naming the key. */
   public static GenAiSettings fromProperties(Function<String, String> properties) {
-    String v = properties.apply(CAPTURE_CONTENT_PROPERTY);
+    return new GenAiSettings(
+        booleanProperty(properties, CAPTURE_CONTENT_PROPERTY, DEFAULT_CAPTURE_CONTENT));
+  }
+
+  /**
+   * A true/false property of the agent: {@code fallback} when absent or blank, and anything else
+   * fails naming the key (the upstream agent's own reading takes any other word for false).
+   */
+  public static boolean booleanProperty(
+      Function<String, String> properties, String key, boolean fallback) {
+    String v = properties.apply(key);
     if (v == null || v.trim().isEmpty()) {
-      return defaults();
+      return fallback;
     }
     String t = v.trim();
     if (t.equalsIgnoreCase("true")) {
-      return new GenAiSettings(true);
+      return true;
     }
     if (t.equalsIgnoreCase("false")) {
-      return new GenAiSettings(false);
+      return false;
     }
     throw new IllegalArgumentException(
-        "Invalid value for " + CAPTURE_CONTENT_PROPERTY + ": '" + v + "' (expected true or false)");
+        "Invalid value for " + key + ": '" + v + "' (expected true or false)");
   }
 
   /**
