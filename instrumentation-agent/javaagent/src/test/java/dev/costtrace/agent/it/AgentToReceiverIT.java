@@ -3,21 +3,12 @@ package dev.costtrace.agent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,30 +20,25 @@ import org.junit.jupiter.api.io.TempDir;
  * and the report's money is the exact price of the recorded response.
  */
 class AgentToReceiverIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern PORTS =
-      Pattern.compile("receiving OTLP/gRPC on :(\\d+) and OTLP/HTTP on :(\\d+)");
   /**
    * gpt-4o-mini, the recorded chat completion: 1,342 input of which 1,024 cached, 9 output:
    * 318 × $0.15/M + 1,024 × $0.075/M + 9 × $0.60/M.
    */
-  private static final BigDecimal ONE_CALL_USD = new BigDecimal("0.0001299");
+  static final BigDecimal ONE_CALL_USD = new BigDecimal("0.0001299");
 
   @TempDir Path dir;
-  private final String database = "agent_it_" + ProcessHandle.current().pid();
 
   @Test
   void agentSpansArePricedAndAttributedByTheReceiver() throws Exception {
-    Process serve = costtrace("serve", "--grpc-port", "0", "--http-port", "0").start();
-    List<String> serveOut = new ArrayList<>();
-    try (VendorReplayServer vendor = new VendorReplayServer()) {
-      int httpPort = awaitHttpPort(serve, serveOut);
-      List<String> app = AgentProcess.run("http://127.0.0.1:" + httpPort, AgentProcess.fullClasspath(),
+    CostTraceCli costtrace = new CostTraceCli(dir, "agent_it_" + ProcessHandle.current().pid());
+    try (CostTraceCli.Serving serve = costtrace.serve();
+        VendorReplayServer vendor = new VendorReplayServer()) {
+      List<String> app = AgentProcess.run(serve.endpoint(), AgentProcess.fullClasspath(),
           List.of(), AgentTestApp.class, "openai", vendor.baseUrl("127.0.0.1"));
       assertThat(AgentProcess.result(app, "chat-header")).startsWith("chatcmpl-");
 
       // The app's four calls, one conversation each: from the header, baggage (twice) and metadata.
-      Map<String, JsonNode> byConversation = awaitConversations(4);
+      Map<String, JsonNode> byConversation = awaitConversations(costtrace, 4);
       assertThat(byConversation).containsOnlyKeys("conv-header-1", "conv-baggage-7", "conv-metadata-3", "conv-baggage-9");
       JsonNode viaHeader = byConversation.get("conv-header-1");
       assertThat(new BigDecimal(viaHeader.get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
@@ -63,56 +49,24 @@ class AgentToReceiverIT {
       assertThat(viaHeader.get("models").toString()).contains("gpt-4o-mini");
 
       // The tenant came only with the inbound request: the one served call is acme's.
-      List<JsonNode> byTenant = report("--by", "tenant");
+      List<JsonNode> byTenant = costtrace.report(20, "--by", "tenant");
       assertThat(byTenant.get(0).get("tenant_id").asText()).isEqualTo("acme");
       assertThat(new BigDecimal(byTenant.get(0).get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
       JsonNode summary = byTenant.get(byTenant.size() - 1).get("cost_per_conversation");
       assertThat(summary.get("conversations").asLong()).isEqualTo(4);
       assertThat(new BigDecimal(summary.get("total_usd").asText()))
           .isEqualByComparingTo(ONE_CALL_USD.multiply(BigDecimal.valueOf(4)));
-    } finally {
-      serve.destroy(); // SIGTERM: drain and flush
-      assertThat(serve.waitFor(60, TimeUnit.SECONDS)).as(String.join("\n", serveOut)).isTrue();
     }
-  }
-
-  /** Reads serve's output until it names its ports; keeps draining it afterwards. */
-  private static int awaitHttpPort(Process serve, List<String> lines) throws Exception {
-    BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    String line;
-    while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
-      synchronized (lines) {
-        lines.add(line);
-      }
-      Matcher m = PORTS.matcher(line);
-      if (m.find()) {
-        Thread drain = new Thread(() -> {
-          try {
-            for (String l; (l = out.readLine()) != null; ) {
-              synchronized (lines) {
-                lines.add(l);
-              }
-            }
-          } catch (IOException e) {
-            // the process ended
-          }
-        }, "serve-output");
-        drain.setDaemon(true);
-        drain.start();
-        return Integer.parseInt(m.group(2));
-      }
-    }
-    throw new AssertionError("costtrace serve did not start:\n" + String.join("\n", lines));
   }
 
   /** Polls the report until {@code n} conversations are there (the app's spans, then the sink). */
-  private Map<String, JsonNode> awaitConversations(int n) throws Exception {
+  private static Map<String, JsonNode> awaitConversations(CostTraceCli costtrace, int n)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     Map<String, JsonNode> rows = new HashMap<>();
     while (System.nanoTime() < deadline) {
       rows.clear();
-      for (JsonNode row : report("--by", "conversation")) {
+      for (JsonNode row : costtrace.report(20, "--by", "conversation")) {
         if (row.has("conversation_id")) {
           rows.put(row.get("conversation_id").asText(), row);
         }
@@ -123,39 +77,5 @@ class AgentToReceiverIT {
       Thread.sleep(500);
     }
     return rows;
-  }
-
-  private List<JsonNode> report(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("report", "--format", "json", "--top", "20"));
-    cmd.addAll(List.of(args));
-    Process p = costtrace(cmd.toArray(new String[0])).start();
-    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(text).isZero();
-    List<JsonNode> rows = new ArrayList<>();
-    for (String line : text.split("\n")) {
-      if (line.startsWith("{")) {
-        rows.add(JSON.readTree(line));
-      }
-    }
-    return rows;
-  }
-
-  /**
-   * The built costtrace executable with this test's own database and sink buffer: on the server
-   * {@code CLICKHOUSE_URL} names when set, else on an embedded engine in the test's directory
-   * (never a Docker container per process: serve and report must see the same engine).
-   */
-  private ProcessBuilder costtrace(String... args) throws IOException {
-    Path jar = Path.of(System.getProperty("costtrace.receiver.jar"));
-    assertThat(jar).as("built by the costtrace-cli module").exists();
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dcosttrace.clickhouse.embedded.dir=" + Files.createDirectories(dir.resolve("clickhouse")),
-        "-Dcosttrace.clickhouse.database=" + database,
-        "-Dcosttrace.sink.buffer.dir=" + dir.resolve("buffer"),
-        "-jar", jar.toString()));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true);
   }
 }
