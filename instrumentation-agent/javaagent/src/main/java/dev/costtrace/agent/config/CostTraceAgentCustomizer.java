@@ -8,9 +8,11 @@ import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.genai.GenAiSettings;
 import dev.costtrace.agent.sampling.GenAiKeepingSampler;
 import dev.costtrace.agent.sampling.SamplingSettings;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -41,7 +43,16 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
               InboundAttribution.install(settings);
               return builder.addSpanProcessor(new AttributionSpanProcessor(settings));
             })
-        .addSamplerCustomizer(CostTraceAgentCustomizer::sampler);
+        .addSamplerCustomizer(CostTraceAgentCustomizer::sampler)
+        .addResourceCustomizer(CostTraceAgentCustomizer::resource);
+  }
+
+  /** Says on the resource that every gen_ai span is kept, when it is. */
+  static Resource resource(Resource configured, ConfigProperties config) {
+    return SamplingSettings.fromProperties(config::getString).keepGenAiSpans()
+        ? configured.merge(
+            Resource.create(Attributes.of(GenAiKeepingSampler.KEEPS_GENAI_SPANS, true)))
+        : configured;
   }
 
   /**

@@ -42,6 +42,14 @@ public final class GenAiKeepingSampler implements Sampler {
   public static final AttributeKey<Boolean> KEPT_FOR_COST =
       AttributeKey.booleanKey("costtrace.sampling.kept_for_cost");
 
+  /**
+   * On the resource of an app whose agent keeps every gen_ai span: the receiver then counts each of
+   * them once, never extrapolates them by a probability sampler's adjusted count (a gen_ai span of
+   * a sampled trace has no {@link #KEPT_FOR_COST} but was not sampled by probability either).
+   */
+  public static final AttributeKey<Boolean> KEEPS_GENAI_SPANS =
+      AttributeKey.booleanKey("costtrace.sampling.keeps_genai_spans");
+
   private static final Attributes KEPT_ATTRIBUTES = Attributes.of(KEPT_FOR_COST, true);
 
   private final Sampler delegate;

@@ -28,8 +28,8 @@ import java.util.stream.Collectors;
  * test sees both what the app exported and what the receiver made of it.
  */
 final class OtlpTestBackend implements AutoCloseable {
-  /** A received span and the instrumentation scope that made it. */
-  record ScopedSpan(String scope, Span span) {}
+  /** A received span, the instrumentation scope that made it and its resource's attributes. */
+  record ScopedSpan(String scope, Span span, List<KeyValue> resource) {}
 
   private final HttpServer server;
   private final List<ScopedSpan> spans = new CopyOnWriteArrayList<>();
@@ -106,7 +106,7 @@ final class OtlpTestBackend implements AutoCloseable {
     for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(body).getResourceSpansList()) {
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         for (Span s : ss.getSpansList()) {
-          spans.add(new ScopedSpan(ss.getScope().getName(), s));
+          spans.add(new ScopedSpan(ss.getScope().getName(), s, rs.getResource().getAttributesList()));
         }
       }
     }

@@ -56,7 +56,6 @@ class SamplingIT {
 
   @BeforeAll
   static void runTheAppAtBothRatios() throws Exception {
-    System.err.println("TIMING start " + java.time.Instant.now());
     CostTraceCli costtrace = new CostTraceCli(dir, "sampling_it_" + ProcessHandle.current().pid());
     try (VendorReplayServer vendor = new VendorReplayServer();
         CostTraceCli.Serving serve = costtrace.serve();
@@ -72,10 +71,8 @@ class SamplingIT {
       outputWithoutAgent = runApp(false, exported, vendor, "0", "r0", REQUESTS_AT_ZERO);
       // The app exported everything before it exited (the exporter had the receiver's answer):
       // stopping serve now flushes all of it to ClickHouse, and the report reads it afterwards.
-      System.err.println("TIMING stop " + java.time.Instant.now());
       serve.stop();
     }
-    System.err.println("TIMING report " + java.time.Instant.now());
     conversations = new HashMap<>();
     List<JsonNode> rows = costtrace.report(1000, "--by", "conversation");
     for (JsonNode row : rows) {
@@ -84,12 +81,10 @@ class SamplingIT {
       }
     }
     summary = rows.get(rows.size() - 1).get("cost_per_conversation");
-    System.err.println("TIMING done " + java.time.Instant.now());
   }
 
   private static List<String> runApp(boolean agent, OtlpTestBackend exported,
       VendorReplayServer vendor, String ratio, String prefix, int requests) throws Exception {
-    System.err.println("TIMING app start " + java.time.Instant.now());
     return AgentProcess.run(agent, exported.endpoint(), AgentProcess.fullClasspath(),
         List.of("-Dotel.traces.sampler=parentbased_traceidratio", "-Dotel.traces.sampler.arg=" + ratio),
         SamplingTestApp.class, vendor.baseUrl("127.0.0.1"), vendor.anthropicBaseUrl(), prefix,
@@ -132,17 +127,23 @@ class SamplingIT {
       assertThat(keptForCost(s.span())).as(s.span().getName()).isTrue();
       // Its parent exists but was not exported: the receiver gets the conversation from the span.
       assertThat(s.span().getParentSpanId().isEmpty()).isFalse();
+      // The app says that it keeps every gen_ai span: the receiver never extrapolates them.
+      assertThat(s.resource()).anySatisfy(kv -> {
+        assertThat(kv.getKey()).isEqualTo("costtrace.sampling.keeps_genai_spans");
+        assertThat(kv.getValue().getBoolValue()).isTrue();
+      });
     });
     for (int i = 0; i < REQUESTS_AT_ZERO; i++) {
-      // The conversation and tenant came as headers of a request whose server span was dropped.
-      assertThat(inConversation(atZero, "r0-served-" + i)).singleElement().satisfies(s -> {
-        assertThat(s.getName()).isEqualTo("chat gpt-4o-mini");
-        assertThat(string(s, "costtrace.tenant.id")).contains("r0-tenant");
-      });
+      // The conversation and tenant came as headers of a request whose server span was dropped;
+      // the span is the upstream agent's OpenAI chat span.
+      String conversation = "r0-served-" + i;
+      assertThat(atZero).filteredOn(s -> string(s.span(), "gen_ai.conversation.id").orElse("").equals(conversation))
+          .singleElement().satisfies(s -> {
+            assertThat(s.scope()).startsWith("io.opentelemetry.openai-java");
+            assertThat(s.span().getName()).isEqualTo("chat gpt-4o-mini");
+            assertThat(string(s.span(), "costtrace.tenant.id")).contains("r0-tenant");
+          });
     }
-    assertThat(atZero.stream().filter(s -> s.span().getName().equals("chat gpt-4o-mini")))
-        .extracting(ScopedSpan::scope)
-        .allSatisfy(scope -> assertThat(scope).startsWith("io.opentelemetry.openai-java"));
     assertThat(inConversation(atZero, "r0-anthropic")).extracting(Span::getName)
         .containsExactly("chat claude-sonnet-4-5");
     assertThat(inConversation(atZero, "r0-responses")).extracting(Span::getName)
