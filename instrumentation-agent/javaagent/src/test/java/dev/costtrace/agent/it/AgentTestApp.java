@@ -1,6 +1,7 @@
 package dev.costtrace.agent.it;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -75,15 +76,18 @@ public final class AgentTestApp {
         / 1_000_000;
   }
 
-  /** Serves one request carrying attribution headers; the handler makes the LLM call. */
-  static String runServerRoundTrip(Callable<String> llmCall) throws Exception {
+  /**
+   * A started loopback server (ephemeral port) answering {@code /ask} with what {@code handler}
+   * returns, which runs inside the request the agent's server instrumentation traces.
+   */
+  static HttpServer askServer(Callable<String> handler) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/ask",
         exchange -> {
           String answer;
           try {
-            answer = llmCall.call();
+            answer = handler.call();
           } catch (Exception e) {
             answer = "error " + e.getClass().getSimpleName();
           }
@@ -94,6 +98,12 @@ public final class AgentTestApp {
           }
         });
     server.start();
+    return server;
+  }
+
+  /** Serves one request carrying attribution headers; the handler makes the LLM call. */
+  static String runServerRoundTrip(Callable<String> llmCall) throws Exception {
+    HttpServer server = askServer(llmCall);
     try {
       HttpClient client = HttpClient.newHttpClient();
       HttpRequest request =

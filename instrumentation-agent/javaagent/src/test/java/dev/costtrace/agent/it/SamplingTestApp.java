@@ -7,13 +7,10 @@ import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
 /**
@@ -58,23 +55,7 @@ public final class SamplingTestApp {
    * <prefix>-tenant}; {@code handler} runs inside each.
    */
   private static void serve(int requests, String prefix, Callable<String> handler) throws Exception {
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/ask",
-        exchange -> {
-          String answer;
-          try {
-            answer = handler.call();
-          } catch (Exception e) {
-            answer = "error " + e.getClass().getSimpleName();
-          }
-          byte[] body = answer.getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, body.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-          }
-        });
-    server.start();
+    HttpServer server = AgentTestApp.askServer(handler);
     try {
       HttpClient client = HttpClient.newHttpClient();
       URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/ask");
