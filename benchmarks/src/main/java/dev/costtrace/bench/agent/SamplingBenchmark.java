@@ -8,8 +8,10 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
@@ -19,18 +21,21 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * What keeping every LLM call's span under trace sampling costs, side by side with the configured
@@ -50,13 +55,19 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  */
 @State(org.openjdk.jmh.annotations.Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(2)
+@OperationsPerInvocation(SamplingBenchmark.OPS)
 public class SamplingBenchmark {
-  private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+  /**
+   * Operations per timed invocation: each sample times a loop of them, long enough for the timer,
+   * short enough that most samples run undisturbed on a shared machine (the p50 is the figure).
+   */
+  static final int OPS = 64;
+
   /** What an LLM client span carries at start (the upstream OpenAI chat span's start attributes). */
   private static final Attributes LLM_START =
       Attributes.builder()
@@ -84,6 +95,9 @@ public class SamplingBenchmark {
           .put(AttributeKey.stringArrayKey("http.request.header.x-tenant-id"), Arrays.asList("acme"))
           .build();
 
+  /** Distinct traces the loops go through, so that no decision is the same as the one before. */
+  private static final int TRACES = 64;
+
   private Sampler configured;
   private Sampler wrapped;
   private SdkTracerProvider configuredProvider;
@@ -91,11 +105,11 @@ public class SamplingBenchmark {
   private SdkTracerProvider alwaysOnProvider;
   private Tracer configuredTracer;
   private Tracer wrappedTracer;
-  private Context inDroppedTrace;
-  private Context underSampledSpan;
-  private Context underKeptSpan;
-  private Span sampledSpan;
-  private Span keptSpan;
+  private final String[] traceIds = new String[TRACES];
+  private final Context[] inDroppedTrace = new Context[TRACES];
+  private final Context[] underSampledSpan = new Context[TRACES];
+  private final Context[] underKeptSpan = new Context[TRACES];
+  private final Span[] openSpans = new Span[2 * TRACES];
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -107,18 +121,24 @@ public class SamplingBenchmark {
     configuredTracer = configuredProvider.get("bench");
     wrappedTracer = wrappedProvider.get("bench");
     InboundAttribution.install(AttributionSettings.defaults());
-
-    // A dropped span, as the SDK makes it: a non-recording span with an unsampled context.
-    inDroppedTrace = Context.root().with(Span.wrap(SpanContext.create(
-        TRACE_ID, "00f067aa0ba902b7", TraceFlags.getDefault(), TraceState.getDefault())));
-    sampledSpan = alwaysOnProvider.get("bench").spanBuilder("answer").startSpan();
-    underSampledSpan = Context.root().with(sampledSpan);
-    keptSpan = wrappedTracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
-        .setAllAttributes(LLM_START).setParent(inDroppedTrace).startSpan();
-    if (!keptSpan.getSpanContext().isSampled()) {
-      throw new IllegalStateException("the LLM span was not kept");
+    Tracer alwaysOn = alwaysOnProvider.get("bench");
+    Random random = new Random(42);
+    for (int i = 0; i < TRACES; i++) {
+      traceIds[i] = TraceId.fromLongs(random.nextLong(), random.nextLong());
+      // A dropped span, as the SDK makes it: a non-recording span with an unsampled context.
+      inDroppedTrace[i] = Context.root().with(Span.wrap(SpanContext.create(traceIds[i],
+          SpanId.fromLong(random.nextLong() | 1), TraceFlags.getDefault(), TraceState.getDefault())));
+      Span sampled = alwaysOn.spanBuilder("answer").startSpan();
+      underSampledSpan[i] = Context.root().with(sampled);
+      Span kept = wrappedTracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(LLM_START).setParent(inDroppedTrace[i]).startSpan();
+      if (!kept.getSpanContext().isSampled()) {
+        throw new IllegalStateException("the LLM span was not kept");
+      }
+      underKeptSpan[i] = Context.root().with(kept);
+      openSpans[2 * i] = sampled;
+      openSpans[2 * i + 1] = kept;
     }
-    underKeptSpan = Context.root().with(keptSpan);
   }
 
   private static SdkTracerProvider provider(Sampler sampler) {
@@ -130,80 +150,106 @@ public class SamplingBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    sampledSpan.end();
-    keptSpan.end();
+    for (Span open : openSpans) {
+      open.end();
+    }
     configuredProvider.close();
     wrappedProvider.close();
     alwaysOnProvider.close();
   }
 
-  private static SamplingResult decide(Sampler s, Context parent, String name, SpanKind kind,
+  private SamplingResult decide(Sampler s, Context[] parents, int i, String name, SpanKind kind,
       Attributes attributes) {
-    return s.shouldSample(parent, TRACE_ID, name, kind, attributes, Collections.emptyList());
+    int k = i & (TRACES - 1);
+    return s.shouldSample(parents[k], traceIds[k], name, kind, attributes, Collections.emptyList());
   }
 
   @Benchmark
-  public SamplingResult decideLlmInDroppedTraceConfigured() {
-    return decide(configured, inDroppedTrace, "chat gpt-4o-mini", SpanKind.CLIENT, LLM_START);
+  public void decideLlmInDroppedTraceConfigured(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      bh.consume(decide(configured, inDroppedTrace, i, "chat gpt-4o-mini", SpanKind.CLIENT, LLM_START));
+    }
   }
 
   @Benchmark
-  public SamplingResult decideLlmInDroppedTraceWrapped() {
-    return decide(wrapped, inDroppedTrace, "chat gpt-4o-mini", SpanKind.CLIENT, LLM_START);
+  public void decideLlmInDroppedTraceWrapped(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      bh.consume(decide(wrapped, inDroppedTrace, i, "chat gpt-4o-mini", SpanKind.CLIENT, LLM_START));
+    }
   }
 
   @Benchmark
-  public SamplingResult decideSpanUnderSampledParentConfigured() {
-    return decide(configured, underSampledSpan, "POST", SpanKind.CLIENT, HTTP_START);
+  public void decideSpanUnderSampledParentConfigured(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      bh.consume(decide(configured, underSampledSpan, i, "POST", SpanKind.CLIENT, HTTP_START));
+    }
   }
 
   @Benchmark
-  public SamplingResult decideSpanUnderSampledParentWrapped() {
-    return decide(wrapped, underSampledSpan, "POST", SpanKind.CLIENT, HTTP_START);
+  public void decideSpanUnderSampledParentWrapped(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      bh.consume(decide(wrapped, underSampledSpan, i, "POST", SpanKind.CLIENT, HTTP_START));
+    }
   }
 
   /** The configured sampler's case: the HTTP span under the LLM span it dropped. */
   @Benchmark
-  public SamplingResult decideSpanUnderDroppedLlmConfigured() {
-    return decide(configured, inDroppedTrace, "POST", SpanKind.CLIENT, HTTP_START);
+  public void decideSpanUnderDroppedLlmConfigured(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      bh.consume(decide(configured, inDroppedTrace, i, "POST", SpanKind.CLIENT, HTTP_START));
+    }
   }
 
   @Benchmark
-  public SamplingResult decideSpanUnderKeptLlmWrapped() {
-    return decide(wrapped, underKeptSpan, "POST", SpanKind.CLIENT, HTTP_START);
+  public void decideSpanUnderKeptLlmWrapped(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      bh.consume(decide(wrapped, underKeptSpan, i, "POST", SpanKind.CLIENT, HTTP_START));
+    }
   }
 
   @Benchmark
-  public void spanLlmInDroppedTraceConfigured() {
-    configuredTracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
-        .setAllAttributes(LLM_START).setParent(inDroppedTrace).startSpan().end();
+  public void spanLlmInDroppedTraceConfigured(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      configuredTracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(LLM_START).setParent(inDroppedTrace[i & (TRACES - 1)]).startSpan().end();
+    }
   }
 
   @Benchmark
-  public void spanLlmInDroppedTraceWrapped() {
-    wrappedTracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
-        .setAllAttributes(LLM_START).setParent(inDroppedTrace).startSpan().end();
+  public void spanLlmInDroppedTraceWrapped(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      wrappedTracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(LLM_START).setParent(inDroppedTrace[i & (TRACES - 1)]).startSpan().end();
+    }
   }
 
   @Benchmark
-  public void spanUnderSampledParentConfigured() {
-    configuredTracer.spanBuilder("POST").setSpanKind(SpanKind.CLIENT)
-        .setAllAttributes(HTTP_START).setParent(underSampledSpan).startSpan().end();
+  public void spanUnderSampledParentConfigured(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      configuredTracer.spanBuilder("POST").setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(HTTP_START).setParent(underSampledSpan[i & (TRACES - 1)]).startSpan().end();
+    }
   }
 
   @Benchmark
-  public void spanUnderSampledParentWrapped() {
-    wrappedTracer.spanBuilder("POST").setSpanKind(SpanKind.CLIENT)
-        .setAllAttributes(HTTP_START).setParent(underSampledSpan).startSpan().end();
+  public void spanUnderSampledParentWrapped(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      wrappedTracer.spanBuilder("POST").setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(HTTP_START).setParent(underSampledSpan[i & (TRACES - 1)]).startSpan().end();
+    }
   }
 
   @Benchmark
-  public Context carryWithoutHeaders() {
-    return InboundAttribution.carry(underSampledSpan, HTTP_START);
+  public void carryWithoutHeaders(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      bh.consume(InboundAttribution.carry(underSampledSpan[i & (TRACES - 1)], HTTP_START));
+    }
   }
 
   @Benchmark
-  public Context carryWithHeaders() {
-    return InboundAttribution.carry(inDroppedTrace, SERVER_START_WITH_HEADERS);
+  public void carryWithHeaders(Blackhole bh) {
+    for (int i = 0; i < OPS; i++) {
+      bh.consume(InboundAttribution.carry(inDroppedTrace[i & (TRACES - 1)], SERVER_START_WITH_HEADERS));
+    }
   }
 }
