@@ -16,6 +16,8 @@ import java.util.List;
  * <p>{@link #carry} runs as a context customizer of every instrumenter (before its span starts, so
  * the span's own processors see the result), reading the headers the HTTP server instrumentation
  * captured into the span's start attributes; {@link AttributionSpanProcessor} reads it back.
+ * Fields not trusted from inbound requests ({@link AttributionField#trustInbound()}) are not
+ * carried.
  */
 public final class InboundAttribution {
   private static final ContextKey<String[]> KEY = ContextKey.named("costtrace-inbound-attribution");
@@ -40,6 +42,9 @@ public final class InboundAttribution {
       List<AttributionField> fs = fields;
       String[] values = null;
       for (int i = 0; i < fs.size(); i++) {
+        if (!fs.get(i).trustInbound()) {
+          continue; // an untrusted header is never used, so never carried
+        }
         String v = AttributionSpanProcessor.firstNonBlank(
             startAttributes.get(fs.get(i).capturedHeaderAttribute()));
         if (v != null) {

@@ -4,6 +4,7 @@ import com.google.auto.service.AutoService;
 import dev.costtrace.agent.attribution.AttributionSettings;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
 import dev.costtrace.agent.attribution.InboundAttribution;
+import dev.costtrace.agent.attribution.InboundBaggageFilter;
 import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.genai.GenAiSettings;
 import dev.costtrace.agent.sampling.GenAiKeepingSampler;
@@ -37,6 +38,10 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
   public void customize(AutoConfigurationCustomizer autoConfiguration) {
     autoConfiguration
         .addPropertiesCustomizer(CostTraceAgentCustomizer::captureAttributionHeaders)
+        // Inbound baggage must not set the fields not trusted from requests (the tenant by default).
+        .addPropagatorCustomizer(
+            (propagator, config) ->
+                new InboundBaggageFilter(propagator, settings(config).untrustedBaggageKeys()))
         .addTracerProviderCustomizer(
             (builder, config) -> {
               AttributionSettings settings = settings(config);

@@ -19,6 +19,7 @@ public final class GenAiCall {
   private final GenAiRequest request;
   private final Context context;
   private final Scope scope;
+  private boolean left;
 
   private GenAiCall(
       GenAiInstrumenter instrumenter, GenAiRequest request, Context context, Scope scope) {
@@ -52,6 +53,36 @@ public final class GenAiCall {
   /** The span's context. */
   public Context context() {
     return context;
+  }
+
+  /**
+   * The instrumented method returned but the call goes on (a raw response the app parses later):
+   * its span stops being current on this thread; end it later, from any thread, with {@link
+   * #endLater}. Once per call.
+   */
+  public static void leave(GenAiCall call) {
+    if (call == null || call.left) {
+      return;
+    }
+    try {
+      call.left = true;
+      call.scope.close();
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
+  }
+
+  /** Ends the span of a call {@link #leave}d earlier (the caller makes sure it is once). */
+  public static <R> void endLater(
+      GenAiCall call, R result, Throwable error, Function<? super R, GenAiResponse> mapper) {
+    if (call == null) {
+      return;
+    }
+    try {
+      call.endWith(result, error, mapper);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
   }
 
   /** A blocking call returned {@code result} or threw {@code error}: ends the span now. */

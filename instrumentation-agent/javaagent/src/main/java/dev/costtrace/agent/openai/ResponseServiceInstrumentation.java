@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import com.openai.core.ClientOptions;
 import com.openai.core.http.AsyncStreamResponse;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.responses.Response;
@@ -62,8 +63,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   public static final class CreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static GenAiCall onEnter(
+        @Advice.FieldValue("clientOptions") ClientOptions options,
         @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.start(params);
+      return OpenAiTelemetry.start(params, options);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -79,8 +81,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   public static final class AsyncCreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static GenAiCall onEnter(
+        @Advice.FieldValue("clientOptions") ClientOptions options,
         @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.start(params);
+      return OpenAiTelemetry.start(params, options);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -96,8 +99,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   public static final class StreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static GenAiStreamCall onEnter(
+        @Advice.FieldValue("clientOptions") ClientOptions options,
         @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.startStream(params);
+      return OpenAiTelemetry.startStream(params, options);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -114,8 +118,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   public static final class AsyncStreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static GenAiStreamCall onEnter(
+        @Advice.FieldValue("clientOptions") ClientOptions options,
         @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.startStream(params);
+      return OpenAiTelemetry.startStream(params, options);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

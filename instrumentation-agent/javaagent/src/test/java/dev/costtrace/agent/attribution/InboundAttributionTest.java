@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The LLM call of a request whose server span was not sampled still gets the request's
  * attribution: the server instrumenter's context customizer carries the captured headers in the
- * context, through unsampled spans, to the kept LLM span.
+ * context, through unsampled spans, to the kept LLM span — the fields trusted from inbound requests
+ * only ({@code costtrace.agent.trust.inbound}; not the tenant by default).
  */
 class InboundAttributionTest {
   private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
@@ -42,8 +43,13 @@ class InboundAttributionTest {
     otel.close();
   }
 
+  private static final AttributeKey<String> TENANT = AttributeKey.stringKey("costtrace.tenant.id");
+
   private void start(Sampler configured) {
-    AttributionSettings settings = AttributionSettings.defaults();
+    start(configured, AttributionSettings.defaults());
+  }
+
+  private void start(Sampler configured, AttributionSettings settings) {
     InboundAttribution.install(settings);
     otel = OpenTelemetrySdk.builder()
         .setTracerProvider(SdkTracerProvider.builder()
@@ -121,9 +127,23 @@ class InboundAttributionTest {
     SpanData llm = llmSpan();
     assertThat(llm.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isTrue();
     assertThat(llm.getAttributes().get(GenAiAttributes.CONVERSATION_ID)).isEqualTo("conv-header-1");
-    assertThat(llm.getAttributes().get(AttributeKey.stringKey("costtrace.tenant.id"))).isEqualTo("acme");
     assertThat(llm.getAttributes().get(AttributeKey.stringKey("user.id"))).isEqualTo("user-42");
     assertThat(llm.getAttributes().get(AttributeKey.stringKey("costtrace.feature"))).isEqualTo("support-bot");
+    // The tenant is not trusted from inbound requests by default: not carried, not written.
+    assertThat(llm.getAttributes().get(TENANT)).isNull();
+  }
+
+  @Test
+  void aTrustedTenantHeaderReachesTheKeptLlmSpanToo() {
+    start(Sampler.parentBased(Sampler.traceIdRatioBased(0)),
+        AttributionSettings.fromProperties(k -> k.equals(AttributionSettings.TRUST_INBOUND_KEY)
+            ? "conversation,tenant,user,feature" : null));
+    serve(headers(), Context::root);
+
+    SpanData llm = llmSpan();
+    assertThat(llm.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isTrue();
+    assertThat(llm.getAttributes().get(TENANT)).isEqualTo("acme");
+    assertThat(llm.getAttributes().get(GenAiAttributes.CONVERSATION_ID)).isEqualTo("conv-header-1");
   }
 
   @Test
@@ -135,7 +155,8 @@ class InboundAttributionTest {
     assertThat(spans).hasSize(3);
     assertThat(spans).allSatisfy(s -> {
       assertThat(s.getAttributes().get(GenAiAttributes.CONVERSATION_ID)).isEqualTo("conv-header-1");
-      assertThat(s.getAttributes().get(AttributeKey.stringKey("costtrace.tenant.id"))).isEqualTo("acme");
+      assertThat(s.getAttributes().get(AttributeKey.stringKey("user.id"))).isEqualTo("user-42");
+      assertThat(s.getAttributes().get(TENANT)).isNull();
       assertThat(s.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isNull();
     });
   }
@@ -148,18 +169,18 @@ class InboundAttributionTest {
 
     SpanData llm = llmSpan();
     assertThat(llm.getAttributes().get(GenAiAttributes.CONVERSATION_ID)).isEqualTo("conv-baggage-7");
-    assertThat(llm.getAttributes().get(AttributeKey.stringKey("costtrace.tenant.id"))).isEqualTo("acme");
+    assertThat(llm.getAttributes().get(AttributeKey.stringKey("user.id"))).isEqualTo("user-42");
   }
 
   @Test
   void aFieldWithoutItsHeaderStaysEmpty() {
     start(Sampler.parentBased(Sampler.traceIdRatioBased(0)));
-    Map<String, String> onlyTenant = new LinkedHashMap<>();
-    onlyTenant.put("x-tenant-id", "acme");
-    serve(onlyTenant, Context::root);
+    Map<String, String> onlyUser = new LinkedHashMap<>();
+    onlyUser.put("x-user-id", "user-42");
+    serve(onlyUser, Context::root);
 
     SpanData llm = llmSpan();
-    assertThat(llm.getAttributes().get(AttributeKey.stringKey("costtrace.tenant.id"))).isEqualTo("acme");
+    assertThat(llm.getAttributes().get(AttributeKey.stringKey("user.id"))).isEqualTo("user-42");
     assertThat(llm.getAttributes().get(GenAiAttributes.CONVERSATION_ID)).isNull();
   }
 }

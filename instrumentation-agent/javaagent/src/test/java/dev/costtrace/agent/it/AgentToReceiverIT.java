@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,19 +26,20 @@ class AgentToReceiverIT {
   static final BigDecimal ONE_CALL_USD = new BigDecimal("0.0001299");
 
   @TempDir Path dir;
+  private final String database = "agent_it_" + ProcessHandle.current().pid();
 
   @Test
   void agentSpansArePricedAndAttributedByTheReceiver() throws Exception {
-    CostTraceCli costtrace = new CostTraceCli(dir, "agent_it_" + ProcessHandle.current().pid());
-    try (CostTraceCli.Serving serve = costtrace.serve();
+    try (ReceiverProcess receiver = ReceiverProcess.start(dir, database);
         VendorReplayServer vendor = new VendorReplayServer()) {
-      List<String> app = AgentProcess.run(serve.endpoint(), AgentProcess.fullClasspath(),
+      List<String> app = AgentProcess.run(receiver.endpoint(), AgentProcess.fullClasspath(),
           List.of(), AgentTestApp.class, "openai", vendor.baseUrl("127.0.0.1"));
       assertThat(AgentProcess.result(app, "chat-header")).startsWith("chatcmpl-");
 
-      // The app's four calls, one conversation each: from the header, baggage (twice) and metadata.
-      Map<String, JsonNode> byConversation = awaitConversations(costtrace, 4);
-      assertThat(byConversation).containsOnlyKeys("conv-header-1", "conv-baggage-7", "conv-metadata-3", "conv-baggage-9");
+      // The app's six calls, one conversation each: from headers (twice), baggage and metadata.
+      Map<String, JsonNode> byConversation = receiver.awaitConversations(6);
+      assertThat(byConversation).containsOnlyKeys("conv-header-1", "conv-baggage-7", "conv-metadata-3",
+          "conv-baggage-9", "conv-inbound-5", "conv-app-6");
       JsonNode viaHeader = byConversation.get("conv-header-1");
       assertThat(new BigDecimal(viaHeader.get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
       assertThat(viaHeader.get("llm_calls").asLong()).isEqualTo(1);
@@ -48,34 +48,23 @@ class AgentToReceiverIT {
       assertThat(viaHeader.get("output_tokens").asLong()).isEqualTo(9);
       assertThat(viaHeader.get("models").toString()).contains("gpt-4o-mini");
 
-      // The tenant came only with the inbound request: the one served call is acme's.
-      List<JsonNode> byTenant = costtrace.report(20, "--by", "tenant");
-      assertThat(byTenant.get(0).get("tenant_id").asText()).isEqualTo("acme");
-      assertThat(new BigDecimal(byTenant.get(0).get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
-      JsonNode summary = byTenant.get(byTenant.size() - 1).get("cost_per_conversation");
-      assertThat(summary.get("conversations").asLong()).isEqualTo(4);
-      assertThat(new BigDecimal(summary.get("total_usd").asText()))
-          .isEqualByComparingTo(ONE_CALL_USD.multiply(BigDecimal.valueOf(4)));
-    }
-  }
-
-  /** Polls the report until {@code n} conversations are there (the app's spans, then the sink). */
-  private static Map<String, JsonNode> awaitConversations(CostTraceCli costtrace, int n)
-      throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    Map<String, JsonNode> rows = new HashMap<>();
-    while (System.nanoTime() < deadline) {
-      rows.clear();
-      for (JsonNode row : costtrace.report(20, "--by", "conversation")) {
-        if (row.has("conversation_id")) {
-          rows.put(row.get("conversation_id").asText(), row);
+      // Only the tenant the app set itself is stored; the ones inbound requests claimed
+      // (X-Tenant-Id: acme, baggage costtrace.tenant.id=globex) are not trusted by default.
+      List<JsonNode> byTenant = receiver.report("--by", "tenant");
+      List<String> tenants = new ArrayList<>();
+      for (JsonNode row : byTenant) {
+        if (row.has("tenant_id")) {
+          tenants.add(row.get("tenant_id").asText());
         }
       }
-      if (rows.size() >= n) {
-        return rows;
-      }
-      Thread.sleep(500);
+      assertThat(tenants).contains("initech").doesNotContain("acme", "globex");
+      JsonNode initech = byTenant.stream().filter(r -> r.has("tenant_id") && r.get("tenant_id").asText().equals("initech"))
+          .findFirst().orElseThrow();
+      assertThat(new BigDecimal(initech.get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
+      JsonNode summary = byTenant.get(byTenant.size() - 1).get("cost_per_conversation");
+      assertThat(summary.get("conversations").asLong()).isEqualTo(6);
+      assertThat(new BigDecimal(summary.get("total_usd").asText()))
+          .isEqualByComparingTo(ONE_CALL_USD.multiply(BigDecimal.valueOf(6)));
     }
-    return rows;
   }
 }

@@ -56,9 +56,10 @@ class SamplingIT {
 
   @BeforeAll
   static void runTheAppAtBothRatios() throws Exception {
-    CostTraceCli costtrace = new CostTraceCli(dir, "sampling_it_" + ProcessHandle.current().pid());
-    try (VendorReplayServer vendor = new VendorReplayServer();
-        CostTraceCli.Serving serve = costtrace.serve();
+    ReceiverProcess serve =
+        ReceiverProcess.start(dir, "sampling_it_" + ProcessHandle.current().pid());
+    try (serve;
+        VendorReplayServer vendor = new VendorReplayServer();
         OtlpTestBackend exported = OtlpTestBackend.forwardingTo(serve.endpoint())) {
       outputAtZero = runApp(true, exported, vendor, "0", "r0", REQUESTS_AT_ZERO);
       atZero = exported.spans();
@@ -71,10 +72,10 @@ class SamplingIT {
       outputWithoutAgent = runApp(false, exported, vendor, "0", "r0", REQUESTS_AT_ZERO);
       // The app exported everything before it exited (the exporter had the receiver's answer):
       // stopping serve now flushes all of it to ClickHouse, and the report reads it afterwards.
-      serve.stop();
+      serve.close();
     }
     conversations = new HashMap<>();
-    List<JsonNode> rows = costtrace.report(1000, "--by", "conversation");
+    List<JsonNode> rows = serve.report(1000, "--by", "conversation");
     for (JsonNode row : rows) {
       if (row.has("conversation_id")) {
         conversations.put(row.get("conversation_id").asText(), row);
@@ -134,14 +135,16 @@ class SamplingIT {
       });
     });
     for (int i = 0; i < REQUESTS_AT_ZERO; i++) {
-      // The conversation and tenant came as headers of a request whose server span was dropped;
-      // the span is the upstream agent's OpenAI chat span.
+      // The conversation and user came as headers of a request whose server span was dropped;
+      // the span is the upstream agent's OpenAI chat span. The tenant the request claimed is not
+      // trusted by default (COSTTRACE_AGENT_TRUST_INBOUND), so it is not carried either.
       String conversation = "r0-served-" + i;
       assertThat(atZero).filteredOn(s -> string(s.span(), "gen_ai.conversation.id").orElse("").equals(conversation))
           .singleElement().satisfies(s -> {
             assertThat(s.scope()).startsWith("io.opentelemetry.openai-java");
             assertThat(s.span().getName()).isEqualTo("chat gpt-4o-mini");
-            assertThat(string(s.span(), "costtrace.tenant.id")).contains("r0-tenant");
+            assertThat(string(s.span(), "user.id")).contains("r0-user");
+            assertThat(string(s.span(), "costtrace.tenant.id")).isEmpty();
           });
     }
     assertThat(inConversation(atZero, "r0-anthropic")).extracting(Span::getName)

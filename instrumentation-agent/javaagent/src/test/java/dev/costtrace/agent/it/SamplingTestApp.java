@@ -16,8 +16,8 @@ import java.util.concurrent.Callable;
 /**
  * The application of {@link SamplingIT}, run in its own JVM under whatever sampler the test sets:
  * a service answering many requests, each with one LLM call (the upstream OpenAI chat span, with
- * the HTTP client span of its request under it) made inside an app span, the conversation and
- * tenant arriving as inbound headers; then one call each through the Anthropic SDK, the OpenAI
+ * the HTTP client span of its request under it) made inside an app span, the conversation, user
+ * and (untrusted by default) tenant arriving as inbound headers; then one call each through the Anthropic SDK, the OpenAI
  * Responses API and a LangChain4j assistant that runs a tool, under app spans of their own. Every
  * call prints what the app saw ({@code RESULT <name> <outcome>}).
  *
@@ -51,8 +51,8 @@ public final class SamplingTestApp {
 
   /**
    * Serves {@code requests} requests, one after the other, each its own conversation ({@code
-   * <prefix>-served-<n>}) from the {@code X-Conversation-Id} header, all of tenant {@code
-   * <prefix>-tenant}; {@code handler} runs inside each.
+   * <prefix>-served-<n>}) from the {@code X-Conversation-Id} header, all of user {@code
+   * <prefix>-user} and claiming tenant {@code <prefix>-tenant}; {@code handler} runs inside each.
    */
   private static void serve(int requests, String prefix, Callable<String> handler) throws Exception {
     HttpServer server = AgentTestApp.askServer(handler);
@@ -62,6 +62,7 @@ public final class SamplingTestApp {
       for (int i = 0; i < requests; i++) {
         HttpRequest request = HttpRequest.newBuilder(uri)
             .header("X-Conversation-Id", prefix + "-served-" + i)
+            .header("X-User-Id", prefix + "-user")
             .header("X-Tenant-Id", prefix + "-tenant")
             .build();
         System.out.println("RESULT served-" + i + " "

@@ -33,15 +33,32 @@ final class VendorReplayServer implements AutoCloseable {
   private final HttpServer server;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private final List<String> traceparents = new CopyOnWriteArrayList<>();
+  private final GoogleGenAiReplay google = new GoogleGenAiReplay();
+  private final java.util.concurrent.ExecutorService executor =
+      java.util.concurrent.Executors.newCachedThreadPool();
+  /** Released at close: stalled streams end then. */
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
   VendorReplayServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/v1", this::handle);
+    server.createContext("/v1", this::handle); // also the Gemini API and Vertex AI
+    server.createContext("/model/", new BedrockReplay()::handle); // Bedrock Runtime
+    // A thread per exchange: a stalled stream must not hold up the other requests.
+    server.setExecutor(executor);
     server.start();
   }
 
   String baseUrl(String host) {
     return "http://" + host + ":" + server.getAddress().getPort() + "/v1";
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The server's root URL, for SDKs that append their API paths themselves. */
+  String rootUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** The base URL the Anthropic SDK takes (it appends {@code /v1/messages} itself). */
@@ -70,6 +87,10 @@ final class VendorReplayServer implements AutoCloseable {
     if (traceparent != null) {
       traceparents.add(traceparent);
     }
+    if (GoogleGenAiReplay.matches(exchange.getRequestURI().getPath())) {
+      google.handle(exchange);
+      return;
+    }
     if (exchange.getRequestURI().getPath().endsWith("/messages")) {
       anthropic(exchange);
       return;
@@ -84,6 +105,17 @@ final class VendorReplayServer implements AutoCloseable {
         break;
       case "responses-sse":
         sse(exchange, "fixtures/openai-compatible/responses-stream.sse");
+        break;
+      case "stall":
+        // The headers of a stream, then nothing until the server closes: a model that hangs.
+        exchange.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
+        exchange.sendResponseHeaders(200, 0);
+        try {
+          closed.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        exchange.close();
         break;
       case "embeddings":
         json(exchange, 200, fixture("fixtures/openai-compatible/embeddings.json"));
@@ -186,7 +218,7 @@ final class VendorReplayServer implements AutoCloseable {
     }
   }
 
-  private static void json(HttpExchange exchange, int status, byte[] body) throws IOException {
+  static void json(HttpExchange exchange, int status, byte[] body) throws IOException {
     exchange.getResponseHeaders().add("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
@@ -194,7 +226,7 @@ final class VendorReplayServer implements AutoCloseable {
     }
   }
 
-  private static void sse(HttpExchange exchange, String fixture) throws IOException {
+  static void sse(HttpExchange exchange, String fixture) throws IOException {
     String text = new String(fixture(fixture), StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
     exchange.sendResponseHeaders(200, 0);
@@ -208,6 +240,8 @@ final class VendorReplayServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closed.countDown();
     server.stop(0);
+    executor.shutdownNow();
   }
 }
