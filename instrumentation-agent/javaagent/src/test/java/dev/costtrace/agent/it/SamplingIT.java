@@ -112,8 +112,12 @@ class SamplingIT {
     return HexFormat.of().formatHex(span.getTraceId().toByteArray());
   }
 
+  /**
+   * The LLM and tool spans of a conversation. Only those: when its trace was sampled, the app's
+   * other spans under baggage carry the conversation too (at 0.1, one run in ten).
+   */
   private static List<Span> inConversation(List<ScopedSpan> spans, String conversation) {
-    return spans.stream().map(ScopedSpan::span)
+    return spans.stream().filter(SamplingIT::isGenAi).map(ScopedSpan::span)
         .filter(s -> string(s, "gen_ai.conversation.id").orElse("").equals(conversation))
         .collect(Collectors.toList());
   }
