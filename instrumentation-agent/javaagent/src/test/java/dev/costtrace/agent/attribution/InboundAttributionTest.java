@@ -54,7 +54,7 @@ class InboundAttributionTest {
     otel = OpenTelemetrySdk.builder()
         .setTracerProvider(SdkTracerProvider.builder()
             .setSampler(GenAiKeepingSampler.wrap(configured))
-            .addSpanProcessor(new AttributionSpanProcessor(settings, false))
+            .addSpanProcessor(new AttributionSpanProcessor(settings))
             .addSpanProcessor(SimpleSpanProcessor.create(exporter))
             .build())
         .build();

@@ -22,22 +22,8 @@ final class AnthropicCalls {
   private final AnthropicClient client;
 
   AnthropicCalls(String baseUrl) {
-    this(AnthropicOkHttpClient.builder().apiKey("sk-ant-test").baseUrl(baseUrl).maxRetries(2).build());
-  }
-
-  private AnthropicCalls(AnthropicClient client) {
-    this.client = client;
-  }
-
-  /**
-   * The calls with the SDK's own OpenTelemetry tracing off (3.x only). anthropic-java 3.x traces
-   * every call to the global OpenTelemetry by default: under the agent that is a second gen_ai
-   * span with usage, nested under ours, and the receiver prices both (a known gap of the one-span
-   * rule, outside what the test using this checks).
-   */
-  static AnthropicCalls withoutSdkTracing(String baseUrl) {
-    return new AnthropicCalls(AnthropicOkHttpClient.builder().apiKey("sk-ant-test").baseUrl(baseUrl)
-        .maxRetries(2).openTelemetry(false).build());
+    this.client =
+        AnthropicOkHttpClient.builder().apiKey("sk-ant-test").baseUrl(baseUrl).maxRetries(2).build();
   }
 
   private static MessageCreateParams params(String model) {

@@ -39,9 +39,9 @@ public final class SamplingTestApp {
         answer.end();
       }
     });
-    // Without the SDK's own tracing: see AnthropicCalls.withoutSdkTracing.
+    // The SDK's own tracing on, as by default: the kept call still has one span, ours.
     scenario("anthropic", () -> inConversation(prefix + "-anthropic",
-        () -> AnthropicCalls.withoutSdkTracing(args[1]).message()));
+        () -> new AnthropicCalls(args[1]).message()));
     scenario("responses", () -> inConversation(prefix + "-responses", openAi::response));
     // The conversation is the assistant's memory ID.
     scenario("lc4j-tool", () -> LangChain4jTestApp.assistant(
