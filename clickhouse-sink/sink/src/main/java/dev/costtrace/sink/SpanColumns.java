@@ -176,6 +176,15 @@ public final class SpanColumns {
    * in every rollup. The receiver writes 0; a repricing writes a higher one.
    */
   public static final Column<Long> ROW_VERSION = new Column<>("row_version", "UInt64", Kind.INTEGER, 0L, null);
+  /**
+   * How many spans this one stands for under trace sampling (issue 19): 1 when it was counted (kept
+   * by the CostTrace agent whatever its trace's sampler decided, or from an emitter that does not
+   * say it samples by probability); 1/p for a span its emitter sampled with probability p and said
+   * so. Not money, but exact decimal like it (1/p is rarely a finite decimal: 12 places). Totals of
+   * {@link #TOTAL_COST} are counted money; an estimate weighs by this and is shown apart.
+   */
+  public static final Column<BigDecimal> ADJUSTED_COUNT = new Column<>("adjusted_count", DECIMAL,
+      Kind.MONEY, BigDecimal.ONE.setScale(12), null);
 
   private static final List<Column<?>> COLUMNS = Collections.unmodifiableList(ALL);
 

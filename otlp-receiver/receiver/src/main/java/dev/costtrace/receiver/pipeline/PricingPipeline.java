@@ -13,6 +13,7 @@ import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.metrics.SpendMetrics;
 import dev.costtrace.receiver.otlp.OtlpAttributes;
 import dev.costtrace.receiver.otlp.OtlpJson;
+import dev.costtrace.receiver.sampling.AdjustedCount;
 import dev.costtrace.sink.SinkFullException;
 import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.SpanColumns;
@@ -123,7 +124,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   }
 
   /** A priced span waiting for its row until the whole request's attribution is read. */
-  private record Priced(Span span, String service, Attribution own, RequestTrace trace, PricedSpan price) {}
+  private record Priced(Span span, List<KeyValue> resource, String service, Attribution own,
+      RequestTrace trace, PricedSpan price) {}
 
   @Override
   public ExportOutcome consume(ExportTraceServiceRequest request, String tenantFromAuth)
@@ -173,7 +175,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             continue;
           }
           priced[p.status().ordinal()]++;
-          pricedSpans.add(new Priced(span, service, own, trace, p));
+          pricedSpans.add(new Priced(span, resource, service, own, trace, p));
         }
       }
     }
@@ -189,8 +191,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     List<SpanCostRow> rows = new ArrayList<>(pricedSpans.size());
     for (Priced p : pricedSpans) {
       Attribution a = p.trace().fill(p.own());
-      rows.add(row(p.span(), authTenant, p.trace().hex(), p.service(), tenantFromAuth == null ? a : a.withTenant(tenantFromAuth),
-          p.price()));
+      rows.add(row(p.span(), p.resource(), authTenant, p.trace().hex(), p.service(),
+          tenantFromAuth == null ? a : a.withTenant(tenantFromAuth), p.price()));
     }
     List<SpanAttribution> attributions = new ArrayList<>();
     List<Runnable> accepted = new ArrayList<>();
@@ -247,8 +249,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     return false;
   }
 
-  private static SpanCostRow row(Span span, String authTenant, String traceId, String service, Attribution a,
-      PricedSpan p) {
+  private static SpanCostRow row(Span span, List<KeyValue> resource, String authTenant, String traceId,
+      String service, Attribution a, PricedSpan p) {
     TokenUsage u = p.span().usage();
     RowAttributes extra = RowAttributes.of(span.getAttributesList());
     return SpanCostRow.builder()
@@ -293,6 +295,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.CATALOG_VERSION, p.catalogVersion())
         .set(SpanColumns.PRICE_ENTRY, p.priceEntry())
         .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
+        .set(SpanColumns.ADJUSTED_COUNT, AdjustedCount.of(resource, span))
         .build();
   }
 
