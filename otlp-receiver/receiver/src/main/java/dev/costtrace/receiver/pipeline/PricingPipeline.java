@@ -283,6 +283,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.CATALOG_VERSION, p.catalogVersion())
         .set(SpanColumns.PRICE_ENTRY, p.priceEntry())
         .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
+        .set(SpanColumns.SERVICE_TIER, p.span().serviceTier())
         .build();
   }
 
