@@ -1,0 +1,194 @@
+package dev.costtrace.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.GenericRecord;
+import dev.costtrace.sink.ClickHouseSink;
+import dev.costtrace.sink.SpanAttribution;
+import dev.costtrace.sink.SpanColumns;
+import dev.costtrace.sink.SpanCostRow;
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.testing.TestClickHouse;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code costtrace reprice} on the real engine, on spans the real receiver priced and stored
+ * ({@code serve --demo-only}): the same catalog changes nothing; a new price changes exactly the
+ * matching spans, keeps the previous cost and catalog version, and the rollups follow; a dry run
+ * writes nothing; an unknown model becomes priced; a second run changes nothing; verify is clean;
+ * a run interrupted between its rows and its recomputation is finished by the next run.
+ */
+class RepriceCommandTest {
+  private static final String ACME_TRACE = "0af7651916cd43dd8448eb211c80319c";
+
+  @TempDir Path dir;
+  private ClickHouseEndpoint engine;
+  private String db;
+
+  @BeforeEach
+  void storeDemoSpans() throws Exception {
+    engine = TestClickHouse.shared();
+    db = TestClickHouse.newDatabase("reprice");
+    System.setProperty("costtrace.clickhouse.url", engine.httpUrl());
+    System.setProperty("costtrace.clickhouse.user", engine.user());
+    System.setProperty("costtrace.clickhouse.password", engine.password()); // the embedded engine's secret
+    System.setProperty("costtrace.clickhouse.database", db);
+    System.setProperty("costtrace.sink.buffer.dir", dir.resolve("buffer").toString());
+    assertThat(CliRun.ok("serve", "--demo-only", "--demo-conversations", "12", "--grpc-port", "0",
+        "--http-port", "0")).contains("demo sent 12 conversations");
+    // A call of a model no catalog knows yet: stored unpriced, as the receiver stores it.
+    long now = System.currentTimeMillis() * 1_000_000L;
+    try (ClickHouseSink sink = ClickHouseSink.builder().client(engine.newClient("default"), true).database(db)
+        .bufferDir(dir.resolve("acme-buffer")).maxBatchDelay(Duration.ofMillis(10)).build()) {
+      sink.accept(List.of(SpanCostRow.builder().traceId(ACME_TRACE).spanId("b7ad6b7169203331")
+          .set(SpanColumns.START_TIME, now).set(SpanColumns.END_TIME, now + 1_000_000)
+          .set(SpanColumns.SERVICE_NAME, "acme-app").set(SpanColumns.PROVIDER, "acme")
+          .set(SpanColumns.REQUEST_MODEL, "acme-1").set(SpanColumns.OPERATION, "chat")
+          .set(SpanColumns.INPUT_TOKENS, 1000L).set(SpanColumns.OUTPUT_TOKENS, 1000L)
+          .set(SpanColumns.PRICING_STATUS, "UNKNOWN_MODEL").set(SpanColumns.CATALOG_VERSION, "bundled-old")
+          .set(SpanColumns.PRICING_REASON, "no catalog entry for acme/acme-1").build()),
+          List.of(new SpanAttribution("", ACME_TRACE, "b7ad6b7169203331", now, "conv-acme", "", "", "",
+              Map.of(), now)));
+      assertThat(sink.flush(Duration.ofSeconds(60))).isTrue();
+    }
+  }
+
+  @AfterEach
+  void clear() {
+    for (String k : List.of("costtrace.clickhouse.url", "costtrace.clickhouse.user", "costtrace.clickhouse.password",
+        "costtrace.clickhouse.database", "costtrace.sink.buffer.dir", "costtrace.prices.overrides")) {
+      System.clearProperty(k);
+    }
+  }
+
+  @Test
+  void repricesWithTheCurrentCatalogAndTheRollupsFollow() throws Exception {
+    long stored = count("SELECT count() FROM " + db + ".span_rows");
+    long calls = count("SELECT count() FROM " + db + ".spans WHERE operation != 'execute_tool'");
+    long miniCalls = count("SELECT count() FROM " + db + ".spans WHERE request_model = 'gpt-4o-mini'");
+    assertThat(miniCalls).isPositive();
+
+    // The catalog the receiver priced with: every span prices to what it has.
+    assertThat(CliRun.ok("reprice", "--since", "1h", "--dry-run"))
+        .contains("dry run: 0 of " + calls + " spans since 1h would change (0 newly priced)");
+
+    Path overrides = Files.writeString(dir.resolve("overrides.json"), """
+        {"models": [
+          {"provider": "openai", "model": "gpt-4o-mini",
+           "prices": {"input_mtok": 1.0, "cache_read_mtok": 0.1, "output_mtok": 2.0}, "note": "2026 agreement"},
+          {"provider": "acme", "model": "acme-1", "prices": {"input_mtok": 3.0, "output_mtok": 4.0}}
+        ]}
+        """);
+    System.setProperty("costtrace.prices.overrides", overrides.toString());
+    BigDecimal spansBefore = sum("SELECT sum(total_cost) FROM " + db + ".spans");
+    BigDecimal conversationsBefore = sum("SELECT sum(total_cost) FROM " + db + ".conversation_costs");
+
+    String dry = CliRun.ok("reprice", "--since", "1h", "--dry-run");
+    assertThat(dry).contains("conv-acme: 0 -> 0.007 (+0.007, 1 span)")
+        .contains("dry run: " + (miniCalls + 1) + " of " + calls + " spans since 1h would change (1 newly priced)")
+        .contains("nothing written");
+    assertThat(count("SELECT count() FROM " + db + ".span_rows")).isEqualTo(stored);
+    assertThat(sum("SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(conversationsBefore);
+
+    // Filters: only the one conversation.
+    assertThat(CliRun.ok("reprice", "--since", "1h", "--conversation", "conv-acme"))
+        .contains("conv-acme: 0 -> 0.007 (+0.007, 1 span)")
+        .contains("1 of 1 spans since 1h changed (1 newly priced): 0 -> 0.007 USD (+0.007)");
+    try (Client c = engine.newClient("default")) {
+      GenericRecord acme = c.queryAll("SELECT pricing_status, total_cost, previous_total_cost,"
+          + " previous_catalog_version, catalog_version, price_entry, row_version FROM " + db + ".spans WHERE trace_id = '"
+          + ACME_TRACE + "'").get(0);
+      assertThat(acme.getString("pricing_status")).isEqualTo("PRICED");
+      assertThat(acme.getBigDecimal("total_cost")).isEqualByComparingTo("0.007");
+      assertThat(acme.getBigDecimal("previous_total_cost")).isEqualByComparingTo("0");
+      assertThat(acme.getString("previous_catalog_version")).isEqualTo("bundled-old");
+      assertThat(acme.getString("catalog_version")).isNotEqualTo("bundled-old").isNotEmpty();
+      assertThat(acme.getString("price_entry")).startsWith("override/");
+      assertThat(acme.getBigInteger("row_version").signum()).isPositive();
+      GenericRecord conv = c.queryAll("SELECT total_cost, unpriced_calls FROM " + db
+          + ".conversation_costs WHERE conversation_id = 'conv-acme'").get(0);
+      assertThat(conv.getBigDecimal("total_cost")).isEqualByComparingTo("0.007");
+      assertThat(conv.getLong("unpriced_calls")).isZero();
+    }
+
+    // Filters: one model; the others keep their cost.
+    BigDecimal othersBefore = sum("SELECT sum(total_cost) FROM " + db + ".spans WHERE request_model != 'gpt-4o-mini'"
+        + " AND trace_id != '" + ACME_TRACE + "'");
+    BigDecimal miniOld = sum("SELECT sum(total_cost) FROM " + db + ".spans WHERE request_model = 'gpt-4o-mini'");
+    String run = CliRun.ok("reprice", "--since", "1h", "--model", "gpt-4o-mini", "--provider", "openai");
+    assertThat(run).contains(miniCalls + " of " + miniCalls + " spans since 1h changed (0 newly priced)");
+    BigDecimal expected = sum("SELECT sum(toDecimal128(input_tokens, 12) * toDecimal128('1.0', 12) / 1000000"
+        + " + toDecimal128(cache_read_tokens, 12) * toDecimal128('0.1', 12) / 1000000"
+        + " + toDecimal128(output_tokens + reasoning_tokens, 12) * toDecimal128('2.0', 12) / 1000000) FROM " + db
+        + ".spans WHERE request_model = 'gpt-4o-mini'");
+    BigDecimal miniNew = sum("SELECT sum(total_cost) FROM " + db + ".spans WHERE request_model = 'gpt-4o-mini'");
+    assertThat(miniNew).isEqualByComparingTo(expected).isNotEqualByComparingTo(miniOld);
+    assertThat(sum("SELECT sum(previous_total_cost) FROM " + db + ".spans WHERE request_model = 'gpt-4o-mini'"))
+        .isEqualByComparingTo(miniOld);
+    assertThat(sum("SELECT sum(total_cost) FROM " + db + ".spans WHERE request_model != 'gpt-4o-mini'"
+        + " AND trace_id != '" + ACME_TRACE + "'")).isEqualByComparingTo(othersBefore);
+    BigDecimal spansAfter = sum("SELECT sum(total_cost) FROM " + db + ".spans");
+    assertThat(spansAfter).isEqualByComparingTo(spansBefore.subtract(miniOld).add(miniNew).add(new BigDecimal("0.007")));
+    // The rollups follow: every conversation's total is its spans'.
+    assertThat(sum("SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(spansAfter);
+    assertThat(CliRun.ok("verify", "--since", "1h")).contains("every one equals its recomputation");
+
+    // A second run changes nothing and writes no row.
+    long rows = count("SELECT count() FROM " + db + ".span_rows");
+    assertThat(CliRun.ok("reprice", "--since", "1h"))
+        .contains("0 of " + calls + " spans since 1h changed (0 newly priced)");
+    assertThat(count("SELECT count() FROM " + db + ".span_rows")).isEqualTo(rows);
+    assertThat(sum("SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(spansAfter);
+  }
+
+  @Test
+  void aRunInterruptedBetweenItsRowsAndTheRecomputationIsFinishedByTheNext() throws Exception {
+    // What a reprice killed after writing a repriced row and before recomputing its trace leaves:
+    // the new row version, the rollups of before.
+    try (Client c = engine.newClient("default")) {
+      c.queryAll("INSERT INTO " + db + ".span_rows SELECT * REPLACE (toDecimal128('0.5', 12) AS total_cost,"
+          + " toDecimal128('0.5', 12) AS input_cost, 'PRICED' AS pricing_status, total_cost AS previous_total_cost,"
+          + " catalog_version AS previous_catalog_version,"
+          + " toUInt64(toUnixTimestamp64Nano(now64(9))) AS row_version) FROM " + db
+          + ".span_rows FINAL WHERE trace_id = '" + ACME_TRACE + "'");
+    }
+    assertThat(CliRun.execute("verify", "--since", "1h").exit()).isEqualTo(1);
+    // The next run (same catalog: the row is not priced again) recomputes what the last one left.
+    assertThat(CliRun.ok("reprice", "--since", "1h", "--conversation", "conv-acme"))
+        .contains("rollups of 1 traces recomputed");
+    assertThat(CliRun.ok("verify", "--since", "1h")).contains("every one equals its recomputation");
+    assertThat(sum("SELECT total_cost FROM " + db + ".conversation_costs WHERE conversation_id = 'conv-acme'"))
+        .isEqualByComparingTo("0.5");
+  }
+
+  @Test
+  void badArgumentsExitTwo() {
+    CliRun.Result r = CliRun.execute("reprice", "--since", "soon");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--since: 'soon' is neither a duration");
+    assertThat(CliRun.execute("reprice", "--since", "1h", "--format", "xml").exit()).isEqualTo(2);
+    assertThat(CliRun.execute("reprice").exit()).isEqualTo(2);
+  }
+
+  private long count(String sql) throws Exception {
+    try (Client c = engine.newClient("default")) {
+      return c.queryAll(sql).get(0).getLong(1);
+    }
+  }
+
+  private BigDecimal sum(String sql) throws Exception {
+    try (Client c = engine.newClient("default")) {
+      return c.queryAll(sql).get(0).getBigDecimal(1);
+    }
+  }
+}
