@@ -81,7 +81,7 @@ class RepriceCommandTest {
     CliRun.Result bad = CliRun.execute("reprice", "--since", "soon");
     assertThat(bad.exit()).isEqualTo(2);
     assertThat(bad.err()).contains("--since: 'soon' is neither a duration");
-    assertThat(CliRun.execute("reprice", "--since", "1h", "--format", "xml").exit()).isEqualTo(2);
+    assertThat(CliRun.execute("reprice", "--since", "7h", "--format", "xml").exit()).isEqualTo(2);
     assertThat(CliRun.execute("reprice").exit()).isEqualTo(2);
 
     long stored = count("SELECT count() FROM " + db + ".span_rows");
@@ -91,8 +91,8 @@ class RepriceCommandTest {
     assertThat(miniCalls).isPositive();
 
     // The catalog the receiver priced with: every span prices to what it has.
-    assertThat(CliRun.ok("reprice", "--since", "1h", "--dry-run"))
-        .contains("dry run: 0 of " + calls + " spans since 1h would change (0 newly priced)");
+    assertThat(CliRun.ok("reprice", "--since", "7h", "--dry-run"))
+        .contains("dry run: 0 of " + calls + " spans since 7h would change (0 newly priced)");
 
     Path overrides = Files.writeString(dir.resolve("overrides.json"), """
         {"models": [
@@ -105,17 +105,17 @@ class RepriceCommandTest {
     BigDecimal spansBefore = sum("SELECT sum(total_cost) FROM " + db + ".spans");
     BigDecimal conversationsBefore = sum("SELECT sum(total_cost) FROM " + db + ".conversation_costs");
 
-    String dry = CliRun.ok("reprice", "--since", "1h", "--dry-run");
+    String dry = CliRun.ok("reprice", "--since", "7h", "--dry-run");
     assertThat(dry).contains("conv-acme: 0 -> 0.007 (+0.007, 1 span)")
-        .contains("dry run: " + (miniCalls + 1) + " of " + calls + " spans since 1h would change (1 newly priced)")
+        .contains("dry run: " + (miniCalls + 1) + " of " + calls + " spans since 7h would change (1 newly priced)")
         .contains("nothing written");
     assertThat(count("SELECT count() FROM " + db + ".span_rows")).isEqualTo(stored);
     assertThat(sum("SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(conversationsBefore);
 
     // Filters: only the one conversation.
-    assertThat(CliRun.ok("reprice", "--since", "1h", "--conversation", "conv-acme"))
+    assertThat(CliRun.ok("reprice", "--since", "7h", "--conversation", "conv-acme"))
         .contains("conv-acme: 0 -> 0.007 (+0.007, 1 span)")
-        .contains("1 of 1 spans since 1h changed (1 newly priced): 0 -> 0.007 USD (+0.007)");
+        .contains("1 of 1 spans since 7h changed (1 newly priced): 0 -> 0.007 USD (+0.007)");
     try (Client c = engine.newClient("default")) {
       GenericRecord acme = c.queryAll("SELECT pricing_status, total_cost, previous_total_cost,"
           + " previous_catalog_version, catalog_version, price_entry, row_version FROM " + db + ".spans WHERE trace_id = '"
@@ -137,8 +137,8 @@ class RepriceCommandTest {
     BigDecimal othersBefore = sum("SELECT sum(total_cost) FROM " + db + ".spans WHERE request_model != 'gpt-4o-mini'"
         + " AND trace_id != '" + ACME_TRACE + "'");
     BigDecimal miniOld = sum("SELECT sum(total_cost) FROM " + db + ".spans WHERE request_model = 'gpt-4o-mini'");
-    String run = CliRun.ok("reprice", "--since", "1h", "--model", "gpt-4o-mini", "--provider", "openai");
-    assertThat(run).contains(miniCalls + " of " + miniCalls + " spans since 1h changed (0 newly priced)");
+    String run = CliRun.ok("reprice", "--since", "7h", "--model", "gpt-4o-mini", "--provider", "openai");
+    assertThat(run).contains(miniCalls + " of " + miniCalls + " spans since 7h changed (0 newly priced)");
     BigDecimal expected = sum("SELECT sum(toDecimal128(input_tokens, 12) * toDecimal128('1.0', 12) / 1000000"
         + " + toDecimal128(cache_read_tokens, 12) * toDecimal128('0.1', 12) / 1000000"
         + " + toDecimal128(output_tokens + reasoning_tokens, 12) * toDecimal128('2.0', 12) / 1000000) FROM " + db
@@ -153,12 +153,12 @@ class RepriceCommandTest {
     assertThat(spansAfter).isEqualByComparingTo(spansBefore.subtract(miniOld).add(miniNew).add(new BigDecimal("0.007")));
     // The rollups follow: every conversation's total is its spans'.
     assertThat(sum("SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(spansAfter);
-    assertThat(CliRun.ok("verify", "--since", "1h")).contains("every one equals its recomputation");
+    assertThat(CliRun.ok("verify", "--since", "7h")).contains("every one equals its recomputation");
 
     // A second run changes nothing and writes no row.
     long rows = count("SELECT count() FROM " + db + ".span_rows");
-    assertThat(CliRun.ok("reprice", "--since", "1h"))
-        .contains("0 of " + calls + " spans since 1h changed (0 newly priced)");
+    assertThat(CliRun.ok("reprice", "--since", "7h"))
+        .contains("0 of " + calls + " spans since 7h changed (0 newly priced)");
     assertThat(count("SELECT count() FROM " + db + ".span_rows")).isEqualTo(rows);
     assertThat(sum("SELECT sum(total_cost) FROM " + db + ".conversation_costs")).isEqualByComparingTo(spansAfter);
   }
@@ -185,16 +185,16 @@ class RepriceCommandTest {
           + " toUInt64(toUnixTimestamp64Nano(now64(9))) AS row_version) FROM " + db
           + ".span_rows FINAL WHERE trace_id = '" + ACME_TRACE + "'");
     }
-    assertThat(CliRun.execute("verify", "--since", "1h").exit()).isEqualTo(1);
+    assertThat(CliRun.execute("verify", "--since", "7h").exit()).isEqualTo(1);
     // The next run finds the row priced as the catalog says (nothing to write) and recomputes the
     // trace its predecessor left behind.
-    assertThat(CliRun.ok("reprice", "--since", "1h", "--conversation", "conv-acme"))
-        .contains("0 of 1 spans since 1h changed").contains("rollups of 1 traces recomputed");
-    assertThat(CliRun.ok("verify", "--since", "1h")).contains("every one equals its recomputation");
+    assertThat(CliRun.ok("reprice", "--since", "7h", "--conversation", "conv-acme"))
+        .contains("0 of 1 spans since 7h changed").contains("rollups of 1 traces recomputed");
+    assertThat(CliRun.ok("verify", "--since", "7h")).contains("every one equals its recomputation");
     assertThat(sum("SELECT total_cost FROM " + db + ".conversation_costs WHERE conversation_id = 'conv-acme'"))
         .isEqualByComparingTo("0.007");
     // And a further run has nothing left to do.
-    assertThat(CliRun.ok("reprice", "--since", "1h", "--conversation", "conv-acme"))
+    assertThat(CliRun.ok("reprice", "--since", "7h", "--conversation", "conv-acme"))
         .contains("rollups of 0 traces recomputed");
   }
 
