@@ -44,6 +44,8 @@ import picocli.CommandLine.Option;
     description = "Price stored spans again with the current catalog; the rollups follow.")
 public final class RepriceCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** How many span rows a repricing reads, prices and writes at a time (memory). */
+  static final String WINDOW_SPANS_KEY = "costtrace.reprice.window.spans";
   /** How a row priced before the service_tier column existed names its tier in its reason. */
   private static final Pattern TIER_IN_REASON =
       Pattern.compile(", ([a-z0-9_-]+) tier ×|service tier '([^']*)'");
@@ -114,7 +116,11 @@ public final class RepriceCommand implements Callable<Integer> {
       } else {
         migrator.up();
       }
-      Repricing.Result r = new Repricing(client, schema).run(filter, stored -> reprice(pricer, stored), dryRun);
+      int window = config.getInt(WINDOW_SPANS_KEY).orElse(Repricing.DEFAULT_WINDOW_SPANS);
+      if (window <= 0) {
+        throw Config.invalid(WINDOW_SPANS_KEY, Integer.toString(window), "expected a positive number of spans");
+      }
+      Repricing.Result r = new Repricing(client, schema, window).run(filter, stored -> reprice(pricer, stored), dryRun);
       print(out, r);
       out.flush();
       return 0;

@@ -14,13 +14,19 @@ import dev.costtrace.sink.SpanColumns;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.testing.TestClickHouse;
+import dev.costtrace.testing.faults.ClickHouseFaultProxy;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,7 +77,8 @@ class RepriceCommandTest {
   @AfterEach
   void clear() {
     for (String k : List.of("costtrace.clickhouse.url", "costtrace.clickhouse.user", "costtrace.clickhouse.password",
-        "costtrace.clickhouse.database", "costtrace.sink.buffer.dir", "costtrace.prices.overrides")) {
+        "costtrace.clickhouse.database", "costtrace.sink.buffer.dir", "costtrace.prices.overrides",
+        RepriceCommand.WINDOW_SPANS_KEY)) {
       System.clearProperty(k);
     }
   }
@@ -196,6 +203,70 @@ class RepriceCommandTest {
     // And a further run has nothing left to do.
     assertThat(CliRun.ok("reprice", "--since", "7h", "--conversation", "conv-acme"))
         .contains("rollups of 0 traces recomputed");
+  }
+
+  /**
+   * A real {@code costtrace reprice} process, one window at a time, killed with SIGKILL right after
+   * ClickHouse stored its second window's repriced rows (before it recomputed their traces); the
+   * next run gives what one run gives: every span repriced once, from its original cost, at the
+   * catalog's price; the rollups equal their recomputation.
+   */
+  @Test
+  void aRunKilledHalfWayAndRunAgainGivesWhatOneRunGives() throws Exception {
+    Path overrides = Files.writeString(dir.resolve("overrides.json"), """
+        {"models": [
+          {"provider": "openai", "model": "gpt-4o-mini",
+           "prices": {"input_mtok": 1.0, "cache_read_mtok": 0.1, "output_mtok": 2.0}},
+          {"provider": "acme", "model": "acme-1", "prices": {"input_mtok": 3.0, "output_mtok": 4.0}}
+        ]}
+        """);
+    String affected = " FROM " + db + ".spans WHERE request_model IN ('gpt-4o-mini', 'acme-1')";
+    long spans = count("SELECT count()" + affected);
+    BigDecimal original = sum("SELECT sum(total_cost)" + affected);
+
+    URI engineUrl = URI.create(engine.httpUrl());
+    AtomicReference<Process> reprice = new AtomicReference<>();
+    try (ClickHouseFaultProxy proxy = new ClickHouseFaultProxy(engineUrl.getPort())) {
+      CountDownLatch killed = proxy.arm(Pattern.compile("INSERT INTO \\w+\\.span_rows\\b"), 2,
+          ClickHouseFaultProxy.Moment.AFTER, () -> reprice.get().destroyForcibly()); // SIGKILL
+      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), CostTrace.class.getName(), "reprice", "--since", "7h")
+          .redirectErrorStream(true).redirectOutput(dir.resolve("reprice.log").toFile());
+      pb.environment().put("CLICKHOUSE_URL", proxy.url());
+      pb.environment().put("CLICKHOUSE_USER", engine.user());
+      pb.environment().put("CLICKHOUSE_PASSWORD", engine.password());
+      pb.environment().put("COSTTRACE_CLICKHOUSE_DATABASE", db);
+      pb.environment().put("COSTTRACE_PRICES_OVERRIDES", overrides.toString());
+      pb.environment().put("COSTTRACE_REPRICE_WINDOW_SPANS", "1"); // a window an hour
+      reprice.set(pb.start());
+      assertThat(killed.await(3, TimeUnit.MINUTES)).as(Files.readString(dir.resolve("reprice.log"))).isTrue();
+      assertThat(reprice.get().waitFor(1, TimeUnit.MINUTES)).isTrue();
+      assertThat(reprice.get().exitValue()).isEqualTo(137); // 128 + SIGKILL
+    }
+    long repriced = count("SELECT count()" + affected + " AND previous_total_cost IS NOT NULL");
+    assertThat(repriced).isPositive();
+    assertThat(CliRun.execute("verify", "--since", "7h").exit()).as("the killed run left rollups behind").isEqualTo(1);
+
+    System.setProperty("costtrace.prices.overrides", overrides.toString());
+    System.setProperty(RepriceCommand.WINDOW_SPANS_KEY, "1");
+    try {
+      assertThat(CliRun.ok("reprice", "--since", "7h"))
+          .contains((spans - repriced) + " of ");
+    } finally {
+      System.clearProperty(RepriceCommand.WINDOW_SPANS_KEY);
+    }
+    // What one run gives: each span repriced once from its original cost, at the new prices.
+    assertThat(count("SELECT count()" + affected + " AND previous_total_cost IS NOT NULL")).isEqualTo(spans);
+    assertThat(sum("SELECT sum(previous_total_cost)" + affected)).isEqualByComparingTo(original);
+    BigDecimal expected = sum("SELECT sum(toDecimal128(input_tokens, 12) * toDecimal128(if(request_model = 'acme-1',"
+        + " '3.0', '1.0'), 12) / 1000000 + toDecimal128(cache_read_tokens, 12) * toDecimal128('0.1', 12) / 1000000"
+        + " + toDecimal128(output_tokens + reasoning_tokens, 12) * toDecimal128(if(request_model = 'acme-1', '4.0',"
+        + " '2.0'), 12) / 1000000)" + affected);
+    assertThat(sum("SELECT sum(total_cost)" + affected)).isEqualByComparingTo(expected);
+    assertThat(CliRun.ok("verify", "--since", "7h")).contains("every one equals its recomputation");
+    assertThat(sum("SELECT sum(total_cost) FROM " + db + ".conversation_costs"))
+        .isEqualByComparingTo(sum("SELECT sum(total_cost) FROM " + db + ".spans"));
+    assertThat(CliRun.ok("reprice", "--since", "7h", "--dry-run")).contains("dry run: 0 of ");
   }
 
   private long count(String sql) throws Exception {

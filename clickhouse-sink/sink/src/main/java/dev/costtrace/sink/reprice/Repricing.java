@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * the same key and time with a higher {@code row_version} (the server's clock), the previous total
  * and catalog version kept for audit; then recomputes the rollups of those traces
  * ({@link RollupRecomputer#recompute(java.util.Collection)}), window by window of at most
- * {@value #WINDOW_SPANS} spans.
+ * {@link #DEFAULT_WINDOW_SPANS} spans by default.
  *
  * <p>Idempotent by construction: a span whose new pricing equals its stored one is left alone, so
  * a second run with the same catalog writes nothing; a run interrupted anywhere leaves rows either
@@ -42,8 +42,11 @@ import java.util.concurrent.TimeUnit;
  * is what an interruption between a window's rows and its recomputation leaves behind.
  */
 public final class Repricing {
-  /** At most about this many span rows are read, priced and written at a time. */
-  static final int WINDOW_SPANS = 20_000;
+  /**
+   * At most about this many span rows are read, priced and written at a time (an hour that holds
+   * more is one window of its own).
+   */
+  public static final int DEFAULT_WINDOW_SPANS = 20_000;
 
   private static final SqlTemplate WINDOWS = SqlTemplate.load(Repricing.class, "reprice_windows.sql");
   private static final SqlTemplate ROWS = SqlTemplate.load(Repricing.class, "reprice_rows.sql");
@@ -124,9 +127,22 @@ public final class Repricing {
   private final SchemaOptions schema;
   private final String db;
   private final RollupRecomputer recomputer;
+  private final int windowSpans;
   private SpanRowBinary<SpanCostRow> encoder;
 
   public Repricing(Client client, SchemaOptions schema) {
+    this(client, schema, DEFAULT_WINDOW_SPANS);
+  }
+
+  /**
+   * @param windowSpans at most about this many span rows a window
+   * @throws IllegalArgumentException if it is not positive
+   */
+  public Repricing(Client client, SchemaOptions schema, int windowSpans) {
+    if (windowSpans <= 0) {
+      throw new IllegalArgumentException("windowSpans must be positive");
+    }
+    this.windowSpans = windowSpans;
     this.client = client;
     this.schema = schema;
     this.db = schema.database();
@@ -280,7 +296,7 @@ public final class Repricing {
     return s.toString();
   }
 
-  /** Consecutive hours grouped while they hold at most {@value #WINDOW_SPANS} spans: [from, to). */
+  /** Consecutive hours grouped while they hold at most {@code windowSpans} spans: [from, to). */
   private List<long[]> windows(String spanFilter) {
     List<long[]> out = new ArrayList<>();
     long from = -1;
@@ -289,7 +305,7 @@ public final class Repricing {
     for (GenericRecord r : query(WINDOWS.render("db", db, "span_filter", spanFilter))) {
       long hour = r.getLong("hour") * 1_000_000_000L;
       long n = r.getLong("spans");
-      if (from >= 0 && spans + n > WINDOW_SPANS) {
+      if (from >= 0 && spans + n > windowSpans) {
         out.add(new long[] {from, to});
         from = -1;
       }
