@@ -10,6 +10,7 @@ import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.pricing.TokenUsage;
 import dev.costtrace.pricing.catalog.CatalogException;
 import dev.costtrace.pricing.normalize.ProviderNames;
+import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.SpanColumns;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
@@ -148,21 +149,7 @@ public final class RepriceCommand implements Callable<Integer> {
     Instant at = Instant.ofEpochSecond(Math.floorDiv(start, 1_000_000_000L), Math.floorMod(start, 1_000_000_000L));
     String tenant = stored.authTenant().isEmpty() ? stored.get(SpanColumns.TENANT_ID) : stored.authTenant();
     PricedSpan p = pricer.priceUsage(stored.get(SpanColumns.PROVIDER), model, usage, at, serviceTier(stored), tenant);
-    return stored.toBuilder()
-        .set(SpanColumns.INPUT_COST, p.cost().input())
-        .set(SpanColumns.CACHE_READ_COST, p.cost().cacheRead())
-        .set(SpanColumns.CACHE_WRITE_COST, p.cost().cacheWrite())
-        .set(SpanColumns.OUTPUT_COST, p.cost().output())
-        .set(SpanColumns.REASONING_COST, p.cost().reasoning())
-        .set(SpanColumns.AUDIO_COST, p.cost().audio())
-        .set(SpanColumns.REQUEST_COST, p.cost().request())
-        .set(SpanColumns.TOOL_COST, p.cost().tool())
-        .set(SpanColumns.TOTAL_COST, p.total())
-        .set(SpanColumns.PRICING_STATUS, p.status().name())
-        .set(SpanColumns.PRICING_REASON, p.reason())
-        .set(SpanColumns.CATALOG_VERSION, p.catalogVersion())
-        .set(SpanColumns.PRICE_ENTRY, p.priceEntry())
-        .build();
+    return PricingPipeline.withPricing(stored.toBuilder(), p).build();
   }
 
   /** The stored tier; for a row written before that column existed, the tier its reason names. */
