@@ -4,14 +4,17 @@ import com.clickhouse.client.api.Client;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.cli.demo.DemoWorkload;
+import dev.costtrace.sink.report.ConversationCosts;
 import dev.costtrace.sink.report.CostReport;
 import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.metrics.EngineMetricsSource;
+import dev.costtrace.receiver.metrics.QuietConversations;
 import dev.costtrace.receiver.metrics.RollupCheckMetricsSource;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
+import dev.costtrace.receiver.metrics.SpendMetrics;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
@@ -108,10 +111,13 @@ public final class ServeCommand implements Callable<Integer> {
     SpanPricer pricer = SpanPricer.fromConfig(config);
     out.println("costtrace: " + pricer.tables().catalog().modelCount() + " priced models, catalog "
         + pricer.tables().version());
+    Duration attributionWindow = config.getDuration("costtrace.attribution.window").orElse(TraceAttributor.DEFAULT_WINDOW);
+    SpendMetrics.Builder spend = SpendMetrics.builder().window(attributionWindow);
+    set("costtrace.metrics.max.label.values", config.getInt("costtrace.metrics.max.label.values"), spend::maxLabelValues);
     PricingPipeline pipeline = new PricingPipeline(pricer, sink, AttributionKeys.fromConfig(config),
-        new TraceAttributor(
-            config.getDuration("costtrace.attribution.window").orElse(TraceAttributor.DEFAULT_WINDOW),
-            config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)));
+        new TraceAttributor(attributionWindow,
+            config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)),
+        spend.build());
     b.consumer(pipeline);
     if (tokens != null) {
       b.auth(tokens);
@@ -120,6 +126,24 @@ public final class ServeCommand implements Callable<Integer> {
     }
     b.metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))
         .metrics(new EngineMetricsSource(endpoint::engineStatus));
+    boolean api = config.getBoolean("costtrace.api.enabled").orElse(true);
+    boolean quietMetrics = config.getBoolean("costtrace.metrics.quiet.enabled").orElse(true);
+    Client readClient = api || quietMetrics ? endpoint.newClient("default") : null;
+    long timeout = config.getDuration("costtrace.api.query.timeout")
+        .map(Duration::toSeconds).orElse(ConversationCosts.DEFAULT_MAX_EXECUTION_SECONDS);
+    ConversationCosts reads = readClient == null ? null
+        : new ConversationCosts(readClient, schema.database(), timeout);
+    if (api) {
+      b.costApi(reads);
+    }
+    QuietConversations quiet = null;
+    if (quietMetrics) {
+      QuietConversations.Builder q = QuietConversations.builder(reads);
+      set("costtrace.metrics.quiet.after", config.getDuration("costtrace.metrics.quiet.after"), q::quietAfter);
+      set("costtrace.metrics.quiet.interval", config.getDuration("costtrace.metrics.quiet.interval"), q::interval);
+      quiet = q.build();
+      b.metrics(quiet);
+    }
     check.settle(() -> sink.flush(Duration.ofSeconds(30)));
     RollupCheck rollupCheck = check.enabled()
         ? check.client(endpoint.newClient("default"), true).build().start() : null;
@@ -127,6 +151,9 @@ public final class ServeCommand implements Callable<Integer> {
       b.metrics(new RollupCheckMetricsSource(rollupCheck::status));
     }
     receiver = b.start();
+    if (quiet != null) {
+      quiet.start();
+    }
     // SIGTERM / Ctrl-C: the hook holds the JVM open until the receiver has drained and the sink
     // has flushed (what ClickHouse has not taken by then stays in the durable buffer).
     CountDownLatch drained = new CountDownLatch(1);
@@ -143,6 +170,9 @@ public final class ServeCommand implements Callable<Integer> {
         + receiver.httpPort() + " (POST /v1/traces)");
     out.println("costtrace: point your exporter at it, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:"
         + receiver.httpPort());
+    if (api) {
+      out.println("costtrace: cost API on :" + receiver.httpPort() + "/api/v1/ (OpenAPI: /api/v1/openapi.json)");
+    }
     out.flush();
     if (demo || demoOnly) {
       out.println("costtrace: sending the demo workload (" + demoConversations + " conversations)...");
@@ -194,6 +224,12 @@ public final class ServeCommand implements Callable<Integer> {
       receiver.shutdown(Duration.ofSeconds(10));
       if (rollupCheck != null) {
         rollupCheck.close();
+      }
+      if (quiet != null) {
+        quiet.close();
+      }
+      if (readClient != null) {
+        readClient.close();
       }
       sink.close();
       pricer.close();

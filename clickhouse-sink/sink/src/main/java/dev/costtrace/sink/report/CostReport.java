@@ -77,6 +77,11 @@ public final class CostReport {
         n, n == 0 ? BigDecimal.ZERO : q.getBigDecimal("total"));
   }
 
+  /** Exact dollars for machines (JSON, the API): a decimal string without trailing zeros, "0" for zero. */
+  public static String exact(BigDecimal v) {
+    return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+  }
+
   /** Dollars for people: 4 decimals below a dollar, 2 above. */
   public static String usd(BigDecimal v) {
     BigDecimal a = v.abs();

@@ -23,30 +23,18 @@ import java.util.List;
  * <p>Never throws: telemetry must not break the application.
  */
 public final class AttributionSpanProcessor implements SpanProcessor {
-  /** Test-only: makes every hook throw, to show the failure is contained. */
-  static final String FAIL_FOR_TEST_PROPERTY = "costtrace.agent.test.fail-hooks";
-
   /** {@code -Dcosttrace.agent.debug=true} prints contained failures to stderr. */
   private static final boolean DEBUG = Boolean.getBoolean("costtrace.agent.debug");
 
   private final List<AttributionField> fields;
-  private final boolean failForTest;
 
   public AttributionSpanProcessor(AttributionSettings settings) {
-    this(settings, Boolean.getBoolean(FAIL_FOR_TEST_PROPERTY));
-  }
-
-  AttributionSpanProcessor(AttributionSettings settings, boolean failForTest) {
     this.fields = settings.fields();
-    this.failForTest = failForTest;
   }
 
   @Override
   public void onStart(Context parentContext, ReadWriteSpan span) {
     try {
-      if (failForTest) {
-        throw new IllegalStateException("costtrace test hook failure");
-      }
       Baggage baggage = Baggage.fromContext(parentContext);
       Span parent = Span.fromContextOrNull(parentContext);
       ReadableSpan readableParent =

@@ -2,6 +2,7 @@ package dev.costtrace.agent.config;
 
 import com.google.auto.service.AutoService;
 import dev.costtrace.agent.attribution.AttributionSettings;
+import dev.costtrace.agent.azure.AzureDeployments;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
 import dev.costtrace.agent.attribution.InboundBaggageFilter;
 import dev.costtrace.agent.http.HttpCaptureSettings;
@@ -51,9 +52,10 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
       headers.add(h.trim().toLowerCase(Locale.ROOT));
     }
     headers.addAll(settings(config).headerNames());
-    // Fail fast at start, naming the key, on a bad costtrace.agent.http.* value; the injected HTTP
-    // capture reads the same properties again where it runs.
+    // Fail fast at start, naming the key, on a bad costtrace.agent.http.* or
+    // costtrace.azure.deployments value; the injected code reads them again where it runs.
     HttpCaptureSettings.fromProperties(config::getString);
+    AzureDeployments.fromProperties(config::getString);
     Map<String, String> out = new LinkedHashMap<>();
     out.put(CAPTURE_SERVER_HEADERS, String.join(",", headers));
     // Content capture is opt-in: only costtrace.agent.capture.content=true turns the upstream

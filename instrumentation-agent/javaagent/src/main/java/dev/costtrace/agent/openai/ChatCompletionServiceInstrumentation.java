@@ -60,8 +60,9 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
   @SuppressWarnings("unused")
   public static final class CreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static GenAiCall onEnter(@Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChat(params);
+    public static GenAiCall onEnter(
+        @Advice.This Object service, @Advice.Argument(0) ChatCompletionCreateParams params) {
+      return OpenAiTelemetry.startChat(service, params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -76,8 +77,9 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
   @SuppressWarnings("unused")
   public static final class AsyncCreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static GenAiCall onEnter(@Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChat(params);
+    public static GenAiCall onEnter(
+        @Advice.This Object service, @Advice.Argument(0) ChatCompletionCreateParams params) {
+      return OpenAiTelemetry.startChat(service, params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -93,8 +95,8 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
   public static final class StreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static OpenAiTelemetry.ChatStreamCall onEnter(
-        @Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChatStream(params);
+        @Advice.This Object service, @Advice.Argument(0) ChatCompletionCreateParams params) {
+      return OpenAiTelemetry.startChatStream(service, params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -111,8 +113,8 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
   public static final class AsyncStreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static OpenAiTelemetry.ChatStreamCall onEnter(
-        @Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChatStream(params);
+        @Advice.This Object service, @Advice.Argument(0) ChatCompletionCreateParams params) {
+      return OpenAiTelemetry.startChatStream(service, params);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -17,7 +17,6 @@ final class ChatStreamRecorder extends GenAiStreamRecorder<ChatCompletionChunk> 
 
   @Override
   protected void record(ChatCompletionChunk chunk) {
-    OpenAiTelemetry.failForTest();
     OpenAiChatModel.fill(stream.response(), chunk);
   }
 }

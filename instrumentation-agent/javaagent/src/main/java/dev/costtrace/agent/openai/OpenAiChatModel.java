@@ -27,10 +27,17 @@ public final class OpenAiChatModel {
   private OpenAiChatModel() {}
 
   public static GenAiRequest request(ChatCompletionCreateParams params, boolean streaming) {
+    return request(params, streaming, OpenAiEndpoint.OPENAI);
+  }
+
+  /** The request of a call to {@code endpoint} (OpenAI, or Azure OpenAI: see OpenAiEndpoint). */
+  static GenAiRequest request(
+      ChatCompletionCreateParams params, boolean streaming, OpenAiEndpoint endpoint) {
     GenAiRequest.Builder b =
-        GenAiRequest.builder(GenAiAttributes.PROVIDER_OPENAI, GenAiAttributes.OPERATION_CHAT)
+        GenAiRequest.builder(endpoint.provider(), GenAiAttributes.OPERATION_CHAT)
             .streaming(streaming);
-    b.requestModel(field(() -> known(params._model()).map(m -> m.asString())));
+    endpoint.applyTo(b);
+    b.requestModel(endpoint.model(requestModel(params)));
     Long max = field(() -> known(params._maxCompletionTokens()));
     b.maxTokens(max != null ? max : field(() -> known(params._maxTokens())));
     String tier = field(() -> known(params._serviceTier()).map(t -> t.asString()));
@@ -43,6 +50,10 @@ public final class OpenAiChatModel {
                 known(params._metadata())
                     .map(m -> conversationId(m._additionalProperties()))));
     return b.build();
+  }
+
+  static String requestModel(ChatCompletionCreateParams params) {
+    return field(() -> known(params._model()).map(m -> m.asString()));
   }
 
   /** The first of {@link OpenAiConversationKeys#METADATA} with a non-blank string value. */

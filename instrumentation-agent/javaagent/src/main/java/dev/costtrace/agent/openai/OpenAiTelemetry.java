@@ -14,7 +14,6 @@ import dev.costtrace.agent.genai.GenAiAttributes;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
-import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiSpans;
 import dev.costtrace.agent.genai.GenAiStreamCall;
 import io.opentelemetry.api.trace.Span;
@@ -33,13 +32,6 @@ import java.util.function.Supplier;
 public final class OpenAiTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.openai-java";
 
-  /**
-   * {@code -Dcosttrace.agent.test.fail-hooks=true}: the hooks that run while a span is open (the
-   * response mapping, every stream event) throw inside their containment, so the ITs can prove a bug
-   * of ours changes nothing the application sees.
-   */
-  static final boolean FAIL_FOR_TEST = Boolean.getBoolean("costtrace.agent.test.fail-hooks");
-
   private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
       GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
 
@@ -47,12 +39,6 @@ public final class OpenAiTelemetry {
 
   static GenAiInstrumenter instrumenter() {
     return INSTRUMENTER.get();
-  }
-
-  static void failForTest() {
-    if (FAIL_FOR_TEST) {
-      throw new IllegalStateException("costtrace test hook failure");
-    }
   }
 
   /** Starts the span of a non-streamed Responses call and makes it current; null when not traced. */
@@ -66,12 +52,12 @@ public final class OpenAiTelemetry {
 
   /** Ends a blocking call's span with its response or error. */
   public static void end(GenAiCall call, Response response, Throwable error) {
-    GenAiCall.end(call, response, error, OpenAiTelemetry::map);
+    GenAiCall.end(call, response, error, OpenAiResponsesModel::response);
   }
 
   /** Ends an async call's span when the future completes; the app's future is left as it is. */
   public static void endAsync(GenAiCall call, CompletableFuture<Response> future, Throwable error) {
-    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::map);
+    GenAiCall.endWhenDone(call, future, error, OpenAiResponsesModel::response);
   }
 
   /** Starts the span of a streamed Responses call (current until the method returns). */
@@ -146,7 +132,7 @@ public final class OpenAiTelemetry {
 
   /** Ends a raw call's span, left earlier, with the parsed response or the failure. */
   static void endLater(GenAiCall call, Response response, Throwable error) {
-    GenAiCall.endLater(call, response, unwrap(error), OpenAiTelemetry::map);
+    GenAiCall.endLater(call, response, unwrap(error), OpenAiResponsesModel::response);
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -177,19 +163,24 @@ public final class OpenAiTelemetry {
    * Starts a chat call's span when no gen_ai span covers it already (the upstream agent's chat span
    * normally does, and then this returns null: one span per call).
    */
-  public static GenAiCall startChat(ChatCompletionCreateParams params) {
-    GenAiCall call = GenAiCall.start(instrumenter(), () -> OpenAiChatModel.request(params, false));
+  public static GenAiCall startChat(Object service, ChatCompletionCreateParams params) {
+    OpenAiEndpoint endpoint = OpenAiEndpoint.of(service);
+    GenAiCall call =
+        GenAiCall.start(instrumenter(), () -> OpenAiChatModel.request(params, false, endpoint));
+    if (call == null) {
+      onUpstreamSpan(endpoint, params);
+    }
     markApiType(call == null ? null : call.context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
     return call;
   }
 
   public static void endChat(GenAiCall call, ChatCompletion completion, Throwable error) {
-    GenAiCall.end(call, completion, error, OpenAiTelemetry::mapChat);
+    GenAiCall.end(call, completion, error, OpenAiChatModel::response);
   }
 
   public static void endChatAsync(
       GenAiCall call, CompletableFuture<ChatCompletion> future, Throwable error) {
-    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::mapChat);
+    GenAiCall.endWhenDone(call, future, error, OpenAiChatModel::response);
   }
 
   /**
@@ -197,15 +188,18 @@ public final class OpenAiTelemetry {
    * makes it current around this call), a timer for that span's time to first token; otherwise
    * our own stream span. Null when neither applies.
    */
-  public static ChatStreamCall startChatStream(ChatCompletionCreateParams params) {
+  public static ChatStreamCall startChatStream(Object service, ChatCompletionCreateParams params) {
     try {
       Context current = Context.current();
       Span span = Span.fromContext(current);
+      OpenAiEndpoint endpoint = OpenAiEndpoint.of(service);
       if (GenAiSpans.isActive(current)) {
+        onUpstreamSpan(endpoint, params);
         return span.isRecording() ? new ChatStreamCall(new ChatStreamTimer(span, System.nanoTime()), null) : null;
       }
       GenAiStreamCall call =
-          GenAiStreamCall.start(instrumenter(), () -> OpenAiChatModel.request(params, true));
+          GenAiStreamCall.start(
+              instrumenter(), () -> OpenAiChatModel.request(params, true, endpoint));
       if (call == null) {
         return null;
       }
@@ -258,14 +252,18 @@ public final class OpenAiTelemetry {
     }
   }
 
-  private static GenAiResponse mapChat(ChatCompletion completion) {
-    failForTest();
-    return OpenAiChatModel.response(completion);
-  }
-
-  private static GenAiResponse map(Response response) {
-    failForTest();
-    return OpenAiResponsesModel.response(response);
+  /**
+   * Under a gen_ai span someone else made for this call (the upstream chat span): what only the
+   * SDK's client knows, that it is an Azure OpenAI call.
+   */
+  private static void onUpstreamSpan(OpenAiEndpoint endpoint, ChatCompletionCreateParams params) {
+    try {
+      if (endpoint.azure() && GenAiSpans.isActive(Context.current())) {
+        endpoint.applyTo(Span.current(), OpenAiChatModel.requestModel(params));
+      }
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
   }
 
   /** {@code openai.api.type} on a span just started ({@code context} null: none was). */

@@ -40,6 +40,7 @@ final class VendorReplayServer implements AutoCloseable {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/v1", this::handle); // also the Gemini API and Vertex AI
     server.createContext("/model/", new BedrockReplay()::handle); // Bedrock Runtime
+    server.createContext("/openai/deployments/", this::azure); // Azure OpenAI
     // A thread per exchange: a stalled stream must not hold up the other requests.
     server.setExecutor(executor);
     server.start();
@@ -134,6 +135,15 @@ final class VendorReplayServer implements AutoCloseable {
           json(exchange, 200, fixture("fixtures/openai-compatible/responses.json"));
         }
         break;
+      case "retry-503":
+        // Every other attempt: each run of an app sees a 503, then its retry succeeds.
+        if (call % 2 == 0) {
+          exchange.getResponseHeaders().add("retry-after-ms", "10");
+          json(exchange, 503, fixture("fixtures/spring-ai/error-503.json"));
+        } else {
+          json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
+        }
+        break;
       case "model-not-found":
         json(exchange, 404, fixture("fixtures/openai-compatible/error-model-not-found.json"));
         break;
@@ -200,6 +210,30 @@ final class VendorReplayServer implements AutoCloseable {
       json(exchange, 200, fixture("fixtures/anthropic/message-malformed.json"));
     } else {
       json(exchange, 200, fixture("fixtures/anthropic/message-cache-1h.json"));
+    }
+  }
+
+  /**
+   * Azure OpenAI chat completions, {@code /openai/deployments/{deployment}/chat/completions}, by
+   * deployment: {@code chat-retry} answers every other attempt with a 429 (so each run of an app
+   * sees a 429, then its retry succeed), {@code chat-missing} a 404; any other deployment the
+   * completion, streamed when the request asks for a stream.
+   */
+  private void azure(HttpExchange exchange) throws IOException {
+    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    String path = exchange.getRequestURI().getPath();
+    String deployment = path.substring("/openai/deployments/".length()).split("/")[0];
+    int call = calls.computeIfAbsent("azure " + deployment, k -> new AtomicInteger()).getAndIncrement();
+    exchange.getResponseHeaders().add("apim-request-id", "7c9e2f4a-3b1d-4e8f-9a6c-1d2e3f4a5b6c");
+    if (deployment.equals("chat-missing")) {
+      json(exchange, 404, fixture("fixtures/azure/error-deployment-not-found.json"));
+    } else if (deployment.equals("chat-retry") && call % 2 == 0) {
+      exchange.getResponseHeaders().add("retry-after-ms", "10");
+      json(exchange, 429, fixture("fixtures/azure/error-429.json"));
+    } else if (STREAM_REQUESTED.matcher(body).find()) {
+      sse(exchange, "fixtures/azure/chat-completions-stream.sse");
+    } else {
+      json(exchange, 200, fixture("fixtures/azure/chat-completions.json"));
     }
   }
 

@@ -4,7 +4,10 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
+import dev.costtrace.receiver.api.CostApi;
 import dev.costtrace.receiver.auth.BearerTokens;
+import dev.costtrace.sink.report.ConversationCosts;
+import java.time.Clock;
 import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.metrics.RequestMetrics;
@@ -33,8 +36,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * OTLP/gRPC on {@value Builder#DEFAULT_GRPC_PORT} and OTLP/HTTP on {@value Builder#DEFAULT_HTTP_PORT}
- * (the ports OpenTelemetry exporters default to), plus {@code /health}, {@code /ready} and
- * {@code /metrics} (Prometheus text) on the HTTP port. Memory stays bounded under overload: a
+ * (the ports OpenTelemetry exporters default to), plus {@code /health}, {@code /ready},
+ * {@code /metrics} (Prometheus text) and, when configured, the cost API ({@code /api/v1/},
+ * {@link CostApi}) on the HTTP port. Memory stays bounded under overload: a
  * bounded worker queue per transport and a shared budget for the bytes of requests in flight, past
  * which exporters are told to retry (503/429 with Retry-After, UNAVAILABLE/RESOURCE_EXHAUSTED).
  */
@@ -42,6 +46,9 @@ public final class OtlpReceiver implements AutoCloseable {
   /** What an export without a known bearer token is told (never which part was wrong). */
   static final String UNAUTHENTICATED_MESSAGE =
       "missing or unknown bearer token: send 'Authorization: Bearer <token>'";
+  /** What an export under an admin token is told: admin tokens read, tenants' tokens export. */
+  static final String ADMIN_EXPORT_MESSAGE =
+      "an admin token reads the cost API only; export with a tenant's token";
   /** What an export arriving while the receiver drains is told, with a retryable status. */
   static final String DRAINING_MESSAGE = "the receiver is shutting down; retry on another";
   private final Server grpc;
@@ -77,10 +84,18 @@ public final class OtlpReceiver implements AutoCloseable {
     http.setExecutor(httpWorkers);
     http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens, admission,
         requestMetrics, () -> ready));
+    CostApi api = b.costs == null ? null
+        : new CostApi(b.costs, b.tokens, Clock.systemUTC(), OtlpReceiver::queueFull);
+    if (api != null) {
+      http.createContext(CostApi.PREFIX, api);
+    }
     http.createContext("/health", e -> text(e, 200, "ok", "text/plain; charset=utf-8"));
     http.createContext("/ready", e -> text(e, ready ? 200 : 503, ready ? "ready" : "draining", "text/plain; charset=utf-8"));
     List<MetricsSource> sources = new ArrayList<>(b.metricsSources);
     sources.add(requestMetrics);
+    if (api != null) {
+      sources.add(api);
+    }
     sources.add(out -> out
         .gauge("costtrace_worker_queue_depth", "Requests waiting for a worker thread.", httpWorkers.getQueue().size(), "transport", "http")
         .gauge("costtrace_worker_queue_depth", "Requests waiting for a worker thread.", grpcWorkers.getQueue().size(), "transport", "grpc")
@@ -201,8 +216,19 @@ public final class OtlpReceiver implements AutoCloseable {
     private SSLContext tlsContext;
     private ServerCredentials tlsCredentials;
     private BearerTokens tokens;
+    private ConversationCosts costs;
 
     private Builder() {}
+
+    /**
+     * Serves the conversation cost API under {@code /api/v1/} on the HTTP port, reading through
+     * {@code costs} (default: no API). With {@link #auth} on, a tenant's token sees its tenant
+     * and an admin token every tenant.
+     */
+    public Builder costApi(ConversationCosts costs) {
+      this.costs = Objects.requireNonNull(costs, "costs");
+      return this;
+    }
 
     /**
      * Requires a known bearer token on every export and takes the tenant from it (default: no

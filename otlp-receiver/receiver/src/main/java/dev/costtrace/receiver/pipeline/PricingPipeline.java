@@ -10,6 +10,7 @@ import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
+import dev.costtrace.receiver.metrics.SpendMetrics;
 import dev.costtrace.receiver.otlp.OtlpAttributes;
 import dev.costtrace.receiver.otlp.OtlpJson;
 import dev.costtrace.sink.SinkFullException;
@@ -60,12 +61,20 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final SpanSink sink;
   private final AttributionKeys keys;
   private final TraceAttributor attributor;
+  private final SpendMetrics spend;
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
   private final AtomicLong spansPriced = new AtomicLong();
   private final EnumMap<PricingStatus, LongAdder> byStatus = new EnumMap<>(PricingStatus.class);
 
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor) {
+    this(pricer, sink, keys, attributor, SpendMetrics.builder().build());
+  }
+
+  /** @param spend the spend counters what the sink accepts is counted in */
+  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
+      SpendMetrics spend) {
+    this.spend = spend;
     this.pricer = pricer;
     this.sink = sink;
     this.keys = keys;
@@ -201,6 +210,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             + e.getCause().getMessage() + "); retry later", STORAGE_RETRY_AFTER, true);
       }
       accepted.forEach(Runnable::run); // only now: a refused request leaves nothing behind
+      spend.accepted(rows, attributions);
     }
     spansRejected.addAndGet(rejected);
     return rejected == 0
@@ -382,5 +392,6 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       unpriced += e.getKey() == PricingStatus.PRICED ? 0 : e.getValue().sum();
     }
     out.counter("costtrace_spans_unpriced_total", "LLM and tool spans with no price (unknown model, no usage, ...).", unpriced);
+    spend.writeTo(out);
   }
 }
