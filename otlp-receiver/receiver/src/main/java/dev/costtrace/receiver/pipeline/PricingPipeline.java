@@ -253,7 +253,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       String service, Attribution a, PricedSpan p) {
     TokenUsage u = p.span().usage();
     RowAttributes extra = RowAttributes.of(span.getAttributesList());
-    return SpanCostRow.builder()
+    SpanCostRow.Builder b = SpanCostRow.builder()
         .set(SpanColumns.TRACE_ID, traceId)
         .set(SpanColumns.SPAN_ID, OtlpJson.hex(span.getSpanId()))
         .set(SpanColumns.AUTH_TENANT, authTenant)
@@ -280,7 +280,19 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.REASONING_TOKENS, u.reasoning())
         .set(SpanColumns.AUDIO_INPUT_TOKENS, u.audioInput())
         .set(SpanColumns.AUDIO_OUTPUT_TOKENS, u.audioOutput())
-        .set(SpanColumns.INPUT_COST, p.cost().input())
+        .set(SpanColumns.PROVIDED_COST, p.providedCost())
+        .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
+        .set(SpanColumns.SERVICE_TIER, p.span().serviceTier())
+        .set(SpanColumns.ADJUSTED_COUNT, AdjustedCount.of(resource, span));
+    return withPricing(b, p).build();
+  }
+
+  /**
+   * Sets a row's pricing columns (every cost component, the total, status, reason, catalog version
+   * and entry) from a priced span: for the receiver's rows and a repricing's alike.
+   */
+  public static SpanCostRow.Builder withPricing(SpanCostRow.Builder b, PricedSpan p) {
+    return b.set(SpanColumns.INPUT_COST, p.cost().input())
         .set(SpanColumns.CACHE_READ_COST, p.cost().cacheRead())
         .set(SpanColumns.CACHE_WRITE_COST, p.cost().cacheWrite())
         .set(SpanColumns.OUTPUT_COST, p.cost().output())
@@ -289,14 +301,10 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.REQUEST_COST, p.cost().request())
         .set(SpanColumns.TOOL_COST, p.cost().tool())
         .set(SpanColumns.TOTAL_COST, p.total())
-        .set(SpanColumns.PROVIDED_COST, p.providedCost())
         .set(SpanColumns.PRICING_STATUS, p.status().name())
         .set(SpanColumns.PRICING_REASON, p.reason())
         .set(SpanColumns.CATALOG_VERSION, p.catalogVersion())
-        .set(SpanColumns.PRICE_ENTRY, p.priceEntry())
-        .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
-        .set(SpanColumns.ADJUSTED_COUNT, AdjustedCount.of(resource, span))
-        .build();
+        .set(SpanColumns.PRICE_ENTRY, p.priceEntry());
   }
 
   /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
