@@ -279,7 +279,7 @@ public class AgentHotPathBenchmark {
   }
 
   /** Export does nothing: the benchmark measures the app thread, not the exporter. */
-  private static final class NoopExporter implements SpanExporter {
+  static final class NoopExporter implements SpanExporter {
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
       return CompletableResultCode.ofSuccess();

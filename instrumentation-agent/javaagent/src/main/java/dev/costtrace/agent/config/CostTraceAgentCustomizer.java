@@ -4,12 +4,18 @@ import com.google.auto.service.AutoService;
 import dev.costtrace.agent.attribution.AttributionSettings;
 import dev.costtrace.agent.azure.AzureDeployments;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
+import dev.costtrace.agent.attribution.InboundAttribution;
 import dev.costtrace.agent.attribution.InboundBaggageFilter;
 import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.genai.GenAiSettings;
+import dev.costtrace.agent.sampling.GenAiKeepingSampler;
+import dev.costtrace.agent.sampling.SamplingSettings;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -17,7 +23,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Found by the upstream agent through {@link AutoService}. Configuration uses the agent's own
+ * Found by the upstream agent through {@link AutoService}: installs the attribution span processor
+ * and wraps the configured sampler ({@link GenAiKeepingSampler}). Configuration uses the agent's own
  * property resolution, so {@code -Dcosttrace.agent.conversation.header=...} and {@code
  * COSTTRACE_AGENT_CONVERSATION_HEADER=...} are equivalent.
  */
@@ -37,8 +44,31 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
             (propagator, config) ->
                 new InboundBaggageFilter(propagator, settings(config).untrustedBaggageKeys()))
         .addTracerProviderCustomizer(
-            (builder, config) ->
-                builder.addSpanProcessor(new AttributionSpanProcessor(settings(config))));
+            (builder, config) -> {
+              AttributionSettings settings = settings(config);
+              InboundAttribution.install(settings);
+              return builder.addSpanProcessor(new AttributionSpanProcessor(settings));
+            })
+        .addSamplerCustomizer(CostTraceAgentCustomizer::sampler)
+        .addResourceCustomizer(CostTraceAgentCustomizer::resource);
+  }
+
+  /** Says on the resource that every gen_ai span is kept, when it is. */
+  static Resource resource(Resource configured, ConfigProperties config) {
+    return SamplingSettings.fromProperties(config::getString).keepGenAiSpans()
+        ? configured.merge(
+            Resource.create(Attributes.of(GenAiKeepingSampler.KEEPS_GENAI_SPANS, true)))
+        : configured;
+  }
+
+  /**
+   * The configured sampler, wrapped so that every LLM call's span is kept (unless {@code
+   * costtrace.agent.keep-genai-spans=false}).
+   */
+  static Sampler sampler(Sampler configured, ConfigProperties config) {
+    return SamplingSettings.fromProperties(config::getString).keepGenAiSpans()
+        ? GenAiKeepingSampler.wrap(configured)
+        : configured;
   }
 
   static AttributionSettings settings(ConfigProperties config) {

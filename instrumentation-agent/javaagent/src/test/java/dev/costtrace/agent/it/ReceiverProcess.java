@@ -89,7 +89,16 @@ public final class ReceiverProcess implements AutoCloseable {
 
   /** {@code costtrace report --format json --top 50 <args>}: one JSON object per row. */
   public List<JsonNode> report(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("report", "--format", "json", "--top", "50"));
+    return report(50, args);
+  }
+
+  /**
+   * {@code costtrace report --format json --top <top> <args>}: one JSON object per row, the
+   * summary last. Works after {@link #close} too (the report opens the same database itself).
+   */
+  public List<JsonNode> report(int top, String... args) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(List.of("report", "--format", "json", "--top", Integer.toString(top)));
     cmd.addAll(List.of(args));
     Process p = costtrace(cmd.toArray(new String[0])).start();
     String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -8,8 +8,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -30,6 +32,7 @@ final class VendorReplayServer implements AutoCloseable {
 
   private final HttpServer server;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final List<String> traceparents = new CopyOnWriteArrayList<>();
   private final GoogleGenAiReplay google = new GoogleGenAiReplay();
   private final java.util.concurrent.ExecutorService executor =
       java.util.concurrent.Executors.newCachedThreadPool();
@@ -72,7 +75,19 @@ final class VendorReplayServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The W3C {@code traceparent} of every request received (those that carried one), in order:
+   * what a traced vendor-side service would have been told about the trace's sampling.
+   */
+  List<String> traceparents() {
+    return List.copyOf(traceparents);
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
+    String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
+    if (traceparent != null) {
+      traceparents.add(traceparent);
+    }
     if (GoogleGenAiReplay.matches(exchange.getRequestURI().getPath())) {
       google.handle(exchange);
       return;

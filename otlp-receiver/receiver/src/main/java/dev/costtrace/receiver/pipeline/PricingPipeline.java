@@ -13,6 +13,7 @@ import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.metrics.SpendMetrics;
 import dev.costtrace.receiver.otlp.OtlpAttributes;
 import dev.costtrace.receiver.otlp.OtlpJson;
+import dev.costtrace.receiver.sampling.AdjustedCount;
 import dev.costtrace.sink.SinkFullException;
 import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.SpanColumns;
@@ -123,7 +124,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   }
 
   /** A priced span waiting for its row until the whole request's attribution is read. */
-  private record Priced(Span span, String service, Attribution own, RequestTrace trace, PricedSpan price) {}
+  private record Priced(Span span, List<KeyValue> resource, String service, Attribution own,
+      RequestTrace trace, PricedSpan price) {}
 
   @Override
   public ExportOutcome consume(ExportTraceServiceRequest request, String tenantFromAuth)
@@ -173,7 +175,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             continue;
           }
           priced[p.status().ordinal()]++;
-          pricedSpans.add(new Priced(span, service, own, trace, p));
+          pricedSpans.add(new Priced(span, resource, service, own, trace, p));
         }
       }
     }
@@ -189,8 +191,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     List<SpanCostRow> rows = new ArrayList<>(pricedSpans.size());
     for (Priced p : pricedSpans) {
       Attribution a = p.trace().fill(p.own());
-      rows.add(row(p.span(), authTenant, p.trace().hex(), p.service(), tenantFromAuth == null ? a : a.withTenant(tenantFromAuth),
-          p.price()));
+      rows.add(row(p.span(), p.resource(), authTenant, p.trace().hex(), p.service(),
+          tenantFromAuth == null ? a : a.withTenant(tenantFromAuth), p.price()));
     }
     List<SpanAttribution> attributions = new ArrayList<>();
     List<Runnable> accepted = new ArrayList<>();
@@ -247,11 +249,11 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     return false;
   }
 
-  private static SpanCostRow row(Span span, String authTenant, String traceId, String service, Attribution a,
-      PricedSpan p) {
+  private static SpanCostRow row(Span span, List<KeyValue> resource, String authTenant, String traceId,
+      String service, Attribution a, PricedSpan p) {
     TokenUsage u = p.span().usage();
     RowAttributes extra = RowAttributes.of(span.getAttributesList());
-    return SpanCostRow.builder()
+    SpanCostRow.Builder b = SpanCostRow.builder()
         .set(SpanColumns.TRACE_ID, traceId)
         .set(SpanColumns.SPAN_ID, OtlpJson.hex(span.getSpanId()))
         .set(SpanColumns.AUTH_TENANT, authTenant)
@@ -278,7 +280,19 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.REASONING_TOKENS, u.reasoning())
         .set(SpanColumns.AUDIO_INPUT_TOKENS, u.audioInput())
         .set(SpanColumns.AUDIO_OUTPUT_TOKENS, u.audioOutput())
-        .set(SpanColumns.INPUT_COST, p.cost().input())
+        .set(SpanColumns.PROVIDED_COST, p.providedCost())
+        .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
+        .set(SpanColumns.SERVICE_TIER, p.span().serviceTier())
+        .set(SpanColumns.ADJUSTED_COUNT, AdjustedCount.of(resource, span));
+    return withPricing(b, p).build();
+  }
+
+  /**
+   * Sets a row's pricing columns (every cost component, the total, status, reason, catalog version
+   * and entry) from a priced span: for the receiver's rows and a repricing's alike.
+   */
+  public static SpanCostRow.Builder withPricing(SpanCostRow.Builder b, PricedSpan p) {
+    return b.set(SpanColumns.INPUT_COST, p.cost().input())
         .set(SpanColumns.CACHE_READ_COST, p.cost().cacheRead())
         .set(SpanColumns.CACHE_WRITE_COST, p.cost().cacheWrite())
         .set(SpanColumns.OUTPUT_COST, p.cost().output())
@@ -287,13 +301,10 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.REQUEST_COST, p.cost().request())
         .set(SpanColumns.TOOL_COST, p.cost().tool())
         .set(SpanColumns.TOTAL_COST, p.total())
-        .set(SpanColumns.PROVIDED_COST, p.providedCost())
         .set(SpanColumns.PRICING_STATUS, p.status().name())
         .set(SpanColumns.PRICING_REASON, p.reason())
         .set(SpanColumns.CATALOG_VERSION, p.catalogVersion())
-        .set(SpanColumns.PRICE_ENTRY, p.priceEntry())
-        .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
-        .build();
+        .set(SpanColumns.PRICE_ENTRY, p.priceEntry());
   }
 
   /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
