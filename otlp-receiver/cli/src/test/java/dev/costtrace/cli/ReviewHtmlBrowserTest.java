@@ -114,8 +114,11 @@ class ReviewHtmlBrowserTest {
     assertThat(pixels - white).as("not blank").isGreaterThan(pixels / 50);
     assertThat(histogram).as("histogram bars").isGreaterThan(2_000);
     assertThat(curve).as("cumulative curve").isGreaterThan(1_000);
-    assertThat(current).as("this period's days").isGreaterThan(500);
-    assertThat(previous).as("the previous period's days").isGreaterThan(500);
+    // The day bars' areas depend on the hour the test runs (the data's hours straddle midnight or
+    // not, splitting a period's spend over one or two bars); the DOM test counts the bars exactly,
+    // so here only that each colour is drawn at all, well above anti-aliasing noise.
+    assertThat(current).as("this period's days").isGreaterThan(100);
+    assertThat(previous).as("the previous period's days").isGreaterThan(100);
   }
 
   /** Within a few levels per channel of a #rrggbb colour (the browser may blend edges). */
