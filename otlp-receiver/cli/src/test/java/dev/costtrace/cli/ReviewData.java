@@ -31,8 +31,10 @@ import java.util.concurrent.TimeUnit;
  * Two weeks of data for the review, sent as OTLP through the real receiver pipeline into a fresh
  * database: the demo workload this week (40 conversations) and the week before (30, another seed),
  * plus this week a call to a model no catalog knows and an expensive one in a conversation whose
- * ID is markup. {@link #until} ends the reviewed week an hour from
- * now, so every span of this week is inside it and every span of the week before in that one.
+ * ID is markup. {@link #until} ends the reviewed week at the first 05:00 UTC at least two hours
+ * from now, so every span of this week is inside it, every span of the week before in that one, and
+ * the week before's spans (from 9 to about 2 hours before the period starts) always straddle a
+ * midnight: the day the period starts in then holds spend of both periods, at any hour the test runs.
  */
 final class ReviewData {
   static final String UNKNOWN_MODEL = "acme-llm-9000";
@@ -40,7 +42,12 @@ final class ReviewData {
   static final String MARKUP_CONVERSATION = "conv-<b>bold</b>&\"q\"";
   final ClickHouseEndpoint endpoint = TestClickHouse.shared();
   final String db = TestClickHouse.newDatabase("review");
-  final Instant until = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+  final Instant until = periodEnd(Instant.now());
+
+  static Instant periodEnd(Instant now) {
+    Instant at = now.plus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.DAYS).plus(5, ChronoUnit.HOURS);
+    return at.isBefore(now.plus(2, ChronoUnit.HOURS)) ? at.plus(1, ChronoUnit.DAYS) : at;
+  }
 
   ReviewData() throws Exception {
     try (Client c = endpoint.newClient("default")) {

@@ -7,7 +7,6 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -68,7 +67,10 @@ public final class CostReview {
   /** On the cumulative curve: the top {@code conversationsShare} of conversations spent this share. */
   public record SharePoint(BigDecimal conversationsShare, BigDecimal spendShare) {}
 
-  /** Spend of one UTC day; {@code current} when the day is in the reviewed period. */
+  /**
+   * Spend of one UTC day in one period; {@code current} when in the reviewed period. The day the
+   * period starts in appears twice, once per period, since the period rarely starts at midnight.
+   */
   public record Day(LocalDate day, BigDecimal usd, boolean current) {}
 
   /**
@@ -151,11 +153,10 @@ public final class CostReview {
     }
     Map<String, Object> days = new HashMap<>(window);
     days.put("from_ns", ConversationCosts.epochNanos(prevFrom));
+    days.put("current_ns", ConversationCosts.epochNanos(from));
     List<Day> daily = new ArrayList<>();
-    LocalDate firstCurrent = from.atZone(ZoneOffset.UTC).toLocalDate();
     for (GenericRecord r : run("review_days", days)) {
-      LocalDate day = r.getLocalDate("day");
-      daily.add(new Day(day, r.getBigDecimal("cost"), !day.isBefore(firstCurrent)));
+      daily.add(new Day(r.getLocalDate("day"), r.getBigDecimal("cost"), r.getBoolean("current")));
     }
     return new Review(current, previous, thresholdUsd, expensive, top(features), top(models),
         unpriced, limitHits(window), histogram, cumulative, daily);

@@ -227,7 +227,7 @@ public final class ReviewHtml {
       out.append(String.format(Locale.ROOT,
           "<rect class=\"day %s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s</title></rect>\n",
           d.current() ? "current" : "previous", x + slot * 0.1, H - BOTTOM - h, slot * 0.8, h,
-          d.current() ? CURRENT_DAY_COLOUR : PREVIOUS_DAY_COLOUR, esc(d.day() + ": " + CostReport.usd(d.usd()))));
+          d.current() ? CURRENT_DAY_COLOUR : PREVIOUS_DAY_COLOUR, esc(d.day() + (d.current() ? "" : " (period before)") + ": " + CostReport.usd(d.usd()))));
       if (days.size() <= 16 || i % 2 == 0) {
         out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
             x + slot / 2, H - BOTTOM + 14, d.day().toString().substring(5)));
