@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The receiver benchmark's rollup phases. {@code visibility}: the end-to-end payloads sent at the
@@ -44,7 +43,7 @@ final class RollupLag {
 
   /** Sends the payloads at {@code spansPerSecond} over gRPC; records the lags. */
   static void visibility(ClickHouseEndpoint endpoint, Client client, List<byte[]> payloads, double spansPerSecond,
-      Path buffer, Map<String, List<Double>> runs) throws Exception {
+      Path buffer, Measurements runs) throws Exception {
     String db = "bench_visibility";
     client.execute("DROP DATABASE IF EXISTS " + db).get().close();
     new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
@@ -52,8 +51,8 @@ final class RollupLag {
     OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(pipeline(sink)).start();
     long start = System.nanoTime();
-    long[] done;
-    try (ReceiverBenchmark.LoadChild child = ReceiverBenchmark.LoadChild.start("grpc", receiver.grpcPort(), "paced",
+    LoadChild.Done done;
+    try (LoadChild child = LoadChild.start("grpc", receiver.grpcPort(), "paced",
         0, 0, payloads.size(), Long.toString(Math.round(spansPerSecond)))) {
       done = child.awaitDone();
     }
@@ -65,13 +64,13 @@ final class RollupLag {
     if (!drained) {
       throw new IllegalStateException("the sink did not drain");
     }
-    long spans = done[0] * ReceiverBenchmark.SPANS_PER_REQUEST;
-    ReceiverBenchmark.add(runs, "visibility_offered_spans_per_s", spansPerSecond);
-    ReceiverBenchmark.add(runs, "visibility_acknowledged_spans_per_s", spans / sendSeconds);
-    ReceiverBenchmark.add(runs, "visibility_exports", (double) lags.count());
-    ReceiverBenchmark.add(runs, "visibility_p50_seconds", lags.quantileMillis(0.5) / 1e3);
-    ReceiverBenchmark.add(runs, "visibility_p99_seconds", lags.quantileMillis(0.99) / 1e3);
-    ReceiverBenchmark.add(runs, "visibility_max_seconds", lags.quantileMillis(1.0) / 1e3);
+    long spans = done.spans();
+    runs.add("visibility_offered_spans_per_s", spansPerSecond);
+    runs.add("visibility_acknowledged_spans_per_s", spans / sendSeconds);
+    runs.add("visibility_exports", (double) lags.count());
+    runs.add("visibility_p50_seconds", lags.quantileMillis(0.5) / 1e3);
+    runs.add("visibility_p99_seconds", lags.quantileMillis(0.99) / 1e3);
+    runs.add("visibility_max_seconds", lags.quantileMillis(1.0) / 1e3);
     System.out.printf(Locale.ROOT, "rollup visibility at %.0f spans/s offered (%.0f acknowledged/s): %d exports,"
         + " acknowledgement → rollups written p50 %.2f s, p99 %.2f s, max %.2f s%n", spansPerSecond,
         spans / sendSeconds, lags.count(), lags.quantileMillis(0.5) / 1e3, lags.quantileMillis(0.99) / 1e3,
@@ -84,7 +83,7 @@ final class RollupLag {
    * its start until every row and rollup is written, and checks them.
    */
   static void backlog(ClickHouseEndpoint endpoint, Client client, List<byte[]> payloads, Path buffer,
-      Map<String, List<Double>> runs) throws Exception {
+      Measurements runs) throws Exception {
     String db = "bench_backlog";
     client.execute("DROP DATABASE IF EXISTS " + db).get().close();
     new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
@@ -119,10 +118,10 @@ final class RollupLag {
       throw new IllegalStateException("backlog: drained " + drained + ", " + stored + " of " + rows
           + " rows stored, " + report.differences().size() + " rollup differences");
     }
-    ReceiverBenchmark.add(runs, "backlog_span_rows", (double) rows);
-    ReceiverBenchmark.add(runs, "backlog_payload_spans", (double) requests * ReceiverBenchmark.SPANS_PER_REQUEST);
-    ReceiverBenchmark.add(runs, "backlog_visible_after_restart_seconds", seconds);
+    runs.add("backlog_span_rows", (double) rows);
+    runs.add("backlog_payload_spans", (double) requests * Workload.SPANS_PER_REQUEST);
+    runs.add("backlog_visible_after_restart_seconds", seconds);
     System.out.printf(Locale.ROOT, "backlog of %d span rows (%d payload spans) after a restart: all visible,"
-        + " rollups checked, in %.2f s%n", rows, requests * ReceiverBenchmark.SPANS_PER_REQUEST, seconds);
+        + " rollups checked, in %.2f s%n", rows, requests * Workload.SPANS_PER_REQUEST, seconds);
   }
 }
