@@ -27,12 +27,10 @@ import java.util.Map;
  * server, else the embedded engine).
  */
 public final class ReliabilitySuite {
-  /**
-   * Every scenario, in the order they run. The receiver killed -9 and a stalled ClickHouse
-   * connection come with the sink's rework: they implement {@link Scenario} and go here.
-   */
+  /** Every scenario, in the order they run. A new fault implements {@link Scenario} and goes here. */
   public static final List<Scenario> SCENARIOS = List.of(new OverloadScenario(), new ClickHouseOutageScenario(),
-      new EngineKillScenario(), new MalformedFloodScenario(), new FullDiskScenario());
+      new StalledClickHouseScenario(), new EngineKillScenario(), new ReceiverKillScenario(),
+      new MalformedFloodScenario(), new FullDiskScenario());
 
   private ReliabilitySuite() {}
 

@@ -43,9 +43,15 @@ final class ServeProcess implements AutoCloseable {
    * @param tmpfsMiB when positive, {@code COSTTRACE_SINK_BUFFER_DIR} is a tmpfs of this size
    */
   ServeProcess(String heap, Map<String, String> env, int tmpfsMiB) throws IOException {
+    this(heap, env, tmpfsMiB, 0, 0);
+  }
+
+  /** As above, on the given ports (0: ephemeral), e.g. those of the process it restarts. */
+  ServeProcess(String heap, Map<String, String> env, int tmpfsMiB, int grpcPort, int httpPort) throws IOException {
     List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
-        CostTrace.class.getName(), "serve", "--grpc-port", "0", "--http-port", "0");
+        CostTrace.class.getName(), "serve", "--grpc-port", Integer.toString(grpcPort), "--http-port",
+        Integer.toString(httpPort));
     List<String> command = new ArrayList<>();
     if (tmpfsMiB > 0) {
       Path buffer = Path.of(env.get("COSTTRACE_SINK_BUFFER_DIR"));
@@ -97,6 +103,10 @@ final class ServeProcess implements AutoCloseable {
 
   int grpcPort() {
     return grpcPort;
+  }
+
+  int httpPort() {
+    return httpPort;
   }
 
   String httpUrl() {
@@ -163,6 +173,11 @@ final class ServeProcess implements AutoCloseable {
   /** A path inside its mount namespace (its tmpfs), seen from here. */
   Path insideMounts(Path path) {
     return Path.of("/proc", Long.toString(process.pid()), "root").resolve(path.toString().substring(1));
+  }
+
+  /** SIGKILL: no shutdown hook, no drain, no flush. Waits for it to be gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
   }
 
   /** SIGTERM, as an orchestrator stops it: it drains and flushes. Waits for it to exit. */

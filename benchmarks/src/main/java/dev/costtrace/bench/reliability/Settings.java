@@ -11,15 +11,14 @@ import java.time.Duration;
  * @param steadySpansPerSecond the load of the scenarios other than the overload
  * @param outage how long ClickHouse is unreachable
  * @param engineKills how many times the embedded engine is killed -9 under load
+ * @param receiverKills how many times the receiver is killed -9 under load and restarted
+ * @param stall how long ClickHouse accepts connections and never answers
  * @param malformedRequests how many malformed or fuzzed requests are sent
  * @param fullDisk how long the buffer's disk stays full
  * @param heap the receiver's -Xmx
  * @param recentSpans the sink's recent-span dedup window ({@code COSTTRACE_SINK_DEDUP_RECENT_SPANS});
- *     0 for the default (1,048,576). Smaller for now: with the default window every failed batch
- *     costs minutes of writer CPU in {@code RecentSpans.remove} (issue 13, "recovery is slow", left to
- *     the sink's rework), which would stretch a ClickHouse outage or an engine kill into an hour.
- *     The generator never re-sends what was acknowledged, so the smaller window drops no duplicate
- *     the default would have caught here.
+ *     0 for the default (1,048,576), which the suite uses: forgetting a failed batch no longer
+ *     rebuilds the window per key (issue 13), so an outage costs no writer CPU for it.
  */
 public record Settings(
     Duration load,
@@ -27,6 +26,8 @@ public record Settings(
     double steadySpansPerSecond,
     Duration outage,
     int engineKills,
+    int receiverKills,
+    Duration stall,
     int malformedRequests,
     Duration fullDisk,
     String heap,
@@ -34,13 +35,13 @@ public record Settings(
 
   /** The figures in benchmarks/results/reliability.md: five minutes of each fault. */
   public static Settings full() {
-    return new Settings(Duration.ofMinutes(5), 3.0, 5_000, Duration.ofMinutes(5), 10, 100_000,
-        Duration.ofMinutes(1), "512m", 16_384);
+    return new Settings(Duration.ofMinutes(5), 3.0, 5_000, Duration.ofMinutes(5), 10, 10, Duration.ofMinutes(2), 100_000,
+        Duration.ofMinutes(1), "512m", 0);
   }
 
   /** The same faults in seconds, for CI. */
   public static Settings quick() {
-    return new Settings(Duration.ofSeconds(10), 3.0, 2_000, Duration.ofSeconds(8), 2, 800,
-        Duration.ofSeconds(8), "512m", 16_384);
+    return new Settings(Duration.ofSeconds(10), 3.0, 2_000, Duration.ofSeconds(8), 2, 2, Duration.ofSeconds(8), 800,
+        Duration.ofSeconds(8), "512m", 0);
   }
 }

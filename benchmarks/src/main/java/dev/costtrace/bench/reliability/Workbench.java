@@ -52,6 +52,8 @@ public final class Workbench {
     LoadGenerator load;
     /** Where the counts are read from (the scenario's own engine, or the workbench's ClickHouse). */
     ClickHouseEndpoint readFrom = clickhouse;
+    /** The peak resident memory of receiver processes this run already replaced, MiB. */
+    private double replacedPeakRssMiB = -1;
     private long loadStart;
     private long loadEnd;
     private long offeredAtStop;
@@ -76,6 +78,15 @@ public final class Workbench {
       }
       serve = new ServeProcess(settings.heap(), env, tmpfsMiB);
       load = new LoadGenerator(requests, serve.httpUrl(), serve.grpcPort(), maxInFlight);
+    }
+
+    /**
+     * Starts a new receiver in place of the current one (which the scenario killed), on the same
+     * ports and buffer, so that the generator's retries reach it. Returns once it listens.
+     */
+    void restart(Map<String, String> env) throws IOException {
+      replacedPeakRssMiB = Math.max(replacedPeakRssMiB, serve.peakRssMiB());
+      serve = new ServeProcess(settings.heap(), env, 0, serve.grpcPort(), serve.httpPort());
     }
 
     void loadStarts() {
@@ -130,7 +141,7 @@ public final class Workbench {
       if (!serve.alive()) {
         violations.add("the receiver died:\n" + serve.output());
       }
-      double peak = serve.peakRssMiB();
+      double peak = Math.max(serve.peakRssMiB(), replacedPeakRssMiB);
       int exit = serve.stop(Duration.ofMinutes(2));
       // 143: the JVM's status after SIGTERM, its shutdown hook (drain, flush) having run.
       if (exit != 0 && exit != 143 && violations.stream().noneMatch(v -> v.startsWith("the receiver died"))) {

@@ -22,7 +22,8 @@ class ReliabilitySuiteTest {
     List<ScenarioResult> results = ReliabilitySuite.run(quick, ReliabilitySuite.SCENARIOS, dir);
     ReliabilitySuite.write(quick, results, dir.resolve("reliability"));
     assertThat(results).extracting(ScenarioResult::scenario)
-        .containsExactly("overload", "clickhouse-outage", "engine-killed", "malformed-flood", "disk-full");
+        .containsExactly("overload", "clickhouse-outage", "clickhouse-stalled", "engine-killed", "receiver-killed",
+            "malformed-flood", "disk-full");
     for (ScenarioResult r : results) {
       assertThat(r.violations()).as(r.scenario() + ": " + r).isEmpty();
       assertThat(r.acknowledgedRows()).as(r.scenario()).isPositive();
@@ -35,7 +36,7 @@ class ReliabilitySuiteTest {
     ScenarioResult overload = results.get(0);
     assertThat(overload.offeredSpansPerSecond()).isGreaterThan(2 * overload.heldSpansPerSecond());
     assertThat(overload.refusedRetryable()).isPositive();
-    assertThat(results.get(2).enginePeakRssMiB()).isPositive();
+    assertThat(results.get(3).enginePeakRssMiB()).isPositive();
     assertThat(dir.resolve("reliability.md")).content().contains("| overload |", "| disk-full |");
   }
 }
