@@ -34,7 +34,9 @@ class ReliabilitySuiteTest {
       assertThat(r.receiverPeakRssMiB()).as(r.scenario()).isPositive().isLessThan(1024);
     }
     ScenarioResult overload = results.get(0);
-    assertThat(overload.offeredSpansPerSecond()).isGreaterThan(2 * overload.heldSpansPerSecond());
+    // Overloaded: more offered than held, and the rest pushed back. Not a ratio: offered is a multiple
+    // of the saturation measured just before, on a machine whose other load comes and goes.
+    assertThat(overload.offeredSpansPerSecond()).isGreaterThan(overload.heldSpansPerSecond());
     assertThat(overload.refusedRetryable()).isPositive();
     assertThat(results.get(3).enginePeakRssMiB()).isPositive();
     assertThat(dir.resolve("reliability.md")).content().contains("| overload |", "| disk-full |");
