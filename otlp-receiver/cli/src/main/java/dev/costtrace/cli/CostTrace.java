@@ -41,6 +41,17 @@ public final class CostTrace implements Runnable {
     }
   }
 
+  /**
+   * The client a command reads and writes with: bounded by the configured ClickHouse timeouts, so
+   * a server that accepts and never answers fails the command after the query timeout (plus a
+   * grace) instead of hanging it.
+   */
+  static com.clickhouse.client.api.Client client(dev.costtrace.sink.engine.ClickHouseEndpoint endpoint,
+      dev.costtrace.config.Config config) {
+    return endpoint.newClient("default",
+        dev.costtrace.sink.engine.ClickHouseTimeouts.fromConfig(config).forStatements());
+  }
+
   /** The configured command line, for tests to run in-process. */
   public static CommandLine commandLine() {
     return new CommandLine(new CostTrace());

@@ -38,7 +38,7 @@ public final class MigrateCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Config config = Config.fromEnvironment();
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
-        Client client = endpoint.newClient("default")) {
+        Client client = CostTrace.client(endpoint, config)) {
       SchemaOptions options = SchemaOptions.fromConfig(config);
       Migrator migrator = new Migrator(client, options);
       if (status) {

@@ -58,7 +58,7 @@ public final class ReportCommand implements Callable<Integer> {
     }
     Config config = Config.fromEnvironment();
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
-        Client client = endpoint.newClient("default")) {
+        Client client = CostTrace.client(endpoint, config)) {
       CostReport.Result r = new CostReport(client, SchemaOptions.fromConfig(config).database())
           .run(grouping, top, window);
       print(spec.commandLine().getOut(), r, format.equals("json"));

@@ -105,7 +105,7 @@ public final class RepriceCommand implements Callable<Integer> {
     }
     try (pricer;
         ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
-        Client client = endpoint.newClient("default")) {
+        Client client = CostTrace.client(endpoint, config)) {
       SchemaOptions schema = SchemaOptions.fromConfig(config);
       Migrator migrator = new Migrator(client, schema);
       if (dryRun) {

@@ -98,7 +98,7 @@ public final class ReviewCommand implements Callable<Integer> {
         : config.getString("costtrace.grafana.url").orElse(DEFAULT_GRAFANA_URL);
     CostReview.Review review;
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
-        Client client = endpoint.newClient("default")) {
+        Client client = CostTrace.client(endpoint, config)) {
       review = new CostReview(client, SchemaOptions.fromConfig(config).database(), grafana)
           .run(end, length, threshold);
     }

@@ -102,7 +102,7 @@ public final class ServeCommand implements Callable<Integer> {
     ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
     out.println("costtrace: using " + endpoint);
     if (config.getBoolean("costtrace.clickhouse.migrate").orElse(true)) {
-      try (Client client = endpoint.newClient("default")) {
+      try (Client client = CostTrace.client(endpoint, config)) {
         int applied = new Migrator(client, schema).up();
         out.println("costtrace: schema " + schema.database() + " up to date (" + applied + " applied)");
       }
@@ -128,7 +128,7 @@ public final class ServeCommand implements Callable<Integer> {
         .metrics(new EngineMetricsSource(endpoint::engineStatus));
     boolean api = config.getBoolean("costtrace.api.enabled").orElse(true);
     boolean quietMetrics = config.getBoolean("costtrace.metrics.quiet.enabled").orElse(true);
-    Client readClient = api || quietMetrics ? endpoint.newClient("default") : null;
+    Client readClient = api || quietMetrics ? CostTrace.client(endpoint, config) : null;
     long timeout = config.getDuration("costtrace.api.query.timeout")
         .map(Duration::toSeconds).orElse(ConversationCosts.DEFAULT_MAX_EXECUTION_SECONDS);
     ConversationCosts reads = readClient == null ? null
@@ -146,7 +146,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     check.settle(() -> sink.flush(Duration.ofSeconds(30)));
     RollupCheck rollupCheck = check.enabled()
-        ? check.client(endpoint.newClient("default"), true).build().start() : null;
+        ? check.client(CostTrace.client(endpoint, config), true).build().start() : null;
     if (rollupCheck != null) {
       b.metrics(new RollupCheckMetricsSource(rollupCheck::status));
     }
@@ -205,7 +205,7 @@ public final class ServeCommand implements Callable<Integer> {
       }
       out.printf("costtrace: demo sent %d conversations, %d turns, %d LLM calls, %d tool calls%n%n",
           sent.conversations(), sent.turns(), sent.llmCalls(), sent.toolCalls());
-      try (Client client = endpoint.newClient("default")) {
+      try (Client client = CostTrace.client(endpoint, config)) {
         ReportCommand.print(out, new CostReport(client, schema.database())
             .run(CostReport.By.CONVERSATION, 10, Duration.ofDays(7)), false);
       }

@@ -56,7 +56,7 @@ public final class VerifyCommand implements Callable<Integer> {
     }
     Config config = Config.fromEnvironment();
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
-        Client client = endpoint.newClient("default")) {
+        Client client = CostTrace.client(endpoint, config)) {
       RollupVerifier verifier = new RollupVerifier(client, SchemaOptions.fromConfig(config));
       RollupVerifier.Report report = verifier.verify(window);
       print(out, report, "checked");

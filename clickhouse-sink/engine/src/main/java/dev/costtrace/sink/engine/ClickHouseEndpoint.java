@@ -91,7 +91,11 @@ public final class ClickHouseEndpoint implements AutoCloseable {
     return engineStatus == null ? java.util.Optional.empty() : java.util.Optional.of(engineStatus.get());
   }
 
-  /** A new client-v2 client for a database of this server; the caller closes it. */
+  /**
+   * A new client-v2 client for a database of this server, with client-v2's own timeouts (none: a
+   * call may wait for ever); the caller closes it. Code that must not hang uses the overload with
+   * {@link ClickHouseTimeouts}.
+   */
   public com.clickhouse.client.api.Client newClient(String defaultDatabase) {
     return builder(defaultDatabase).build();
   }

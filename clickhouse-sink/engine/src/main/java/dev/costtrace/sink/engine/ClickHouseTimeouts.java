@@ -90,6 +90,16 @@ public record ClickHouseTimeouts(Duration socket, Duration connect, Duration que
     return settings;
   }
 
+  /**
+   * For a client whose calls are whole statements the server computes before answering (the
+   * command line's report, review, verify, migrate and reprice): every read may wait as long as
+   * such a statement ({@link #clientWait}), so a long migration on a big table is not cut off by the
+   * socket timeout meant for inserts, while a server that never answers still fails the command.
+   */
+  public ClickHouseTimeouts forStatements() {
+    return new ClickHouseTimeouts(clientWait(), connect, query);
+  }
+
   /** How long the client waits for a statement bounded by {@link #query}. */
   public Duration clientWait() {
     Duration wait = query.plus(QUERY_GRACE);

@@ -140,11 +140,21 @@ public final class Migrator {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted during migration", e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("migration statement failed: " + e.getCause().getMessage()
-          + "\n" + sql, e.getCause());
+      throw new IllegalStateException("migration statement failed: " + describe(e.getCause()) + "\n" + sql,
+          e.getCause());
     } catch (Exception e) {
-      throw new IllegalStateException("migration statement failed: " + e.getMessage() + "\n" + sql, e);
+      throw new IllegalStateException("migration statement failed: " + describe(e) + "\n" + sql, e);
     }
+  }
+
+  /** The message and, when another, the root cause's: client-v2 says only "Query request failed". */
+  private static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? String.valueOf(e.getMessage())
+        : e.getMessage() + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
   }
 
   private static int version(String name) {
