@@ -66,6 +66,8 @@ class PanelSqlTest {
   static final String HOSTILE_FEATURE = "feat*/ OR 1=1 /*";
   /** gpt-4o-mini, 2,000 input and 300 output tokens: the hostile conversation's one call. */
   static final BigDecimal HOSTILE_COST = new BigDecimal("0.00048");
+  /** The hostile conversation's call was sampled by probability 1/4 (the only sampled call). */
+  static final long HOSTILE_ADJUSTED_COUNT = 4;
   /** Selections that match nothing stored; any row they return would be an injection at work. */
   static final List<String> HOSTILE = List.of("'", "\\", "\\'", "' OR 1=1 --", "x\\' OR 1=1 -- ",
       "') OR ('1'='1", "*/ OR 1=1 /*", "a,b", "{acme}", "%27", "__all__", "$__all", "acme' OR tenant_id != '",
@@ -136,6 +138,8 @@ class PanelSqlTest {
         llm.setAttribute("gen_ai.request.model", "gpt-4o-mini");
         llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), 2000L);
         llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), 300L);
+        // Its emitter sampled it with probability 1/4 and says so: it stands for 4 calls.
+        llm.setAttribute(AttributeKey.longKey("sampling.adjusted_count"), HOSTILE_ADJUSTED_COUNT);
         llm.end();
       }
       root.end();
@@ -313,6 +317,21 @@ class PanelSqlTest {
     BigDecimal all = run("SELECT sum(total_cost) AS s FROM " + db + ".spans").decimal(0, "s");
     assertThat(panel("costtrace-overview", "Total spend").decimal(0, "total_usd")).isEqualByComparingTo(all);
     assertThat(all).isPositive();
+  }
+
+  @Test
+  void theEstimateUnderSamplingIsApartFromCountedMoney() {
+    Result r = panel("costtrace-overview", "Estimated spend under sampling");
+    BigDecimal counted = panel("costtrace-overview", "Total spend").decimal(0, "total_usd");
+    assertThat(r.decimal(0, "counted_usd")).isEqualByComparingTo(counted);
+    assertThat(r.decimal(0, "sampled_calls")).isEqualByComparingTo(BigDecimal.ONE);
+    // The one sampled call stands for 4: three more of it are estimated, nothing else changes.
+    assertThat(r.decimal(0, "estimated_usd"))
+        .isEqualByComparingTo(counted.add(HOSTILE_COST.multiply(BigDecimal.valueOf(HOSTILE_ADJUSTED_COUNT - 1))));
+    // Counted money stays counted: the conversation's total is its one call, once.
+    assertThat(run("SELECT total_cost AS c FROM " + db + ".conversation_costs WHERE conversation_id = '"
+        + HOSTILE_CONVERSATION.replace("\\", "\\\\").replace("'", "\\'") + "'").decimal(0, "c"))
+        .isEqualByComparingTo(HOSTILE_COST);
   }
 
   @Test

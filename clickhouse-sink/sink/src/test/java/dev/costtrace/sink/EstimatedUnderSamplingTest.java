@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.Client;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.report.ConversationCosts;
 import dev.costtrace.sink.report.CostReport;
 import dev.costtrace.testing.TestClickHouse;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,9 +56,12 @@ class EstimatedUnderSamplingTest {
 
     CostReport.Result byConversation;
     CostReport.Result byTenant;
+    List<ConversationCosts.Group> byModel;
     try (Client c = e.newClient("default")) {
       byConversation = new CostReport(c, db).run(CostReport.By.CONVERSATION, 50, ALL);
       byTenant = new CostReport(c, db).run(CostReport.By.TENANT, 50, ALL);
+      byModel = new ConversationCosts(c, db).costs(new ConversationCosts.Filter("", "", "", "", "", "", null),
+          new ConversationCosts.Window(Instant.EPOCH, Instant.now().plus(ALL)), EnumSet.of(ConversationCosts.GroupKey.MODEL));
     }
     // Counted everywhere: conversations, groups and the summary sum each call once.
     assertThat(byConversation.rows()).hasSize(4);
@@ -72,6 +78,22 @@ class EstimatedUnderSamplingTest {
     assertThat(s.estimatedUsd())
         .isEqualByComparingTo(counted.add(sampledCost.multiply(BigDecimal.valueOf(3))));
     assertThat(byTenant.sampling()).isEqualTo(s);
+    // The API's groups: counted as ever, and each group with sampled calls carries its estimate
+    // apart; the groups' estimates add up to the report's.
+    assertThat(byModel.stream().map(ConversationCosts.Group::totalUsd).reduce(BigDecimal.ZERO, BigDecimal::add))
+        .isEqualByComparingTo(counted);
+    List<ConversationCosts.Estimate> estimates = byModel.stream().map(ConversationCosts.Group::estimate)
+        .filter(java.util.Objects::nonNull).toList();
+    assertThat(estimates).isNotEmpty();
+    assertThat(estimates.stream().mapToLong(ConversationCosts.Estimate::sampledCalls).sum()).isEqualTo(sampledCalls);
+    assertThat(estimates.stream().map(ConversationCosts.Estimate::estimatedUsd).reduce(BigDecimal.ZERO, BigDecimal::add)
+        .subtract(estimates.stream().map(ConversationCosts.Estimate::countedUsd).reduce(BigDecimal.ZERO, BigDecimal::add)))
+        .isEqualByComparingTo(sampledCost.multiply(BigDecimal.valueOf(3)));
+    for (ConversationCosts.Group g : byModel) {
+      if (g.estimate() != null) {
+        assertThat(g.estimate().countedUsd()).as(g.model()).isEqualByComparingTo(g.totalUsd());
+      }
+    }
   }
 
   @Test

@@ -18,7 +18,7 @@ import java.util.Set;
  * The cost of one conversation, a page of conversations, and grouped spend, read from the exact
  * rollups ({@code trace_rollup}, and {@code llm_calls} for each call) with parameterised queries
  * ({@code conversations.sql}, {@code conversation_models.sql}, {@code conversation_calls.sql},
- * {@code grouped_costs.sql}). The HTTP API and {@code costtrace review} read through this class.
+ * {@code grouped_costs.sql}, {@code grouped_estimates.sql}). The HTTP API and {@code costtrace review} read through this class.
  *
  * <p>A conversation is a conversation ID within a tenant: the same ID sent under two tenants is two
  * conversations. A tenant scope (the tenant of a bearer token) restricts every query to that
@@ -96,11 +96,19 @@ public final class ConversationCosts {
 
   /**
    * One group of spend: the keys grouped by (the others empty or null), the total, the
-   * conversations and turns in it, and the per-conversation percentiles (zero without any).
+   * conversations and turns in it, the per-conversation percentiles (zero without any), and the
+   * estimate under sampling when some of its calls were sampled by probability (null otherwise).
    */
   public record Group(String tenant, String feature, String model, LocalDate day, BigDecimal totalUsd,
       long conversations, long turns, BigDecimal p50Usd, BigDecimal p95Usd, BigDecimal p99Usd,
-      BigDecimal maxUsd) {}
+      BigDecimal maxUsd, Estimate estimate) {}
+
+  /**
+   * Money estimated from probability-sampled calls, apart from counted money: the group's calls
+   * counted once each ({@code countedUsd}) and each weighed by its adjusted count ({@code
+   * estimatedUsd}), and how many of them were sampled. Never for a conversation.
+   */
+  public record Estimate(long sampledCalls, BigDecimal countedUsd, BigDecimal estimatedUsd) {}
 
   private final Client client;
   private final String database;
@@ -195,6 +203,11 @@ public final class ConversationCosts {
     p.put("by_feature", by.contains(GroupKey.FEATURE) ? 1 : 0);
     p.put("by_model", by.contains(GroupKey.MODEL) ? 1 : 0);
     p.put("by_day", by.contains(GroupKey.DAY) ? 1 : 0);
+    Map<List<Object>, Estimate> estimates = new HashMap<>();
+    for (GenericRecord r : run("grouped_estimates", p)) {
+      estimates.put(groupKey(r), new Estimate(r.getLong("sampled_calls"), r.getBigDecimal("counted"),
+          r.getBigDecimal("estimated")));
+    }
     List<Group> out = new ArrayList<>();
     for (GenericRecord r : run("grouped_costs", p)) {
       long conversations = r.getLong("conversations");
@@ -205,9 +218,13 @@ public final class ConversationCosts {
           by.contains(GroupKey.DAY) ? r.getLocalDate("day") : null,
           r.getBigDecimal("total_cost"), conversations, r.getLong("turns"),
           orZero(r, "p50", conversations), orZero(r, "p95", conversations),
-          orZero(r, "p99", conversations), orZero(r, "max_cost", conversations)));
+          orZero(r, "p99", conversations), orZero(r, "max_cost", conversations), estimates.get(groupKey(r))));
     }
     return out;
+  }
+
+  private static List<Object> groupKey(GenericRecord r) {
+    return List.of(r.getString("tenant"), r.getString("feature"), r.getString("model"), r.getLocalDate("day"));
   }
 
   private Map<String, Object> filterParams(Filter f, Window w) {

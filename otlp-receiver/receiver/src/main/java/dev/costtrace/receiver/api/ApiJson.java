@@ -87,6 +87,18 @@ final class ApiJson {
     o.put("p95_usd", usd(g.p95Usd()));
     o.put("p99_usd", usd(g.p99Usd()));
     o.put("max_usd", usd(g.maxUsd()));
+    if (g.estimate() != null) {
+      o.set("estimated_under_sampling", estimate(g.estimate()));
+    }
+    return o;
+  }
+
+  /** An estimate under sampling, always apart from the counted figures beside it. */
+  static ObjectNode estimate(ConversationCosts.Estimate e) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("sampled_calls", e.sampledCalls());
+    o.put("counted_usd", usd(e.countedUsd()));
+    o.put("estimated_usd", usd(e.estimatedUsd()));
     return o;
   }
 }

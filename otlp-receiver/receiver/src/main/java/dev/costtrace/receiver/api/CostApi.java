@@ -279,12 +279,24 @@ public final class CostApi implements HttpHandler, MetricsSource {
     ArrayNode by = o.putArray("group_by");
     keys.forEach(k -> by.add(k.name().toLowerCase(Locale.ROOT)));
     BigDecimal total = BigDecimal.ZERO;
+    // The groups partition the window's calls, so their estimates add up to the window's.
+    long sampled = 0;
+    BigDecimal counted = BigDecimal.ZERO;
+    BigDecimal estimated = BigDecimal.ZERO;
     ArrayNode out = o.putArray("groups");
     for (ConversationCosts.Group g : groups) {
       out.add(ApiJson.group(g));
       total = total.add(g.totalUsd());
+      if (g.estimate() != null) {
+        sampled += g.estimate().sampledCalls();
+        counted = counted.add(g.estimate().countedUsd());
+        estimated = estimated.add(g.estimate().estimatedUsd());
+      }
     }
     o.put("total_usd", ApiJson.usd(total));
+    if (sampled > 0) {
+      o.set("estimated_under_sampling", ApiJson.estimate(new ConversationCosts.Estimate(sampled, counted, estimated)));
+    }
     return o;
   }
 
