@@ -48,10 +48,10 @@ public final class ClickHouseSink implements SpanSink {
     // A few batches' worth: the batches waiting for their rollups and a couple behind them, so the
     // writer keeps up from memory; bounded whatever the load.
     this.memory = new AcceptedCalls((SinkWriterLoop.MAX_BATCHES_PER_ROLLUP + 2L) * b.batchSize);
-    this.writer = new ClickHouseWriter(client, b.schema, new DeadLetterFile(b.bufferDir, progress),
-        b.recentSpans, b.timeouts);
+    this.writer = new ClickHouseWriter(client, b.schema,
+        new DeadLetterFile(b.bufferDir, progress, b.deadLetterMaxBytes, b.deadLetterMaxFiles), b.recentSpans, b.timeouts);
     this.loop = new SinkWriterLoop(buffer, memory, writer, progress, b.clock, b.batchSize,
-        b.maxBatchDelay.toNanos(), b.maxBackoff.toMillis());
+        b.maxBatchDelay.toNanos(), b.maxBackoff.toMillis(), b.maxBatchAttempts);
     this.retryAfter = b.retryAfter;
     this.closeTimeout = b.closeTimeout;
     this.thread = new Thread(loop, "costtrace-clickhouse-sink");
@@ -66,7 +66,8 @@ public final class ClickHouseSink implements SpanSink {
   /**
    * From configuration: {@code costtrace.sink.buffer.dir}, {@code .buffer.max.bytes},
    * {@code .buffer.segment.bytes}, {@code .batch.size}, {@code .batch.delay}, {@code .buffer.sync}
-   * (always|os), {@code .dedup.recent.spans}, {@code .max.backoff}; the database and cluster from
+   * (always|os), {@code .dedup.recent.spans}, {@code .max.backoff}, {@code .max.batch.attempts},
+   * {@code .dead.letter.max.bytes}, {@code .dead.letter.max.files}; the database and cluster from
    * {@link SchemaOptions#fromConfig}; the timeouts of every ClickHouse call from
    * {@link ClickHouseTimeouts#fromConfig} ({@code costtrace.clickhouse.socket.timeout},
    * {@code .connect.timeout}, {@code .query.timeout}).
@@ -75,13 +76,18 @@ public final class ClickHouseSink implements SpanSink {
     ClickHouseTimeouts timeouts = ClickHouseTimeouts.fromConfig(config);
     Builder b = builder().client(endpoint.newClient("default", timeouts), true).timeouts(timeouts)
         .schema(SchemaOptions.fromConfig(config));
-    config.getString("costtrace.sink.buffer.dir").ifPresent(d -> b.bufferDir(Path.of(d)));
+    b.bufferDir(bufferDir(config));
     set(config, "costtrace.sink.buffer.max.bytes", () -> config.getBytes("costtrace.sink.buffer.max.bytes")
         .ifPresent(b::maxBufferBytes));
     set(config, "costtrace.sink.buffer.segment.bytes", () -> config.getBytes("costtrace.sink.buffer.segment.bytes")
         .ifPresent(b::segmentBytes));
     set(config, "costtrace.sink.max.backoff", () -> config.getDuration("costtrace.sink.max.backoff")
         .ifPresent(b::maxBackoff));
+    set(config, MAX_BATCH_ATTEMPTS_KEY, () -> config.getInt(MAX_BATCH_ATTEMPTS_KEY).ifPresent(b::maxBatchAttempts));
+    set(config, "costtrace.sink.dead.letter.max.bytes", () -> config.getBytes("costtrace.sink.dead.letter.max.bytes")
+        .ifPresent(b::deadLetterMaxBytes));
+    set(config, "costtrace.sink.dead.letter.max.files", () -> config.getInt("costtrace.sink.dead.letter.max.files")
+        .ifPresent(b::deadLetterMaxFiles));
     config.getInt("costtrace.sink.batch.size").ifPresent(b::batchSize);
     config.getDuration("costtrace.sink.batch.delay").ifPresent(b::maxBatchDelay);
     config.getInt("costtrace.sink.dedup.recent.spans").ifPresent(b::recentSpans);
@@ -93,6 +99,13 @@ public final class ClickHouseSink implements SpanSink {
       }
     });
     return b;
+  }
+
+  public static final String MAX_BATCH_ATTEMPTS_KEY = "costtrace.sink.max.batch.attempts";
+
+  /** The buffer directory ({@code costtrace.sink.buffer.dir}), where the dead letters are too. */
+  public static Path bufferDir(Config config) {
+    return config.getString("costtrace.sink.buffer.dir").map(Path::of).orElse(Builder.DEFAULT_BUFFER_DIR);
   }
 
   /** Applies one setting; a value the builder refuses fails naming the key. */
@@ -219,6 +232,10 @@ public final class ClickHouseSink implements SpanSink {
     static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
     static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     static final int DEFAULT_RECENT_SPANS = 1 << 20;
+    /** ~1.5 s of retries at the initial backoff: long enough to ride out a blip, short of a stall. */
+    static final int DEFAULT_MAX_BATCH_ATTEMPTS = 5;
+    static final long DEFAULT_DEAD_LETTER_MAX_BYTES = 64L << 20;
+    static final int DEFAULT_DEAD_LETTER_MAX_FILES = 10;
     static final Path DEFAULT_BUFFER_DIR =
         Path.of(System.getProperty("user.home"), ".local", "share", "costtrace", "buffer");
 
@@ -235,6 +252,9 @@ public final class ClickHouseSink implements SpanSink {
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int recentSpans = DEFAULT_RECENT_SPANS;
+    private int maxBatchAttempts = DEFAULT_MAX_BATCH_ATTEMPTS;
+    private long deadLetterMaxBytes = DEFAULT_DEAD_LETTER_MAX_BYTES;
+    private int deadLetterMaxFiles = DEFAULT_DEAD_LETTER_MAX_FILES;
     private SinkClock clock = SinkClock.system();
     private ClickHouseTimeouts timeouts = ClickHouseTimeouts.defaults();
 
@@ -261,6 +281,37 @@ public final class ClickHouseSink implements SpanSink {
         throw new IllegalArgumentException("recentSpans must be positive");
       }
       this.recentSpans = count;
+      return this;
+    }
+
+    /**
+     * How many times a batch ClickHouse refuses with an error that may be the batch's own (neither
+     * a data error nor the server's: see {@code ClickHouseError}) is tried whole before it is split
+     * to dead-letter only the rows at fault. Default 5.
+     */
+    public Builder maxBatchAttempts(int attempts) {
+      if (attempts < 1) {
+        throw new IllegalArgumentException("maxBatchAttempts must be at least 1");
+      }
+      this.maxBatchAttempts = attempts;
+      return this;
+    }
+
+    /** Size at which the dead-letter file is closed and a new one started. Default 64 MiB. */
+    public Builder deadLetterMaxBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("deadLetterMaxBytes must be at least 1024");
+      }
+      this.deadLetterMaxBytes = bytes;
+      return this;
+    }
+
+    /** Closed dead-letter files kept (the oldest beyond are deleted, logged). Default 10. */
+    public Builder deadLetterMaxFiles(int files) {
+      if (files < 1) {
+        throw new IllegalArgumentException("deadLetterMaxFiles must be at least 1");
+      }
+      this.deadLetterMaxFiles = files;
       return this;
     }
 

@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  * rows again, which their keys collapse, and recomputes its traces again, which gives the same
  * rollups. Spans written recently (an exporter retry) are skipped to keep {@code span_rows} small;
  * rows ClickHouse rejects for their data are isolated by bisection and handed to the dead letters.
+ * A batch refused for a reason that is neither the data's nor the server's (see
+ * {@link ClickHouseError#mayBlameTheBatch}) fails as {@link Refused}; once the caller has seen it
+ * repeat, it prepares the batch again to be {@code isolated}: then such a refusal is bisected too.
  *
  * <p>A batch goes in three steps so that the caller can overlap them: {@link #prepare} (dedup and
  * RowBinary encoding, on the caller's thread), {@link #send} (inserts and recomputation, on the
@@ -41,7 +44,7 @@ final class ClickHouseWriter {
   static final String ATTRIBUTION_TABLE = "span_attributions";
 
   /** A write failed for a reason that may pass (server down, timeout): retry the same batch. */
-  static final class RetryableException extends Exception {
+  static class RetryableException extends Exception {
     private static final long serialVersionUID = 1L;
 
     RetryableException(String message, Throwable cause) {
@@ -49,9 +52,35 @@ final class ClickHouseWriter {
     }
   }
 
-  /** Receives rows ClickHouse rejected, with the reason. */
+  /**
+   * ClickHouse refused a batch's rows with an error that may be the batch's own; {@code perBatch}
+   * false: the server's (overload, setup), which no split can help.
+   */
+  static final class Refused extends RetryableException {
+    private static final long serialVersionUID = 1L;
+    final boolean perBatch;
+    final int code;
+
+    Refused(String message, ServerException cause) {
+      super(message, cause);
+      this.code = cause.getCode();
+      this.perBatch = ClickHouseError.mayBlameTheBatch(code);
+    }
+  }
+
+  /**
+   * Receives rows ClickHouse rejected, with the reason. What is rejected becomes durable at
+   * {@link #sync}, which the caller does before it commits the buffer past those rows; what a failed
+   * batch rejected is {@link #discard}ed, since its retry rejects it again.
+   */
   interface DeadLetters {
     void reject(SpanCostRow row, String reason);
+
+    void reject(SpanAttribution observation, String reason);
+
+    default void sync() throws java.io.IOException {}
+
+    default void discard() {}
   }
 
   private final Client client;
@@ -99,27 +128,42 @@ final class ClickHouseWriter {
     final List<SpanCostRow> encoded;
     final GrowableBytes spanBytes;
     final GrowableBytes attributionBytes;
+    final List<SpanAttribution> attributions;
     final int duplicates;
     final TouchedTraces touched;
+    /** Split on any refusal that may be the batch's own, not only on data errors. */
+    final boolean isolate;
 
-    private Prepared(List<SpanCostRow> encoded, GrowableBytes spanBytes, GrowableBytes attributionBytes,
-        int duplicates, TouchedTraces touched) {
+    private Prepared(List<SpanCostRow> encoded, GrowableBytes spanBytes, List<SpanAttribution> attributions,
+        GrowableBytes attributionBytes, int duplicates, TouchedTraces touched, boolean isolate) {
       this.encoded = encoded;
       this.spanBytes = spanBytes;
+      this.attributions = attributions;
       this.attributionBytes = attributionBytes;
       this.duplicates = duplicates;
       this.touched = touched;
+      this.isolate = isolate;
+    }
+
+    /** Whether a refusal with this code is split here rather than failing the batch. */
+    boolean splits(int code) {
+      return ClickHouseError.blamesTheData(code) || isolate && ClickHouseError.mayBlameTheBatch(code);
     }
   }
 
-  /** The span insert of a sent batch was refused by the server (nothing after it was sent). */
-  private static final class SpansRefused extends Exception {
+  /**
+   * An insert of a sent batch was refused by the server: its span rows (nothing after them was
+   * sent) or its observations (the rows were written; the rollups were not).
+   */
+  private static final class InsertRefused extends Exception {
     private static final long serialVersionUID = 1L;
     final ServerException refusal;
+    final boolean spans;
 
-    SpansRefused(ServerException cause) {
+    InsertRefused(ServerException cause, boolean spans) {
       super(cause.getMessage(), cause, false, false);
       this.refusal = cause;
+      this.spans = spans;
     }
   }
 
@@ -138,15 +182,21 @@ final class ClickHouseWriter {
    * {@link #forget} it.
    */
   Prepared prepare(List<SpanCostRow> spans, List<SpanAttribution> attributions) throws RetryableException {
+    return prepare(spans, attributions, false);
+  }
+
+  /** @param isolate split this batch on any refusal that may be its own (it repeated) */
+  Prepared prepare(List<SpanCostRow> spans, List<SpanAttribution> attributions, boolean isolate)
+      throws RetryableException {
     List<SpanCostRow> fresh = distinct(spans);
     List<SpanCostRow> encoded = new ArrayList<>(fresh.size());
     GrowableBytes spanBytes = fresh.isEmpty() ? null : encodeSpans(fresh, encoded);
     // A span written recently is in a batch that recomputes (or recomputed) its trace before it is
     // committed; if that batch fails, this one is abandoned with it and both come back whole. So
     // only the fresh spans' traces, and the observations', need recomputing here.
-    return new Prepared(encoded, encoded.isEmpty() ? null : spanBytes,
+    return new Prepared(encoded, encoded.isEmpty() ? null : spanBytes, attributions,
         attributions.isEmpty() ? null : encodeAttributions(attributions), spans.size() - fresh.size(),
-        TouchedTraces.of(fresh, attributions));
+        TouchedTraces.of(fresh, attributions), isolate);
   }
 
   /**
@@ -161,10 +211,17 @@ final class ClickHouseWriter {
         try {
           insert(SPAN_TABLE, p.spanBytes);
         } catch (ServerException e) {
-          throw new SpansRefused(e);
+          throw new InsertRefused(e, true);
         }
       }
-      return afterSpans(p, rollUp, start);
+      if (p.attributionBytes != null) {
+        try {
+          insert(ATTRIBUTION_TABLE, p.attributionBytes);
+        } catch (ServerException e) {
+          throw new InsertRefused(e, false);
+        }
+      }
+      return rollUp(rollUp, start);
     });
   }
 
@@ -180,15 +237,8 @@ final class ClickHouseWriter {
     });
   }
 
-  /** The observations, then (with {@code rollUp}) the rollups: what follows the span rows of a batch. */
-  private Sent afterSpans(Prepared p, TouchedTraces rollUp, long start) throws RetryableException {
-    if (p.attributionBytes != null) {
-      try {
-        insert(ATTRIBUTION_TABLE, p.attributionBytes);
-      } catch (ServerException e) {
-        throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
-      }
-    }
+  /** With {@code rollUp}, the rollups: what follows the inserts of a batch. */
+  private Sent rollUp(TouchedTraces rollUp, long start) throws RetryableException {
     long inserted = System.nanoTime();
     if (rollUp == null) {
       return new Sent(0, inserted - start, 0);
@@ -220,15 +270,32 @@ final class ClickHouseWriter {
       if (cause instanceof RetryableException r) {
         throw r;
       }
-      if (!(cause instanceof SpansRefused refused)) {
+      if (!(cause instanceof InsertRefused refused)) {
         throw new RetryableException("insert failed: " + cause, cause);
       }
-      if (!ClickHouseError.blamesTheData(refused.refusal.getCode())) {
-        throw new RetryableException("ClickHouse refused the batch: " + refused.getMessage(), refused.refusal);
+      ServerException refusal = refused.refusal;
+      if (!p.splits(refusal.getCode())) {
+        throw new Refused("ClickHouse refused the batch's " + (refused.spans ? "span rows" : "observations")
+            + ": " + refusal.getMessage(), refusal);
       }
       long start = System.nanoTime();
-      int stored = bisect(p.encoded, refused.refusal);
-      Sent done = afterSpans(p, rollUp, start);
+      int stored = p.encoded.size();
+      if (refused.spans) {
+        stored = bisect(p.encoded, refusal, p);
+        if (p.attributionBytes != null) {
+          try {
+            insert(ATTRIBUTION_TABLE, p.attributionBytes);
+          } catch (ServerException again) {
+            if (!p.splits(again.getCode())) {
+              throw new Refused("ClickHouse refused the batch's observations: " + again.getMessage(), again);
+            }
+            bisectAttributions(p.attributions, again, p);
+          }
+        }
+      } else {
+        bisectAttributions(p.attributions, refusal, p);
+      }
+      Sent done = rollUp(rollUp, start);
       return new Written(stored, p.duplicates, done.traces(), done.insertNanos(), done.recomputeNanos());
     }
   }
@@ -252,6 +319,16 @@ final class ClickHouseWriter {
       }
     }
     return out;
+  }
+
+  /** Makes what was dead-lettered durable; before the buffer is committed past it. */
+  void syncDeadLetters() throws java.io.IOException {
+    deadLetters.sync();
+  }
+
+  /** Forgets what failed batches dead-lettered and did not sync: their retries reject it again. */
+  void discardDeadLetters() {
+    deadLetters.discard();
   }
 
   /** A batch failed: its spans were not written after all (or not all), and its retry must write them. */
@@ -294,18 +371,22 @@ final class ClickHouseWriter {
     return bytes;
   }
 
-  /** Rows ClickHouse refused as a block for their data: halves until the culprits stand alone. */
-  private int bisect(List<SpanCostRow> rows, ServerException refused) throws RetryableException {
+  /**
+   * Rows ClickHouse refused as a block: halves until the culprits stand alone. A half that goes in
+   * is written; if a later half fails for the server's reasons, the batch is retried whole and the
+   * rows written here are written again, which their keys collapse (as for any failed batch).
+   */
+  private int bisect(List<SpanCostRow> rows, ServerException refused, Prepared p) throws RetryableException {
     if (rows.size() == 1) {
-      deadLetters.reject(rows.get(0), refused.getMessage());
+      deadLetters.reject(rows.get(0), reason(refused));
       return 0;
     }
     int half = rows.size() / 2;
-    return insertSpans(rows.subList(0, half)) + insertSpans(rows.subList(half, rows.size()));
+    return insertSpans(rows.subList(0, half), p) + insertSpans(rows.subList(half, rows.size()), p);
   }
 
-  /** Encodes and inserts rows on this thread; bisects when ClickHouse refuses them for their data. */
-  private int insertSpans(List<SpanCostRow> rows) throws RetryableException {
+  /** Encodes and inserts rows on this thread; bisects when ClickHouse refuses them as the batch's fault. */
+  private int insertSpans(List<SpanCostRow> rows, Prepared p) throws RetryableException {
     List<SpanCostRow> encoded = new ArrayList<>(rows.size());
     GrowableBytes bytes = encodeSpans(rows, encoded);
     if (encoded.isEmpty()) {
@@ -315,11 +396,37 @@ final class ClickHouseWriter {
       insert(SPAN_TABLE, bytes);
       return encoded.size();
     } catch (ServerException e) {
-      if (!ClickHouseError.blamesTheData(e.getCode())) {
-        throw new RetryableException("ClickHouse refused the batch: " + e.getMessage(), e);
+      if (!p.splits(e.getCode())) {
+        throw new Refused("ClickHouse refused the batch's span rows: " + e.getMessage(), e);
       }
-      return bisect(encoded, e);
+      return bisect(encoded, e, p);
     }
+  }
+
+  /** Observations refused as a block: halves until the culprits stand alone, as for span rows. */
+  private void bisectAttributions(List<SpanAttribution> rows, ServerException refused, Prepared p)
+      throws RetryableException {
+    if (rows.size() == 1) {
+      deadLetters.reject(rows.get(0), reason(refused));
+      return;
+    }
+    int half = rows.size() / 2;
+    for (List<SpanAttribution> part : List.of(rows.subList(0, half), rows.subList(half, rows.size()))) {
+      try {
+        insert(ATTRIBUTION_TABLE, encodeAttributions(part));
+      } catch (ServerException e) {
+        if (!p.splits(e.getCode())) {
+          throw new Refused("ClickHouse refused the batch's observations: " + e.getMessage(), e);
+        }
+        bisectAttributions(part, e, p);
+      }
+    }
+  }
+
+  /** What a dead letter says: the server's message, which names the code. */
+  private static String reason(ServerException e) {
+    String m = e.getMessage() == null ? "" : e.getMessage().strip();
+    return m.startsWith("Code:") ? m : "Code: " + e.getCode() + ". " + m;
   }
 
   private void insert(String table, GrowableBytes rowBinary) throws RetryableException {

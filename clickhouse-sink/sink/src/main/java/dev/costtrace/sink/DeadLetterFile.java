@@ -1,49 +1,58 @@
 package dev.costtrace.sink;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.logging.Level;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.logging.Logger;
 
-/** Rows ClickHouse rejected, one JSON line each with the reason, in {@code dead-letter.jsonl}. */
+/**
+ * The sink's dead letters ({@link DeadLetterStore}): rows rejected while a batch is written are
+ * kept here until the writer syncs them, just before it commits the buffer past them; a failed
+ * batch's are discarded, since its retry rejects them again. So a dead-lettered row is on disk
+ * before the buffer lets go of it, and a crash in between only rejects it once more.
+ */
 final class DeadLetterFile implements ClickHouseWriter.DeadLetters {
   private static final Logger LOG = Logger.getLogger(DeadLetterFile.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Path file;
+  private final DeadLetterStore store;
   private final SinkProgress progress;
+  private final long maxBytes;
+  private final int maxFiles;
+  private final List<String> pending = new ArrayList<>();
 
-  DeadLetterFile(Path bufferDir, SinkProgress progress) {
-    this.file = bufferDir.resolve("dead-letter.jsonl");
+  DeadLetterFile(Path bufferDir, SinkProgress progress, long maxBytes, int maxFiles) {
+    this.store = new DeadLetterStore(bufferDir);
     this.progress = progress;
+    this.maxBytes = maxBytes;
+    this.maxFiles = maxFiles;
   }
 
   @Override
   public synchronized void reject(SpanCostRow row, String reason) {
-    progress.deadLettered.incrementAndGet();
-    String model = row.get(SpanColumns.RESPONSE_MODEL);
-    ObjectNode o = JSON.createObjectNode();
-    o.put("reason", reason);
-    o.put("trace_id", row.traceId());
-    o.put("span_id", row.spanId());
-    o.put("auth_tenant", row.authTenant());
-    o.put("model", model.isEmpty() ? row.get(SpanColumns.REQUEST_MODEL) : model);
-    o.put("total_usd", row.totalCost().toPlainString());
-    o.put("pricing_status", row.get(SpanColumns.PRICING_STATUS));
-    o.put("conversation_id", row.get(SpanColumns.CONVERSATION_ID));
-    o.put("rejected_at", Instant.now().toString());
-    try {
-      Files.writeString(file, o + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-          StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      LOG.log(Level.SEVERE, "cannot write dead letter for " + row, e);
-    }
+    pending.add(DeadLetterStore.line(row, reason, Instant.now()));
     LOG.warning("span " + row.traceId() + "/" + row.spanId() + " rejected by ClickHouse: " + reason);
+  }
+
+  @Override
+  public synchronized void reject(SpanAttribution a, String reason) {
+    pending.add(DeadLetterStore.line(a, reason, Instant.now()));
+    LOG.warning("observation of span " + a.traceId() + "/" + a.spanId() + " rejected by ClickHouse: " + reason);
+  }
+
+  @Override
+  public synchronized void sync() throws IOException {
+    if (pending.isEmpty()) {
+      return;
+    }
+    store.append(pending, maxBytes, maxFiles);
+    progress.deadLettered.addAndGet(pending.size());
+    pending.clear();
+  }
+
+  @Override
+  public synchronized void discard() {
+    pending.clear();
   }
 }

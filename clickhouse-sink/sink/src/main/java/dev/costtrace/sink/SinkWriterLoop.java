@@ -18,7 +18,11 @@ import java.util.logging.Logger;
  * recomputation of their traces (a recomputation costs about the same for one batch as for four:
  * its reads are bound by the tables, not the batch); caught up, every batch is rolled up at once.
  * When a batch fails, it and every batch not yet committed are abandoned and retried from the
- * checkpoint. A failed batch is retried with backoff, for ever: acknowledged rows are never dropped.
+ * checkpoint. A failed batch is retried with backoff: for ever while the failure is the server's
+ * (unreachable, timing out, overloaded); a batch ClickHouse refuses with an error that may be its
+ * own (TOO_MANY_PARTS from rows over too many days, say) is tried whole {@code maxBatchAttempts}
+ * times, then split until the rows at fault stand alone, which go to the dead letters, synced
+ * before the buffer is committed past them: one poison batch never stalls every tenant.
  */
 final class SinkWriterLoop implements Runnable {
   private static final Logger LOG = Logger.getLogger(SinkWriterLoop.class.getName());
@@ -35,6 +39,15 @@ final class SinkWriterLoop implements Runnable {
   private final int batchSize;
   private final long maxDelayNanos;
   private final long maxBackoffMillis;
+  private final int maxBatchAttempts;
+  /**
+   * The span of the buffer ClickHouse last refused as possibly the batch's own, and how many times
+   * in a row a batch overlapping it was refused (batches taken again from the checkpoint need not
+   * start or end where they did). Writer thread only.
+   */
+  private WriteAheadBuffer.Position refusedStart;
+  private WriteAheadBuffer.Position refusedEnd;
+  private int refusals;
   private final Object signal = new Object();
   private volatile boolean running = true;
   /** Rows (at least 1 per call) accepted and not yet committed, for "a full batch is waiting". */
@@ -50,15 +63,15 @@ final class SinkWriterLoop implements Runnable {
    * (its own and those of the batches inserted before it and not yet committed), or null. Writer
    * thread only.
    */
-  private record InFlight(BatchSource.Batch batch, ClickHouseWriter.Prepared prepared, TouchedTraces rollUp,
-      Future<ClickHouseWriter.Sent> sent, long started) {}
+  private record InFlight(WriteAheadBuffer.Position start, BatchSource.Batch batch,
+      ClickHouseWriter.Prepared prepared, TouchedTraces rollUp, Future<ClickHouseWriter.Sent> sent, long started) {}
 
   private InFlight inFlight;
   /** Batches inserted whose rollups are left to a later batch: not committed yet. Writer thread only. */
   private final List<InFlight> inserted = new ArrayList<>();
 
   SinkWriterLoop(WriteAheadBuffer buffer, AcceptedCalls memory, ClickHouseWriter writer, SinkProgress progress,
-      SinkClock clock, int batchSize, long maxDelayNanos, long maxBackoffMillis) {
+      SinkClock clock, int batchSize, long maxDelayNanos, long maxBackoffMillis, int maxBatchAttempts) {
     this.buffer = buffer;
     this.memory = memory;
     this.source = new BatchSource(buffer, memory, batchSize);
@@ -68,6 +81,7 @@ final class SinkWriterLoop implements Runnable {
     this.batchSize = batchSize;
     this.maxDelayNanos = maxDelayNanos;
     this.maxBackoffMillis = maxBackoffMillis;
+    this.maxBatchAttempts = maxBatchAttempts;
     // Whatever a previous process left in the buffer is due now.
     this.pendingSince = buffer.hasPending() ? clock.nanoTime() - maxDelayNanos : 0;
   }
@@ -202,7 +216,8 @@ final class SinkWriterLoop implements Runnable {
    * @return false when there was nothing to take
    */
   private boolean writeOneBatch() throws IOException, ClickHouseWriter.RetryableException {
-    BatchSource.Batch batch = source.next(next());
+    WriteAheadBuffer.Position start = next();
+    BatchSource.Batch batch = source.next(start);
     if (batch == null) {
       if (inFlight != null) {
         complete();
@@ -214,7 +229,12 @@ final class SinkWriterLoop implements Runnable {
     boolean overlapped = inFlight != null;
     ClickHouseWriter.Prepared prepared;
     try {
-      prepared = writer.prepare(batch.spans(), batch.attributions());
+      boolean isolate = refusals >= maxBatchAttempts && overlapsRefused(start, batch.end());
+      if (isolate) {
+        LOG.warning("the batch at " + start + " was refused " + refusals
+            + " times; splitting it to dead-letter only the rows at fault");
+      }
+      prepared = writer.prepare(batch.spans(), batch.attributions(), isolate);
     } catch (ClickHouseWriter.RetryableException | RuntimeException e) {
       writer.forget(batch.spans());
       if (inFlight != null) {
@@ -240,8 +260,12 @@ final class SinkWriterLoop implements Runnable {
         rollUp = rollUp.with(f.prepared().touched);
       }
     }
-    inFlight = new InFlight(batch, prepared, rollUp, writer.send(prepared, rollUp), clock.nanoTime());
+    inFlight = new InFlight(start, batch, prepared, rollUp, writer.send(prepared, rollUp), clock.nanoTime());
     return true;
+  }
+
+  private boolean overlapsRefused(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end) {
+    return refusedStart != null && start.compareTo(refusedEnd) < 0 && end.compareTo(refusedStart) > 0;
   }
 
   /** The batches inserted and not rolled up, rolled up now; then committed. */
@@ -273,6 +297,7 @@ final class SinkWriterLoop implements Runnable {
       writer.forget(f.batch().spans());
     }
     inserted.clear();
+    writer.discardDeadLetters(); // the retry rejects them again
   }
 
   /**
@@ -290,6 +315,11 @@ final class SinkWriterLoop implements Runnable {
       // again (a row written twice collapses by its key) and their traces recomputed again.
       writer.forget(f.batch().spans());
       abandonInserted();
+      if (e instanceof ClickHouseWriter.Refused r && r.perBatch) {
+        refusals = overlapsRefused(f.start(), f.batch().end()) ? refusals + 1 : 1;
+        refusedStart = f.start();
+        refusedEnd = f.batch().end();
+      }
       throw e;
     }
     progress.written.addAndGet(result.stored());
@@ -315,7 +345,17 @@ final class SinkWriterLoop implements Runnable {
       return;
     }
     WriteAheadBuffer.Position end = inserted.get(inserted.size() - 1).batch().end();
+    try {
+      writer.syncDeadLetters(); // durable before the buffer lets go of them
+    } catch (IOException e) {
+      abandonInserted();
+      throw e;
+    }
     buffer.commit(end);
+    if (refusedEnd != null && end.compareTo(refusedEnd) >= 0) {
+      refusedStart = refusedEnd = null;
+      refusals = 0;
+    }
     memory.releaseThrough(end);
     long now = System.currentTimeMillis();
     long units = 0;

@@ -57,7 +57,13 @@ class StalledClickHouseTest {
         Client client = behind(gate, e).newClient("default")) {
       gate.open();
       ClickHouseWriter writer = new ClickHouseWriter(client, new SchemaOptions(db, "", Duration.ZERO),
-          (row, reason) -> {}, 1_000, new ClickHouseTimeouts(SOCKET, SOCKET, Duration.ofSeconds(2)));
+          new ClickHouseWriter.DeadLetters() {
+            @Override
+            public void reject(SpanCostRow row, String reason) {}
+
+            @Override
+            public void reject(SpanAttribution observation, String reason) {}
+          }, 1_000, new ClickHouseTimeouts(SOCKET, SOCKET, Duration.ofSeconds(2)));
       ClickHouseWriter.Prepared p = writer.prepare(rows, List.of()); // describes the tables, through the gate
       gate.stall();
       long start = System.nanoTime();

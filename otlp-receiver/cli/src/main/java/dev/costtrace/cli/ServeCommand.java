@@ -16,6 +16,7 @@ import dev.costtrace.receiver.metrics.RollupCheckMetricsSource;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
 import dev.costtrace.receiver.metrics.SpendMetrics;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
+import dev.costtrace.receiver.pipeline.SpanValidation;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
@@ -81,6 +82,7 @@ public final class ServeCommand implements Callable<Integer> {
       throw Config.invalid(missing, "", "TLS needs both costtrace.tls.cert.file and costtrace.tls.key.file");
     }
     SchemaOptions schema = SchemaOptions.fromConfig(config);
+    SpanValidation validation = SpanValidation.fromConfig(config);
     RollupCheck.Builder check = RollupCheck.builder(schema).fromConfig(config);
     OtlpReceiver.Builder b = OtlpReceiver.builder();
     if (tlsCert.isPresent()) {
@@ -117,7 +119,7 @@ public final class ServeCommand implements Callable<Integer> {
     PricingPipeline pipeline = new PricingPipeline(pricer, sink, AttributionKeys.fromConfig(config),
         new TraceAttributor(attributionWindow,
             config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)),
-        spend.build());
+        spend.build(), validation);
     b.consumer(pipeline);
     if (tokens != null) {
       b.auth(tokens);

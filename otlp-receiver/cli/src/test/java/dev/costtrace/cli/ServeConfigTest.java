@@ -29,6 +29,10 @@ class ServeConfigTest {
     assertThat(serveWith(Map.of("costtrace.memory.budget", "12")).err())
         .contains("costtrace.memory.budget").contains("at least 1 MiB");
     assertThat(serveWith(Map.of("costtrace.worker.queue", "many")).err()).contains("costtrace.worker.queue");
+    assertThat(serveWith(Map.of("costtrace.span.max.future.skew", "soon")).err())
+        .contains("costtrace.span.max.future.skew").doesNotContain("finding ClickHouse");
+    assertThat(serveWith(Map.of("costtrace.span.max.future.skew", "-1h")).err())
+        .contains("costtrace.span.max.future.skew").doesNotContain("finding ClickHouse");
     assertThat(serveWith(Map.of("costtrace.tls.cert.file", "/nowhere/cert.pem")).err())
         .contains("costtrace.tls.key.file").contains("TLS needs both");
     Path key = Files.writeString(dir.resolve("key.pem"), "not a key");

@@ -63,6 +63,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final AttributionKeys keys;
   private final TraceAttributor attributor;
   private final SpendMetrics spend;
+  private final SpanValidation validation;
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
   private final AtomicLong spansPriced = new AtomicLong();
@@ -75,6 +76,13 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   /** @param spend the spend counters what the sink accepts is counted in */
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
       SpendMetrics spend) {
+    this(pricer, sink, keys, attributor, spend, SpanValidation.defaults());
+  }
+
+  /** @param validation which spans are refused, each alone (their times, their IDs) */
+  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
+      SpendMetrics spend, SpanValidation validation) {
+    this.validation = java.util.Objects.requireNonNull(validation, "validation");
     this.spend = spend;
     this.pricer = pricer;
     this.sink = sink;
@@ -137,6 +145,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     long rejected = 0;
     long[] priced = new long[STATUSES.length];
     String firstProblem = null;
+    Map<String, Integer> reasons = null;
     long now = System.nanoTime();
     for (ResourceSpans rs : request.getResourceSpansList()) {
       List<KeyValue> resource = rs.getResource().getAttributesList();
@@ -145,12 +154,14 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         for (Span span : ss.getSpansList()) {
           received++;
-          String problem = SpanValidation.problem(span);
+          SpanValidation.Problem problem = validation.problem(span);
           if (problem != null) {
             rejected++;
             if (firstProblem == null) {
-              firstProblem = problem;
+              firstProblem = problem.detail();
+              reasons = new java.util.LinkedHashMap<>();
             }
+            reasons.merge(problem.reason(), 1, Integer::sum);
             continue;
           }
           Attribution own = keys.read(span.getAttributesList(), resourceAttribution);
@@ -217,7 +228,14 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     spansRejected.addAndGet(rejected);
     return rejected == 0
         ? ExportOutcome.allAccepted()
-        : new ExportOutcome(rejected, rejected + " span(s) rejected; first: " + firstProblem);
+        : new ExportOutcome(rejected, rejected + " span(s) rejected (" + counted(reasons) + "); first: " + firstProblem);
+  }
+
+  /** "2 start time absent, 1 ends before it starts": every reason of a request, with its count. */
+  private static String counted(Map<String, Integer> reasons) {
+    StringBuilder b = new StringBuilder();
+    reasons.forEach((reason, n) -> b.append(b.isEmpty() ? "" : ", ").append(n).append(' ').append(reason));
+    return b.toString();
   }
 
   /**

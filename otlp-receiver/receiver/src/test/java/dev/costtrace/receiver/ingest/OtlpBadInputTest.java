@@ -429,4 +429,42 @@ class OtlpBadInputTest {
     assertThat(response.getPartialSuccess().getErrorMessage()).contains("ends before it starts");
     assertThat(env.spans(trace)).isEqualTo(1);
   }
+
+  /**
+   * Spans whose times cannot be right are rejected one by one, each reason counted in the message;
+   * their valid neighbours are stored (a start far off would be a day partition of its own).
+   */
+  @Test
+  void spansWithImpossibleTimesAreRejectedAloneNamingTheReason() throws Exception {
+    String trace = newTraceId();
+    long now = System.currentTimeMillis() * 1_000_000L;
+    long day = 86_400_000_000_000L;
+    ExportTraceServiceRequest request = request(
+        llm(bytes(trace), 1).setStartTimeUnixNano(now - 1_000_000_000L).setEndTimeUnixNano(now).build(),
+        llm(bytes(trace), 2).setStartTimeUnixNano(0).setEndTimeUnixNano(now).build(),
+        llm(bytes(trace), 3).clearStartTimeUnixNano().clearEndTimeUnixNano().build(),
+        llm(bytes(trace), 4).setStartTimeUnixNano(946_684_799_000_000_000L).build(), // 1999-12-31T23:59:59Z
+        llm(bytes(trace), 5).setStartTimeUnixNano(now + 2 * day).setEndTimeUnixNano(now + 2 * day + 1).build(),
+        llm(bytes(trace), 6).setStartTimeUnixNano(-1L).setEndTimeUnixNano(-1L).build(), // 2^64 - 1, unsigned
+        llm(bytes(trace), 7).setStartTimeUnixNano(now).setEndTimeUnixNano(now - 1).build(),
+        llm(bytes(trace), 8).setStartTimeUnixNano(now).setEndTimeUnixNano(now + 3 * day).build(),
+        llm(bytes(trace), 9).setStartTimeUnixNano(now + day / 2).setEndTimeUnixNano(now + day / 2 + 1).build());
+    ExportTraceServiceResponse response = grpc.export(request);
+    assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(7);
+    assertThat(response.getPartialSuccess().getErrorMessage()).isEqualTo("7 span(s) rejected (2 start time absent, "
+        + "1 start time before 2000, 2 start time in the future, 1 ends before it starts, 1 end time in the future);"
+        + " first: span 'chat gpt-4o': start_time_unix_nano is 0 (absent)");
+    assertThat(env.spans(trace)).as("the valid span, and one within the allowed skew").isEqualTo(2);
+
+    String httpTrace = newTraceId();
+    HttpResponse<byte[]> http = post("application/x-protobuf", request(
+        llm(bytes(httpTrace), 1).setStartTimeUnixNano(now).setEndTimeUnixNano(now + 1).build(),
+        llm(bytes(httpTrace), 2).setStartTimeUnixNano(now + 2 * day).build()).toByteArray(), null);
+    assertThat(http.statusCode()).isEqualTo(200);
+    ExportTraceServiceResponse partial = ExportTraceServiceResponse.parseFrom(http.body());
+    assertThat(partial.getPartialSuccess().getRejectedSpans()).isEqualTo(1);
+    assertThat(partial.getPartialSuccess().getErrorMessage()).contains("start time in the future")
+        .contains("ahead of the receiver's clock");
+    assertThat(env.spans(httpTrace)).isEqualTo(1);
+  }
 }
