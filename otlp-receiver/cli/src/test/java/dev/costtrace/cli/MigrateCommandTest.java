@@ -30,7 +30,9 @@ class MigrateCommandTest {
     assertThat(CliRun.ok("migrate", "--status")).contains("0001 0001_spans").contains("applied")
         .doesNotContain("pending");
     assertThat(CliRun.ok("migrate", "--down", "1")).startsWith("reverted 1 migration(s)");
-    assertThat(CliRun.ok("migrate", "--status")).containsPattern("0050 0050_reprice_audit +pending")
+    java.util.List<String> names = dev.costtrace.sink.schema.Migrator.names();
+    String last = names.get(names.size() - 1);
+    assertThat(CliRun.ok("migrate", "--status")).containsPattern(last.substring(0, 4) + " " + last + " +pending")
         .containsPattern("0006 0006_exact_rollups +applied");
   }
 }
