@@ -41,7 +41,7 @@ public record Settings(
 
   /** The same faults in seconds, for CI. */
   public static Settings quick() {
-    return new Settings(Duration.ofSeconds(10), 3.0, 2_000, Duration.ofSeconds(8), 2, 2, Duration.ofSeconds(8), 800,
+    return new Settings(Duration.ofSeconds(10), 3.0, 2_000, Duration.ofSeconds(8), 2, 2, Duration.ofSeconds(16), 800,
         Duration.ofSeconds(8), "512m", 0);
   }
 }
