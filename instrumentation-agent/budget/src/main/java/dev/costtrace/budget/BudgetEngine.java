@@ -67,7 +67,7 @@ public final class BudgetEngine implements BudgetGate {
       return null;
     }
     long inputTokens =
-        call.inputTokens >= 0 ? call.inputTokens : tokens.count(call.provider, call.model, call.inputText);
+        call.inputTokens >= 0 ? call.inputTokens : tokens.count(call.provider, call.model, text(call));
     long maxOut =
         call.maxOutputTokens >= 0 ? call.maxOutputTokens : settings.defaultMaxOutputTokens();
     long estimate = estimate(call, call.model, inputTokens, maxOut);
@@ -150,7 +150,7 @@ public final class BudgetEngine implements BudgetGate {
             && !BudgetLimit.CONVERSATION_MAX_LLM_CALLS.equals(t.limitName);
     if (downgradable) {
       long inCheaper =
-          call.inputTokens >= 0 ? call.inputTokens : tokens.count(call.provider, cheaper, call.inputText);
+          call.inputTokens >= 0 ? call.inputTokens : tokens.count(call.provider, cheaper, text(call));
       long est = estimate(call, cheaper, inCheaper, maxOut);
       boolean fitsTokens =
           rule.callMaxTokens() == null || inCheaper + maxOut <= rule.callMaxTokens();
@@ -171,6 +171,10 @@ public final class BudgetEngine implements BudgetGate {
             t.limitName,
             t.limitValue,
             t.reach);
+  }
+
+  private static CharSequence text(BudgetCall call) {
+    return call.inputText == null ? null : call.inputText.get();
   }
 
   long estimate(BudgetCall call, String model, long inputTokens, long maxOut) {

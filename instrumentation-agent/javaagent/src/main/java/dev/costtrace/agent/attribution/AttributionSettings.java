@@ -95,6 +95,18 @@ public final class AttributionSettings {
     return fields;
   }
 
+  public AttributionField conversation() {
+    return fields.get(0);
+  }
+
+  public AttributionField tenant() {
+    return fields.get(1);
+  }
+
+  public AttributionField feature() {
+    return fields.get(3);
+  }
+
   /** Lower-case names of every header the server instrumentation must capture. */
   public List<String> headerNames() {
     List<String> names = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.costtrace.agent.config;
 import com.google.auto.service.AutoService;
 import dev.costtrace.agent.attribution.AttributionSettings;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
+import dev.costtrace.agent.budget.AgentBudgets;
 import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.genai.GenAiSettings;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
@@ -31,8 +32,10 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
     autoConfiguration
         .addPropertiesCustomizer(CostTraceAgentCustomizer::captureAttributionHeaders)
         .addTracerProviderCustomizer(
-            (builder, config) ->
-                builder.addSpanProcessor(new AttributionSpanProcessor(settings(config))));
+            (builder, config) -> {
+              AgentBudgets.install(config::getString, settings(config));
+              return builder.addSpanProcessor(new AttributionSpanProcessor(settings(config)));
+            });
   }
 
   static AttributionSettings settings(ConfigProperties config) {

@@ -38,6 +38,11 @@ public final class GenAiSpans {
     return context.with(ACTIVE, Boolean.TRUE);
   }
 
+  /** True when a CostTrace layer in this class loader marked {@code context} (not upstream's span). */
+  static boolean isOwn(Context context) {
+    return context != null && context.get(ACTIVE) != null;
+  }
+
   /** True when a gen_ai client span already covers work done in {@code context}. Never throws. */
   public static boolean isActive(Context context) {
     if (context == null) {

@@ -2,10 +2,12 @@ package dev.costtrace.agent.http;
 
 import dev.costtrace.agent.genai.GenAiAttributes;
 import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
@@ -67,9 +69,13 @@ public final class LlmHttpSpan {
               .streaming(call.stream)
               .serverAddress(host)
               .serverPort((long) port)
+              .inputText(() -> GenAiInputText.fromJson(requestBody, requestLength))
+              .maxTokens(call.maxTokens)
               .build();
       Context context = instrumenter().start(parent, request);
       return context == null ? null : new LlmHttpSpan(context, request, call, System.nanoTime());
+    } catch (ConversationBudgetExceededException e) {
+      throw e; // blocked by the budget: the caller throws it instead of sending the request
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;

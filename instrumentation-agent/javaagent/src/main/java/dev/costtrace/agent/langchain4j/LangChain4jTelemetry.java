@@ -1,12 +1,15 @@
 package dev.costtrace.agent.langchain4j;
 
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiStream;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import io.opentelemetry.api.trace.Span;
@@ -91,6 +94,8 @@ public final class LangChain4jTelemetry {
         return null;
       }
       return new ChatCall(r, context, context.makeCurrent());
+    } catch (ConversationBudgetExceededException e) {
+      return new BlockedChatCall(e);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -98,7 +103,7 @@ public final class LangChain4jTelemetry {
   }
 
   public static void endChat(ChatCall call, ChatResponse response, Throwable error) {
-    if (call == null) {
+    if (call == null || call instanceof BlockedChatCall) {
       return;
     }
     try {
@@ -129,6 +134,8 @@ public final class LangChain4jTelemetry {
         return null;
       }
       return new StreamCall(stream, parent, context.makeCurrent());
+    } catch (ConversationBudgetExceededException e) {
+      return new BlockedStreamCall(e);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -138,7 +145,7 @@ public final class LangChain4jTelemetry {
   /** The handler {@code doChat} gets: the app's, seen by the stream; the original on failure. */
   public static StreamingChatResponseHandler handler(
       StreamCall call, StreamingChatResponseHandler handler) {
-    if (call == null || handler == null) {
+    if (call == null || handler == null || call instanceof BlockedStreamCall) {
       return handler;
     }
     try {
@@ -152,7 +159,7 @@ public final class LangChain4jTelemetry {
 
   /** {@code doChat} returned (the stream goes on) or threw (the stream is over). */
   public static void exitStream(StreamCall call, Throwable error) {
-    if (call == null) {
+    if (call == null || call instanceof BlockedStreamCall) {
       return;
     }
     try {
@@ -162,6 +169,59 @@ public final class LangChain4jTelemetry {
       }
     } catch (Throwable t) {
       GenAiFailures.contain(t);
+    }
+  }
+
+  /** The request with the budget's downgraded model, or {@code request} itself. */
+  public static ChatRequest downgraded(ChatRequest request, ChatCall call) {
+    return downgradedTo(request, call == null || call.context == null ? null : GenAiBudget.downgradeModel(call.context));
+  }
+
+  /** The streamed request with the budget's downgraded model, or {@code request} itself. */
+  public static ChatRequest downgraded(ChatRequest request, StreamCall call) {
+    return downgradedTo(
+        request, call == null || call.stream == null ? null : GenAiBudget.downgradeModel(call.stream.context()));
+  }
+
+  private static ChatRequest downgradedTo(ChatRequest request, String model) {
+    return GenAiBudget.downgraded(
+        request,
+        model,
+        (r, m) ->
+            r.toBuilder()
+                .parameters(
+                    r.parameters().overrideWith(ChatRequestParameters.builder().modelName(m).build()))
+                .build());
+  }
+
+  /** What the advice's exit throws: the budget's exception for a blocked call, else {@code error}. */
+  public static Throwable thrown(Object call, Throwable error) {
+    if (call instanceof BlockedChatCall) {
+      return ((BlockedChatCall) call).exception;
+    }
+    if (call instanceof BlockedStreamCall) {
+      return ((BlockedStreamCall) call).exception;
+    }
+    return error;
+  }
+
+  /** A blocking call the budget blocked: nothing is sent, the advice throws. */
+  public static final class BlockedChatCall extends ChatCall {
+    final RuntimeException exception;
+
+    BlockedChatCall(RuntimeException exception) {
+      super(null, null, null);
+      this.exception = exception;
+    }
+  }
+
+  /** A streamed call the budget blocked. */
+  public static final class BlockedStreamCall extends StreamCall {
+    final RuntimeException exception;
+
+    BlockedStreamCall(RuntimeException exception) {
+      super(null, null, null);
+      this.exception = exception;
     }
   }
 
@@ -198,7 +258,7 @@ public final class LangChain4jTelemetry {
   }
 
   /** A started blocking call: request, span context, scope. */
-  public static final class ChatCall {
+  public static class ChatCall {
     final GenAiRequest request;
     final Context context;
     final Scope scope;
@@ -214,7 +274,7 @@ public final class LangChain4jTelemetry {
    * A started streamed call: the accumulator, the caller's context (where the app's handler runs)
    * and the scope open while {@code doChat} runs.
    */
-  public static final class StreamCall {
+  public static class StreamCall {
     final GenAiStream stream;
     final Context caller;
     final Scope scope;

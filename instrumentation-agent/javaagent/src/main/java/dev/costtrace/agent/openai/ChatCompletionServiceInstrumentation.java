@@ -59,33 +59,41 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
 
   @SuppressWarnings("unused")
   public static final class CreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static GenAiCall onEnter(@Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChat(params);
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
+    public static GenAiCall onEnter(
+        @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.startChat(params);
+      params = OpenAiTelemetry.downgradedChat(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return ChatCompletion completion,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       OpenAiTelemetry.endChat(call, completion, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncCreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static GenAiCall onEnter(@Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChat(params);
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
+    public static GenAiCall onEnter(
+        @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.startChat(params);
+      params = OpenAiTelemetry.downgradedChat(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return CompletableFuture<ChatCompletion> future,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       OpenAiTelemetry.endChatAsync(call, future, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 

@@ -9,6 +9,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.CompletionUsage;
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
@@ -26,6 +27,9 @@ import java.util.Optional;
 public final class OpenAiChatModel {
   private OpenAiChatModel() {}
 
+  /** The SDK's own Jackson mapper: it serialises the request the way the SDK sends it. */
+  static final String SDK_OBJECT_MAPPERS = "com.openai.core.ObjectMappers";
+
   public static GenAiRequest request(ChatCompletionCreateParams params, boolean streaming) {
     GenAiRequest.Builder b =
         GenAiRequest.builder(GenAiAttributes.PROVIDER_OPENAI, GenAiAttributes.OPERATION_CHAT)
@@ -42,6 +46,7 @@ public final class OpenAiChatModel {
             () ->
                 known(params._metadata())
                     .map(m -> conversationId(m._additionalProperties()))));
+    b.inputText(() -> GenAiInputText.fromSdkBody(params._body(), SDK_OBJECT_MAPPERS));
     return b.build();
   }
 

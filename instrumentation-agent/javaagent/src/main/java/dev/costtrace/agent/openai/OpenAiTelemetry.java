@@ -9,6 +9,7 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
@@ -57,6 +58,17 @@ public final class OpenAiTelemetry {
     GenAiCall call = GenAiCall.start(instrumenter(), () -> OpenAiResponsesModel.request(params, false));
     markApiType(call == null ? null : call.context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
     return call;
+  }
+
+  /** The Responses request with the budget's downgraded model, or {@code params} itself. */
+  public static ResponseCreateParams downgraded(ResponseCreateParams params, String model) {
+    return GenAiBudget.downgraded(params, model, (p, m) -> p.toBuilder().model(m).build());
+  }
+
+  /** The chat request with the budget's downgraded model, or {@code params} itself. */
+  public static ChatCompletionCreateParams downgradedChat(
+      ChatCompletionCreateParams params, String model) {
+    return GenAiBudget.downgraded(params, model, (p, m) -> p.toBuilder().model(m).build());
   }
 
   /** Ends a blocking call's span with its response or error. */

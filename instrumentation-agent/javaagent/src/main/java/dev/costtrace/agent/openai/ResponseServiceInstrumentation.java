@@ -60,44 +60,52 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
 
   @SuppressWarnings("unused")
   public static final class CreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.start(params);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.start(params);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return Response response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       OpenAiTelemetry.end(call, response, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncCreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.start(params);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.start(params);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return CompletableFuture<Response> future,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       OpenAiTelemetry.endAsync(call, future, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class StreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.startStream(params);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiStreamCall call = OpenAiTelemetry.startStream(params);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -105,17 +113,20 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
         @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             StreamResponse<ResponseStreamEvent> response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       response = OpenAiTelemetry.wrap(call, response, error);
+      error = GenAiStreamCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncStreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.startStream(params);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiStreamCall call = OpenAiTelemetry.startStream(params);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -123,8 +134,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
         @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             AsyncStreamResponse<ResponseStreamEvent> response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       response = OpenAiTelemetry.wrapAsync(call, response, error);
+      error = GenAiStreamCall.thrown(call, error);
     }
   }
 }
