@@ -80,6 +80,7 @@ public final class BudgetEngine implements BudgetGate {
     SpendLedger.Tally tally = null;
     if (call.conversationId != null && rule.tracksConversation()) {
       tally = ledger.tally(call.conversationId);
+      tally.lastRule = rule;
       if (!refreshRemote(tally, call.conversationId) && settings.failClosed()) {
         t.hit(BudgetLimit.CONVERSATION_CAP_USD, rule.capUsd(), null);
         t.spendUnknown = true;
@@ -226,11 +227,12 @@ public final class BudgetEngine implements BudgetGate {
 
   @Override
   public BudgetRemaining remaining(String conversationId) {
-    BudgetRule rule = rules.current().global();
+    SpendLedger.Tally t = ledger.tally(conversationId);
+    // The rule of the conversation's calls so far (its tenant, feature), else the global one.
+    BudgetRule rule = t.lastRule != null ? t.lastRule : rules.current().global();
     if (rule.capUsd() == null && rule.maxLlmCalls() == null) {
       return BudgetRemaining.UNLIMITED;
     }
-    SpendLedger.Tally t = ledger.tally(conversationId);
     refreshRemote(t, conversationId);
     long spent;
     long calls;

@@ -96,6 +96,8 @@ public final class SpendLedger {
     long remoteDueNanos;
     boolean remoteFailed;
     volatile long touchedNanos;
+    /** The rule the conversation's last call was admitted under (for remaining()). */
+    volatile BudgetRule lastRule;
 
     Tally() {}
 

@@ -10,6 +10,9 @@ import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
+import dev.costtrace.receiver.api.ConversationApi;
+import dev.costtrace.receiver.api.ConversationQuery;
+import dev.costtrace.receiver.budget.ReceiverBudgetSetup;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
@@ -104,10 +107,16 @@ public final class ServeCommand implements Callable<Integer> {
     SpanPricer pricer = SpanPricer.fromConfig(config);
     out.println("costtrace: " + pricer.tables().catalog().modelCount() + " priced models, catalog "
         + pricer.tables().version());
+    Client apiClient = endpoint.newClient("default");
+    ReceiverBudgetSetup budgets = ReceiverBudgetSetup.fromConfig(config, apiClient, schema.database());
     PricingPipeline pipeline = new PricingPipeline(pricer, sink, AttributionKeys.fromConfig(config),
         new TraceAttributor(
             config.getDuration("costtrace.attribution.window").orElse(TraceAttributor.DEFAULT_WINDOW),
-            config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)));
+            config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)),
+        budgets.budgets());
+    b.route(ConversationApi.PATH, new ConversationApi(
+        new ConversationQuery(apiClient, schema.database()), budgets.budgets(), tokens));
+    b.metrics(budgets.budgets());
     b.consumer(pipeline);
     if (tokens != null) {
       b.auth(tokens);
@@ -182,6 +191,8 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       receiver.shutdown(Duration.ofSeconds(10));
       sink.close();
+      budgets.close();
+      apiClient.close();
       pricer.close();
       endpoint.close();
     } finally {

@@ -26,7 +26,8 @@ class MigratorTest {
       assertThat(client.queryAll("SELECT name FROM system.tables WHERE database = '" + db + "' ORDER BY name")
           .stream().map(r -> r.getString("name")).toList())
           .contains("spans", "trace_attributions", "trace_costs", "trace_costs_mv", "trace_rollup",
-              "conversation_costs", "llm_calls", "schema_migrations");
+              "conversation_costs", "llm_calls", "budget_events", "budget_notifications",
+              "schema_migrations");
       int last = Migrator.names().size() - 1;
       assertThat(m.down(1)).isEqualTo(1);
       assertThat(m.status().get(last).applied()).isFalse();

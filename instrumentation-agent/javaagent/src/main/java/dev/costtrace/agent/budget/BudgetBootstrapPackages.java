@@ -39,7 +39,8 @@ public final class BudgetBootstrapPackages implements BootstrapPackagesConfigure
     return appended;
   }
 
-  static synchronized void appendApiToBootstrap() {
+  /** Idempotent; contains its failures (logged once: budgets are then off). */
+  public static synchronized void appendApiToBootstrap() {
     if (appended) {
       return;
     }

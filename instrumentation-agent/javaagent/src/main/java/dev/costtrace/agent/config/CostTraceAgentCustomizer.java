@@ -4,6 +4,7 @@ import com.google.auto.service.AutoService;
 import dev.costtrace.agent.attribution.AttributionSettings;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
 import dev.costtrace.agent.budget.AgentBudgets;
+import dev.costtrace.agent.budget.BudgetBootstrapPackages;
 import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.genai.GenAiSettings;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
@@ -33,9 +34,24 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
         .addPropertiesCustomizer(CostTraceAgentCustomizer::captureAttributionHeaders)
         .addTracerProviderCustomizer(
             (builder, config) -> {
-              AgentBudgets.install(config::getString, settings(config));
+              installBudgets(config);
               return builder.addSpanProcessor(new AttributionSpanProcessor(settings(config)));
             });
+  }
+
+  /**
+   * The budget API goes on the bootstrap class path first (the agent may run this before its
+   * bootstrap-packages SPI): the engine's classes link against it. Any failure leaves budgets off
+   * and the agent running.
+   */
+  static void installBudgets(ConfigProperties config) {
+    try {
+      BudgetBootstrapPackages.appendApiToBootstrap();
+      AgentBudgets.install(config::getString, settings(config));
+    } catch (Throwable t) {
+      java.util.logging.Logger.getLogger("dev.costtrace.budget")
+          .warning("costtrace budgets: cannot start (" + t + "); budgets are OFF");
+    }
   }
 
   static AttributionSettings settings(ConfigProperties config) {

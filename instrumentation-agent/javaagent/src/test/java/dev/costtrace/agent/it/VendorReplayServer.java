@@ -30,11 +30,25 @@ final class VendorReplayServer implements AutoCloseable {
 
   private final HttpServer server;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final java.util.List<Received> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** One request as the vendor saw it: its {@code X-Scenario} header (or null) and body. */
+  record Received(String scenario, String path, String body) {}
 
   VendorReplayServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/v1", this::handle);
     server.start();
+  }
+
+  /** Every request received, in order (the budget ITs count what reached the vendor). */
+  java.util.List<Received> received() {
+    return received;
+  }
+
+  /** The requests of one scenario (by its {@code X-Scenario} header). */
+  java.util.List<Received> received(String scenario) {
+    return received.stream().filter(r -> scenario.equals(r.scenario())).collect(java.util.stream.Collectors.toList());
   }
 
   String baseUrl(String host) {
@@ -55,11 +69,15 @@ final class VendorReplayServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    byte[] raw = exchange.getRequestBody().readAllBytes();
+    String body = new String(raw, StandardCharsets.UTF_8);
+    received.add(
+        new Received(
+            exchange.getRequestHeaders().getFirst("X-Scenario"), exchange.getRequestURI().getPath(), body));
     if (exchange.getRequestURI().getPath().endsWith("/messages")) {
-      anthropic(exchange);
+      anthropic(exchange, body);
       return;
     }
-    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String replay = exchange.getRequestHeaders().getFirst("X-Replay");
     replay = replay == null ? "chat-json" : replay;
     int call = calls.computeIfAbsent(replay, k -> new AtomicInteger()).getAndIncrement();
@@ -153,8 +171,7 @@ final class VendorReplayServer implements AutoCloseable {
    * {@code x-stainless-retry-count}, so every run is the same), {@code claude-bad-request} a 400,
    * {@code claude-malformed} a message with mistyped usage; a streamed request gets the SSE stream.
    */
-  private static void anthropic(HttpExchange exchange) throws IOException {
-    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+  private static void anthropic(HttpExchange exchange, String body) throws IOException {
     String attempt = exchange.getRequestHeaders().getFirst("x-stainless-retry-count");
     exchange.getResponseHeaders().add("request-id", "req_011CUaReplay");
     if (STREAM_REQUESTED.matcher(body).find()) {

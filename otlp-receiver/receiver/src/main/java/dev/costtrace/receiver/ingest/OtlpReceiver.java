@@ -1,5 +1,6 @@
 package dev.costtrace.receiver.ingest;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -24,7 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -77,6 +80,9 @@ public final class OtlpReceiver implements AutoCloseable {
     http.setExecutor(httpWorkers);
     http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens, admission,
         requestMetrics, () -> ready));
+    for (Map.Entry<String, HttpHandler> route : b.routes.entrySet()) {
+      http.createContext(route.getKey(), route.getValue());
+    }
     http.createContext("/health", e -> text(e, 200, "ok", "text/plain; charset=utf-8"));
     http.createContext("/ready", e -> text(e, ready ? 200 : 503, ready ? "ready" : "draining", "text/plain; charset=utf-8"));
     List<MetricsSource> sources = new ArrayList<>(b.metricsSources);
@@ -202,6 +208,8 @@ public final class OtlpReceiver implements AutoCloseable {
     private ServerCredentials tlsCredentials;
     private BearerTokens tokens;
 
+    private final Map<String, HttpHandler> routes = new LinkedHashMap<>();
+
     private Builder() {}
 
     /**
@@ -284,6 +292,15 @@ public final class OtlpReceiver implements AutoCloseable {
         throw new IllegalArgumentException("cannot use the TLS certificate " + certFile + " with key "
             + keyFile + ": " + e.getMessage(), e);
       }
+      return this;
+    }
+
+    /**
+     * Another handler on the HTTP port under {@code pathPrefix} (the {@code /api/v1/} API); it runs
+     * on the same workers and does its own auth.
+     */
+    public Builder route(String pathPrefix, HttpHandler handler) {
+      routes.put(pathPrefix, handler);
       return this;
     }
 

@@ -47,12 +47,20 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final SpanSink sink;
   private final AttributionKeys keys;
   private final TraceAttributor attributor;
+  private final AcceptedSpans accepted;
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
   private final AtomicLong spansPriced = new AtomicLong();
   private final EnumMap<PricingStatus, LongAdder> byStatus = new EnumMap<>(PricingStatus.class);
 
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor) {
+    this(pricer, sink, keys, attributor, null);
+  }
+
+  /** With a listener told about every priced span the sink took (budgets). */
+  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
+      AcceptedSpans accepted) {
+    this.accepted = accepted;
     this.pricer = pricer;
     this.sink = sink;
     this.keys = keys;
@@ -66,6 +74,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   public ExportOutcome consume(ExportTraceServiceRequest request, String tenantFromAuth)
       throws BackPressureException {
     List<SpanCostRow> rows = new ArrayList<>();
+    List<Span> rowSpans = accepted == null ? null : new ArrayList<>();
     List<TraceAttribution> attributions = new ArrayList<>();
     long received = 0;
     long rejected = 0;
@@ -107,6 +116,9 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
           }
           priced[p.status().ordinal()]++;
           rows.add(row(span, traceId != null ? traceId : OtlpJson.hex(span.getTraceId()), service, a, p));
+          if (rowSpans != null) {
+            rowSpans.add(span);
+          }
         }
       }
     }
@@ -124,6 +136,9 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         sink.accept(rows, attributions);
       } catch (SinkFullException e) {
         throw new BackPressureException(e.getMessage(), e.retryAfter(), false);
+      }
+      if (accepted != null && !rows.isEmpty()) {
+        accepted.accepted(rows, rowSpans);
       }
     }
     spansRejected.addAndGet(rejected);
