@@ -7,6 +7,7 @@ import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
+import dev.costtrace.receiver.pipeline.AcceptedSpans;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
@@ -39,6 +40,12 @@ public final class ReceiverFixture implements AutoCloseable {
    */
   public ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options,
       UnaryOperator<ClickHouseSink.Builder> sinkOptions, Client sinkClient) {
+    this(bufferDir, options, sinkOptions, sinkClient, null);
+  }
+
+  /** @param accepted told about every span the sink took (budgets), or null */
+  public ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options,
+      UnaryOperator<ClickHouseSink.Builder> sinkOptions, Client sinkClient, AcceptedSpans accepted) {
     try (Client c = endpoint.newClient("default")) {
       new Migrator(c, new SchemaOptions(db, "", Duration.ZERO)).up();
     }
@@ -46,7 +53,7 @@ public final class ReceiverFixture implements AutoCloseable {
         .client(sinkClient != null ? sinkClient : endpoint.newClient("default"), true).database(db)
         .bufferDir(bufferDir).maxBatchDelay(Duration.ofMillis(50))).build();
     pipeline = new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-        new TraceAttributor(Duration.ofSeconds(30), 10_000));
+        new TraceAttributor(Duration.ofSeconds(30), 10_000), accepted);
     receiver = options.apply(OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(pipeline).metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))).start();
   }

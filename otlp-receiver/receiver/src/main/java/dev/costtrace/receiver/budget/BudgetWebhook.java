@@ -57,6 +57,7 @@ public final class BudgetWebhook implements Consumer<BudgetEvent>, AutoCloseable
   private final LongAdder sent = new LongAdder();
   private final LongAdder retried = new LongAdder();
   private final LongAdder gaveUp = new LongAdder();
+  private volatile String lastFailure;
 
   public BudgetWebhook(URI url, String secret, Deliveries deliveries, int maxAttempts, Duration firstBackoff) {
     if (secret == null || secret.isEmpty()) {
@@ -81,10 +82,14 @@ public final class BudgetWebhook implements Consumer<BudgetEvent>, AutoCloseable
       return; // this process already delivers (or delivered) it
     }
     scheduler.execute(() -> {
-      if (deliveries.delivered(e.conversationId(), e.limitName())) {
-        return; // delivered before a restart
+      try {
+        if (deliveries.delivered(e.conversationId(), e.limitName())) {
+          return; // delivered before a restart
+        }
+        attempt(e, body(e), 1);
+      } catch (RuntimeException ex) {
+        System.err.println("costtrace: budget webhook: " + ex);
       }
-      attempt(e, body(e), 1);
     });
   }
 
@@ -99,8 +104,10 @@ public final class BudgetWebhook implements Consumer<BudgetEvent>, AutoCloseable
           .build();
       int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
       ok = status / 100 == 2;
+      lastFailure = ok ? lastFailure : "HTTP " + status;
     } catch (Exception ex) {
       ok = false;
+      lastFailure = ex.toString();
     }
     if (ok) {
       sent.increment();
@@ -112,7 +119,7 @@ public final class BudgetWebhook implements Consumer<BudgetEvent>, AutoCloseable
     } else {
       gaveUp.increment();
       System.err.println("costtrace: budget webhook " + url + " failed " + n + " times for conversation "
-          + e.conversationId() + " (" + e.limitName() + "); giving up");
+          + e.conversationId() + " (" + e.limitName() + "), last: " + lastFailure + "; giving up");
     }
   }
 
@@ -166,8 +173,14 @@ public final class BudgetWebhook implements Consumer<BudgetEvent>, AutoCloseable
     return gaveUp.sum();
   }
 
+  /** Stops taking events; deliveries under way go on (see {@link #awaitIdle}). */
   @Override
   public void close() {
     scheduler.shutdown();
+  }
+
+  /** After {@link #close}: waits until every queued delivery, retries included, has finished. */
+  public boolean awaitIdle(long timeoutMillis) throws InterruptedException {
+    return scheduler.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS);
   }
 }

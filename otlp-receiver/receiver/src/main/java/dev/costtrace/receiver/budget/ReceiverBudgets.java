@@ -10,6 +10,7 @@ import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.otlp.OtlpAttributes;
 import dev.costtrace.receiver.pipeline.AcceptedSpans;
 import dev.costtrace.sink.SpanCostRow;
+import dev.costtrace.sink.TraceAttribution;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -28,7 +29,9 @@ import java.util.function.LongSupplier;
  * agent's decision when the span carries one ({@code costtrace.budget.action} with a limit); else
  * evaluates the rule of the span's tenant, feature and service against the tally and records each
  * threshold the conversation crosses, once per conversation and limit (an app without the agent:
- * the receiver cannot block it, only tell). Events go to the listeners (the ClickHouse store, the
+ * the receiver cannot block it, only tell). A span whose conversation is not known yet (it
+ * arrives on the root span, often in a later export) waits up to the attribution window for its
+ * trace's attribution. Events go to the listeners (the ClickHouse store, the
  * webhook) and the {@code /metrics} counters. Tallies idle for {@link #DEFAULT_IDLE_NANOS} are
  * dropped: past that, ClickHouse has the spend.
  */
@@ -47,6 +50,14 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   private final LongSupplier nanoClock;
   private final ConcurrentHashMap<String, Tally> tallies = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> eventCounts = new ConcurrentHashMap<>();
+  /** Rows of traces whose conversation is not known yet, by trace ID. */
+  private final ConcurrentHashMap<String, List<Held>> pending = new ConcurrentHashMap<>();
+  private volatile long lastPendingSweep;
+
+  /** How long a row waits for its trace's conversation: the receiver's attribution window. */
+  static final long PENDING_NANOS = 30_000_000_000L;
+
+  private record Held(SpanCostRow row, String agentAction, long acceptedNanos) {}
 
   public ReceiverBudgets(BudgetRulesSource rules, List<Consumer<BudgetEvent>> listeners, LongSupplier nanoClock) {
     this.rules = rules;
@@ -81,36 +92,44 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   }
 
   @Override
-  public void accepted(List<SpanCostRow> rows, List<Span> spans) {
+  public void accepted(List<SpanCostRow> rows, List<Span> spans, List<TraceAttribution> attributions) {
     List<BudgetEvent> events = null;
     long now = nanoClock.getAsLong();
     BudgetRules current = rules.current();
     for (int i = 0; i < rows.size(); i++) {
       SpanCostRow row = rows.get(i);
-      String conversation = row.conversationId();
       Span span = spans.get(i);
-      String agentAction = OtlpAttributes.string(span.getAttributesList(), ATTR_ACTION);
-      boolean llm = row.toolName().isEmpty();
+      // The agent's decision, if an agent made one ("" when the span has none).
+      String agentAction = emptyToNull(OtlpAttributes.string(span.getAttributesList(), ATTR_ACTION));
       BudgetEvent agentEvent = agentEvent(row, span, agentAction);
       if (agentEvent != null) {
         events = add(events, agentEvent);
       }
-      if (conversation.isEmpty()) {
+      if (row.conversationId().isEmpty()) {
+        // Its trace's conversation may come later (on the root span): held for the window.
+        if (pending.size() < DEFAULT_MAX_CONVERSATIONS) {
+          pending.computeIfAbsent(row.traceId(), k -> new ArrayList<>()).add(new Held(row, agentAction, now));
+        }
         continue;
       }
-      Tally t = tally(conversation, now);
-      long pico = Money.toPico(row.totalCost());
-      BudgetRule rule = current.ruleFor(row.tenantId(), row.feature(), row.serviceName());
-      synchronized (t) {
-        t.pico += pico;
-        if (llm) {
-          t.calls++;
-        }
-        t.touched = now;
-        if (agentAction == null && rule.hasLimits()) {
-          events = observe(events, t, rule, row);
+      events = count(events, current, row, agentAction, now);
+    }
+    for (TraceAttribution a : attributions) {
+      if (a.conversationId().isEmpty()) {
+        continue;
+      }
+      List<Held> held = pending.remove(a.traceId());
+      if (held != null) {
+        for (Held h : held) {
+          SpanCostRow row = h.row().toBuilder().conversationId(a.conversationId()).tenantId(a.tenantId())
+              .userId(a.userId()).feature(a.feature()).build();
+          events = count(events, current, row, h.agentAction(), now);
         }
       }
+    }
+    if (!pending.isEmpty() && now - lastPendingSweep > PENDING_NANOS) {
+      lastPendingSweep = now;
+      pending.values().removeIf(l -> now - l.get(0).acceptedNanos() > PENDING_NANOS);
     }
     if (events != null) {
       for (BudgetEvent e : events) {
@@ -125,6 +144,25 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
         }
       }
     }
+  }
+
+  /** Adds a row of a known conversation to its tally; the thresholds it passes become events. */
+  private List<BudgetEvent> count(
+      List<BudgetEvent> events, BudgetRules current, SpanCostRow row, String agentAction, long now) {
+    Tally t = tally(row.conversationId(), now);
+    long pico = Money.toPico(row.totalCost());
+    BudgetRule rule = current.ruleFor(row.tenantId(), row.feature(), row.serviceName());
+    synchronized (t) {
+      t.pico += pico;
+      if (row.toolName().isEmpty()) {
+        t.calls++;
+      }
+      t.touched = now;
+      if (agentAction == null && rule.hasLimits()) {
+        events = observe(events, t, rule, row);
+      }
+    }
+    return events;
   }
 
   private Tally tally(String conversation, long now) {
@@ -153,7 +191,7 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
       return null;
     }
     var attrs = span.getAttributesList();
-    String limit = OtlpAttributes.string(attrs, ATTR_LIMIT);
+    String limit = emptyToNull(OtlpAttributes.string(attrs, ATTR_LIMIT));
     if (limit == null) {
       return null; // allowed with no limit involved: not an event
     }
@@ -169,9 +207,9 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
         action,
         nonNull(OtlpAttributes.string(attrs, ATTR_LIMIT_VALUE)),
         nonNull(OtlpAttributes.string(attrs, ATTR_REACH)),
-        nonNull(OtlpAttributes.string(attrs, ATTR_REQUESTED) != null
+        emptyToNull(OtlpAttributes.string(attrs, ATTR_REQUESTED)) != null
             ? OtlpAttributes.string(attrs, ATTR_REQUESTED)
-            : row.requestModel()),
+            : row.requestModel(),
         nonNull(OtlpAttributes.string(attrs, ATTR_DOWNGRADED)),
         BudgetEvent.SOURCE_AGENT);
   }
@@ -216,6 +254,10 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
 
   private static String nonNull(String s) {
     return s == null ? "" : s;
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.costtrace.receiver.pipeline;
 
 import dev.costtrace.sink.SpanCostRow;
+import dev.costtrace.sink.TraceAttribution;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.List;
 
@@ -10,6 +11,10 @@ import java.util.List;
  * throw; it runs on the export's worker thread.
  */
 public interface AcceptedSpans {
-  /** {@code rows.get(i)} is the row of {@code spans.get(i)}. */
-  void accepted(List<SpanCostRow> rows, List<Span> spans);
+  /**
+   * {@code rows.get(i)} is the row of {@code spans.get(i)}; {@code attributions} are the traces
+   * whose conversation (tenant, user, feature) this export revealed, possibly for rows accepted
+   * earlier (the conversation often arrives on the root span, after its LLM spans).
+   */
+  void accepted(List<SpanCostRow> rows, List<Span> spans, List<TraceAttribution> attributions);
 }

@@ -137,8 +137,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       } catch (SinkFullException e) {
         throw new BackPressureException(e.getMessage(), e.retryAfter(), false);
       }
-      if (accepted != null && !rows.isEmpty()) {
-        accepted.accepted(rows, rowSpans);
+      if (accepted != null) {
+        accepted.accepted(rows, rowSpans, attributions);
       }
     }
     spansRejected.addAndGet(rejected);

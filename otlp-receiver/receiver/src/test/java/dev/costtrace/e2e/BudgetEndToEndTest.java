@@ -1,0 +1,262 @@
+package dev.costtrace.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.GenericRecord;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.costtrace.budget.BudgetRulesSource;
+import dev.costtrace.budget.BudgetSettings;
+import dev.costtrace.receiver.api.ConversationApi;
+import dev.costtrace.receiver.api.ConversationQuery;
+import dev.costtrace.receiver.budget.BudgetEvent;
+import dev.costtrace.receiver.budget.BudgetEventStore;
+import dev.costtrace.receiver.budget.BudgetWebhook;
+import dev.costtrace.receiver.budget.ReceiverBudgets;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Budgets on the receiver, with real OTLP exporters and the real ClickHouse engine: an app without
+ * the agent passes its conversation's warning and cap (the receiver observes, cannot block); the
+ * events are stored and counted; the signed webhook fires once per conversation and limit, retried
+ * after a failure, and not again from a restarted receiver; the conversation API answers with the
+ * spend (decimal strings) and budget state, 404 as problem+json for an unknown conversation.
+ */
+class BudgetEndToEndTest {
+  static final String SECRET = "whsec-test-4b1d";
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  ReceiverFixture fixture;
+  Client client;
+  BudgetEventStore store;
+  BudgetWebhook webhook;
+  ReceiverBudgets budgets;
+  HttpServer hook;
+  final List<byte[]> bodies = new CopyOnWriteArrayList<>();
+  final List<String> signatures = new CopyOnWriteArrayList<>();
+  final AtomicInteger attempts = new AtomicInteger();
+  final CountDownLatch delivered = new CountDownLatch(2);
+
+  @BeforeEach
+  void start() throws IOException {
+    hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    hook.createContext("/hook", e -> {
+      byte[] body = e.getRequestBody().readAllBytes();
+      // The first attempt fails: the webhook must retry.
+      int status = attempts.getAndIncrement() == 0 ? 503 : 204;
+      if (status == 204) {
+        bodies.add(body);
+        signatures.add(e.getRequestHeaders().getFirst(BudgetWebhook.SIGNATURE_HEADER));
+        delivered.countDown();
+      }
+      e.sendResponseHeaders(status, -1);
+      e.close();
+    });
+    hook.start();
+    BudgetSettings settings = BudgetSettings.from(Map.of(
+        "costtrace.budget.conversation.warn.usd", "0.01",
+        "costtrace.budget.conversation.cap.usd", "0.05")::get);
+    // The fixture's database exists once the fixture does: its pipeline and routes reach the
+    // budgets (made next, on that database) through these references.
+    AtomicReference<ReceiverBudgets> budgetsRef = new AtomicReference<>();
+    AtomicReference<ConversationApi> apiRef = new AtomicReference<>();
+    fixture = new ReceiverFixture(dir.resolve("buffer"),
+        b -> b.route(ConversationApi.PATH, e -> apiRef.get().handle(e)).metrics(out -> budgetsRef.get().writeTo(out)),
+        sink -> sink, null, (rows, spans, attributions) -> budgetsRef.get().accepted(rows, spans, attributions));
+    client = fixture.endpoint.newClient("default");
+    String db = fixture.db;
+    store = new BudgetEventStore(client, db);
+    webhook = new BudgetWebhook(URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"),
+        SECRET, store, 4, Duration.ofMillis(20));
+    budgets = new ReceiverBudgets(BudgetRulesSource.create(settings, w -> {}),
+        List.<Consumer<BudgetEvent>>of(store, webhook), System::nanoTime);
+    budgetsRef.set(budgets);
+    apiRef.set(new ConversationApi(new ConversationQuery(client, db), budgets, null));
+  }
+
+  @AfterEach
+  void stop() {
+    fixture.close();
+    webhook.close();
+    store.close();
+    client.close();
+    hook.stop(0);
+  }
+
+  /** One gpt-4o call of the conversation: 12,000 input (8,000 cached), 900 output = 0.029 USD. */
+  static List<SpanData> call(String conversation, Map<String, String> extra) {
+    InMemorySpanExporter memory = InMemorySpanExporter.create();
+    SdkTracerProvider provider = SdkTracerProvider.builder()
+        .setResource(Resource.getDefault().toBuilder().put("service.name", "support-bot").build())
+        .addSpanProcessor(SimpleSpanProcessor.create(memory)).build();
+    Tracer tracer = provider.get("budget-e2e");
+    Span llm = tracer.spanBuilder("chat gpt-4o").startSpan();
+    llm.setAttribute("gen_ai.conversation.id", conversation);
+    llm.setAttribute("gen_ai.provider.name", "openai");
+    llm.setAttribute("gen_ai.operation.name", "chat");
+    llm.setAttribute("gen_ai.request.model", "gpt-4o");
+    llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), 12000L);
+    llm.setAttribute(AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens"), 8000L);
+    llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), 900L);
+    extra.forEach(llm::setAttribute);
+    llm.end();
+    List<SpanData> spans = memory.getFinishedSpanItems();
+    provider.close();
+    return spans;
+  }
+
+  void export(List<SpanData> spans) {
+    OtlpHttpSpanExporter exporter =
+        OtlpHttpSpanExporter.builder().setEndpoint(fixture.httpUrl() + "/v1/traces").build();
+    CompletableResultCode r = exporter.export(spans).join(10, TimeUnit.SECONDS);
+    assertThat(r.isSuccess()).isTrue();
+    exporter.shutdown();
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(fixture.httpUrl() + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void observesThresholdsOnceStoresCountsAndSignsTheWebhook() throws Exception {
+    export(call("conv-budget", Map.of()));
+    export(call("conv-budget", Map.of())); // 0.058: past the warning (0.01) and the cap (0.05)
+    export(call("conv-budget", Map.of())); // past both again: no new event
+    assertThat(delivered.await(30, TimeUnit.SECONDS)).isTrue();
+
+    // The API answers from the tally even before ClickHouse has the spans.
+    HttpResponse<String> r = get("/api/v1/conversations/conv-budget");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+    JsonNode c = JSON.readTree(r.body());
+    assertThat(c.get("total_usd").isTextual()).isTrue();
+    assertThat(c.get("total_usd").asText()).isEqualTo("0.087");
+    assertThat(c.get("llm_calls").asLong()).isEqualTo(3);
+    assertThat(c.get("budget").get("state").asText()).isEqualTo("capped");
+    assertThat(c.get("budget").get("cap_usd").asText()).isEqualTo("0.05");
+    assertThat(c.get("budget").get("remaining_usd").asText()).isEqualTo("0");
+
+    // Once written, the stored view says the same.
+    fixture.sink.flush();
+    JsonNode stored = JSON.readTree(get("/api/v1/conversations/conv-budget").body());
+    assertThat(stored.get("total_usd").asText()).isEqualTo("0.087");
+    assertThat(stored.get("turns").asLong()).isEqualTo(3);
+
+    store.flush(10_000);
+    List<GenericRecord> events = fixture.query(
+        "SELECT limit_name, action, source, limit_value, reach FROM {db}.budget_events"
+            + " WHERE conversation_id = 'conv-budget' ORDER BY event_time, limit_name");
+    assertThat(events).extracting(e -> e.getString("limit_name") + " " + e.getString("action") + " "
+            + e.getString("source") + " " + e.getString("limit_value") + " " + e.getString("reach"))
+        .containsExactly(
+            "conversation_warn_usd observed receiver 0.01 0.029",
+            "conversation_cap_usd observed receiver 0.05 0.058");
+
+    // Two deliveries (warning, cap), each signed with HMAC-SHA256 of its body; one retry.
+    assertThat(bodies).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      assertThat(signatures.get(i))
+          .isEqualTo("sha256=" + BudgetWebhook.sign(SECRET.getBytes(StandardCharsets.UTF_8), bodies.get(i)));
+    }
+    List<String> limits = new ArrayList<>();
+    for (byte[] b : bodies) {
+      JsonNode n = JSON.readTree(b);
+      assertThat(n.get("conversation_id").asText()).isEqualTo("conv-budget");
+      limits.add(n.get("limit").asText());
+    }
+    assertThat(limits).containsExactlyInAnyOrder("conversation_warn_usd", "conversation_cap_usd");
+    assertThat(webhook.retried()).isEqualTo(1);
+
+    String metrics = get("/metrics").body();
+    assertThat(metrics).contains(
+        "costtrace_budget_events_total{limit=\"conversation_cap_usd\",action=\"observed\",source=\"receiver\"} 1");
+
+    // A restarted receiver (new tally, new webhook, same ClickHouse) passes the cap of the same
+    // conversation again: an event is stored, but the webhook is not sent twice.
+    webhook.close();
+    assertThat(webhook.awaitIdle(10_000)).isTrue(); // its deliveries are recorded
+    CountDownLatch none = new CountDownLatch(1);
+    BudgetWebhook restarted = new BudgetWebhook(
+        URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"), SECRET, store, 4,
+        Duration.ofMillis(20));
+    ReceiverBudgets again = new ReceiverBudgets(
+        BudgetRulesSource.create(BudgetSettings.from(Map.of("costtrace.budget.conversation.cap.usd", "0.05")::get), w -> {}),
+        List.<Consumer<BudgetEvent>>of(restarted, e -> none.countDown()), System::nanoTime);
+    List<io.opentelemetry.proto.trace.v1.Span> protoSpans = new ArrayList<>();
+    List<dev.costtrace.sink.SpanCostRow> rows = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      rows.add(dev.costtrace.sink.SpanCostRow.builder().traceId("0af7651916cd43dd8448eb211c80319c")
+          .spanId("b7ad6b716920333" + i).startEpochNanos(1).endEpochNanos(2).conversationId("conv-budget").serviceName("support-bot")
+          .requestModel("gpt-4o").totalCost(new java.math.BigDecimal("0.029")).build());
+      protoSpans.add(io.opentelemetry.proto.trace.v1.Span.getDefaultInstance());
+    }
+    again.accepted(rows, protoSpans, List.of());
+    assertThat(none.await(10, TimeUnit.SECONDS)).isTrue();
+    // The restarted webhook's decision was made (delivered() is checked first) without a send.
+    restarted.close();
+    assertThat(restarted.awaitIdle(10_000)).isTrue();
+    assertThat(restarted.sent()).isZero();
+    assertThat(bodies).hasSize(2);
+  }
+
+  @Test
+  void agentDecisionsAreStoredAndUnknownConversationsAreProblems() throws Exception {
+    export(call("conv-agent", Map.of(
+        "costtrace.budget.action", "downgrade",
+        "costtrace.budget.limit", "conversation_cap_usd",
+        "costtrace.budget.limit_value", "0.02",
+        "costtrace.budget.reach", "0.0301",
+        "costtrace.budget.requested_model", "gpt-4o",
+        "costtrace.budget.downgraded_to", "gpt-4o-mini")));
+    fixture.sink.flush();
+    store.flush(10_000);
+    List<GenericRecord> events = fixture.query(
+        "SELECT action, source, model, downgraded_to FROM {db}.budget_events WHERE conversation_id = 'conv-agent'");
+    assertThat(events).extracting(e -> e.getString("action") + " " + e.getString("source") + " "
+        + e.getString("model") + " " + e.getString("downgraded_to"))
+        .containsExactly("downgrade agent gpt-4o gpt-4o-mini");
+
+    HttpResponse<String> missing = get("/api/v1/conversations/nobody%27s");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    JsonNode p = JSON.readTree(missing.body());
+    assertThat(p.get("status").asInt()).isEqualTo(404);
+    assertThat(p.get("detail").asText()).isEqualTo("no conversation nobody's");
+  }
+}
