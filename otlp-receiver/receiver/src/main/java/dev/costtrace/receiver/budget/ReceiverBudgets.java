@@ -154,8 +154,8 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
     BudgetRule rule = current.ruleFor(row.tenantId(), row.feature(), row.serviceName());
     synchronized (t) {
       t.pico += pico;
-      if (row.toolName().isEmpty()) {
-        t.calls++;
+      if (row.toolName().isEmpty() && !"block".equals(agentAction)) {
+        t.calls++; // a call the agent blocked was never made
       }
       t.touched = now;
       if (agentAction == null && rule.hasLimits()) {

@@ -1,5 +1,6 @@
 -- One conversation's totals from the conversation_costs view; {tenant} empty = any tenant (no auth
--- or an admin), else only that tenant's conversation is found.
+-- or an admin), else only that tenant's conversation is found. A call the agent blocked is stored
+-- as an LLM span without usage (it was never sent): it is not counted as a call here.
 SELECT
     conversation_id,
     tenant_id,
@@ -7,7 +8,10 @@ SELECT
     feature,
     turns,
     toString(total_cost) AS total_usd,
-    llm_calls,
+    greatest(toInt64(llm_calls) - (
+        SELECT toInt64(count()) FROM {db}.budget_events
+        WHERE conversation_id = {id:String} AND action = 'block' AND source = 'agent'
+    ), 0) AS llm_calls,
     tool_calls,
     input_tokens,
     output_tokens,
