@@ -19,10 +19,6 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -91,7 +87,7 @@ public class BudgetCheckBenchmark {
       }
     };
     SdkTracerProvider provider = SdkTracerProvider.builder()
-        .addSpanProcessor(SimpleSpanProcessor.create(new NoopExporter())).build();
+        .addSpanProcessor(SimpleSpanProcessor.create(new AgentHotPathBenchmark.NoopExporter())).build();
     OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(provider).build();
     instrumenter = GenAiInstrumenter.create(sdk, "dev.costtrace.bench");
     parent = Context.root().with(Baggage.builder().put("gen_ai.conversation.id", "conv-bench-1").build());
@@ -162,22 +158,5 @@ public class BudgetCheckBenchmark {
       // the call would run here
     }
     instrumenter.end(ctx, request, response, null);
-  }
-
-  private static final class NoopExporter implements SpanExporter {
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      return CompletableResultCode.ofSuccess();
-    }
   }
 }

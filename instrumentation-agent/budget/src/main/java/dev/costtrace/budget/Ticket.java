@@ -139,29 +139,16 @@ final class Ticket implements BudgetTicket {
     if (inputTokens < 0 && outputTokens < 0) {
       actual = Math.max(estimatePico, 0); // usage not reported: keep the estimate (safe side)
     } else {
-      String model =
-          responseModel != null ? responseModel : downgradeModel != null ? downgradeModel : requestedModel;
-      actual =
-          engine.price(
-              this,
-              model,
-              Math.max(inputTokens, 0),
-              Math.max(cacheReadTokens, 0),
-              Math.max(cacheCreationTokens, 0),
-              Math.max(outputTokens, 0),
-              Math.max(reasoningTokens, 0));
+      String sent = downgradeModel != null ? downgradeModel : requestedModel;
+      long in = Math.max(inputTokens, 0);
+      long cr = Math.max(cacheReadTokens, 0);
+      long cw = Math.max(cacheCreationTokens, 0);
+      long out = Math.max(outputTokens, 0);
+      long reasoning = Math.max(reasoningTokens, 0);
+      actual = engine.price(this, responseModel != null ? responseModel : sent, in, cr, cw, out, reasoning);
       if (actual < 0 && responseModel != null) {
         // A dated response model the catalog does not know: the requested one's price.
-        String sent = downgradeModel != null ? downgradeModel : requestedModel;
-        actual =
-            engine.price(
-                this,
-                sent,
-                Math.max(inputTokens, 0),
-                Math.max(cacheReadTokens, 0),
-                Math.max(cacheCreationTokens, 0),
-                Math.max(outputTokens, 0),
-                Math.max(reasoningTokens, 0));
+        actual = engine.price(this, sent, in, cr, cw, out, reasoning);
       }
       if (actual < 0) {
         actual = 0; // unpriced: the receiver reports it as UNKNOWN_MODEL, never as money

@@ -4,20 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AgentToReceiverIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern PORTS =
-      Pattern.compile("receiving OTLP/gRPC on :(\\d+) and OTLP/HTTP on :(\\d+)");
   /**
    * gpt-4o-mini, the recorded chat completion: 1,342 input of which 1,024 cached, 9 output:
    * 318 × $0.15/M + 1,024 × $0.075/M + 9 × $0.60/M.
@@ -46,7 +39,7 @@ class AgentToReceiverIT {
     Process serve = costtrace("serve", "--grpc-port", "0", "--http-port", "0").start();
     List<String> serveOut = new ArrayList<>();
     try (VendorReplayServer vendor = new VendorReplayServer()) {
-      int httpPort = awaitHttpPort(serve, serveOut);
+      int httpPort = ReceiverProcess.awaitHttpPort(serve, serveOut);
       List<String> app = AgentProcess.run("http://127.0.0.1:" + httpPort, AgentProcess.fullClasspath(),
           List.of(), AgentTestApp.class, "openai", vendor.baseUrl("127.0.0.1"));
       assertThat(AgentProcess.result(app, "chat-header")).startsWith("chatcmpl-");
@@ -74,36 +67,6 @@ class AgentToReceiverIT {
       serve.destroy(); // SIGTERM: drain and flush
       assertThat(serve.waitFor(60, TimeUnit.SECONDS)).as(String.join("\n", serveOut)).isTrue();
     }
-  }
-
-  /** Reads serve's output until it names its ports; keeps draining it afterwards. */
-  private static int awaitHttpPort(Process serve, List<String> lines) throws Exception {
-    BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    String line;
-    while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
-      synchronized (lines) {
-        lines.add(line);
-      }
-      Matcher m = PORTS.matcher(line);
-      if (m.find()) {
-        Thread drain = new Thread(() -> {
-          try {
-            for (String l; (l = out.readLine()) != null; ) {
-              synchronized (lines) {
-                lines.add(l);
-              }
-            }
-          } catch (IOException e) {
-            // the process ended
-          }
-        }, "serve-output");
-        drain.setDaemon(true);
-        drain.start();
-        return Integer.parseInt(m.group(2));
-      }
-    }
-    throw new AssertionError("costtrace serve did not start:\n" + String.join("\n", lines));
   }
 
   /** Polls the report until {@code n} conversations are there (the app's spans, then the sink). */
@@ -141,21 +104,7 @@ class AgentToReceiverIT {
     return rows;
   }
 
-  /**
-   * The built costtrace executable with this test's own database and sink buffer: on the server
-   * {@code CLICKHOUSE_URL} names when set, else on an embedded engine in the test's directory
-   * (never a Docker container per process: serve and report must see the same engine).
-   */
   private ProcessBuilder costtrace(String... args) throws IOException {
-    Path jar = Path.of(System.getProperty("costtrace.receiver.jar"));
-    assertThat(jar).as("built by the costtrace-cli module").exists();
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dcosttrace.clickhouse.embedded.dir=" + Files.createDirectories(dir.resolve("clickhouse")),
-        "-Dcosttrace.clickhouse.database=" + database,
-        "-Dcosttrace.sink.buffer.dir=" + dir.resolve("buffer"),
-        "-jar", jar.toString()));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true);
+    return ReceiverProcess.costtrace(dir, database, List.of(), args);
   }
 }

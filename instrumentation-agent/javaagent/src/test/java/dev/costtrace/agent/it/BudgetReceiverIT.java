@@ -22,8 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
@@ -40,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BudgetReceiverIT {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final Pattern PORTS = Pattern.compile("receiving OTLP/gRPC on :(\\d+) and OTLP/HTTP on :(\\d+)");
   static final String SECRET = "whsec-it-9f2c";
   static final String RULES_CAP_0035 = String.join("\n",
       "rule.shared.feature = shared",
@@ -75,7 +72,7 @@ class BudgetReceiverIT {
         "serve", "--grpc-port", "0", "--http-port", "0").start();
     List<String> serveOut = new ArrayList<>();
     try (VendorReplayServer vendor = new VendorReplayServer()) {
-      String receiver = "http://127.0.0.1:" + awaitHttpPort(serve, serveOut);
+      String receiver = "http://127.0.0.1:" + ReceiverProcess.awaitHttpPort(serve, serveOut);
       List<String> appArgs = List.of("-Dcosttrace.budgets.file=" + rules);
       Path marker = dir.resolve("rules-changed");
 
@@ -230,44 +227,7 @@ class BudgetReceiverIT {
     return AgentProcess.result(lines, scenario);
   }
 
-  /** Reads serve's output until it names its ports; keeps draining it afterwards. */
-  static int awaitHttpPort(Process serve, List<String> lines) throws Exception {
-    BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
-    for (String line; (line = out.readLine()) != null; ) {
-      lines.add(line);
-      Matcher m = PORTS.matcher(line);
-      if (m.find()) {
-        Thread drain = new Thread(() -> {
-          try {
-            for (String l; (l = out.readLine()) != null; ) {
-              synchronized (lines) {
-                lines.add(l);
-              }
-            }
-          } catch (IOException e) {
-            // ended
-          }
-        }, "serve-output");
-        drain.setDaemon(true);
-        drain.start();
-        return Integer.parseInt(m.group(2));
-      }
-    }
-    throw new AssertionError("costtrace serve did not start:\n" + String.join("\n", lines));
-  }
-
-  /** The built costtrace executable with this test's own database, engine and buffer. */
   ProcessBuilder costtrace(List<String> jvmArgs, String... args) throws IOException {
-    Path jar = Path.of(System.getProperty("costtrace.receiver.jar"));
-    assertThat(jar).as("built by the costtrace-cli module").exists();
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dcosttrace.clickhouse.embedded.dir=" + Files.createDirectories(dir.resolve("clickhouse")),
-        "-Dcosttrace.clickhouse.database=" + database,
-        "-Dcosttrace.sink.buffer.dir=" + dir.resolve("buffer")));
-    cmd.addAll(jvmArgs);
-    cmd.addAll(List.of("-jar", jar.toString()));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true);
+    return ReceiverProcess.costtrace(dir, database, jvmArgs, args);
   }
 }
