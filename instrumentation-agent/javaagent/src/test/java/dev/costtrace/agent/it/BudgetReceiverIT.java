@@ -21,6 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -57,10 +58,12 @@ class BudgetReceiverIT {
     write(rules, RULES_CAP_0035);
     List<String> hookSignatures = new CopyOnWriteArrayList<>();
     List<byte[]> hookBodies = new CopyOnWriteArrayList<>();
+    CountDownLatch threeDelivered = new CountDownLatch(3);
     HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     hook.createContext("/hook", e -> {
       hookBodies.add(e.getRequestBody().readAllBytes());
       hookSignatures.add(e.getRequestHeaders().getFirst("X-CostTrace-Signature"));
+      threeDelivered.countDown();
       e.sendResponseHeaders(204, -1);
       e.close();
     });
@@ -123,10 +126,7 @@ class BudgetReceiverIT {
       assertThat(shared.get("budget").get("cap_usd").asText()).isEqualTo("0.0035");
 
       // Webhook: one delivery per (conversation, limit): shared-1 was blocked twice (A and B).
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (hookBodies.size() < 3 && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
+      assertThat(threeDelivered.await(60, TimeUnit.SECONDS)).as("webhook deliveries").isTrue();
       List<String> delivered = new ArrayList<>();
       for (int i = 0; i < hookBodies.size(); i++) {
         assertThat(hookSignatures.get(i)).isEqualTo("sha256=" + hmac(hookBodies.get(i)));

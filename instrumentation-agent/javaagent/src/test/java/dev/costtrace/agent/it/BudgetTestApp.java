@@ -17,7 +17,11 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -60,17 +64,32 @@ public final class BudgetTestApp {
     for (int i = 2; i < args.length; i++) {
       String s = args[i];
       if (s.startsWith("wait-file:")) {
-        Path file = Path.of(s.substring("wait-file:".length()));
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!Files.exists(file) && System.nanoTime() < deadline) {
-          Thread.onSpinWait();
-        }
+        awaitFile(Path.of(s.substring("wait-file:".length())));
         continue;
       }
       String[] parts = s.split(":", 2); // scenario[:conversation]
       String scenario = parts[0];
       String conversation = parts.length > 1 ? parts[1] : "budget-" + scenario;
       app.run(scenario, conversation, app.call(scenario));
+    }
+  }
+
+  /** Blocks until {@code file} exists (the test creates it), at most ten minutes. */
+  private static void awaitFile(Path file) throws Exception {
+    try (WatchService watch = file.getFileSystem().newWatchService()) {
+      file.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+      while (!Files.exists(file)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException("no " + file + " after ten minutes");
+        }
+        WatchKey key = watch.poll(left, TimeUnit.NANOSECONDS);
+        if (key != null) {
+          key.pollEvents();
+          key.reset();
+        }
+      }
     }
   }
 
