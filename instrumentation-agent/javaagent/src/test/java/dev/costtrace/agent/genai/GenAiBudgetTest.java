@@ -92,7 +92,8 @@ class GenAiBudgetTest {
     assertThat(blocked.getAttributes().get(AttributeKey.stringKey("costtrace.budget.action"))).isEqualTo("block");
     assertThat(blocked.getAttributes().get(AttributeKey.stringKey("error.type")))
         .isEqualTo(ConversationBudgetExceededException.class.getName());
-    assertThat(blocked.getEvents()).extracting(e -> e.getName()).containsExactly("costtrace.budget.limit_hit");
+    assertThat(blocked.getEvents()).extracting(e -> e.getName())
+        .containsExactly("costtrace.budget.limit_hit", "exception");
     assertThat(engine.remaining("conv-1").spentUsd()).isEqualByComparingTo("0.0125");
   }
 
@@ -142,7 +143,12 @@ class GenAiBudgetTest {
 
   @Test
   void withoutAGateNothingChanges() {
-    GenAiInstrumenter tracer = instrumenter(Sampler.alwaysOff());
-    assertThat(tracer.start(Context.root(), request("gpt-4o"))).isNull();
+    GenAiInstrumenter tracer = instrumenter(Sampler.alwaysOn());
+    Context ctx = tracer.start(Context.root(), request("gpt-4o"));
+    tracer.end(ctx, request("gpt-4o"), usage("gpt-4o", 4, 10), null);
+    SpanData span = exporter.getFinishedSpanItems().get(0);
+    assertThat(span.getAttributes().asMap().keySet())
+        .noneMatch(k -> k.getKey().startsWith("costtrace.budget."));
+    assertThat(span.getEvents()).isEmpty();
   }
 }
