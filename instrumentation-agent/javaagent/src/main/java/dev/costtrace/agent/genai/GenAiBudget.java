@@ -52,6 +52,16 @@ public final class GenAiBudget {
     return context == null ? null : context.get(KEY);
   }
 
+  /**
+   * The span of the call whose context this is: its own span, or the invalid span when the call
+   * is budgeted but not traced (its context then holds the caller's span, which must not get the
+   * call's attributes).
+   */
+  public static Span callSpan(Context context) {
+    Admission a = admission(context);
+    return a != null && !a.ownSpan ? Span.getInvalid() : Span.fromContext(context);
+  }
+
   /** The model the call must send instead of the requested one, or null. */
   public static String downgradeModel(Context context) {
     Admission a = admission(context);

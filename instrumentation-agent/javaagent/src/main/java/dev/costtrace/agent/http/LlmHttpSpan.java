@@ -1,6 +1,7 @@
 package dev.costtrace.agent.http;
 
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
@@ -97,7 +98,7 @@ public final class LlmHttpSpan {
   public void httpError(int status) {
     try {
       httpError = true;
-      Span span = Span.fromContext(context);
+      Span span = GenAiBudget.callSpan(context);
       span.setAttribute(GenAiAttributes.ERROR_TYPE, Integer.toString(status));
       span.setStatus(StatusCode.ERROR);
     } catch (Throwable t) {
@@ -154,7 +155,7 @@ public final class LlmHttpSpan {
     }
     if (c.errorType != null && !httpError) {
       // An error event inside a 200 stream; for an HTTP error the status code stays the type.
-      Span span = Span.fromContext(context);
+      Span span = GenAiBudget.callSpan(context);
       span.setAttribute(GenAiAttributes.ERROR_TYPE, c.errorType);
       span.setStatus(StatusCode.ERROR);
     }

@@ -80,7 +80,7 @@ public final class LangChain4jTelemetry {
       return null;
     }
     return r.provider().equals(LangChain4jSemconv.UNKNOWN_PROVIDER)
-        ? context.with(UNKNOWN_PROVIDER_CALL, new UnknownProviderCall(Span.fromContext(context), r))
+        ? context.with(UNKNOWN_PROVIDER_CALL, new UnknownProviderCall(GenAiBudget.callSpan(context), r))
         : context;
   }
 

@@ -210,7 +210,7 @@ public final class OpenAiTelemetry {
       return;
     }
     try {
-      Span.fromContext(context).setAttribute(GenAiAttributes.OPENAI_API_TYPE, apiType);
+      GenAiBudget.callSpan(context).setAttribute(GenAiAttributes.OPENAI_API_TYPE, apiType);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
     }
