@@ -8,7 +8,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.costtrace.pricing.normalize.ModelIdentity;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,7 +52,7 @@ class BundledCatalogCrossCheckTest {
   void bundledCatalogIsValidAgainstTheSchema() throws Exception {
     JsonSchema schema =
         JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
-            .getSchema(Files.readString(ReferenceData.file("data.schema.json")));
+            .getSchema(new String(ReferenceData.bytes("data.schema.json"), StandardCharsets.UTF_8));
     JsonNode bundled = CatalogLoader.JSON.readTree(PriceCatalogSource.bundledCatalog());
     Set<ValidationMessage> errors = schema.validate(bundled);
     assertThat(errors).isEmpty();
@@ -85,11 +85,11 @@ class BundledCatalogCrossCheckTest {
     List<ProviderEntry> ours =
         CatalogLoader.parse(PriceCatalogSource.bundledCatalog(), "bundled-prices.json");
     List<ProviderEntry> reference =
-        CatalogLoader.parse(Files.readAllBytes(ReferenceData.file("data.json")), "data.json");
+        CatalogLoader.parse(ReferenceData.bytes("data.json"), "data.json");
     Map<String, ProviderEntry> refById = new HashMap<>();
     reference.forEach(p -> refById.put(p.id(), p));
     JsonNode ourJson = readBundled();
-    JsonNode refJson = CatalogLoader.JSON.readTree(Files.readAllBytes(ReferenceData.file("data.json")));
+    JsonNode refJson = CatalogLoader.JSON.readTree(ReferenceData.bytes("data.json"));
 
     List<String> mismatches = new ArrayList<>();
     int compared = 0;
@@ -126,7 +126,7 @@ class BundledCatalogCrossCheckTest {
     PriceCatalog ours = new PriceCatalog(
         CatalogLoader.parse(PriceCatalogSource.bundledCatalog(), "bundled"), "ours");
     PriceCatalog ref = new PriceCatalog(
-        CatalogLoader.parse(Files.readAllBytes(ReferenceData.file("data.json")), "data.json"), "ref");
+        CatalogLoader.parse(ReferenceData.bytes("data.json"), "data.json"), "ref");
     ModelIdentity identity = new ModelIdentity(Map.of());
     for (String[] pm : new String[][] {
         {"openai", "gpt-4o-mini-2024-07-18"}, {"anthropic", "claude-3-5-haiku-20241022"},

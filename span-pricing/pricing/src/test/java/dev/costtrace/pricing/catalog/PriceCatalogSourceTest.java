@@ -139,8 +139,8 @@ class PriceCatalogSourceTest {
   }
 
   @Test
-  void fullUpstreamGenaiPricesFileWorksAsAUserLayer() {
-    Path upstream = ReferenceData.file("data.json");
+  void fullUpstreamGenaiPricesFileWorksAsAUserLayer() throws IOException {
+    Path upstream = Files.write(dir.resolve("data.json"), ReferenceData.bytes("data.json"));
     try (SpanPricer pricer = SpanPricer.builder().source(
         PriceCatalogSource.builder().addCatalogFile(upstream).build()).build()) {
       assertThat(pricer.tables().catalog().modelCount()).isGreaterThan(1000);

@@ -1,23 +1,27 @@
 package dev.costtrace.pricing.catalog;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 
-/** The reference copy of the upstream genai-prices data, in shared/ beside the repository. */
+/**
+ * The reference copy of the upstream genai-prices data, a test resource of this module (see
+ * {@code reference/SOURCE.md} beside it): the tests need nothing outside the repository.
+ */
 final class ReferenceData {
+  private static final String DIR = "/dev/costtrace/pricing/catalog/reference/";
+
   private ReferenceData() {}
 
-  /** Fails, never skips, when shared/ is not beside the repository. */
-  static Path file(String name) {
-    Path cwd = Path.of("").toAbsolutePath();
-    for (Path dir = cwd; dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("shared/pricing-sources/genai-prices").resolve(name);
-      if (Files.isRegularFile(candidate)) {
-        return candidate;
+  /** The content of a reference file ({@code data.json}, {@code data.schema.json}). */
+  static byte[] bytes(String name) {
+    try (InputStream in = ReferenceData.class.getResourceAsStream(DIR + name)) {
+      if (in == null) {
+        throw new AssertionError("test resource " + DIR + name + " missing");
       }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    throw new AssertionError(
-        "reference " + name + " not found in shared/pricing-sources/genai-prices above " + cwd
-            + ": CI clones the repository with shared/ beside it");
   }
 }
