@@ -29,6 +29,8 @@ public final class BudgetSettings {
   public static final String ENDPOINT_KEY = PREFIX + "endpoint";
   /** How long the receiver's answer for one conversation is reused. */
   public static final String REMOTE_CACHE_KEY = PREFIX + "remote.cache";
+  /** How long one look-up may take (connect, then read) before the spend counts as unknown. */
+  public static final String REMOTE_TIMEOUT_KEY = PREFIX + "remote.timeout";
   /** Output tokens assumed for a request that sets no maximum. */
   public static final String DEFAULT_MAX_OUTPUT_KEY = PREFIX + "default.max.output.tokens";
   /** {@code false} turns the remote spend look-up off (this process's ledger only). */
@@ -36,7 +38,7 @@ public final class BudgetSettings {
 
   public static final long DEFAULT_REMOTE_CACHE_MILLIS = 2000;
   public static final long DEFAULT_MAX_OUTPUT_TOKENS = 1024;
-  public static final long DEFAULT_REMOTE_TIMEOUT_MILLIS = 500;
+  public static final long DEFAULT_REMOTE_TIMEOUT_MILLIS = 1000;
 
   private final BudgetRule globalRule;
   private final String rulesFile;
@@ -45,6 +47,7 @@ public final class BudgetSettings {
   private final String endpoint;
   private final boolean remoteEnabled;
   private final long remoteCacheMillis;
+  private final long remoteTimeoutMillis;
   private final long defaultMaxOutputTokens;
 
   private BudgetSettings(Function<String, String> lookup) {
@@ -56,6 +59,8 @@ public final class BudgetSettings {
     this.remoteEnabled = !"false".equalsIgnoreCase(trimmed(lookup.apply(REMOTE_ENABLED_KEY)));
     this.remoteCacheMillis =
         millis(REMOTE_CACHE_KEY, lookup.apply(REMOTE_CACHE_KEY), DEFAULT_REMOTE_CACHE_MILLIS);
+    this.remoteTimeoutMillis =
+        millis(REMOTE_TIMEOUT_KEY, lookup.apply(REMOTE_TIMEOUT_KEY), DEFAULT_REMOTE_TIMEOUT_MILLIS);
     Long maxOut = count(DEFAULT_MAX_OUTPUT_KEY, lookup.apply(DEFAULT_MAX_OUTPUT_KEY));
     this.defaultMaxOutputTokens = maxOut == null ? DEFAULT_MAX_OUTPUT_TOKENS : maxOut;
   }
@@ -99,6 +104,10 @@ public final class BudgetSettings {
 
   public long remoteCacheMillis() {
     return remoteCacheMillis;
+  }
+
+  public long remoteTimeoutMillis() {
+    return remoteTimeoutMillis;
   }
 
   public long defaultMaxOutputTokens() {

@@ -64,7 +64,7 @@ public final class AgentBudgets {
             new ReceiverSpendClient(
                 endpoint,
                 authorization(config),
-                (int) BudgetSettings.DEFAULT_REMOTE_TIMEOUT_MILLIS));
+                (int) Math.min(Integer.MAX_VALUE, settings.remoteTimeoutMillis())));
       }
       BudgetGate.Holder.set(new AgentBudgetGate(engine.build(), attribution));
     } catch (Throwable t) {

@@ -76,7 +76,9 @@ class BudgetReceiverIT {
     List<String> serveOut = new ArrayList<>();
     try (VendorReplayServer vendor = new VendorReplayServer()) {
       String receiver = "http://127.0.0.1:" + ReceiverProcess.awaitHttpPort(serve, serveOut);
-      List<String> appArgs = List.of("-Dcosttrace.budgets.file=" + rules);
+      // The receiver's answer takes seconds on a loaded CI machine (its ClickHouse query): the
+      // look-up gets time, so that only the unreachable app fails open.
+      List<String> appArgs = List.of("-Dcosttrace.budgets.file=" + rules, "-Dcosttrace.budget.remote.timeout=30s");
       Path marker = dir.resolve("rules-changed");
 
       // C: its receiver look-up cannot connect (a closed port): fail open, one warning, its own
