@@ -85,7 +85,10 @@ public final class OpenAiTelemetry {
   public static GenAiStreamCall startStream(ResponseCreateParams params) {
     GenAiStreamCall call =
         GenAiStreamCall.start(instrumenter(), () -> OpenAiResponsesModel.request(params, true));
-    markApiType(call == null ? null : call.stream().context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
+    // A blocked call has no stream (and no span left to mark).
+    markApiType(
+        call == null || call.stream() == null ? null : call.stream().context(),
+        OpenAiResponsesModel.API_TYPE_RESPONSES);
     return call;
   }
 
