@@ -54,6 +54,9 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   private final ConcurrentHashMap<String, List<Held>> pending = new ConcurrentHashMap<>();
   private volatile long lastPendingSweep;
 
+  /** At most this many traces' rows wait for their conversation. */
+  public static final int DEFAULT_MAX_PENDING_TRACES = 10_000;
+
   /** How long a row waits for its trace's conversation: the receiver's attribution window. */
   static final long PENDING_NANOS = 30_000_000_000L;
 
@@ -106,8 +109,10 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
         events = add(events, agentEvent);
       }
       if (row.conversationId().isEmpty()) {
-        // Its trace's conversation may come later (on the root span): held for the window.
-        if (pending.size() < DEFAULT_MAX_CONVERSATIONS) {
+        // Its trace's conversation may come later (on the root span): with rules to evaluate,
+        // the row waits for it, bounded in count and time (without rules nothing waits: an agent
+        // puts the conversation on the LLM span itself, and the API reads the rest from ClickHouse).
+        if (current.hasLimits() && pending.size() < DEFAULT_MAX_PENDING_TRACES) {
           pending.computeIfAbsent(row.traceId(), k -> new ArrayList<>()).add(new Held(row, agentAction, now));
         }
         continue;
