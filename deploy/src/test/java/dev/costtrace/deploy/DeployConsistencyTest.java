@@ -115,7 +115,8 @@ class DeployConsistencyTest {
 
   @Test
   void everyFileParses() throws Exception {
-    assertThat(services(COMPOSE)).containsOnlyKeys("clickhouse", "receiver", "grafana", "demo");
+    assertThat(services(COMPOSE))
+        .containsOnlyKeys("clickhouse", "receiver", "grafana", "demo", "vendor", "demo-app");
     assertThat(services(SCALE_OUT)).hasSize(3 + 4 + 3 + 2);
     assertThat(k8sObjects()).extracting(o -> o.get("kind")).contains("Namespace", "ConfigMap", "Secret",
         "Deployment", "Service", "HorizontalPodAutoscaler", "Job", "PodDisruptionBudget");
@@ -172,6 +173,50 @@ class DeployConsistencyTest {
     assertThat(map(services(COMPOSE).get("demo")).get("image")).isEqualTo(jib.to());
     assertThat(map(services(SCALE_OUT).get("receiver-1")).get("image")).isEqualTo(jib.to());
     assertThat("costtrace/receiver:" + kustomizeReceiverTag()).isEqualTo(jib.to());
+  }
+
+  @Test
+  void theDemoAppRunsUnderTheAgentAgainstTheRecordedVendor() throws Exception {
+    Document pom = xml(DeployFiles.path("instrumentation-agent/demo-app/pom.xml"));
+    String version =
+        ((Element) xml(DeployFiles.path("pom.xml")).getDocumentElement().getElementsByTagName("version").item(0))
+            .getTextContent();
+    Element jib = null;
+    NodeList plugins = pom.getElementsByTagName("plugin");
+    for (int i = 0; i < plugins.getLength(); i++) {
+      if (text((Element) plugins.item(i), "artifactId").equals("jib-maven-plugin")) {
+        jib = (Element) plugins.item(i);
+      }
+    }
+    assertThat(jib).as("the demo app's image is built by Jib").isNotNull();
+    String image = text((Element) jib.getElementsByTagName("to").item(0), "image").replace("${project.version}", version);
+    assertThat(text((Element) jib.getElementsByTagName("from").item(0), "image")).isEqualTo(jib().from());
+    String agentDir = text((Element) jib.getElementsByTagName("path").item(0), "into");
+    // The image holds the agent jar the agent module builds, under the name the compose file uses.
+    assertThat(pom.getElementsByTagName("include").item(0).getTextContent()).isEqualTo("costtrace-javaagent.jar");
+    assertThat(xml(DeployFiles.path("instrumentation-agent/javaagent/pom.xml")).getElementsByTagName("costtrace.agent.jar")
+        .item(0).getTextContent()).endsWith("/costtrace-javaagent.jar");
+
+    Map<String, Object> services = services(COMPOSE);
+    Map<String, Object> app = map(services.get("demo-app"));
+    Map<String, Object> vendor = map(services.get("vendor"));
+    assertThat(app.get("image")).isEqualTo(image);
+    assertThat(vendor.get("image")).isEqualTo(image);
+    Map<String, String> env = env(app);
+    assertThat(env.get("JAVA_TOOL_OPTIONS")).isEqualTo("-javaagent:" + agentDir + "/costtrace-javaagent.jar");
+    assertThat(env.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+        .isEqualTo("http://receiver:" + OtlpReceiver.Builder.DEFAULT_HTTP_PORT);
+    assertThat(env).doesNotContainKey("OTEL_EXPORTER_OTLP_PROTOCOL"); // the agent's default
+    int port = dev.costtrace.demo.vendor.RecordedVendor.DEFAULT_PORT;
+    assertThat(env.get(dev.costtrace.demo.DemoApp.ENV_VENDOR_URL)).isEqualTo("http://vendor:" + port);
+    env.keySet().stream().filter(k -> k.startsWith("DEMO_"))
+        .forEach(k -> assertThat(dev.costtrace.demo.DemoApp.ENVIRONMENT).as(k + " is read by the demo app").contains(k));
+    assertThat(list(vendor.get("command"))).containsExactly("vendor", "--port", "" + port);
+    assertThat(String.valueOf(at(vendor, "healthcheck.test")))
+        .contains("/dev/tcp/127.0.0.1/" + port).contains("GET /health");
+    assertThat(jib.getElementsByTagName("port").item(0).getTextContent()).isEqualTo("" + port);
+    assertThat(String.valueOf(at(app, "depends_on.receiver.condition"))).isEqualTo("service_healthy");
+    assertThat(String.valueOf(at(app, "depends_on.vendor.condition"))).isEqualTo("service_healthy");
   }
 
   @Test

@@ -47,7 +47,11 @@ public final class GenAiAttributesExtractor implements AttributesExtractor<GenAi
       GenAiResponse response,
       Throwable error) {
     if (error != null) {
-      attributes.put(GenAiAttributes.ERROR_TYPE, error.getClass().getName());
+      attributes.put(
+          GenAiAttributes.ERROR_TYPE,
+          error instanceof GenAiStreamTimeout
+              ? GenAiStreamTimeout.ERROR_TYPE
+              : error.getClass().getName());
     }
     if (response == null) {
       return;

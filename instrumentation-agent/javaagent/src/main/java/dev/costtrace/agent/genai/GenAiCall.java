@@ -39,6 +39,7 @@ public class GenAiCall {
   private final GenAiRequest request;
   private final Context context;
   private final Scope scope;
+  private boolean left;
 
   GenAiCall(GenAiInstrumenter instrumenter, GenAiRequest request, Context context, Scope scope) {
     this.instrumenter = instrumenter;
@@ -101,6 +102,36 @@ public class GenAiCall {
     Blocked(RuntimeException exception) {
       super(null, null, null, null);
       this.exception = exception;
+    }
+  }
+
+  /**
+   * The instrumented method returned but the call goes on (a raw response the app parses later):
+   * its span stops being current on this thread; end it later, from any thread, with {@link
+   * #endLater}. Once per call.
+   */
+  public static void leave(GenAiCall call) {
+    if (call == null || call instanceof Blocked || call.left) {
+      return;
+    }
+    try {
+      call.left = true;
+      call.scope.close();
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
+  }
+
+  /** Ends the span of a call {@link #leave}d earlier (the caller makes sure it is once). */
+  public static <R> void endLater(
+      GenAiCall call, R result, Throwable error, Function<? super R, GenAiResponse> mapper) {
+    if (call == null || call instanceof Blocked) {
+      return;
+    }
+    try {
+      call.endWith(result, error, mapper);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
     }
   }
 

@@ -156,6 +156,28 @@ public final class GenAiRequest {
       return this;
     }
 
+    /**
+     * {@code server.address} and {@code server.port} from a client's base URL (the scheme's default
+     * port when the URL names none); a null or unparsable URL, or one without a host, sets nothing.
+     */
+    public Builder server(String baseUrl) {
+      if (baseUrl == null) {
+        return this;
+      }
+      try {
+        java.net.URI uri = java.net.URI.create(baseUrl.trim());
+        if (uri.getHost() == null) {
+          return this;
+        }
+        this.serverAddress = uri.getHost();
+        int port = uri.getPort();
+        this.serverPort = port > 0 ? (long) port : "http".equalsIgnoreCase(uri.getScheme()) ? 80L : 443L;
+      } catch (IllegalArgumentException e) {
+        // not a URL: no server attributes
+      }
+      return this;
+    }
+
     public GenAiRequest build() {
       return new GenAiRequest(this);
     }

@@ -12,36 +12,83 @@ import java.util.function.Function;
  * agent's own switch ({@code otel.instrumentation.genai.capture-message-content}) is left at its
  * default (off). On, it turns that upstream switch on too (the OpenAI chat instrumentation then
  * emits the messages as gen_ai log events).
+ *
+ * <p>{@code costtrace.agent.stream.timeout} (default {@code 10m}; {@code 500ms}, {@code 30s},
+ * {@code 10m}, a plain number is seconds, {@code 0} never): how long a callback-style stream (the
+ * LangChain4j streaming models) may go without ending before its span is ended with {@code
+ * error.type=timeout}.
  */
 public final class GenAiSettings {
   public static final String CAPTURE_CONTENT_PROPERTY = "costtrace.agent.capture.content";
   public static final boolean DEFAULT_CAPTURE_CONTENT = false;
+  public static final String STREAM_TIMEOUT_PROPERTY = "costtrace.agent.stream.timeout";
+  public static final long DEFAULT_STREAM_TIMEOUT_MILLIS = 10 * 60 * 1000L;
 
   private final boolean captureContent;
+  private final long streamTimeoutMillis;
 
-  private GenAiSettings(boolean captureContent) {
+  private GenAiSettings(boolean captureContent, long streamTimeoutMillis) {
     this.captureContent = captureContent;
+    this.streamTimeoutMillis = streamTimeoutMillis;
   }
 
   public static GenAiSettings defaults() {
-    return new GenAiSettings(DEFAULT_CAPTURE_CONTENT);
+    return new GenAiSettings(DEFAULT_CAPTURE_CONTENT, DEFAULT_STREAM_TIMEOUT_MILLIS);
   }
 
-  /** Reads the properties; a value other than true/false fails naming the key. */
+  /** Reads the properties; a bad value fails naming the key. */
   public static GenAiSettings fromProperties(Function<String, String> properties) {
-    String v = properties.apply(CAPTURE_CONTENT_PROPERTY);
+    return new GenAiSettings(
+        captureContent(properties.apply(CAPTURE_CONTENT_PROPERTY)),
+        streamTimeoutMillis(properties.apply(STREAM_TIMEOUT_PROPERTY)));
+  }
+
+  private static boolean captureContent(String v) {
     if (v == null || v.trim().isEmpty()) {
-      return defaults();
+      return DEFAULT_CAPTURE_CONTENT;
     }
     String t = v.trim();
     if (t.equalsIgnoreCase("true")) {
-      return new GenAiSettings(true);
+      return true;
     }
     if (t.equalsIgnoreCase("false")) {
-      return new GenAiSettings(false);
+      return false;
     }
     throw new IllegalArgumentException(
         "Invalid value for " + CAPTURE_CONTENT_PROPERTY + ": '" + v + "' (expected true or false)");
+  }
+
+  /** {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, or a number of seconds. */
+  static long streamTimeoutMillis(String v) {
+    if (v == null || v.trim().isEmpty()) {
+      return DEFAULT_STREAM_TIMEOUT_MILLIS;
+    }
+    String t = v.trim().toLowerCase(Locale.ROOT);
+    long unit = 1000L;
+    String number = t;
+    if (t.endsWith("ms")) {
+      unit = 1L;
+      number = t.substring(0, t.length() - 2);
+    } else if (t.endsWith("s")) {
+      number = t.substring(0, t.length() - 1);
+    } else if (t.endsWith("m")) {
+      unit = 60_000L;
+      number = t.substring(0, t.length() - 1);
+    } else if (t.endsWith("h")) {
+      unit = 3_600_000L;
+      number = t.substring(0, t.length() - 1);
+    }
+    try {
+      long n = Long.parseLong(number.trim());
+      if (n >= 0) {
+        return n * unit;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalArgumentException(
+        "Invalid value for " + STREAM_TIMEOUT_PROPERTY + ": '" + v
+            + "' (expected a non-negative duration such as 500ms, 30s, 10m)");
   }
 
   /**
@@ -68,5 +115,10 @@ public final class GenAiSettings {
 
   public boolean captureContent() {
     return captureContent;
+  }
+
+  /** How long a callback-style stream may stay open; 0: no limit. */
+  public long streamTimeoutMillis() {
+    return streamTimeoutMillis;
   }
 }

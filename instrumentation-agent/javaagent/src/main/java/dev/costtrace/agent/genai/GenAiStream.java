@@ -18,6 +18,7 @@ public final class GenAiStream {
   private final long startNanos = System.nanoTime();
   private final AtomicBoolean ended;
   private boolean firstChunkSeen;
+  private volatile java.util.concurrent.ScheduledFuture<?> timeout;
 
   GenAiStream(GenAiInstrumenter instrumenter, Context context, GenAiRequest request) {
     this.instrumenter = instrumenter;
@@ -61,6 +62,26 @@ public final class GenAiStream {
     }
   }
 
+  /**
+   * Ends the span with {@code error.type=timeout} if the stream has not ended within {@code
+   * millis} (0: never); for libraries that end a stream only by calling the app back.
+   */
+  public void timeoutAfter(long millis) {
+    if (instrumenter != null && !ended.get()) {
+      timeout = GenAiStreamTimeout.schedule(this, millis);
+      if (ended.get()) {
+        cancelTimeout(); // ended while scheduling
+      }
+    }
+  }
+
+  private void cancelTimeout() {
+    java.util.concurrent.ScheduledFuture<?> t = timeout;
+    if (t != null) {
+      t.cancel(false);
+    }
+  }
+
   /** The stream ended normally. */
   public void complete() {
     end(null);
@@ -80,6 +101,7 @@ public final class GenAiStream {
     if (instrumenter == null || !ended.compareAndSet(false, true)) {
       return;
     }
+    cancelTimeout();
     try {
       instrumenter.end(context, request, response.build(), error);
     } catch (Throwable t) {

@@ -27,7 +27,8 @@ public final class LangChain4jInstrumentationModule extends InstrumentationModul
     "dev.costtrace.agent.langchain4j.StreamingChatModelInstrumentation",
     "dev.costtrace.agent.langchain4j.AiServiceInvocationInstrumentation",
     "dev.costtrace.agent.langchain4j.ToolServiceInstrumentation",
-    "dev.costtrace.agent.langchain4j.ToolExecutorInstrumentation"
+    "dev.costtrace.agent.langchain4j.ToolExecutorInstrumentation",
+    "dev.costtrace.agent.langchain4j.EmbeddingModelInstrumentation"
   };
 
   public LangChain4jInstrumentationModule() {

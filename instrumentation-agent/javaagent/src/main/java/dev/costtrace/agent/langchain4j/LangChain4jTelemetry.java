@@ -6,6 +6,7 @@ import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
+import dev.costtrace.agent.genai.GenAiSettings;
 import dev.costtrace.agent.genai.GenAiStream;
 import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -43,6 +44,9 @@ public final class LangChain4jTelemetry {
    */
   static final ContextKey<UnknownProviderCall> UNKNOWN_PROVIDER_CALL =
       ContextKey.named("costtrace-langchain4j-unknown-provider-call");
+
+  /** {@code costtrace.agent.stream.timeout}, read where LangChain4j runs. */
+  static final long STREAM_TIMEOUT_MILLIS = GenAiSettings.fromSystem().streamTimeoutMillis();
 
   private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
       GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
@@ -133,6 +137,9 @@ public final class LangChain4jTelemetry {
       if (context == null) {
         return null;
       }
+      // The span ends when the model calls the handler back; a model that never does must not
+      // leave it open forever.
+      stream.timeoutAfter(STREAM_TIMEOUT_MILLIS);
       return new StreamCall(stream, parent, context.makeCurrent());
     } catch (ConversationBudgetExceededException e) {
       return new BlockedStreamCall(e);

@@ -22,6 +22,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 public final class OpenAiInstrumentationModule extends InstrumentationModule {
   static final String RESPONSE_SERVICE = "com.openai.services.blocking.ResponseServiceImpl";
   static final String RESPONSE_SERVICE_ASYNC = "com.openai.services.async.ResponseServiceAsyncImpl";
+  static final String RAW_RESPONSE_SERVICE = RESPONSE_SERVICE + "$WithRawResponseImpl";
+  static final String RAW_RESPONSE_SERVICE_ASYNC = RESPONSE_SERVICE_ASYNC + "$WithRawResponseImpl";
   static final String CHAT_SERVICE = "com.openai.services.blocking.chat.ChatCompletionServiceImpl";
   static final String CHAT_SERVICE_ASYNC =
       "com.openai.services.async.chat.ChatCompletionServiceAsyncImpl";
@@ -63,6 +65,8 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
     return Arrays.asList(
         new ResponseServiceInstrumentation(RESPONSE_SERVICE, false),
         new ResponseServiceInstrumentation(RESPONSE_SERVICE_ASYNC, true),
+        new RawResponseServiceInstrumentation(RAW_RESPONSE_SERVICE, false),
+        new RawResponseServiceInstrumentation(RAW_RESPONSE_SERVICE_ASYNC, true),
         new ChatCompletionServiceInstrumentation(CHAT_SERVICE, false),
         new ChatCompletionServiceInstrumentation(CHAT_SERVICE_ASYNC, true));
   }

@@ -37,9 +37,15 @@ public final class OpenAiResponsesModel {
   static final String SDK_OBJECT_MAPPERS = "com.openai.core.ObjectMappers";
 
   public static GenAiRequest request(ResponseCreateParams params, boolean streaming) {
+    return request(params, streaming, null);
+  }
+
+  /** @param baseUrl the client's base URL ({@code server.address} / {@code .port}), or null */
+  public static GenAiRequest request(ResponseCreateParams params, boolean streaming, String baseUrl) {
     GenAiRequest.Builder b =
         GenAiRequest.builder(GenAiAttributes.PROVIDER_OPENAI, GenAiAttributes.OPERATION_CHAT)
-            .streaming(streaming);
+            .streaming(streaming)
+            .server(baseUrl);
     b.requestModel(field(() -> known(params._model()).map(OpenAiResponsesModel::modelName)));
     b.maxTokens(field(() -> known(params._maxOutputTokens())));
     String tier = field(() -> known(params._serviceTier()).map(t -> t.asString()));

@@ -1,6 +1,8 @@
 package dev.costtrace.agent.openai;
 
+import com.openai.core.ClientOptions;
 import com.openai.core.http.AsyncStreamResponse;
+import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -19,6 +21,7 @@ import dev.costtrace.agent.genai.GenAiStreamCall;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -54,8 +57,10 @@ public final class OpenAiTelemetry {
   }
 
   /** Starts the span of a non-streamed Responses call and makes it current; null when not traced. */
-  public static GenAiCall start(ResponseCreateParams params) {
-    GenAiCall call = GenAiCall.start(instrumenter(), () -> OpenAiResponsesModel.request(params, false));
+  public static GenAiCall start(ResponseCreateParams params, ClientOptions options) {
+    GenAiCall call =
+        GenAiCall.start(
+            instrumenter(), () -> OpenAiResponsesModel.request(params, false, baseUrl(options)));
     markApiType(call == null ? null : call.context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
     return call;
   }
@@ -82,14 +87,85 @@ public final class OpenAiTelemetry {
   }
 
   /** Starts the span of a streamed Responses call (current until the method returns). */
-  public static GenAiStreamCall startStream(ResponseCreateParams params) {
+  public static GenAiStreamCall startStream(ResponseCreateParams params, ClientOptions options) {
     GenAiStreamCall call =
-        GenAiStreamCall.start(instrumenter(), () -> OpenAiResponsesModel.request(params, true));
+        GenAiStreamCall.start(
+            instrumenter(), () -> OpenAiResponsesModel.request(params, true, baseUrl(options)));
     // A blocked call has no stream (and no span left to mark).
     markApiType(
         call == null || call.stream() == null ? null : call.stream().context(),
         OpenAiResponsesModel.API_TYPE_RESPONSES);
     return call;
+  }
+
+  /** The client's base URL, or null (an SDK without it: no server attributes). */
+  private static String baseUrl(ClientOptions options) {
+    try {
+      return options == null ? null : options.baseUrl();
+    } catch (RuntimeException | LinkageError e) {
+      return null;
+    }
+  }
+
+  /**
+   * A {@code withRawResponse()} call returned: the app gets the raw response observed (the span
+   * ends when the app parses or closes it), or the SDK's own when not traced or anything fails.
+   */
+  public static HttpResponseFor<Response> wrapRaw(
+      GenAiCall call, HttpResponseFor<Response> raw, Throwable error) {
+    if (call == null) {
+      return raw;
+    }
+    if (error != null || raw == null) {
+      end(call, null, error);
+      return raw;
+    }
+    try {
+      GenAiCall.leave(call);
+      return new ObservedRawResponse(raw, call);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+      endLater(call, null, null);
+      return raw;
+    }
+  }
+
+  /** The async raw call: its future, whose raw response is observed likewise once it completes. */
+  public static CompletableFuture<HttpResponseFor<Response>> wrapRawAsync(
+      GenAiCall call, CompletableFuture<HttpResponseFor<Response>> future, Throwable error) {
+    if (call == null) {
+      return future;
+    }
+    if (error != null || future == null) {
+      end(call, null, error);
+      return future;
+    }
+    try {
+      GenAiCall.leave(call);
+      return future.handle(
+          (raw, failure) -> {
+            if (failure != null) {
+              endLater(call, null, failure);
+              throw failure instanceof CompletionException
+                  ? (CompletionException) failure
+                  : new CompletionException(failure);
+            }
+            return raw == null ? null : new ObservedRawResponse(raw, call);
+          });
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+      endLater(call, null, null);
+      return future;
+    }
+  }
+
+  /** Ends a raw call's span, left earlier, with the parsed response or the failure. */
+  static void endLater(GenAiCall call, Response response, Throwable error) {
+    GenAiCall.endLater(call, response, unwrap(error), OpenAiTelemetry::map);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   /** The stream the app gets: the SDK's own, observed to record events and end the span. */

@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import com.openai.core.ClientOptions;
 import com.openai.core.http.AsyncStreamResponse;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.responses.Response;
@@ -62,8 +63,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   public static final class CreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
+        @Advice.FieldValue("clientOptions") ClientOptions options,
         @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
-      GenAiCall call = OpenAiTelemetry.start(params);
+      GenAiCall call = OpenAiTelemetry.start(params, options);
       params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
       return call;
     }
@@ -82,8 +84,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   public static final class AsyncCreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
+        @Advice.FieldValue("clientOptions") ClientOptions options,
         @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
-      GenAiCall call = OpenAiTelemetry.start(params);
+      GenAiCall call = OpenAiTelemetry.start(params, options);
       params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
       return call;
     }
@@ -102,8 +105,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   public static final class StreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
+        @Advice.FieldValue("clientOptions") ClientOptions options,
         @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
-      GenAiStreamCall call = OpenAiTelemetry.startStream(params);
+      GenAiStreamCall call = OpenAiTelemetry.startStream(params, options);
       params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
       return call;
     }
@@ -123,8 +127,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
   public static final class AsyncStreamAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
+        @Advice.FieldValue("clientOptions") ClientOptions options,
         @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
-      GenAiStreamCall call = OpenAiTelemetry.startStream(params);
+      GenAiStreamCall call = OpenAiTelemetry.startStream(params, options);
       params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
       return call;
     }

@@ -194,6 +194,48 @@ class GenAiInstrumenterTest {
   }
 
   @Test
+  void aStreamThatNeverEndsIsEndedByItsTimeoutWithErrorTypeTimeout() throws Exception {
+    GenAiStream stream = tracer.startStream(Context.root(), anthropicRequest());
+    stream.response().responseId("msg_stalled");
+    stream.timeoutAfter(50);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (stream.isRecording() && System.nanoTime() < deadline) {
+      Thread.onSpinWait(); // the timer thread ends it
+    }
+    assertThat(stream.isRecording()).isFalse();
+    List<SpanData> spans = exporter.getFinishedSpanItems();
+    assertThat(spans).hasSize(1);
+    assertThat(spans.get(0).getAttributes().get(GenAiAttributes.ERROR_TYPE)).isEqualTo("timeout");
+    assertThat(spans.get(0).getAttributes().get(GenAiAttributes.RESPONSE_ID)).isEqualTo("msg_stalled");
+    assertThat(spans.get(0).getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    stream.complete(); // a late end changes nothing
+    assertThat(exporter.getFinishedSpanItems()).hasSize(1);
+  }
+
+  @Test
+  void aStreamEndingInTimeCancelsItsTimeout() {
+    GenAiStream stream = tracer.startStream(Context.root(), anthropicRequest());
+    stream.timeoutAfter(60_000);
+    stream.complete();
+    List<SpanData> spans = exporter.getFinishedSpanItems();
+    assertThat(spans).hasSize(1);
+    assertThat(spans.get(0).getAttributes().get(GenAiAttributes.ERROR_TYPE)).isNull();
+    assertThat(spans.get(0).getStatus().getStatusCode()).isNotEqualTo(StatusCode.ERROR);
+  }
+
+  @Test
+  void serverComesFromTheBaseUrlWithTheSchemesDefaultPort() {
+    GenAiRequest.Builder b = GenAiRequest.builder("openai", "chat");
+    assertThat(b.server("https://api.openai.com/v1").build().serverAddress()).isEqualTo("api.openai.com");
+    assertThat(b.server("https://api.openai.com/v1").build().serverPort()).isEqualTo(443L);
+    assertThat(b.server("http://127.0.0.1:8080/v1").build().serverPort()).isEqualTo(8080L);
+    assertThat(b.server("http://vendor/").build().serverPort()).isEqualTo(80L);
+    GenAiRequest none = GenAiRequest.builder("openai", "chat").server("not a url").server(null).build();
+    assertThat(none.serverAddress()).isNull();
+    assertThat(none.serverPort()).isNull();
+  }
+
+  @Test
   void modelRejectsWhatCannotBeRight() {
     assertThatThrownBy(() -> GenAiRequest.builder(" ", "chat"))
         .hasMessage("provider must not be blank");
@@ -207,9 +249,33 @@ class GenAiInstrumenterTest {
   void captureContentIsOffByDefaultAndBadValuesFailNamingTheKey() {
     assertThat(GenAiSettings.defaults().captureContent()).isFalse();
     assertThat(GenAiSettings.fromProperties(k -> null).captureContent()).isFalse();
-    assertThat(GenAiSettings.fromProperties(k -> "TRUE").captureContent()).isTrue();
-    assertThatThrownBy(() -> GenAiSettings.fromProperties(k -> "yes"))
+    assertThat(GenAiSettings.fromProperties(only(GenAiSettings.CAPTURE_CONTENT_PROPERTY, "TRUE")).captureContent())
+        .isTrue();
+    assertThatThrownBy(() -> GenAiSettings.fromProperties(only(GenAiSettings.CAPTURE_CONTENT_PROPERTY, "yes")))
         .hasMessage(
             "Invalid value for costtrace.agent.capture.content: 'yes' (expected true or false)");
+  }
+
+  @Test
+  void streamTimeoutIsTenMinutesByDefaultReadsDurationsAndBadValuesFailNamingTheKey() {
+    String key = GenAiSettings.STREAM_TIMEOUT_PROPERTY;
+    assertThat(GenAiSettings.defaults().streamTimeoutMillis()).isEqualTo(600_000L);
+    assertThat(GenAiSettings.fromProperties(k -> null).streamTimeoutMillis()).isEqualTo(600_000L);
+    assertThat(GenAiSettings.fromProperties(only(key, "500ms")).streamTimeoutMillis()).isEqualTo(500L);
+    assertThat(GenAiSettings.fromProperties(only(key, " 30s ")).streamTimeoutMillis()).isEqualTo(30_000L);
+    assertThat(GenAiSettings.fromProperties(only(key, "2m")).streamTimeoutMillis()).isEqualTo(120_000L);
+    assertThat(GenAiSettings.fromProperties(only(key, "1h")).streamTimeoutMillis()).isEqualTo(3_600_000L);
+    assertThat(GenAiSettings.fromProperties(only(key, "45")).streamTimeoutMillis()).isEqualTo(45_000L);
+    assertThat(GenAiSettings.fromProperties(only(key, "0")).streamTimeoutMillis()).isZero();
+    assertThatThrownBy(() -> GenAiSettings.fromProperties(only(key, "-1s")))
+        .hasMessage(
+            "Invalid value for costtrace.agent.stream.timeout: '-1s' (expected a non-negative"
+                + " duration such as 500ms, 30s, 10m)");
+    assertThatThrownBy(() -> GenAiSettings.fromProperties(only(key, "soon")))
+        .hasMessageStartingWith("Invalid value for costtrace.agent.stream.timeout: 'soon'");
+  }
+
+  private static java.util.function.Function<String, String> only(String key, String value) {
+    return k -> k.equals(key) ? value : null;
   }
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /** Runs a test app's main class in a separate JVM with the built costtrace-javaagent.jar. */
-final class AgentProcess {
+public final class AgentProcess {
   private AgentProcess() {}
 
   /** The test classes plus the app's dependencies (vendor SDKs, OkHttp, the OTel API). */
@@ -82,7 +82,7 @@ final class AgentProcess {
    * The command line of an app JVM: {@code agentJar} attached ({@code null}: none), exporting
    * traces over OTLP http/protobuf to {@code otlpEndpoint}, no metrics or logs.
    */
-  static List<String> command(String agentJar, String otlpEndpoint, String classpath,
+  public static List<String> command(String agentJar, String otlpEndpoint, String classpath,
       List<String> jvmArgs, Class<?> mainClass, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

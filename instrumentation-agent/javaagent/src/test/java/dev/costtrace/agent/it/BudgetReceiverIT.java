@@ -68,14 +68,12 @@ class BudgetReceiverIT {
       e.close();
     });
     hook.start();
-    Process serve = costtrace(List.of(
-            "-Dcosttrace.budgets.file=" + rules,
-            "-Dcosttrace.budget.webhook.url=http://127.0.0.1:" + hook.getAddress().getPort() + "/hook",
-            "-Dcosttrace.budget.webhook.secret=" + SECRET),
-        "serve", "--grpc-port", "0", "--http-port", "0").start();
-    List<String> serveOut = new ArrayList<>();
+    ReceiverProcess serve = ReceiverProcess.start(dir, database, List.of(
+        "-Dcosttrace.budgets.file=" + rules,
+        "-Dcosttrace.budget.webhook.url=http://127.0.0.1:" + hook.getAddress().getPort() + "/hook",
+        "-Dcosttrace.budget.webhook.secret=" + SECRET));
     try (VendorReplayServer vendor = new VendorReplayServer()) {
-      String receiver = "http://127.0.0.1:" + ReceiverProcess.awaitHttpPort(serve, serveOut);
+      String receiver = serve.endpoint();
       // The receiver's answer takes seconds on a loaded CI machine (its ClickHouse query): the
       // look-up gets time, so that only the unreachable app fails open.
       List<String> appArgs = List.of("-Dcosttrace.budgets.file=" + rules, "-Dcosttrace.budget.remote.timeout=30s");
@@ -144,21 +142,13 @@ class BudgetReceiverIT {
       assertThat(metrics).contains(
           "costtrace_budget_events_total{limit=\"conversation_cap_usd\",action=\"block\",source=\"agent\"} 4");
     } finally {
-      serve.destroy(); // SIGTERM: drain and flush
-      assertThat(serve.waitFor(60, TimeUnit.SECONDS)).as(String.join("\n", serveOut)).isTrue();
+      serve.close(); // SIGTERM: drain and flush
       hook.stop(0);
     }
     // Stored and listed: four blocks (A twice, B, C), the newest first.
-    Process report = costtrace(List.of(), "report", "--budget-events", "--format", "json", "--top", "20").start();
-    String text = new String(report.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(report.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(report.exitValue()).as(text).isZero();
     List<String> events = new ArrayList<>();
-    for (String line : text.split("\n")) {
-      if (line.startsWith("{")) {
-        JsonNode e = JSON.readTree(line);
-        events.add(e.get("conversation_id").asText() + " " + e.get("action").asText() + " " + e.get("limit_value").asText());
-      }
+    for (JsonNode e : serve.report("--budget-events")) {
+      events.add(e.get("conversation_id").asText() + " " + e.get("action").asText() + " " + e.get("limit_value").asText());
     }
     assertThat(events).containsExactlyInAnyOrder(
         "shared-1 block 0.0035", "shared-1 block 0.0035", "conv-r1 block 0.0035", "conv-unreachable block 0.0035");
@@ -227,9 +217,5 @@ class BudgetReceiverIT {
 
   static String result(List<String> lines, String scenario) {
     return AgentProcess.result(lines, scenario);
-  }
-
-  ProcessBuilder costtrace(List<String> jvmArgs, String... args) throws IOException {
-    return ReceiverProcess.costtrace(dir, database, jvmArgs, args);
   }
 }

@@ -43,7 +43,13 @@ class LangChain4jIT {
           "lc4j-stream-tool",
           "lc4j-baggage-over-memory-id",
           "lc4j-header",
+          "lc4j-embeddings",
           "jdk-direct");
+  /**
+   * For the stalled stream's own app JVM: shorter than the app's wait ({@code STALL_WAIT_SECONDS});
+   * the other runs keep the default, which a replayed stream on a loaded machine never reaches.
+   */
+  static final String STREAM_TIMEOUT = "-Dcosttrace.agent.stream.timeout=2s";
 
   private static VendorReplayServer vendor;
   private static OtlpTestBackend otlp;
@@ -397,6 +403,52 @@ class LangChain4jIT {
   }
 
   /** The test app's class path with the older LangChain4j's jars in place of the newest's. */
+  @Test
+  void embeddingModelCallsAreEmbeddingsSpansWithInputTokens() {
+    assertThat(AgentProcess.result(out, "lc4j-embeddings")).isEqualTo("1 x 4 | 8");
+    Span span = onlyChat(spans, "lc4j-embeddings");
+    assertThat(span.getName()).isEqualTo("embeddings text-embedding-3-small");
+    assertThat(span.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_CLIENT);
+    assertThat(string(span, "gen_ai.operation.name")).contains("embeddings");
+    assertThat(string(span, "gen_ai.provider.name")).contains("openai");
+    assertThat(string(span, "gen_ai.request.model")).contains("text-embedding-3-small");
+    assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(8L);
+    assertThat(integer(span, "gen_ai.usage.output_tokens")).isEmpty();
+    try (SpanPricer pricer = SpanPricer.builder().build()) {
+      PricedSpan priced = pricer.price(span, List.of());
+      assertThat(priced.status()).isEqualTo(PricingStatus.PRICED);
+      // text-embedding-3-small: 8 x 0.02 USD per million
+      assertThat(priced.total()).isEqualByComparingTo(new BigDecimal("0.00000016"));
+    }
+  }
+
+  @Test
+  void aStreamWhoseModelNeverCallsBackEndsOnTheTimeout() throws Exception {
+    List<String> stalledOut;
+    List<ScopedSpan> stalledSpans;
+    try (OtlpTestBackend backend = new OtlpTestBackend()) {
+      stalledOut =
+          AgentProcess.run(
+              backend.endpoint(),
+              AgentProcess.fullClasspath(),
+              List.of("-Dcosttrace.agent.http.hosts=127.0.0.1", STREAM_TIMEOUT),
+              LangChain4jTestApp.class,
+              vendor.baseUrl("127.0.0.1"),
+              "stall");
+      stalledSpans = backend.await(s -> s.stream().anyMatch(x -> x.scope().equals(SCOPE)));
+    }
+    // What the app sees is what it sees without the agent: no callback, its own wait runs out.
+    assertThat(AgentProcess.result(stalledOut, "lc4j-stream-stalled"))
+        .isEqualTo("no answer within " + LangChain4jTestApp.STALL_WAIT_SECONDS + " s");
+    Span span = onlyChat(stalledSpans, "lc4j-stream-stalled");
+    assertThat(span.getName()).isEqualTo("chat gpt-4o-mini");
+    assertThat(string(span, "error.type")).contains("timeout");
+    assertThat(span.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
+    long seconds = (span.getEndTimeUnixNano() - span.getStartTimeUnixNano()) / 1_000_000_000L;
+    assertThat(seconds).as("ended by the 2 s timeout").isBetween(2L, LangChain4jTestApp.STALL_WAIT_SECONDS - 1L);
+    assertThat(integer(span, "gen_ai.usage.input_tokens")).isEmpty();
+  }
+
   static String olderLangChain4jClasspath() throws Exception {
     return AgentProcess.classpathSwapping("/dev/langchain4j/",
         java.nio.file.Path.of(System.getProperty("costtrace.langchain4j.older.dir")));
@@ -451,9 +503,15 @@ class LangChain4jIT {
             .as(scenario)
             .isEqualTo(AgentProcess.result(out, scenario));
       }
-      // The hooks did fail: every LangChain4j span was lost at its end, nothing else changed.
+      // The hooks did fail: every LangChain4j chat span was lost at its end (the embeddings span
+      // ends through the foundation, which contains the failing mapping and ends it without
+      // usage), nothing else changed.
       List<ScopedSpan> received = awaitScenarios(quiet);
-      assertThat(received).noneMatch(s -> s.scope().equals(SCOPE));
+      com.google.protobuf.ByteString embeddings = scenarioSpan(received, "lc4j-embeddings").getTraceId();
+      assertThat(received)
+          .noneMatch(s -> s.scope().equals(SCOPE) && !s.span().getTraceId().equals(embeddings));
+      Span embedding = onlyChat(received, "lc4j-embeddings");
+      assertThat(integer(embedding, "gen_ai.usage.input_tokens")).isEmpty();
       assertThat(received).anyMatch(s -> s.span().getName().equals("scenario lc4j-tool"));
     }
   }

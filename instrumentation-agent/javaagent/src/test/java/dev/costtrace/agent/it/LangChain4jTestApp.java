@@ -10,7 +10,11 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
+import dev.langchain4j.model.output.Response;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
@@ -18,6 +22,7 @@ import dev.langchain4j.service.TokenStream;
 import dev.langchain4j.service.UserMessage;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.context.Scope;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one {@code @Tool}, against the replay server ({@code X-Replay} picks the recording). Each
  * scenario runs under an app span {@code scenario <name>} and prints what the app saw.
  *
- * <p>Argument: the replay server's base URL ({@code http://127.0.0.1:<port>/v1}).
+ * <p>Arguments: the replay server's base URL ({@code http://127.0.0.1:<port>/v1}); then {@code
+ * stall} to run only the stream whose model never calls back.
  */
 public final class LangChain4jTestApp {
   private LangChain4jTestApp() {}
@@ -74,6 +80,11 @@ public final class LangChain4jTestApp {
 
   public static void main(String[] args) throws Exception {
     String base = args[0];
+    if (args.length > 1 && args[1].equals("stall")) {
+      // Alone, in a JVM of its own: the IT shortens the agent's stream timeout for it.
+      scenario("lc4j-stream-stalled", () -> stalled(base));
+      System.exit(0);
+    }
     // Control: the JDK HttpClient capture is on for this host, so its absence under LangChain4j
     // spans is the one-span rule at work, not a capture that never fires. First: the capture ends
     // its span just after the app has the body, so a span of the last call could miss the exit.
@@ -179,8 +190,46 @@ public final class LangChain4jTestApp {
         () ->
             AgentTestApp.runServerRoundTrip(
                 () -> openAi(base, "gpt-4o-mini", "chat-json", 0).chat("Capital of France?")));
+    scenario(
+        "lc4j-embeddings",
+        () -> {
+          Response<List<Embedding>> r =
+              OpenAiEmbeddingModel.builder()
+                  .baseUrl(base)
+                  .apiKey("sk-test")
+                  .modelName("text-embedding-3-small")
+                  .customHeaders(Map.of("X-Replay", "embeddings"))
+                  .build()
+                  .embedAll(List.of(TextSegment.from("Paris is the capital of France.")));
+          return r.content().size() + " x " + r.content().get(0).dimension() + " | "
+              + r.tokenUsage().inputTokenCount();
+        });
     System.exit(0);
   }
+
+  /**
+   * A stream whose server sends the headers and then nothing: the model never calls the handler
+   * back. The app gives up after {@link #STALL_WAIT_SECONDS} (the agent's stream timeout in the IT
+   * is shorter).
+   */
+  static String stalled(String base) throws Exception {
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+    OpenAiStreamingChatModel.builder()
+        .baseUrl(base)
+        .apiKey("sk-test")
+        .modelName("gpt-4o-mini")
+        .customHeaders(Map.of("X-Replay", "stall"))
+        .build()
+        .chat("What is the capital of France?", handler(new StringBuilder(), done));
+    try {
+      done.get(STALL_WAIT_SECONDS, TimeUnit.SECONDS);
+      return "answered";
+    } catch (java.util.concurrent.TimeoutException e) {
+      return "no answer within " + STALL_WAIT_SECONDS + " s";
+    }
+  }
+
+  static final int STALL_WAIT_SECONDS = 5;
 
   static ChatModel openAi(String base, String model, String replay, int maxRetries) {
     return OpenAiChatModel.builder()
@@ -246,25 +295,28 @@ public final class LangChain4jTestApp {
   static String stream(StreamingChatModel model) throws Exception {
     StringBuilder text = new StringBuilder();
     CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-    model.chat(
-        "What is the capital of France?",
-        new StreamingChatResponseHandler() {
-          @Override
-          public void onPartialResponse(String partial) {
-            text.append(partial);
-          }
-
-          @Override
-          public void onCompleteResponse(ChatResponse response) {
-            done.complete(response);
-          }
-
-          @Override
-          public void onError(Throwable error) {
-            done.completeExceptionally(error);
-          }
-        });
+    model.chat("What is the capital of France?", handler(text, done));
     ChatResponse r = done.get(30, TimeUnit.SECONDS);
     return text + " | " + describe(r);
+  }
+
+  /** The app's handler: collects the text, completes {@code done} with the response or error. */
+  static StreamingChatResponseHandler handler(StringBuilder text, CompletableFuture<ChatResponse> done) {
+    return new StreamingChatResponseHandler() {
+      @Override
+      public void onPartialResponse(String partial) {
+        text.append(partial);
+      }
+
+      @Override
+      public void onCompleteResponse(ChatResponse response) {
+        done.complete(response);
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        done.completeExceptionally(error);
+      }
+    };
   }
 }

@@ -28,8 +28,8 @@ class OpenAiSdkIT {
   private static final String SCOPE = "dev.costtrace.openai-java";
   private static final String UPSTREAM_SCOPE = "io.opentelemetry.openai-java-1.1";
   private static final String HTTP_SCOPE = "dev.costtrace.agent.http";
-  private static final int SCENARIOS = 14;
-  private static final int CORE_SCENARIOS = 12;
+  private static final int SCENARIOS = 16;
+  private static final int CORE_SCENARIOS = 14;
 
   private static VendorReplayServer vendor;
   private static OtlpTestBackend otlp;
@@ -112,6 +112,25 @@ class OpenAiSdkIT {
   }
 
   @Test
+  void rawResponsesAreOneSpanEndedWhenTheAppParses() {
+    assertThat(AgentProcess.result(out, "responses-raw"))
+        .isEqualTo("200 resp_68d1f0a2c5e08190b1f3a6c2d4e5f60708 completed 1536/1280/212/192");
+    for (String scenario : List.of("responses-raw", "responses-async-raw")) {
+      Span span = only(scenario);
+      assertThat(span.getName()).isEqualTo("chat o4-mini");
+      assertThat(string(span, "openai.api.type")).contains("responses");
+      assertThat(string(span, "gen_ai.response.id")).contains("resp_68d1f0a2c5e08190b1f3a6c2d4e5f60708");
+      assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(1536L);
+      assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(212L);
+      assertThat(integer(span, "gen_ai.usage.cache_read.input_tokens")).contains(1280L);
+      assertThat(integer(span, "gen_ai.usage.reasoning.output_tokens")).contains(192L);
+      assertThat(string(span, "server.address")).contains("127.0.0.1");
+      assertThat(integer(span, "server.port")).contains((long) vendor.port());
+      assertThat(string(span, "error.type")).isEmpty();
+    }
+  }
+
+  @Test
   void responsesCreateIsOneSpanWithUsageCacheReasoningAndServiceTier() {
     for (String scenario : List.of("responses-sync", "responses-async")) {
       Span span = only(scenario);
@@ -134,6 +153,9 @@ class OpenAiSdkIT {
       assertThat(string(span, "gen_ai.conversation.id")).isEmpty();
       assertThat(integer(span, "costtrace.gen_ai.time_to_first_token_ns")).isEmpty();
       assertThat(bool(span, "gen_ai.request.stream")).isEmpty();
+      // The client's base URL: the replay server.
+      assertThat(string(span, "server.address")).contains("127.0.0.1");
+      assertThat(integer(span, "server.port")).contains((long) vendor.port());
       assertThat(string(span, "error.type")).isEmpty();
       assertThat(span.getStatus().getCode()).isNotEqualTo(StatusCode.STATUS_CODE_ERROR);
     }
@@ -329,7 +351,9 @@ class OpenAiSdkIT {
                 "gen_ai.usage.input_tokens",
                 "gen_ai.usage.output_tokens",
                 "gen_ai.usage.cache_read.input_tokens",
-                "gen_ai.usage.reasoning.output_tokens")) {
+                "gen_ai.usage.reasoning.output_tokens",
+                "server.address",
+                "server.port")) {
           assertThat(OtlpTestBackend.attribute(oldSpan, key)).as(scenario + " " + key)
               .isPresent().isEqualTo(OtlpTestBackend.attribute(newSpan, key));
         }

@@ -10,6 +10,7 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.core.http.HttpResponseFor;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
@@ -66,6 +67,8 @@ public final class OpenAiSdkTestApp {
                 app.client.async().chat().completions().create(chatParams("chat-json")).get(30, TimeUnit.SECONDS)));
     scenario("chat-stream", app::chatStream);
     scenario("chat-async-stream", app::chatAsyncStream);
+    scenario("responses-raw", app::raw);
+    scenario("responses-async-raw", app::asyncRaw);
     if (all) {
       scenario(
           "responses-conversation",
@@ -101,6 +104,27 @@ public final class OpenAiSdkTestApp {
       b.serviceTier(ResponseCreateParams.ServiceTier.of(serviceTier));
     }
     return b.build();
+  }
+
+  /** {@code withRawResponse()}: the status, then the parsed response. */
+  private String raw() {
+    try (HttpResponseFor<Response> raw =
+        client.responses().withRawResponse().create(params("responses-json", null))) {
+      return raw.statusCode() + " " + describe(raw.parse());
+    }
+  }
+
+  private String asyncRaw() {
+    try {
+      HttpResponseFor<Response> raw =
+          client.async().responses().withRawResponse().create(params("responses-json", null))
+              .get(30, TimeUnit.SECONDS);
+      try (raw) {
+        return raw.statusCode() + " " + describe(raw.parse());
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** What the app reads from a response; a malformed field shows as the SDK's exception. */

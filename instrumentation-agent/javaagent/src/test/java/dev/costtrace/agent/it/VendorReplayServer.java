@@ -35,9 +35,18 @@ final class VendorReplayServer implements AutoCloseable {
   /** One request as the vendor saw it: its {@code X-Scenario} header (or null) and body. */
   record Received(String scenario, String path, String body) {}
 
+  private final GoogleGenAiReplay google = new GoogleGenAiReplay();
+  private final java.util.concurrent.ExecutorService executor =
+      java.util.concurrent.Executors.newCachedThreadPool();
+  /** Released at close: stalled streams end then. */
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+
   VendorReplayServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/v1", this::handle);
+    server.createContext("/v1", this::handle); // also the Gemini API and Vertex AI
+    server.createContext("/model/", new BedrockReplay()::handle); // Bedrock Runtime
+    // A thread per exchange: a stalled stream must not hold up the other requests.
+    server.setExecutor(executor);
     server.start();
   }
 
@@ -53,6 +62,15 @@ final class VendorReplayServer implements AutoCloseable {
 
   String baseUrl(String host) {
     return "http://" + host + ":" + server.getAddress().getPort() + "/v1";
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The server's root URL, for SDKs that append their API paths themselves. */
+  String rootUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** The base URL the Anthropic SDK takes (it appends {@code /v1/messages} itself). */
@@ -74,6 +92,10 @@ final class VendorReplayServer implements AutoCloseable {
     received.add(
         new Received(
             exchange.getRequestHeaders().getFirst("X-Scenario"), exchange.getRequestURI().getPath(), body));
+    if (GoogleGenAiReplay.matches(exchange.getRequestURI().getPath())) {
+      google.handle(exchange);
+      return;
+    }
     if (exchange.getRequestURI().getPath().endsWith("/messages")) {
       anthropic(exchange, body);
       return;
@@ -87,6 +109,17 @@ final class VendorReplayServer implements AutoCloseable {
         break;
       case "responses-sse":
         sse(exchange, "fixtures/openai-compatible/responses-stream.sse");
+        break;
+      case "stall":
+        // The headers of a stream, then nothing until the server closes: a model that hangs.
+        exchange.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
+        exchange.sendResponseHeaders(200, 0);
+        try {
+          closed.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        exchange.close();
         break;
       case "embeddings":
         json(exchange, 200, fixture("fixtures/openai-compatible/embeddings.json"));
@@ -188,7 +221,7 @@ final class VendorReplayServer implements AutoCloseable {
     }
   }
 
-  private static void json(HttpExchange exchange, int status, byte[] body) throws IOException {
+  static void json(HttpExchange exchange, int status, byte[] body) throws IOException {
     exchange.getResponseHeaders().add("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
@@ -196,7 +229,7 @@ final class VendorReplayServer implements AutoCloseable {
     }
   }
 
-  private static void sse(HttpExchange exchange, String fixture) throws IOException {
+  static void sse(HttpExchange exchange, String fixture) throws IOException {
     String text = new String(fixture(fixture), StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
     exchange.sendResponseHeaders(200, 0);
@@ -210,6 +243,8 @@ final class VendorReplayServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closed.countDown();
     server.stop(0);
+    executor.shutdownNow();
   }
 }
