@@ -40,7 +40,10 @@ class DeployConsistencyTest {
   static final String COMPOSE = "deploy/compose/compose.yaml";
   static final String SCALE_OUT = "deploy/scale-out/compose.yaml";
   static final List<String> K8S = List.of("deploy/k8s/namespace.yaml", "deploy/k8s/receiver-config.yaml",
-      "deploy/k8s/receiver-secrets.yaml", "deploy/k8s/receiver.yaml", "deploy/k8s/grafana.yaml");
+      "deploy/k8s/receiver-secrets.yaml", "deploy/k8s/receiver.yaml", "deploy/k8s/grafana.yaml",
+      "deploy/k8s/grafana-clickhouse-user.yaml");
+  static final String GRAFANA_USERS = "deploy/compose/clickhouse/users.d/costtrace-grafana.xml";
+  static final String ACCESS_CONFIG = "deploy/compose/clickhouse/config.d/costtrace-access.xml";
 
   /** What the Jib plugin in otlp-receiver/cli/pom.xml builds. */
   record Jib(String from, String to, List<Integer> ports, Map<String, String> environment, List<String> args) {}
@@ -119,7 +122,7 @@ class DeployConsistencyTest {
         .containsOnlyKeys("clickhouse", "receiver", "grafana", "demo", "vendor", "demo-app");
     assertThat(services(SCALE_OUT)).hasSize(3 + 4 + 3 + 2);
     assertThat(k8sObjects()).extracting(o -> o.get("kind")).contains("Namespace", "ConfigMap", "Secret",
-        "Deployment", "Service", "HorizontalPodAutoscaler", "Job", "PodDisruptionBudget");
+        "StatefulSet", "Deployment", "Service", "HorizontalPodAutoscaler", "Job", "PodDisruptionBudget");
     for (Map<String, Object> o : k8sObjects()) {
       assertThat(o).containsKeys("apiVersion", "kind", "metadata");
     }
@@ -128,6 +131,8 @@ class DeployConsistencyTest {
     DeployFiles.yaml("deploy/scale-out/otel-collector.yaml");
     xml(DeployFiles.path("deploy/scale-out/clickhouse/cluster.xml"));
     xml(DeployFiles.path("deploy/scale-out/keeper/keeper_config.xml"));
+    xml(DeployFiles.path(GRAFANA_USERS));
+    xml(DeployFiles.path(ACCESS_CONFIG));
   }
 
   @Test
@@ -228,7 +233,7 @@ class DeployConsistencyTest {
     assertThat(env(receiver)).containsEntry("COSTTRACE_GRPC_PORT", "" + grpc).containsEntry("COSTTRACE_HTTP_PORT", "" + http);
     assertThat(String.valueOf(at(k8s("ConfigMap", "costtrace-receiver"), "data.COSTTRACE_GRPC_PORT"))).isEqualTo("" + grpc);
     assertThat(String.valueOf(at(k8s("ConfigMap", "costtrace-receiver"), "data.COSTTRACE_HTTP_PORT"))).isEqualTo("" + http);
-    Map<String, Object> c = map(list(at(k8s("Deployment", "costtrace-receiver"), "spec.template.spec.containers")).get(0));
+    Map<String, Object> c = map(list(at(k8s("StatefulSet", "costtrace-receiver"), "spec.template.spec.containers")).get(0));
     Map<Object, Object> ports = new HashMap<>();
     list(c.get("ports")).forEach(p -> ports.put(map(p).get("name"), map(p).get("containerPort")));
     assertThat(ports).containsEntry("otlp-grpc", grpc).containsEntry("otlp-http", http);
@@ -247,7 +252,7 @@ class DeployConsistencyTest {
     }
     map(at(k8s("ConfigMap", "costtrace-receiver"), "data")).forEach((k, v) -> env.put(k, String.valueOf(v)));
     map(at(k8s("Secret", "costtrace-clickhouse"), "stringData")).forEach((k, v) -> env.put(k, String.valueOf(v)));
-    Map<String, Object> c = map(list(at(k8s("Deployment", "costtrace-receiver"), "spec.template.spec.containers")).get(0));
+    Map<String, Object> c = map(list(at(k8s("StatefulSet", "costtrace-receiver"), "spec.template.spec.containers")).get(0));
     list(c.get("env")).forEach(e -> env.put(String.valueOf(map(e).get("name")), String.valueOf(map(e).get("value"))));
     assertThat(env).isNotEmpty();
     for (String name : env.keySet()) {
@@ -274,8 +279,15 @@ class DeployConsistencyTest {
       String host = env.get("COSTTRACE_GRAFANA_CLICKHOUSE_HOST");
       assertThat(services).as("the data source host is a service of %s", compose).containsKey(host);
       Map<String, String> clickhouse = env(services.get(host));
-      assertThat(env.get("CLICKHOUSE_USER")).isEqualTo(clickhouse.get("CLICKHOUSE_USER"));
-      assertThat(env.get("CLICKHOUSE_PASSWORD")).isEqualTo(clickhouse.get("CLICKHOUSE_PASSWORD"));
+      // Grafana reads as the read-only user the ClickHouse service defines, never as the receiver.
+      assertThat(env.get("COSTTRACE_GRAFANA_CLICKHOUSE_USER")).isEqualTo(readOnlyUser().getTagName())
+          .isNotEqualTo(clickhouse.get("CLICKHOUSE_USER"));
+      assertThat(env.get("COSTTRACE_GRAFANA_CLICKHOUSE_PASSWORD")).isEqualTo(clickhouse.get("CLICKHOUSE_GRAFANA_PASSWORD"));
+      assertThat(env).doesNotContainKeys("CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD");
+      String usersDir = compose.equals(COMPOSE) ? "./clickhouse" : "../compose/clickhouse";
+      assertThat(list(map(services.get(host)).get("volumes"))).contains(
+          usersDir + "/users.d/costtrace-grafana.xml:/etc/clickhouse-server/users.d/costtrace-grafana.xml:ro",
+          usersDir + "/config.d/costtrace-access.xml:/etc/clickhouse-server/config.d/costtrace-access.xml:ro");
       assertThat(env.get("GF_PLUGINS_PREINSTALL_SYNC")).startsWith("grafana-clickhouse-datasource@");
       List<Object> volumes = list(map(grafana).get("volumes"));
       assertThat(volumes).contains("../../grafana-dashboards/provisioning:/etc/grafana/provisioning:ro",
@@ -288,6 +300,143 @@ class DeployConsistencyTest {
           assertThat(env(e.getValue()).get("CLICKHOUSE_URL")).matches("http://[\\w-]+:" + dsPort));
     }
     assertThat(list(map(services(COMPOSE).get("clickhouse")).get("ports"))).contains(dsPort + ":" + dsPort);
+  }
+
+  /** The user Grafana's data source connects as, from the users.d file the ClickHouse services mount. */
+  static Element readOnlyUser() {
+    try {
+      Document users = xml(DeployFiles.path(GRAFANA_USERS));
+      Element user = (Element) ((Element) users.getElementsByTagName("users").item(0))
+          .getElementsByTagName("*").item(0);
+      return user;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Grafana runs whatever SQL a dashboard holds, and a hostile ID that escaped its quoting would
+   * run with the data source's rights: those are read-only (readonly = 1, SELECT on the CostTrace
+   * database), with only the query timeout the plugin sets left changeable.
+   */
+  @Test
+  void grafanasClickHouseUserIsReadOnly() throws Exception {
+    Element user = readOnlyUser();
+    assertThat(user.getTagName()).isEqualTo("costtrace_grafana");
+    assertThat(((Element) user.getElementsByTagName("password").item(0)).getAttribute("from_env"))
+        .isEqualTo("CLICKHOUSE_GRAFANA_PASSWORD");
+    List<String> grants = new ArrayList<>();
+    NodeList queries = ((Element) user.getElementsByTagName("grants").item(0)).getElementsByTagName("query");
+    for (int i = 0; i < queries.getLength(); i++) {
+      grants.add(queries.item(i).getTextContent().trim());
+    }
+    assertThat(grants).containsExactly("GRANT SELECT ON " + SchemaOptions.DEFAULT_DATABASE + ".*");
+    String profileName = text(user, "profile");
+    Document users = xml(DeployFiles.path(GRAFANA_USERS));
+    Element profile = (Element) ((Element) users.getElementsByTagName("profiles").item(0))
+        .getElementsByTagName(profileName).item(0);
+    assertThat(profile).as("profile %s", profileName).isNotNull();
+    assertThat(text(profile, "readonly")).isEqualTo("1");
+    Element constraints = (Element) profile.getElementsByTagName("constraints").item(0);
+    NodeList constrained = constraints.getChildNodes();
+    List<String> changeable = new ArrayList<>();
+    for (int i = 0; i < constrained.getLength(); i++) {
+      if (constrained.item(i) instanceof Element c && c.getElementsByTagName("changeable_in_readonly").getLength() > 0) {
+        changeable.add(c.getTagName());
+      }
+    }
+    assertThat(changeable).containsExactly("max_execution_time");
+    assertThat(text(xml(DeployFiles.path(ACCESS_CONFIG)).getDocumentElement(), "settings_constraints_replace_previous"))
+        .isEqualTo("true");
+    // Kubernetes: the same profile and grant, made by a Job, and Grafana reads its own Secret.
+    Map<String, Object> job = k8s("Job", "costtrace-grafana-clickhouse-user");
+    String script = String.valueOf(list(map(list(at(job, "spec.template.spec.containers")).get(0)).get("args")).get(0));
+    assertThat(script).contains("readonly = 1").contains("CHANGEABLE_IN_READONLY")
+        .contains("GRANT SELECT ON " + SchemaOptions.DEFAULT_DATABASE + ".* TO $GRAFANA_USER")
+        .contains("REVOKE ALL ON *.* FROM $GRAFANA_USER");
+    Map<String, Object> grafana = map(list(at(k8s("Deployment", "costtrace-grafana"), "spec.template.spec.containers")).get(0));
+    Set<String> secretsRead = new HashSet<>();
+    for (Object e : list(grafana.get("env"))) {
+      Object secret = at(map(e), "valueFrom.secretKeyRef.name");
+      if (secret != null) {
+        secretsRead.add(String.valueOf(secret));
+      }
+    }
+    assertThat(secretsRead).containsExactly("costtrace-grafana-clickhouse");
+    assertThat(String.valueOf(at(k8s("Secret", "costtrace-grafana-clickhouse"), "stringData.CLICKHOUSE_USER")))
+        .isEqualTo(user.getTagName());
+  }
+
+  /**
+   * Nothing acknowledged or stored is thrown away by default: the receiver's buffer and
+   * ClickHouse's data are on named volumes in compose and on a PersistentVolumeClaim per receiver
+   * in Kubernetes (no emptyDir), where the image and the configuration put the buffer; and
+   * {@code serve} never starts a throw-away container (Testcontainers is a test dependency only).
+   */
+  @Test
+  void dataIsKeptByDefault() throws Exception {
+    String bufferDir = jib().environment().get("COSTTRACE_SINK_BUFFER_DIR");
+    assertThat(bufferDir).startsWith("/var/lib/costtrace/");
+    for (String compose : List.of(COMPOSE, SCALE_OUT)) {
+      Map<String, Object> named = map(DeployFiles.yaml(compose).get("volumes"));
+      services(compose).forEach((name, service) -> {
+        for (Object v : list(map(service).getOrDefault("volumes", List.of()))) {
+          String source = String.valueOf(v).split(":")[0];
+          String target = String.valueOf(v).split(":")[1];
+          if (!source.startsWith(".")) {
+            assertThat(named).as("%s of %s in %s is a named volume", source, name, compose).containsKey(source);
+          }
+          if (target.startsWith("/var/lib/") && !String.valueOf(v).endsWith(":ro")) {
+            assertThat(source).as("%s keeps %s on a named volume", name, target).doesNotStartWith(".");
+          }
+        }
+        if (name.startsWith("receiver")) {
+          assertThat(list(map(service).get("volumes"))).as(name).anySatisfy(v ->
+              assertThat(bufferDir).startsWith(String.valueOf(v).split(":")[1] + "/"));
+        }
+      });
+      services(compose).forEach((name, service) -> {
+        String image = String.valueOf(map(service).get("image"));
+        String data = image.startsWith("clickhouse/clickhouse-server") ? "/var/lib/clickhouse"
+            : image.startsWith("clickhouse/clickhouse-keeper") ? "/var/lib/clickhouse-keeper" : null;
+        if (data != null) {
+          assertThat(list(map(service).get("volumes")).stream().map(String::valueOf).toList())
+              .as("%s's data in %s", name, compose).anySatisfy(v -> assertThat(v).endsWith(":" + data)
+                  .satisfies(x -> assertThat(named).containsKey(x.split(":")[0])));
+        }
+      });
+    }
+    Map<String, Object> receiver = k8s("StatefulSet", "costtrace-receiver");
+    assertThat(String.valueOf(at(k8s("ConfigMap", "costtrace-receiver"), "data.COSTTRACE_SINK_BUFFER_DIR")))
+        .isEqualTo(bufferDir);
+    List<Object> claims = list(at(receiver, "spec.volumeClaimTemplates"));
+    assertThat(claims).hasSize(1);
+    String claim = String.valueOf(at(map(claims.get(0)), "metadata.name"));
+    assertThat(list(at(map(claims.get(0)), "spec.accessModes"))).containsExactly("ReadWriteOnce");
+    assertThat(String.valueOf(at(map(claims.get(0)), "spec.resources.requests.storage"))).endsWith("Gi");
+    Map<String, Object> container = map(list(at(receiver, "spec.template.spec.containers")).get(0));
+    assertThat(list(container.get("volumeMounts"))).anySatisfy(m -> {
+      assertThat(at(map(m), "name")).isEqualTo(claim);
+      assertThat(bufferDir).startsWith(at(map(m), "mountPath") + "/");
+    });
+    assertThat(String.valueOf(at(receiver, "spec.template.spec.volumes"))).doesNotContain("emptyDir");
+    assertThat(at(receiver, "spec.persistentVolumeClaimRetentionPolicy.whenScaled")).isEqualTo("Retain");
+    assertThat(at(receiver, "spec.serviceName")).isEqualTo("costtrace-receiver-headless");
+    for (Map<String, Object> o : k8sObjects()) {
+      assertThat(String.valueOf(o)).as("%s %s", o.get("kind"), at(o, "metadata.name")).doesNotContain("emptyDir");
+    }
+    for (String pom : List.of("otlp-receiver/cli/pom.xml", "clickhouse-sink/engine/pom.xml",
+        "clickhouse-sink/sink/pom.xml", "otlp-receiver/receiver/pom.xml")) {
+      NodeList deps = xml(DeployFiles.path(pom)).getElementsByTagName("dependency");
+      for (int i = 0; i < deps.getLength(); i++) {
+        Element d = (Element) deps.item(i);
+        String artifact = text(d, "artifactId");
+        String scope = d.getElementsByTagName("scope").getLength() > 0 ? text(d, "scope") : "compile";
+        if (artifact.contains("testcontainers") || artifact.equals("costtrace-testing")) {
+          assertThat(scope).as("%s in %s", artifact, pom).isEqualTo("test");
+        }
+      }
+    }
   }
 
   @Test
@@ -337,6 +486,13 @@ class DeployConsistencyTest {
         }
       }
       for (Object c : list(map(spec).get("containers"))) {
+        for (Object e : list(map(c).getOrDefault("env", List.of()))) {
+          Object secret = at(map(e), "valueFrom.secretKeyRef.name");
+          if (secret != null) {
+            assertThat(secrets).contains(String.valueOf(secret));
+            checked++;
+          }
+        }
         for (Object from : list(map(c).getOrDefault("envFrom", List.of()))) {
           Object cm = at(map(from), "configMapRef.name");
           Object secret = at(map(from), "secretRef.name");

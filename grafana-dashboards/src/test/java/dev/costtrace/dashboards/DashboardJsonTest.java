@@ -114,8 +114,22 @@ class DashboardJsonTest {
       }
       for (JsonNode v : d.variables()) {
         if (v.path("multi").asBoolean() && v.path("includeAll").asBoolean()) {
-          // Multi-value filters compare against the custom all value: it must stay a SQL literal.
-          assertThat(v.path("allValue").asText()).isEqualTo("'__all__'");
+          // Filters compare the decoded value against the custom all value, inserted unformatted.
+          assertThat(v.path("allValue").asText()).isEqualTo("__all__");
+        }
+      }
+      for (String text : texts) {
+        // Values that come from data (IDs, names) reach SQL only percent-encoded inside a string
+        // literal and decoded by ClickHouse: no quoting to break (singlequote leaves a backslash
+        // that ClickHouse reads as an escape; sqlstring too).
+        Matcher m = VARIABLE.matcher(text);
+        while (m.find()) {
+          String name = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
+          if (name.startsWith("__") || name.equals("db")) {
+            continue;
+          }
+          assertThat(text.substring(Math.max(0, m.start() - 20), m.start()) + m.group())
+              .as("%s in %s", m.group(), d.uid()).endsWith("decodeURLComponent('${" + name + ":percentencode}");
         }
       }
     }
@@ -162,6 +176,10 @@ class DashboardJsonTest {
               for (String param : m.group(2).split("&")) {
                 if (param.startsWith("var-")) {
                   assertThat(targetVars).contains(param.substring(4, param.indexOf('=')));
+                  if (param.contains("${__value")) {
+                    // an ID with & or # must not end the parameter or set another variable
+                    assertThat(param).endsWith(":percentencode}");
+                  }
                 }
               }
               dataLinks++;

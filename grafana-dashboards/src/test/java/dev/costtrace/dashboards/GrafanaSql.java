@@ -27,21 +27,34 @@ public final class GrafanaSql {
   private static final Pattern MACRO = Pattern.compile("\\$__(\\w+)");
   private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
 
-  /** A dashboard variable as currently selected. */
-  public record Variable(String name, List<String> values, boolean all, String allValue) {
+  /**
+   * A dashboard variable as currently selected. {@code multi}: a multi-value variable, whose value
+   * Grafana formats as an array even when one option is selected.
+   */
+  public record Variable(String name, List<String> values, boolean all, String allValue, boolean multi) {
     public Variable {
       Objects.requireNonNull(name, "name");
       values = List.copyOf(values);
     }
 
-    /** A variable with these values selected. */
+    /** A variable with these values selected (multi-value when there are several). */
     public static Variable of(String name, String... values) {
-      return new Variable(name, List.of(values), false, null);
+      return new Variable(name, List.of(values), false, null, values.length > 1);
+    }
+
+    /** A multi-value variable with these values selected. */
+    public static Variable multi(String name, String... values) {
+      return new Variable(name, List.of(values), false, null, true);
     }
 
     /** A variable on "All": its custom all value if it has one, else every option. */
     public static Variable all(String name, String allValue, List<String> options) {
-      return new Variable(name, options, true, allValue);
+      return new Variable(name, options, true, allValue, true);
+    }
+
+    /** The same selection on a multi-value variable. */
+    public Variable asMulti() {
+      return new Variable(name, values, all, allValue, true);
     }
   }
 
@@ -113,7 +126,11 @@ public final class GrafanaSql {
       case "doublequote":
         return join(values, s -> "\"" + s.replace("\"", "\\\"") + "\"");
       case "sqlstring":
-        return join(values, s -> "'" + s.replace("'", "''") + "'");
+        return join(values, s -> "'" + s.replace("'", "''").replace("\"", "\\\"") + "'");
+      case "percentencode":
+        // Grafana: a multi-value variable as a glob, {a,b}, then encodeURIComponent with !'()*
+        // encoded too: only A-Z a-z 0-9 - _ . ~ and %XX are left, nothing SQL can read as syntax.
+        return percentEncode(v.multi() ? "{" + String.join(",", values) + "}" : String.join(",", values));
       case "csv":
       case "raw":
         return String.join(",", values);
@@ -122,6 +139,22 @@ public final class GrafanaSql {
       default:
         throw new IllegalArgumentException("unsupported variable format :" + format + " for $" + v.name());
     }
+  }
+
+  /** Grafana's {@code encodeURIComponentStrict}: UTF-8 bytes, all but A-Z a-z 0-9 - _ . ~ as %XX. */
+  static String percentEncode(String value) {
+    StringBuilder out = new StringBuilder();
+    for (byte b : value.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      int c = b & 0xFF;
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+          || c == '.' || c == '~') {
+        out.append((char) c);
+      } else {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+      }
+    }
+    return out.toString();
   }
 
   private static String join(List<String> values, java.util.function.UnaryOperator<String> quote) {

@@ -51,6 +51,22 @@ class GrafanaSqlTest {
         + " AND f IN (${feature:singlequote}) AND $db = [[db]] AND ${tenant:sqlstring} AND ${tenant:csv} AND $tenant", vars, RANGE))
         .isEqualTo("FROM costtrace.spans WHERE t IN ('acme','o\\'neil') AND m IN ('__all__')"
             + " AND f IN ('x','y') AND costtrace = costtrace AND 'acme','o''neil' AND acme,o'neil AND {acme,o'neil}");
+    // sqlstring as Grafana has it: quotes doubled, double quotes backslashed, backslashes left as
+    // they are (which ClickHouse reads as escapes: not safe for untrusted values).
+    assertThat(GrafanaSql.interpolate("${t:sqlstring}", Map.of("t", Variable.of("t", "a\\'\"b")), RANGE))
+        .isEqualTo("'a\\''\\\"b'");
+  }
+
+  /** Grafana's percentencode: only unreserved characters and %XX are left, arrays as {a,b}. */
+  @Test
+  void percentEncodingLeavesNothingSqlCouldReadAsSyntax() {
+    Map<String, Variable> vars = Map.of(
+        "conversation", Variable.of("conversation", "c'1\\' OR 1=1 -- é/*"),
+        "tenant", Variable.multi("tenant", "acme"),
+        "model", Variable.of("model", "a,b", "c'd"));
+    assertThat(GrafanaSql.interpolate("${conversation:percentencode}|${tenant:percentencode}|${model:percentencode}",
+        vars, RANGE))
+        .isEqualTo("c%271%5C%27%20OR%201%3D1%20--%20%C3%A9%2F%2A|%7Bacme%7D|%7Ba%2Cb%2Cc%27d%7D");
   }
 
   @Test

@@ -58,6 +58,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PanelSqlTest {
   static final Path DASHBOARDS = Path.of("dashboards");
   static final String UNKNOWN_MODEL = "acme-llm-9000";
+  /** IDs an attacker controls (an app's end user names its conversation) that try to become SQL. */
+  static final String HOSTILE_CONVERSATION = "conv-x\\' OR 1=1 -- '); /* \"é";
+  static final String HOSTILE_TENANT = "tenant\\'x' OR '1'='1";
+  static final String HOSTILE_SERVICE = "svc'\\";
+  static final String HOSTILE_FEATURE = "feat*/ OR 1=1 /*";
+  /** gpt-4o-mini, 2,000 input and 300 output tokens: the hostile conversation's one call. */
+  static final BigDecimal HOSTILE_COST = new BigDecimal("0.00048");
+  /** Selections that match nothing stored; any row they return would be an injection at work. */
+  static final List<String> HOSTILE = List.of("'", "\\", "\\'", "' OR 1=1 --", "x\\' OR 1=1 -- ",
+      "') OR ('1'='1", "*/ OR 1=1 /*", "a,b", "{acme}", "%27", "__all__", "$__all", "acme' OR tenant_id != '",
+      "\\\\' OR 1=1 #", "é\u2028\n");
   static final TimeRange RANGE = new TimeRange(Instant.now().minus(Duration.ofDays(7)),
       Instant.now().plus(Duration.ofDays(1)), Duration.ofMinutes(10));
 
@@ -94,11 +105,12 @@ class PanelSqlTest {
       String url = "http://127.0.0.1:" + receiver.httpPort();
       DemoWorkload.Summary sent = DemoWorkload.send(url, 40, 7);
       sendUnknownModelCall(url);
+      sendHostileConversation(url);
       long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-      while (pipeline.spansReceived() < sent.spans() + 2 && System.nanoTime() < deadline) {
+      while (pipeline.spansReceived() < sent.spans() + 4 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
-      assertThat(pipeline.spansReceived()).isEqualTo(sent.spans() + 2);
+      assertThat(pipeline.spansReceived()).isEqualTo(sent.spans() + 4);
       assertThat(sink.flush(Duration.ofMinutes(1))).isTrue();
     } finally {
       sink.close();
@@ -109,7 +121,32 @@ class PanelSqlTest {
         + db + ".conversation_costs").get(0);
     conversations = c.getLong("n");
     topConversation = c.getString("top");
-    assertThat(conversations).isEqualTo(41);
+    assertThat(conversations).isEqualTo(42);
+  }
+
+  /** A conversation whose IDs are built to break out of SQL string literals. */
+  private static void sendHostileConversation(String url) {
+    OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(url + "/v1/traces").build();
+    try (SdkTracerProvider provider = SdkTracerProvider.builder()
+        .setResource(Resource.getDefault().toBuilder().put("service.name", HOSTILE_SERVICE).build())
+        .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
+      Tracer tracer = provider.get("dashboards-test");
+      Span root = tracer.spanBuilder("POST /chat").startSpan();
+      root.setAttribute("gen_ai.conversation.id", HOSTILE_CONVERSATION);
+      root.setAttribute("tenant.id", HOSTILE_TENANT);
+      root.setAttribute("costtrace.feature", HOSTILE_FEATURE);
+      try (Scope ignored = root.makeCurrent()) {
+        Span llm = tracer.spanBuilder("chat gpt-4o-mini").startSpan();
+        llm.setAttribute("gen_ai.operation.name", "chat");
+        llm.setAttribute("gen_ai.provider.name", "openai");
+        llm.setAttribute("gen_ai.request.model", "gpt-4o-mini");
+        llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), 2000L);
+        llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), 300L);
+        llm.end();
+      }
+      root.end();
+      provider.forceFlush().join(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   /** One turn whose model has no price: must show up as unpriced, never as a zero cost. */
@@ -178,9 +215,19 @@ class PanelSqlTest {
     Dashboard d = dashboards.stream().filter(x -> x.uid().equals(uid)).findFirst().orElseThrow();
     JsonNode p = d.panels().stream().filter(x -> x.path("title").asText().equals(title)).findFirst()
         .orElseThrow(() -> new AssertionError("no panel '" + title + "' in " + uid));
+    return run(GrafanaSql.render(p.path("targets").get(0).path("rawSql").asText(), variables(d, overrides), RANGE));
+  }
+
+  /** The defaults with {@code overrides}, each a multi-value variable where the dashboard's is. */
+  static Map<String, Variable> variables(Dashboard d, Map<String, Variable> overrides) {
     Map<String, Variable> vars = defaults(d);
-    vars.putAll(overrides);
-    return run(GrafanaSql.render(p.path("targets").get(0).path("rawSql").asText(), vars, RANGE));
+    for (JsonNode v : d.variables()) {
+      Variable o = overrides.get(v.path("name").asText());
+      if (o != null) {
+        vars.put(o.name(), v.path("multi").asBoolean() ? o.asMulti() : o);
+      }
+    }
+    return vars;
   }
 
   static Result panel(String uid, String title) {
@@ -231,8 +278,8 @@ class PanelSqlTest {
     List<String> values = r.rows().stream().map(x -> x.getString(1)).toList();
     assertThat(values).isNotEmpty().doesNotContain("").doesNotHaveDuplicates();
     switch (name) {
-      case "tenant" -> assertThat(values).containsExactly("acme", "globex", "initech", "umbrella");
-      case "service" -> assertThat(values).containsExactly("batch-summarizer", "demo-chat-app");
+      case "tenant" -> assertThat(values).containsExactly("acme", "globex", "initech", HOSTILE_TENANT, "umbrella");
+      case "service" -> assertThat(values).containsExactly("batch-summarizer", "demo-chat-app", HOSTILE_SERVICE);
       case "model" -> assertThat(values).contains(UNKNOWN_MODEL, "gpt-4o-mini", "tool:web_search");
       case "conversation" -> assertThat(values.get(0)).isEqualTo(topConversation);
       default -> { }
@@ -377,4 +424,52 @@ class PanelSqlTest {
     assertThat(fifth).isGreaterThan(first);
   }
 
+
+  /**
+   * Every panel with every variable set to values that try to break out of the SQL string: each
+   * runs, and none returns data (nothing stored matches them), so no value became SQL. Before,
+   * ${var:singlequote} left a backslash that ClickHouse read as an escape.
+   */
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("panels")
+  void hostileSelectionsStayData(String uid, String title) {
+    Dashboard d = dashboards.stream().filter(x -> x.uid().equals(uid)).findFirst().orElseThrow();
+    for (String hostile : HOSTILE) {
+      Map<String, Variable> vars = new HashMap<>();
+      for (String name : List.of("service", "tenant", "feature", "model", "conversation")) {
+        vars.put(name, Variable.of(name, hostile));
+      }
+      Result r = panel(uid, title, vars);
+      for (GenericRecord row : r.rows()) {
+        for (String column : r.columns()) {
+          Object value = row.getObject(column);
+          if (value instanceof Number n && !Double.isNaN(n.doubleValue())) {
+            assertThat(n.doubleValue()).as("%s of %s with %s", column, title, hostile).isZero();
+          }
+        }
+      }
+    }
+  }
+
+  /** The hostile IDs that are stored select exactly their own data, in filters and the detail view. */
+  @Test
+  void hostileIdsThatExistSelectExactlyTheirData() {
+    Map<String, Variable> filters = Map.of("tenant", Variable.of("tenant", HOSTILE_TENANT),
+        "service", Variable.of("service", HOSTILE_SERVICE), "feature", Variable.of("feature", HOSTILE_FEATURE));
+    assertThat(panel("costtrace-overview", "Total spend", filters).decimal(0, "total_usd"))
+        .isEqualByComparingTo(HOSTILE_COST);
+    assertThat(panel("costtrace-overview", "Conversations", filters).rows().get(0).getLong("conversations"))
+        .isEqualTo(1);
+    Result top = panel("costtrace-conversations", "Most expensive conversations", filters);
+    assertThat(top.rows()).singleElement().satisfies(x -> {
+      assertThat(x.getString("conversation_id")).isEqualTo(HOSTILE_CONVERSATION);
+      assertThat(x.getString("tenant")).isEqualTo(HOSTILE_TENANT);
+    });
+    Map<String, Variable> detail = Map.of("conversation", Variable.of("conversation", HOSTILE_CONVERSATION));
+    assertThat(panel("costtrace-conversation", "Conversation", detail).rows()).singleElement().satisfies(x -> {
+      assertThat(x.getString("conversation_id")).isEqualTo(HOSTILE_CONVERSATION);
+      assertThat(x.getBigDecimal("total_usd")).isEqualByComparingTo(HOSTILE_COST);
+    });
+    assertThat(panel("costtrace-conversation", "Every call", detail).rows()).hasSize(1);
+  }
 }

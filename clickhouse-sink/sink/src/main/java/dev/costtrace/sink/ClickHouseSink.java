@@ -204,7 +204,7 @@ public final class ClickHouseSink implements SpanSink {
 
   public SinkMetrics metrics() {
     return new SinkMetrics(accepted.get(), written.get(), duplicates.get(), deadLettered.get(),
-        buffer.sizeBytes(), failures.get(), lastBatchMillis, full.get());
+        buffer.sizeBytes(), failures.get(), lastBatchMillis, full.get(), buffer.quarantinedRecords());
   }
 
   @Override
@@ -398,7 +398,8 @@ public final class ClickHouseSink implements SpanSink {
     // About one batch worth of records (a span row is ~0.5 KB in the buffer): reading more would be
     // re-read and re-checksummed by the next batch.
     long readBytes = Math.min(64L << 20, Math.max(64L << 10, batchSize * 768L));
-    List<WriteAheadBuffer.Record> records = buffer.read(from, readBytes);
+    // A record that cannot be read or decoded is set aside by the buffer, never retried for ever.
+    List<WriteAheadBuffer.Decoded<RowCodec.Entry>> records = buffer.read(from, readBytes, RowCodec::decode);
     if (records.isEmpty()) {
       return null;
     }
@@ -406,8 +407,8 @@ public final class ClickHouseSink implements SpanSink {
     List<TraceAttribution> attributions = new ArrayList<>();
     WriteAheadBuffer.Position end = null;
     int units = 0;
-    for (WriteAheadBuffer.Record r : records) {
-      RowCodec.Entry e = RowCodec.decode(r.payload());
+    for (WriteAheadBuffer.Decoded<RowCodec.Entry> r : records) {
+      RowCodec.Entry e = r.value();
       spans.addAll(e.spans());
       attributions.addAll(e.attributions());
       units += Math.max(1, e.spans().size());

@@ -11,6 +11,8 @@ package dev.costtrace.sink;
  * @param batchesFailed batch attempts that failed and will be retried
  * @param lastBatchMillis how long the last successful batch took
  * @param rejectedFull accept calls refused because the buffer was full
+ * @param bufferRecordsQuarantined buffer records that could not be read back or decoded, set aside
+ *     beside the buffer instead of being retried
  */
 public record SinkMetrics(
     long rowsAccepted,
@@ -20,4 +22,5 @@ public record SinkMetrics(
     long bufferedBytes,
     long batchesFailed,
     long lastBatchMillis,
-    long rejectedFull) {}
+    long rejectedFull,
+    long bufferRecordsQuarantined) {}

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code costtrace migrate}: applies the schema migrations to the ClickHouse the resolver finds
- * ({@code CLICKHOUSE_URL}, Docker, or the embedded engine), reverts some, or shows their state.
+ * ({@code CLICKHOUSE_URL}, or the embedded engine), reverts some, or shows their state.
  */
 @Command(
     name = "migrate",

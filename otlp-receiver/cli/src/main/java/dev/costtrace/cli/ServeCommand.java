@@ -9,6 +9,7 @@ import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
+import dev.costtrace.receiver.metrics.EngineMetricsSource;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
 import dev.costtrace.receiver.api.ConversationApi;
 import dev.costtrace.receiver.api.ConversationQuery;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code costtrace serve}: finds ClickHouse (server, Docker or embedded), applies the schema, and
+ * {@code costtrace serve}: finds ClickHouse (a server or the embedded engine), applies the schema, and
  * receives OTLP on 4317 (gRPC) and 4318 (HTTP) until SIGTERM / Ctrl-C, then drains and flushes.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -123,7 +124,8 @@ public final class ServeCommand implements Callable<Integer> {
       out.println("costtrace: bearer-token auth on, " + tokens.size() + " tokens from "
           + config.getString(BearerTokens.CONFIG_KEY).orElseThrow());
     }
-    b.metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics));
+    b.metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))
+        .metrics(new EngineMetricsSource(endpoint::engineStatus));
     receiver = b.start();
     // SIGTERM / Ctrl-C: the hook holds the JVM open until the receiver has drained and the sink
     // has flushed (what ClickHouse has not taken by then stays in the durable buffer).

@@ -12,6 +12,8 @@ class MigrateCommandTest {
   @AfterEach
   void clear() {
     System.clearProperty("costtrace.clickhouse.url");
+    System.clearProperty("costtrace.clickhouse.user");
+    System.clearProperty("costtrace.clickhouse.password");
     System.clearProperty("costtrace.clickhouse.database");
   }
 
@@ -20,6 +22,8 @@ class MigrateCommandTest {
     ClickHouseEndpoint e = TestClickHouse.shared();
     String db = TestClickHouse.newDatabase("cli");
     System.setProperty("costtrace.clickhouse.url", e.httpUrl());
+    System.setProperty("costtrace.clickhouse.user", e.user());
+    System.setProperty("costtrace.clickhouse.password", e.password()); // the embedded engine's secret
     System.setProperty("costtrace.clickhouse.database", db);
     assertThat(CliRun.ok("migrate")).startsWith("applied " + dev.costtrace.sink.schema.Migrator.names().size() + " migration(s) to " + db + " on server ClickHouse at ");
     assertThat(CliRun.ok("migrate")).startsWith("applied 0 migration(s)");

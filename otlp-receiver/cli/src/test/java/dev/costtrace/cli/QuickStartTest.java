@@ -24,7 +24,8 @@ class QuickStartTest {
 
   @AfterEach
   void clear() {
-    for (String k : List.of("costtrace.clickhouse.url", "costtrace.clickhouse.database", "costtrace.sink.buffer.dir",
+    for (String k : List.of("costtrace.clickhouse.url", "costtrace.clickhouse.user", "costtrace.clickhouse.password",
+        "costtrace.clickhouse.database", "costtrace.sink.buffer.dir",
         "costtrace.auth.tokens.file", "costtrace.tls.cert.file", "costtrace.tls.key.file")) {
       System.clearProperty(k);
     }
@@ -35,6 +36,8 @@ class QuickStartTest {
     ClickHouseEndpoint e = TestClickHouse.shared();
     String db = TestClickHouse.newDatabase("quickstart");
     System.setProperty("costtrace.clickhouse.url", e.httpUrl());
+    System.setProperty("costtrace.clickhouse.user", e.user());
+    System.setProperty("costtrace.clickhouse.password", e.password()); // the embedded engine's secret
     System.setProperty("costtrace.clickhouse.database", db);
     System.setProperty("costtrace.sink.buffer.dir", dir.resolve("buffer").toString());
 
@@ -77,6 +80,8 @@ class QuickStartTest {
     String db = TestClickHouse.newDatabase("quickstart_secure");
     SelfSignedCert cert = SelfSignedCert.create(dir);
     System.setProperty("costtrace.clickhouse.url", e.httpUrl());
+    System.setProperty("costtrace.clickhouse.user", e.user());
+    System.setProperty("costtrace.clickhouse.password", e.password()); // the embedded engine's secret
     System.setProperty("costtrace.clickhouse.database", db);
     System.setProperty("costtrace.sink.buffer.dir", dir.resolve("buffer").toString());
     System.setProperty("costtrace.auth.tokens.file",

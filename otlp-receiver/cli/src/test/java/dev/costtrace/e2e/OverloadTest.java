@@ -91,93 +91,101 @@ class OverloadTest {
     Path log = dir.resolve("serve.log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     Process serve = pb.start();
-    int port = -1;
-    long startDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (port < 0 && serve.isAlive() && System.nanoTime() < startDeadline) {
-      Matcher m = PORTS.matcher(Files.readString(log));
-      if (m.find()) {
-        port = Integer.parseInt(m.group(2));
-      } else {
-        Thread.sleep(100);
-      }
-    }
-    assertThat(port).as(Files.readString(log)).isPositive();
-
-    Random random = new Random(11);
-    ConcurrentLinkedQueue<byte[]> pending = new ConcurrentLinkedQueue<>();
-    for (int i = 0; i < REQUESTS; i++) {
-      pending.add(request(random));
-    }
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    URI traces = URI.create("http://127.0.0.1:" + port + "/v1/traces");
-    Semaphore inFlight = new Semaphore(CONCURRENCY);
-    AtomicInteger acknowledged = new AtomicInteger();
-    AtomicLong attempts = new AtomicLong();
-    AtomicLong refused = new AtomicLong();
-    AtomicLong refusedWithoutRetryAfter = new AtomicLong();
-    AtomicLong other = new AtomicLong();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (acknowledged.get() < REQUESTS && System.nanoTime() < deadline && serve.isAlive()) {
-      byte[] body = pending.poll();
-      if (body == null) {
-        Thread.sleep(5);
-        continue;
-      }
-      inFlight.acquire();
-      attempts.incrementAndGet();
-      http.sendAsync(HttpRequest.newBuilder(traces).header("Content-Type", "application/x-protobuf")
-          .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-          HttpResponse.BodyHandlers.discarding()).whenComplete((r, error) -> {
-            inFlight.release();
-            if (r != null && r.statusCode() == 200) {
-              acknowledged.incrementAndGet();
-              return;
-            }
-            if (r != null && (r.statusCode() == 429 || r.statusCode() == 503)) {
-              refused.incrementAndGet();
-              if (r.headers().firstValue("Retry-After").isEmpty()) {
-                refusedWithoutRetryAfter.incrementAndGet();
-              }
-            } else {
-              other.incrementAndGet(); // a reset connection: an exporter retries that too
-            }
-            pending.add(body);
-          });
-    }
-    inFlight.acquire(CONCURRENCY);
-    System.out.printf("overload: %d attempts for %d acknowledged requests (%.1fx), %d refused, %d other%n",
-        attempts.get(), acknowledged.get(), attempts.get() / (double) acknowledged.get(), refused.get(), other.get());
-
-    assertThat(serve.isAlive()).as("the receiver survived: %s", Files.readString(log)).isTrue();
-    assertThat(acknowledged.get()).isEqualTo(REQUESTS);
-    assertThat(attempts.get()).as("load offered, in requests, versus what was taken")
-        .isGreaterThanOrEqualTo(3L * REQUESTS);
-    assertThat(refused.get()).isPositive();
-    assertThat(refusedWithoutRetryAfter.get()).isZero();
-    HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
-        .build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(health.statusCode()).isEqualTo(200);
-
-    serve.destroy(); // SIGTERM: drain, flush, exit
-    assertThat(serve.waitFor(2, TimeUnit.MINUTES)).isTrue();
-    assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError").contains("draining and flushing");
-    long expected = (long) REQUESTS * SPANS_PER_REQUEST;
-    String count = "SELECT count() AS n, uniqExact(trace_id, span_id) AS u FROM " + db + ".spans";
-    try (Client c = clickhouse.newClient("default")) {
-      if (c.queryAll(count).get(0).getLong("n") < expected) {
-        // What ClickHouse had not taken within the drain's flush timeout is in the durable buffer:
-        // the next start replays it. (On a loaded machine the backlog outlasts the timeout.)
-        Process again = pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long replayDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (c.queryAll(count).get(0).getLong("n") < expected && System.nanoTime() < replayDeadline) {
-          Thread.sleep(500);
+    try {
+      int port = -1;
+      long startDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (port < 0 && serve.isAlive() && System.nanoTime() < startDeadline) {
+        Matcher m = PORTS.matcher(Files.readString(log));
+        if (m.find()) {
+          port = Integer.parseInt(m.group(2));
+        } else {
+          Thread.sleep(100);
         }
-        again.destroy();
-        assertThat(again.waitFor(2, TimeUnit.MINUTES)).isTrue();
       }
-      GenericRecord r = c.queryAll(count).get(0);
-      assertThat(r.getLong("n")).as(Files.readString(log)).isEqualTo(expected);
-      assertThat(r.getLong("u")).isEqualTo(expected);
+      assertThat(port).as(Files.readString(log)).isPositive();
+
+      Random random = new Random(11);
+      ConcurrentLinkedQueue<byte[]> pending = new ConcurrentLinkedQueue<>();
+      for (int i = 0; i < REQUESTS; i++) {
+        pending.add(request(random));
+      }
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      URI traces = URI.create("http://127.0.0.1:" + port + "/v1/traces");
+      Semaphore inFlight = new Semaphore(CONCURRENCY);
+      AtomicInteger acknowledged = new AtomicInteger();
+      AtomicLong attempts = new AtomicLong();
+      AtomicLong refused = new AtomicLong();
+      AtomicLong refusedWithoutRetryAfter = new AtomicLong();
+      AtomicLong other = new AtomicLong();
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      while (acknowledged.get() < REQUESTS && System.nanoTime() < deadline && serve.isAlive()) {
+        byte[] body = pending.poll();
+        if (body == null) {
+          Thread.sleep(5);
+          continue;
+        }
+        inFlight.acquire();
+        attempts.incrementAndGet();
+        http.sendAsync(HttpRequest.newBuilder(traces).header("Content-Type", "application/x-protobuf")
+            .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+            HttpResponse.BodyHandlers.discarding()).whenComplete((r, error) -> {
+              inFlight.release();
+              if (r != null && r.statusCode() == 200) {
+                acknowledged.incrementAndGet();
+                return;
+              }
+              if (r != null && (r.statusCode() == 429 || r.statusCode() == 503)) {
+                refused.incrementAndGet();
+                if (r.headers().firstValue("Retry-After").isEmpty()) {
+                  refusedWithoutRetryAfter.incrementAndGet();
+                }
+              } else {
+                other.incrementAndGet(); // a reset connection: an exporter retries that too
+              }
+              pending.add(body);
+            });
+      }
+      inFlight.acquire(CONCURRENCY);
+      System.out.printf("overload: %d attempts for %d acknowledged requests (%.1fx), %d refused, %d other%n",
+          attempts.get(), acknowledged.get(), attempts.get() / (double) acknowledged.get(), refused.get(), other.get());
+
+      assertThat(serve.isAlive()).as("the receiver survived: %s", Files.readString(log)).isTrue();
+      assertThat(acknowledged.get()).isEqualTo(REQUESTS);
+      assertThat(attempts.get()).as("load offered, in requests, versus what was taken")
+          .isGreaterThanOrEqualTo(3L * REQUESTS);
+      assertThat(refused.get()).isPositive();
+      assertThat(refusedWithoutRetryAfter.get()).isZero();
+      HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+
+      serve.destroy(); // SIGTERM: drain, flush, exit
+      assertThat(serve.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError").contains("draining and flushing");
+      long expected = (long) REQUESTS * SPANS_PER_REQUEST;
+      String count = "SELECT count() AS n, uniqExact(trace_id, span_id) AS u FROM " + db + ".spans";
+      try (Client c = clickhouse.newClient("default")) {
+        if (c.queryAll(count).get(0).getLong("n") < expected) {
+          // What ClickHouse had not taken within the drain's flush timeout is in the durable buffer:
+          // the next start replays it. (On a loaded machine the backlog outlasts the timeout.)
+          Process again = pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+          try {
+            long replayDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (c.queryAll(count).get(0).getLong("n") < expected && System.nanoTime() < replayDeadline) {
+              Thread.sleep(500);
+            }
+            again.destroy();
+            assertThat(again.waitFor(2, TimeUnit.MINUTES)).isTrue();
+          } finally {
+            again.destroyForcibly();
+          }
+        }
+        GenericRecord r = c.queryAll(count).get(0);
+        assertThat(r.getLong("n")).as(Files.readString(log)).isEqualTo(expected);
+        assertThat(r.getLong("u")).isEqualTo(expected);
+      }
+    } finally {
+      serve.destroyForcibly(); // a failed assertion must not leave the receiver running
     }
   }
 }

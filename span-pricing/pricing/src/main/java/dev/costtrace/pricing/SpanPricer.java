@@ -4,7 +4,6 @@ import dev.costtrace.config.Config;
 import dev.costtrace.pricing.catalog.ConditionalPrice;
 import dev.costtrace.pricing.catalog.ModelEntry;
 import dev.costtrace.pricing.catalog.ModelPrice;
-import dev.costtrace.pricing.catalog.Price;
 import dev.costtrace.pricing.catalog.PriceCatalog;
 import dev.costtrace.pricing.catalog.PriceCatalogSource;
 import dev.costtrace.pricing.catalog.PriceOverrides;
@@ -19,10 +18,10 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -31,9 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * and say how. Thread-safe; model look-ups are cached per catalog version.
  */
 public final class SpanPricer implements AutoCloseable {
-  private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
   private static final BigDecimal THOUSAND = BigDecimal.valueOf(1_000);
-  private static final BigDecimal TWO = BigDecimal.valueOf(2);
+  private static final Set<String> CLAUDE_ONE_HOUR_AT_TWICE_INPUT =
+      Set.of("anthropic", "aws", "google", "azure", "openrouter");
 
   private final PriceCatalogSource source;
   private final ModelIdentity identity;
@@ -76,6 +75,23 @@ public final class SpanPricer implements AutoCloseable {
         SpanNormalizer.normalize(
             span.getAttributesList(), resourceAttributes, span.getStartTimeUnixNano()),
         tenant);
+  }
+
+  /**
+   * Prices stored token counts without a span, as repricing stored calls and budget estimates
+   * need: the same look-up and billing as a span with these facts.
+   *
+   * @param provider the provider as emitters name it ({@code openai}, {@code aws.bedrock}), or empty
+   * @param model the model id as the API names it
+   * @param usage the call's disjoint token classes
+   * @param at when the call started: the prices in effect then apply
+   * @param serviceTier {@code batch}, {@code flex}, ..., or empty for standard
+   * @param tenant whose overrides apply, or empty
+   */
+  public PricedSpan priceUsage(String provider, String model, TokenUsage usage, Instant at,
+      String serviceTier, String tenant) {
+    long nanos = at.getEpochSecond() * 1_000_000_000L + at.getNano();
+    return price(NormalizedSpan.llmCall(provider, model, serviceTier, usage, nanos), tenant);
   }
 
   /** Prices an already normalised span. */
@@ -143,32 +159,14 @@ public final class SpanPricer implements AutoCloseable {
     ModelPrice mp = cp.prices();
     TokenUsage u = span.usage();
     long totalIn = u.totalInput();
-    List<String> missing = new ArrayList<>(2);
-    List<String> notes = new ArrayList<>(2);
-
-    BigDecimal input = cost(u.uncachedInput(), mp.input(), totalIn, "input", missing);
-    BigDecimal cacheRead = cost(u.cacheRead(), mp.cacheRead(), totalIn, "cache read", missing);
-    BigDecimal cacheWrite = cost(u.cacheWrite5m(), mp.cacheWrite(), totalIn, "cache write", missing);
-    if (u.cacheWrite1h() > 0) {
-      if (mp.cacheWrite1h() != null) {
-        cacheWrite = cacheWrite.add(cost(u.cacheWrite1h(), mp.cacheWrite1h(), totalIn, "", missing));
-      } else if (isAnthropicModel(r.entry) && mp.input() != null) {
-        // Anthropic bills 1-hour cache writes at twice the base input price.
-        cacheWrite =
-            cacheWrite.add(perMillion(u.cacheWrite1h(), mp.input().rate(totalIn).multiply(TWO)));
-        notes.add("1-hour cache writes at 2× input");
-      } else {
-        cacheWrite =
-            cacheWrite.add(cost(u.cacheWrite1h(), mp.cacheWrite(), totalIn, "1-hour cache write",
-                missing));
-      }
-    }
-    BigDecimal output = cost(u.output(), mp.output(), totalIn, "output", missing);
-    // Reasoning tokens are billed as output tokens by every provider.
-    BigDecimal reasoning = cost(u.reasoning(), mp.output(), totalIn, "reasoning", missing);
-    BigDecimal audio =
-        cost(u.audioInput(), mp.inputAudio(), totalIn, "audio input", missing)
-            .add(cost(u.audioOutput(), mp.outputAudio(), totalIn, "audio output", missing));
+    TokenBill bill = new TokenBill(u, mp, oneHourWritesAtTwiceInput(r.entry));
+    List<String> notes = bill.notes;
+    BigDecimal input = bill.input;
+    BigDecimal cacheRead = bill.cacheRead;
+    BigDecimal cacheWrite = bill.cacheWrite;
+    BigDecimal output = bill.output;
+    BigDecimal reasoning = bill.reasoning;
+    BigDecimal audio = bill.audio;
     BigDecimal request =
         mp.requestsPerThousand() == null
             ? BigDecimal.ZERO
@@ -204,9 +202,9 @@ public final class SpanPricer implements AutoCloseable {
     if (span.invalidUsage() != null) {
       status = PricingStatus.INVALID_USAGE;
       reason.append(span.invalidUsage()).append("; other classes priced with ");
-    } else if (!missing.isEmpty()) {
+    } else if (!bill.missing.isEmpty()) {
       status = PricingStatus.PARTIAL;
-      reason.append("no price for ").append(String.join(", ", missing)).append(" in ");
+      reason.append("no price for ").append(String.join(", ", bill.missing)).append(" in ");
     } else {
       status = PricingStatus.PRICED;
       reason.append("priced with ");
@@ -226,31 +224,19 @@ public final class SpanPricer implements AutoCloseable {
         || (mp.output() != null && mp.output().tierApplies(totalIn));
   }
 
-  private static boolean isAnthropicModel(ModelEntry e) {
-    return e.providerId().equals("anthropic") || e.id().startsWith("claude");
+  /**
+   * Whether 1-hour cache writes without their own price cost twice the input rate: Claude on the
+   * routes that bill Anthropic's multiplier (Anthropic, Bedrock, Vertex AI, Azure, OpenRouter).
+   */
+  private static boolean oneHourWritesAtTwiceInput(ModelEntry e) {
+    return CLAUDE_ONE_HOUR_AT_TWICE_INPUT.contains(e.providerId())
+        && (e.providerId().equals("anthropic") || e.id().contains("claude"));
   }
 
   private static Instant startInstant(long epochNanos) {
     return epochNanos <= 0
         ? Instant.now()
         : Instant.ofEpochSecond(epochNanos / 1_000_000_000L, epochNanos % 1_000_000_000L);
-  }
-
-  private static BigDecimal cost(
-      long tokens, Price price, long totalIn, String className, List<String> missing) {
-    if (tokens == 0) {
-      return BigDecimal.ZERO;
-    }
-    if (price == null) {
-      missing.add(className + " (" + tokens + " tokens)");
-      return BigDecimal.ZERO;
-    }
-    return perMillion(tokens, price.rate(totalIn));
-  }
-
-  private static BigDecimal perMillion(long tokens, BigDecimal ratePerMillion) {
-    // Exact: a decimal shift, no division.
-    return BigDecimal.valueOf(tokens).multiply(ratePerMillion).movePointLeft(6);
   }
 
   private Resolution resolve(PricingTables tables, String tenant, String provider, String model) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Hand-checked prices: every expected number below was computed by hand from the catalog. */
 class SpanPricerTest {
   private static final String NOW = "2026-11-01T12:00:00Z";
-  private final SpanPricer pricer = SpanPricer.builder().build();
+  private static final SpanPricer pricer = SpanPricer.builder().build();
 
   private PricedSpan price(Object... kv) {
     return pricer.price(span(NOW, kv), List.of());
@@ -152,12 +152,15 @@ class SpanPricerTest {
   }
 
   @Test
-  void deepSeekThreeDatedPrices() {
+  void deepSeekOffPeakWindowThenTwoDatedPrices() {
     Object[] usage = {"gen_ai.system", "deepseek", "gen_ai.request.model", "deepseek-chat",
         "gen_ai.usage.input_tokens", 1_000_000, "gen_ai.usage.output_tokens", 1_000_000};
-    assertUsd(priceAt("2025-03-01T00:00:00Z", usage).total(), "1.37");
-    assertUsd(priceAt("2025-09-10T00:00:00Z", usage).total(), "2.24");
-    assertUsd(priceAt("2025-10-01T00:00:00Z", usage).total(), "0.70");
+    assertUsd(priceAt("2025-03-01T12:00:00Z", usage).total(), "1.37"); // 0.27 + 1.10
+    assertUsd(priceAt("2025-03-01T20:00:00Z", usage).total(), "0.685"); // off-peak, half
+    assertUsd(priceAt("2025-09-10T20:00:00Z", usage).total(), "2.24"); // V3.1, no off-peak
+    PricedSpan v32 = priceAt("2025-10-01T20:00:00Z", usage);
+    assertUsd(v32.total(), "0.70");
+    assertThat(v32.pricesApplied()).isEqualTo("prices from 2025-09-29");
   }
 
   @Test
@@ -261,22 +264,128 @@ class SpanPricerTest {
   }
 
   @Test
-  void partialWhenAClassHasNoPrice() {
-    // gpt-4 has no cache price: 1000 uncached × 30 priced, 500 cached unpriced
+  void cacheReadWithoutItsOwnPriceIsBilledAsInput() {
+    // gpt-4 lists no cache price; OpenAI bills such tokens as input: 1500 × 30
     PricedSpan p = price("gen_ai.provider.name", "openai", "gen_ai.request.model", "gpt-4",
         "gen_ai.usage.input_tokens", 1500, "gen_ai.usage.cache_read.input_tokens", 500);
-    assertThat(p.status()).isEqualTo(PricingStatus.PARTIAL);
-    assertThat(p.reason()).startsWith("no price for cache read (500 tokens) in openai/gpt-4");
-    assertUsd(p.total(), "0.03");
+    assertThat(p.status()).isEqualTo(PricingStatus.PRICED);
+    assertThat(p.reason()).isEqualTo(
+        "priced with openai/gpt-4 (base); cache read (500 tokens) at the input rate");
+    assertUsd(p.total(), "0.045");
   }
 
   @Test
-  void bedrockCrossRegionProfileUsesAnthropicPrices() {
+  void cacheWritesOfAnOpenAiModelAreInputAsOnTheBill() {
+    // The issue's example: 50,000 input of which 20,000 cache writes, 1,000 output:
+    // 30,000 × 2.50 + 20,000 × 2.50 + 1,000 × 10 = 0.135, as the reference and OpenAI's bill say.
+    PricedSpan p = price("gen_ai.provider.name", "openai", "gen_ai.request.model", "gpt-4o",
+        "gen_ai.usage.input_tokens", 50_000, "gen_ai.usage.cache_creation.input_tokens", 20_000,
+        "gen_ai.usage.output_tokens", 1_000);
+    assertThat(p.status()).isEqualTo(PricingStatus.PRICED);
+    assertUsd(p.cost().cacheWrite(), "0.05");
+    assertUsd(p.total(), "0.135");
+    assertThat(p.reason()).contains("cache write (20000 tokens) at the input rate");
+  }
+
+  @Test
+  void outputOfAnEmbeddingModelIsNotBilled() {
+    PricedSpan p = price("gen_ai.provider.name", "azure.ai.openai", "gen_ai.operation.name",
+        "embeddings", "gen_ai.request.model", "text-embedding-3-small",
+        "gen_ai.usage.input_tokens", 1_000_000, "gen_ai.usage.output_tokens", 10);
+    assertThat(p.status()).isEqualTo(PricingStatus.PRICED);
+    assertThat(p.priceEntry()).isEqualTo("azure/text-embedding-3-small");
+    assertUsd(p.total(), "0.02");
+    assertThat(p.reason()).contains("10 output tokens not billed: the model lists no output price");
+  }
+
+  @Test
+  void partialOnlyWhenTokensCannotBePriced() {
+    // whisper-1 is billed per audio hour; tokens have no rate at all
+    PricedSpan p = price("gen_ai.provider.name", "openai", "gen_ai.request.model", "whisper-1",
+        "gen_ai.usage.input_tokens", 1000, "gen_ai.usage.output_tokens", 10);
+    assertThat(p.status()).isEqualTo(PricingStatus.PARTIAL);
+    assertThat(p.reason()).startsWith(
+        "no price for input (1000 tokens), output (10 tokens) in openai/whisper-1");
+    assertUsd(p.total(), "0");
+  }
+
+  @Test
+  void aFreeVariantCostsNothingAndSaysSo() {
+    PricedSpan p = price("gen_ai.provider.name", "openrouter", "gen_ai.request.model",
+        "meta-llama/llama-3.3-70b-instruct:free", "gen_ai.usage.input_tokens", 1000,
+        "gen_ai.usage.output_tokens", 100);
+    assertThat(p.status()).isEqualTo(PricingStatus.PRICED);
+    assertThat(p.priceEntry()).isEqualTo("openrouter/meta-llama/llama-3.3-70b-instruct:free");
+    assertUsd(p.total(), "0");
+    assertThat(p.reason()).contains("the model is listed without prices: no charge");
+  }
+
+  @Test
+  void theNextOpusIsUnknownNotPricedAsAnOlderOne() {
+    PricedSpan p = price("gen_ai.provider.name", "anthropic", "gen_ai.request.model",
+        "claude-opus-4-9-20270101", "gen_ai.usage.input_tokens", 1000);
+    assertThat(p.status()).isEqualTo(PricingStatus.UNKNOWN_MODEL);
+    assertThat(p.reason()).startsWith(
+        "no price for model 'claude-opus-4-9-20270101' of provider 'anthropic'");
+    PricedSpan bedrock = price("gen_ai.system", "aws.bedrock", "gen_ai.request.model",
+        "us.anthropic.claude-opus-4-9-v1:0", "gen_ai.usage.input_tokens", 1000);
+    assertThat(bedrock.status()).isEqualTo(PricingStatus.UNKNOWN_MODEL);
+  }
+
+  @Test
+  void opus46HasItsOwnPriceNotOpus41s() {
+    // 1000 × 5 + 100 × 25, a third of Opus 4.1's 15 / 75
+    PricedSpan p = price("gen_ai.provider.name", "anthropic", "gen_ai.request.model",
+        "claude-opus-4-6", "gen_ai.usage.input_tokens", 1000, "gen_ai.usage.output_tokens", 100);
+    assertThat(p.priceEntry()).isEqualTo("anthropic/claude-opus-4-6");
+    assertUsd(p.total(), "0.0075");
+  }
+
+  @Test
+  void aProviderTheCatalogDoesNotKnowPricesNothing() {
+    PricedSpan p = price("gen_ai.provider.name", "hyperbolic", "gen_ai.request.model",
+        "deepseek-ai/DeepSeek-R1", "gen_ai.usage.input_tokens", 1000);
+    assertThat(p.status()).isEqualTo(PricingStatus.UNKNOWN_MODEL);
+    assertThat(p.reason()).startsWith("provider 'hyperbolic' is not in catalog bundled@");
+  }
+
+  @Test
+  void aModelServedByAnotherProviderHasThatProvidersPrice() {
+    // DeepSeek R1 on Hugging Face's Hyperbolic route: 1000 × 2 + 100 × 2, not DeepSeek's own price
+    PricedSpan p = price("gen_ai.provider.name", "huggingface_hyperbolic", "gen_ai.request.model",
+        "deepseek-ai/DeepSeek-R1", "gen_ai.usage.input_tokens", 1000,
+        "gen_ai.usage.output_tokens", 100);
+    assertThat(p.priceEntry()).isEqualTo("huggingface_hyperbolic/deepseek-ai/DeepSeek-R1");
+    assertUsd(p.total(), "0.0022");
+  }
+
+  @Test
+  void vertexServesClaudeAtAnthropicsListPrice() {
+    PricedSpan p = price("gen_ai.system", "gcp.vertex_ai", "gen_ai.request.model",
+        "claude-haiku-4-5@20251001", "gen_ai.usage.input_tokens", 1_000_000);
+    assertThat(p.priceEntry()).isEqualTo("anthropic/claude-haiku-4-5");
+    assertThat(p.reason()).contains(
+        "priced at anthropic's list price, which google charges for anthropic's models");
+    assertUsd(p.total(), "1");
+  }
+
+  @Test
+  void claudeOneHourCacheWritesOnBedrockAtTwiceInput() {
+    // Bedrock lists no 1-hour price for Sonnet 4.5: 1M × 3.30 × 2 (regional endpoint)
+    PricedSpan p = price("gen_ai.system", "aws.bedrock", "gen_ai.request.model",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "gen_ai.usage.input_tokens", 1_000_000,
+        "gen_ai.usage.cache_creation.input_tokens", 1_000_000,
+        "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens", 1_000_000);
+    assertUsd(p.total(), "6.6");
+    assertThat(p.reason()).contains("1-hour cache write (1000000 tokens) at twice the input rate");
+  }
+
+  @Test
+  void bedrockCrossRegionProfileUsesBedrocksOwnEntry() {
     PricedSpan p = price("gen_ai.system", "aws.bedrock",
         "gen_ai.request.model", "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
         "gen_ai.usage.input_tokens", 1_000_000);
-    assertThat(p.priceEntry()).isEqualTo("anthropic/claude-3-5-sonnet");
-    assertThat(p.reason()).contains("priced at anthropic's list price (fallback for aws)");
+    assertThat(p.priceEntry()).isEqualTo("aws/regional.anthropic.claude-3-5-sonnet-20241022-v2:0");
     assertUsd(p.total(), "3");
   }
 
@@ -285,16 +394,26 @@ class SpanPricerTest {
     PricedSpan p = price("gen_ai.system", "aws.bedrock", "gen_ai.request.model",
         "arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-1-70b-instruct-v1:0",
         "gen_ai.usage.input_tokens", 1_000_000, "gen_ai.usage.output_tokens", 1_000_000);
-    assertThat(p.priceEntry()).isEqualTo("aws/llama3-1-70b-instruct");
+    assertThat(p.priceEntry()).isEqualTo("aws/meta.llama3-1-70b-instruct-v1:0");
     assertUsd(p.total(), "1.44");
   }
 
   @Test
-  void openRouterPrefixPricesAtVendor() {
+  void openRouterModelsHaveOpenRoutersPrices() {
     PricedSpan p = price("gen_ai.provider.name", "openrouter", "gen_ai.request.model",
         "anthropic/claude-sonnet-4.5", "gen_ai.usage.input_tokens", 1000, "gen_ai.usage.output_tokens", 1000);
-    assertThat(p.priceEntry()).isEqualTo("anthropic/claude-sonnet-4-5");
+    assertThat(p.priceEntry()).isEqualTo("openrouter/anthropic/claude-sonnet-4.5");
     assertUsd(p.total(), "0.018");
+  }
+
+  @Test
+  void storedUsageWithoutASpan() {
+    // Repricing and budget estimates have provider, model, usage and time only.
+    PricedSpan p = pricer.priceUsage("aws.bedrock", "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+        TokenUsage.fromOtelTotals(1_000_000, 0, 0, 0, 0), java.time.Instant.parse(NOW), "batch", "");
+    assertThat(p.status()).isEqualTo(PricingStatus.PRICED);
+    assertUsd(p.total(), "1.5"); // 3 × the batch tier's 0.5
+    assertThat(p.span().provider()).isEqualTo("aws");
   }
 
   @Test

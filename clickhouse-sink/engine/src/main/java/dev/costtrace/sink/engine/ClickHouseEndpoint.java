@@ -20,16 +20,23 @@ public final class ClickHouseEndpoint implements AutoCloseable {
   private final String password;
   private final String database;
   private final Runnable onClose;
+  private final java.util.function.Supplier<EngineStatus> engineStatus;
   private volatile boolean closed;
 
   ClickHouseEndpoint(
       Kind kind, String httpUrl, String user, String password, String database, Runnable onClose) {
+    this(kind, httpUrl, user, password, database, onClose, null);
+  }
+
+  ClickHouseEndpoint(Kind kind, String httpUrl, String user, String password, String database,
+      Runnable onClose, java.util.function.Supplier<EngineStatus> engineStatus) {
     this.kind = Objects.requireNonNull(kind, "kind");
     this.httpUrl = stripSlash(Objects.requireNonNull(httpUrl, "httpUrl"));
     this.user = user;
     this.password = password;
     this.database = database;
     this.onClose = onClose;
+    this.engineStatus = engineStatus;
   }
 
   /**
@@ -74,6 +81,14 @@ public final class ClickHouseEndpoint implements AutoCloseable {
 
   public String database() {
     return database;
+  }
+
+  /**
+   * How the embedded engine behind this endpoint is doing (up, restarts, process); empty for a
+   * server or a container.
+   */
+  public java.util.Optional<EngineStatus> engineStatus() {
+    return engineStatus == null ? java.util.Optional.empty() : java.util.Optional.of(engineStatus.get());
   }
 
   /** A new client-v2 client for a database of this server; the caller closes it. */

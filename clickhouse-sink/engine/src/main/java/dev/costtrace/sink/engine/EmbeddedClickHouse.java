@@ -1,9 +1,7 @@
 package dev.costtrace.sink.engine;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -30,14 +28,29 @@ import java.util.regex.Pattern;
  *
  * <p>The engine stays out of the JVM on purpose: libchdb replaces the process's signal handlers,
  * which breaks the JVM. The front exits when its standard input closes, so it never outlives the
- * JVM that started it. One data directory has at most one front: a second process finds the
- * running one through the state file in the data directory and reuses it.
+ * JVM that started it; while that JVM runs, the engine is supervised: restarted on the same port
+ * when it dies ({@link SupervisedFront}). One data directory has at most one front: a second
+ * process finds the running one through the state file in the data directory and reuses it.
+ *
+ * <p>The front answers only clients that send this run's secret (as the ClickHouse password): a
+ * random value the starting process hands it, which the front writes owner-only beside its state
+ * file for a second process of the same user. It refuses SQL that reads or writes files or the
+ * network ({@code file()}, {@code INFILE}, {@code OUTFILE}, {@code url()}, ...). The data
+ * directory is created owner-only.
  */
 public final class EmbeddedClickHouse {
   private static final Logger LOG = Logger.getLogger(EmbeddedClickHouse.class.getName());
   private static final String RESOURCES = "/dev/costtrace/sink/engine/";
   private static final List<String> FILES = List.of("front.js", "package.json", "package-lock.json");
   private static final String STATE_FILE = ".costtrace-front.json";
+  /** The front's secret, owner-only, beside the state file; what clients send as the password. */
+  static final String SECRET_FILE = ".costtrace-front.secret";
+  /** The environment variable the front reads its secret from (never the command line: ps shows it). */
+  static final String SECRET_ENV = "COSTTRACE_FRONT_SECRET";
+  /** The user the front's clients name; only the secret is checked. */
+  static final String USER = "default";
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+  private static final java.util.Map<Path, String> SECRETS = new java.util.concurrent.ConcurrentHashMap<>();
   private static final Pattern STATE = Pattern.compile("\"pid\":(\\d+),\"port\":(\\d+)");
 
   private final Path dataDir;
@@ -46,6 +59,8 @@ public final class EmbeddedClickHouse {
   private final String node;
   private final String npm;
   private final int port;
+  private final Duration restartBackoff;
+  private final Duration maxRestartBackoff;
 
   private EmbeddedClickHouse(Builder b) {
     this.dataDir = b.dataDir.toAbsolutePath();
@@ -54,6 +69,8 @@ public final class EmbeddedClickHouse {
     this.node = b.node;
     this.npm = b.npm;
     this.port = b.port;
+    this.restartBackoff = b.restartBackoff;
+    this.maxRestartBackoff = b.maxRestartBackoff;
   }
 
   public static Builder builder() {
@@ -72,7 +89,7 @@ public final class EmbeddedClickHouse {
    */
   public ClickHouseEndpoint start() {
     try {
-      Files.createDirectories(dataDir);
+      OwnerOnly.createDirectories(dataDir);
       ClickHouseEndpoint running = findRunning();
       if (running != null) {
         return running;
@@ -103,8 +120,10 @@ public final class EmbeddedClickHouse {
   private ClickHouseEndpoint findRunning() {
     Path state = dataDir.resolve(STATE_FILE);
     String text;
+    String secret;
     try {
       text = Files.readString(state);
+      secret = Files.readString(dataDir.resolve(SECRET_FILE)).trim();
     } catch (IOException e) {
       return null;
     }
@@ -115,9 +134,10 @@ public final class EmbeddedClickHouse {
     long pid = Long.parseLong(m.group(1));
     int port = Integer.parseInt(m.group(2));
     if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && ping(port)) {
-      return new ClickHouseEndpoint(
-          ClickHouseEndpoint.Kind.EMBEDDED, "http://127.0.0.1:" + port, "default", "", "default",
-          null);
+      // Another process started it and supervises it: this one only reports whether it answers.
+      return new ClickHouseEndpoint(ClickHouseEndpoint.Kind.EMBEDDED, "http://127.0.0.1:" + port, USER,
+          secret, "default", null,
+          () -> new EngineStatus(ping(port), 0, ProcessHandle.of(pid).isPresent() ? pid : -1, port));
     }
     return null;
   }
@@ -189,13 +209,51 @@ public final class EmbeddedClickHouse {
     }
   }
 
+  /** Starts the engine under supervision; the endpoint stops both when closed. */
   private ClickHouseEndpoint launch(Path install, long deadline) throws IOException {
-    Path log = dataDir.resolveSibling(dataDir.getFileName() + "-front.log");
+    String secret = secret();
+    SupervisedFront front = new SupervisedFront((port, until) -> launchOnce(install, secret, port, until),
+        startTimeout, restartBackoff, maxRestartBackoff, Builder.STABLE_AFTER);
+    int listening = front.start(port, deadline);
+    Thread hook = new Thread(front::stop, "costtrace-embedded-clickhouse-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    LOG.info("embedded ClickHouse (chDB) on 127.0.0.1:" + listening + ", data in " + dataDir);
+    return new ClickHouseEndpoint(
+        ClickHouseEndpoint.Kind.EMBEDDED, "http://127.0.0.1:" + listening, USER, secret, "default",
+        () -> {
+          front.stop();
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException e) {
+            // already shutting down
+          }
+        },
+        front::status);
+  }
+
+  /**
+   * This process's secret for the data directory: made once per run, so that an engine this
+   * process starts again (after an outage it caused, or a stop and start) takes the clients it
+   * made before.
+   */
+  private String secret() {
+    return SECRETS.computeIfAbsent(dataDir, d -> {
+      byte[] bytes = new byte[32];
+      RANDOM.nextBytes(bytes);
+      return HexFormat.of().formatHex(bytes);
+    });
+  }
+
+  /** One start of the front process, on {@code port} (0: any); it answers /ping when this returns. */
+  private SupervisedFront.Launched launchOnce(Path install, String secret, int port, long deadline)
+      throws IOException {
+    Path log = SupervisedFront.log(dataDir);
     ProcessBuilder pb = new ProcessBuilder(node, install.resolve("front.js").toString(),
         "--data", dataDir.toString(), "--port", Integer.toString(port))
         .directory(install.toFile())
         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("TZ", "UTC");
+    pb.environment().put(SECRET_ENV, secret);
     Process process;
     try {
       process = pb.start();
@@ -204,69 +262,22 @@ public final class EmbeddedClickHouse {
           + " CLICKHOUSE_URL to a ClickHouse server): " + e.getMessage(), e);
     }
     // stdin stays open for the process's life: when this JVM dies the front sees EOF and exits.
-    int port = awaitPort(process, deadline, log);
-    Thread hook = new Thread(() -> stop(process), "costtrace-embedded-clickhouse-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    LOG.info("embedded ClickHouse (chDB) on 127.0.0.1:" + port + ", data in " + dataDir);
-    return new ClickHouseEndpoint(
-        ClickHouseEndpoint.Kind.EMBEDDED, "http://127.0.0.1:" + port, "default", "", "default",
-        () -> {
-          stop(process);
-          try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-          } catch (IllegalStateException e) {
-            // already shutting down
-          }
-        });
-  }
-
-  private int awaitPort(Process process, long deadline, Path log) throws IOException {
-    BufferedReader out = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    final int[] port = {-1};
-    Thread reader = new Thread(() -> {
-      try {
-        String line;
-        while ((line = out.readLine()) != null) {
-          if (line.startsWith("LISTENING ")) {
-            synchronized (port) {
-              port[0] = Integer.parseInt(line.substring("LISTENING ".length()).trim());
-              port.notifyAll();
-            }
-          }
-        }
-      } catch (IOException | NumberFormatException e) {
-        // process ended
-      }
-    }, "costtrace-embedded-clickhouse-stdout");
-    reader.setDaemon(true);
-    reader.start();
-    synchronized (port) {
-      while (port[0] < 0 && process.isAlive() && System.nanoTime() < deadline) {
-        try {
-          port.wait(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          stop(process);
-          throw new EngineException("interrupted while starting the embedded engine");
-        }
-      }
-    }
-    if (port[0] < 0) {
+    int listening = SupervisedFront.awaitListening(process, deadline);
+    if (listening < 0) {
       stop(process);
       throw new EngineException("embedded ClickHouse did not start: " + tail(log));
     }
-    while (!ping(port[0])) {
+    while (!ping(listening)) {
       if (System.nanoTime() > deadline || !process.isAlive()) {
         stop(process);
         throw new EngineException("embedded ClickHouse does not answer /ping: " + tail(log));
       }
       sleep(50);
     }
-    return port[0];
+    return new SupervisedFront.Launched(process, listening);
   }
 
-  private static void stop(Process process) {
+  static void stop(Process process) {
     if (!process.isAlive()) {
       return;
     }
@@ -326,6 +337,10 @@ public final class EmbeddedClickHouse {
   /** Builder for {@link EmbeddedClickHouse}; every default is here. */
   public static final class Builder {
     static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(2);
+    static final Duration DEFAULT_RESTART_BACKOFF = Duration.ofMillis(500);
+    static final Duration DEFAULT_MAX_RESTART_BACKOFF = Duration.ofSeconds(30);
+    /** An engine that ran this long before dying is restarted after the initial back-off again. */
+    static final Duration STABLE_AFTER = Duration.ofMinutes(1);
 
     private Path dataDir = defaultDataDir();
     private Path installRoot = defaultInstallRoot();
@@ -333,8 +348,23 @@ public final class EmbeddedClickHouse {
     private String node = "node";
     private String npm = "npm";
     private int port;
+    private Duration restartBackoff = DEFAULT_RESTART_BACKOFF;
+    private Duration maxRestartBackoff = DEFAULT_MAX_RESTART_BACKOFF;
 
     private Builder() {}
+
+    /**
+     * How long after the engine dies it is started again (default 500 ms), doubling while it keeps
+     * dying, up to {@code max} (default 30 s).
+     */
+    public Builder restartBackoff(Duration initial, Duration max) {
+      if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("restartBackoff must be positive and at most its maximum");
+      }
+      this.restartBackoff = initial;
+      this.maxRestartBackoff = max;
+      return this;
+    }
 
     /** The loopback port to listen on (default 0: any free port). */
     public Builder port(int port) {

@@ -9,6 +9,12 @@
 // - The client's compress=1 asks for ClickHouse's LZ4 framing; we answer gzip with
 //   Content-Encoding, which its HTTP client decodes transparently.
 // - The process exits when its stdin closes, so it never outlives the JVM that started it.
+// - Loopback is not private: any local user can connect. Every request but /ping must carry the
+//   per-run secret the JVM passes in COSTTRACE_FRONT_SECRET (as the ClickHouse password); it is
+//   written owner-only beside the state file for a second costtrace process of the same user.
+// - chDB runs as clickhouse-local, which reads and writes any file the process can: SQL that
+//   touches files or the network (file(), INFILE, OUTFILE, url(), s3(), disk(), ...) is refused.
+//   Only the front itself uses INSERT ... FROM INFILE, on its own temporary file.
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -21,7 +27,14 @@ const { Session } = require('chdb');
 const args = parseArgs(process.argv.slice(2));
 const dataDir = path.resolve(args.data || path.join(os.tmpdir(), 'costtrace-chdb'));
 const stateFile = args.state || path.join(dataDir, '.costtrace-front.json');
-fs.mkdirSync(dataDir, { recursive: true });
+const secretFile = path.join(path.dirname(stateFile), '.costtrace-front.secret');
+const secret = Buffer.from(process.env.COSTTRACE_FRONT_SECRET || '', 'utf8');
+delete process.env.COSTTRACE_FRONT_SECRET;
+if (secret.length < 32) {
+  process.stderr.write('costtrace front: COSTTRACE_FRONT_SECRET (at least 32 characters) is required\n');
+  process.exit(2);
+}
+fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'costtrace-chdb-body-'));
 const session = new Session(dataDir);
 let currentDb = 'default';
@@ -35,12 +48,92 @@ const CONTROL = new Set(['query', 'query_id', 'database', 'compress', 'decompres
   'http_headers_progress_interval_ms', 'result_overflow_mode', 'quota_key', 'role', 'async_insert',
   'wait_for_async_insert', 'cancel_http_readonly_queries_on_client_close', 'output_format_json_quote_64bit_integers']);
 
+const USER_NAME = 'default';
 const INSERT_FORMAT = /^\s*INSERT\s+INTO\s+([\s\S]+?)\s+FORMAT\s+(\w+)\s*;?\s*$/i;
 
 function parseArgs(argv) {
   const out = {};
   for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
   return out;
+}
+
+// Table functions, engines, dictionary sources and clauses that reach files or the network.
+const FILE_ACCESS = [
+  /\bIN(?:TO)?\s+OUTFILE\b|\bOUTFILE\b/i, /\bINFILE\b/i, /\bATTACH\b/i, /\bBACKUP\b/i, /\bRESTORE\b/i,
+  /\b(?:file|url|urlCluster|s3|s3Cluster|gcs|oss|cosn|hdfs|hdfsCluster|azureBlobStorage|azureBlobStorageCluster|iceberg\w*|deltaLake\w*|hudi\w*|paimon\w*|remote|remoteSecure|cluster|clusterAllReplicas|mysql|postgresql|mongodb|redis|sqlite|odbc|jdbc|executable|executablePool|http|disk|kafka|nats|rabbitmq|fuzzJSON|fuzzQuery|python)\s*\(/i,
+  /\{\s*\w+\s*:\s*Identifier\s*\}/i, /\bformat_schema\w*/i,
+];
+
+// The SQL as ClickHouse's lexer sees its words: string literals blanked, comments removed, quoted
+// identifiers unquoted (so that `file`(...) is still seen as file(...)). When unsure it keeps text:
+// a false refusal is better than a missed one.
+function sqlWords(sql) {
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    const n = sql[i + 1];
+    if (c === "'") {
+      i++;
+      while (i < sql.length) {
+        if (sql[i] === '\\') { i += 2; continue; }
+        if (sql[i] === "'") { if (sql[i + 1] === "'") { i += 2; continue; } break; }
+        i++;
+      }
+      i++;
+      out += " '' ";
+    } else if (c === '`' || c === '"') {
+      let name = '';
+      i++;
+      while (i < sql.length) {
+        if (sql[i] === '\\') { name += sql[i + 1] || ''; i += 2; continue; }
+        if (sql[i] === c) { if (sql[i + 1] === c) { name += c; i += 2; continue; } break; }
+        name += sql[i];
+        i++;
+      }
+      i++;
+      out += ' ' + name + ' ';
+    } else if (c === '-' && n === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+      out += ' ';
+    } else if (c === '/' && n === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
+      out += ' ';
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+function refuseFileAccess(sql) {
+  const words = sqlWords(sql);
+  for (const pattern of FILE_ACCESS) {
+    const m = pattern.exec(words);
+    if (m) {
+      throw { code: 497, text: 'Code: 497. DB::Exception: the embedded engine does not run SQL that reads or'
+        + " writes files or the network ('" + m[0].trim() + "'). (ACCESS_DENIED)" };
+    }
+  }
+}
+
+// The password a client sent, as the official clients send it: Basic auth, X-ClickHouse-Key, or
+// the password parameter.
+function passwordOf(req, url) {
+  const auth = req.headers.authorization || '';
+  if (/^Basic /i.test(auth)) {
+    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon < 0 ? '' : decoded.slice(colon + 1);
+  }
+  return req.headers['x-clickhouse-key'] || url.searchParams.get('password') || '';
+}
+
+function authorized(req, url) {
+  const given = Buffer.from(passwordOf(req, url), 'utf8');
+  return given.length === secret.length && crypto.timingSafeEqual(given, secret);
 }
 
 function exceptionCode(message) {
@@ -63,6 +156,7 @@ async function run(req, url, body) {
   const bodyIsData = sql.length > 0 && INSERT_FORMAT.test(sql) && body.length > 0;
   if (!bodyIsData) sql = sql + (sql && body.length ? '\n' : '') + body.toString('utf8');
   if (!sql.trim()) throw { code: 62, text: 'Code: 62. DB::Exception: Empty query. (SYNTAX_ERROR)' };
+  refuseFileAccess(sql); // the client's SQL, before the front adds its own FROM INFILE
 
   const database = req.headers['x-clickhouse-database'] || params.get('database') || 'default';
   if (database !== currentDb) {
@@ -70,6 +164,7 @@ async function run(req, url, body) {
     currentDb = database;
   }
   const settings = [];
+  for (const k of params.keys()) refuseFileAccess('SET ' + k); // settings naming schema files
   for (const [k, v] of params) {
     if (CONTROL.has(k) || k.startsWith('param_')) continue;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) continue;
@@ -113,7 +208,8 @@ async function run(req, url, body) {
 
 function respondError(res, err, queryId) {
   const e = err && err.code !== undefined && err.text ? err : clickhouseError(String(err && err.message || err));
-  const status = e.code === 516 ? 403 : e.code === 60 || e.code === 81 ? 404 : e.code === 62 ? 400 : 500;
+  const status = e.code === 516 || e.code === 497 ? 403 : e.code === 60 || e.code === 81 ? 404
+    : e.code === 62 ? 400 : 500;
   res.writeHead(status, {
     'Content-Type': 'text/plain; charset=UTF-8',
     'X-ClickHouse-Exception-Code': String(e.code),
@@ -128,6 +224,13 @@ const server = http.createServer((req, res) => {
   if (url.pathname === '/ping' || (url.pathname === '/' && req.method === 'GET' && !url.searchParams.has('query'))) {
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' });
     return res.end('Ok.\n');
+  }
+  if (!authorized(req, url)) {
+    // Refused before its body is read or anything runs.
+    res.setHeader('Connection', 'close');
+    return respondError(res, { code: 516, text: 'Code: 516. DB::Exception: ' + USER_NAME
+      + ': Authentication failed: password is incorrect. (AUTHENTICATION_FAILED)' },
+      url.searchParams.get('query_id') || crypto.randomUUID());
   }
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -165,8 +268,14 @@ const server = http.createServer((req, res) => {
   });
 });
 
+function writeOwnerOnly(file, content) {
+  fs.writeFileSync(file, content, { mode: 0o600 });
+  fs.chmodSync(file, 0o600); // mode applies only when the file is created
+}
+
 function shutdown() {
   try { fs.rmSync(stateFile, { force: true }); } catch (e) { /* already gone */ }
+  try { fs.rmSync(secretFile, { force: true }); } catch (e) { /* already gone */ }
   try { fs.rmSync(tmpDir, { recursive: true, force: true }); } catch (e) { /* best effort */ }
   try { session.cleanup(); } catch (e) { /* closing anyway */ }
   process.exit(0);
@@ -174,7 +283,8 @@ function shutdown() {
 
 server.listen(Number(args.port || 0), '127.0.0.1', () => {
   const port = server.address().port;
-  fs.writeFileSync(stateFile, JSON.stringify({ pid: process.pid, port, dataDir }));
+  writeOwnerOnly(secretFile, secret); // before the state file: whoever finds the state finds it
+  writeOwnerOnly(stateFile, JSON.stringify({ pid: process.pid, port, dataDir }));
   process.stdout.write('LISTENING ' + port + '\n');
 });
 // Exit with the parent: it holds our stdin open for as long as it lives.

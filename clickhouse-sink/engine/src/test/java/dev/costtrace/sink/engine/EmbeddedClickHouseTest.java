@@ -7,7 +7,16 @@ import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
 import dev.costtrace.config.Config;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Base64;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -177,11 +186,13 @@ class EmbeddedClickHouseTest {
     int port = Integer.parseInt(owner.httpUrl().substring(owner.httpUrl().lastIndexOf(':') + 1));
     ClickHouseEndpoint reuser = EmbeddedClickHouse.builder().dataDir(data).build().start();
     assertThat(reuser.httpUrl()).isEqualTo(owner.httpUrl());
+    assertThat(reuser.password()).as("the reuser read the secret").isEqualTo(owner.password());
     reuser.close();
     assertThat(EmbeddedClickHouse.ping(port)).isTrue();
     owner.close();
     assertThat(EmbeddedClickHouse.ping(port)).isFalse();
     assertThat(data.resolve(".costtrace-front.json")).doesNotExist();
+    assertThat(data.resolve(EmbeddedClickHouse.SECRET_FILE)).doesNotExist();
     // Data survives a restart on the same directory.
     try (ClickHouseEndpoint again = EmbeddedClickHouse.builder().dataDir(data).build().start();
         Connection c = connect(again, "default"); Statement s = c.createStatement()) {
@@ -222,5 +233,138 @@ class EmbeddedClickHouseTest {
         "costtrace.clickhouse.embedded.dir", EngineUnderTest.dataDir().toString())));
     assertThat(e.kind()).isEqualTo(ClickHouseEndpoint.Kind.EMBEDDED);
     e.close(); // when it reused the shared engine, that one stays up for the other tests
+  }
+
+  private static HttpResponse<String> post(ClickHouseEndpoint e, String sql, String password) throws Exception {
+    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(e.httpUrl() + "/?query="
+        + java.net.URLEncoder.encode(sql, StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.noBody());
+    if (password != null) {
+      r.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+          ("default:" + password).getBytes(StandardCharsets.UTF_8)));
+    }
+    return HttpClient.newHttpClient().send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Loopback is open to every local user: without this run's secret, nothing runs. */
+  @Test
+  void anotherLocalClientWithoutTheSecretIsRefused() throws Exception {
+    ClickHouseEndpoint e = EngineUnderTest.shared();
+    assertThat(e.password()).hasSize(64);
+    for (String wrong : new String[] {null, "", "guess", e.password().substring(1) + "x"}) {
+      HttpResponse<String> r = post(e, "SELECT 42", wrong);
+      assertThat(r.statusCode()).as("password %s", wrong).isEqualTo(403);
+      assertThat(r.body()).contains("AUTHENTICATION_FAILED").doesNotContain("42");
+    }
+    HttpResponse<String> ok = post(e, "SELECT 42", e.password());
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.body().trim()).isEqualTo("42");
+    // Health checks need no secret.
+    assertThat(EmbeddedClickHouse.ping(port(e))).isTrue();
+  }
+
+  /** The secret is owner-only beside the state file, as is the data directory. */
+  @Test
+  void theSecretAndTheDataAreOwnerOnly() throws Exception {
+    ClickHouseEndpoint e = EngineUnderTest.shared();
+    Path data = EngineUnderTest.dataDir();
+    Path secret = data.resolve(EmbeddedClickHouse.SECRET_FILE);
+    assertThat(Files.readString(secret).trim()).isEqualTo(e.password());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(".costtrace-front.json"))))
+        .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
+  }
+
+  /**
+   * chDB is clickhouse-local: it would read any file the engine's user can. Clients, even with the
+   * secret, cannot reach files or the network however they spell it; strings and comments that
+   * merely mention such words still run.
+   */
+  @Test
+  void sqlThatReadsOrWritesFilesIsRefused() throws Exception {
+    ClickHouseEndpoint e = EngineUnderTest.shared();
+    String db = createDatabase(e);
+    Path secretFile = Files.createTempFile("costtrace-secret", ".txt");
+    Files.writeString(secretFile, "root:x:0:0:secret-line\n");
+    String target = secretFile.toString();
+    try (Connection c = connect(e, db); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE lines (line String) ENGINE = MergeTree ORDER BY line");
+      for (String sql : List.of(
+          "INSERT INTO lines FROM INFILE '" + target + "' FORMAT LineAsString",
+          "INSERT INTO lines FROM INFILE '/etc/passwd' FORMAT LineAsString",
+          "SELECT * FROM file('" + target + "', 'LineAsString')",
+          "SELECT * FROM `file`('" + target + "', 'LineAsString')",
+          "SELECT * FROM /* hidden? */ FILE ('" + target + "', LineAsString)",
+          "SELECT * FROM \"file\"\n('" + target + "', 'LineAsString')",
+          "INSERT INTO FUNCTION file('/tmp/costtrace-out.csv', 'CSV') SELECT 1",
+          "SELECT 1 INTO OUTFILE '/tmp/costtrace-out.csv'",
+          "CREATE TABLE leak (line String) ENGINE = File(LineAsString, '" + target + "')",
+          "SELECT * FROM url('http://127.0.0.1:9/', 'CSV', 'a String')",
+          "CREATE TABLE d (s String) ENGINE = MergeTree ORDER BY s SETTINGS disk = disk(type = local, path = '/tmp/')",
+          "ATTACH TABLE stolen FROM '/etc/' (s String) ENGINE = MergeTree ORDER BY s")) {
+        assertThatThrownBy(() -> s.execute(sql)).as(sql).isInstanceOf(SQLException.class)
+            .hasMessageContaining("ACCESS_DENIED").hasMessageNotContaining("secret-line");
+      }
+      try (ResultSet rs = s.executeQuery("SELECT count() FROM lines")) {
+        rs.next();
+        assertThat(rs.getLong(1)).isZero();
+      }
+      // Words inside strings and comments are data, not file access; "profile" is not "file".
+      try (ResultSet rs = s.executeQuery("SELECT 'file(''/etc/passwd'') INTO OUTFILE' AS s, 1 AS profile -- file('x')")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("file('/etc/passwd') INTO OUTFILE");
+      }
+      // The front's own FROM INFILE path for a client's rows still works.
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO lines (line) VALUES (?)")) {
+        ps.setString(1, "kept");
+        ps.addBatch();
+        ps.executeBatch();
+      }
+      try (ResultSet rs = s.executeQuery("SELECT count() FROM lines WHERE line = 'kept'")) {
+        rs.next();
+        assertThat(rs.getLong(1)).isEqualTo(1);
+      }
+    } finally {
+      Files.deleteIfExists(secretFile);
+    }
+  }
+
+  private static int port(ClickHouseEndpoint e) {
+    return Integer.parseInt(e.httpUrl().substring(e.httpUrl().lastIndexOf(':') + 1));
+  }
+
+  /**
+   * The engine's process is killed: it is started again on the same port with the same secret,
+   * says so in its status, and a client made before the kill reads the data stored before it.
+   */
+  @Test
+  void aKilledEngineIsRestartedOnTheSamePortAndClientsCarryOn(@TempDir Path dir) throws Exception {
+    try (ClickHouseEndpoint e = EmbeddedClickHouse.builder().dataDir(dir.resolve("data"))
+            .restartBackoff(Duration.ofMillis(100), Duration.ofSeconds(2)).build().start();
+        Client client = e.newClient("default")) {
+      EngineStatus before = e.engineStatus().orElseThrow();
+      assertThat(before.up()).isTrue();
+      assertThat(before.restarts()).isZero();
+      assertThat(before.port()).isEqualTo(port(e));
+      client.execute("CREATE TABLE kept (x UInt32) ENGINE = MergeTree ORDER BY x").get().close();
+      client.execute("INSERT INTO kept VALUES (1), (2), (3)").get().close();
+      for (int kill = 1; kill <= 2; kill++) {
+        long pid = e.engineStatus().orElseThrow().pid();
+        assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue(); // kill -9
+        int n = kill;
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!(e.engineStatus().orElseThrow().restarts() == n && e.engineStatus().orElseThrow().up())
+            && System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        }
+        EngineStatus after = e.engineStatus().orElseThrow();
+        assertThat(after.restarts()).isEqualTo(kill);
+        assertThat(after.up()).isTrue();
+        assertThat(after.pid()).isNotEqualTo(pid);
+        assertThat(after.port()).isEqualTo(before.port());
+        List<GenericRecord> rows = client.queryAll("SELECT sum(x) AS s FROM kept");
+        assertThat(rows.get(0).getLong("s")).isEqualTo(6);
+      }
+    }
   }
 }

@@ -1,14 +1,24 @@
 package dev.costtrace.agent.attribution;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * The attribution fields the agent fills, read from {@code costtrace.agent.*} properties (system
  * property {@code costtrace.agent.conversation.header} == env {@code
  * COSTTRACE_AGENT_CONVERSATION_HEADER}). Defaults live here, in one place.
+ *
+ * <p>{@code costtrace.agent.trust.inbound} lists the fields an inbound request may set through its
+ * headers and its propagated W3C baggage (default {@value #DEFAULT_TRUST_INBOUND}; {@code none}
+ * for none). The tenant is not in the default: an app's end users could otherwise charge their
+ * calls to any tenant by sending {@code X-Tenant-Id} or {@code baggage: costtrace.tenant.id=...}.
+ * The application's own baggage, set in this process, is always used.
  */
 public final class AttributionSettings {
   public static final String DEFAULT_CONVERSATION_BAGGAGE = "gen_ai.conversation.id";
@@ -23,6 +33,11 @@ public final class AttributionSettings {
   public static final String DEFAULT_FEATURE_BAGGAGE = "costtrace.feature";
   public static final String DEFAULT_FEATURE_HEADER = "X-Feature";
   public static final String DEFAULT_FEATURE_ATTRIBUTE = "costtrace.feature";
+
+  /** Fields inbound requests may set: not the tenant. */
+  public static final String DEFAULT_TRUST_INBOUND = "conversation,user,feature";
+  public static final String TRUST_INBOUND_KEY = "costtrace.agent.trust.inbound";
+  private static final String[] FIELDS = {"conversation", "tenant", "user", "feature"};
 
   private static final String PREFIX = "costtrace.agent.";
 
@@ -42,10 +57,12 @@ public final class AttributionSettings {
    * tenant, user and feature; a property that is absent keeps the default.
    */
   public static AttributionSettings fromProperties(Function<String, String> properties) {
+    Set<String> trusted = trustedFields(value(properties, TRUST_INBOUND_KEY, DEFAULT_TRUST_INBOUND));
     List<AttributionField> fields = new ArrayList<>();
     fields.add(
         field(
             properties,
+            trusted,
             "conversation",
             DEFAULT_CONVERSATION_BAGGAGE,
             DEFAULT_CONVERSATION_HEADER,
@@ -53,15 +70,23 @@ public final class AttributionSettings {
     fields.add(
         field(
             properties,
+            trusted,
             "tenant",
             DEFAULT_TENANT_BAGGAGE,
             DEFAULT_TENANT_HEADER,
             DEFAULT_TENANT_ATTRIBUTE));
     fields.add(
-        field(properties, "user", DEFAULT_USER_BAGGAGE, DEFAULT_USER_HEADER, DEFAULT_USER_ATTRIBUTE));
+        field(
+            properties,
+            trusted,
+            "user",
+            DEFAULT_USER_BAGGAGE,
+            DEFAULT_USER_HEADER,
+            DEFAULT_USER_ATTRIBUTE));
     fields.add(
         field(
             properties,
+            trusted,
             "feature",
             DEFAULT_FEATURE_BAGGAGE,
             DEFAULT_FEATURE_HEADER,
@@ -69,8 +94,27 @@ public final class AttributionSettings {
     return new AttributionSettings(fields);
   }
 
+  /** Parses the trusted list: field names separated by commas, or {@code none}. */
+  private static Set<String> trustedFields(String list) {
+    Set<String> trusted = new HashSet<>();
+    String trimmed = list.trim().toLowerCase(Locale.ROOT);
+    if (trimmed.isEmpty() || trimmed.equals("none")) {
+      return trusted;
+    }
+    for (String part : trimmed.split(",")) {
+      String name = part.trim();
+      if (!Arrays.asList(FIELDS).contains(name)) {
+        throw new IllegalArgumentException("Invalid value '" + list + "' for " + TRUST_INBOUND_KEY
+            + ": '" + name + "' is not one of conversation, tenant, user, feature (or none)");
+      }
+      trusted.add(name);
+    }
+    return trusted;
+  }
+
   private static AttributionField field(
       Function<String, String> properties,
+      Set<String> trusted,
       String name,
       String baggage,
       String header,
@@ -79,7 +123,7 @@ public final class AttributionSettings {
     String h = value(properties, PREFIX + name + ".header", header);
     String a = value(properties, PREFIX + name + ".attribute", attribute);
     try {
-      return new AttributionField(b, h, a);
+      return new AttributionField(name, trusted.contains(name), b, h, a);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "Invalid value for " + PREFIX + name + ".*: " + e.getMessage(), e);
@@ -107,12 +151,25 @@ public final class AttributionSettings {
     return fields.get(3);
   }
 
-  /** Lower-case names of every header the server instrumentation must capture. */
+  /** Lower-case names of the headers the server instrumentation must capture: the trusted ones. */
   public List<String> headerNames() {
     List<String> names = new ArrayList<>();
     for (AttributionField f : fields) {
-      names.add(f.headerName());
+      if (f.trustInbound()) {
+        names.add(f.headerName());
+      }
     }
     return names;
+  }
+
+  /** Baggage keys an inbound request may not set: dropped when its baggage is extracted. */
+  public Set<String> untrustedBaggageKeys() {
+    Set<String> keys = new HashSet<>();
+    for (AttributionField f : fields) {
+      if (!f.trustInbound()) {
+        keys.add(f.baggageKey());
+      }
+    }
+    return keys;
   }
 }

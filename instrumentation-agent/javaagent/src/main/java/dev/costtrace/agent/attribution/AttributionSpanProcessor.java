@@ -16,6 +16,10 @@ import java.util.List;
  * the captured header on the span itself. Every span under a request carries the values, so the
  * whole conversation can be filtered, and the gen_ai spans get them whatever depth they start at.
  *
+ * <p>A field not trusted from inbound requests ({@link AttributionField#trustInbound()}) never
+ * takes the captured header, and its baggage key is dropped from inbound baggage when it is
+ * extracted ({@link InboundBaggageFilter}), so only the application's own baggage sets it.
+ *
  * <p>Never throws: telemetry must not break the application.
  */
 public final class AttributionSpanProcessor implements SpanProcessor {
@@ -74,6 +78,9 @@ public final class AttributionSpanProcessor implements SpanProcessor {
       if (inherited != null) {
         return inherited;
       }
+    }
+    if (!field.trustInbound()) {
+      return null; // a captured header is the end user's word, not the application's
     }
     List<String> header = span.getAttribute(field.capturedHeaderAttribute());
     if (header != null) {

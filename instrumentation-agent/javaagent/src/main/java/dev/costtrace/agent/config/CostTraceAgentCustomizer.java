@@ -3,6 +3,7 @@ package dev.costtrace.agent.config;
 import com.google.auto.service.AutoService;
 import dev.costtrace.agent.attribution.AttributionSettings;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
+import dev.costtrace.agent.attribution.InboundBaggageFilter;
 import dev.costtrace.agent.budget.AgentBudgets;
 import dev.costtrace.agent.budget.BudgetBootstrapPackages;
 import dev.costtrace.agent.http.HttpCaptureSettings;
@@ -32,6 +33,10 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
   public void customize(AutoConfigurationCustomizer autoConfiguration) {
     autoConfiguration
         .addPropertiesCustomizer(CostTraceAgentCustomizer::captureAttributionHeaders)
+        // Inbound baggage must not set the fields not trusted from requests (the tenant by default).
+        .addPropagatorCustomizer(
+            (propagator, config) ->
+                new InboundBaggageFilter(propagator, settings(config).untrustedBaggageKeys()))
         .addTracerProviderCustomizer(
             (builder, config) -> {
               installBudgets(config);

@@ -48,6 +48,17 @@ public final class AgentTestApp {
     System.out.println(
         "RESULT chat-baggage-over-metadata "
             + openAi.chatWithBaggageAndMetadata("conv-baggage-9", "conv-metadata-ignored"));
+    // 5. An inbound request that claims a tenant and a user through W3C baggage.
+    System.out.println(
+        "RESULT chat-inbound-baggage "
+            + runServerRoundTrip(
+                openAi::chat,
+                "X-Conversation-Id",
+                "conv-inbound-5",
+                "baggage",
+                "costtrace.tenant.id=globex,user.id=user-7"));
+    // 6. The tenant from baggage the app sets itself, in this process: always trusted.
+    System.out.println("RESULT chat-app-tenant " + openAi.chatWithTenantBaggage("conv-app-6", "initech"));
     System.exit(0);
   }
 
@@ -77,6 +88,20 @@ public final class AgentTestApp {
 
   /** Serves one request carrying attribution headers; the handler makes the LLM call. */
   static String runServerRoundTrip(Callable<String> llmCall) throws Exception {
+    return runServerRoundTrip(
+        llmCall,
+        "X-Conversation-Id",
+        "conv-header-1",
+        "X-Tenant-Id",
+        "acme",
+        "X-User-Id",
+        "user-42",
+        "X-Feature",
+        "support-bot");
+  }
+
+  /** Serves one request carrying the given headers (name, value, ...). */
+  static String runServerRoundTrip(Callable<String> llmCall, String... headers) throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/ask",
@@ -99,10 +124,7 @@ public final class AgentTestApp {
       HttpRequest request =
           HttpRequest.newBuilder(
                   URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/ask"))
-              .header("X-Conversation-Id", "conv-header-1")
-              .header("X-Tenant-Id", "acme")
-              .header("X-User-Id", "user-42")
-              .header("X-Feature", "support-bot")
+              .headers(headers)
               .build();
       return client.send(request, HttpResponse.BodyHandlers.ofString()).body();
     } finally {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,9 +36,10 @@ class AgentToReceiverIT {
           List.of(), AgentTestApp.class, "openai", vendor.baseUrl("127.0.0.1"));
       assertThat(AgentProcess.result(app, "chat-header")).startsWith("chatcmpl-");
 
-      // The app's four calls, one conversation each: from the header, baggage (twice) and metadata.
-      Map<String, JsonNode> byConversation = receiver.awaitConversations(4);
-      assertThat(byConversation).containsOnlyKeys("conv-header-1", "conv-baggage-7", "conv-metadata-3", "conv-baggage-9");
+      // The app's six calls, one conversation each: from headers (twice), baggage and metadata.
+      Map<String, JsonNode> byConversation = receiver.awaitConversations(6);
+      assertThat(byConversation).containsOnlyKeys("conv-header-1", "conv-baggage-7", "conv-metadata-3",
+          "conv-baggage-9", "conv-inbound-5", "conv-app-6");
       JsonNode viaHeader = byConversation.get("conv-header-1");
       assertThat(new BigDecimal(viaHeader.get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
       assertThat(viaHeader.get("llm_calls").asLong()).isEqualTo(1);
@@ -46,14 +48,23 @@ class AgentToReceiverIT {
       assertThat(viaHeader.get("output_tokens").asLong()).isEqualTo(9);
       assertThat(viaHeader.get("models").toString()).contains("gpt-4o-mini");
 
-      // The tenant came only with the inbound request: the one served call is acme's.
+      // Only the tenant the app set itself is stored; the ones inbound requests claimed
+      // (X-Tenant-Id: acme, baggage costtrace.tenant.id=globex) are not trusted by default.
       List<JsonNode> byTenant = receiver.report("--by", "tenant");
-      assertThat(byTenant.get(0).get("tenant_id").asText()).isEqualTo("acme");
-      assertThat(new BigDecimal(byTenant.get(0).get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
+      List<String> tenants = new ArrayList<>();
+      for (JsonNode row : byTenant) {
+        if (row.has("tenant_id")) {
+          tenants.add(row.get("tenant_id").asText());
+        }
+      }
+      assertThat(tenants).contains("initech").doesNotContain("acme", "globex");
+      JsonNode initech = byTenant.stream().filter(r -> r.has("tenant_id") && r.get("tenant_id").asText().equals("initech"))
+          .findFirst().orElseThrow();
+      assertThat(new BigDecimal(initech.get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
       JsonNode summary = byTenant.get(byTenant.size() - 1).get("cost_per_conversation");
-      assertThat(summary.get("conversations").asLong()).isEqualTo(4);
+      assertThat(summary.get("conversations").asLong()).isEqualTo(6);
       assertThat(new BigDecimal(summary.get("total_usd").asText()))
-          .isEqualByComparingTo(ONE_CALL_USD.multiply(BigDecimal.valueOf(4)));
+          .isEqualByComparingTo(ONE_CALL_USD.multiply(BigDecimal.valueOf(6)));
     }
   }
 }

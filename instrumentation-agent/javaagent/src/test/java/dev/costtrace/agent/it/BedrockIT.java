@@ -186,9 +186,9 @@ class BedrockIT {
       // Llama 3.1 70B: 573 x 0.72 per million
       assertThat(pricer.price(of("invoke-llama"), List.of()).total())
           .isEqualByComparingTo(new BigDecimal("0.00041256"));
-      // Mistral Large: 389 x 2 + 87 x 6 per million
+      // Mistral Large (24.02) on Bedrock: 389 x 4 + 87 x 12 per million (AWS's rate, not Mistral's)
       assertThat(pricer.price(of("invoke-mistral"), List.of()).total())
-          .isEqualByComparingTo(new BigDecimal("0.0013"));
+          .isEqualByComparingTo(new BigDecimal("0.0026"));
       // Claude Sonnet 4.5 (cross-region profile): 41 x 3 + 2,048 x 0.30 + 12 x 15 per million
       assertThat(pricer.price(of("converse-stream"), List.of()).total())
           .isEqualByComparingTo(new BigDecimal("0.0009174"));

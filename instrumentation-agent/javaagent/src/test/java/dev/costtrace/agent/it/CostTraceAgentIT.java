@@ -52,9 +52,9 @@ class CostTraceAgentIT {
             "RESULT chat-metadata chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF default",
             "RESULT chat-baggage-over-metadata chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF default");
 
-    List<Span> chats = awaitChatSpans(4);
+    List<Span> chats = awaitChatSpans(6);
     // One span per call: the upstream chat span is extended, never duplicated.
-    assertThat(chats).hasSize(4);
+    assertThat(chats).hasSize(6);
     assertThat(chats)
         .allSatisfy(s -> assertThat(string(s, "openai.response.service_tier")).contains("default"));
     assertThat(chats)
@@ -74,7 +74,8 @@ class CostTraceAgentIT {
         .noneMatch(
             s -> string(s, "gen_ai.conversation.id").orElse("").equals("conv-metadata-ignored"));
     Span viaHeader = withAttribute(chats, "gen_ai.conversation.id", "conv-header-1");
-    assertThat(string(viaHeader, "costtrace.tenant.id")).contains("acme");
+    // The tenant is not taken from the request by default: its end user could name any tenant.
+    assertThat(string(viaHeader, "costtrace.tenant.id")).isEmpty();
     assertThat(string(viaHeader, "user.id")).contains("user-42");
     assertThat(string(viaHeader, "costtrace.feature")).contains("support-bot");
     assertThat(string(viaHeader, "gen_ai.request.model")).contains("gpt-4o-mini");
@@ -88,6 +89,14 @@ class CostTraceAgentIT {
     assertThat(string(viaBaggage, "costtrace.tenant.id")).isEmpty();
     assertThat(integer(viaBaggage, "gen_ai.usage.input_tokens")).contains(1342L);
 
+    // Inbound W3C baggage: the user it names is trusted by default, the tenant is not.
+    Span inboundBaggage = withAttribute(chats, "gen_ai.conversation.id", "conv-inbound-5");
+    assertThat(string(inboundBaggage, "user.id")).contains("user-7");
+    assertThat(string(inboundBaggage, "costtrace.tenant.id")).isEmpty();
+    // The application's own baggage sets the tenant.
+    Span appTenant = withAttribute(chats, "gen_ai.conversation.id", "conv-app-6");
+    assertThat(string(appTenant, "costtrace.tenant.id")).contains("initech");
+
     Span server =
         spans().stream()
             .filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER)
@@ -95,6 +104,25 @@ class CostTraceAgentIT {
             .orElseThrow();
     assertThat(string(server, "gen_ai.conversation.id")).contains("conv-header-1");
     assertThat(viaHeader.getTraceId()).isEqualTo(server.getTraceId());
+  }
+
+  @Test
+  void tenantFromRequestsOnlyWhenTrustIsConfigured() throws Exception {
+    clearSpans();
+    List<String> out =
+        runApp(
+            fullClasspath(),
+            List.of("-Dcosttrace.agent.trust.inbound=conversation,tenant,user,feature"),
+            "openai",
+            vendorBaseUrl());
+    assertThat(out).contains("RESULT chat-header chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342");
+    List<Span> chats = awaitChatSpans(6);
+    assertThat(string(withAttribute(chats, "gen_ai.conversation.id", "conv-header-1"), "costtrace.tenant.id"))
+        .contains("acme");
+    assertThat(string(withAttribute(chats, "gen_ai.conversation.id", "conv-inbound-5"), "costtrace.tenant.id"))
+        .contains("globex");
+    assertThat(string(withAttribute(chats, "gen_ai.conversation.id", "conv-app-6"), "costtrace.tenant.id"))
+        .contains("initech");
   }
 
   @Test
@@ -110,8 +138,8 @@ class CostTraceAgentIT {
         .contains(
             "RESULT chat-header chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342",
             "RESULT chat-baggage chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342");
-    List<Span> chats = awaitChatSpans(4);
-    assertThat(chats).hasSize(4);
+    List<Span> chats = awaitChatSpans(6);
+    assertThat(chats).hasSize(6);
     // The failing attribution processor set nothing.
     assertThat(chats)
         .noneMatch(

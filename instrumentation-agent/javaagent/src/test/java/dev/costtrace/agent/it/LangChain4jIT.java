@@ -355,7 +355,8 @@ class LangChain4jIT {
     assertThat(string(viaBaggage, "gen_ai.conversation.id")).contains("conv-lc4j-baggage");
     Span viaHeader = onlyChat(spans, "lc4j-header");
     assertThat(string(viaHeader, "gen_ai.conversation.id")).contains("conv-header-1");
-    assertThat(string(viaHeader, "costtrace.tenant.id")).contains("acme");
+    assertThat(string(viaHeader, "user.id")).contains("user-42");
+    assertThat(string(viaHeader, "costtrace.tenant.id")).isEmpty(); // not trusted from requests by default
     Span server =
         spans.stream()
             .map(ScopedSpan::span)

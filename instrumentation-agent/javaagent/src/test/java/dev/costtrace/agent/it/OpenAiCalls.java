@@ -57,6 +57,17 @@ final class OpenAiCalls {
     }
   }
 
+  String chatWithTenantBaggage(String conversationId, String tenant) {
+    Baggage baggage =
+        Baggage.current().toBuilder()
+            .put("gen_ai.conversation.id", conversationId)
+            .put("costtrace.tenant.id", tenant)
+            .build();
+    try (Scope ignored = baggage.makeCurrent()) {
+      return chat();
+    }
+  }
+
   String chatWithBaggage(String conversationId) {
     Baggage baggage =
         Baggage.current().toBuilder().put("gen_ai.conversation.id", conversationId).build();

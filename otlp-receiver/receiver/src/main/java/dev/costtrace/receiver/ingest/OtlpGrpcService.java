@@ -61,27 +61,33 @@ final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
     Status.Code code = Status.Code.OK;
     boolean admitted = false;
     try {
+      // Every refusal below is retryable and carries RetryInfo: without it the Collector's OTLP
+      // exporter and the Go SDK drop a RESOURCE_EXHAUSTED export instead of retrying it.
       if (!ready.getAsBoolean()) {
-        code = fail(out, Status.UNAVAILABLE, OtlpReceiver.DRAINING_MESSAGE);
+        code = refuse(out, Status.Code.UNAVAILABLE, OtlpReceiver.DRAINING_MESSAGE, RetryableStatus.BUSY_RETRY_AFTER);
         return;
       }
       if (OtlpReceiver.queueFull()) {
-        code = fail(out, Status.UNAVAILABLE, "the receiver is at capacity; retry later");
+        code = refuse(out, Status.Code.UNAVAILABLE, "the receiver is at capacity; retry later",
+            RetryableStatus.BUSY_RETRY_AFTER);
         return;
       }
       admitted = admission.tryAcquire(bytes);
       if (!admitted) {
-        code = fail(out, Status.RESOURCE_EXHAUSTED, "the receiver is over its memory budget; retry later");
+        code = refuse(out, Status.Code.RESOURCE_EXHAUSTED, "the receiver is over its memory budget; retry later",
+            RetryableStatus.BUSY_RETRY_AFTER);
         return;
       }
       ExportOutcome outcome = consumer.consume(request, BearerAuthInterceptor.TENANT.get());
       out.onNext(response(outcome));
       out.onCompleted();
     } catch (BackPressureException e) {
-      // Both codes are retryable for OTLP exporters.
-      code = fail(out, e.unavailable() ? Status.UNAVAILABLE : Status.RESOURCE_EXHAUSTED, e.getMessage());
+      code = refuse(out, e.unavailable() ? Status.Code.UNAVAILABLE : Status.Code.RESOURCE_EXHAUSTED,
+          e.getMessage(), e.retryAfter());
     } catch (RuntimeException e) {
-      code = fail(out, Status.INTERNAL, "export failed: " + e.getMessage());
+      // A bug, not a condition a retry can change: INTERNAL, which exporters do not retry.
+      code = Status.Code.INTERNAL;
+      out.onError(Status.INTERNAL.withDescription("export failed: " + e.getMessage()).asRuntimeException());
     } finally {
       if (admitted) {
         admission.release(bytes);
@@ -90,9 +96,10 @@ final class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
     }
   }
 
-  private static Status.Code fail(StreamObserver<?> out, Status status, String message) {
-    out.onError(status.withDescription(message).asRuntimeException());
-    return status.getCode();
+  private static Status.Code refuse(StreamObserver<?> out, Status.Code code, String message,
+      java.time.Duration retryAfter) {
+    out.onError(RetryableStatus.grpc(code, message, retryAfter));
+    return code;
   }
 
   static ExportTraceServiceResponse response(ExportOutcome outcome) {

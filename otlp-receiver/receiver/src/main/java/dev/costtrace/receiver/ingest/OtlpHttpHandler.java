@@ -71,12 +71,12 @@ final class OtlpHttpHandler implements HttpHandler {
       }
       if (!ready.getAsBoolean()) {
         // Draining: what is in flight finishes, new exports go elsewhere (or come back later).
-        status(exchange, 503, json, OtlpReceiver.DRAINING_MESSAGE, "1");
+        status(exchange, 503, json, OtlpReceiver.DRAINING_MESSAGE, RetryableStatus.BUSY_RETRY_AFTER);
         return;
       }
       if (OtlpReceiver.queueFull()) {
         // The worker queue is full and this runs on the accepting thread: answer at once, unread.
-        status(exchange, 503, json, "the receiver is at capacity; retry later", "1");
+        status(exchange, 503, json, "the receiver is at capacity; retry later", RetryableStatus.BUSY_RETRY_AFTER);
         return;
       }
       String tenant = null;
@@ -92,7 +92,8 @@ final class OtlpHttpHandler implements HttpHandler {
       try {
         body = readBody(exchange, reserved);
       } catch (OverBudgetException e) {
-        status(exchange, 429, json, "the receiver is over its memory budget; retry later", "1");
+        status(exchange, 429, json, "the receiver is over its memory budget; retry later",
+            RetryableStatus.BUSY_RETRY_AFTER);
         return;
       } catch (TooLargeException e) {
         status(exchange, 413, json, "request body exceeds " + maxRequestBytes + " bytes", null);
@@ -114,12 +115,12 @@ final class OtlpHttpHandler implements HttpHandler {
       try {
         outcome = consumer.consume(request, tenant);
       } catch (BackPressureException e) {
-        long seconds = Math.max(1, e.retryAfter().toSeconds());
-        status(exchange, e.unavailable() ? 503 : 429, json, e.getMessage(), Long.toString(seconds));
+        status(exchange, e.unavailable() ? 503 : 429, json, e.getMessage(), e.retryAfter());
         return;
       }
       send(exchange, 200, json, OtlpGrpcService.response(outcome));
     } catch (RuntimeException e) {
+      // A bug, not a condition a retry can change: 500, which exporters do not retry.
       plain(exchange, 500, "export failed: " + e.getMessage());
     } finally {
       admission.release(reserved[0]);
@@ -200,14 +201,22 @@ final class OtlpHttpHandler implements HttpHandler {
     }
   }
 
-  private static void status(HttpExchange exchange, int code, boolean json, String message, String retryAfter)
-      throws IOException {
+  /**
+   * A failure with its {@code google.rpc.Status} body. With {@code retryAfter} (429 and 503, the
+   * retryable ones), {@code Retry-After} in whole seconds and RetryInfo in the status's details.
+   */
+  private static void status(HttpExchange exchange, int code, boolean json, String message,
+      java.time.Duration retryAfter) throws IOException {
+    io.grpc.Status.Code grpc = code == 400 || code == 413 ? io.grpc.Status.Code.INVALID_ARGUMENT
+        : code == 401 ? io.grpc.Status.Code.UNAUTHENTICATED
+        : code == 429 ? io.grpc.Status.Code.RESOURCE_EXHAUSTED : io.grpc.Status.Code.UNAVAILABLE;
+    com.google.rpc.Status status;
     if (retryAfter != null) {
-      exchange.getResponseHeaders().set("Retry-After", retryAfter);
+      exchange.getResponseHeaders().set("Retry-After", RetryableStatus.retryAfterSeconds(retryAfter));
+      status = RetryableStatus.status(grpc, message, retryAfter);
+    } else {
+      status = com.google.rpc.Status.newBuilder().setCode(grpc.value()).setMessage(message).build();
     }
-    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
-        .setCode(code == 400 || code == 413 ? 3 : code == 401 ? 16 : code == 429 ? 8 : 14)
-        .setMessage(message).build();
     send(exchange, code, json, status);
   }
 

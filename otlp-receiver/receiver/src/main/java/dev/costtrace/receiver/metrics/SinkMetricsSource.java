@@ -22,6 +22,9 @@ public final class SinkMetricsSource implements MetricsSource {
         .gauge("costtrace_sink_buffered_bytes", "Bytes acknowledged but not yet in ClickHouse (the on-disk buffer).", m.bufferedBytes())
         .counter("costtrace_sink_batches_failed_total", "Batch writes to ClickHouse that failed and will be retried.", m.batchesFailed())
         .gauge("costtrace_sink_last_batch_seconds", "How long the last successful batch write took.", m.lastBatchMillis() / 1000.0)
-        .counter("costtrace_sink_full_total", "Exports refused because the sink's buffer was full.", m.rejectedFull());
+        .counter("costtrace_sink_full_total", "Exports refused because the sink's buffer was full.", m.rejectedFull())
+        .counter("costtrace_sink_buffer_quarantined_total",
+            "Buffer records that could not be read back or decoded, set aside beside the buffer.",
+            m.bufferRecordsQuarantined());
   }
 }

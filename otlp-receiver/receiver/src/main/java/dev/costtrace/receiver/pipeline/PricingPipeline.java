@@ -43,6 +43,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     "gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"};
   private static final String ERROR_TYPE_KEY = "error.type";
   private static final PricingStatus[] STATUSES = PricingStatus.values();
+  /** How long exporters are told to wait when the sink cannot write its buffer. */
+  static final java.time.Duration STORAGE_RETRY_AFTER = java.time.Duration.ofSeconds(5);
   private final SpanPricer pricer;
   private final SpanSink sink;
   private final AttributionKeys keys;
@@ -136,6 +138,11 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         sink.accept(rows, attributions);
       } catch (SinkFullException e) {
         throw new BackPressureException(e.getMessage(), e.retryAfter(), false);
+      } catch (java.io.UncheckedIOException e) {
+        // The sink could not make the rows durable (its disk is full or failing): nothing was
+        // acknowledged, and a retry once the disk recovers is what the exporter should do.
+        throw new BackPressureException("the receiver cannot store spans right now ("
+            + e.getCause().getMessage() + "); retry later", STORAGE_RETRY_AFTER, true);
       }
       if (accepted != null) {
         accepted.accepted(rows, rowSpans, attributions);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.clickhouse.client.api.Client;
 import com.google.protobuf.ByteString;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.testing.LoopbackGate;
 import dev.costtrace.testing.TestClickHouse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -91,6 +92,14 @@ class GrpcBackPressureTest {
         assertThat(refused).as("the buffer filled up").isNotNull();
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(refused.getStatus().getDescription()).startsWith("the sink buffer is full");
+        // RESOURCE_EXHAUSTED is retried by the Collector's OTLP exporter and the Go SDK only with
+        // google.rpc.RetryInfo in the status: the sink's retry-after, parseable as com.google.rpc.
+        com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(refused);
+        assertThat(details).isNotNull();
+        assertThat(details.getDetailsList()).singleElement()
+            .satisfies(d -> assertThat(d.is(com.google.rpc.RetryInfo.class)).isTrue())
+            .satisfies(d -> assertThat(d.unpack(com.google.rpc.RetryInfo.class).getRetryDelay().getSeconds())
+                .isEqualTo(5));
         assertThat(fillerAccepted).isPositive();
 
         List<SpanData> turn = SdkSpans.turn("conv-backpressure", "bp-test");

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.LocalTime;
+import java.time.OffsetTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +26,26 @@ public final class CatalogLoader {
       new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private CatalogLoader() {}
+
+  /**
+   * The array at {@code $.<field>} of a JSON object file (overrides, tools, service tiers,
+   * corrections).
+   *
+   * @throws CatalogException naming the file when it is not JSON or has no such array
+   */
+  public static JsonNode array(byte[] content, String source, String field) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(content);
+    } catch (java.io.IOException e) {
+      throw new CatalogException(source + ": not valid JSON: " + e.getMessage(), e);
+    }
+    JsonNode array = root == null ? null : root.get(field);
+    if (array == null || !array.isArray()) {
+      throw new CatalogException(source + ": $." + field + ": expected an array");
+    }
+    return array;
+  }
 
   /** Parses a whole genai-prices file. */
   public static List<ProviderEntry> parse(byte[] content, String source) {
@@ -122,9 +144,13 @@ public final class CatalogLoader {
     return out;
   }
 
+  /** A time of day in UTC: {@code 16:30:00Z}, {@code 16:30}, or with an offset. */
   private static LocalTime time(String text) {
-    String t = text.endsWith("Z") ? text.substring(0, text.length() - 1) : text;
-    return LocalTime.parse(t);
+    if (text.endsWith("Z") || text.contains("+") || text.lastIndexOf('-') > 0) {
+      String t = text.endsWith("Z") ? text.substring(0, text.length() - 1) + "+00:00" : text;
+      return OffsetTime.parse(t).withOffsetSameInstant(ZoneOffset.UTC).toLocalTime();
+    }
+    return LocalTime.parse(text);
   }
 
   static ModelPrice modelPrice(JsonNode node, String source, String path) {
@@ -184,7 +210,18 @@ public final class CatalogLoader {
     return v;
   }
 
+  /** A catalog match clause: prefixes and substrings never match across a version number. */
   static MatchRule rule(JsonNode node, String source, String path) {
+    return rule(node, source, path, true);
+  }
+
+  /**
+   * A match clause.
+   *
+   * @param versionBoundaries whether starts_with and contains stop at a version number (catalog
+   *     files) or match whatever follows (the user's overrides)
+   */
+  static MatchRule rule(JsonNode node, String source, String path, boolean versionBoundaries) {
     if (node == null || !node.isObject() || node.size() != 1) {
       throw new CatalogException(
           source + ": " + path + ": expected one of equals, starts_with, ends_with, contains,"
@@ -197,11 +234,15 @@ public final class CatalogLoader {
       case "equals":
         return MatchRule.equalsTo(value.asText());
       case "starts_with":
-        return MatchRule.startsWith(value.asText());
+        return versionBoundaries
+            ? MatchRule.startsWith(value.asText())
+            : MatchRule.prefix(value.asText());
       case "ends_with":
         return MatchRule.endsWith(value.asText());
       case "contains":
-        return MatchRule.contains(value.asText());
+        return versionBoundaries
+            ? MatchRule.contains(value.asText())
+            : MatchRule.substring(value.asText());
       case "regex":
         try {
           return MatchRule.regex(value.asText());
@@ -215,7 +256,8 @@ public final class CatalogLoader {
         }
         List<MatchRule> rules = new ArrayList<>();
         for (int i = 0; i < value.size(); i++) {
-          rules.add(rule(value.get(i), source, path + "." + kind + "[" + i + "]"));
+          rules.add(
+              rule(value.get(i), source, path + "." + kind + "[" + i + "]", versionBoundaries));
         }
         return kind.equals("or") ? MatchRule.anyOf(rules) : MatchRule.allOf(rules);
       default:

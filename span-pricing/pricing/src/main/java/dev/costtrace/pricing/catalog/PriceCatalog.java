@@ -2,17 +2,18 @@ package dev.costtrace.pricing.catalog;
 
 import dev.costtrace.pricing.normalize.ModelIdentity.ModelRef;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * An immutable, layered price catalog with a version. Finds the entry for a model reference:
- * within the span's provider first, then that provider's declared fallbacks (Bedrock and Vertex
- * serve Anthropic's models at its list prices), then the vendor the model id names; only when the
- * span's provider is not in the catalog at all does it search every provider's models.
+ * An immutable, layered price catalog with a version. Finds the entry for a model reference: only
+ * among the span's own provider's entries and the providers it declares to serve at their list
+ * prices; never another provider's or, by a loose match, another model generation's price.
  */
 public final class PriceCatalog {
   /** Providers whose prices are the user's own: never borrow another provider's list price. */
@@ -34,46 +35,54 @@ public final class PriceCatalog {
   }
 
   /**
-   * Layers catalogs: each later layer's models come before (and replace, by model id) the earlier
-   * layers' models of the same provider; new providers are added.
+   * Layers catalogs. A higher layer's model replaces the lower layers' model of the same provider
+   * and id where it stands, so match order is kept; its other models come first, before the lower
+   * layers' models of that provider. Providers new in a higher layer come before the lower layers'
+   * providers; the lowest layer's providers keep their order (the order the reference implementation
+   * infers a provider from a model id in).
    */
   public static List<ProviderEntry> layer(List<List<ProviderEntry>> lowToHigh) {
     Map<String, ProviderEntry> merged = new LinkedHashMap<>();
-    for (List<ProviderEntry> layer : lowToHigh) {
-      for (ProviderEntry p : layer) {
+    Map<String, Integer> firstLayer = new HashMap<>();
+    for (int layer = 0; layer < lowToHigh.size(); layer++) {
+      for (ProviderEntry p : lowToHigh.get(layer)) {
         ProviderEntry lower = merged.get(p.id());
         if (lower == null) {
           merged.put(p.id(), p);
-          continue;
+          firstLayer.put(p.id(), layer);
+        } else {
+          merged.put(p.id(), over(p, lower));
         }
-        Set<String> replaced = new HashSet<>();
-        List<ModelEntry> models = new ArrayList<>(p.models());
-        p.models().forEach(m -> replaced.add(m.id()));
-        for (ModelEntry m : lower.models()) {
-          if (!replaced.contains(m.id())) {
-            models.add(m);
-          }
-        }
-        Set<String> fallbacks = new java.util.LinkedHashSet<>(p.fallbackProviders());
-        fallbacks.addAll(lower.fallbackProviders());
-        Set<String> urls = new java.util.LinkedHashSet<>(p.pricingUrls());
-        urls.addAll(lower.pricingUrls());
-        merged.put(
-            p.id(),
-            new ProviderEntry(
-                p.id(),
-                p.name(),
-                List.copyOf(urls),
-                p.providerMatch() != null ? p.providerMatch() : lower.providerMatch(),
-                p.modelMatch() != null ? p.modelMatch() : lower.modelMatch(),
-                List.copyOf(fallbacks),
-                models));
       }
     }
-    // Higher layers' new providers first, so that a user's file wins a global search.
     List<ProviderEntry> out = new ArrayList<>(merged.values());
-    java.util.Collections.reverse(out);
+    out.sort(Comparator.comparing((ProviderEntry p) -> firstLayer.get(p.id())).reversed());
     return out;
+  }
+
+  private static ProviderEntry over(ProviderEntry higher, ProviderEntry lower) {
+    Map<String, ModelEntry> replacing = new LinkedHashMap<>();
+    higher.models().forEach(m -> replacing.put(m.id(), m));
+    List<ModelEntry> models = new ArrayList<>();
+    List<ModelEntry> kept = new ArrayList<>(lower.models().size());
+    for (ModelEntry m : lower.models()) {
+      ModelEntry replacement = replacing.remove(m.id());
+      kept.add(replacement != null ? replacement : m);
+    }
+    models.addAll(replacing.values()); // new in the higher layer: tried first
+    models.addAll(kept);
+    Set<String> fallbacks = new LinkedHashSet<>(higher.fallbackProviders());
+    fallbacks.addAll(lower.fallbackProviders());
+    Set<String> urls = new LinkedHashSet<>(higher.pricingUrls());
+    urls.addAll(lower.pricingUrls());
+    return new ProviderEntry(
+        higher.id(),
+        higher.name(),
+        List.copyOf(urls),
+        higher.providerMatch() != null ? higher.providerMatch() : lower.providerMatch(),
+        higher.modelMatch() != null ? higher.modelMatch() : lower.modelMatch(),
+        List.copyOf(fallbacks),
+        models);
   }
 
   public String version() {
@@ -110,71 +119,72 @@ public final class PriceCatalog {
     return null;
   }
 
-  /** Finds the entry that prices a model reference; {@link Match#NONE} with a reason if none. */
+  /**
+   * Finds the entry that prices a model reference, or a match without entry saying why. A span
+   * that names its provider is priced only by that provider's entries, or by those of a provider
+   * it declares to serve at their list prices ({@code fallback_model_providers}: Azure serves
+   * OpenAI's models, Vertex AI Anthropic's); a provider the catalog does not know prices nothing.
+   * Only a span that names no provider has its provider inferred: from a vendor prefix in the
+   * model id ({@code openai/gpt-4o}), else from the providers' {@code model_match}.
+   */
   public Match find(ModelRef ref) {
-    if (ref.candidates().isEmpty()) {
+    List<String> candidates = ref.candidates();
+    if (candidates.isEmpty()) {
       return Match.none("the span names no model");
     }
-    ProviderEntry own = provider(ref.provider());
-    if (own != null) {
-      ModelEntry m = findIn(own, ref.candidates());
+    String model = candidates.get(0);
+    if (!ref.provider().isEmpty()) {
+      ProviderEntry own = provider(ref.provider());
+      if (own == null) {
+        return Match.none(SELF_HOSTED.contains(ref.provider())
+            ? "'" + ref.provider() + "' is self-hosted: add your own price for " + model
+                + " in an override file"
+            : "provider '" + ref.provider() + "' is not in catalog " + version
+                + ": add its prices for " + model + " in a price file or an override");
+      }
+      Match m = findIn(own, candidates);
+      return m != null
+          ? m
+          : Match.none("no price for model '" + model + "' of provider '" + own.id()
+              + "' in catalog " + version);
+    }
+    if (!ref.vendor().isEmpty()) {
+      ProviderEntry v = provider(ref.vendor());
+      Match m = v == null ? null : findIn(v, candidates);
+      if (m != null) {
+        return m.withNote("provider '" + v.id() + "' taken from the model id");
+      }
+    }
+    for (ProviderEntry p : providers) {
+      if (p.modelMatch() != null && anyMatches(p.modelMatch(), candidates)) {
+        Match m = findIn(p, candidates);
+        if (m != null) {
+          return m.withNote("provider '" + p.id() + "' inferred from the model id");
+        }
+      }
+    }
+    return Match.none("no price for model '" + model + "' in catalog " + version
+        + "; the span names no provider and none of the catalog's providers has it");
+  }
+
+  /**
+   * The spellings tried most specific first, each in the provider and then in the providers whose
+   * models it serves at their list price (the reference implementation's order).
+   */
+  private Match findIn(ProviderEntry own, List<String> candidates) {
+    for (int i = 0, n = candidates.size(); i < n; i++) {
+      String c = candidates.get(i);
+      ModelEntry m = own.find(c);
       if (m != null) {
         return new Match(m, "");
       }
       for (String fb : own.fallbackProviders()) {
-        ProviderEntry f = provider(fb);
-        m = f == null ? null : findIn(f, ref.candidates());
+        ProviderEntry f = byId.get(fb);
+        m = f == null ? null : f.find(c);
         if (m != null) {
-          return new Match(m, "priced at " + f.id() + "'s list price (fallback for " + own.id() + ")");
+          return new Match(m, "priced at " + f.id() + "'s list price, which " + own.id()
+              + " charges for " + f.id() + "'s models");
         }
-      }
-    }
-    if (!ref.vendor().isEmpty() && !SELF_HOSTED.contains(ref.provider())) {
-      ProviderEntry v = provider(ref.vendor());
-      ModelEntry m = v == null || v == own ? null : findIn(v, ref.candidates());
-      if (m != null) {
-        String note =
-            ref.provider().isEmpty() || ref.provider().equals(v.id())
-                ? ""
-                : "priced at " + v.id() + "'s list price (model served via " + ref.provider() + ")";
-        return new Match(m, note);
-      }
-    }
-    if (SELF_HOSTED.contains(ref.provider())) {
-      return Match.none(
-          "'" + ref.provider() + "' is self-hosted: add your own price for "
-              + ref.candidates().get(0) + " in an override file");
-    }
-    if (own != null) {
-      return Match.none(
-          "no price for model '" + ref.candidates().get(0) + "' of provider '" + own.id()
-              + "' in catalog " + version);
-    }
-    for (ProviderEntry p : providers) {
-      if (p.modelMatch() == null || !anyMatches(p.modelMatch(), ref.candidates())) {
-        continue;
-      }
-      ModelEntry m = findIn(p, ref.candidates());
-      if (m != null) {
-        String note =
-            ref.provider().isEmpty()
-                ? "provider inferred from the model id"
-                : "provider '" + ref.provider() + "' not in catalog; priced at " + p.id()
-                    + "'s list price";
-        return new Match(m, note);
-      }
-    }
-    return Match.none(
-        "no price for model '" + ref.candidates().get(0) + "'"
-            + (ref.provider().isEmpty() ? "" : " of provider '" + ref.provider() + "'")
-            + " in catalog " + version);
-  }
-
-  private static ModelEntry findIn(ProviderEntry p, List<String> candidates) {
-    for (int i = 0, n = candidates.size(); i < n; i++) {
-      ModelEntry m = p.find(candidates.get(i));
-      if (m != null) {
-        return m;
       }
     }
     return null;
@@ -198,6 +208,10 @@ public final class PriceCatalog {
   public record Match(ModelEntry entry, String note) {
     static Match none(String why) {
       return new Match(null, why);
+    }
+
+    Match withNote(String how) {
+      return new Match(entry, note.isEmpty() ? how : how + "; " + note);
     }
 
     public boolean found() {

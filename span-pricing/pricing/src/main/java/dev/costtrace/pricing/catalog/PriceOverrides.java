@@ -1,7 +1,6 @@
 package dev.costtrace.pricing.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -33,16 +32,7 @@ public final class PriceOverrides {
   }
 
   public static PriceOverrides parse(byte[] content, String source) {
-    JsonNode root;
-    try {
-      root = CatalogLoader.JSON.readTree(content);
-    } catch (IOException e) {
-      throw new CatalogException(source + ": not valid JSON: " + e.getMessage(), e);
-    }
-    JsonNode models = root == null ? null : root.get("models");
-    if (models == null || !models.isArray()) {
-      throw new CatalogException(source + ": $.models: expected an array");
-    }
+    JsonNode models = CatalogLoader.array(content, source, "models");
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < models.size(); i++) {
       JsonNode m = models.get(i);
@@ -53,7 +43,8 @@ public final class PriceOverrides {
         label = m.get("model").asText();
         match = MatchRule.equalsTo(label);
       } else if (m.has("match")) {
-        match = CatalogLoader.rule(m.get("match"), source, path + ".match");
+        // The user's own rule: a prefix means every model it starts, newer versions included.
+        match = CatalogLoader.rule(m.get("match"), source, path + ".match", false);
         label = m.get("match").toString();
       } else {
         throw new CatalogException(source + ": " + path + ": needs \"model\" or \"match\"");

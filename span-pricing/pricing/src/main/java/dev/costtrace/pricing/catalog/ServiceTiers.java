@@ -38,16 +38,7 @@ public final class ServiceTiers {
   }
 
   public static ServiceTiers parse(byte[] content, String source) {
-    JsonNode root;
-    try {
-      root = CatalogLoader.JSON.readTree(content);
-    } catch (IOException e) {
-      throw new CatalogException(source + ": not valid JSON: " + e.getMessage(), e);
-    }
-    JsonNode tiers = root == null ? null : root.get("tiers");
-    if (tiers == null || !tiers.isArray()) {
-      throw new CatalogException(source + ": $.tiers: expected an array");
-    }
+    JsonNode tiers = CatalogLoader.array(content, source, "tiers");
     List<Rule> rules = new ArrayList<>();
     for (int i = 0; i < tiers.size(); i++) {
       JsonNode t = tiers.get(i);

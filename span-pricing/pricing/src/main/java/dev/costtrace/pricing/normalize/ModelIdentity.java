@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
  * ({@code openai/gpt-4o}, OpenRouter's {@code anthropic/claude-sonnet-4.5}) split off as a vendor
  * hint; Bedrock model ids and cross-region inference profiles
  * ({@code us.anthropic.claude-3-5-sonnet-20241022-v2:0}) reduced to the vendor's model id; Vertex
- * {@code @version} and OpenRouter {@code :free} suffixes dropped; Azure deployment names mapped by
- * the user's table.
+ * {@code @version} suffixes and snapshot dates dropped; Azure deployment names mapped by the user's
+ * table. Candidates go from the id as written to the most reduced; suffixes that change the price
+ * (OpenRouter's {@code :free}, {@code :nitro}) are kept.
  */
 public final class ModelIdentity {
   private static final Pattern BEDROCK =
@@ -23,6 +24,8 @@ public final class ModelIdentity {
               + "(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|qwen|writer)\\."
               + "(.+?)(?:-v\\d+)?(?::\\d+)?$");
   private static final Pattern DATE_SUFFIX = Pattern.compile("-(?:\\d{4}-\\d{2}-\\d{2}|\\d{8})$");
+  private static final Pattern COMPACT_DATE =
+      Pattern.compile("-(20\\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\\d|3[01])(?=-|:|$)");
 
   private final Map<String, String> azureDeployments;
 
@@ -57,6 +60,7 @@ public final class ModelIdentity {
       s = s.substring("models/".length());
     }
     add(candidates, s);
+    add(candidates, dashedDates(s));
     int slash = s.lastIndexOf('/');
     if (slash >= 0) {
       String prefix = s.substring(0, slash);
@@ -76,17 +80,36 @@ public final class ModelIdentity {
         s = s.substring(0, at);
         add(candidates, s);
       }
-      int colon = s.indexOf(':');
-      if (colon > 0 && !s.startsWith("ft:")) {
-        s = s.substring(0, colon);
-        add(candidates, s);
-      }
     }
     Matcher date = DATE_SUFFIX.matcher(s);
     if (date.find()) {
       add(candidates, s.substring(0, date.start()));
     }
     return new ModelRef(provider, vendor, List.copyOf(candidates));
+  }
+
+  /** {@code -20250514} written {@code -2025-05-14}, as the other half of the snapshots spell it. */
+  private static String dashedDates(String s) {
+    Matcher m = COMPACT_DATE.matcher(s);
+    if (!m.find()) {
+      return s;
+    }
+    StringBuilder out = new StringBuilder();
+    do {
+      String y = m.group(1);
+      String mo = m.group(2);
+      String d = m.group(3);
+      boolean valid;
+      try {
+        java.time.LocalDate.of(Integer.parseInt(y), Integer.parseInt(mo), Integer.parseInt(d));
+        valid = true;
+      } catch (java.time.DateTimeException e) {
+        valid = false;
+      }
+      m.appendReplacement(out, valid ? "-" + y + "-" + mo + "-" + d : m.group());
+    } while (m.find());
+    m.appendTail(out);
+    return out.toString();
   }
 
   private static void add(List<String> candidates, String candidate) {

@@ -2,6 +2,7 @@ package dev.costtrace.pricing.normalize;
 
 import dev.costtrace.pricing.TokenUsage;
 import java.math.BigDecimal;
+import java.util.Locale;
 
 /**
  * A span's pricing-relevant facts, whatever convention its emitter followed.
@@ -44,6 +45,19 @@ public record NormalizedSpan(
     LLM,
     TOOL,
     NONE
+  }
+
+  /**
+   * An LLM call known only by its stored facts (provider, model, usage, time), as repricing and
+   * budget estimates have them.
+   *
+   * @param provider the provider as any emitter spells it; canonicalised here
+   */
+  public static NormalizedSpan llmCall(String provider, String model, String serviceTier,
+      TokenUsage usage, long startEpochNanos) {
+    return new NormalizedSpan(Kind.LLM, ProviderNames.canonical(provider), model, "", "chat", "", 0,
+        serviceTier == null ? "" : serviceTier.toLowerCase(Locale.ROOT), usage, true,
+        false, null, null, "", startEpochNanos);
   }
 
   /** The model to price: the response model wins over the request model. */

@@ -1,9 +1,8 @@
 package dev.costtrace.pricing.tools;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costtrace.pricing.catalog.CatalogException;
+import dev.costtrace.pricing.catalog.CatalogLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -29,8 +28,6 @@ import java.util.Map;
  * Later files override earlier ones by name (and tenant).
  */
 public final class ToolCostRegistry {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   public static final ToolCostRegistry EMPTY = new ToolCostRegistry(Map.of());
 
@@ -54,16 +51,7 @@ public final class ToolCostRegistry {
 
   /** A registry with the tools of this file added, replacing same-name (and tenant) entries. */
   public ToolCostRegistry with(byte[] content, String source) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(content);
-    } catch (IOException e) {
-      throw new CatalogException(source + ": not valid JSON: " + e.getMessage(), e);
-    }
-    JsonNode tools = root == null ? null : root.get("tools");
-    if (tools == null || !tools.isArray()) {
-      throw new CatalogException(source + ": $.tools: expected an array");
-    }
+    JsonNode tools = CatalogLoader.array(content, source, "tools");
     Map<String, ToolPrice> merged = new HashMap<>(byKey);
     for (int i = 0; i < tools.size(); i++) {
       JsonNode t = tools.get(i);

@@ -21,12 +21,78 @@ class CatalogLoaderTest {
   @Test
   void matchClausesCombine() {
     ProviderEntry p = parse(model(
-        "{\"and\":[{\"starts_with\":\"Foo\"},{\"or\":[{\"ends_with\":\"-pro\"},{\"regex\":\"v\\\\d+$\"}]}]}",
+        "{\"and\":[{\"starts_with\":\"Foo-\"},{\"or\":[{\"ends_with\":\"-pro\"},{\"regex\":\"v\\\\d+$\"}]}]}",
         "{\"input_mtok\":1}")).get(0);
     assertThat(p.find("foo-pro")).isNotNull();
     assertThat(p.find("foo-v2")).isNotNull();
     assertThat(p.find("foo-lite")).isNull();
     assertThat(p.find("bar-pro")).isNull();
+  }
+
+  @Test
+  void prefixesAndSubstringsStopAtAVersionNumber() {
+    ProviderEntry p = parse(model(
+        "{\"or\":[{\"starts_with\":\"claude-opus-4\"},{\"contains\":\"mistral-large\"}]}",
+        "{\"input_mtok\":1}")).get(0);
+    // Snapshots, aliases and variants of the same version
+    assertThat(p.find("claude-opus-4")).isNotNull();
+    assertThat(p.find("claude-opus-4-20250514")).isNotNull();
+    assertThat(p.find("claude-opus-4@20250514")).isNotNull();
+    assertThat(p.find("claude-opus-4-latest")).isNotNull();
+    assertThat(p.find("mistral.mistral-large-2402-v1:0")).isNotNull();
+    assertThat(p.find("mistral-large-latest")).isNotNull();
+    // Later versions: the next generation is not priced by this entry
+    assertThat(p.find("claude-opus-4-6")).isNull();
+    assertThat(p.find("claude-opus-4.6")).isNull();
+    assertThat(p.find("claude-opus-41")).isNull();
+    assertThat(p.find("claude-opus-4-1-20250805")).isNull();
+    assertThat(p.find("mistral.mistral-large-3-675b-instruct")).isNull();
+    assertThat(p.find("mistral-large-v2")).isNull();
+  }
+
+  @Test
+  void versionTagsAfterADateAreRevisionsOfThatSnapshot() {
+    ProviderEntry p = parse(model(
+        "{\"or\":[{\"contains\":\"claude-3-5-sonnet-20241022\"},{\"contains\":\"titan-embed-text\"}]}",
+        "{\"input_mtok\":1}")).get(0);
+    assertThat(p.find("us.anthropic.claude-3-5-sonnet-20241022-v2:0")).isNotNull();
+    assertThat(p.find("amazon.titan-embed-text-v1")).isNotNull();
+    assertThat(p.find("amazon.titan-embed-text-v2:0")).isNull();
+  }
+
+  @Test
+  void sizesAndWordsAfterAVersionAreVariantsNotVersions() {
+    ProviderEntry p = parse(model("{\"starts_with\":\"llama-3\"}", "{\"input_mtok\":1}")).get(0);
+    assertThat(p.find("llama-3-70b-instruct")).isNotNull();
+    assertThat(p.find("llama-3-instruct")).isNotNull();
+    assertThat(p.find("llama-3.1-70b-instruct")).isNull();
+    assertThat(p.find("llama-31")).isNull();
+    assertThat(p.find("llama-3o")).isNull();
+  }
+
+  @Test
+  void overridesAreTheUsersOwnPrefixes() {
+    PriceOverrides o = PriceOverrides.parse(("{\"models\":[{\"match\":{\"starts_with\":\"llama3\"},"
+        + "\"prices\":{\"input_mtok\":0.05}}]}").getBytes(StandardCharsets.UTF_8), "o.json");
+    assertThat(o.find("", "ollama", List.of("llama3.1:8b"))).isNotNull();
+  }
+
+  @Test
+  void regexIsCaseSensitiveAsInTheReference() {
+    ProviderEntry p = parse(model("{\"regex\":\"^GLM-\"}", "{\"input_mtok\":1}")).get(0);
+    assertThat(p.find("glm-4")).isNull();
+  }
+
+  @Test
+  void timeWindowsWithOffsetsAreReadInUtc() {
+    ModelEntry m = parse(model("{\"equals\":\"m\"}",
+        "[{\"prices\":{\"input_mtok\":1}},{\"constraint\":{\"start_time\":\"02:30:00+02:00\","
+            + "\"end_time\":\"18:30:00+02:00\",\"type\":\"time_of_date\"},\"prices\":{\"input_mtok\":2}}]"))
+        .get(0).models().get(0);
+    assertThat(m.pricesAt(Instant.parse("2025-01-01T00:30:00Z")).prices().input().base())
+        .isEqualByComparingTo("2");
+    assertThat(m.pricesAt(Instant.parse("2025-01-01T00:29:59Z")).prices().input().base())
+        .isEqualByComparingTo("1");
   }
 
   @Test

@@ -8,7 +8,11 @@ import dev.costtrace.config.Config;
 import dev.costtrace.pricing.PricedSpan;
 import dev.costtrace.pricing.PricingStatus;
 import dev.costtrace.pricing.SpanPricer;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,25 +143,24 @@ class PriceCatalogSourceTest {
   }
 
   @Test
-  void fullUpstreamGenaiPricesFileWorksAsAUserLayer() throws IOException {
-    Path upstream = Files.write(dir.resolve("data.json"), ReferenceData.bytes("data.json"));
+  void aFullGenaiPricesFileWorksAsAUserLayer() throws IOException {
+    Path file = Files.write(dir.resolve("data.json"), PriceCatalogSource.bundledCatalog());
     try (SpanPricer pricer = SpanPricer.builder().source(
-        PriceCatalogSource.builder().addCatalogFile(upstream).build()).build()) {
-      assertThat(pricer.tables().catalog().modelCount()).isGreaterThan(1000);
-      // A model only upstream has, with a dated price history: introductory, then standard.
-      Object[] kv = {"gen_ai.provider.name", "anthropic", "gen_ai.request.model", "claude-sonnet-5",
+        PriceCatalogSource.builder().bundled(false).addCatalogFile(file).build()).build()) {
+      assertThat(pricer.tables().catalog().modelCount()).isGreaterThan(1500);
+      // A dated price change, and daily peak windows (time-of-day constraints) after it.
+      Object[] kv = {"gen_ai.provider.name", "deepseek", "gen_ai.request.model", "deepseek-v4-flash",
           "gen_ai.usage.input_tokens", 1_000_000};
-      assertThat(pricer.price(span("2026-08-01T00:00:00Z", kv), List.of()).total())
-          .isEqualByComparingTo("2");
-      assertThat(pricer.price(span("2026-09-02T00:00:00Z", kv), List.of()).total())
-          .isEqualByComparingTo("3");
-      // Off-peak window pricing (time-of-day constraint).
-      Object[] ds = {"gen_ai.provider.name", "deepseek", "gen_ai.request.model", "deepseek-chat",
-          "gen_ai.usage.input_tokens", 1_000_000};
-      assertThat(pricer.price(span("2026-11-01T10:00:00Z", ds), List.of()).total())
-          .isEqualByComparingTo("0.27");
-      assertThat(pricer.price(span("2026-11-01T20:00:00Z", ds), List.of()).total())
-          .isEqualByComparingTo("0.135");
+      assertThat(pricer.price(span("2026-08-16T12:00:00Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.14");
+      assertThat(pricer.price(span("2026-08-17T12:00:00Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.22");
+      assertThat(pricer.price(span("2026-08-17T02:00:00Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.44");
+      assertThat(pricer.price(span("2026-08-17T09:59:59Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.44");
+      assertThat(pricer.price(span("2026-08-17T10:00:00Z", kv), List.of()).total())
+          .isEqualByComparingTo("0.22");
     }
   }
 
@@ -173,6 +176,107 @@ class PriceCatalogSourceTest {
       PricedSpan azure = pricer.price(span("2026-11-01T00:00:00Z", "gen_ai.provider.name", "azure.ai.openai",
           "gen_ai.request.model", "chat-prod", "gen_ai.usage.input_tokens", 1_000_000), List.of());
       assertThat(azure.total()).isEqualByComparingTo("0.15");
+    }
+  }
+
+  @Test
+  void catalogFromAUrlReplacesTheBundledBaseLayerAndIsFetchedAgainOnlyWhenChanged()
+      throws IOException {
+    String acme = String.format(ONE_MODEL, "1");
+    try (PricesServer server = new PricesServer(acme);
+        PriceCatalogSource source = PriceCatalogSource.builder().pricesUrl(server.uri())
+            .reloadInterval(Duration.ZERO).build();
+        SpanPricer pricer = SpanPricer.builder().source(source).build()) {
+      assertThat(acme(pricer).total()).isEqualByComparingTo("1");
+      assertThat(source.current().version()).startsWith("url@");
+      assertThat(pricer.tables().catalog().provider("openai")).isNull(); // it replaced ours
+      assertThat(source.refreshFromUrl()).isFalse(); // unchanged: 304
+      assertThat(server.lastIfNoneMatch).isEqualTo(server.etag());
+      server.content = String.format(ONE_MODEL, "3");
+      assertThat(source.refreshFromUrl()).isTrue();
+      assertThat(acme(pricer).total()).isEqualByComparingTo("3");
+    }
+  }
+
+  @Test
+  void aBadOrFailedFetchKeepsThePreviousCatalog() throws IOException {
+    try (PricesServer server = new PricesServer(String.format(ONE_MODEL, "1"));
+        PriceCatalogSource source = PriceCatalogSource.builder().pricesUrl(server.uri())
+            .reloadInterval(Duration.ZERO).build();
+        SpanPricer pricer = SpanPricer.builder().source(source).build()) {
+      server.content = String.format(ONE_MODEL, "-2");
+      assertThat(source.refreshFromUrl()).isFalse();
+      assertThat(source.lastError()).isEqualTo(
+          server.uri() + ": $[0].models[0].prices.input_mtok: must not be negative, got -2");
+      server.content = "[]";
+      assertThat(source.refreshFromUrl()).isFalse();
+      assertThat(source.lastError()).isEqualTo(server.uri() + ": no models");
+      server.status = 500;
+      assertThat(source.refreshFromUrl()).isFalse();
+      assertThat(source.lastError()).isEqualTo(server.uri() + ": HTTP 500");
+      assertThat(acme(pricer).total()).isEqualByComparingTo("1");
+    }
+  }
+
+  @Test
+  void anUnreachableUrlAtStartLeavesTheBundledCatalog() throws IOException {
+    URI gone;
+    try (PricesServer server = new PricesServer("[]")) {
+      gone = server.uri();
+    }
+    try (PriceCatalogSource source = PriceCatalogSource.builder().pricesUrl(gone)
+        .reloadInterval(Duration.ZERO).build()) {
+      assertThat(source.current().version()).startsWith("bundled@");
+      assertThat(source.lastError()).startsWith(gone + ": cannot be fetched");
+    }
+  }
+
+  @Test
+  void aUrlThatIsNotHttpFailsFastNamingTheKey() {
+    Config config = Config.of(Map.of("costtrace.prices.url", "file:///tmp/prices.json"));
+    assertThatThrownBy(() -> PriceCatalogSource.builder(config))
+        .hasMessage("Invalid value 'file:///tmp/prices.json' for costtrace.prices.url"
+            + " (COSTTRACE_PRICES_URL): expected an http(s) URL");
+  }
+
+  /** A stand-in for the host of a genai-prices file: serves it with an ETag, 304 when unchanged. */
+  private static final class PricesServer implements AutoCloseable {
+    private final HttpServer server;
+    volatile String content;
+    volatile int status = 200;
+    volatile String lastIfNoneMatch;
+
+    PricesServer(String content) throws IOException {
+      this.content = content;
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/data.json", exchange -> {
+        lastIfNoneMatch = exchange.getRequestHeaders().getFirst("If-None-Match");
+        byte[] body = this.content.getBytes(StandardCharsets.UTF_8);
+        if (status != 200) {
+          exchange.sendResponseHeaders(status, -1);
+        } else if (etag().equals(lastIfNoneMatch)) {
+          exchange.sendResponseHeaders(304, -1);
+        } else {
+          exchange.getResponseHeaders().set("ETag", etag());
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+        }
+        exchange.close();
+      });
+      server.start();
+    }
+
+    String etag() {
+      return "\"" + Integer.toHexString(content.hashCode()) + "\"";
+    }
+
+    URI uri() {
+      return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/data.json");
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
     }
   }
 

@@ -22,9 +22,10 @@ class ModelIdentityTest {
   }
 
   @Test
-  void openRouterVariantSuffix() {
+  void variantSuffixesThatChangeThePriceAreKept() {
+    // OpenRouter's :free variant costs nothing, :nitro more: never priced as the plain model.
     assertThat(identity.resolve("openrouter", "meta-llama/llama-3.3-70b-instruct:free").candidates())
-        .contains("llama-3.3-70b-instruct");
+        .containsExactly("meta-llama/llama-3.3-70b-instruct:free", "llama-3.3-70b-instruct:free");
   }
 
   @Test
@@ -54,8 +55,11 @@ class ModelIdentityTest {
   void datedSnapshotAlsoTriedWithoutDate() {
     assertThat(identity.resolve("openai", "gpt-4.1-2025-04-14").candidates())
         .containsExactly("gpt-4.1-2025-04-14", "gpt-4.1");
+    // The reference's second spelling of a compact date comes right after the id as written.
     assertThat(identity.resolve("anthropic", "claude-3-haiku-20240307").candidates())
-        .containsExactly("claude-3-haiku-20240307", "claude-3-haiku");
+        .containsExactly("claude-3-haiku-20240307", "claude-3-haiku-2024-03-07", "claude-3-haiku");
+    assertThat(identity.resolve("openai", "gpt-4-20241399").candidates()) // not a date
+        .containsExactly("gpt-4-20241399", "gpt-4");
   }
 
   @Test

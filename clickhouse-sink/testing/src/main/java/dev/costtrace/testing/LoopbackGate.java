@@ -1,4 +1,4 @@
-package dev.costtrace.receiver.ingest;
+package dev.costtrace.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,9 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP forwarder to a real server that can be shut (connections refused by closing
  * them, open ones cut) and reopened: the network outage between the sink and ClickHouse, so that
- * the sink's buffer fills, without stopping the shared engine.
+ * the sink's buffer fills, without stopping the shared engine. It starts shut.
  */
-final class LoopbackGate implements AutoCloseable {
+public final class LoopbackGate implements AutoCloseable {
   private final ServerSocket listener;
   private final String targetHost;
   private final int targetPort;
@@ -22,7 +22,7 @@ final class LoopbackGate implements AutoCloseable {
   private volatile boolean open;
   private volatile boolean closed;
 
-  LoopbackGate(String targetHost, int targetPort) throws IOException {
+  public LoopbackGate(String targetHost, int targetPort) throws IOException {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
     this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -31,16 +31,16 @@ final class LoopbackGate implements AutoCloseable {
     acceptor.start();
   }
 
-  int port() {
+  public int port() {
     return listener.getLocalPort();
   }
 
-  void open() {
+  public void open() {
     open = true;
   }
 
   /** Refuses new connections and cuts the open ones. */
-  void shut() {
+  public void shut() {
     open = false;
     for (Socket s : live) {
       quietlyClose(s);

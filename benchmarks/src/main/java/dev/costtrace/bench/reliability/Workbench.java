@@ -1,0 +1,203 @@
+package dev.costtrace.bench.reliability;
+
+import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.testing.TestClickHouse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** What every scenario uses: the settings, a ClickHouse, a scratch directory. */
+public final class Workbench {
+  final Settings settings;
+  final ClickHouseEndpoint clickhouse;
+  private final Path dir;
+
+  public Workbench(Settings settings, ClickHouseEndpoint clickhouse, Path dir) {
+    this.settings = settings;
+    this.clickhouse = clickhouse;
+    this.dir = dir;
+  }
+
+  Path dir(String name) {
+    try {
+      return Files.createDirectories(dir.resolve(name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** One scenario's receiver, load and bookkeeping. */
+  Run run(String scenario, String fault) {
+    return new Run(scenario, fault);
+  }
+
+  /**
+   * A receiver under load: started, loaded, drained and counted. The scenario drives the fault in
+   * between and adds what it observed.
+   */
+  final class Run implements AutoCloseable {
+    final String scenario;
+    final String fault;
+    final String database;
+    final TraceRequests requests = new TraceRequests(ThreadLocalRandom.current().nextLong());
+    final List<String> violations = new ArrayList<>();
+    final List<String> notes = new ArrayList<>();
+    ServeProcess serve;
+    LoadGenerator load;
+    /** Where the counts are read from (the scenario's own engine, or the workbench's ClickHouse). */
+    ClickHouseEndpoint readFrom = clickhouse;
+    private long loadStart;
+    private long loadEnd;
+    private long offeredAtStop;
+    private long acknowledgedAtStop;
+
+    private Run(String scenario, String fault) {
+      this.scenario = scenario;
+      this.fault = fault;
+      this.database = TestClickHouse.newDatabase("reliability_" + scenario.replace('-', '_'));
+    }
+
+    /** The environment of a receiver writing to the workbench's ClickHouse through {@code url}. */
+    Map<String, String> env(String url) {
+      return ServeProcess.env(url, clickhouse.user(), clickhouse.password(), database, dir(scenario).resolve("buffer"));
+    }
+
+    /** Starts the receiver and a generator aimed at it. */
+    void start(Map<String, String> env, int tmpfsMiB, int maxInFlight) throws IOException {
+      if (settings.recentSpans() > 0) {
+        env.putIfAbsent("COSTTRACE_SINK_DEDUP_RECENT_SPANS", Integer.toString(settings.recentSpans()));
+      }
+      serve = new ServeProcess(settings.heap(), env, tmpfsMiB);
+      load = new LoadGenerator(requests, serve.httpUrl(), serve.grpcPort(), maxInFlight);
+    }
+
+    void loadStarts() {
+      loadStart = System.nanoTime();
+    }
+
+    void loadStops() {
+      loadEnd = System.nanoTime();
+      offeredAtStop = load.offeredRequests();
+      acknowledgedAtStop = load.acknowledged().size();
+    }
+
+    /** Seconds from {@code since} (nanoTime) to now. */
+    double secondsSince(long since) {
+      return (System.nanoTime() - since) / 1e9;
+    }
+
+    /**
+     * As {@link #finish(double, double)}, the time to recover being from {@code faultEnded}
+     * (nanoTime) until ClickHouse held everything acknowledged.
+     */
+    ScenarioResult finishFrom(long faultEnded, double enginePeakRssMiB) throws Exception {
+      return complete(Double.NaN, faultEnded, enginePeakRssMiB);
+    }
+
+    /**
+     * Retries what is still refused until it is acknowledged, waits until ClickHouse has every
+     * acknowledged row, counts, and stops the receiver. {@code recoverySeconds}: the time to
+     * recover as the scenario measured it.
+     */
+    ScenarioResult finish(double recoverySeconds, double enginePeakRssMiB) throws Exception {
+      return complete(recoverySeconds, 0, enginePeakRssMiB);
+    }
+
+    private ScenarioResult complete(double recoverySeconds, long faultEnded, double enginePeakRssMiB)
+        throws Exception {
+      Duration patience = settings.load().compareTo(Duration.ofMinutes(2)) > 0 ? settings.load().multipliedBy(2)
+          : Duration.ofMinutes(3);
+      if (!load.drain(patience)) {
+        violations.add("requests still refused " + patience.toSeconds() + " s after the load: " + load.outcomes());
+      }
+      long acknowledgedRows = (long) load.acknowledged().size() * TraceRequests.LLM_CALLS;
+      double drained = awaitSinkCaughtUp(patience);
+      if (drained < 0) {
+        violations.add("the sink did not write everything it accepted within " + patience.toSeconds() + " s");
+      }
+      double recovery = !Double.isNaN(recoverySeconds) ? recoverySeconds
+          : drained < 0 ? -1 : secondsSince(faultEnded);
+      Verifier.Counts counts = Verifier.count(readFrom, database, requests, load.acknowledged());
+      if (!serve.alive()) {
+        violations.add("the receiver died:\n" + serve.output());
+      }
+      double peak = serve.peakRssMiB();
+      int exit = serve.stop(Duration.ofMinutes(2));
+      // 143: the JVM's status after SIGTERM, its shutdown hook (drain, flush) having run.
+      if (exit != 0 && exit != 143 && violations.stream().noneMatch(v -> v.startsWith("the receiver died"))) {
+        violations.add("the receiver exited with " + exit + " on SIGTERM:\n" + serve.output());
+      }
+      load.close();
+      if (counts.lostRows() != 0) {
+        violations.add(counts.lostRows() + " acknowledged rows lost");
+      }
+      if (counts.countedTwiceRows() != 0) {
+        violations.add(counts.countedTwiceRows() + " rows counted twice");
+      }
+      if (counts.storedCost().compareTo(counts.expectedCost()) != 0) {
+        violations.add("stored cost " + counts.storedCost() + " != acknowledged " + counts.expectedCost());
+      }
+      if (load.droppedRequests() > 0) {
+        violations.add(load.droppedRequests() + " valid requests got a non-retryable answer: " + load.outcomes());
+      }
+      if (acknowledgedRows == 0) {
+        violations.add("nothing was acknowledged");
+      }
+      double seconds = (loadEnd - loadStart) / 1e9;
+      notes.add("answers " + load.outcomes());
+      if (counts.storedUnacknowledgedTraces() > 0) {
+        notes.add(counts.storedUnacknowledgedTraces() + " traces stored that no acknowledgement covers (requests"
+            + " whose answer never arrived, or fuzzed requests the receiver took): not counted as acknowledged");
+      }
+      if (load.droppedAtSource() > 0) {
+        notes.add(load.droppedAtSource() + " requests dropped by the generator's own full queue (never sent)");
+      }
+      return new ScenarioResult(scenario, fault, seconds, offeredAtStop * (double) TraceRequests.SPANS / seconds,
+          acknowledgedAtStop * (double) TraceRequests.SPANS / Math.max(seconds, 1e-9),
+          (long) load.acknowledged().size() * TraceRequests.SPANS, acknowledgedRows, counts.lostRows(),
+          counts.countedTwiceRows(), counts.storedCost(), counts.expectedCost(), load.retriedRefusals(),
+          load.droppedRequests(), recovery, peak, enginePeakRssMiB, String.join("; ", notes),
+          List.copyOf(violations));
+    }
+
+    /**
+     * Waits until the receiver's sink has written (or found already written) every row it accepted;
+     * returns the seconds it took, -1 after {@code timeout}.
+     */
+    double awaitSinkCaughtUp(Duration timeout) throws InterruptedException {
+      long start = System.nanoTime();
+      while (System.nanoTime() - start < timeout.toNanos()) {
+        try {
+          Map<String, Double> m = serve.metrics();
+          double accepted = m.getOrDefault("costtrace_sink_rows_total{result=\"accepted\"}", -1.0);
+          double done = m.getOrDefault("costtrace_sink_rows_total{result=\"written\"}", 0.0)
+              + m.getOrDefault("costtrace_sink_rows_total{result=\"duplicate\"}", 0.0)
+              + m.getOrDefault("costtrace_sink_rows_total{result=\"dead_lettered\"}", 0.0);
+          if (accepted >= 0 && done >= accepted) {
+            return secondsSince(start);
+          }
+        } catch (IOException e) {
+          // not answering for a moment: ask again
+        }
+        Thread.sleep(250);
+      }
+      return -1;
+    }
+
+    @Override
+    public void close() {
+      if (load != null) {
+        load.close();
+      }
+      if (serve != null) {
+        serve.close();
+      }
+    }
+  }
+}
