@@ -209,23 +209,32 @@ public final class OpenAiTelemetry {
 
   /**
    * At the SDK's chat {@code createStreaming}: when the upstream chat span is current (its proxy
-   * makes it current around this call), a timer for that span's time to first token; otherwise
-   * our own stream span. Null when neither applies.
+   * makes it current around this call), a timer for that span's time to first token and, when a
+   * budget applies, the call's admission under that span (settled from the stream's usage chunk);
+   * otherwise our own stream span, admitted like every call of ours. Null when nothing applies; a
+   * {@link ChatStreamCall.Blocked} when the budget blocks the call.
    */
   public static ChatStreamCall startChatStream(ChatCompletionCreateParams params) {
     try {
       Context current = Context.current();
       Span span = Span.fromContext(current);
-      if (GenAiSpans.isActive(current)) {
-        return span.isRecording() ? new ChatStreamCall(new ChatStreamTimer(span, System.nanoTime()), null) : null;
+      ChatStreamTimer timer = null;
+      if (GenAiSpans.isActive(current) && span.isRecording()) {
+        timer = new ChatStreamTimer(span, System.nanoTime());
       }
+      // Under the upstream span this is the budget's admission only (null when no rule applies).
       GenAiStreamCall call =
           GenAiStreamCall.start(instrumenter(), () -> OpenAiChatModel.request(params, true));
-      if (call == null) {
-        return null;
+      if (call instanceof GenAiStreamCall.Blocked) {
+        return new ChatStreamCall.Blocked(call);
       }
-      markApiType(call.stream().context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
-      return new ChatStreamCall(null, call);
+      if (call == null) {
+        return timer == null ? null : new ChatStreamCall(timer, null);
+      }
+      if (timer == null) {
+        markApiType(call.stream().context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
+      }
+      return new ChatStreamCall(timer, call);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -238,14 +247,14 @@ public final class OpenAiTelemetry {
     if (call == null) {
       return response;
     }
-    if (call.timer != null) {
+    if (call.own == null) {
       return timed(response, r -> new ObservedStreamResponse<>(r, call.timer));
     }
     return GenAiStreamCall.wrap(
         call.own,
         response,
         error,
-        r -> new ObservedStreamResponse<>(r, new ChatStreamRecorder(call.own.stream())));
+        r -> new ObservedStreamResponse<>(r, new ChatStreamRecorder(call.own.stream(), call.timer)));
   }
 
   /** The async chat stream, observed likewise. */
@@ -254,14 +263,16 @@ public final class OpenAiTelemetry {
     if (call == null) {
       return response;
     }
-    if (call.timer != null) {
+    if (call.own == null) {
       return timed(response, r -> new ObservedAsyncStreamResponse<>(r, call.timer));
     }
     return GenAiStreamCall.wrap(
         call.own,
         response,
         error,
-        r -> new ObservedAsyncStreamResponse<>(r, new ChatStreamRecorder(call.own.stream())));
+        r ->
+            new ObservedAsyncStreamResponse<>(
+                r, new ChatStreamRecorder(call.own.stream(), call.timer)));
   }
 
   private static <S> S timed(S response, java.util.function.Function<S, S> wrapper) {
@@ -296,16 +307,34 @@ public final class OpenAiTelemetry {
   }
 
   /**
-   * A chat stream being observed: either the upstream span's first-chunk timer, or our own span's
-   * call (when no upstream span covers the call).
+   * A chat stream being observed: the upstream span's first-chunk timer (null when no upstream
+   * span covers the call) and our call (null when not traced and not budgeted): our own span, or
+   * only the budget's admission under the upstream span.
    */
-  public static final class ChatStreamCall {
+  public static class ChatStreamCall {
     final ChatStreamTimer timer;
     final GenAiStreamCall own;
 
     ChatStreamCall(ChatStreamTimer timer, GenAiStreamCall own) {
       this.timer = timer;
       this.own = own;
+    }
+
+    /** The model the budget says to send instead of the requested one, or null. */
+    public static String downgradeModel(ChatStreamCall call) {
+      return call == null || call.own == null ? null : call.own.downgradeModel();
+    }
+
+    /** What the advice's exit throws: the budget's exception for a blocked call, else {@code error}. */
+    public static Throwable thrown(ChatStreamCall call, Throwable error) {
+      return call instanceof Blocked ? GenAiStreamCall.thrown(call.own, error) : error;
+    }
+
+    /** A chat stream the budget blocked: advice skips the SDK method and throws {@link #thrown}. */
+    public static final class Blocked extends ChatStreamCall {
+      Blocked(GenAiStreamCall blocked) {
+        super(null, blocked);
+      }
     }
   }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Budgets enforced in the app by the built agent, one app JVM for every client: the OpenAI SDK
  * (Responses API blocked by the USD cap; chat completions, under the upstream agent's span,
- * downgraded), the Anthropic SDK (the call limit), LangChain4j (warn only, and blocked), raw OkHttp
+ * downgraded; chat streaming under that span settled from the stream's usage and blocked by the
+ * cap), the Anthropic SDK (the call limit), LangChain4j (warn only, and blocked), raw OkHttp
  * through the HTTP capture (blocked). The vendor's request log proves a blocked call was never
  * sent. Each scenario's rule is picked by its feature (rules file scoped by feature). The receiver
  * look-up is off here (this process's ledger); cross-process spend is in {@link BudgetReceiverIT}.
@@ -43,6 +44,8 @@ class BudgetIT {
           "rule.lc4j.conversation.max.llm.calls = 1",
           "rule.http.feature = http",
           "rule.http.conversation.max.llm.calls = 1",
+          "rule.stream.feature = stream",
+          "rule.stream.conversation.cap.usd = 0.0003",
           "");
 
   static VendorReplayServer vendor;
@@ -72,8 +75,9 @@ class BudgetIT {
             "downgrade",
             "warn",
             "lc4j",
-            "http");
-    spans = backend.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 6);
+            "http",
+            "stream");
+    spans = backend.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 7);
   }
 
   @AfterAll
@@ -168,6 +172,29 @@ class BudgetIT {
         .startsWith("calls=1 blocked=conversation_max_llm_calls/budget-http loader=bootstrap");
     assertThat(vendor.received("http")).hasSize(1);
     blockedSpan("http");
+  }
+
+  @Test
+  void chatStreamingUnderTheUpstreamSpanIsSettledFromItsUsageAndBlocked() {
+    assertThat(AgentProcess.result(out, "stream"))
+        .startsWith("calls=2 blocked=conversation_cap_usd/budget-stream loader=bootstrap");
+    assertThat(vendor.received("stream")).hasSize(2);
+    Span blocked = blockedSpan("stream");
+    assertThat(string(blocked, "error.type"))
+        .hasValue("dev.costtrace.budget.api.ConversationBudgetExceededException");
+    // Two streams settled from their usage chunk (2,310 input tokens of which 2,048 cached, 7
+    // output, gpt-4o-mini): 0.0001971 USD each. Unsettled, the spend would be the estimates only.
+    assertThat(string(blocked, "costtrace.budget.spend_usd")).hasValue("0.0003942");
+    List<Span> all = genAi("stream");
+    assertThat(all).hasSize(3); // the upstream agent's chat spans, one per call
+    List<Span> allowed =
+        all.stream()
+            .filter(s -> string(s, "costtrace.budget.action").orElse("").equals("allow"))
+            .collect(Collectors.toList());
+    assertThat(allowed).hasSize(2);
+    // The upstream span's time to first token still comes from the same observed stream.
+    assertThat(allowed)
+        .allSatisfy(s -> assertThat(integer(s, "costtrace.gen_ai.time_to_first_token_ns")).isPresent());
   }
 
   @Test

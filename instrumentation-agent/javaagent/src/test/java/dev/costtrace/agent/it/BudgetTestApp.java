@@ -5,6 +5,8 @@ import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.responses.ResponseCreateParams;
 import dev.costtrace.budget.api.BudgetRemaining;
@@ -137,6 +139,23 @@ public final class BudgetTestApp {
                         .putAdditionalHeader("X-Scenario", scenario)
                         .build())
                 .model();
+      case "stream":
+        return () -> {
+          try (StreamResponse<ChatCompletionChunk> stream =
+              openAi
+                  .chat()
+                  .completions()
+                  .createStreaming(
+                      ChatCompletionCreateParams.builder()
+                          .model("gpt-4o-mini")
+                          .maxCompletionTokens(20)
+                          .addUserMessage("What is the capital of France?")
+                          .putAdditionalHeader("X-Replay", "chat-sse")
+                          .putAdditionalHeader("X-Scenario", scenario)
+                          .build())) {
+            return String.valueOf(stream.stream().count());
+          }
+        };
       case "warn":
       case "lc4j":
         return () ->
