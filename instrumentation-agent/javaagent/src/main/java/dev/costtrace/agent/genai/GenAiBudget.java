@@ -121,9 +121,24 @@ public final class GenAiBudget {
       return null;
     }
     if (BudgetTicket.OUTCOME_BLOCK.equals(ticket.outcome())) {
-      throw ticket.exception();
+      RuntimeException e = ticket.exception();
+      markBlocked(Span.fromContext(parent), e);
+      throw e;
     }
     return parent.with(KEY, new Admission(ticket, false));
+  }
+
+  /**
+   * {@code error.type} on the foreign span of a blocked call: its owner ends it with our exception
+   * but does not always name it (the upstream agent's chat stream span does not), and the receiver
+   * tells blocked calls from made ones by it.
+   */
+  private static void markBlocked(Span span, RuntimeException e) {
+    try {
+      span.setAttribute(GenAiAttributes.ERROR_TYPE, e.getClass().getName());
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
   }
 
   /** Whether {@code parent} still needs an admission under its active foreign span. */

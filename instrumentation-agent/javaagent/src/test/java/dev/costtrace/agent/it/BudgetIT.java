@@ -90,11 +90,14 @@ class BudgetIT {
     return genAiOfScenario(spans, scenario).stream().map(OtlpTestBackend.ScopedSpan::span).collect(Collectors.toList());
   }
 
+  static List<Span> withAction(String scenario, String action) {
+    return genAi(scenario).stream()
+        .filter(s -> string(s, "costtrace.budget.action").orElse("").equals(action))
+        .collect(Collectors.toList());
+  }
+
   static Span blockedSpan(String scenario) {
-    List<Span> blocked =
-        genAi(scenario).stream()
-            .filter(s -> string(s, "costtrace.budget.action").orElse("").equals("block"))
-            .collect(Collectors.toList());
+    List<Span> blocked = withAction(scenario, "block");
     assertThat(blocked).as("blocked spans of " + scenario).hasSize(1);
     return blocked.get(0);
   }
@@ -114,10 +117,8 @@ class BudgetIT {
     assertThat(string(blocked, "gen_ai.conversation.id")).hasValue("budget-cap");
     assertThat(string(blocked, "gen_ai.usage.input_tokens")).isEmpty();
     assertThat(blocked.getEventsList()).extracting(e -> e.getName()).contains("costtrace.budget.limit_hit");
-    List<Span> all = genAi("cap");
-    assertThat(all).hasSize(3);
-    assertThat(all.stream().filter(s -> string(s, "costtrace.budget.action").orElse("").equals("allow")))
-        .hasSize(2);
+    assertThat(genAi("cap")).hasSize(3);
+    assertThat(withAction("cap", "allow")).hasSize(2);
   }
 
   @Test
@@ -185,12 +186,8 @@ class BudgetIT {
     // Two streams settled from their usage chunk (2,310 input tokens of which 2,048 cached, 7
     // output, gpt-4o-mini): 0.0001971 USD each. Unsettled, the spend would be the estimates only.
     assertThat(string(blocked, "costtrace.budget.spend_usd")).hasValue("0.0003942");
-    List<Span> all = genAi("stream");
-    assertThat(all).hasSize(3); // the upstream agent's chat spans, one per call
-    List<Span> allowed =
-        all.stream()
-            .filter(s -> string(s, "costtrace.budget.action").orElse("").equals("allow"))
-            .collect(Collectors.toList());
+    assertThat(genAi("stream")).hasSize(3); // the upstream agent's chat spans, one per call
+    List<Span> allowed = withAction("stream", "allow");
     assertThat(allowed).hasSize(2);
     // The upstream span's time to first token still comes from the same observed stream.
     assertThat(allowed)
