@@ -119,6 +119,11 @@ class BudgetEndToEndTest {
 
   /** One gpt-4o call of the conversation: 12,000 input (8,000 cached), 900 output = 0.029 USD. */
   static List<SpanData> call(String conversation, Map<String, String> extra) {
+    return call(conversation, extra, true);
+  }
+
+  /** A gpt-4o call's span, with the fixture's usage or (a call never sent) none. */
+  static List<SpanData> call(String conversation, Map<String, String> extra, boolean usage) {
     InMemorySpanExporter memory = InMemorySpanExporter.create();
     SdkTracerProvider provider = SdkTracerProvider.builder()
         .setResource(Resource.getDefault().toBuilder().put("service.name", "support-bot").build())
@@ -129,9 +134,11 @@ class BudgetEndToEndTest {
     llm.setAttribute("gen_ai.provider.name", "openai");
     llm.setAttribute("gen_ai.operation.name", "chat");
     llm.setAttribute("gen_ai.request.model", "gpt-4o");
-    llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), 12000L);
-    llm.setAttribute(AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens"), 8000L);
-    llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), 900L);
+    if (usage) {
+      llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), 12000L);
+      llm.setAttribute(AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens"), 8000L);
+      llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), 900L);
+    }
     extra.forEach(llm::setAttribute);
     llm.end();
     List<SpanData> spans = memory.getFinishedSpanItems();
@@ -244,13 +251,30 @@ class BudgetEndToEndTest {
         "costtrace.budget.reach", "0.0301",
         "costtrace.budget.requested_model", "gpt-4o",
         "costtrace.budget.downgraded_to", "gpt-4o-mini")));
+    // The next call of the conversation, blocked by the agent: never sent, so no usage.
+    export(call("conv-agent", Map.of(
+        "costtrace.budget.action", "block",
+        "costtrace.budget.limit", "conversation_cap_usd",
+        "costtrace.budget.limit_value", "0.02",
+        "costtrace.budget.reach", "0.0602",
+        "error.type", "dev.costtrace.budget.api.ConversationBudgetExceededException"), false));
     fixture.sink.flush();
     store.flush(10_000);
     List<GenericRecord> events = fixture.query(
-        "SELECT action, source, model, downgraded_to FROM {db}.budget_events WHERE conversation_id = 'conv-agent'");
+        "SELECT action, source, model, downgraded_to FROM {db}.budget_events"
+            + " WHERE conversation_id = 'conv-agent' ORDER BY event_time");
     assertThat(events).extracting(e -> e.getString("action") + " " + e.getString("source") + " "
         + e.getString("model") + " " + e.getString("downgraded_to"))
-        .containsExactly("downgrade agent gpt-4o gpt-4o-mini");
+        .containsExactly("downgrade agent gpt-4o gpt-4o-mini", "block agent gpt-4o ");
+    // The blocked call's row says so; it is not an unpriced call.
+    List<GenericRecord> rows = fixture.query("SELECT pricing_status, pricing_reason FROM {db}.spans"
+        + " WHERE conversation_id = 'conv-agent' ORDER BY start_time");
+    assertThat(rows).extracting(row -> row.getString("pricing_status"))
+        .containsExactly("PRICED", "BUDGET_BLOCKED");
+    assertThat(rows.get(1).getString("pricing_reason"))
+        .isEqualTo("not sent: blocked by the conversation's budget");
+    JsonNode conversation = JSON.readTree(get("/api/v1/conversations/conv-agent").body());
+    assertThat(conversation.get("llm_calls").asLong()).isEqualTo(1);
 
     HttpResponse<String> missing = get("/api/v1/conversations/nobody%27s");
     assertThat(missing.statusCode()).isEqualTo(404);

@@ -1,5 +1,6 @@
 package dev.costtrace.receiver.pipeline;
 
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import dev.costtrace.pricing.PricedSpan;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.pricing.TokenUsage;
@@ -42,6 +43,16 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private static final String[] TIME_TO_FIRST_TOKEN_KEYS = {
     "gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"};
   private static final String ERROR_TYPE_KEY = "error.type";
+
+  /**
+   * The pricing status of a call the agent's budget blocked before sending (its span ends with
+   * the budget's exception as {@code error.type}): it never reached the vendor, so it is neither a
+   * priced nor an unpriced call; its budget event is what shows it.
+   */
+  public static final String BUDGET_BLOCKED = "BUDGET_BLOCKED";
+
+  private static final String BLOCKED_ERROR_TYPE =
+      ConversationBudgetExceededException.class.getName();
   private static final PricingStatus[] STATUSES = PricingStatus.values();
   /** How long exporters are told to wait when the sink cannot write its buffer. */
   static final java.time.Duration STORAGE_RETRY_AFTER = java.time.Duration.ofSeconds(5);
@@ -157,6 +168,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private static SpanCostRow row(Span span, String traceId, String service, Attribution a, PricedSpan p) {
     TokenUsage u = p.span().usage();
     RowAttributes extra = RowAttributes.of(span.getAttributesList());
+    boolean blocked = extra.errorType().equals(BLOCKED_ERROR_TYPE);
     return SpanCostRow.builder()
         .traceId(traceId)
         .spanId(OtlpJson.hex(span.getSpanId()))
@@ -193,8 +205,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .toolCost(p.cost().tool())
         .totalCost(p.total())
         .providedCost(p.providedCost())
-        .pricingStatus(p.status().name())
-        .pricingReason(p.reason())
+        .pricingStatus(blocked ? BUDGET_BLOCKED : p.status().name())
+        .pricingReason(blocked ? "not sent: blocked by the conversation's budget" : p.reason())
         .catalogVersion(p.catalogVersion())
         .priceEntry(p.priceEntry())
         .timeToFirstTokenNanos(extra.timeToFirstTokenNanos())
