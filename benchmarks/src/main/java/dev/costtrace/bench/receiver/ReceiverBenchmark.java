@@ -16,7 +16,7 @@ import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.SpanSink;
-import dev.costtrace.sink.TraceAttribution;
+import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
 import dev.costtrace.sink.schema.Migrator;
@@ -110,7 +110,7 @@ public final class ReceiverBenchmark {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int e2eRequests = args.length > 1 ? Integer.parseInt(args[1]) : 300;
     // For profiling one phase at a time: -Dbench.phases=grpc,http (default: all).
-    List<String> phases = List.of(System.getProperty("bench.phases", "decode,stages,grpc,http,e2e").split(","));
+    List<String> phases = List.of(System.getProperty("bench.phases", "decode,stages,grpc,http,e2e,visibility,backlog").split(","));
     List<byte[]> loop = payloads(100, 1);
     List<byte[]> e2e = payloads(e2eRequests, 2);
     long pricedPerRequest = priced(loop.get(0));
@@ -199,7 +199,7 @@ public final class ReceiverBenchmark {
 
     // 3. End to end into ClickHouse over gRPC, and in the same run the bare parts of its limit:
     //    bare decode (phase 1) and a bare RowBinary insert of exactly the rows these payloads make.
-    if (phases.contains("e2e")) {
+    if (phases.contains("e2e") || phases.contains("visibility") || phases.contains("backlog")) {
       Path tmp = Files.createTempDirectory("costtrace-receiver-bench");
       Config config = Config.fromEnvironment().withOverrides(
           Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
@@ -222,16 +222,27 @@ public final class ReceiverBenchmark {
         // threads take 5-7 µs per span in the first run, 0.4-1.5 in the next ones).
         int warmUps = Integer.getInteger("bench.e2e.warmups", 2);
         results.put("end_to_end_warm_up_runs", warmUps);
-        for (int w = 0; w < warmUps; w++) {
+        for (int w = 0; w < warmUps && phases.contains("e2e"); w++) {
           endToEnd(endpoint, client, e2e, bareCpuUs, tmp.resolve("buffer-warm-up-" + w), new LinkedHashMap<>());
         }
-        for (int rep = 0; rep < e2eRepeats; rep++) {
+        for (int rep = 0; rep < e2eRepeats && phases.contains("e2e"); rep++) {
           endToEnd(endpoint, client, e2e, bareCpuUs, tmp.resolve("buffer-" + rep), e2eRuns);
         }
+        // 4. Rollups: visible after acknowledgement at saturation (the end-to-end rate), and a
+        //    backlog visible after a restart.
+        double saturation = e2eRuns.containsKey("end_to_end_spans_per_s")
+            ? median(e2eRuns.get("end_to_end_spans_per_s"))
+            : Double.parseDouble(System.getProperty("bench.visibility.rate", "50000"));
+        if (phases.contains("visibility")) {
+          RollupLag.visibility(endpoint, client, e2e, saturation, tmp.resolve("buffer-visibility"), e2eRuns);
+        }
+        if (phases.contains("backlog")) {
+          RollupLag.backlog(endpoint, client, e2e, tmp.resolve("buffer-backlog"), e2eRuns);
+        }
         summarise(e2eRuns, results);
-        double e2eRate = median(e2eRuns.get("end_to_end_spans_per_s"));
+        double e2eRate = saturation;
         results.put("ratio_end_to_end_to_bare_decode", round(e2eRate * bareCpuUs / 1e6));
-        if (runs.containsKey("receiver_grpc_spans_per_s")) {
+        if (runs.containsKey("receiver_grpc_spans_per_s") && phases.contains("e2e")) {
           results.put("ratio_end_to_end_to_receiver_grpc_discard",
               round(e2eRate / median(runs.get("receiver_grpc_spans_per_s"))));
         }
@@ -267,7 +278,7 @@ public final class ReceiverBenchmark {
     for (String stage : stages) {
       SpanSink sink = new SpanSink() {
         @Override
-        public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {
+        public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
           if (stage.equals("sink_encode")) {
             dev.costtrace.sink.buffer.RowCodec.encode(spans, attributions);
           }
@@ -306,7 +317,8 @@ public final class ReceiverBenchmark {
                   continue;
                 }
                 dev.costtrace.receiver.attribution.Attribution a =
-                    attributor.observe(span.getTraceId(), keys.read(span.getAttributesList(), ra), now).attribution();
+                    attributor.lookup(TraceAttributor.TraceRef.of("", span.getTraceId()), now).attribution()
+                        .orElse(keys.read(span.getAttributesList(), ra));
                 if (stage.equals("price")) {
                   check += pricer.price(span, resource, a.tenantId()).status().ordinal();
                 } else {
@@ -439,7 +451,18 @@ public final class ReceiverBenchmark {
     // Shut down only now, after the window: its shutdown deoptimises the receiver's compiled code.
     warm.shutdown(Duration.ofSeconds(1));
     real.shutdown(Duration.ofSeconds(5));
+    // The writer's time in ClickHouse per batch: the inserts, and the recomputation of the rollups.
+    var sinkMetrics = sink.metrics();
     sink.close();
+    long batches = Math.max(1, sinkMetrics.batches());
+    add(runs, "end_to_end_sink_batches", sinkMetrics.batches());
+    add(runs, "end_to_end_insert_ms_per_batch", (double) sinkMetrics.insertMillis() / batches);
+    add(runs, "end_to_end_recompute_ms_per_batch", (double) sinkMetrics.recomputeMillis() / batches);
+    add(runs, "end_to_end_recompute_share_of_writer_clickhouse_time", (double) sinkMetrics.recomputeMillis()
+        / Math.max(1, sinkMetrics.insertMillis() + sinkMetrics.recomputeMillis()));
+    System.out.printf(Locale.ROOT, "sink writer: %d batches, inserts %.1f ms and rollup recomputation %.1f ms per"
+        + " batch%n", sinkMetrics.batches(), (double) sinkMetrics.insertMillis() / batches,
+        (double) sinkMetrics.recomputeMillis() / batches);
     add(runs, "end_to_end_clickhouse_cpu_us_per_span_in_the_settle_after", settleCpuUs(sent));
     long stored = client.queryAll("SELECT count() AS n FROM " + db + ".spans").get(0).getLong("n");
     double e2eRate = sent / e2eSeconds;
@@ -500,7 +523,7 @@ public final class ReceiverBenchmark {
     return new long[] {tot, Long.parseLong(f[4]) + Long.parseLong(f[5])};
   }
 
-  private static void add(Map<String, List<Double>> runs, String key, double value) {
+  static void add(Map<String, List<Double>> runs, String key, double value) {
     runs.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
   }
 
@@ -589,10 +612,10 @@ public final class ReceiverBenchmark {
 
     static BareInsert of(List<byte[]> payloads, Client client, String db, int batchRows) throws Exception {
       List<List<SpanCostRow>> calls = new ArrayList<>();
-      List<List<TraceAttribution>> callAttributions = new ArrayList<>();
+      List<List<SpanAttribution>> callAttributions = new ArrayList<>();
       SpanSink collecting = new SpanSink() {
         @Override
-        public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {
+        public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
           calls.add(spans);
           callAttributions.add(attributions);
         }
@@ -608,9 +631,9 @@ public final class ReceiverBenchmark {
       for (byte[] b : payloads) {
         pipeline.consume(ExportTraceServiceRequest.parseFrom(b), null);
       }
-      SpanRowBinary<SpanCostRow> spans = SpanRowBinary.spans(client.getTableSchema("spans", db));
-      SpanRowBinary<TraceAttribution> attributions =
-          SpanRowBinary.attributions(client.getTableSchema("trace_attributions", db));
+      SpanRowBinary<SpanCostRow> spans = SpanRowBinary.spans(client.getTableSchema("span_rows", db));
+      SpanRowBinary<SpanAttribution> attributions =
+          SpanRowBinary.attributions(client.getTableSchema("span_attributions", db));
       BareInsert out = new BareInsert();
       for (int i = 0; i < calls.size(); ) {
         GrowableBytes s = new GrowableBytes(batchRows * 512);
@@ -621,7 +644,7 @@ public final class ReceiverBenchmark {
             spans.append(s, r);
             rows++;
           }
-          for (TraceAttribution t : callAttributions.get(i)) {
+          for (SpanAttribution t : callAttributions.get(i)) {
             attributions.append(a, t);
             out.attributionRows++;
           }
@@ -635,10 +658,10 @@ public final class ReceiverBenchmark {
 
     void run(Client client, String db) throws Exception {
       for (int i = 0; i < spanBatches.size(); i++) {
-        client.insert(db + ".spans", new ByteArrayInputStream(spanBatches.get(i)), ClickHouseFormat.RowBinary,
+        client.insert(db + ".span_rows", new ByteArrayInputStream(spanBatches.get(i)), ClickHouseFormat.RowBinary,
             new InsertSettings()).get(5, TimeUnit.MINUTES).close();
         if (attributionBatches.get(i).length > 0) {
-          client.insert(db + ".trace_attributions", new ByteArrayInputStream(attributionBatches.get(i)),
+          client.insert(db + ".span_attributions", new ByteArrayInputStream(attributionBatches.get(i)),
               ClickHouseFormat.RowBinary, new InsertSettings()).get(5, TimeUnit.MINUTES).close();
         }
       }
@@ -721,7 +744,7 @@ public final class ReceiverBenchmark {
   }
 
   /** The load generator's process, started and past its warm-up (it said GO). */
-  private static final class LoadChild implements AutoCloseable {
+  static final class LoadChild implements AutoCloseable {
     private final Process process;
     private final java.io.BufferedReader out;
 
@@ -791,20 +814,23 @@ public final class ReceiverBenchmark {
     int seconds = Integer.parseInt(args[5]);
     int clients = Integer.parseInt(args[6]);
     int requests = Integer.parseInt(args[7]);
-    List<byte[]> payloads = mode.equals("all") ? payloads(requests, 2) : payloads(100, 1);
+    List<byte[]> payloads = mode.equals("loop") ? payloads(100, 1) : payloads(requests, 2);
+    // paced: each payload once, at the rate (spans/s) of the ninth argument.
+    long nanosPerRequest = mode.equals("paced")
+        ? Math.round(1e9 * SPANS_PER_REQUEST / Double.parseDouble(args[8])) : 0;
     Load load = transport.equals("grpc") ? new GrpcLoad(port) : new HttpLoad(port);
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     Load warm = null;
     if (mode.equals("loop")) {
-      send(load, payloads, clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp), false);
-    } else if (args.length > 8) {
+      send(load, payloads, clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp), false, 0);
+    } else if (mode.equals("all") && args.length > 8) {
       // End to end: warm this client up on another (discarding) receiver, not into ClickHouse.
       // It stays open, idle, until the end: closing a channel and its event loop makes the JIT
       // throw away the client's compiled code (measured: ~0.6 s of C2 in the window), and the
       // measured channel is connected before GO with empty exports (no spans, no rows).
       warm = new GrpcLoad(Integer.parseInt(args[8]));
-      send(warm, payloads(100, 1), clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp), false);
+      send(warm, payloads(100, 1), clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp), false, 0);
       for (int i = 0; i < 10; i++) {
         load.send(new byte[0]);
       }
@@ -812,9 +838,9 @@ public final class ReceiverBenchmark {
     long cpu0 = os.getProcessCpuTime();
     System.out.println("GO");
     System.out.flush();
-    long sent = mode.equals("all")
-        ? send(load, payloads, clients, Long.MAX_VALUE, true)
-        : send(load, payloads, clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds), false);
+    long sent = mode.equals("loop")
+        ? send(load, payloads, clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds), false, 0)
+        : send(load, payloads, clients, Long.MAX_VALUE, true, nanosPerRequest);
     System.out.println("DONE " + sent + " " + (os.getProcessCpuTime() - cpu0));
     System.out.flush();
     load.close();
@@ -824,18 +850,26 @@ public final class ReceiverBenchmark {
     System.exit(0);
   }
 
-  /** Sends from {@code clients} threads until the deadline ({@code once}: each payload once). */
-  private static long send(Load load, List<byte[]> payloads, int clients, long deadline, boolean once)
-      throws InterruptedException {
+  /**
+   * Sends from {@code clients} threads until the deadline ({@code once}: each payload once); with
+   * {@code nanosPerRequest}, request i not before {@code i × nanosPerRequest} after the start.
+   */
+  private static long send(Load load, List<byte[]> payloads, int clients, long deadline, boolean once,
+      long nanosPerRequest) throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     AtomicLong sent = new AtomicLong();
     Thread[] threads = new Thread[clients];
+    long start = System.nanoTime();
     for (int t = 0; t < clients; t++) {
       threads[t] = new Thread(() -> {
         while (System.nanoTime() < deadline) {
           int i = next.getAndIncrement();
           if (once && i >= payloads.size()) {
             return;
+          }
+          long due = start + i * nanosPerRequest;
+          while (System.nanoTime() < due) {
+            java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
           }
           load.send(payloads.get(i % payloads.size()));
           sent.incrementAndGet();
@@ -994,7 +1028,7 @@ public final class ReceiverBenchmark {
   /** The sink stand-in for the in-process phase: takes and drops, so only the receiver is measured. */
   private static final class DiscardingSink implements SpanSink {
     @Override
-    public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {}
+    public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {}
 
     @Override
     public void flush() {}

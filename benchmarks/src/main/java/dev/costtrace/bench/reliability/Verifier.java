@@ -12,7 +12,7 @@ import java.util.Set;
 /**
  * Counts, from ClickHouse, what happened to the acknowledged requests: rows stored (spans FINAL,
  * the table's deduplicated view), rows lost, and rows the per-trace rollup counted more than once
- * (a duplicate insert reaches the materialized view even when FINAL hides it).
+ * (the rollup is recomputed from the stored spans, so a count above them is a broken invariant).
  */
 final class Verifier {
   /** What ClickHouse holds of one run. */

@@ -55,6 +55,7 @@ public final class Workbench {
     private long loadStart;
     private long loadEnd;
     private long offeredAtStop;
+    private long acknowledgedAtStart;
     private long acknowledgedAtStop;
 
     private Run(String scenario, String fault) {
@@ -79,6 +80,8 @@ public final class Workbench {
 
     void loadStarts() {
       loadStart = System.nanoTime();
+      // What was acknowledged before (the overload's saturation measurement) is not held load.
+      acknowledgedAtStart = load.acknowledged().size();
     }
 
     void loadStops() {
@@ -159,7 +162,7 @@ public final class Workbench {
         notes.add(load.droppedAtSource() + " requests dropped by the generator's own full queue (never sent)");
       }
       return new ScenarioResult(scenario, fault, seconds, offeredAtStop * (double) TraceRequests.SPANS / seconds,
-          acknowledgedAtStop * (double) TraceRequests.SPANS / Math.max(seconds, 1e-9),
+          (acknowledgedAtStop - acknowledgedAtStart) * (double) TraceRequests.SPANS / Math.max(seconds, 1e-9),
           (long) load.acknowledged().size() * TraceRequests.SPANS, acknowledgedRows, counts.lostRows(),
           counts.countedTwiceRows(), counts.storedCost(), counts.expectedCost(), load.retriedRefusals(),
           load.droppedRequests(), recovery, peak, enginePeakRssMiB, String.join("; ", notes),

@@ -1,16 +1,19 @@
 package dev.costtrace.bench.sink;
 
+import static dev.costtrace.sink.SpanColumns.*;
+
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.data.ClickHouseFormat;
 import dev.costtrace.config.Config;
 import dev.costtrace.sink.ClickHouseSink;
+import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.SpanRowBinary;
 import dev.costtrace.sink.buffer.GrowableBytes;
-import dev.costtrace.sink.TraceAttribution;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.sink.rollup.RollupRecomputer;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.math.BigDecimal;
@@ -55,14 +58,14 @@ public final class SinkBenchmark {
       }
 
       // 1. Bare RowBinary insert of the same rows, same batch size, same tables and views.
-      SpanRowBinary<SpanCostRow> encoder = SpanRowBinary.spans(client.getTableSchema("spans", bareDb));
+      SpanRowBinary<SpanCostRow> encoder = SpanRowBinary.spans(client.getTableSchema("span_rows", bareDb));
       long bareStart = System.nanoTime();
       for (int i = 0; i < data.size(); i += 5000) {
         GrowableBytes bytes = new GrowableBytes(5000 * 512);
         for (SpanCostRow r : data.subList(i, Math.min(data.size(), i + 5000))) {
           encoder.append(bytes, r);
         }
-        client.insert(bareDb + ".spans", bytes.inputStream(),
+        client.insert(bareDb + ".span_rows", bytes.inputStream(),
             ClickHouseFormat.RowBinary, new InsertSettings()).get(5, TimeUnit.MINUTES).close();
       }
       double bareSeconds = (System.nanoTime() - bareStart) / 1e9;
@@ -92,8 +95,8 @@ public final class SinkBenchmark {
         SpanCostRow marker = more.get(Math.max(0, next - 1));
         String conv = "lag-probe-" + probe;
         long sent = System.nanoTime();
-        sink.accept(List.of(), List.of(new TraceAttribution(marker.traceId(), conv, "", "", "",
-            Map.of(), T0, 1)));
+        sink.accept(List.of(), List.of(new SpanAttribution("", marker.traceId(), "0000000000000001", T0, conv, "", "",
+            "", Map.of(), T0)));
         while (client.queryAll("SELECT count() FROM " + sinkDb + ".conversation_costs WHERE"
             + " conversation_id = '" + conv + "'").get(0).getLong(1) == 0) {
           while (backlog(sink) < 20_000 && next < more.size()) { // stay saturated
@@ -112,15 +115,20 @@ public final class SinkBenchmark {
       client.execute("DROP DATABASE IF EXISTS " + bigDb).get().close();
       new Migrator(client, new SchemaOptions(bigDb, "", Duration.ZERO)).up();
       long genStart = System.nanoTime();
-      client.execute("INSERT INTO " + bigDb + ".spans (trace_id, span_id, start_time, end_time,"
+      client.execute("INSERT INTO " + bigDb + ".span_rows (trace_id, span_id, start_time, end_time,"
           + " conversation_id, provider, response_model, operation, input_tokens, output_tokens,"
-          + " total_cost, pricing_status, attribution_version) SELECT"
+          + " total_cost, pricing_status) SELECT"
           + " hex(intDiv(number, 5)) AS trace_id, hex(number) AS span_id,"
           + " toDateTime64('2026-01-01 00:00:00', 9, 'UTC') + intDiv(number, 1000) AS start_time,"
           + " start_time + 1 AS end_time, concat('conv-', toString(intDiv(number, 50))) AS conversation_id,"
           + " 'openai', if(number % 3 = 0, 'gpt-4o', 'gpt-4o-mini'), 'chat', 1000 + number % 5000, 200,"
-          + " toDecimal128(number % 997, 12) / 100000, 'PRICED', 1"
+          + " toDecimal128(number % 997, 12) / 100000, 'PRICED'"
           + " FROM numbers(" + big + ")", Map.of("max_insert_block_size", "1000000")).get(60, TimeUnit.MINUTES).close();
+      client.execute("INSERT INTO " + bigDb + ".span_attributions (trace_id, span_id, start_time, conversation_id)"
+          + " SELECT trace_id, min(span_id), min(start_time), any(conversation_id) FROM " + bigDb + ".span_rows"
+          + " GROUP BY trace_id", Map.of()).get(60, TimeUnit.MINUTES).close();
+      new RollupRecomputer(client, new SchemaOptions(bigDb, "", Duration.ZERO))
+          .recompute(Instant.parse("2025-12-31T00:00:00Z"), Instant.parse("2027-01-01T00:00:00Z"));
       double genSeconds = (System.nanoTime() - genStart) / 1e9;
       System.out.printf(Locale.ROOT, "generated %d spans in %.1f s%n", big, genSeconds);
       List<Double> topTimes = new ArrayList<>();
@@ -169,13 +177,14 @@ public final class SinkBenchmark {
       BigDecimal cost = new BigDecimal(r.nextInt(90_000_000)).movePointLeft(12);
       String model = models[r.nextInt(models.length)];
       out.add(SpanCostRow.builder().traceId(trace).spanId(hex.formatHex(s))
-          .startEpochNanos(T0 + i * 1_000_000L).endEpochNanos(T0 + i * 1_000_000L + 800_000_000L)
-          .serviceName("support-bot").tenantId("acme")
-          .provider("openai").requestModel(model).responseModel(model).operation("chat")
-          .inputTokens(800 + r.nextInt(4000)).cacheReadTokens(r.nextInt(2000)).outputTokens(100 + r.nextInt(900))
-          .inputCost(cost).totalCost(cost).pricingStatus("PRICED")
-          .pricingReason("priced with openai/" + model + " (base)").catalogVersion("bundled@bench")
-          .priceEntry("openai/" + model).build());
+          .set(START_TIME, T0 + i * 1_000_000L).set(END_TIME, T0 + i * 1_000_000L + 800_000_000L)
+          .set(SERVICE_NAME, "support-bot").set(TENANT_ID, "acme")
+          .set(PROVIDER, "openai").set(REQUEST_MODEL, model).set(RESPONSE_MODEL, model).set(OPERATION, "chat")
+          .set(INPUT_TOKENS, 800L + r.nextInt(4000)).set(CACHE_READ_TOKENS, (long) r.nextInt(2000))
+          .set(OUTPUT_TOKENS, 100L + r.nextInt(900))
+          .set(INPUT_COST, cost).set(TOTAL_COST, cost).set(PRICING_STATUS, "PRICED")
+          .set(PRICING_REASON, "priced with openai/" + model + " (base)").set(CATALOG_VERSION, "bundled@bench")
+          .set(PRICE_ENTRY, "openai/" + model).build());
     }
     return out;
   }

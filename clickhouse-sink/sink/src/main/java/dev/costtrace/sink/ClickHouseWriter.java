@@ -4,44 +4,40 @@ import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ServerException;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.metadata.TableSchema;
-import com.clickhouse.client.api.query.GenericRecord;
 import com.clickhouse.data.ClickHouseFormat;
 import dev.costtrace.sink.buffer.GrowableBytes;
+import dev.costtrace.sink.rollup.RollupRecomputer;
+import dev.costtrace.sink.rollup.TouchedTraces;
+import dev.costtrace.sink.schema.ClusterConsistency;
+import dev.costtrace.sink.schema.SchemaOptions;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
- * Writes batches to ClickHouse in RowBinary through client-v2: skips spans written recently (an
- * exporter retry) and, for what a restart replays from the buffer, spans already stored (a batch
- * that reached ClickHouse just before a crash), so each counts once; isolates rows ClickHouse rejects by
- * bisection and hands them to the dead-letter callback, and reports everything else that fails as
- * retryable.
+ * Writes batches to ClickHouse: the span rows and attribution observations in RowBinary through
+ * client-v2, then the rollups of every trace the batch touches, recomputed from what is stored
+ * ({@link RollupRecomputer}). A batch is done only when all three are; the caller commits its
+ * buffer after that, so a batch retried after any failure (or replayed after a crash) writes its
+ * rows again, which their keys collapse, and recomputes its traces again, which gives the same
+ * rollups. Spans written recently (an exporter retry) are skipped to keep {@code span_rows} small;
+ * rows ClickHouse rejects for their data are isolated by bisection and handed to the dead letters.
  *
  * <p>A batch goes in three steps so that the caller can overlap them: {@link #prepare} (dedup and
- * RowBinary encoding, on the caller's thread), {@link #send} (the inserts, on the writer's own
- * insert thread) and {@link #finish} (the outcome, and the bisection of a batch ClickHouse refused
- * for its data, on the caller's thread again). While ClickHouse takes batch n, the caller prepares
- * batch n+1; only one batch is sent at a time, so inserts stay in log order. Everything but the
- * inserts themselves (the recent-span set, the encoders, the dead-letter callback) is used by the
- * caller's thread only.
+ * RowBinary encoding, on the caller's thread), {@link #send} (inserts and recomputation, on the
+ * writer's own insert thread) and {@link #finish} (the outcome, and the bisection of a batch
+ * ClickHouse refused for its data, on the caller's thread again). While ClickHouse takes batch n,
+ * the caller prepares batch n+1; only one batch is sent at a time, so batches reach ClickHouse in
+ * log order. Everything but the sending (the recent-span set, the encoders, the dead-letter
+ * callback) is used by the caller's thread only.
  */
 final class ClickHouseWriter {
-  /** ClickHouse error codes that blame the data, not the server: retrying will not help. */
-  private static final Set<Integer> DATA_ERRORS =
-      Set.of(6, 27, 33, 38, 41, 53, 69, 70, 72, 117, 131, 190, 321, 407, 469);
-
-  private static final Pattern HEX_ID = Pattern.compile("[0-9a-f]{32}");
-  private static final int EXISTENCE_CHUNK = 500;
+  static final String SPAN_TABLE = "span_rows";
+  static final String ATTRIBUTION_TABLE = "span_attributions";
 
   /** A write failed for a reason that may pass (server down, timeout): retry the same batch. */
   static final class RetryableException extends Exception {
@@ -59,43 +55,55 @@ final class ClickHouseWriter {
 
   private final Client client;
   private final String database;
+  private final boolean clustered;
   private final DeadLetters deadLetters;
   private final RecentSpans recent;
+  private final RollupRecomputer recomputer;
   private SpanRowBinary<SpanCostRow> spansEncoder;
-  private SpanRowBinary<TraceAttribution> attributionsEncoder;
+  private SpanRowBinary<SpanAttribution> attributionsEncoder;
 
-  ClickHouseWriter(Client client, String database, DeadLetters deadLetters, int recentCapacity) {
+  ClickHouseWriter(Client client, SchemaOptions schema, DeadLetters deadLetters, int recentCapacity) {
     this.client = client;
-    this.database = database;
+    this.database = schema.database();
+    this.clustered = schema.clustered();
     this.deadLetters = deadLetters;
     this.recent = new RecentSpans(recentCapacity);
+    this.recomputer = new RollupRecomputer(client, schema);
   }
 
   /**
    * What a batch did.
    *
-   * @param stored span rows newly stored
-   * @param duplicates span rows skipped as already written (retries, replays, repeats in the batch)
+   * @param stored span rows sent to ClickHouse (a replayed row counts again: its key collapses it)
+   * @param duplicates span rows skipped as written recently (exporter retries, repeats in the batch)
+   * @param traces traces whose rollups were recomputed with it (0 when it left that to a later batch)
+   * @param insertNanos time in the inserts of rows and observations
+   * @param recomputeNanos time in the recomputation of the rollups
    */
-  record Written(int stored, int duplicates) {}
+  record Written(int stored, int duplicates, int traces, long insertNanos, long recomputeNanos) {}
 
-  /** A batch encoded and ready to send: its fresh spans as encoded, and its attributions. */
+  /** What the insert thread did for a batch. */
+  record Sent(int traces, long insertNanos, long recomputeNanos) {}
+
+  /** A batch encoded and ready to send: its fresh spans as encoded, its observations, its traces. */
   static final class Prepared {
     final List<SpanCostRow> encoded;
     final GrowableBytes spanBytes;
     final GrowableBytes attributionBytes;
     final int duplicates;
+    final TouchedTraces touched;
 
     private Prepared(List<SpanCostRow> encoded, GrowableBytes spanBytes, GrowableBytes attributionBytes,
-        int duplicates) {
+        int duplicates, TouchedTraces touched) {
       this.encoded = encoded;
       this.spanBytes = spanBytes;
       this.attributionBytes = attributionBytes;
       this.duplicates = duplicates;
+      this.touched = touched;
     }
   }
 
-  /** The span insert of a sent batch was refused by the server (the attributions were not sent). */
+  /** The span insert of a sent batch was refused by the server (nothing after it was sent). */
   private static final class SpansRefused extends Exception {
     private static final long serialVersionUID = 1L;
     final ServerException refusal;
@@ -114,50 +122,87 @@ final class ClickHouseWriter {
   });
 
   /**
-   * Drops what was written recently (and, with {@code checkStored}, what ClickHouse has already)
-   * and encodes the rest; rows that cannot be encoded go to the dead-letter callback. The fresh
+   * Drops what was written recently and encodes the rest; rows that cannot be encoded go to the
+   * dead-letter callback. The traces of its fresh spans and of its observations are recomputed
+   * (after a restart every span is fresh: a replayed batch recomputes all its traces). The fresh
    * spans count as written from here on: whoever sees the batch fail, here or later, must
    * {@link #forget} it.
    */
-  Prepared prepare(List<SpanCostRow> spans, List<TraceAttribution> attributions, boolean checkStored)
-      throws RetryableException {
+  Prepared prepare(List<SpanCostRow> spans, List<SpanAttribution> attributions) throws RetryableException {
     List<SpanCostRow> fresh = distinct(spans);
-    if (checkStored) {
-      fresh = withoutStored(fresh);
-    }
     List<SpanCostRow> encoded = new ArrayList<>(fresh.size());
     GrowableBytes spanBytes = fresh.isEmpty() ? null : encodeSpans(fresh, encoded);
+    // A span written recently is in a batch that recomputes (or recomputed) its trace before it is
+    // committed; if that batch fails, this one is abandoned with it and both come back whole. So
+    // only the fresh spans' traces, and the observations', need recomputing here.
     return new Prepared(encoded, encoded.isEmpty() ? null : spanBytes,
-        attributions.isEmpty() ? null : encodeAttributions(attributions), spans.size() - fresh.size());
+        attributions.isEmpty() ? null : encodeAttributions(attributions), spans.size() - fresh.size(),
+        TouchedTraces.of(fresh, attributions));
   }
 
-  /** Starts the inserts of a prepared batch, spans first, on the insert thread. */
-  Future<?> send(Prepared p) {
+  /**
+   * Starts the inserts of a prepared batch, spans first, on the insert thread; then, with
+   * {@code rollUp}, the recomputation of those traces (this batch's and those of batches inserted
+   * before it that left theirs to this one).
+   */
+  Future<Sent> send(Prepared p, TouchedTraces rollUp) {
     return inserts.submit(() -> {
+      long start = System.nanoTime();
       if (p.spanBytes != null) {
         try {
-          insert("spans", p.spanBytes);
+          insert(SPAN_TABLE, p.spanBytes);
         } catch (ServerException e) {
           throw new SpansRefused(e);
         }
       }
-      if (p.attributionBytes != null) {
-        insertAttributions(p.attributionBytes);
-      }
-      return null;
+      return afterSpans(p, rollUp, start);
     });
+  }
+
+  /** Recomputes these traces on the insert thread, after what was sent before. */
+  Future<Sent> recompute(TouchedTraces traces) {
+    return inserts.submit(() -> {
+      long start = System.nanoTime();
+      try {
+        return new Sent(recomputer.recompute(traces).traces(), 0, System.nanoTime() - start);
+      } catch (RuntimeException e) {
+        throw new RetryableException(e.getMessage(), e);
+      }
+    });
+  }
+
+  /** The observations, then (with {@code rollUp}) the rollups: what follows the span rows of a batch. */
+  private Sent afterSpans(Prepared p, TouchedTraces rollUp, long start) throws RetryableException {
+    if (p.attributionBytes != null) {
+      try {
+        insert(ATTRIBUTION_TABLE, p.attributionBytes);
+      } catch (ServerException e) {
+        throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
+      }
+    }
+    long inserted = System.nanoTime();
+    if (rollUp == null) {
+      return new Sent(0, inserted - start, 0);
+    }
+    try {
+      int traces = recomputer.recompute(rollUp).traces();
+      return new Sent(traces, inserted - start, System.nanoTime() - inserted);
+    } catch (RuntimeException e) {
+      throw new RetryableException(e.getMessage(), e);
+    }
   }
 
   /**
    * Waits for a sent batch. A span insert refused for its data is split here until the rows at
-   * fault are isolated (each goes to the dead-letter callback), then the attributions follow.
+   * fault are isolated (each goes to the dead-letter callback), then the rest of the batch follows
+   * (its observations, and the recomputation it was sent with).
    *
    * @throws RetryableException when nothing can be said about this batch but "try again"
    */
-  Written finish(Prepared p, Future<?> sent) throws RetryableException {
+  Written finish(Prepared p, TouchedTraces rollUp, Future<Sent> sent) throws RetryableException {
     try {
-      sent.get();
-      return new Written(p.encoded.size(), p.duplicates);
+      Sent done = sent.get();
+      return new Written(p.encoded.size(), p.duplicates, done.traces(), done.insertNanos(), done.recomputeNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetryableException("interrupted", e);
@@ -169,14 +214,13 @@ final class ClickHouseWriter {
       if (!(cause instanceof SpansRefused refused)) {
         throw new RetryableException("insert failed: " + cause, cause);
       }
-      if (!DATA_ERRORS.contains(refused.refusal.getCode())) {
+      if (!ClickHouseError.blamesTheData(refused.refusal.getCode())) {
         throw new RetryableException("ClickHouse refused the batch: " + refused.getMessage(), refused.refusal);
       }
+      long start = System.nanoTime();
       int stored = bisect(p.encoded, refused.refusal);
-      if (p.attributionBytes != null) {
-        insertAttributions(p.attributionBytes);
-      }
-      return new Written(stored, p.duplicates);
+      Sent done = afterSpans(p, rollUp, start);
+      return new Written(stored, p.duplicates, done.traces(), done.insertNanos(), done.recomputeNanos());
     }
   }
 
@@ -194,64 +238,24 @@ final class ClickHouseWriter {
   private List<SpanCostRow> distinct(List<SpanCostRow> spans) {
     List<SpanCostRow> out = new ArrayList<>(spans.size());
     for (SpanCostRow r : spans) {
-      if (recent.add(r.traceId(), r.spanId())) {
+      if (recent.add(r.authTenant(), r.traceId(), r.spanId())) {
         out.add(r);
       }
     }
     return out;
   }
 
-  /** A batch failed: its spans were not written after all. */
+  /** A batch failed: its spans were not written after all (or not all), and its retry must write them. */
   void forget(List<SpanCostRow> spans) {
     for (SpanCostRow r : spans) {
-      recent.remove(r.traceId(), r.spanId());
+      recent.remove(r.authTenant(), r.traceId(), r.spanId());
     }
-  }
-
-  /** Drops spans already in ClickHouse: the primary key (trace_id, span_id) makes this cheap. */
-  private List<SpanCostRow> withoutStored(List<SpanCostRow> spans) throws RetryableException {
-    Map<String, List<SpanCostRow>> byTrace = new HashMap<>();
-    for (SpanCostRow r : spans) {
-      byTrace.computeIfAbsent(r.traceId(), k -> new ArrayList<>()).add(r);
-    }
-    Set<String> stored = new HashSet<>();
-    List<String> traces = new ArrayList<>(byTrace.keySet());
-    for (int i = 0; i < traces.size(); i += EXISTENCE_CHUNK) {
-      StringBuilder in = new StringBuilder();
-      for (String t : traces.subList(i, Math.min(traces.size(), i + EXISTENCE_CHUNK))) {
-        if (!HEX_ID.matcher(t).matches()) {
-          continue; // not a hex ID: cannot be stored already, and must not reach the SQL text
-        }
-        in.append(in.length() == 0 ? "'" : ",'").append(t).append('\'');
-      }
-      if (in.length() == 0) {
-        continue;
-      }
-      try {
-        for (GenericRecord r : client.queryAll("SELECT trace_id, span_id FROM " + database
-            + ".spans WHERE trace_id IN (" + in + ")")) {
-          stored.add(r.getString("trace_id") + r.getString("span_id"));
-        }
-      } catch (RuntimeException e) {
-        throw new RetryableException("existence check failed: " + e.getMessage(), e);
-      }
-    }
-    if (stored.isEmpty()) {
-      return spans;
-    }
-    List<SpanCostRow> fresh = new ArrayList<>(spans.size());
-    for (SpanCostRow r : spans) {
-      if (!stored.contains(r.traceId() + r.spanId())) {
-        fresh.add(r);
-      }
-    }
-    return fresh;
   }
 
   /** Encodes rows into one RowBinary block; {@code encoded} receives those that could be. */
   private GrowableBytes encodeSpans(List<SpanCostRow> rows, List<SpanCostRow> encoded) throws RetryableException {
     if (spansEncoder == null) {
-      spansEncoder = SpanRowBinary.spans(schema("spans"));
+      spansEncoder = SpanRowBinary.spans(schema(SPAN_TABLE));
     }
     GrowableBytes bytes = new GrowableBytes(rows.size() * 512);
     for (SpanCostRow r : rows) {
@@ -266,27 +270,19 @@ final class ClickHouseWriter {
     return bytes;
   }
 
-  private GrowableBytes encodeAttributions(List<TraceAttribution> rows) throws RetryableException {
+  private GrowableBytes encodeAttributions(List<SpanAttribution> rows) throws RetryableException {
     if (attributionsEncoder == null) {
-      attributionsEncoder = SpanRowBinary.attributions(schema("trace_attributions"));
+      attributionsEncoder = SpanRowBinary.attributions(schema(ATTRIBUTION_TABLE));
     }
-    GrowableBytes bytes = new GrowableBytes(rows.size() * 128);
+    GrowableBytes bytes = new GrowableBytes(rows.size() * 160);
     try {
-      for (TraceAttribution a : rows) {
+      for (SpanAttribution a : rows) {
         attributionsEncoder.append(bytes, a);
       }
     } catch (RuntimeException e) {
       throw new RetryableException("cannot encode attributions: " + e.getMessage(), e);
     }
     return bytes;
-  }
-
-  private void insertAttributions(GrowableBytes rowBinary) throws RetryableException {
-    try {
-      insert("trace_attributions", rowBinary);
-    } catch (ServerException e) {
-      throw new RetryableException("ClickHouse refused attributions: " + e.getMessage(), e);
-    }
   }
 
   /** Rows ClickHouse refused as a block for their data: halves until the culprits stand alone. */
@@ -307,10 +303,10 @@ final class ClickHouseWriter {
       return 0;
     }
     try {
-      insert("spans", bytes);
+      insert(SPAN_TABLE, bytes);
       return encoded.size();
     } catch (ServerException e) {
-      if (!DATA_ERRORS.contains(e.getCode())) {
+      if (!ClickHouseError.blamesTheData(e.getCode())) {
         throw new RetryableException("ClickHouse refused the batch: " + e.getMessage(), e);
       }
       return bisect(encoded, e);
@@ -318,9 +314,12 @@ final class ClickHouseWriter {
   }
 
   private void insert(String table, GrowableBytes rowBinary) throws RetryableException {
+    InsertSettings settings = new InsertSettings();
+    if (clustered) {
+      ClusterConsistency.writes(settings);
+    }
     try {
-      client.insert(database + "." + table, rowBinary.inputStream(),
-              ClickHouseFormat.RowBinary, new InsertSettings())
+      client.insert(database + "." + table, rowBinary.inputStream(), ClickHouseFormat.RowBinary, settings)
           .get(60, TimeUnit.SECONDS)
           .close();
     } catch (ExecutionException e) {

@@ -5,7 +5,9 @@ package dev.costtrace.sink;
  * sets of 64-bit keys; when the current one fills, it becomes the previous one and the oldest is
  * dropped. Remembers at least {@code capacity} and at most twice as many of the latest spans, at 16
  * bytes per remembered span. Exporter retries and re-sends reach the same receiver (trace-ID
- * routing) within seconds to minutes, well inside this window.
+ * routing) within seconds to minutes, well inside this window. A span is keyed with its tenant key:
+ * another tenant's span with the same IDs is another span. What this window misses (after a
+ * restart) is written again, which costs only space: the span's key collapses it.
  */
 final class RecentSpans {
   private final int capacity;
@@ -24,8 +26,8 @@ final class RecentSpans {
   }
 
   /** True when the span was not remembered (and now is); false for a repeat. */
-  synchronized boolean add(String traceId, String spanId) {
-    long key = key(traceId, spanId);
+  synchronized boolean add(String authTenant, String traceId, String spanId) {
+    long key = key(authTenant, traceId, spanId);
     if (contains(previous, key) || contains(current, key)) {
       return false;
     }
@@ -42,8 +44,8 @@ final class RecentSpans {
   }
 
   /** Forgets a span, when its write did not happen after all (rejected row). */
-  synchronized void remove(String traceId, String spanId) {
-    long key = key(traceId, spanId);
+  synchronized void remove(String authTenant, String traceId, String spanId) {
+    long key = key(authTenant, traceId, spanId);
     // Open addressing without tombstones: rebuild the affected table without the key.
     for (long[] table : new long[][] {current, previous}) {
       if (contains(table, key)) {
@@ -80,9 +82,13 @@ final class RecentSpans {
     table[i] = key;
   }
 
-  /** 64 bits of the 192-bit (trace, span) identity; never 0, which marks an empty slot. */
-  static long key(String traceId, String spanId) {
+  /** 64 bits of the (tenant key, trace, span) identity; never 0, which marks an empty slot. */
+  static long key(String authTenant, String traceId, String spanId) {
     long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < authTenant.length(); i++) {
+      h = (h ^ authTenant.charAt(i)) * 0x100000001b3L;
+    }
+    h = (h ^ '/') * 0x100000001b3L;
     for (int i = 0; i < traceId.length(); i++) {
       h = (h ^ traceId.charAt(i)) * 0x100000001b3L;
     }

@@ -20,8 +20,9 @@ import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
- * Encodes {@link SpanCostRow}s as RowBinary rows of the {@code spans} table (and {@link
- * TraceAttribution}s of {@code trace_attributions}), in the column order ClickHouse describes, with
+ * Encodes {@link SpanCostRow}s as RowBinary rows of the {@code span_rows} table (every column of
+ * {@link SpanColumns}, by kind) and {@link SpanAttribution}s of {@code span_attributions}, in the
+ * column order ClickHouse describes, with
  * client-v2's own value writers. Why not client-v2's {@code RowBinaryFormatWriter}: it looks every
  * column up by name and turns each of the ten amounts per row into {@code Decimal128} by {@code
  * BigDecimal.pow}, {@code multiply} and {@code toBigInteger} — most of the sink writer's CPU. Here a
@@ -31,60 +32,35 @@ import java.util.function.ToLongFunction;
  * One instance per thread: it is not synchronised.
  */
 public final class SpanRowBinary<T> {
-  private static final Fields<SpanCostRow> SPANS = new Fields<SpanCostRow>()
-      .string("trace_id", SpanCostRow::traceId)
-      .string("span_id", SpanCostRow::spanId)
-      .string("parent_span_id", SpanCostRow::parentSpanId)
-      .time("start_time", SpanCostRow::startEpochNanos)
-      .time("end_time", SpanCostRow::endEpochNanos)
-      .integer("duration_ns", SpanCostRow::durationNanos)
-      .string("service_name", SpanCostRow::serviceName)
-      .string("conversation_id", SpanCostRow::conversationId)
-      .string("tenant_id", SpanCostRow::tenantId)
-      .string("user_id", SpanCostRow::userId)
-      .string("feature", SpanCostRow::feature)
-      .other("tags", SpanCostRow::tags)
-      .string("provider", SpanCostRow::provider)
-      .string("request_model", SpanCostRow::requestModel)
-      .string("response_model", SpanCostRow::responseModel)
-      .string("operation", SpanCostRow::operation)
-      .string("tool_name", SpanCostRow::toolName)
-      .string("span_status", SpanCostRow::spanStatus)
-      .string("error_type", SpanCostRow::errorType)
-      .integer("input_tokens", SpanCostRow::inputTokens)
-      .integer("cache_read_tokens", SpanCostRow::cacheReadTokens)
-      .integer("cache_write_tokens", SpanCostRow::cacheWriteTokens)
-      .integer("cache_write_1h_tokens", SpanCostRow::cacheWrite1hTokens)
-      .integer("output_tokens", SpanCostRow::outputTokens)
-      .integer("reasoning_tokens", SpanCostRow::reasoningTokens)
-      .integer("audio_input_tokens", SpanCostRow::audioInputTokens)
-      .integer("audio_output_tokens", SpanCostRow::audioOutputTokens)
-      .money("input_cost", SpanCostRow::inputCost)
-      .money("cache_read_cost", SpanCostRow::cacheReadCost)
-      .money("cache_write_cost", SpanCostRow::cacheWriteCost)
-      .money("output_cost", SpanCostRow::outputCost)
-      .money("reasoning_cost", SpanCostRow::reasoningCost)
-      .money("audio_cost", SpanCostRow::audioCost)
-      .money("request_cost", SpanCostRow::requestCost)
-      .money("tool_cost", SpanCostRow::toolCost)
-      .money("total_cost", SpanCostRow::totalCost)
-      .money("provided_cost", SpanCostRow::providedCost)
-      .string("pricing_status", SpanCostRow::pricingStatus)
-      .string("pricing_reason", SpanCostRow::pricingReason)
-      .string("catalog_version", SpanCostRow::catalogVersion)
-      .string("price_entry", SpanCostRow::priceEntry)
-      .integer("time_to_first_token_ns", SpanCostRow::timeToFirstTokenNanos)
-      .integer("attribution_version", SpanCostRow::attributionVersion);
+  private static final Fields<SpanCostRow> SPANS = spanFields();
 
-  private static final Fields<TraceAttribution> ATTRIBUTIONS = new Fields<TraceAttribution>()
-      .string("trace_id", TraceAttribution::traceId)
-      .string("conversation_id", TraceAttribution::conversationId)
-      .string("tenant_id", TraceAttribution::tenantId)
-      .string("user_id", TraceAttribution::userId)
-      .string("feature", TraceAttribution::feature)
-      .other("tags", TraceAttribution::tags)
-      .time("observed_at", TraceAttribution::observedAtEpochNanos)
-      .integer("version", TraceAttribution::version);
+  private static final Fields<SpanAttribution> ATTRIBUTIONS = new Fields<SpanAttribution>()
+      .string("auth_tenant", SpanAttribution::authTenant)
+      .string("trace_id", SpanAttribution::traceId)
+      .string("span_id", SpanAttribution::spanId)
+      .time("start_time", SpanAttribution::startEpochNanos)
+      .string("conversation_id", SpanAttribution::conversationId)
+      .string("tenant_id", SpanAttribution::tenantId)
+      .string("user_id", SpanAttribution::userId)
+      .string("feature", SpanAttribution::feature)
+      .other("tags", SpanAttribution::tags)
+      .time("observed_at", SpanAttribution::observedAtEpochNanos);
+
+  /** Every column of {@link SpanColumns}, by its kind. */
+  private static Fields<SpanCostRow> spanFields() {
+    Fields<SpanCostRow> f = new Fields<>();
+    for (SpanColumns.Column<?> c : SpanColumns.all()) {
+      switch (c.kind()) {
+        case STRING -> f.string(c.name(), r -> (String) r.get(c));
+        case INTEGER -> f.integer(c.name(), c.derived() ? c::derive : r -> (Long) r.get(c));
+        case TIME -> f.time(c.name(), r -> (Long) r.get(c));
+        case MONEY, OPTIONAL_MONEY -> f.money(c.name(), r -> (BigDecimal) r.get(c));
+        case TAGS -> f.other(c.name(), r -> r.get(c));
+        default -> throw new IllegalStateException("no encoder for " + c);
+      }
+    }
+    return f;
+  }
 
   /** Writes one column's value of a row. */
   @FunctionalInterface
@@ -98,13 +74,13 @@ public final class SpanRowBinary<T> {
     this.columns = columns;
   }
 
-  /** For the {@code spans} table as ClickHouse describes it. */
+  /** For the {@code span_rows} table as ClickHouse describes it. */
   public static SpanRowBinary<SpanCostRow> spans(TableSchema schema) {
     return new SpanRowBinary<>(SPANS.columns(schema));
   }
 
-  /** For the {@code trace_attributions} table as ClickHouse describes it. */
-  public static SpanRowBinary<TraceAttribution> attributions(TableSchema schema) {
+  /** For the {@code span_attributions} table as ClickHouse describes it. */
+  public static SpanRowBinary<SpanAttribution> attributions(TableSchema schema) {
     return new SpanRowBinary<>(ATTRIBUTIONS.columns(schema));
   }
 

@@ -3,11 +3,11 @@ package dev.costtrace.sink;
 import java.util.List;
 
 /**
- * Where the receiver hands priced spans and trace attributions.
+ * Where the receiver hands priced spans and what spans said about their traces' attribution.
  *
  * <p>Contract: when {@link #accept} returns normally, every row is durable — in ClickHouse or in
  * the sink's on-disk buffer — so the receiver may acknowledge the export. A row written twice (an
- * exporter retry, a replay, two receivers) counts once in every table and rollup.
+ * exporter retry, a replay, two receivers) counts once in every view and rollup.
  */
 public interface SpanSink extends AutoCloseable {
 
@@ -17,7 +17,7 @@ public interface SpanSink extends AutoCloseable {
    * @throws SinkFullException when the buffer is full; nothing of this call was accepted and the
    *     caller should tell its client to retry later
    */
-  void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions)
+  void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions)
       throws SinkFullException;
 
   /** Writes everything accepted so far to ClickHouse or the buffer before returning. */

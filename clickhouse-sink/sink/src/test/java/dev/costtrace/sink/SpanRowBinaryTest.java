@@ -35,8 +35,8 @@ class SpanRowBinaryTest {
     String db = TestClickHouse.newDatabase("rowbinary");
     try (Client c = e.newClient("default")) {
       new Migrator(c, new SchemaOptions(db, "", Duration.ZERO)).up();
-      spans = c.getTableSchema("spans", db);
-      attributions = c.getTableSchema("trace_attributions", db);
+      spans = c.getTableSchema("span_rows", db);
+      attributions = c.getTableSchema("span_attributions", db);
     }
   }
 
@@ -72,70 +72,44 @@ class SpanRowBinaryTest {
     }
   }
 
+  /** A row with every column varied, set column by column from {@link SpanColumns}. */
+  @SuppressWarnings("unchecked")
   private static SpanCostRow row(Random r) {
     long start = 1_767_225_600_000_000_000L + r.nextLong() % 1_000_000_000_000_000L;
-    return SpanCostRow.builder().traceId(hex(r, 16)).spanId(hex(r, 8)).parentSpanId(r.nextBoolean() ? "" : hex(r, 8))
-        .startEpochNanos(start).endEpochNanos(start + r.nextInt(1_000_000_000))
-        .serviceName(text(r)).conversationId(text(r)).tenantId(text(r)).userId(text(r)).feature(text(r))
-        .tags(r.nextBoolean() ? Map.of() : Map.of("team", text(r), "env", "prod"))
-        .provider(text(r)).requestModel(text(r)).responseModel(text(r)).operation(text(r)).toolName(text(r))
-        .spanStatus(text(r)).errorType(text(r))
-        .inputTokens(r.nextInt(200_000)).cacheReadTokens(r.nextInt(100_000)).cacheWriteTokens(r.nextInt(1000))
-        .cacheWrite1hTokens(r.nextInt(1000)).outputTokens(r.nextInt(10_000)).reasoningTokens(r.nextInt(10_000))
-        .audioInputTokens(r.nextInt(100)).audioOutputTokens(Long.MAX_VALUE / (1 + r.nextInt(1000)))
-        .inputCost(amount(r)).cacheReadCost(amount(r)).cacheWriteCost(amount(r)).outputCost(amount(r))
-        .reasoningCost(amount(r)).audioCost(amount(r)).requestCost(amount(r)).toolCost(amount(r))
-        .totalCost(amount(r)).providedCost(r.nextBoolean() ? null : amount(r))
-        .pricingStatus(text(r)).pricingReason(text(r)).catalogVersion(text(r)).priceEntry(text(r))
-        .timeToFirstTokenNanos(r.nextInt(5) == 0 ? -1 : r.nextInt(1_000_000_000)).attributionVersion(r.nextInt(10))
+    SpanCostRow.Builder b = SpanCostRow.builder();
+    for (SpanColumns.Column<?> c : SpanColumns.all()) {
+      if (c.derived()) {
+        continue;
+      }
+      Object v = switch (c.kind()) {
+        case STRING -> text(r);
+        case INTEGER -> (long) r.nextInt(200_000);
+        case TIME -> start + r.nextInt(1_000_000_000);
+        case MONEY -> amount(r);
+        case OPTIONAL_MONEY -> r.nextBoolean() ? null : amount(r);
+        case TAGS -> r.nextBoolean() ? Map.of() : Map.of("team", text(r), "env", "prod");
+      };
+      b.set((SpanColumns.Column<Object>) c, v);
+    }
+    return b.set(SpanColumns.TRACE_ID, hex(r, 16)).set(SpanColumns.SPAN_ID, hex(r, 8))
+        .set(SpanColumns.START_TIME, start).set(SpanColumns.AUDIO_OUTPUT_TOKENS, Long.MAX_VALUE / (1 + r.nextInt(1000)))
+        .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, r.nextInt(5) == 0 ? -1L : r.nextInt(1_000_000_000))
         .build();
   }
 
   /** Client-v2's row writer, every column set by name, as the sink wrote its rows before. */
   private static void reference(RowBinaryFormatWriter w, SpanCostRow r) {
-    w.setString("trace_id", r.traceId());
-    w.setString("span_id", r.spanId());
-    w.setString("parent_span_id", r.parentSpanId());
-    w.setValue("start_time", SpanRowBinary.instant(r.startEpochNanos()));
-    w.setValue("end_time", SpanRowBinary.instant(r.endEpochNanos()));
-    w.setLong("duration_ns", r.durationNanos());
-    w.setString("service_name", r.serviceName());
-    w.setString("conversation_id", r.conversationId());
-    w.setString("tenant_id", r.tenantId());
-    w.setString("user_id", r.userId());
-    w.setString("feature", r.feature());
-    w.setValue("tags", r.tags());
-    w.setString("provider", r.provider());
-    w.setString("request_model", r.requestModel());
-    w.setString("response_model", r.responseModel());
-    w.setString("operation", r.operation());
-    w.setString("tool_name", r.toolName());
-    w.setString("span_status", r.spanStatus());
-    w.setString("error_type", r.errorType());
-    w.setLong("input_tokens", r.inputTokens());
-    w.setLong("cache_read_tokens", r.cacheReadTokens());
-    w.setLong("cache_write_tokens", r.cacheWriteTokens());
-    w.setLong("cache_write_1h_tokens", r.cacheWrite1hTokens());
-    w.setLong("output_tokens", r.outputTokens());
-    w.setLong("reasoning_tokens", r.reasoningTokens());
-    w.setLong("audio_input_tokens", r.audioInputTokens());
-    w.setLong("audio_output_tokens", r.audioOutputTokens());
-    w.setBigDecimal("input_cost", SpanRowBinary.money(r.inputCost()));
-    w.setBigDecimal("cache_read_cost", SpanRowBinary.money(r.cacheReadCost()));
-    w.setBigDecimal("cache_write_cost", SpanRowBinary.money(r.cacheWriteCost()));
-    w.setBigDecimal("output_cost", SpanRowBinary.money(r.outputCost()));
-    w.setBigDecimal("reasoning_cost", SpanRowBinary.money(r.reasoningCost()));
-    w.setBigDecimal("audio_cost", SpanRowBinary.money(r.audioCost()));
-    w.setBigDecimal("request_cost", SpanRowBinary.money(r.requestCost()));
-    w.setBigDecimal("tool_cost", SpanRowBinary.money(r.toolCost()));
-    w.setBigDecimal("total_cost", SpanRowBinary.money(r.totalCost()));
-    w.setValue("provided_cost", r.providedCost() == null ? null : SpanRowBinary.money(r.providedCost()));
-    w.setString("pricing_status", r.pricingStatus());
-    w.setString("pricing_reason", r.pricingReason());
-    w.setString("catalog_version", r.catalogVersion());
-    w.setString("price_entry", r.priceEntry());
-    w.setLong("time_to_first_token_ns", r.timeToFirstTokenNanos());
-    w.setLong("attribution_version", r.attributionVersion());
+    for (SpanColumns.Column<?> c : SpanColumns.all()) {
+      Object v = r.get(c);
+      switch (c.kind()) {
+        case STRING -> w.setString(c.name(), (String) v);
+        case INTEGER -> w.setLong(c.name(), (Long) v);
+        case TIME -> w.setValue(c.name(), SpanRowBinary.instant((Long) v));
+        case MONEY -> w.setBigDecimal(c.name(), SpanRowBinary.money((BigDecimal) v));
+        case OPTIONAL_MONEY -> w.setValue(c.name(), v == null ? null : SpanRowBinary.money((BigDecimal) v));
+        case TAGS -> w.setValue(c.name(), v);
+      }
+    }
   }
 
   @Test
@@ -157,22 +131,24 @@ class SpanRowBinaryTest {
   @Test
   void attributionRowsAreTheBytesOfClientV2sRowWriter() throws Exception {
     Random r = new Random(7);
-    SpanRowBinary<TraceAttribution> encoder = SpanRowBinary.attributions(attributions);
+    SpanRowBinary<SpanAttribution> encoder = SpanRowBinary.attributions(attributions);
     GrowableBytes direct = new GrowableBytes(16);
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     RowBinaryFormatWriter w = new RowBinaryFormatWriter(expected, attributions, ClickHouseFormat.RowBinary);
     for (int i = 0; i < 1_000; i++) {
-      TraceAttribution a = new TraceAttribution(hex(r, 16), text(r), text(r), text(r), text(r),
-          r.nextBoolean() ? Map.of() : Map.of("team", text(r)), r.nextLong() >>> 2, r.nextInt(5));
+      SpanAttribution a = new SpanAttribution(text(r), hex(r, 16), hex(r, 8), r.nextLong() >>> 2, text(r), text(r),
+          text(r), text(r), r.nextBoolean() ? Map.of() : Map.of("team", text(r)), r.nextLong() >>> 2);
       encoder.append(direct, a);
+      w.setString("auth_tenant", a.authTenant());
       w.setString("trace_id", a.traceId());
+      w.setString("span_id", a.spanId());
+      w.setValue("start_time", SpanRowBinary.instant(a.startEpochNanos()));
       w.setString("conversation_id", a.conversationId());
       w.setString("tenant_id", a.tenantId());
       w.setString("user_id", a.userId());
       w.setString("feature", a.feature());
       w.setValue("tags", a.tags());
       w.setValue("observed_at", SpanRowBinary.instant(a.observedAtEpochNanos()));
-      w.setLong("version", a.version());
       w.commitRow();
     }
     assertThat(direct.toByteArray()).isEqualTo(expected.toByteArray());
@@ -185,7 +161,7 @@ class SpanRowBinaryTest {
     SpanCostRow ok = row(new Random(1));
     encoder.append(out, ok);
     byte[] before = out.toByteArray();
-    SpanCostRow huge = ok.toBuilder().toolCost(new BigDecimal("1e27")).build(); // 28 integer digits
+    SpanCostRow huge = ok.toBuilder().set(SpanColumns.TOOL_COST, new BigDecimal("1e27")).build(); // 28 integer digits
     assertThatThrownBy(() -> encoder.append(out, huge)).isInstanceOf(ArithmeticException.class)
         .hasMessageContaining("exceeds Decimal(38, 12)");
     assertThat(out.toByteArray()).isEqualTo(before);

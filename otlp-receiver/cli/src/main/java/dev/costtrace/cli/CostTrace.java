@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "costtrace 0.1.0",
     description = "Knowing what every AI conversation costs, from OpenTelemetry traces.",
-    subcommands = {CommandLine.HelpCommand.class, PriceCommand.class, MigrateCommand.class, ServeCommand.class, ReportCommand.class, DemoCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, PriceCommand.class, MigrateCommand.class, ServeCommand.class,
+        ReportCommand.class, VerifyCommand.class, DemoCommand.class})
 public final class CostTrace implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -57,10 +57,8 @@ public final class ReportCommand implements Callable<Integer> {
       err.println("costtrace report: --format must be table or json, not '" + format + "'");
       return 2;
     }
-    Duration window;
-    try {
-      window = Config.of(java.util.Map.of("since", since)).getDuration("since").orElseThrow();
-    } catch (RuntimeException e) {
+    Duration window = since(since);
+    if (window == null) {
       err.println("costtrace report: --since: '" + since + "' is not a duration such as 30m, 24h or 7d");
       return 2;
     }
@@ -77,6 +75,16 @@ public final class ReportCommand implements Callable<Integer> {
           .run(grouping, top, window);
       print(spec.commandLine().getOut(), r, format.equals("json"));
       return 0;
+    }
+  }
+
+  /** A {@code --since} window such as 30m, 24h or 7d; null when it is not one. */
+  static Duration since(String text) {
+    try {
+      Duration d = Config.of(java.util.Map.of("since", text)).getDuration("since").orElseThrow();
+      return d.isNegative() || d.isZero() ? null : d;
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 

@@ -10,6 +10,7 @@ import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.metrics.EngineMetricsSource;
+import dev.costtrace.receiver.metrics.RollupCheckMetricsSource;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
 import dev.costtrace.receiver.api.ConversationApi;
 import dev.costtrace.receiver.api.ConversationQuery;
@@ -18,6 +19,7 @@ import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.sink.rollup.RollupCheck;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.io.PrintWriter;
@@ -78,6 +80,8 @@ public final class ServeCommand implements Callable<Integer> {
       String missing = tlsCert.isPresent() ? "costtrace.tls.key.file" : "costtrace.tls.cert.file";
       throw Config.invalid(missing, "", "TLS needs both costtrace.tls.cert.file and costtrace.tls.key.file");
     }
+    SchemaOptions schema = SchemaOptions.fromConfig(config);
+    RollupCheck.Builder check = RollupCheck.builder(schema).fromConfig(config);
     OtlpReceiver.Builder b = OtlpReceiver.builder();
     if (tlsCert.isPresent()) {
       try {
@@ -97,7 +101,6 @@ public final class ServeCommand implements Callable<Integer> {
     out.flush();
     ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
     out.println("costtrace: using " + endpoint);
-    SchemaOptions schema = SchemaOptions.fromConfig(config);
     if (config.getBoolean("costtrace.clickhouse.migrate").orElse(true)) {
       try (Client client = endpoint.newClient("default")) {
         int applied = new Migrator(client, schema).up();
@@ -126,6 +129,12 @@ public final class ServeCommand implements Callable<Integer> {
     }
     b.metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))
         .metrics(new EngineMetricsSource(endpoint::engineStatus));
+    check.settle(() -> sink.flush(Duration.ofSeconds(30)));
+    RollupCheck rollupCheck = check.enabled()
+        ? check.client(endpoint.newClient("default"), true).build().start() : null;
+    if (rollupCheck != null) {
+      b.metrics(new RollupCheckMetricsSource(rollupCheck::status));
+    }
     receiver = b.start();
     // SIGTERM / Ctrl-C: the hook holds the JVM open until the receiver has drained and the sink
     // has flushed (what ClickHouse has not taken by then stays in the durable buffer).
@@ -192,6 +201,9 @@ public final class ServeCommand implements Callable<Integer> {
     out.flush();
     try {
       receiver.shutdown(Duration.ofSeconds(10));
+      if (rollupCheck != null) {
+        rollupCheck.close();
+      }
       sink.close();
       budgets.close();
       apiClient.close();

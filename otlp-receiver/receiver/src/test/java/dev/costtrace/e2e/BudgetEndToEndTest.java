@@ -15,6 +15,7 @@ import dev.costtrace.receiver.budget.BudgetEvent;
 import dev.costtrace.receiver.budget.BudgetEventStore;
 import dev.costtrace.receiver.budget.BudgetWebhook;
 import dev.costtrace.receiver.budget.ReceiverBudgets;
+import dev.costtrace.sink.SpanColumns;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
@@ -229,8 +230,10 @@ class BudgetEndToEndTest {
     List<dev.costtrace.sink.SpanCostRow> rows = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       rows.add(dev.costtrace.sink.SpanCostRow.builder().traceId("0af7651916cd43dd8448eb211c80319c")
-          .spanId("b7ad6b716920333" + i).startEpochNanos(1).endEpochNanos(2).conversationId("conv-budget").serviceName("support-bot")
-          .requestModel("gpt-4o").totalCost(new java.math.BigDecimal("0.029")).build());
+          .spanId("b7ad6b716920333" + i).set(SpanColumns.START_TIME, 1L).set(SpanColumns.END_TIME, 2L)
+          .set(SpanColumns.CONVERSATION_ID, "conv-budget").set(SpanColumns.SERVICE_NAME, "support-bot")
+          .set(SpanColumns.REQUEST_MODEL, "gpt-4o").set(SpanColumns.TOTAL_COST, new java.math.BigDecimal("0.029"))
+          .build());
       protoSpans.add(io.opentelemetry.proto.trace.v1.Span.getDefaultInstance());
     }
     again.accepted(rows, protoSpans, List.of());
@@ -273,6 +276,12 @@ class BudgetEndToEndTest {
         .containsExactly("PRICED", "BUDGET_BLOCKED");
     assertThat(rows.get(1).getString("pricing_reason"))
         .isEqualTo("not sent: blocked by the conversation's budget");
+    // Nor in the rollups: one LLM call (the downgraded one), nothing unpriced.
+    GenericRecord rollup = fixture.query("SELECT turns, llm_calls, unpriced_calls FROM {db}.conversation_costs"
+        + " WHERE conversation_id = 'conv-agent'").get(0);
+    assertThat(rollup.getLong("turns")).isEqualTo(2);
+    assertThat(rollup.getLong("llm_calls")).isEqualTo(1);
+    assertThat(rollup.getLong("unpriced_calls")).isZero();
     JsonNode conversation = JSON.readTree(get("/api/v1/conversations/conv-agent").body());
     assertThat(conversation.get("llm_calls").asLong()).isEqualTo(1);
 

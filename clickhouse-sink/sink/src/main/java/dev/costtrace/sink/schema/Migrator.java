@@ -110,7 +110,7 @@ public final class Migrator {
 
   private void bootstrap() {
     execute("CREATE DATABASE IF NOT EXISTS " + options.database()
-        + (options.clustered() ? " ON CLUSTER " + options.cluster() : ""));
+        + (options.clustered() && options.replicated() ? " ON CLUSTER " + options.cluster() : ""));
     for (String sql : renderer.render(
         "CREATE TABLE IF NOT EXISTS {db}.schema_migrations {on_cluster} (version UInt32, name String,"
             + " applied UInt8, changed_at DateTime64(6, 'UTC'))"

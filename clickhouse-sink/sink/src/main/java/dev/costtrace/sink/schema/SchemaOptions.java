@@ -12,11 +12,19 @@ import java.util.regex.Pattern;
  * @param database database name
  * @param cluster cluster name, or empty for a single server
  * @param ttl how long rows are kept; zero keeps them forever
+ * @param replicated on a cluster: its tables are replicated and its DDL distributed (ClickHouse
+ *     Keeper; the default). False for a sharded cluster without Keeper: plain engines, no ON
+ *     CLUSTER, and {@code costtrace migrate} run on every node
  */
-public record SchemaOptions(String database, String cluster, Duration ttl) {
+public record SchemaOptions(String database, String cluster, Duration ttl, boolean replicated) {
   public static final String DEFAULT_DATABASE = "costtrace";
   public static final Duration DEFAULT_TTL = Duration.ZERO;
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  /** Replicated on a cluster. */
+  public SchemaOptions(String database, String cluster, Duration ttl) {
+    this(database, cluster, ttl, true);
+  }
 
   public SchemaOptions {
     Objects.requireNonNull(database, "database");
@@ -39,7 +47,8 @@ public record SchemaOptions(String database, String cluster, Duration ttl) {
 
   /**
    * {@code costtrace.clickhouse.database}, {@code costtrace.clickhouse.cluster},
-   * {@code costtrace.clickhouse.ttl} (e.g. {@code 90d}; 0 keeps forever).
+   * {@code costtrace.clickhouse.cluster.replicated} (default true), {@code costtrace.clickhouse.ttl}
+   * (e.g. {@code 90d}; 0 keeps forever).
    */
   public static SchemaOptions fromConfig(Config config) {
     String db = config.getString("costtrace.clickhouse.database").orElse(DEFAULT_DATABASE);
@@ -51,7 +60,8 @@ public record SchemaOptions(String database, String cluster, Duration ttl) {
     if (!cluster.isEmpty() && !IDENTIFIER.matcher(cluster).matches()) {
       throw Config.invalid("costtrace.clickhouse.cluster", cluster, "expected an identifier");
     }
-    return new SchemaOptions(db, cluster, ttl);
+    boolean replicated = config.getBoolean("costtrace.clickhouse.cluster.replicated").orElse(true);
+    return new SchemaOptions(db, cluster, ttl, replicated);
   }
 
   public boolean clustered() {

@@ -1,5 +1,18 @@
 package dev.costtrace.sink.buffer;
 
+import static dev.costtrace.sink.SpanColumns.CATALOG_VERSION;
+import static dev.costtrace.sink.SpanColumns.END_TIME;
+import static dev.costtrace.sink.SpanColumns.INPUT_COST;
+import static dev.costtrace.sink.SpanColumns.INPUT_TOKENS;
+import static dev.costtrace.sink.SpanColumns.OPERATION;
+import static dev.costtrace.sink.SpanColumns.OUTPUT_TOKENS;
+import static dev.costtrace.sink.SpanColumns.PRICING_STATUS;
+import static dev.costtrace.sink.SpanColumns.PROVIDER;
+import static dev.costtrace.sink.SpanColumns.REQUEST_MODEL;
+import static dev.costtrace.sink.SpanColumns.RESPONSE_MODEL;
+import static dev.costtrace.sink.SpanColumns.SERVICE_NAME;
+import static dev.costtrace.sink.SpanColumns.START_TIME;
+import static dev.costtrace.sink.SpanColumns.TOTAL_COST;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.Client;
@@ -31,11 +44,12 @@ class QuarantinedRecordSinkTest {
   private static List<SpanCostRow> rows(String trace, int n) {
     List<SpanCostRow> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(SpanCostRow.builder().traceId(trace).spanId(String.format("%016x", i + 1)).parentSpanId("")
-          .startEpochNanos(T0 + i).endEpochNanos(T0 + i + 500).serviceName("chat-api").provider("openai")
-          .requestModel("gpt-4o").responseModel("gpt-4o").operation("chat").inputTokens(100).outputTokens(10)
-          .inputCost(new BigDecimal("0.000250")).totalCost(new BigDecimal("0.000250"))
-          .pricingStatus("PRICED").catalogVersion("test").build());
+      out.add(SpanCostRow.builder().traceId(trace).spanId(String.format("%016x", i + 1))
+          .set(START_TIME, T0 + i).set(END_TIME, T0 + i + 500).set(SERVICE_NAME, "chat-api")
+          .set(PROVIDER, "openai").set(REQUEST_MODEL, "gpt-4o").set(RESPONSE_MODEL, "gpt-4o")
+          .set(OPERATION, "chat").set(INPUT_TOKENS, 100L).set(OUTPUT_TOKENS, 10L)
+          .set(INPUT_COST, new BigDecimal("0.000250")).set(TOTAL_COST, new BigDecimal("0.000250"))
+          .set(PRICING_STATUS, "PRICED").set(CATALOG_VERSION, "test").build());
     }
     return out;
   }

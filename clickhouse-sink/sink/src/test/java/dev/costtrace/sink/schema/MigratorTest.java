@@ -25,9 +25,10 @@ class MigratorTest {
       assertThat(m.status()).allMatch(Migrator.Migration::applied);
       assertThat(client.queryAll("SELECT name FROM system.tables WHERE database = '" + db + "' ORDER BY name")
           .stream().map(r -> r.getString("name")).toList())
-          .contains("spans", "trace_attributions", "trace_costs", "trace_costs_mv", "trace_rollup",
-              "conversation_costs", "llm_calls", "budget_events", "budget_notifications",
-              "schema_migrations");
+          .contains("span_rows", "span_attributions", "trace_rollups", "conversation_rollups", "spans",
+              "trace_costs", "trace_rollup", "conversation_costs", "llm_calls", "budget_events", "budget_notifications",
+              "schema_migrations")
+          .doesNotContain("trace_attributions", "trace_costs_mv");
       int last = Migrator.names().size() - 1;
       assertThat(m.down(1)).isEqualTo(1);
       assertThat(m.status().get(last).applied()).isFalse();

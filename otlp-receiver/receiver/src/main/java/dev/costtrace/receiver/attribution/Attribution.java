@@ -10,6 +10,24 @@ package dev.costtrace.receiver.attribution;
  */
 public record Attribution(String conversationId, String tenantId, String userId, String feature) {
   public static final Attribution NONE = new Attribution("", "", "", "");
+  /** The number of fields, in the order of {@link #field}: conversation, tenant, user, feature. */
+  public static final int FIELDS = 4;
+
+  /** A field by its number: 0 conversation, 1 tenant, 2 user, 3 feature. */
+  public String field(int field) {
+    return switch (field) {
+      case 0 -> conversationId;
+      case 1 -> tenantId;
+      case 2 -> userId;
+      case 3 -> feature;
+      default -> throw new IndexOutOfBoundsException("attribution field " + field);
+    };
+  }
+
+  /** This attribution with the tenant replaced (a bearer token's tenant beats what spans say). */
+  public Attribution withTenant(String tenant) {
+    return tenant.equals(tenantId) ? this : new Attribution(conversationId, tenant, userId, feature);
+  }
 
   public boolean isEmpty() {
     return conversationId.isEmpty() && tenantId.isEmpty() && userId.isEmpty() && feature.isEmpty();

@@ -28,7 +28,7 @@ public final class AttributionKeys {
       "costtrace.feature", "feature", "traceloop.association.properties.feature",
       "langfuse.trace.name", "baggage.feature");
 
-  private static final int FIELDS = 4;
+  private static final int FIELDS = Attribution.FIELDS;
 
   /**
    * Attribute key → the fields it may fill and its preference among each field's keys, as pairs

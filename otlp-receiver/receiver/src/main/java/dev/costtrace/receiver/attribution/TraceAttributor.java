@@ -2,27 +2,34 @@ package dev.costtrace.receiver.attribution;
 
 import com.google.protobuf.ByteString;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Remembers, per trace (by its 16-byte ID), the attribution seen so far, for a window (default 30 s) and a bounded
- * number of traces, so that spans arriving in other export batches of the same trace are filled
- * in. What the window cannot cover is resolved by the sink: every attribution found is also written
- * as a trace attribution row, which the conversation views join at query time.
+ * Remembers, per trace (by its tenant key and 16-byte ID), the attribution the sink has already
+ * accepted for it: per field the value of the earliest-starting span that had one, with that
+ * span's start and ID. The pipeline asks it what is known ({@link #lookup}) to fill in span rows
+ * and to skip observations that cannot change the trace's resolution, and tells it only once the
+ * sink accepted a request ({@link #record}), so that a request the sink refused (and the client
+ * retries) leaves nothing behind. Bounded: a window since the trace's last span (default 30 s) and
+ * a number of traces. What it forgets costs only a redundant observation row, never a wrong
+ * rollup: the sink resolves every trace from all its stored observations.
  */
 public final class TraceAttributor {
   public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_TRACES = 200_000;
+  /** Span IDs compare as unsigned bytes: the order of their lowercase hex, as in ClickHouse. */
+  private static final Comparator<ByteString> SPAN_ORDER = ByteString.unsignedLexicographicalComparator();
 
   private final long windowNanos;
   private final int maxTraces;
-  private final Map<TraceKey, Entry> traces;
+  private final Map<TraceRef, Known> traces;
 
-  /** A trace ID's 16 bytes as two longs: cheaper to hash and compare than its 32 hex characters. */
-  private record TraceKey(long high, long low) {
-    static TraceKey of(ByteString id) {
-      return new TraceKey(longAt(id, 0), longAt(id, 8));
+  /** A trace of a tenant: the ID's 16 bytes as two longs, cheaper to hash than 32 hex characters. */
+  public record TraceRef(String authTenant, long high, long low) {
+    public static TraceRef of(String authTenant, ByteString id) {
+      return new TraceRef(authTenant, longAt(id, 0), longAt(id, 8));
     }
 
     private static long longAt(ByteString id, int from) {
@@ -36,18 +43,73 @@ public final class TraceAttributor {
     @Override
     public int hashCode() {
       long h = (high ^ Long.rotateLeft(low, 29)) * 0x9e3779b97f4a7c15L;
-      return (int) (h ^ (h >>> 32));
+      return (int) (h ^ (h >>> 32)) ^ authTenant.hashCode();
     }
   }
 
-  /** Updated in place: one per remembered trace, touched by every span of it. */
-  private static final class Entry {
-    Attribution attribution;
+  /**
+   * What one span said, with where it stands in the resolution order: its start, then its ID.
+   *
+   * @param attribution the span's own values
+   */
+  public record Observation(Attribution attribution, long startEpochNanos, ByteString spanId) {
+    /** Whether this span comes before the other in the resolution order. */
+    public boolean precedes(Observation other) {
+      return startEpochNanos != other.startEpochNanos
+          ? startEpochNanos < other.startEpochNanos
+          : SPAN_ORDER.compare(spanId, other.spanId) < 0;
+    }
+  }
+
+  /**
+   * Per field ({@link Attribution#FIELDS} order), the observation that decides it, or null. A
+   * snapshot: the attributor's own copy is never handed out.
+   */
+  public static final class Known {
+    final Observation[] fields = new Observation[Attribution.FIELDS];
     long seenNanos;
 
-    Entry(Attribution attribution, long seenNanos) {
-      this.attribution = attribution;
-      this.seenNanos = seenNanos;
+    /** The observation deciding a field, or null when none is known. */
+    public Observation field(int field) {
+      return fields[field];
+    }
+
+    /** Takes, field by field, an observation that comes before what decides the field now. */
+    public boolean merge(Observation o) {
+      boolean changed = false;
+      for (int f = 0; f < Attribution.FIELDS; f++) {
+        if (!o.attribution().field(f).isEmpty() && (fields[f] == null || o.precedes(fields[f]))) {
+          fields[f] = o;
+          changed = true;
+        }
+      }
+      return changed;
+    }
+
+    /** Whether the observation would decide at least one field. */
+    public boolean wouldChange(Observation o) {
+      for (int f = 0; f < Attribution.FIELDS; f++) {
+        if (!o.attribution().field(f).isEmpty() && (fields[f] == null || o.precedes(fields[f]))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** The attribution as known: per field the deciding value, or empty. */
+    public Attribution attribution() {
+      String[] v = new String[Attribution.FIELDS];
+      for (int f = 0; f < Attribution.FIELDS; f++) {
+        v[f] = fields[f] == null ? "" : fields[f].attribution().field(f);
+      }
+      return new Attribution(v[0], v[1], v[2], v[3]);
+    }
+
+    Known copy() {
+      Known k = new Known();
+      System.arraycopy(fields, 0, k.fields, 0, fields.length);
+      k.seenNanos = seenNanos;
+      return k;
     }
   }
 
@@ -57,39 +119,29 @@ public final class TraceAttributor {
     this.traces = new LinkedHashMap<>(16, 0.75f, true);
   }
 
-  /**
-   * Merges what a span said into its trace's attribution and returns the trace's attribution.
-   *
-   * @return the merged attribution; {@code changed} tells whether it gained a value
-   */
-  public synchronized Result observe(ByteString traceId, Attribution fromSpan, long nowNanos) {
-    TraceKey key = TraceKey.of(traceId);
-    Entry e = traces.get(key); // access order: the trace becomes the most recently seen
-    Attribution before = e == null || nowNanos - e.seenNanos > windowNanos ? Attribution.NONE : e.attribution;
-    boolean changed = before.fills(fromSpan);
-    Attribution merged = changed ? before.orElse(fromSpan) : before;
-    if (e != null) {
-      if (e.attribution != merged) {
-        e.attribution = merged; // a reference store in an old object costs the GC a card: only on change
-      }
-      e.seenNanos = nowNanos;
-    } else {
-      traces.put(key, new Entry(merged, nowNanos));
+  /** What the sink has accepted for a trace, within the window: a snapshot, empty when nothing. */
+  public synchronized Known lookup(TraceRef trace, long nowNanos) {
+    Known k = traces.get(trace); // access order: the trace becomes the most recently seen
+    if (k == null || nowNanos - k.seenNanos > windowNanos) {
+      return new Known();
+    }
+    k.seenNanos = nowNanos;
+    return k.copy();
+  }
+
+  /** The sink accepted a request carrying this observation of the trace. */
+  public synchronized void record(TraceRef trace, Observation observation, long nowNanos) {
+    Known k = traces.get(trace);
+    if (k == null || nowNanos - k.seenNanos > windowNanos) {
+      k = new Known();
+      traces.put(trace, k);
       if (traces.size() > maxTraces) {
         var it = traces.entrySet().iterator();
         it.next();
         it.remove();
       }
     }
-    return changed ? new Result(merged, true) : Result.unchanged(merged);
-  }
-
-  /** The attribution of a trace and whether this observation added to it. */
-  public record Result(Attribution attribution, boolean changed) {
-    private static final Result NONE_UNCHANGED = new Result(Attribution.NONE, false);
-
-    static Result unchanged(Attribution a) {
-      return a == Attribution.NONE ? NONE_UNCHANGED : new Result(a, false);
-    }
+    k.merge(observation);
+    k.seenNanos = nowNanos;
   }
 }

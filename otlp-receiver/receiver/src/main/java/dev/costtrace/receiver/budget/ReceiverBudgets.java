@@ -9,8 +9,9 @@ import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.otlp.OtlpAttributes;
 import dev.costtrace.receiver.pipeline.AcceptedSpans;
+import dev.costtrace.sink.SpanAttribution;
+import dev.costtrace.sink.SpanColumns;
 import dev.costtrace.sink.SpanCostRow;
-import dev.costtrace.sink.TraceAttribution;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -95,7 +96,7 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   }
 
   @Override
-  public void accepted(List<SpanCostRow> rows, List<Span> spans, List<TraceAttribution> attributions) {
+  public void accepted(List<SpanCostRow> rows, List<Span> spans, List<SpanAttribution> attributions) {
     List<BudgetEvent> events = null;
     long now = nanoClock.getAsLong();
     BudgetRules current = rules.current();
@@ -108,7 +109,7 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
       if (agentEvent != null) {
         events = add(events, agentEvent);
       }
-      if (row.conversationId().isEmpty()) {
+      if (row.get(SpanColumns.CONVERSATION_ID).isEmpty()) {
         // Its trace's conversation may come later (on the root span): with rules to evaluate,
         // the row waits for it, bounded in count and time (without rules nothing waits: an agent
         // puts the conversation on the LLM span itself, and the API reads the rest from ClickHouse).
@@ -119,15 +120,19 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
       }
       events = count(events, current, row, agentAction, now);
     }
-    for (TraceAttribution a : attributions) {
+    for (SpanAttribution a : attributions) {
       if (a.conversationId().isEmpty()) {
         continue;
       }
       List<Held> held = pending.remove(a.traceId());
       if (held != null) {
         for (Held h : held) {
-          SpanCostRow row = h.row().toBuilder().conversationId(a.conversationId()).tenantId(a.tenantId())
-              .userId(a.userId()).feature(a.feature()).build();
+          SpanCostRow row = h.row().toBuilder()
+              .set(SpanColumns.CONVERSATION_ID, a.conversationId())
+              .set(SpanColumns.TENANT_ID, orElse(a.tenantId(), h.row().get(SpanColumns.TENANT_ID)))
+              .set(SpanColumns.USER_ID, orElse(a.userId(), h.row().get(SpanColumns.USER_ID)))
+              .set(SpanColumns.FEATURE, orElse(a.feature(), h.row().get(SpanColumns.FEATURE)))
+              .build();
           events = count(events, current, row, h.agentAction(), now);
         }
       }
@@ -154,12 +159,12 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   /** Adds a row of a known conversation to its tally; the thresholds it passes become events. */
   private List<BudgetEvent> count(
       List<BudgetEvent> events, BudgetRules current, SpanCostRow row, String agentAction, long now) {
-    Tally t = tally(row.conversationId(), now);
+    Tally t = tally(row.get(SpanColumns.CONVERSATION_ID), now);
     long pico = Money.toPico(row.totalCost());
-    BudgetRule rule = current.ruleFor(row.tenantId(), row.feature(), row.serviceName());
+    BudgetRule rule = current.ruleFor(row.get(SpanColumns.TENANT_ID), row.get(SpanColumns.FEATURE), row.get(SpanColumns.SERVICE_NAME));
     synchronized (t) {
       t.pico += pico;
-      if (row.toolName().isEmpty() && !"block".equals(agentAction)) {
+      if (row.get(SpanColumns.TOOL_NAME).isEmpty() && !"block".equals(agentAction)) {
         t.calls++; // a call the agent blocked was never made
       }
       t.touched = now;
@@ -202,10 +207,10 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
     }
     return new BudgetEvent(
         row.startEpochNanos(),
-        row.conversationId(),
-        row.tenantId(),
-        row.feature(),
-        row.serviceName(),
+        row.get(SpanColumns.CONVERSATION_ID),
+        row.get(SpanColumns.TENANT_ID),
+        row.get(SpanColumns.FEATURE),
+        row.get(SpanColumns.SERVICE_NAME),
         row.traceId(),
         row.spanId(),
         limit,
@@ -214,7 +219,7 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
         nonNull(OtlpAttributes.string(attrs, ATTR_REACH)),
         emptyToNull(OtlpAttributes.string(attrs, ATTR_REQUESTED)) != null
             ? OtlpAttributes.string(attrs, ATTR_REQUESTED)
-            : row.requestModel(),
+            : row.get(SpanColumns.REQUEST_MODEL),
         nonNull(OtlpAttributes.string(attrs, ATTR_DOWNGRADED)),
         BudgetEvent.SOURCE_AGENT);
   }
@@ -235,7 +240,7 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
           BigDecimal.valueOf(rule.maxLlmCalls()), BigDecimal.valueOf(t.calls)));
     }
     Long maxTokens = rule.callMaxTokens();
-    long tokens = row.inputTokens() + row.outputTokens();
+    long tokens = row.get(SpanColumns.INPUT_TOKENS) + row.get(SpanColumns.OUTPUT_TOKENS);
     if (maxTokens != null && tokens > maxTokens) {
       events = add(events, observed(row, BudgetLimit.CALL_MAX_TOKENS, BigDecimal.valueOf(maxTokens),
           BigDecimal.valueOf(tokens)));
@@ -244,10 +249,10 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   }
 
   private static BudgetEvent observed(SpanCostRow row, String limit, BigDecimal value, BigDecimal reach) {
-    return new BudgetEvent(row.startEpochNanos(), row.conversationId(), row.tenantId(), row.feature(),
-        row.serviceName(), row.traceId(), row.spanId(), limit, BudgetEvent.ACTION_OBSERVED,
+    return new BudgetEvent(row.startEpochNanos(), row.get(SpanColumns.CONVERSATION_ID), row.get(SpanColumns.TENANT_ID), row.get(SpanColumns.FEATURE),
+        row.get(SpanColumns.SERVICE_NAME), row.traceId(), row.spanId(), limit, BudgetEvent.ACTION_OBSERVED,
         value.stripTrailingZeros().toPlainString(), reach.stripTrailingZeros().toPlainString(),
-        row.responseModel().isEmpty() ? row.requestModel() : row.responseModel(), "",
+        row.get(SpanColumns.RESPONSE_MODEL).isEmpty() ? row.get(SpanColumns.REQUEST_MODEL) : row.get(SpanColumns.RESPONSE_MODEL), "",
         BudgetEvent.SOURCE_RECEIVER);
   }
 
@@ -259,6 +264,11 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
 
   private static String nonNull(String s) {
     return s == null ? "" : s;
+  }
+
+  /** {@code value}, or {@code fallback} when it is empty (an observation says nothing of it). */
+  private static String orElse(String value, String fallback) {
+    return value.isEmpty() ? fallback : value;
   }
 
   private static String emptyToNull(String s) {

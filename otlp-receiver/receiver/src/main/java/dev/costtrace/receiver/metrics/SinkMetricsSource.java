@@ -1,6 +1,7 @@
 package dev.costtrace.receiver.metrics;
 
 import dev.costtrace.sink.SinkMetrics;
+import dev.costtrace.sink.VisibilityLag;
 import java.util.function.Supplier;
 
 /** The ClickHouse sink's counters and backlog as Prometheus samples. */
@@ -23,6 +24,11 @@ public final class SinkMetricsSource implements MetricsSource {
         .counter("costtrace_sink_batches_failed_total", "Batch writes to ClickHouse that failed and will be retried.", m.batchesFailed())
         .gauge("costtrace_sink_last_batch_seconds", "How long the last successful batch write took.", m.lastBatchMillis() / 1000.0)
         .counter("costtrace_sink_full_total", "Exports refused because the sink's buffer was full.", m.rejectedFull())
+        .counter("costtrace_sink_traces_recomputed_total", "Trace rollups recomputed from the stored spans.",
+            m.tracesRecomputed())
+        .histogram("costtrace_sink_rollup_visible_seconds",
+            "From the acknowledgement of an export to its rollups written in ClickHouse.",
+            VisibilityLag.BOUNDS_SECONDS, m.visibility().counts(), m.visibility().sumSeconds())
         .counter("costtrace_sink_buffer_quarantined_total",
             "Buffer records that could not be read back or decoded, set aside beside the buffer.",
             m.bufferRecordsQuarantined());

@@ -1,7 +1,7 @@
 package dev.costtrace.receiver.pipeline;
 
+import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.SpanCostRow;
-import dev.costtrace.sink.TraceAttribution;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.List;
 
@@ -12,9 +12,9 @@ import java.util.List;
  */
 public interface AcceptedSpans {
   /**
-   * {@code rows.get(i)} is the row of {@code spans.get(i)}; {@code attributions} are the traces
-   * whose conversation (tenant, user, feature) this export revealed, possibly for rows accepted
-   * earlier (the conversation often arrives on the root span, after its LLM spans).
+   * {@code rows.get(i)} is the row of {@code spans.get(i)}; {@code attributions} are what spans of
+   * this export newly said about their traces' conversation (tenant, user, feature), possibly for
+   * rows accepted earlier (the conversation often arrives on the root span, after its LLM spans).
    */
-  void accepted(List<SpanCostRow> rows, List<Span> spans, List<TraceAttribution> attributions);
+  void accepted(List<SpanCostRow> rows, List<Span> spans, List<SpanAttribution> attributions);
 }

@@ -1,18 +1,23 @@
 package dev.costtrace.receiver.pipeline;
 
 import dev.costtrace.budget.api.ConversationBudgetExceededException;
+import com.google.protobuf.ByteString;
 import dev.costtrace.pricing.PricedSpan;
+import dev.costtrace.pricing.PricingStatus;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.pricing.TokenUsage;
 import dev.costtrace.receiver.attribution.Attribution;
 import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
+import dev.costtrace.receiver.metrics.MetricsSource;
+import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.otlp.OtlpAttributes;
 import dev.costtrace.receiver.otlp.OtlpJson;
 import dev.costtrace.sink.SinkFullException;
+import dev.costtrace.sink.SpanAttribution;
+import dev.costtrace.sink.SpanColumns;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.SpanSink;
-import dev.costtrace.sink.TraceAttribution;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -20,19 +25,25 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.EnumMap;
-import dev.costtrace.pricing.PricingStatus;
-import dev.costtrace.receiver.metrics.MetricsSource;
-import dev.costtrace.receiver.metrics.PrometheusText;
 
 /**
- * Validate → price → attribute → sink, for each span of an export request. Invalid spans are
+ * Validate → attribute → price → sink, for each span of an export request. Invalid spans are
  * rejected one by one (OTLP partial success) while their valid neighbours are kept; a full sink
- * turns into back-pressure for the whole request, so nothing of it is acknowledged.
+ * turns into back-pressure for the whole request, so nothing of it is acknowledged, and nothing of
+ * it is remembered either.
+ *
+ * <p>Attribution: every span's own values (its attributes and resource, by {@link AttributionKeys};
+ * with bearer-token auth the token's tenant) are observations of its trace. The sink stores those
+ * that can decide a field ({@link SpanAttribution}: per field the earliest-starting span with a
+ * value) and resolves each trace from all of them, in any arrival order. A span row carries its
+ * own values, filled in with the earliest-starting ones known when it arrived (this request, and
+ * what the sink accepted before, per {@link TraceAttributor}); the rollups do not use those.
  */
 public final class PricingPipeline implements TraceConsumer, MetricsSource {
   /**
@@ -60,7 +71,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final SpanSink sink;
   private final AttributionKeys keys;
   private final TraceAttributor attributor;
-  private final AcceptedSpans accepted;
+  private final AcceptedSpans acceptedSpans;
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
   private final AtomicLong spansPriced = new AtomicLong();
@@ -72,8 +83,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
 
   /** With a listener told about every priced span the sink took (budgets). */
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
-      AcceptedSpans accepted) {
-    this.accepted = accepted;
+      AcceptedSpans acceptedSpans) {
+    this.acceptedSpans = acceptedSpans;
     this.pricer = pricer;
     this.sink = sink;
     this.keys = keys;
@@ -83,18 +94,59 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     }
   }
 
+  /** A trace as this request sees it: what the sink accepted before, and what this request says. */
+  private static final class RequestTrace {
+    final TraceAttributor.TraceRef ref;
+    final ByteString traceId;
+    final TraceAttributor.Known known;
+    /** Per field, the earliest observation of this request that has a value for it. */
+    final TraceAttributor.Known request = new TraceAttributor.Known();
+    String hex;
+
+    RequestTrace(TraceAttributor.TraceRef ref, ByteString traceId, TraceAttributor.Known known) {
+      this.ref = ref;
+      this.traceId = traceId;
+      this.known = known;
+    }
+
+    String hex() {
+      if (hex == null) {
+        hex = OtlpJson.hex(traceId);
+      }
+      return hex;
+    }
+
+    /** Per field: the span's own value, else the earliest-starting one known now. */
+    Attribution fill(Attribution own) {
+      String[] v = new String[Attribution.FIELDS];
+      for (int f = 0; f < Attribution.FIELDS; f++) {
+        v[f] = own.field(f);
+        if (v[f].isEmpty()) {
+          TraceAttributor.Observation k = known.field(f);
+          TraceAttributor.Observation r = request.field(f);
+          TraceAttributor.Observation best = k == null ? r : r == null || k.precedes(r) ? k : r;
+          v[f] = best == null ? "" : best.attribution().field(f);
+        }
+      }
+      return new Attribution(v[0], v[1], v[2], v[3]);
+    }
+  }
+
+  /** A priced span waiting for its row until the whole request's attribution is read. */
+  private record Priced(Span span, String service, Attribution own, RequestTrace trace, PricedSpan price) {}
+
   @Override
   public ExportOutcome consume(ExportTraceServiceRequest request, String tenantFromAuth)
       throws BackPressureException {
-    List<SpanCostRow> rows = new ArrayList<>();
-    List<Span> rowSpans = accepted == null ? null : new ArrayList<>();
-    List<TraceAttribution> attributions = new ArrayList<>();
+    String authTenant = tenantFromAuth == null ? "" : tenantFromAuth;
+    Map<TraceAttributor.TraceRef, RequestTrace> traces = new HashMap<>();
+    List<Priced> pricedSpans = new ArrayList<>();
+    List<Span> rowSpans = acceptedSpans == null ? null : new ArrayList<>();
     long received = 0;
     long rejected = 0;
     long[] priced = new long[STATUSES.length];
     String firstProblem = null;
     long now = System.nanoTime();
-    long wall = System.currentTimeMillis() * 1_000_000L;
     for (ResourceSpans rs : request.getResourceSpansList()) {
       List<KeyValue> resource = rs.getResource().getAttributesList();
       String service = OtlpAttributes.string(resource, "service.name");
@@ -110,28 +162,29 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             }
             continue;
           }
-          Attribution seen = keys.read(span.getAttributesList(), resourceAttribution);
+          Attribution own = keys.read(span.getAttributesList(), resourceAttribution);
           if (tenantFromAuth != null) {
-            seen = new Attribution(seen.conversationId(), tenantFromAuth, seen.userId(), seen.feature());
+            // The token decides the tenant (the sink's key): what a span says about it is no observation.
+            own = own.withTenant("");
           }
-          TraceAttributor.Result trace = attributor.observe(span.getTraceId(), seen, now);
-          Attribution a = trace.attribution();
-          // Hex IDs only for what is written: most spans are neither priced nor news for their trace.
-          String traceId = null;
-          if (trace.changed()) {
-            traceId = OtlpJson.hex(span.getTraceId());
-            attributions.add(new TraceAttribution(traceId, a.conversationId(), a.tenantId(),
-                a.userId(), a.feature(), Map.of(), wall, tenantFromAuth != null ? 2 : 1));
+          TraceAttributor.TraceRef ref = TraceAttributor.TraceRef.of(authTenant, span.getTraceId());
+          RequestTrace trace = traces.get(ref);
+          if (trace == null) {
+            trace = new RequestTrace(ref, span.getTraceId(), attributor.lookup(ref, now));
+            traces.put(ref, trace);
           }
-          PricedSpan p = pricer.price(span, resource, a.tenantId());
+          if (!own.isEmpty()) {
+            trace.request.merge(new TraceAttributor.Observation(own, span.getStartTimeUnixNano(), span.getSpanId()));
+          }
+          // Priced with the tenant known so far (per-tenant prices): the token's, else the span's or its trace's.
+          String tenant = tenantFromAuth != null ? tenantFromAuth
+              : !own.tenantId().isEmpty() ? own.tenantId() : trace.fill(Attribution.NONE).tenantId();
+          PricedSpan p = pricer.price(span, resource, tenant);
           if (!p.isApplicable()) {
             continue;
           }
           priced[p.status().ordinal()]++;
-          rows.add(row(span, traceId != null ? traceId : OtlpJson.hex(span.getTraceId()), service, a, p));
-          if (rowSpans != null) {
-            rowSpans.add(span);
-          }
+          pricedSpans.add(new Priced(span, service, own, trace, p));
         }
       }
     }
@@ -144,6 +197,21 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         byStatus.get(status).add(n);
       }
     }
+    List<SpanCostRow> rows = new ArrayList<>(pricedSpans.size());
+    for (Priced p : pricedSpans) {
+      Attribution a = p.trace().fill(p.own());
+      rows.add(row(p.span(), authTenant, p.trace().hex(), p.service(), tenantFromAuth == null ? a : a.withTenant(tenantFromAuth),
+          p.price()));
+      if (rowSpans != null) {
+        rowSpans.add(p.span());
+      }
+    }
+    List<SpanAttribution> attributions = new ArrayList<>();
+    List<Runnable> accepted = new ArrayList<>();
+    long wall = System.currentTimeMillis() * 1_000_000L;
+    for (RequestTrace t : traces.values()) {
+      observations(t, authTenant, wall, attributions, accepted, now);
+    }
     if (!rows.isEmpty() || !attributions.isEmpty()) {
       try {
         sink.accept(rows, attributions);
@@ -155,8 +223,9 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         throw new BackPressureException("the receiver cannot store spans right now ("
             + e.getCause().getMessage() + "); retry later", STORAGE_RETRY_AFTER, true);
       }
-      if (accepted != null) {
-        accepted.accepted(rows, rowSpans, attributions);
+      accepted.forEach(Runnable::run); // only now: a refused request leaves nothing behind
+      if (acceptedSpans != null) {
+        acceptedSpans.accepted(rows, rowSpans, attributions);
       }
     }
     spansRejected.addAndGet(rejected);
@@ -165,51 +234,82 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         : new ExportOutcome(rejected, rejected + " span(s) rejected; first: " + firstProblem);
   }
 
-  private static SpanCostRow row(Span span, String traceId, String service, Attribution a, PricedSpan p) {
+  /**
+   * The observations of a trace worth storing: the spans of this request that decide a field
+   * (its earliest with a value), unless the sink already has an earlier one for every field they
+   * decide. Each is recorded in the attributor once the sink has accepted it.
+   */
+  private void observations(RequestTrace t, String authTenant, long wall, List<SpanAttribution> out,
+      List<Runnable> accepted, long now) {
+    for (int f = 0; f < Attribution.FIELDS; f++) {
+      TraceAttributor.Observation o = t.request.field(f);
+      if (o == null || takenBefore(t, f, o) || !t.known.wouldChange(o)) {
+        continue;
+      }
+      Attribution a = o.attribution();
+      out.add(new SpanAttribution(authTenant, t.hex(), OtlpJson.hex(o.spanId()), o.startEpochNanos(),
+          a.conversationId(), a.tenantId(), a.userId(), a.feature(), Map.of(), wall));
+      accepted.add(() -> attributor.record(t.ref, o, now));
+    }
+  }
+
+  /** Whether this observation decides an earlier field too (and so was looked at already). */
+  private static boolean takenBefore(RequestTrace t, int field, TraceAttributor.Observation o) {
+    for (int f = 0; f < field; f++) {
+      if (t.request.field(f) == o) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static SpanCostRow row(Span span, String authTenant, String traceId, String service, Attribution a,
+      PricedSpan p) {
     TokenUsage u = p.span().usage();
     RowAttributes extra = RowAttributes.of(span.getAttributesList());
     boolean blocked = extra.errorType().equals(BLOCKED_ERROR_TYPE);
     return SpanCostRow.builder()
-        .traceId(traceId)
-        .spanId(OtlpJson.hex(span.getSpanId()))
-        .parentSpanId(span.getParentSpanId().isEmpty() ? "" : OtlpJson.hex(span.getParentSpanId()))
-        .startEpochNanos(span.getStartTimeUnixNano())
-        .endEpochNanos(span.getEndTimeUnixNano())
-        .serviceName(service)
-        .conversationId(a.conversationId())
-        .tenantId(a.tenantId())
-        .userId(a.userId())
-        .feature(a.feature())
-        .provider(p.provider())
-        .requestModel(p.span().requestModel())
-        .responseModel(p.span().responseModel())
-        .operation(p.span().operation())
-        .toolName(p.span().toolName())
-        .spanStatus(status(span.getStatus()))
-        .errorType(extra.errorType())
-        .inputTokens(u.uncachedInput())
-        .cacheReadTokens(u.cacheRead())
-        .cacheWriteTokens(u.cacheWrite())
-        .cacheWrite1hTokens(u.cacheWrite1h())
-        .outputTokens(u.output())
-        .reasoningTokens(u.reasoning())
-        .audioInputTokens(u.audioInput())
-        .audioOutputTokens(u.audioOutput())
-        .inputCost(p.cost().input())
-        .cacheReadCost(p.cost().cacheRead())
-        .cacheWriteCost(p.cost().cacheWrite())
-        .outputCost(p.cost().output())
-        .reasoningCost(p.cost().reasoning())
-        .audioCost(p.cost().audio())
-        .requestCost(p.cost().request())
-        .toolCost(p.cost().tool())
-        .totalCost(p.total())
-        .providedCost(p.providedCost())
-        .pricingStatus(blocked ? BUDGET_BLOCKED : p.status().name())
-        .pricingReason(blocked ? "not sent: blocked by the conversation's budget" : p.reason())
-        .catalogVersion(p.catalogVersion())
-        .priceEntry(p.priceEntry())
-        .timeToFirstTokenNanos(extra.timeToFirstTokenNanos())
+        .set(SpanColumns.TRACE_ID, traceId)
+        .set(SpanColumns.SPAN_ID, OtlpJson.hex(span.getSpanId()))
+        .set(SpanColumns.AUTH_TENANT, authTenant)
+        .set(SpanColumns.PARENT_SPAN_ID, span.getParentSpanId().isEmpty() ? "" : OtlpJson.hex(span.getParentSpanId()))
+        .set(SpanColumns.START_TIME, span.getStartTimeUnixNano())
+        .set(SpanColumns.END_TIME, span.getEndTimeUnixNano())
+        .set(SpanColumns.SERVICE_NAME, service)
+        .set(SpanColumns.CONVERSATION_ID, a.conversationId())
+        .set(SpanColumns.TENANT_ID, a.tenantId())
+        .set(SpanColumns.USER_ID, a.userId())
+        .set(SpanColumns.FEATURE, a.feature())
+        .set(SpanColumns.PROVIDER, p.provider())
+        .set(SpanColumns.REQUEST_MODEL, p.span().requestModel())
+        .set(SpanColumns.RESPONSE_MODEL, p.span().responseModel())
+        .set(SpanColumns.OPERATION, p.span().operation())
+        .set(SpanColumns.TOOL_NAME, p.span().toolName())
+        .set(SpanColumns.SPAN_STATUS, status(span.getStatus()))
+        .set(SpanColumns.ERROR_TYPE, extra.errorType())
+        .set(SpanColumns.INPUT_TOKENS, u.uncachedInput())
+        .set(SpanColumns.CACHE_READ_TOKENS, u.cacheRead())
+        .set(SpanColumns.CACHE_WRITE_TOKENS, u.cacheWrite())
+        .set(SpanColumns.CACHE_WRITE_1H_TOKENS, u.cacheWrite1h())
+        .set(SpanColumns.OUTPUT_TOKENS, u.output())
+        .set(SpanColumns.REASONING_TOKENS, u.reasoning())
+        .set(SpanColumns.AUDIO_INPUT_TOKENS, u.audioInput())
+        .set(SpanColumns.AUDIO_OUTPUT_TOKENS, u.audioOutput())
+        .set(SpanColumns.INPUT_COST, p.cost().input())
+        .set(SpanColumns.CACHE_READ_COST, p.cost().cacheRead())
+        .set(SpanColumns.CACHE_WRITE_COST, p.cost().cacheWrite())
+        .set(SpanColumns.OUTPUT_COST, p.cost().output())
+        .set(SpanColumns.REASONING_COST, p.cost().reasoning())
+        .set(SpanColumns.AUDIO_COST, p.cost().audio())
+        .set(SpanColumns.REQUEST_COST, p.cost().request())
+        .set(SpanColumns.TOOL_COST, p.cost().tool())
+        .set(SpanColumns.TOTAL_COST, p.total())
+        .set(SpanColumns.PROVIDED_COST, p.providedCost())
+        .set(SpanColumns.PRICING_STATUS, blocked ? BUDGET_BLOCKED : p.status().name())
+        .set(SpanColumns.PRICING_REASON, blocked ? "not sent: blocked by the conversation's budget" : p.reason())
+        .set(SpanColumns.CATALOG_VERSION, p.catalogVersion())
+        .set(SpanColumns.PRICE_ENTRY, p.priceEntry())
+        .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
         .build();
   }
 

@@ -1,7 +1,6 @@
 -- One conversation's totals from the conversation_costs view; {tenant} empty = any tenant (no auth
--- or an admin), else only that tenant's conversation is found. A call the agent blocked is stored
--- as an LLM span without usage and with the budget exception as error.type (it was never sent):
--- it is not counted as a call here.
+-- or an admin), else only that tenant's conversation is found. A call the agent blocked (never
+-- sent) is not among its LLM calls: the rollups leave BUDGET_BLOCKED rows out.
 SELECT
     conversation_id,
     tenant_id,
@@ -9,11 +8,7 @@ SELECT
     feature,
     turns,
     toString(total_cost) AS total_usd,
-    greatest(toInt64(llm_calls) - (
-        SELECT toInt64(count()) FROM {db}.spans
-        WHERE conversation_id = {id:String}
-          AND error_type = 'dev.costtrace.budget.api.ConversationBudgetExceededException'
-    ), 0) AS llm_calls,
+    llm_calls,
     tool_calls,
     input_tokens,
     output_tokens,

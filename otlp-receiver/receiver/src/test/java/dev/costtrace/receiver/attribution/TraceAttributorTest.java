@@ -4,61 +4,66 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TraceAttributorTest {
   private static final ByteString TRACE = id(1);
+  private static final TraceAttributor.TraceRef REF = TraceAttributor.TraceRef.of("", TRACE);
+
+  private static TraceAttributor.Observation seen(String conversation, String tenant, long start, int span) {
+    return new TraceAttributor.Observation(new Attribution(conversation, tenant, "", ""), start, id(span).substring(0, 8));
+  }
 
   @Test
-  void fillsLaterSpansOfATraceAndSaysWhenItLearnedSomething() {
+  void knowsOnlyWhatWasRecordedPerFieldTheEarliestStartingSpan() {
     TraceAttributor t = new TraceAttributor(Duration.ofSeconds(30), 10);
-    TraceAttributor.Result first = t.observe(TRACE, new Attribution("c1", "", "", ""), 0);
-    assertThat(first.changed()).isTrue();
-    TraceAttributor.Result again = t.observe(TRACE, new Attribution("c2", "", "", ""), 1);
-    assertThat(again.changed()).isFalse();
-    assertThat(again.attribution().conversationId()).isEqualTo("c1");
-    TraceAttributor.Result tenant = t.observe(TRACE, new Attribution("", "t", "", ""), 2);
-    assertThat(tenant.changed()).isTrue();
-    assertThat(tenant.attribution()).isEqualTo(new Attribution("c1", "t", "", ""));
-    assertThat(t.observe(TRACE, Attribution.NONE, 3)).isEqualTo(new TraceAttributor.Result(tenant.attribution(), false));
+    assertThat(t.lookup(REF, 0).attribution()).isEqualTo(Attribution.NONE);
+    t.record(REF, seen("c-late", "", 200, 2), 1);
+    assertThat(t.lookup(REF, 2).attribution()).isEqualTo(new Attribution("c-late", "", "", ""));
+    t.record(REF, seen("c-root", "t", 100, 3), 3); // the root starts first: it decides
+    t.record(REF, seen("c-later", "t2", 300, 4), 4);
+    assertThat(t.lookup(REF, 5).attribution()).isEqualTo(new Attribution("c-root", "t", "", ""));
+    t.record(REF, seen("c-tie", "", 100, 1), 6); // same start, lower span ID: it decides
+    assertThat(t.lookup(REF, 7).attribution().conversationId()).isEqualTo("c-tie");
   }
 
   @Test
-  void forgetsATraceAfterTheWindowSinceItsLastSpan() {
-    TraceAttributor t = new TraceAttributor(Duration.ofNanos(100), 10);
-    t.observe(TRACE, new Attribution("c1", "", "", ""), 0);
-    assertThat(t.observe(TRACE, Attribution.NONE, 100).attribution().conversationId()).isEqualTo("c1");
-    assertThat(t.observe(TRACE, Attribution.NONE, 201).attribution()).isEqualTo(Attribution.NONE);
+  void anObservationThatDecidesNothingWouldNotChangeIt() {
+    TraceAttributor t = new TraceAttributor(Duration.ofSeconds(30), 10);
+    t.record(REF, seen("c1", "t1", 100, 1), 0);
+    TraceAttributor.Known k = t.lookup(REF, 1);
+    assertThat(k.wouldChange(seen("c2", "t2", 200, 2))).isFalse();
+    assertThat(k.wouldChange(seen("c2", "", 50, 2))).isTrue();
+    assertThat(k.wouldChange(new TraceAttributor.Observation(new Attribution("", "", "u", ""), 500, id(5)))).isTrue();
+    assertThat(k.wouldChange(seen("", "", 1, 2))).isFalse();
   }
 
-  /**
-   * Keyed by the ID's bytes and updated in place, it answers as the former version did (a map by
-   * hex trace ID in access order, a new entry per observation): same attribution, same change flag,
-   * same evictions, over random observations of few and many traces.
-   */
   @Test
-  void sameAsTheMapByHexId() {
-    Random r = new Random(9);
-    for (int maxTraces : new int[] {1, 3, 50}) {
-      TraceAttributor fast = new TraceAttributor(Duration.ofNanos(40), maxTraces);
-      Reference reference = new Reference(40, maxTraces);
-      long now = 0;
-      for (int i = 0; i < 50_000; i++) {
-        now += r.nextInt(5);
-        ByteString trace = id(r.nextInt(maxTraces * 2 + 1));
-        Attribution seen = new Attribution(pick(r, "c"), pick(r, "t"), pick(r, "u"), pick(r, "f"));
-        assertThat(fast.observe(trace, seen, now))
-            .as("observation %d", i).isEqualTo(reference.observe(HexFormat.of().formatHex(trace.toByteArray()), seen, now));
-      }
-    }
+  void aLookupIsASnapshot() {
+    TraceAttributor t = new TraceAttributor(Duration.ofSeconds(30), 10);
+    TraceAttributor.Known k = t.lookup(REF, 0);
+    k.merge(seen("mine", "", 1, 1));
+    assertThat(t.lookup(REF, 1).attribution()).isEqualTo(Attribution.NONE);
   }
 
-  private static String pick(Random r, String prefix) {
-    return r.nextInt(4) == 0 ? prefix + r.nextInt(3) : "";
+  @Test
+  void tenantsDoNotShareATraceId() {
+    TraceAttributor t = new TraceAttributor(Duration.ofSeconds(30), 10);
+    t.record(TraceAttributor.TraceRef.of("a", TRACE), seen("conv-a", "a", 100, 1), 0);
+    assertThat(t.lookup(TraceAttributor.TraceRef.of("b", TRACE), 1).attribution()).isEqualTo(Attribution.NONE);
+    assertThat(t.lookup(TraceAttributor.TraceRef.of("a", TRACE), 1).attribution().conversationId()).isEqualTo("conv-a");
+  }
+
+  @Test
+  void forgetsATraceAfterTheWindowAndTheOldestPastTheBound() {
+    TraceAttributor t = new TraceAttributor(Duration.ofNanos(100), 2);
+    t.record(REF, seen("c1", "", 1, 1), 0);
+    assertThat(t.lookup(REF, 100).attribution().conversationId()).isEqualTo("c1");
+    assertThat(t.lookup(REF, 201).attribution()).isEqualTo(Attribution.NONE);
+    t.record(REF, seen("c1", "", 1, 1), 300);
+    t.record(TraceAttributor.TraceRef.of("", id(2)), seen("c2", "", 1, 1), 301);
+    t.record(TraceAttributor.TraceRef.of("", id(3)), seen("c3", "", 1, 1), 302);
+    assertThat(t.lookup(REF, 303).attribution()).as("evicted, the oldest of three").isEqualTo(Attribution.NONE);
   }
 
   private static ByteString id(int n) {
@@ -67,36 +72,5 @@ class TraceAttributorTest {
     b[15] = (byte) (n >>> 8);
     b[0] = 1;
     return ByteString.copyFrom(b);
-  }
-
-  /** The former TraceAttributor, as it was, for comparison. */
-  private static final class Reference {
-    private record Entry(Attribution attribution, long seenNanos) {}
-
-    private final long windowNanos;
-    private final int maxTraces;
-    private final Map<String, Entry> traces = new LinkedHashMap<>(16, 0.75f, true);
-
-    Reference(long windowNanos, int maxTraces) {
-      this.windowNanos = windowNanos;
-      this.maxTraces = maxTraces;
-    }
-
-    TraceAttributor.Result observe(String traceId, Attribution fromSpan, long nowNanos) {
-      Entry e = traces.get(traceId);
-      Attribution before = e == null || nowNanos - e.seenNanos > windowNanos ? Attribution.NONE : e.attribution;
-      Attribution merged = new Attribution(
-          before.conversationId().isEmpty() ? fromSpan.conversationId() : before.conversationId(),
-          before.tenantId().isEmpty() ? fromSpan.tenantId() : before.tenantId(),
-          before.userId().isEmpty() ? fromSpan.userId() : before.userId(),
-          before.feature().isEmpty() ? fromSpan.feature() : before.feature());
-      traces.put(traceId, new Entry(merged, nowNanos));
-      if (traces.size() > maxTraces) {
-        var it = traces.entrySet().iterator();
-        it.next();
-        it.remove();
-      }
-      return new TraceAttributor.Result(merged, !merged.equals(before) && !fromSpan.isEmpty());
-    }
   }
 }

@@ -8,7 +8,7 @@ import dev.costtrace.receiver.pipeline.ExportOutcome;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.SpanSink;
-import dev.costtrace.sink.TraceAttribution;
+import dev.costtrace.sink.SpanAttribution;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ final class FuzzedPipeline {
   private final List<SpanCostRow> rows = new ArrayList<>();
   private final SpanSink memory = new SpanSink() {
     @Override
-    public void accept(List<SpanCostRow> spans, List<TraceAttribution> attributions) {
+    public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
       rows.addAll(spans);
     }
 

@@ -112,11 +112,8 @@ class GrpcBackPressureTest {
             .build();
         try {
           CompletableResultCode result = exporter.export(turn);
-          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-          while (env.sink.metrics().rejectedFull() == refusalsBefore && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-          }
-          assertThat(env.sink.metrics().rejectedFull()).as("the exporter was pushed back").isGreaterThan(refusalsBefore);
+          assertThat(env.sink.awaitMetrics(m -> m.rejectedFull() > refusalsBefore, Duration.ofSeconds(30)))
+              .as("the exporter was pushed back").isTrue();
           assertThat(result.isDone()).as("not acknowledged while the sink is full").isFalse();
           gate.open(); // ClickHouse reachable again: the buffer drains, the exporter's retry is taken
           assertThat(result.join(60, TimeUnit.SECONDS).isSuccess()).isTrue();
