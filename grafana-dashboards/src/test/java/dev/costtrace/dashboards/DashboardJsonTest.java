@@ -41,9 +41,10 @@ class DashboardJsonTest {
   }
 
   @Test
-  void fourDashboardsWithUniqueUidsAndTheSchemaOfThePinnedGrafana() {
+  void fiveDashboardsWithUniqueUidsAndTheSchemaOfThePinnedGrafana() {
     assertThat(dashboards).extracting(Dashboard::uid).containsExactlyInAnyOrder(
-        "costtrace-overview", "costtrace-conversations", "costtrace-conversation", "costtrace-features-tenants");
+        "costtrace-overview", "costtrace-conversations", "costtrace-conversation", "costtrace-features-tenants",
+        "costtrace-weekly-review");
     for (Dashboard d : dashboards) {
       assertThat(d.json().path("schemaVersion").asInt()).as(d.uid()).isEqualTo(SCHEMA_VERSION);
       assertThat(d.title()).isNotBlank();

@@ -1,6 +1,8 @@
 package dev.costtrace.dashboards;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
@@ -21,6 +23,7 @@ import dev.costtrace.receiver.budget.ReceiverBudgets;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.report.CostReview;
 import dev.costtrace.testing.TestClickHouse;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
@@ -58,6 +61,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PanelSqlTest {
   static final Path DASHBOARDS = Path.of("dashboards");
   static final String UNKNOWN_MODEL = "acme-llm-9000";
+  /** The weekly review's threshold in these tests: some demo conversations cost more. */
+  static final BigDecimal REVIEW_THRESHOLD = new BigDecimal("0.1");
   /** IDs an attacker controls (an app's end user names its conversation) that try to become SQL. */
   static final String HOSTILE_CONVERSATION = "conv-x\\' OR 1=1 -- '); /* \"é";
   static final String HOSTILE_TENANT = "tenant\\'x' OR '1'='1";
@@ -99,7 +104,8 @@ class PanelSqlTest {
         BudgetRulesSource.create(BudgetSettings.from(Map.of("costtrace.budget.conversation.warn.usd", "0.05")::get), w -> {}),
         List.of(events), System::nanoTime);
     PricingPipeline pipeline = new PricingPipeline(SpanPricer.builder().build(), sink,
-        AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000), budgets);
+        AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000),
+        dev.costtrace.receiver.metrics.SpendMetrics.builder().build(), budgets);
     try (OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(pipeline).start()) {
       String url = "http://127.0.0.1:" + receiver.httpPort();
@@ -189,6 +195,8 @@ class PanelSqlTest {
         vars.put(name, Variable.of(name, db));
       } else if (name.equals("conversation")) {
         vars.put(name, Variable.of(name, topConversation));
+      } else if (name.equals("threshold")) {
+        vars.put(name, Variable.of(name, REVIEW_THRESHOLD.toPlainString())); // the demo's cost $2 less
       } else {
         vars.put(name, Variable.all(name, v.path("allValue").asText(null), List.of()));
       }
@@ -212,10 +220,14 @@ class PanelSqlTest {
   }
 
   static Result panel(String uid, String title, Map<String, Variable> overrides) {
+    return panel(uid, title, overrides, RANGE);
+  }
+
+  static Result panel(String uid, String title, Map<String, Variable> overrides, TimeRange range) {
     Dashboard d = dashboards.stream().filter(x -> x.uid().equals(uid)).findFirst().orElseThrow();
     JsonNode p = d.panels().stream().filter(x -> x.path("title").asText().equals(title)).findFirst()
         .orElseThrow(() -> new AssertionError("no panel '" + title + "' in " + uid));
-    return run(GrafanaSql.render(p.path("targets").get(0).path("rawSql").asText(), variables(d, overrides), RANGE));
+    return run(GrafanaSql.render(p.path("targets").get(0).path("rawSql").asText(), variables(d, overrides), range));
   }
 
   /** The defaults with {@code overrides}, each a multi-value variable where the dashboard's is. */
@@ -237,6 +249,28 @@ class PanelSqlTest {
   static Stream<Arguments> panels() {
     List<Arguments> out = new ArrayList<>();
     for (Dashboard d : Dashboard.loadAll(DASHBOARDS)) {
+      for (JsonNode p : d.panels()) {
+        if (p.has("targets")) {
+          out.add(Arguments.of(d.uid(), p.path("title").asText()));
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  /** The variables whose values come from data (IDs and names an app's end user may choose). */
+  static final List<String> DATA_VARIABLES = List.of("service", "tenant", "feature", "model", "conversation");
+
+  /**
+   * The panels of dashboards with a variable from data (the weekly review has none: it shows the
+   * whole period, as {@code costtrace review} does, with only a typed threshold).
+   */
+  static Stream<Arguments> filteredPanels() {
+    List<Arguments> out = new ArrayList<>();
+    for (Dashboard d : Dashboard.loadAll(DASHBOARDS)) {
+      if (d.variables().stream().noneMatch(v -> DATA_VARIABLES.contains(v.path("name").asText()))) {
+        continue;
+      }
       for (JsonNode p : d.panels()) {
         if (p.has("targets")) {
           out.add(Arguments.of(d.uid(), p.path("title").asText()));
@@ -426,17 +460,92 @@ class PanelSqlTest {
 
 
   /**
+   * The weekly-review dashboard shows what {@code costtrace review} says for the same period:
+   * the last three hours of the demo against the 27 before them (both hold conversations).
+   */
+  @Test
+  void weeklyReviewShowsTheReviewsFigures() {
+    Instant to = Instant.now().plus(Duration.ofMinutes(5)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Instant from = to.minus(Duration.ofHours(3));
+    TimeRange range = new TimeRange(from, to, Duration.ofMinutes(10));
+    CostReview.Review review = new CostReview(client, db, "http://grafana").run(to, Duration.between(from, to),
+        REVIEW_THRESHOLD);
+    assertThat(review.previous().conversations()).isPositive();
+    assertThat(review.current().conversations()).isPositive();
+    String uid = "costtrace-weekly-review";
+
+    Result spend = panel(uid, "Spend, this period and the one before", Map.of(), range);
+    assertThat(spend.decimal(0, "total_usd")).isEqualByComparingTo(review.current().totalUsd());
+    assertThat(spend.decimal(0, "previous_usd")).isEqualByComparingTo(review.previous().totalUsd());
+
+    Result summary = panel(uid, "This period against the one before", Map.of(), range);
+    assertThat(summary.rows()).hasSize(2);
+    for (GenericRecord row : summary.rows()) {
+      CostReview.Period p = row.getString("period").equals("this period") ? review.current() : review.previous();
+      assertThat(row.getBigDecimal("total_usd")).isEqualByComparingTo(p.totalUsd());
+      assertThat(row.getLong("conversations")).isEqualTo(p.conversations());
+      assertThat(row.getBigDecimal("p50_usd")).isEqualByComparingTo(p.p50Usd());
+      assertThat(row.getBigDecimal("p95_usd")).isEqualByComparingTo(p.p95Usd());
+      assertThat(row.getBigDecimal("p99_usd")).isEqualByComparingTo(p.p99Usd());
+      assertThat(row.getBigDecimal("max_usd")).isEqualByComparingTo(p.maxUsd());
+      assertThat(row.getBigDecimal("top_5pct_share")).isCloseTo(p.top5pctShare(), within(new BigDecimal("0.0001")));
+      assertThat(row.getLong("over_threshold")).isEqualTo(p.overThreshold());
+    }
+
+    assertThat(panel(uid, "Cost per conversation (log buckets)", Map.of(), range).rows())
+        .extracting(r -> r.getLong("conversations"))
+        .containsExactlyElementsOf(review.histogram().stream().map(CostReview.Bucket::conversations).toList());
+    Result cumulative = panel(uid, "Cumulative share of spend", Map.of(), range);
+    assertThat(cumulative.rows()).hasSize(20);
+    for (int i = 0; i < 20; i++) {
+      assertThat(cumulative.decimal(i, "spend_share"))
+          .isCloseTo(review.cumulative().get(i * 5 + 4).spendShare(), within(new BigDecimal("0.0001")));
+    }
+    BigDecimal now = BigDecimal.ZERO;
+    BigDecimal before = BigDecimal.ZERO;
+    for (GenericRecord day : panel(uid, "Spend per day", Map.of(), range).rows()) {
+      now = now.add(day.getBigDecimal("this_period_usd"));
+      before = before.add(day.getBigDecimal("previous_usd"));
+    }
+    assertThat(now).isEqualByComparingTo(review.current().totalUsd());
+    assertThat(before).isEqualByComparingTo(review.previous().totalUsd());
+
+    Result over = panel(uid, "Conversations over the threshold", Map.of(), range);
+    assertThat(over.rows()).extracting(r -> r.getString("conversation_id") + " " + r.getBigDecimal("cost_usd").stripTrailingZeros())
+        .containsExactlyElementsOf(review.overThreshold().stream()
+            .map(e -> e.conversationId() + " " + e.costUsd().stripTrailingZeros()).toList())
+        .isNotEmpty();
+
+    for (String[] kind : new String[][] {{"Features whose p95 moved most", "feature"}, {"Models whose p95 moved most", "model"}}) {
+      List<CostReview.Mover> movers = kind[1].equals("feature") ? review.features() : review.models();
+      assertThat(movers).isNotEmpty();
+      Map<String, GenericRecord> shown = new HashMap<>();
+      panel(uid, kind[0], Map.of(), range).rows().forEach(r -> shown.put(r.getString("name"), r));
+      for (CostReview.Mover m : movers) {
+        GenericRecord r = shown.get(m.name());
+        assertThat(r).as("%s %s on the dashboard", kind[1], m.name()).isNotNull();
+        assertThat(r.getBigDecimal("p95_usd")).isEqualByComparingTo(m.p95NowUsd());
+        assertThat(r.getBigDecimal("previous_p95_usd")).isEqualByComparingTo(m.p95BeforeUsd());
+        assertThat(r.getBigDecimal("change")).isCloseTo(m.change(), within(new BigDecimal("0.0001")));
+      }
+    }
+    assertThat(panel(uid, "Unpriced models", Map.of(), range).rows())
+        .extracting(r -> r.getString("model") + " " + r.getLong("calls"))
+        .containsExactlyElementsOf(review.unpriced().stream().map(u -> u.model() + " " + u.calls()).toList());
+  }
+
+  /**
    * Every panel with every variable set to values that try to break out of the SQL string: each
    * runs, and none returns data (nothing stored matches them), so no value became SQL. Before,
    * ${var:singlequote} left a backslash that ClickHouse read as an escape.
    */
   @ParameterizedTest(name = "{0}: {1}")
-  @MethodSource("panels")
+  @MethodSource("filteredPanels")
   void hostileSelectionsStayData(String uid, String title) {
     Dashboard d = dashboards.stream().filter(x -> x.uid().equals(uid)).findFirst().orElseThrow();
     for (String hostile : HOSTILE) {
       Map<String, Variable> vars = new HashMap<>();
-      for (String name : List.of("service", "tenant", "feature", "model", "conversation")) {
+      for (String name : DATA_VARIABLES) {
         vars.put(name, Variable.of(name, hostile));
       }
       Result r = panel(uid, title, vars);
@@ -449,6 +558,17 @@ class PanelSqlTest {
         }
       }
     }
+  }
+
+  /** The weekly review's typed threshold reaches SQL as data too: not a number is an error, never SQL. */
+  @Test
+  void aHostileThresholdIsAnErrorNotSql() {
+    for (String hostile : List.of("0') OR 1=1 --", "0\\' OR 1=1 -- ", "0 OR 1=1", "0%27")) {
+      assertThatThrownBy(() -> panel("costtrace-weekly-review", "Conversations over the threshold",
+          Map.of("threshold", Variable.of("threshold", hostile)))).as(hostile).isNotNull();
+    }
+    assertThat(panel("costtrace-weekly-review", "Conversations over the threshold",
+        Map.of("threshold", Variable.of("threshold", "1000000"))).rows()).isEmpty();
   }
 
   /** The hostile IDs that are stored select exactly their own data, in filters and the detail view. */

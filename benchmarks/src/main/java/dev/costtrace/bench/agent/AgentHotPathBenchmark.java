@@ -279,7 +279,6 @@ public class AgentHotPathBenchmark {
   }
 
   /** Export does nothing: the benchmark measures the app thread, not the exporter. */
-  /** Discards spans: the export is not what is measured. */
   static final class NoopExporter implements SpanExporter {
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {

@@ -5,6 +5,7 @@ import dev.costtrace.config.Config;
 import dev.costtrace.sink.buffer.RowCodec;
 import dev.costtrace.sink.buffer.WriteAheadBuffer;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.sink.engine.ClickHouseTimeouts;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,7 +49,7 @@ public final class ClickHouseSink implements SpanSink {
     // writer keeps up from memory; bounded whatever the load.
     this.memory = new AcceptedCalls((SinkWriterLoop.MAX_BATCHES_PER_ROLLUP + 2L) * b.batchSize);
     this.writer = new ClickHouseWriter(client, b.schema, new DeadLetterFile(b.bufferDir, progress),
-        b.recentSpans);
+        b.recentSpans, b.timeouts);
     this.loop = new SinkWriterLoop(buffer, memory, writer, progress, b.clock, b.batchSize,
         b.maxBatchDelay.toNanos(), b.maxBackoff.toMillis());
     this.retryAfter = b.retryAfter;
@@ -66,10 +67,14 @@ public final class ClickHouseSink implements SpanSink {
    * From configuration: {@code costtrace.sink.buffer.dir}, {@code .buffer.max.bytes},
    * {@code .buffer.segment.bytes}, {@code .batch.size}, {@code .batch.delay}, {@code .buffer.sync}
    * (always|os), {@code .dedup.recent.spans}, {@code .max.backoff}; the database and cluster from
-   * {@link SchemaOptions#fromConfig}.
+   * {@link SchemaOptions#fromConfig}; the timeouts of every ClickHouse call from
+   * {@link ClickHouseTimeouts#fromConfig} ({@code costtrace.clickhouse.socket.timeout},
+   * {@code .connect.timeout}, {@code .query.timeout}).
    */
   public static Builder builder(Config config, ClickHouseEndpoint endpoint) {
-    Builder b = builder().client(endpoint.newClient("default"), true).schema(SchemaOptions.fromConfig(config));
+    ClickHouseTimeouts timeouts = ClickHouseTimeouts.fromConfig(config);
+    Builder b = builder().client(endpoint.newClient("default", timeouts), true).timeouts(timeouts)
+        .schema(SchemaOptions.fromConfig(config));
     config.getString("costtrace.sink.buffer.dir").ifPresent(d -> b.bufferDir(Path.of(d)));
     set(config, "costtrace.sink.buffer.max.bytes", () -> config.getBytes("costtrace.sink.buffer.max.bytes")
         .ifPresent(b::maxBufferBytes));
@@ -231,8 +236,21 @@ public final class ClickHouseSink implements SpanSink {
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int recentSpans = DEFAULT_RECENT_SPANS;
     private SinkClock clock = SinkClock.system();
+    private ClickHouseTimeouts timeouts = ClickHouseTimeouts.defaults();
 
     private Builder() {}
+
+    /**
+     * How long each ClickHouse call may wait (default {@link ClickHouseTimeouts#defaults()}: 30s on
+     * the socket, 10s to connect, 120s for a rollup recomputation): set on every insert and
+     * recomputation the writer makes, so a stalled connection fails the batch, which is retried.
+     * Describing the tables (once per sink) is bounded only by the client's own timeouts: build it
+     * with {@link ClickHouseEndpoint#newClient(String, ClickHouseTimeouts)}.
+     */
+    public Builder timeouts(ClickHouseTimeouts timeouts) {
+      this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+      return this;
+    }
 
     /**
      * How many recently written spans are remembered to drop retries (at least this many, at most

@@ -6,6 +6,7 @@ import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.metadata.TableSchema;
 import com.clickhouse.data.ClickHouseFormat;
 import dev.costtrace.sink.buffer.GrowableBytes;
+import dev.costtrace.sink.engine.ClickHouseTimeouts;
 import dev.costtrace.sink.rollup.RollupRecomputer;
 import dev.costtrace.sink.rollup.TouchedTraces;
 import dev.costtrace.sink.schema.ClusterConsistency;
@@ -59,16 +60,24 @@ final class ClickHouseWriter {
   private final DeadLetters deadLetters;
   private final RecentSpans recent;
   private final RollupRecomputer recomputer;
+  private final ClickHouseTimeouts timeouts;
   private SpanRowBinary<SpanCostRow> spansEncoder;
   private SpanRowBinary<SpanAttribution> attributionsEncoder;
 
-  ClickHouseWriter(Client client, SchemaOptions schema, DeadLetters deadLetters, int recentCapacity) {
+  /**
+   * Every call is bounded by {@code timeouts} (set on each call: the client may have been built
+   * without them), so a stalled connection fails the batch, which is retried, instead of hanging
+   * the writer.
+   */
+  ClickHouseWriter(Client client, SchemaOptions schema, DeadLetters deadLetters, int recentCapacity,
+      ClickHouseTimeouts timeouts) {
     this.client = client;
+    this.timeouts = timeouts;
     this.database = schema.database();
     this.clustered = schema.clustered();
     this.deadLetters = deadLetters;
     this.recent = new RecentSpans(recentCapacity);
-    this.recomputer = new RollupRecomputer(client, schema);
+    this.recomputer = new RollupRecomputer(client, schema, timeouts);
   }
 
   /**
@@ -314,13 +323,13 @@ final class ClickHouseWriter {
   }
 
   private void insert(String table, GrowableBytes rowBinary) throws RetryableException {
-    InsertSettings settings = new InsertSettings();
+    InsertSettings settings = timeouts.insert(new InsertSettings());
     if (clustered) {
       ClusterConsistency.writes(settings);
     }
     try {
       client.insert(database + "." + table, rowBinary.inputStream(), ClickHouseFormat.RowBinary, settings)
-          .get(60, TimeUnit.SECONDS)
+          .get(timeouts.clientWait().toMillis(), TimeUnit.MILLISECONDS) // client-v2's asynchronous mode
           .close();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof ServerException) {
@@ -330,6 +339,8 @@ final class ClickHouseWriter {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetryableException("interrupted", e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new RetryableException("insert into " + table + " took over " + timeouts.clientWait(), e);
     } catch (ServerException e) {
       throw e;
     } catch (Exception e) {

@@ -43,21 +43,38 @@ final class RecentSpans {
     return true;
   }
 
-  /** Forgets a span, when its write did not happen after all (rejected row). */
+  /**
+   * Forgets a span, when its write did not happen after all (rejected row, failed batch). Linear
+   * probing without tombstones: the entries after the key's slot in its run are shifted back into
+   * the gap, so a removal costs the length of one run, not the table.
+   */
   synchronized void remove(String authTenant, String traceId, String spanId) {
     long key = key(authTenant, traceId, spanId);
-    // Open addressing without tombstones: rebuild the affected table without the key.
-    for (long[] table : new long[][] {current, previous}) {
-      if (contains(table, key)) {
-        long[] copy = table.clone();
-        java.util.Arrays.fill(table, 0L);
-        for (long k : copy) {
-          if (k != 0 && k != key) {
-            insert(table, k);
-          }
-        }
+    if (delete(current, key)) {
+      size--;
+    }
+    delete(previous, key);
+  }
+
+  private static boolean delete(long[] table, long key) {
+    int mask = table.length - 1;
+    int gap = (int) (mix(key) & mask);
+    while (table[gap] != key) {
+      if (table[gap] == 0) {
+        return false;
+      }
+      gap = (gap + 1) & mask;
+    }
+    for (int j = (gap + 1) & mask; table[j] != 0; j = (j + 1) & mask) {
+      int home = (int) (mix(table[j]) & mask);
+      // The entry at j may fill the gap when the gap lies on its probe path, from home to j.
+      if (((j - home) & mask) >= ((j - gap) & mask)) {
+        table[gap] = table[j];
+        gap = j;
       }
     }
+    table[gap] = 0;
+    return true;
   }
 
   private static boolean contains(long[] table, long key) {

@@ -173,9 +173,32 @@ public final class SpanColumns {
       new Column<>("time_to_first_token_ns", "Int64", Kind.INTEGER, -1L, null);
   /**
    * The row's version: of the rows of one span (same key), the highest wins in {@code spans} and
-   * in every rollup. The receiver writes 0; a repricing writes a higher one.
+   * in every rollup. The receiver writes 0; a repricing writes a higher one: the server's clock
+   * (Unix epoch nanoseconds) when it wrote the row.
    */
   public static final Column<Long> ROW_VERSION = new Column<>("row_version", "UInt64", Kind.INTEGER, 0L, null);
+  /**
+   * The service tier the call ran on ({@code batch}, {@code flex}, {@code priority}, ...), empty for
+   * standard or unknown: repricing applies the tier's prices again.
+   */
+  public static final Column<String> SERVICE_TIER = string("service_tier", LOW_CARDINALITY);
+  /**
+   * Audit of a repricing: the total this span had before the repricing that wrote this row; null
+   * for a row as the receiver wrote it (never repriced).
+   */
+  public static final Column<BigDecimal> PREVIOUS_TOTAL_COST =
+      new Column<>("previous_total_cost", "Nullable(" + DECIMAL + ")", Kind.OPTIONAL_MONEY, null, null);
+  /** Audit of a repricing: the catalog version of the row it replaced; empty when never repriced. */
+  public static final Column<String> PREVIOUS_CATALOG_VERSION = string("previous_catalog_version", LOW_CARDINALITY);
+  /**
+   * How many spans this one stands for under trace sampling (issue 19): 1 when it was counted (kept
+   * by the CostTrace agent whatever its trace's sampler decided, or from an emitter that does not
+   * say it samples by probability); 1/p for a span its emitter sampled with probability p and said
+   * so. Not money, but exact decimal like it (1/p is rarely a finite decimal: 12 places). Totals of
+   * {@link #TOTAL_COST} are counted money; an estimate weighs by this and is shown apart.
+   */
+  public static final Column<BigDecimal> ADJUSTED_COUNT = new Column<>("adjusted_count", DECIMAL,
+      Kind.MONEY, BigDecimal.ONE.setScale(12), null);
 
   private static final List<Column<?>> COLUMNS = Collections.unmodifiableList(ALL);
 

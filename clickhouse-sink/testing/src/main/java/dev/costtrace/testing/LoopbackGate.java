@@ -12,14 +12,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP forwarder to a real server that can be shut (connections refused by closing
  * them, open ones cut) and reopened: the network outage between the sink and ClickHouse, so that
- * the sink's buffer fills, without stopping the shared engine. It starts shut.
+ * the sink's buffer fills, without stopping the shared engine. It starts shut. Stalled, it is a
+ * server that accepts connections and never answers (a frozen node, a half-open connection): they
+ * are held open, unread, until the gate opens or shuts.
  */
 public final class LoopbackGate implements AutoCloseable {
   private final ServerSocket listener;
   private final String targetHost;
   private final int targetPort;
   private final List<Socket> live = new CopyOnWriteArrayList<>();
+  private final List<Socket> held = new CopyOnWriteArrayList<>();
   private volatile boolean open;
+  private volatile boolean stalled;
   private volatile boolean closed;
 
   public LoopbackGate(String targetHost, int targetPort) throws IOException {
@@ -35,17 +39,37 @@ public final class LoopbackGate implements AutoCloseable {
     return listener.getLocalPort();
   }
 
+  /** Forwards new connections (held ones are cut: their clients have timed out or will). */
   public void open() {
+    stalled = false;
     open = true;
+    cut(held);
   }
 
   /** Refuses new connections and cuts the open ones. */
   public void shut() {
     open = false;
-    for (Socket s : live) {
+    stalled = false;
+    cut(live);
+    cut(held);
+  }
+
+  /** Cuts the open connections, then accepts new ones and never answers them. */
+  public void stall() {
+    stalled = true;
+    cut(live);
+  }
+
+  /** How many connections were accepted while stalled and are held unanswered. */
+  public int heldConnections() {
+    return held.size();
+  }
+
+  private static void cut(List<Socket> sockets) {
+    for (Socket s : sockets) {
       quietlyClose(s);
     }
-    live.clear();
+    sockets.clear();
   }
 
   private void acceptLoop() {
@@ -55,6 +79,10 @@ public final class LoopbackGate implements AutoCloseable {
         client = listener.accept();
       } catch (IOException e) {
         return; // closed
+      }
+      if (stalled) {
+        held.add(client);
+        continue;
       }
       if (!open) {
         quietlyClose(client);

@@ -12,10 +12,11 @@ import java.net.URL;
 import java.net.URLEncoder;
 
 /**
- * Asks the receiver's {@code GET /api/v1/conversations/{id}} for a conversation's spend ({@code
- * total_usd}, a decimal string, and {@code llm_calls}); 404 is a conversation it has not seen. With
- * the JDK's {@link HttpURLConnection} (the agent must not bring an HTTP client of its own) and
- * short timeouts.
+ * Asks the receiver's cost API, {@code GET /api/v1/conversations/{id}}, for a conversation's spend:
+ * its budget state's {@code spent_usd} (a decimal string) and {@code llm_calls}, which count what
+ * the receiver acknowledged but has not stored yet; 404 is a conversation it has not seen. With the
+ * JDK's {@link HttpURLConnection} (the agent must not bring an HTTP client of its own) and short
+ * timeouts.
  */
 public final class ReceiverSpendClient implements RemoteSpend {
   private static final JsonFactory JSON = new JsonFactory();
@@ -81,19 +82,27 @@ public final class ReceiverSpendClient implements RemoteSpend {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.getCurrentName();
         JsonToken t = p.nextToken();
-        if ("total_usd".equals(name) && (t == JsonToken.VALUE_STRING || t.isNumeric())) {
-          pico = Money.toPico(new BigDecimal(p.getText()));
-        } else if ("llm_calls".equals(name) && t.isNumeric()) {
-          calls = p.getLongValue();
-        } else {
+        if (!"budget".equals(name) || t != JsonToken.START_OBJECT) {
           p.skipChildren();
+          continue;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.getCurrentName();
+          JsonToken v = p.nextToken();
+          if ("spent_usd".equals(field) && (v == JsonToken.VALUE_STRING || v.isNumeric())) {
+            pico = Money.toPico(new BigDecimal(p.getText()));
+          } else if ("llm_calls".equals(field) && v.isNumeric()) {
+            calls = p.getLongValue();
+          } else {
+            p.skipChildren();
+          }
         }
       }
     } catch (NumberFormatException | ArithmeticException e) {
-      throw new IOException("conversation answer has a bad total_usd: " + e.getMessage(), e);
+      throw new IOException("conversation answer has a bad budget.spent_usd: " + e.getMessage(), e);
     }
     if (pico < 0) {
-      throw new IOException("conversation answer has no total_usd");
+      throw new IOException("conversation answer has no budget.spent_usd");
     }
     return new Snapshot(pico, calls);
   }

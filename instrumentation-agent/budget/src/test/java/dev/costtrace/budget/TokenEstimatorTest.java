@@ -1,6 +1,7 @@
 package dev.costtrace.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -29,12 +30,18 @@ class TokenEstimatorTest {
 
   @Test
   void receiverAnswerIsParsedExactly() throws IOException {
+    // The budget state's spend (the receiver's tally included), not the stored figures around it.
     String json =
-        "{\"conversation_id\":\"c\",\"tenant_id\":\"t\",\"total_usd\":\"0.0001299\","
-            + "\"budget\":{\"cap_usd\":\"3\"},\"llm_calls\":4}";
+        "{\"conversation_id\":\"c\",\"tenant_id\":\"t\",\"total_usd\":\"0.0001\",\"llm_calls\":3,"
+            + "\"models\":[{\"model\":\"gpt-4o\",\"calls\":3,\"total_usd\":\"0.0001\"}],"
+            + "\"budget\":{\"state\":\"ok\",\"blocked\":false,\"spent_usd\":\"0.0001299\","
+            + "\"llm_calls\":4,\"cap_usd\":\"3\"}}";
     RemoteSpend.Snapshot s =
         ReceiverSpendClient.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
     assertThat(s.spendPico).isEqualTo(129_900_000L);
     assertThat(s.llmCalls).isEqualTo(4);
+    assertThatThrownBy(() -> ReceiverSpendClient.parse(new ByteArrayInputStream(
+            "{\"total_usd\":\"1\"}".getBytes(StandardCharsets.UTF_8))))
+        .isInstanceOf(IOException.class);
   }
 }

@@ -1,5 +1,10 @@
 package dev.costtrace.demo;
 
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -12,8 +17,8 @@ import java.util.Random;
 
 /**
  * A small app that talks to LLMs the way a product team's does: support chats on gpt-4o-mini
- * (chat completions), code reviews and document search on o4-mini (the Responses API), for three
- * tenants, a few turns per conversation. It knows nothing of
+ * (chat completions), code reviews on o4-mini (the Responses API) and document search on Claude
+ * (streamed messages), for three tenants, a few turns per conversation. It knows nothing of
  * CostTrace: the conversation, tenant and feature travel as OpenTelemetry baggage (as the app's
  * web layer would set them), and the agent attached to the JVM turns every call into a priced
  * gen_ai span.
@@ -37,10 +42,13 @@ public final class DemoApp {
   static final int MAX_TURNS = 5;
 
   private final OpenAIClient openAi;
+  private final AnthropicClient anthropic;
 
   DemoApp(String vendorUrl) {
     this.openAi =
         OpenAIOkHttpClient.builder().apiKey("sk-demo").baseUrl(vendorUrl + "/v1").build();
+    this.anthropic =
+        AnthropicOkHttpClient.builder().apiKey("sk-ant-demo").baseUrl(vendorUrl).build();
   }
 
   public static void main(String[] args) {
@@ -105,15 +113,15 @@ public final class DemoApp {
                 .build());
         break;
       default:
-        // Not on Claude (yet): anthropic-java 3.12's own OpenTelemetry tracing, which switches on
-        // when the agent installs GlobalOpenTelemetry, adds a second gen_ai span to a streamed
-        // call ("anthropic.messages.create") that the receiver would count too.
-        openAi.responses().create(
-            ResponseCreateParams.builder()
-                .model("o4-mini")
-                .input("What notice period does the contract set?")
-                .maxOutputTokens(1024)
-                .build());
+        try (StreamResponse<RawMessageStreamEvent> events =
+            anthropic.messages().createStreaming(
+                MessageCreateParams.builder()
+                    .model("claude-sonnet-4-5")
+                    .maxTokens(1024)
+                    .addUserMessage("What notice period does the contract set?")
+                    .build())) {
+          events.stream().forEach(e -> {});
+        }
     }
   }
 

@@ -35,8 +35,9 @@ class DemoAppIT {
           "support-chat", new BigDecimal("0.0003264"),
           // o4-mini: 560 x 1.10 + 2,560 x 0.275 + 410 x 4.40 per million
           "code-review", new BigDecimal("0.003124"),
-          // o4-mini, as code review
-          "doc-search", new BigDecimal("0.003124"));
+          // claude-sonnet-4-5: 38 x 3 + 4,096 x 0.30 + 221 x 15 per million, counted once (a
+          // streamed anthropic-java 3.x call whose own tracing makes no second span under ours)
+          "doc-search", new BigDecimal("0.0046578"));
 
   @TempDir Path dir;
 
@@ -54,6 +55,9 @@ class DemoAppIT {
         }
       }
       assertThat(planned).hasSize(CONVERSATIONS);
+      // Every feature is held, so each call kind's cost is checked (streamed Claude included).
+      assertThat(planned.values().stream().map(f -> f[3]))
+          .contains("support-chat", "code-review", "doc-search");
       assertThat(out).anyMatch(l -> l.startsWith("demo: " + CONVERSATIONS + " conversations, "));
 
       Map<String, JsonNode> stored = receiver.awaitConversations(CONVERSATIONS);

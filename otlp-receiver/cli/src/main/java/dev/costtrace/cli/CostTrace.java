@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     version = "costtrace 0.1.0",
     description = "Knowing what every AI conversation costs, from OpenTelemetry traces.",
     subcommands = {CommandLine.HelpCommand.class, PriceCommand.class, MigrateCommand.class, ServeCommand.class,
-        ReportCommand.class, VerifyCommand.class, DemoCommand.class})
+        ReportCommand.class, ReviewCommand.class, VerifyCommand.class, RepriceCommand.class, DemoCommand.class})
 public final class CostTrace implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

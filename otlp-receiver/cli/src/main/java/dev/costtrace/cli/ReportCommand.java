@@ -109,7 +109,18 @@ public final class ReportCommand implements Callable<Integer> {
       summary.put("p50_usd", r.p50().toPlainString());
       summary.put("p95_usd", r.p95().toPlainString());
       summary.put("p99_usd", r.p99().toPlainString());
-      out.println(JSON.createObjectNode().set("cost_per_conversation", summary));
+      ObjectNode last = JSON.createObjectNode();
+      last.set("cost_per_conversation", summary);
+      CostReport.Sampling s = r.sampling();
+      if (s.estimated()) {
+        // Apart from every counted figure, and only when some call was sampled by probability.
+        ObjectNode estimate = JSON.createObjectNode();
+        estimate.put("sampled_calls", s.sampledCalls());
+        estimate.put("counted_usd", s.countedUsd().toPlainString());
+        estimate.put("estimated_usd", s.estimatedUsd().toPlainString());
+        last.set("estimated_under_sampling", estimate);
+      }
+      out.println(last);
     } else {
       out.printf("%-38s %12s %6s %6s %6s %10s %9s  %s%n", key, "cost", "turns", "llm", "tools",
           "in tok", "out tok", "models");
@@ -121,6 +132,12 @@ public final class ReportCommand implements Callable<Integer> {
       out.printf("%ncost per conversation over %d conversations (total %s): p50 %s  p95 %s  p99 %s%n",
           r.conversations(), CostReport.usd(r.totalUsd()), CostReport.usd(r.p50()),
           CostReport.usd(r.p95()), CostReport.usd(r.p99()));
+      CostReport.Sampling s = r.sampling();
+      if (s.estimated()) {
+        out.printf("ESTIMATED under sampling: %d call(s) were sampled by probability; all calls"
+                + " counted %s, estimated %s (not counted; conversations are never estimated)%n",
+            s.sampledCalls(), CostReport.usd(s.countedUsd()), CostReport.usd(s.estimatedUsd()));
+      }
     }
     out.flush();
   }

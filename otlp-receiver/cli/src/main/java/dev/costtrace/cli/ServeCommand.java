@@ -4,17 +4,18 @@ import com.clickhouse.client.api.Client;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.cli.demo.DemoWorkload;
+import dev.costtrace.sink.report.ConversationCosts;
 import dev.costtrace.sink.report.CostReport;
 import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.metrics.EngineMetricsSource;
+import dev.costtrace.receiver.metrics.QuietConversations;
 import dev.costtrace.receiver.metrics.RollupCheckMetricsSource;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
-import dev.costtrace.receiver.api.ConversationApi;
-import dev.costtrace.receiver.api.ConversationQuery;
 import dev.costtrace.receiver.budget.ReceiverBudgetSetup;
+import dev.costtrace.receiver.metrics.SpendMetrics;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
@@ -111,15 +112,15 @@ public final class ServeCommand implements Callable<Integer> {
     SpanPricer pricer = SpanPricer.fromConfig(config);
     out.println("costtrace: " + pricer.tables().catalog().modelCount() + " priced models, catalog "
         + pricer.tables().version());
-    Client apiClient = endpoint.newClient("default");
-    ReceiverBudgetSetup budgets = ReceiverBudgetSetup.fromConfig(config, apiClient, schema.database());
+    Duration attributionWindow = config.getDuration("costtrace.attribution.window").orElse(TraceAttributor.DEFAULT_WINDOW);
+    SpendMetrics.Builder spend = SpendMetrics.builder().window(attributionWindow);
+    set("costtrace.metrics.max.label.values", config.getInt("costtrace.metrics.max.label.values"), spend::maxLabelValues);
+    Client budgetClient = endpoint.newClient("default");
+    ReceiverBudgetSetup budgets = ReceiverBudgetSetup.fromConfig(config, budgetClient, schema.database());
     PricingPipeline pipeline = new PricingPipeline(pricer, sink, AttributionKeys.fromConfig(config),
-        new TraceAttributor(
-            config.getDuration("costtrace.attribution.window").orElse(TraceAttributor.DEFAULT_WINDOW),
+        new TraceAttributor(attributionWindow,
             config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)),
-        budgets.budgets());
-    b.route(ConversationApi.PATH, new ConversationApi(
-        new ConversationQuery(apiClient, schema.database()), budgets.budgets(), tokens));
+        spend.build(), budgets.budgets());
     b.metrics(budgets.budgets());
     b.consumer(pipeline);
     if (tokens != null) {
@@ -129,6 +130,25 @@ public final class ServeCommand implements Callable<Integer> {
     }
     b.metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))
         .metrics(new EngineMetricsSource(endpoint::engineStatus));
+    boolean api = config.getBoolean("costtrace.api.enabled").orElse(true);
+    boolean quietMetrics = config.getBoolean("costtrace.metrics.quiet.enabled").orElse(true);
+    Client readClient = api || quietMetrics ? endpoint.newClient("default") : null;
+    long timeout = config.getDuration("costtrace.api.query.timeout")
+        .map(Duration::toSeconds).orElse(ConversationCosts.DEFAULT_MAX_EXECUTION_SECONDS);
+    ConversationCosts reads = readClient == null ? null
+        : new ConversationCosts(readClient, schema.database(), timeout);
+    if (api) {
+      // The conversation endpoint shows the budget state; the agents' budgets read their spend there.
+      b.costApi(reads, budgets::budgets);
+    }
+    QuietConversations quiet = null;
+    if (quietMetrics) {
+      QuietConversations.Builder q = QuietConversations.builder(reads);
+      set("costtrace.metrics.quiet.after", config.getDuration("costtrace.metrics.quiet.after"), q::quietAfter);
+      set("costtrace.metrics.quiet.interval", config.getDuration("costtrace.metrics.quiet.interval"), q::interval);
+      quiet = q.build();
+      b.metrics(quiet);
+    }
     check.settle(() -> sink.flush(Duration.ofSeconds(30)));
     RollupCheck rollupCheck = check.enabled()
         ? check.client(endpoint.newClient("default"), true).build().start() : null;
@@ -136,6 +156,9 @@ public final class ServeCommand implements Callable<Integer> {
       b.metrics(new RollupCheckMetricsSource(rollupCheck::status));
     }
     receiver = b.start();
+    if (quiet != null) {
+      quiet.start();
+    }
     // SIGTERM / Ctrl-C: the hook holds the JVM open until the receiver has drained and the sink
     // has flushed (what ClickHouse has not taken by then stays in the durable buffer).
     CountDownLatch drained = new CountDownLatch(1);
@@ -152,6 +175,9 @@ public final class ServeCommand implements Callable<Integer> {
         + receiver.httpPort() + " (POST /v1/traces)");
     out.println("costtrace: point your exporter at it, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:"
         + receiver.httpPort());
+    if (api) {
+      out.println("costtrace: cost API on :" + receiver.httpPort() + "/api/v1/ (OpenAPI: /api/v1/openapi.json)");
+    }
     out.flush();
     if (demo || demoOnly) {
       out.println("costtrace: sending the demo workload (" + demoConversations + " conversations)...");
@@ -204,9 +230,15 @@ public final class ServeCommand implements Callable<Integer> {
       if (rollupCheck != null) {
         rollupCheck.close();
       }
+      if (quiet != null) {
+        quiet.close();
+      }
+      if (readClient != null) {
+        readClient.close();
+      }
       sink.close();
       budgets.close();
-      apiClient.close();
+      budgetClient.close();
       pricer.close();
       endpoint.close();
     } finally {

@@ -23,7 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,20 +93,14 @@ class OverloadTest {
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     Process serve = pb.start();
     try {
-      int port = -1;
-      long startDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-      while (port < 0 && serve.isAlive() && System.nanoTime() < startDeadline) {
-        Matcher m = PORTS.matcher(Files.readString(log));
-        if (m.find()) {
-          port = Integer.parseInt(m.group(2));
-        } else {
-          Thread.sleep(100);
-        }
-      }
-      assertThat(port).as(Files.readString(log)).isPositive();
+      await("serve names its ports").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+          .until(() -> !serve.isAlive() || PORTS.matcher(Files.readString(log)).find());
+      Matcher ports = PORTS.matcher(Files.readString(log));
+      assertThat(ports.find()).as(Files.readString(log)).isTrue();
+      int port = Integer.parseInt(ports.group(2));
 
       Random random = new Random(11);
-      ConcurrentLinkedQueue<byte[]> pending = new ConcurrentLinkedQueue<>();
+      LinkedBlockingQueue<byte[]> pending = new LinkedBlockingQueue<>();
       for (int i = 0; i < REQUESTS; i++) {
         pending.add(request(random));
       }
@@ -120,9 +114,8 @@ class OverloadTest {
       AtomicLong other = new AtomicLong();
       long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
       while (acknowledged.get() < REQUESTS && System.nanoTime() < deadline && serve.isAlive()) {
-        byte[] body = pending.poll();
+        byte[] body = pending.poll(5, TimeUnit.MILLISECONDS); // or a refused one coming back
         if (body == null) {
-          Thread.sleep(5);
           continue;
         }
         inFlight.acquire();

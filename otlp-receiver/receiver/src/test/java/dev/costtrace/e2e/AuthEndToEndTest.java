@@ -2,25 +2,18 @@ package dev.costtrace.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
-import dev.costtrace.receiver.api.ConversationApi;
-import dev.costtrace.receiver.api.ConversationQuery;
 import dev.costtrace.receiver.auth.BearerTokens;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bearer-token auth with the SDK's own exporters: the tenant comes from the token, whatever the
@@ -45,45 +41,12 @@ class AuthEndToEndTest {
   void start() throws Exception {
     Path tokens = dir.resolve("tokens");
     Files.writeString(tokens, "acme=tok-acme\nglobex=tok-globex\n");
-    BearerTokens bearer = BearerTokens.builder(tokens).build();
-    AtomicReference<ConversationApi> api = new AtomicReference<>();
-    fixture = new ReceiverFixture(dir.resolve("buffer"),
-        b -> b.auth(bearer).route(ConversationApi.PATH, e -> api.get().handle(e)));
-    apiClient = fixture.endpoint.newClient("default");
-    api.set(new ConversationApi(new ConversationQuery(apiClient, fixture.db), null, bearer));
-  }
-
-  Client apiClient;
-
-  static HttpResponse<String> getConversation(String url, String token) throws Exception {
-    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url)).GET();
-    if (token != null) {
-      r.header("Authorization", "Bearer " + token);
-    }
-    return HttpClient.newHttpClient().send(r.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  @Test
-  void theConversationApiShowsATokenOnlyItsOwnTenant() throws Exception {
-    assertThat(export(OtlpHttpSpanExporter.builder().setEndpoint(fixture.httpUrl() + "/v1/traces")
-        .addHeader("Authorization", "Bearer tok-acme").build(), call("conv-acme"))).isTrue();
-    fixture.query("SELECT 1"); // flushes the sink
-    String url = fixture.httpUrl() + "/api/v1/conversations/conv-acme";
-    HttpResponse<String> own = getConversation(url, "tok-acme");
-    assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
-    assertThat(own.body()).contains("\"tenant_id\":\"acme\"").contains("\"total_usd\":\"0.00021\"");
-    HttpResponse<String> other = getConversation(url, "tok-globex");
-    assertThat(other.statusCode()).isEqualTo(404);
-    assertThat(other.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    HttpResponse<String> none = getConversation(url, null);
-    assertThat(none.statusCode()).isEqualTo(401);
-    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"costtrace\"");
+    fixture = new ReceiverFixture(dir.resolve("buffer"), b -> b.auth(BearerTokens.builder(tokens).build()));
   }
 
   @AfterEach
   void stop() {
     fixture.close();
-    apiClient.close();
   }
 
   /** One LLM call whose span claims a tenant of its own. */

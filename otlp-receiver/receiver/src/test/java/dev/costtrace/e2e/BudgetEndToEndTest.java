@@ -9,8 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.costtrace.budget.BudgetRulesSource;
 import dev.costtrace.budget.BudgetSettings;
-import dev.costtrace.receiver.api.ConversationApi;
-import dev.costtrace.receiver.api.ConversationQuery;
+import dev.costtrace.receiver.api.OpenApiContract;
 import dev.costtrace.receiver.budget.BudgetEvent;
 import dev.costtrace.receiver.budget.BudgetEventStore;
 import dev.costtrace.receiver.budget.BudgetWebhook;
@@ -59,6 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BudgetEndToEndTest {
   static final String SECRET = "whsec-test-4b1d";
   static final ObjectMapper JSON = new ObjectMapper();
+  static final OpenApiContract CONTRACT = new OpenApiContract();
 
   @TempDir Path dir;
   ReceiverFixture fixture;
@@ -91,13 +91,10 @@ class BudgetEndToEndTest {
     BudgetSettings settings = BudgetSettings.from(Map.of(
         "costtrace.budget.conversation.warn.usd", "0.01",
         "costtrace.budget.conversation.cap.usd", "0.05")::get);
-    // The fixture's database exists once the fixture does: its pipeline and routes reach the
-    // budgets (made next, on that database) through these references.
+    // The fixture's database exists once the fixture does: its pipeline, cost API and metrics
+    // reach the budgets (made next, on that database) through this reference.
     AtomicReference<ReceiverBudgets> budgetsRef = new AtomicReference<>();
-    AtomicReference<ConversationApi> apiRef = new AtomicReference<>();
-    fixture = new ReceiverFixture(dir.resolve("buffer"),
-        b -> b.route(ConversationApi.PATH, e -> apiRef.get().handle(e)).metrics(out -> budgetsRef.get().writeTo(out)),
-        sink -> sink, null, (rows, spans, attributions) -> budgetsRef.get().accepted(rows, spans, attributions));
+    fixture = new ReceiverFixture(dir.resolve("buffer"), b -> b, budgetsRef::get);
     client = fixture.endpoint.newClient("default");
     String db = fixture.db;
     store = new BudgetEventStore(client, db);
@@ -106,7 +103,6 @@ class BudgetEndToEndTest {
     budgets = new ReceiverBudgets(BudgetRulesSource.create(settings, w -> {}),
         List.<Consumer<BudgetEvent>>of(store, webhook), System::nanoTime);
     budgetsRef.set(budgets);
-    apiRef.set(new ConversationApi(new ConversationQuery(client, db), budgets, null));
   }
 
   @AfterEach
@@ -161,6 +157,13 @@ class BudgetEndToEndTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** The cost API's conversation endpoint, its answer checked against the OpenAPI document. */
+  JsonNode conversation(String id, int status) throws Exception {
+    HttpResponse<String> r = get("/api/v1/conversations/" + id);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    return CONTRACT.check("/api/v1/conversations/{id}", r);
+  }
+
   @Test
   void observesThresholdsOnceStoresCountsAndSignsTheWebhook() throws Exception {
     export(call("conv-budget", Map.of()));
@@ -168,23 +171,24 @@ class BudgetEndToEndTest {
     export(call("conv-budget", Map.of())); // past both again: no new event
     assertThat(delivered.await(30, TimeUnit.SECONDS)).isTrue();
 
-    // The API answers from the tally even before ClickHouse has the spans.
-    HttpResponse<String> r = get("/api/v1/conversations/conv-budget");
-    assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
-    JsonNode c = JSON.readTree(r.body());
-    assertThat(c.get("total_usd").isTextual()).isTrue();
-    assertThat(c.get("total_usd").asText()).isEqualTo("0.087");
-    assertThat(c.get("llm_calls").asLong()).isEqualTo(3);
-    assertThat(c.get("budget").get("state").asText()).isEqualTo("capped");
-    assertThat(c.get("budget").get("cap_usd").asText()).isEqualTo("0.05");
-    assertThat(c.get("budget").get("remaining_usd").asText()).isEqualTo("0");
+    // The budget state counts the tally, whether or not ClickHouse has the spans yet.
+    JsonNode budget = conversation("conv-budget", 200).get("budget");
+    assertThat(budget.get("spent_usd").isTextual()).isTrue();
+    assertThat(budget.get("spent_usd").asText()).isEqualTo("0.087");
+    assertThat(budget.get("llm_calls").asLong()).isEqualTo(3);
+    assertThat(budget.get("state").asText()).isEqualTo("capped");
+    assertThat(budget.get("action").asText()).isEqualTo("block");
+    assertThat(budget.get("blocked").asBoolean()).isTrue();
+    assertThat(budget.get("warn_usd").asText()).isEqualTo("0.01");
+    assertThat(budget.get("cap_usd").asText()).isEqualTo("0.05");
+    assertThat(budget.get("remaining_usd").asText()).isEqualTo("0");
 
-    // Once written, the stored view says the same.
+    // Once written, the stored figures say the same.
     fixture.sink.flush();
-    JsonNode stored = JSON.readTree(get("/api/v1/conversations/conv-budget").body());
+    JsonNode stored = conversation("conv-budget", 200);
     assertThat(stored.get("total_usd").asText()).isEqualTo("0.087");
     assertThat(stored.get("turns").asLong()).isEqualTo(3);
+    assertThat(stored.get("budget").get("spent_usd").asText()).isEqualTo("0.087");
 
     store.flush(10_000);
     List<GenericRecord> events = fixture.query(
@@ -246,6 +250,28 @@ class BudgetEndToEndTest {
   }
 
   @Test
+  void spendAcknowledgedButNotYetStoredIsAnsweredFromTheTally() throws Exception {
+    // Spend this receiver acknowledged that ClickHouse does not have (its rows never written).
+    budgets.accepted(List.of(dev.costtrace.sink.SpanCostRow.builder().traceId("1af7651916cd43dd8448eb211c80319c")
+            .spanId("c7ad6b7169203331").set(SpanColumns.START_TIME, 1L).set(SpanColumns.END_TIME, 2L)
+            .set(SpanColumns.CONVERSATION_ID, "conv-tally").set(SpanColumns.SERVICE_NAME, "support-bot")
+            .set(SpanColumns.REQUEST_MODEL, "gpt-4o").set(SpanColumns.TOTAL_COST, new java.math.BigDecimal("0.02"))
+            .build()),
+        List.of(io.opentelemetry.proto.trace.v1.Span.getDefaultInstance()), List.of());
+    JsonNode c = conversation("conv-tally", 200);
+    assertThat(c.get("total_usd").asText()).isEqualTo("0");
+    assertThat(c.get("turns").asLong()).isZero();
+    assertThat(c.get("first_seen").isNull()).isTrue();
+    assertThat(c.get("budget").get("spent_usd").asText()).isEqualTo("0.02");
+    assertThat(c.get("budget").get("llm_calls").asLong()).isEqualTo(1);
+    assertThat(c.get("budget").get("state").asText()).isEqualTo("warned");
+    assertThat(c.get("budget").get("remaining_usd").asText()).isEqualTo("0.03");
+    assertThat(c.get("budget").get("blocked").asBoolean()).isFalse();
+    // The tally does not know tenants: naming one finds nothing it alone knows.
+    conversation("conv-tally?tenant=acme", 404);
+  }
+
+  @Test
   void agentDecisionsAreStoredAndUnknownConversationsAreProblems() throws Exception {
     export(call("conv-agent", Map.of(
         "costtrace.budget.action", "downgrade",
@@ -282,14 +308,18 @@ class BudgetEndToEndTest {
     assertThat(rollup.getLong("turns")).isEqualTo(2);
     assertThat(rollup.getLong("llm_calls")).isEqualTo(1);
     assertThat(rollup.getLong("unpriced_calls")).isZero();
-    JsonNode conversation = JSON.readTree(get("/api/v1/conversations/conv-agent").body());
+    JsonNode conversation = conversation("conv-agent", 200);
     assertThat(conversation.get("llm_calls").asLong()).isEqualTo(1);
+    assertThat(conversation.get("unpriced_calls").asLong()).isZero();
+    assertThat(conversation.get("budget").get("llm_calls").asLong()).isEqualTo(1);
+    // Its models and calls (llm_calls) leave the blocked call out too.
+    assertThat(conversation.get("models")).hasSize(1);
+    assertThat(conversation.get("models").get(0).get("calls").asLong()).isEqualTo(1);
+    JsonNode calls = CONTRACT.check("/api/v1/conversations/{id}", get("/api/v1/conversations/conv-agent?calls=true"));
+    assertThat(calls.get("calls")).extracting(c -> c.get("pricing_status").asText()).containsExactly("PRICED");
 
-    HttpResponse<String> missing = get("/api/v1/conversations/nobody%27s");
-    assertThat(missing.statusCode()).isEqualTo(404);
-    assertThat(missing.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    JsonNode p = JSON.readTree(missing.body());
+    JsonNode p = conversation("nobody%27s", 404);
     assertThat(p.get("status").asInt()).isEqualTo(404);
-    assertThat(p.get("detail").asText()).isEqualTo("no conversation nobody's");
+    assertThat(p.get("detail").asText()).isEqualTo("no conversation 'nobody's'");
   }
 }

@@ -11,12 +11,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -63,32 +58,13 @@ class MetricsEndToEndTest {
     exporter.shutdown().join(10, TimeUnit.SECONDS);
   }
 
-  /** Samples by name with labels, e.g. {@code costtrace_spans_llm_total{status="PRICED"}}. */
-  Map<String, Double> scrape() throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create(fixture.httpUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
-    Map<String, Double> samples = new HashMap<>();
-    for (String line : r.body().split("\n")) {
-      if (line.startsWith("#") || line.isBlank()) {
-        assertThat(line).matches("# (HELP|TYPE) costtrace_\\w+ .+");
-        continue;
-      }
-      int space = line.lastIndexOf(' ');
-      assertThat(samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1))))
-          .as("one sample per series: %s", line).isNull();
-    }
-    return samples;
-  }
-
   @Test
   void aScrapeCountsRequestsSpansPricingAndTheSink() throws Exception {
     export(OtlpHttpSpanExporter.builder().setEndpoint(fixture.httpUrl() + "/v1/traces").build(),
         calls("gpt-4o-mini", "gpt-4o", "acme-llm-9000"));
     export(OtlpGrpcSpanExporter.builder().setEndpoint(fixture.grpcUrl()).build(), calls("gpt-4o-mini"));
     fixture.sink.flush();
-    Map<String, Double> m = scrape();
+    Map<String, Double> m = fixture.scrape();
     assertThat(m).containsEntry("costtrace_spans_received_total", 6.0)
         .containsEntry("costtrace_spans_rejected_total", 0.0)
         .containsEntry("costtrace_spans_llm_total{status=\"PRICED\"}", 3.0)

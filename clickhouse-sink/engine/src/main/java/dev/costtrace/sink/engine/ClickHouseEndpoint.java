@@ -93,13 +93,21 @@ public final class ClickHouseEndpoint implements AutoCloseable {
 
   /** A new client-v2 client for a database of this server; the caller closes it. */
   public com.clickhouse.client.api.Client newClient(String defaultDatabase) {
+    return builder(defaultDatabase).build();
+  }
+
+  /** A new client-v2 client whose every call is bounded by {@code timeouts}; the caller closes it. */
+  public com.clickhouse.client.api.Client newClient(String defaultDatabase, ClickHouseTimeouts timeouts) {
+    return timeouts.applyTo(builder(defaultDatabase)).build();
+  }
+
+  private com.clickhouse.client.api.Client.Builder builder(String defaultDatabase) {
     return new com.clickhouse.client.api.Client.Builder()
         .addEndpoint(httpUrl)
         .setUsername(user)
         .setPassword(password)
         .setDefaultDatabase(defaultDatabase)
-        .compressServerResponse(true)
-        .build();
+        .compressServerResponse(true);
   }
 
   @Override

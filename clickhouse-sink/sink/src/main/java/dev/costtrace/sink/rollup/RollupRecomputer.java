@@ -4,6 +4,7 @@ import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.command.CommandSettings;
 import com.clickhouse.client.api.query.GenericRecord;
 import com.clickhouse.client.api.query.QuerySettings;
+import dev.costtrace.sink.engine.ClickHouseTimeouts;
 import dev.costtrace.sink.schema.ClusterConsistency;
 import dev.costtrace.sink.schema.SchemaOptions;
 import dev.costtrace.sink.schema.SqlTemplate;
@@ -35,7 +36,8 @@ import java.util.concurrent.TimeoutException;
 public final class RollupRecomputer {
   /** Traces whose span rows lie within this window of one another are recomputed in one query. */
   static final long GROUP_WINDOW_NANOS = Duration.ofHours(1).toNanos();
-  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+  /** What a recomputer without timeouts waits for a statement in client-v2's asynchronous mode. */
+  static final Duration ASYNC_WAIT = Duration.ofSeconds(120);
   /** At most this many traces are named in one query. */
   static final int CHUNK = 20_000;
 
@@ -47,20 +49,33 @@ public final class RollupRecomputer {
   private final Client client;
   private final String database;
   private final boolean clustered;
-  private final Duration timeout;
+  private final ClickHouseTimeouts timeouts;
 
   /** What one recomputation did. */
   public record Recomputed(int traces, int queries) {}
 
+  /**
+   * Bounded by the client's own timeouts only, and in client-v2's asynchronous mode by
+   * {@link #ASYNC_WAIT}: for repair and repricing, whose recomputation of a period may
+   * rightly run long.
+   */
   public RollupRecomputer(Client client, SchemaOptions schema) {
-    this(client, schema.database(), schema.clustered(), DEFAULT_TIMEOUT);
+    this(client, schema.database(), schema.clustered(), null);
   }
 
-  RollupRecomputer(Client client, String database, boolean clustered, Duration timeout) {
+  /**
+   * Every statement bounded by {@code timeouts}' query timeout, on the server and in the client:
+   * the writer's, which must never hang on a stalled connection.
+   */
+  public RollupRecomputer(Client client, SchemaOptions schema, ClickHouseTimeouts timeouts) {
+    this(client, schema.database(), schema.clustered(), java.util.Objects.requireNonNull(timeouts, "timeouts"));
+  }
+
+  private RollupRecomputer(Client client, String database, boolean clustered, ClickHouseTimeouts timeouts) {
     this.client = client;
     this.database = database;
     this.clustered = clustered;
-    this.timeout = timeout;
+    this.timeouts = timeouts;
   }
 
   /** The writer's: the rollups of a batch's traces and of their conversations. */
@@ -250,15 +265,23 @@ public final class RollupRecomputer {
    */
   static final String MAX_QUERY_SIZE = Integer.toString(64 << 20);
 
+  private <S extends QuerySettings> S bounded(S settings) {
+    return timeouts == null ? settings : timeouts.query(settings);
+  }
+
+  private Duration clientWait() {
+    return timeouts == null ? ASYNC_WAIT : timeouts.clientWait();
+  }
+
   private List<GenericRecord> query(String sql) {
-    QuerySettings settings = new QuerySettings();
+    QuerySettings settings = bounded(new QuerySettings());
     settings.serverSetting("max_query_size", MAX_QUERY_SIZE);
     settings.serverSetting("do_not_merge_across_partitions_select_final", "1");
     return client.queryAll(sql, clustered ? ClusterConsistency.reads(settings) : settings);
   }
 
   private void execute(String sql) {
-    CommandSettings settings = new CommandSettings();
+    CommandSettings settings = bounded(new CommandSettings());
     settings.serverSetting("max_query_size", MAX_QUERY_SIZE);
     // FINAL merges a key's rows within its partition only: every row of a span (and of a trace's
     // rollup, which is not partitioned) is in one partition.
@@ -267,14 +290,16 @@ public final class RollupRecomputer {
       ClusterConsistency.writesAndReads(settings);
     }
     try {
-      client.execute(sql, settings).get(timeout.toMillis(), TimeUnit.MILLISECONDS).close();
+      // Bounded by the settings' network timeout in client-v2's synchronous mode (the future comes
+      // back complete), by this get in its asynchronous one.
+      client.execute(sql, settings).get(clientWait().toMillis(), TimeUnit.MILLISECONDS).close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RollupException("interrupted", e);
     } catch (ExecutionException e) {
       throw new RollupException("rollup recomputation failed: " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
-      throw new RollupException("rollup recomputation took over " + timeout, e);
+      throw new RollupException("rollup recomputation took over " + clientWait(), e);
     } catch (RollupException e) {
       throw e;
     } catch (Exception e) {

@@ -28,9 +28,9 @@ class UpgradeTest {
     try (Client c = TestClickHouse.shared().newClient("default")) {
       Migrator m = new Migrator(c, new SchemaOptions(db, "", Duration.ZERO));
       m.up();
-      // Back to the schema of 0005, as a database of before 0006 (later migrations go with it).
-      int after0005 = Migrator.names().size() - Migrator.names().indexOf("0005_llm_calls_view") - 1;
-      assertThat(m.down(after0005)).isEqualTo(after0005);
+      // 0006 and every migration after it: reverted, they leave the schema of 0005
+      int from0006 = Migrator.names().size() - Migrator.names().indexOf("0005_llm_calls_view") - 1;
+      assertThat(m.down(from0006)).isEqualTo(from0006); // a database of before this change
       String t1 = "'11111111111111111111111111111111'";
       String t2 = "'22222222222222222222222222222222'";
       String t3 = "'33333333333333333333333333333333'";
@@ -46,18 +46,20 @@ class UpgradeTest {
       Map<String, String> before = conversations(c, db);
       assertThat(before).containsEntry("conv-1", "0.350000000001 acme 2").containsEntry("conv-span", "0.5 carried 1");
 
-      assertThat(m.up()).isEqualTo(after0005);
+      assertThat(m.up()).isEqualTo(from0006);
       assertThat(count(c, db, "SELECT count() AS n FROM {db}.spans")).isEqualTo(4);
       assertThat(count(c, db, "SELECT count() AS n FROM {db}.span_rows")).isEqualTo(4);
+      // Calls stored before sampling was known were counted: each stands for itself.
+      assertThat(count(c, db, "SELECT countIf(adjusted_count = 1) AS n FROM {db}.span_rows")).isEqualTo(4);
       assertThat(conversations(c, db)).isEqualTo(before);
       assertThat(count(c, db, "SELECT count() AS n FROM {db}.llm_calls WHERE conversation_id = 'conv-1'")).isEqualTo(3);
       assertThat(new RollupVerifier(c, new SchemaOptions(db, "", Duration.ZERO)).verify(Duration.ofDays(1))
           .differences()).isEmpty();
 
-      assertThat(m.down(after0005)).isEqualTo(after0005);
+      assertThat(m.down(from0006)).isEqualTo(from0006);
       assertThat(count(c, db, "SELECT count() AS n FROM {db}.spans")).isEqualTo(4);
       assertThat(conversations(c, db)).isEqualTo(before);
-      assertThat(m.up()).isEqualTo(after0005);
+      assertThat(m.up()).isEqualTo(from0006);
       assertThat(conversations(c, db)).isEqualTo(before);
     }
   }

@@ -7,6 +7,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.IdGenerator;
@@ -166,8 +167,18 @@ public final class TurnLoad {
    * @param token a bearer token, or null
    */
   public int send(String tracesUrl, String token, Collection<Export> which, int threads) {
+    return send(tracesUrl, token, which, threads, null);
+  }
+
+  /**
+   * As {@link #send(String, String, Collection, int)}, with the exporter retrying as the SDK's
+   * exporters do by default when {@code retryPolicy} is {@link RetryPolicy#getDefault()} (429, 502,
+   * 503, 504 and failed connections, with back-off): for sending to a receiver that may still be
+   * starting or replaying its buffer, as a real exporter would.
+   */
+  public int send(String tracesUrl, String token, Collection<Export> which, int threads, RetryPolicy retryPolicy) {
     OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(tracesUrl)
-        .setTimeout(Duration.ofSeconds(20)).setRetryPolicy(null);
+        .setTimeout(Duration.ofSeconds(20)).setRetryPolicy(retryPolicy);
     if (token != null) {
       b.addHeader("Authorization", "Bearer " + token);
     }

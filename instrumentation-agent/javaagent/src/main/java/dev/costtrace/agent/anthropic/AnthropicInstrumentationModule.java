@@ -54,6 +54,7 @@ public final class AnthropicInstrumentationModule extends InstrumentationModule 
   public List<TypeInstrumentation> typeInstrumentations() {
     return Arrays.asList(
         new MessageServiceInstrumentation(MESSAGE_SERVICE, false),
-        new MessageServiceInstrumentation(MESSAGE_SERVICE_ASYNC, true));
+        new MessageServiceInstrumentation(MESSAGE_SERVICE_ASYNC, true),
+        new SdkTracingInstrumentation());
   }
 }

@@ -7,8 +7,11 @@ import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiCall;
+import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
+import dev.costtrace.agent.genai.GenAiSpans;
 import dev.costtrace.agent.genai.GenAiStreamCall;
+import io.opentelemetry.context.Context;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -27,6 +30,19 @@ public final class AnthropicTelemetry {
 
   static GenAiInstrumenter instrumenter() {
     return INSTRUMENTER.get();
+  }
+
+  /**
+   * True when the current context is inside a gen_ai span of ours (this instrumentation's or a
+   * framework's above the SDK, e.g. Spring AI): the SDK's own tracing then makes no span.
+   */
+  public static boolean tracedByUs() {
+    try {
+      return GenAiSpans.isActive(Context.current());
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+      return false; // the SDK's span then stays, as without the agent
+    }
   }
 
   /** Starts the span of a non-streamed call and makes it current; null when not traced. */

@@ -13,8 +13,11 @@ import java.util.List;
  * Writes attribution onto spans as they start, in the issue's order of precedence: Baggage set by
  * the application, then the value inherited from the parent span in this process (which is how a
  * header captured on the inbound server span reaches the LLM calls made while serving it), then
- * the captured header on the span itself. Every span under a request carries the values, so the
- * whole conversation can be filtered, and the gen_ai spans get them whatever depth they start at.
+ * the captured header of the request being served as {@link InboundAttribution} carries it in the
+ * context (the same header, when the spans in between were not sampled and so hold nothing), then
+ * the captured header on the span itself. Every recorded span under a request carries the values,
+ * so the whole conversation can be filtered, and the gen_ai spans get them whatever depth they
+ * start at and whether or not their parent was sampled.
  *
  * <p>A field not trusted from inbound requests ({@link AttributionField#trustInbound()}) never
  * takes the captured header, and its baggage key is dropped from inbound baggage when it is
@@ -23,52 +26,49 @@ import java.util.List;
  * <p>Never throws: telemetry must not break the application.
  */
 public final class AttributionSpanProcessor implements SpanProcessor {
-  /** Test-only: makes every hook throw, to show the failure is contained. */
-  static final String FAIL_FOR_TEST_PROPERTY = "costtrace.agent.test.fail-hooks";
-
   /** {@code -Dcosttrace.agent.debug=true} prints contained failures to stderr. */
   private static final boolean DEBUG = Boolean.getBoolean("costtrace.agent.debug");
 
   private final List<AttributionField> fields;
-  private final boolean failForTest;
 
   public AttributionSpanProcessor(AttributionSettings settings) {
-    this(settings, Boolean.getBoolean(FAIL_FOR_TEST_PROPERTY));
-  }
-
-  AttributionSpanProcessor(AttributionSettings settings, boolean failForTest) {
     this.fields = settings.fields();
-    this.failForTest = failForTest;
   }
 
   @Override
   public void onStart(Context parentContext, ReadWriteSpan span) {
     try {
-      if (failForTest) {
-        throw new IllegalStateException("costtrace test hook failure");
-      }
       Baggage baggage = Baggage.fromContext(parentContext);
       Span parent = Span.fromContextOrNull(parentContext);
       ReadableSpan readableParent =
           parent instanceof ReadableSpan && parent.getSpanContext().isValid()
               ? (ReadableSpan) parent
               : null;
-      for (AttributionField field : fields) {
-        String value = resolve(field, baggage, readableParent, span);
+      for (int i = 0; i < fields.size(); i++) {
+        AttributionField field = fields.get(i);
+        String value =
+            resolve(
+                field,
+                baggage,
+                readableParent,
+                InboundAttribution.carried(parentContext, i),
+                span);
         if (value != null) {
           span.setAttribute(field.spanAttribute(), value);
         }
       }
     } catch (Throwable t) {
       // Contained by design; a failing hook only loses attribution for this span.
-      if (DEBUG) {
-        t.printStackTrace();
-      }
+      contain(t);
     }
   }
 
   static String resolve(
-      AttributionField field, Baggage baggage, ReadableSpan parent, ReadableSpan span) {
+      AttributionField field,
+      Baggage baggage,
+      ReadableSpan parent,
+      String carriedHeader,
+      ReadableSpan span) {
     String fromBaggage = nonBlank(baggage.getEntryValue(field.baggageKey()));
     if (fromBaggage != null) {
       return fromBaggage;
@@ -82,7 +82,14 @@ public final class AttributionSpanProcessor implements SpanProcessor {
     if (!field.trustInbound()) {
       return null; // a captured header is the end user's word, not the application's
     }
-    List<String> header = span.getAttribute(field.capturedHeaderAttribute());
+    if (carriedHeader != null) {
+      return carriedHeader;
+    }
+    return firstNonBlank(span.getAttribute(field.capturedHeaderAttribute()));
+  }
+
+  /** The first non-blank value of a captured header, trimmed; null when there is none. */
+  static String firstNonBlank(List<String> header) {
     if (header != null) {
       for (String h : header) {
         String v = nonBlank(h);
@@ -92,6 +99,12 @@ public final class AttributionSpanProcessor implements SpanProcessor {
       }
     }
     return null;
+  }
+
+  static void contain(Throwable t) {
+    if (DEBUG) {
+      t.printStackTrace();
+    }
   }
 
   private static String nonBlank(String s) {

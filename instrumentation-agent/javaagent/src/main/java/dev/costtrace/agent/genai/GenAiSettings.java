@@ -39,13 +39,19 @@ public final class GenAiSettings {
   /** Reads the properties; a bad value fails naming the key. */
   public static GenAiSettings fromProperties(Function<String, String> properties) {
     return new GenAiSettings(
-        captureContent(properties.apply(CAPTURE_CONTENT_PROPERTY)),
+        booleanProperty(properties, CAPTURE_CONTENT_PROPERTY, DEFAULT_CAPTURE_CONTENT),
         streamTimeoutMillis(properties.apply(STREAM_TIMEOUT_PROPERTY)));
   }
 
-  private static boolean captureContent(String v) {
+  /**
+   * A true/false property of the agent: {@code fallback} when absent or blank, and anything else
+   * fails naming the key (the upstream agent's own reading takes any other word for false).
+   */
+  public static boolean booleanProperty(
+      Function<String, String> properties, String key, boolean fallback) {
+    String v = properties.apply(key);
     if (v == null || v.trim().isEmpty()) {
-      return DEFAULT_CAPTURE_CONTENT;
+      return fallback;
     }
     String t = v.trim();
     if (t.equalsIgnoreCase("true")) {
@@ -55,7 +61,7 @@ public final class GenAiSettings {
       return false;
     }
     throw new IllegalArgumentException(
-        "Invalid value for " + CAPTURE_CONTENT_PROPERTY + ": '" + v + "' (expected true or false)");
+        "Invalid value for " + key + ": '" + v + "' (expected true or false)");
   }
 
   /** {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, or a number of seconds. */

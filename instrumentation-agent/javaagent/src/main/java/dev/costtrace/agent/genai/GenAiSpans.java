@@ -17,7 +17,10 @@ import java.lang.reflect.Method;
  * gen_ai.operation.name} — read reflectively through the SDK's public {@code ReadableSpan}
  * interface, which helper code cannot link against (the SDK lives in the agent's class loader). The
  * second check sees only the innermost span: a layer that runs under an intermediate span (e.g.
- * inside an HTTP client span) relies on the key.
+ * inside an HTTP client span) relies on the key. For the JDK HttpClient capture, whose helpers
+ * live in the platform class loader (where {@code java.net.http} is), {@link #markActive} also sets
+ * the key of that loader's copy of this class: an HTTP client span between a gen_ai span and the
+ * JDK client (Spring's WebClient over it) then hides nothing.
  */
 public final class GenAiSpans {
   private static final ContextKey<Boolean> ACTIVE = ContextKey.named("costtrace-gen-ai-client-span");
@@ -33,9 +36,48 @@ public final class GenAiSpans {
 
   private GenAiSpans() {}
 
+  /** How long a failed look-up of the platform loader's copy is not repeated. */
+  private static final long PLATFORM_RETRY_NANOS = 5_000_000_000L;
+
+  private static volatile ContextKey<Boolean> platformKey;
+  private static volatile long platformLookedUp = System.nanoTime() - PLATFORM_RETRY_NANOS;
+
   /** {@code context} plus the mark that a gen_ai client span is active in it. */
   public static Context markActive(Context context) {
-    return context.with(ACTIVE, Boolean.TRUE);
+    Context marked = context.with(ACTIVE, Boolean.TRUE);
+    ContextKey<Boolean> platform = platformKey();
+    return platform == null ? marked : marked.with(platform, Boolean.TRUE);
+  }
+
+  /**
+   * The key of this class's copy in the platform class loader (injected there with the JDK
+   * HttpClient capture), or null when this is that copy or there is none yet (looked up again
+   * after {@link #PLATFORM_RETRY_NANOS}).
+   */
+  @SuppressWarnings("unchecked")
+  private static ContextKey<Boolean> platformKey() {
+    ContextKey<Boolean> key = platformKey;
+    if (key != null || System.nanoTime() - platformLookedUp < PLATFORM_RETRY_NANOS) {
+      return key;
+    }
+    platformLookedUp = System.nanoTime();
+    try {
+      ClassLoader platform = ClassLoader.getSystemClassLoader().getParent();
+      if (platform == null || GenAiSpans.class.getClassLoader() == platform) {
+        return null;
+      }
+      Class<?> copy = Class.forName(GenAiSpans.class.getName(), false, platform);
+      if (copy == GenAiSpans.class) {
+        return null;
+      }
+      java.lang.reflect.Field field = copy.getDeclaredField("ACTIVE");
+      field.setAccessible(true);
+      key = (ContextKey<Boolean>) field.get(null);
+      platformKey = key;
+      return key;
+    } catch (Throwable t) {
+      return null; // not injected there (yet): no JDK HttpClient capture to tell
+    }
   }
 
   /** True when a CostTrace layer in this class loader marked {@code context} (not upstream's span). */

@@ -1,5 +1,6 @@
 package dev.costtrace.agent.genai;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -8,6 +9,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.opentelemetry.instrumentation.api.instrumenter.SpanKindExtractor;
+import java.util.function.Supplier;
 
 /**
  * Makes the semconv {@code execute_tool {gen_ai.tool.name}} INTERNAL span of one tool execution:
@@ -36,6 +38,26 @@ public final class GenAiToolInstrumenter {
                   }
                 })
             .buildInstrumenter(SpanKindExtractor.alwaysInternal()));
+  }
+
+  /**
+   * The tool instrumenter of an instrumentation on the global OpenTelemetry, made at first use
+   * (after the agent installed it; advice classes are loaded earlier).
+   */
+  public static Supplier<GenAiToolInstrumenter> lazy(String instrumentationName) {
+    return new Supplier<GenAiToolInstrumenter>() {
+      private volatile GenAiToolInstrumenter instrumenter;
+
+      @Override
+      public GenAiToolInstrumenter get() {
+        GenAiToolInstrumenter i = instrumenter;
+        if (i == null) {
+          i = create(GlobalOpenTelemetry.get(), instrumentationName);
+          instrumenter = i;
+        }
+        return i;
+      }
+    };
   }
 
   static String spanName(GenAiToolCall call) {

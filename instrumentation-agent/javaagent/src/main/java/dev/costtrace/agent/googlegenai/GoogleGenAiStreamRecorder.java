@@ -16,7 +16,6 @@ final class GoogleGenAiStreamRecorder extends GenAiStreamRecorder<Object> {
 
   @Override
   protected void record(Object event) {
-    GoogleGenAiTelemetry.failForTest();
     if (event instanceof GenerateContentResponse) {
       GoogleGenAiModel.fill(stream.response(), (GenerateContentResponse) event);
     }

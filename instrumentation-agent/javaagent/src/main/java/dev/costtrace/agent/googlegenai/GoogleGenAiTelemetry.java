@@ -33,9 +33,6 @@ import java.util.function.Supplier;
 public final class GoogleGenAiTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.google-genai";
 
-  /** {@code -Dcosttrace.agent.test.fail-hooks=true}: hooks throw, to show the app is unaffected. */
-  static final boolean FAIL_FOR_TEST = Boolean.getBoolean("costtrace.agent.test.fail-hooks");
-
   private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
       GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
 
@@ -44,12 +41,6 @@ public final class GoogleGenAiTelemetry {
       Collections.synchronizedMap(new WeakHashMap<>());
 
   private GoogleGenAiTelemetry() {}
-
-  static void failForTest() {
-    if (FAIL_FOR_TEST) {
-      throw new IllegalStateException("costtrace test hook failure");
-    }
-  }
 
   private static GenAiRequest request(
       Object client, String model, GenerateContentConfig config, boolean streaming) {
@@ -165,7 +156,6 @@ public final class GoogleGenAiTelemetry {
   }
 
   private static GenAiResponse map(GenerateContentResponse response) {
-    failForTest();
     return GoogleGenAiModel.response(response);
   }
 

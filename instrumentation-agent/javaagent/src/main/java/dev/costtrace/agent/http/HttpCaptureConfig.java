@@ -9,12 +9,6 @@ import dev.costtrace.agent.genai.GenAiSettings;
  * {@code CostTraceAgentCustomizer}; here it only switches the capture off.
  */
 public final class HttpCaptureConfig {
-  /**
-   * {@code -Dcosttrace.agent.test.fail-hooks=true}: the capture throws from inside its hooks, so
-   * the ITs can prove a bug of ours changes nothing the application sees.
-   */
-  static final boolean FAIL_FOR_TEST = Boolean.getBoolean("costtrace.agent.test.fail-hooks");
-
   private static volatile HttpCaptureSettings settings;
   private static volatile boolean disabled;
 

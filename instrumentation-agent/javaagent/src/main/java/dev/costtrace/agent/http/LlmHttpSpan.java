@@ -131,9 +131,6 @@ public final class LlmHttpSpan {
   }
 
   private GenAiResponse response(LlmCallData c) {
-    if (HttpCaptureConfig.FAIL_FOR_TEST) {
-      throw new IllegalStateException("costtrace test: failing span hook");
-    }
     GenAiResponse.Builder r =
         GenAiResponse.builder()
             .responseId(c.responseId)

@@ -50,9 +50,6 @@ public final class ResponseBodyTee {
     if (finished || count <= 0) {
       return;
     }
-    if (HttpCaptureConfig.FAIL_FOR_TEST) {
-      throw new IllegalStateException("costtrace test: failing tee hook");
-    }
     if (!sse) {
       append(bytes, off, count);
       return;

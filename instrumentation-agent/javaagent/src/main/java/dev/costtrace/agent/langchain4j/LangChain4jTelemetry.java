@@ -31,9 +31,6 @@ import java.util.function.Supplier;
 public final class LangChain4jTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.langchain4j";
 
-  /** {@code -Dcosttrace.agent.test.fail-hooks=true}: hooks throw, to show the app is unaffected. */
-  static final boolean FAIL_FOR_TEST = Boolean.getBoolean("costtrace.agent.test.fail-hooks");
-
   /** The AiServices {@code @MemoryId} of the invocation in progress (not a span). */
   static final ContextKey<String> MEMORY_ID = ContextKey.named("costtrace-langchain4j-memory-id");
 
@@ -55,12 +52,6 @@ public final class LangChain4jTelemetry {
 
   static GenAiInstrumenter instrumenter() {
     return INSTRUMENTER.get();
-  }
-
-  static void failForTest(String where) {
-    if (FAIL_FOR_TEST) {
-      throw new IllegalStateException("costtrace test hook failure in " + where);
-    }
   }
 
   /** The memory ID an enclosing AiServices invocation made current, as a conversation ID. */
@@ -112,7 +103,6 @@ public final class LangChain4jTelemetry {
     }
     try {
       call.scope.close();
-      failForTest("endChat");
       GenAiResponse r = null;
       if (response != null) {
         try {

@@ -63,8 +63,9 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
   public static final class CreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
+        @Advice.This Object service,
         @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
-      GenAiCall call = OpenAiTelemetry.startChat(params);
+      GenAiCall call = OpenAiTelemetry.startChat(service, params);
       params = OpenAiTelemetry.downgradedChat(params, call == null ? null : call.downgradeModel());
       return call;
     }
@@ -83,8 +84,9 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
   public static final class AsyncCreateAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
+        @Advice.This Object service,
         @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
-      GenAiCall call = OpenAiTelemetry.startChat(params);
+      GenAiCall call = OpenAiTelemetry.startChat(service, params);
       params = OpenAiTelemetry.downgradedChat(params, call == null ? null : call.downgradeModel());
       return call;
     }
@@ -105,8 +107,9 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
         suppress = Throwable.class,
         skipOn = OpenAiTelemetry.ChatStreamCall.Blocked.class)
     public static OpenAiTelemetry.ChatStreamCall onEnter(
+        @Advice.This Object service,
         @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
-      OpenAiTelemetry.ChatStreamCall call = OpenAiTelemetry.startChatStream(params);
+      OpenAiTelemetry.ChatStreamCall call = OpenAiTelemetry.startChatStream(service, params);
       params =
           OpenAiTelemetry.downgradedChat(
               params, OpenAiTelemetry.ChatStreamCall.downgradeModel(call));
@@ -130,8 +133,9 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
         suppress = Throwable.class,
         skipOn = OpenAiTelemetry.ChatStreamCall.Blocked.class)
     public static OpenAiTelemetry.ChatStreamCall onEnter(
+        @Advice.This Object service,
         @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
-      OpenAiTelemetry.ChatStreamCall call = OpenAiTelemetry.startChatStream(params);
+      OpenAiTelemetry.ChatStreamCall call = OpenAiTelemetry.startChatStream(service, params);
       params =
           OpenAiTelemetry.downgradedChat(
               params, OpenAiTelemetry.ChatStreamCall.downgradeModel(call));

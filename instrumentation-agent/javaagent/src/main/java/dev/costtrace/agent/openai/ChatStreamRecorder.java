@@ -26,7 +26,6 @@ final class ChatStreamRecorder extends GenAiStreamRecorder<ChatCompletionChunk> 
     if (upstreamTimer != null) {
       upstreamTimer.onEvent(chunk);
     }
-    OpenAiTelemetry.failForTest();
     OpenAiChatModel.fill(stream.response(), chunk);
   }
 }

@@ -28,7 +28,6 @@ public final class ChatStreamTimer implements GenAiStreamObserver<Object> {
       return;
     }
     try {
-      OpenAiTelemetry.failForTest();
       span.setAttribute(GenAiAttributes.TIME_TO_FIRST_TOKEN_NS, System.nanoTime() - startNanos);
     } catch (Throwable t) {
       GenAiFailures.contain(t);

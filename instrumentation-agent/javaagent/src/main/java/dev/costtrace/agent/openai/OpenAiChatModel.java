@@ -31,10 +31,17 @@ public final class OpenAiChatModel {
   static final String SDK_OBJECT_MAPPERS = "com.openai.core.ObjectMappers";
 
   public static GenAiRequest request(ChatCompletionCreateParams params, boolean streaming) {
+    return request(params, streaming, OpenAiEndpoint.OPENAI);
+  }
+
+  /** The request of a call to {@code endpoint} (OpenAI, or Azure OpenAI: see OpenAiEndpoint). */
+  static GenAiRequest request(
+      ChatCompletionCreateParams params, boolean streaming, OpenAiEndpoint endpoint) {
     GenAiRequest.Builder b =
-        GenAiRequest.builder(GenAiAttributes.PROVIDER_OPENAI, GenAiAttributes.OPERATION_CHAT)
+        GenAiRequest.builder(endpoint.provider(), GenAiAttributes.OPERATION_CHAT)
             .streaming(streaming);
-    b.requestModel(field(() -> known(params._model()).map(m -> m.asString())));
+    endpoint.applyTo(b);
+    b.requestModel(endpoint.model(requestModel(params)));
     Long max = field(() -> known(params._maxCompletionTokens()));
     b.maxTokens(max != null ? max : field(() -> known(params._maxTokens())));
     String tier = field(() -> known(params._serviceTier()).map(t -> t.asString()));
@@ -48,6 +55,10 @@ public final class OpenAiChatModel {
                     .map(m -> conversationId(m._additionalProperties()))));
     b.inputText(() -> GenAiInputText.fromSdkBody(params._body(), SDK_OBJECT_MAPPERS));
     return b.build();
+  }
+
+  static String requestModel(ChatCompletionCreateParams params) {
+    return field(() -> known(params._model()).map(m -> m.asString()));
   }
 
   /** The first of {@link OpenAiConversationKeys#METADATA} with a non-blank string value. */

@@ -37,6 +37,9 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
           OpenAiInstrumentationModule.class,
           "dev.costtrace.agent.genai.",
           "dev.costtrace.agent.openai.",
+          // an SDK pointed at Azure OpenAI (OpenAiEndpoint):
+          "dev.costtrace.agent.azure.AzureDeployments",
+          "dev.costtrace.agent.http.LlmEndpoint",
           // loaded by the agent in the extension (SPI), never next to the SDK:
           "!dev.costtrace.agent.openai.OpenAiChatCustomizer",
           "!dev.costtrace.agent.openai.OpenAiChatAttributesExtractor");

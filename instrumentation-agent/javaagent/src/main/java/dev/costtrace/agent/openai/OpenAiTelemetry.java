@@ -15,7 +15,6 @@ import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
-import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiSpans;
 import dev.costtrace.agent.genai.GenAiStreamCall;
 import io.opentelemetry.api.trace.Span;
@@ -34,13 +33,6 @@ import java.util.function.Supplier;
 public final class OpenAiTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.openai-java";
 
-  /**
-   * {@code -Dcosttrace.agent.test.fail-hooks=true}: the hooks that run while a span is open (the
-   * response mapping, every stream event) throw inside their containment, so the ITs can prove a bug
-   * of ours changes nothing the application sees.
-   */
-  static final boolean FAIL_FOR_TEST = Boolean.getBoolean("costtrace.agent.test.fail-hooks");
-
   private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
       GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);
 
@@ -48,12 +40,6 @@ public final class OpenAiTelemetry {
 
   static GenAiInstrumenter instrumenter() {
     return INSTRUMENTER.get();
-  }
-
-  static void failForTest() {
-    if (FAIL_FOR_TEST) {
-      throw new IllegalStateException("costtrace test hook failure");
-    }
   }
 
   /** Starts the span of a non-streamed Responses call and makes it current; null when not traced. */
@@ -78,12 +64,12 @@ public final class OpenAiTelemetry {
 
   /** Ends a blocking call's span with its response or error. */
   public static void end(GenAiCall call, Response response, Throwable error) {
-    GenAiCall.end(call, response, error, OpenAiTelemetry::map);
+    GenAiCall.end(call, response, error, OpenAiResponsesModel::response);
   }
 
   /** Ends an async call's span when the future completes; the app's future is left as it is. */
   public static void endAsync(GenAiCall call, CompletableFuture<Response> future, Throwable error) {
-    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::map);
+    GenAiCall.endWhenDone(call, future, error, OpenAiResponsesModel::response);
   }
 
   /** Starts the span of a streamed Responses call (current until the method returns). */
@@ -161,7 +147,7 @@ public final class OpenAiTelemetry {
 
   /** Ends a raw call's span, left earlier, with the parsed response or the failure. */
   static void endLater(GenAiCall call, Response response, Throwable error) {
-    GenAiCall.endLater(call, response, unwrap(error), OpenAiTelemetry::map);
+    GenAiCall.endLater(call, response, unwrap(error), OpenAiResponsesModel::response);
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -190,21 +176,28 @@ public final class OpenAiTelemetry {
 
   /**
    * Starts a chat call's span when no gen_ai span covers it already (the upstream agent's chat span
-   * normally does, and then this returns null: one span per call).
+   * normally does, and then this returns null: one span per call, or only the budget's admission
+   * under that span).
    */
-  public static GenAiCall startChat(ChatCompletionCreateParams params) {
-    GenAiCall call = GenAiCall.start(instrumenter(), () -> OpenAiChatModel.request(params, false));
-    markApiType(call == null ? null : call.context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
+  public static GenAiCall startChat(Object service, ChatCompletionCreateParams params) {
+    OpenAiEndpoint endpoint = OpenAiEndpoint.of(service);
+    // Before start: under the upstream span a budgeted call gets an admission-only call, not null.
+    boolean upstream = onUpstreamSpan(endpoint, params);
+    GenAiCall call =
+        GenAiCall.start(instrumenter(), () -> OpenAiChatModel.request(params, false, endpoint));
+    markApiType(
+        call == null || upstream ? null : call.context(),
+        OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
     return call;
   }
 
   public static void endChat(GenAiCall call, ChatCompletion completion, Throwable error) {
-    GenAiCall.end(call, completion, error, OpenAiTelemetry::mapChat);
+    GenAiCall.end(call, completion, error, OpenAiChatModel::response);
   }
 
   public static void endChatAsync(
       GenAiCall call, CompletableFuture<ChatCompletion> future, Throwable error) {
-    GenAiCall.endWhenDone(call, future, error, OpenAiTelemetry::mapChat);
+    GenAiCall.endWhenDone(call, future, error, OpenAiChatModel::response);
   }
 
   /**
@@ -214,17 +207,22 @@ public final class OpenAiTelemetry {
    * otherwise our own stream span, admitted like every call of ours. Null when nothing applies; a
    * {@link ChatStreamCall.Blocked} when the budget blocks the call.
    */
-  public static ChatStreamCall startChatStream(ChatCompletionCreateParams params) {
+  public static ChatStreamCall startChatStream(Object service, ChatCompletionCreateParams params) {
     try {
       Context current = Context.current();
       Span span = Span.fromContext(current);
+      OpenAiEndpoint endpoint = OpenAiEndpoint.of(service);
       ChatStreamTimer timer = null;
-      if (GenAiSpans.isActive(current) && span.isRecording()) {
-        timer = new ChatStreamTimer(span, System.nanoTime());
+      if (GenAiSpans.isActive(current)) {
+        onUpstreamSpan(endpoint, params);
+        if (span.isRecording()) {
+          timer = new ChatStreamTimer(span, System.nanoTime());
+        }
       }
       // Under the upstream span this is the budget's admission only (null when no rule applies).
       GenAiStreamCall call =
-          GenAiStreamCall.start(instrumenter(), () -> OpenAiChatModel.request(params, true));
+          GenAiStreamCall.start(
+              instrumenter(), () -> OpenAiChatModel.request(params, true, endpoint));
       if (call instanceof GenAiStreamCall.Blocked) {
         return new ChatStreamCall.Blocked(call);
       }
@@ -284,14 +282,23 @@ public final class OpenAiTelemetry {
     }
   }
 
-  private static GenAiResponse mapChat(ChatCompletion completion) {
-    failForTest();
-    return OpenAiChatModel.response(completion);
-  }
-
-  private static GenAiResponse map(Response response) {
-    failForTest();
-    return OpenAiResponsesModel.response(response);
+  /**
+   * Under a gen_ai span someone else made for this call (the upstream chat span): what only the
+   * SDK's client knows, that it is an Azure OpenAI call. True when such a span covers the call.
+   */
+  private static boolean onUpstreamSpan(OpenAiEndpoint endpoint, ChatCompletionCreateParams params) {
+    try {
+      if (!GenAiSpans.isActive(Context.current())) {
+        return false;
+      }
+      if (endpoint.azure()) {
+        endpoint.applyTo(Span.current(), OpenAiChatModel.requestModel(params));
+      }
+      return true;
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+      return false;
+    }
   }
 
   /** {@code openai.api.type} on a span just started ({@code context} null: none was). */

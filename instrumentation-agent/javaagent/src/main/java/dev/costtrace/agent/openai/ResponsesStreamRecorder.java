@@ -17,7 +17,6 @@ final class ResponsesStreamRecorder extends GenAiStreamRecorder<ResponseStreamEv
 
   @Override
   protected void record(ResponseStreamEvent event) {
-    OpenAiTelemetry.failForTest();
     if (event.isCreated()) {
       OpenAiResponsesModel.fillStart(stream.response(), event.asCreated().response());
     } else if (event.isCompleted()) {

@@ -52,6 +52,22 @@ public final class AgentProcess {
         Path.of(System.getProperty("costtrace.test.anthropic.versions.dir"), version));
   }
 
+  /**
+   * The JVM arguments that load the test-only fault extension next to CostTrace's (its spans'
+   * ends throw, see {@code dev.costtrace.agent.faults}) and print what CostTrace contained.
+   */
+  static List<String> faults() {
+    return List.of(
+        "-Dotel.javaagent.extensions=" + System.getProperty("costtrace.test.faults.jar"),
+        "-Dcosttrace.agent.debug=true");
+  }
+
+  /** True when the app's output shows a fault of {@link #faults()} contained by CostTrace. */
+  static boolean faultContained(List<String> output) {
+    return output.stream().anyMatch(l -> l.contains("[costtrace] contained agent failure"))
+        && output.stream().anyMatch(l -> l.contains("costtrace test fault"));
+  }
+
   /** Runs {@code mainClass} with the agent to exit 0 and returns its output lines. */
   static List<String> run(
       String otlpEndpoint, String classpath, List<String> jvmArgs, Class<?> mainClass, String... args)
@@ -62,6 +78,12 @@ public final class AgentProcess {
   /** Runs {@code mainClass}, with or without the agent, to exit 0 and returns its output lines. */
   static List<String> run(boolean agent, String otlpEndpoint, String classpath, List<String> jvmArgs,
       Class<?> mainClass, String... args) throws Exception {
+    return run(agent, otlpEndpoint, classpath, jvmArgs, mainClass.getName(), args);
+  }
+
+  /** As {@link #run(boolean, String, String, List, Class, String...)}, for an app built elsewhere. */
+  static List<String> run(boolean agent, String otlpEndpoint, String classpath, List<String> jvmArgs,
+      String mainClass, String... args) throws Exception {
     List<String> cmd =
         command(
             agent ? System.getProperty("costtrace.agent.jar") : null,
@@ -84,6 +106,11 @@ public final class AgentProcess {
    */
   public static List<String> command(String agentJar, String otlpEndpoint, String classpath,
       List<String> jvmArgs, Class<?> mainClass, String... args) {
+    return command(agentJar, otlpEndpoint, classpath, jvmArgs, mainClass.getName(), args);
+  }
+
+  static List<String> command(String agentJar, String otlpEndpoint, String classpath,
+      List<String> jvmArgs, String mainClass, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (agentJar != null) {
@@ -99,7 +126,7 @@ public final class AgentProcess {
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(classpath);
-    cmd.add(mainClass.getName());
+    cmd.add(mainClass);
     cmd.addAll(List.of(args));
     return cmd;
   }

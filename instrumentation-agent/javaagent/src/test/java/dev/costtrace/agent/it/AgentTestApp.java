@@ -1,6 +1,7 @@
 package dev.costtrace.agent.it;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -86,6 +87,31 @@ public final class AgentTestApp {
         / 1_000_000;
   }
 
+  /**
+   * A started loopback server (ephemeral port) answering {@code /ask} with what {@code handler}
+   * returns, which runs inside the request the agent's server instrumentation traces.
+   */
+  static HttpServer askServer(Callable<String> handler) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/ask",
+        exchange -> {
+          String answer;
+          try {
+            answer = handler.call();
+          } catch (Exception e) {
+            answer = "error " + e.getClass().getSimpleName();
+          }
+          byte[] body = answer.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    server.start();
+    return server;
+  }
+
   /** Serves one request carrying attribution headers; the handler makes the LLM call. */
   static String runServerRoundTrip(Callable<String> llmCall) throws Exception {
     return runServerRoundTrip(
@@ -102,23 +128,7 @@ public final class AgentTestApp {
 
   /** Serves one request carrying the given headers (name, value, ...). */
   static String runServerRoundTrip(Callable<String> llmCall, String... headers) throws Exception {
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/ask",
-        exchange -> {
-          String answer;
-          try {
-            answer = llmCall.call();
-          } catch (Exception e) {
-            answer = "error " + e.getClass().getSimpleName();
-          }
-          byte[] body = answer.getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, body.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-          }
-        });
-    server.start();
+    HttpServer server = askServer(llmCall);
     try {
       HttpClient client = HttpClient.newHttpClient();
       HttpRequest request =

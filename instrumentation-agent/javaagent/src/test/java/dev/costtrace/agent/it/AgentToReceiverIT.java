@@ -23,7 +23,7 @@ class AgentToReceiverIT {
    * gpt-4o-mini, the recorded chat completion: 1,342 input of which 1,024 cached, 9 output:
    * 318 × $0.15/M + 1,024 × $0.075/M + 9 × $0.60/M.
    */
-  private static final BigDecimal ONE_CALL_USD = new BigDecimal("0.0001299");
+  static final BigDecimal ONE_CALL_USD = new BigDecimal("0.0001299");
 
   @TempDir Path dir;
   private final String database = "agent_it_" + ProcessHandle.current().pid();

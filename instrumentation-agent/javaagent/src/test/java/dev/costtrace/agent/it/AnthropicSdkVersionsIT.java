@@ -6,9 +6,13 @@ import static dev.costtrace.agent.it.OtlpTestBackend.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.costtrace.agent.it.OtlpTestBackend.ScopedSpan;
+import dev.costtrace.pricing.PricedSpan;
+import dev.costtrace.pricing.PricingStatus;
+import dev.costtrace.pricing.SpanPricer;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status.StatusCode;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +26,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The Anthropic scenarios of {@link AnthropicCalls} (sync, async, stream, async stream, 429 then
  * success, 400, malformed usage) against each tested anthropic-java version, each in its own app
- * JVM whose class path holds that version's SDK jars, with the built agent and without it.
+ * JVM whose class path holds that version's SDK jars, with the built agent and without it. 3.x
+ * traces its own calls with the OpenTelemetry it finds (on by default): every span the app exported,
+ * whatever its scope, is counted and priced, so a second gen_ai span from the SDK would show.
  */
 class AnthropicSdkVersionsIT {
   private static final String SCOPE = "dev.costtrace.anthropic-java";
@@ -74,13 +80,12 @@ class AnthropicSdkVersionsIT {
             vendor.anthropicBaseUrl()));
   }
 
-  private static List<Span> anthropicSpans(int atLeast) throws InterruptedException {
-    otlp.await(s -> s.stream().filter(x -> x.scope().equals(SCOPE)).count() >= atLeast);
-    Thread.sleep(300); // a late duplicate would show up now
-    return otlp.spans().stream()
-        .filter(s -> s.scope().equals(SCOPE))
-        .map(ScopedSpan::span)
-        .collect(Collectors.toList());
+  /**
+   * Every span the app exported, of every scope. The app's JVM has exited: the agent flushed its
+   * spans on shutdown, so none can arrive later.
+   */
+  private static List<ScopedSpan> allSpans(int ours) throws InterruptedException {
+    return otlp.await(s -> s.stream().filter(x -> x.scope().equals(SCOPE)).count() >= ours);
   }
 
   @ParameterizedTest(name = "anthropic-java {0}")
@@ -99,9 +104,16 @@ class AnthropicSdkVersionsIT {
             "RESULT anthropic-error error com.anthropic.errors.BadRequestException");
     assertThat(withAgent.get(6)).startsWith("RESULT anthropic-malformed msg_01Malformed9xQ2 ");
 
-    List<Span> llm = anthropicSpans(7);
-    // Exactly one gen_ai span per call: seven calls, seven spans, one per conversation.
-    assertThat(llm).hasSize(7);
+    List<ScopedSpan> all = allSpans(7);
+    // Exactly one gen_ai span per call, of any scope: seven calls, seven spans, all ours (the SDK's
+    // own tracing makes none under ours), one per conversation.
+    assertThat(all).filteredOn(s -> s.scope().startsWith("com.anthropic")).isEmpty();
+    List<ScopedSpan> genAi =
+        all.stream()
+            .filter(s -> string(s.span(), "gen_ai.operation.name").isPresent())
+            .collect(Collectors.toList());
+    assertThat(genAi).allMatch(s -> s.scope().equals(SCOPE), "scope " + SCOPE).hasSize(7);
+    List<Span> llm = genAi.stream().map(ScopedSpan::span).collect(Collectors.toList());
     for (String scenario :
         List.of("sync", "async", "stream", "async-stream", "retry", "error", "malformed")) {
       assertThat(llm)
@@ -159,6 +171,33 @@ class AnthropicSdkVersionsIT {
     Span malformed = of(llm, "malformed");
     assertThat(string(malformed, "gen_ai.request.model")).contains("claude-malformed");
     assertThat(integer(malformed, "gen_ai.usage.input_tokens")).isEmpty();
+
+    try (SpanPricer pricer = SpanPricer.builder().build()) {
+      // What the receiver would price: each call's cost once, from our span alone.
+      List<PricedSpan> priced =
+          all.stream()
+              .map(s -> pricer.price(s.span(), List.of()))
+              .filter(p -> p.status() != PricingStatus.NOT_APPLICABLE)
+              .collect(Collectors.toList());
+      assertThat(priced).hasSize(7);
+      // claude-sonnet-4-5 per million: $3 input, $15 output, $0.30 cache read, $3.75 5-minute and
+      // $6 1-hour cache write. 3.x: 21 uncached, 1500 read, 1000 + 3000 written, 12 out; 2.x has
+      // no split: its 4000 writes are billed at the 5-minute rate.
+      String sync = hasCacheCreationSplit(version) ? "0.022443" : "0.015693";
+      for (String scenario : List.of("sync", "async", "retry")) {
+        assertPrice(pricer, of(llm, scenario), sync);
+      }
+      // 25 uncached, 2048 read, 15 out.
+      for (String scenario : List.of("stream", "async-stream")) {
+        assertPrice(pricer, of(llm, scenario), "0.0009144");
+      }
+    }
+  }
+
+  private static void assertPrice(SpanPricer pricer, Span span, String usd) {
+    PricedSpan priced = pricer.price(span, List.of());
+    assertThat(priced.status()).as(priced.toString()).isEqualTo(PricingStatus.PRICED);
+    assertThat(priced.total()).as(priced.toString()).isEqualByComparingTo(new BigDecimal(usd));
   }
 
   private static String conversation(Span span) {

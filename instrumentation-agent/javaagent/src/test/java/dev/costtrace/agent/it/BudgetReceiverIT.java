@@ -120,10 +120,10 @@ class BudgetReceiverIT {
       assertThat(cOut.stream().filter(l -> l.contains("failing open")).count()).isEqualTo(1);
 
       // The receiver's view of the shared conversation: both JVMs' spend, one cap.
-      JsonNode shared = JSON.readTree(get(receiver + "/api/v1/conversations/shared-1"));
-      assertThat(shared.get("total_usd").asText()).isEqualTo("0.0031328");
+      JsonNode shared = JSON.readTree(get(receiver + "/api/v1/conversations/shared-1")).get("budget");
+      assertThat(shared.get("spent_usd").asText()).isEqualTo("0.0031328");
       assertThat(shared.get("llm_calls").asLong()).isEqualTo(2);
-      assertThat(shared.get("budget").get("cap_usd").asText()).isEqualTo("0.0035");
+      assertThat(shared.get("cap_usd").asText()).isEqualTo("0.0035");
 
       // Webhook: one delivery per (conversation, limit): shared-1 was blocked twice (A and B).
       assertThat(threeDelivered.await(60, TimeUnit.SECONDS)).as("webhook deliveries").isTrue();

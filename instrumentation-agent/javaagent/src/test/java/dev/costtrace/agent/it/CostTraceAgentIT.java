@@ -128,24 +128,20 @@ class CostTraceAgentIT {
   @Test
   void throwingAgentHookChangesNothingTheAppSees() throws Exception {
     clearSpans();
+    // The Anthropic scenarios: their spans are CostTrace's own (the OpenAI chat spans above are
+    // upstream's, which the test-only fault extension leaves alone), so every span end throws
+    // inside our hooks — sync, async, streamed, retried, failed and malformed calls.
     List<String> out =
-        runApp(
-            fullClasspath(),
-            List.of("-Dcosttrace.agent.test.fail-hooks=true"),
-            "openai",
-            vendorBaseUrl());
+        runApp(fullClasspath(), AgentProcess.faults(), "anthropic", vendor.anthropicBaseUrl());
     assertThat(out)
         .contains(
-            "RESULT chat-header chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342",
-            "RESULT chat-baggage chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342");
-    List<Span> chats = awaitChatSpans(6);
-    assertThat(chats).hasSize(6);
-    // The failing attribution processor set nothing.
-    assertThat(chats)
-        .noneMatch(
-            s ->
-                List.of("conv-header-1", "conv-baggage-7", "conv-baggage-9")
-                    .contains(string(s, "gen_ai.conversation.id").orElse("")));
+            "RESULT anthropic-sync msg_01XFDUDYJgAACzvnptvVoYEL claude-sonnet-4-5-20250929 end_turn 21/12",
+            "RESULT anthropic-stream Paris is the capital of France.",
+            "RESULT anthropic-async-stream Paris is the capital of France.",
+            "RESULT anthropic-error error com.anthropic.errors.BadRequestException");
+    assertThat(out.stream().filter(l -> l.startsWith("RESULT anthropic-"))).hasSize(7);
+    assertThat(AgentProcess.faultContained(out)).as(String.join("\n", out)).isTrue();
+    assertThat(awaitChatSpans(7)).hasSize(7);
   }
 
   @Test

@@ -282,9 +282,10 @@ class HttpCaptureIT {
           AgentProcess.run(
               quiet.endpoint(),
               AgentProcess.fullClasspath(),
-              List.of(
-                  "-Dcosttrace.agent.http.hosts=127.0.0.1",
-                  "-Dcosttrace.agent.test.fail-hooks=true"),
+              java.util.stream.Stream.concat(
+                      java.util.stream.Stream.of("-Dcosttrace.agent.http.hosts=127.0.0.1"),
+                      AgentProcess.faults().stream())
+                  .collect(java.util.stream.Collectors.toList()),
               HttpCaptureTestApp.class,
               vendor.baseUrl("127.0.0.1"),
               vendor.baseUrl("localhost"));
@@ -304,6 +305,7 @@ class HttpCaptureIT {
             .as(scenario)
             .isEqualTo(AgentProcess.result(out, scenario));
       }
+      assertThat(AgentProcess.faultContained(failing)).isTrue();
     }
   }
 }

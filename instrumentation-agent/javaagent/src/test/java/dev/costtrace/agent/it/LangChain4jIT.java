@@ -498,22 +498,14 @@ class LangChain4jIT {
   @Test
   void failingHooksChangeNothingTheAppSees() throws Exception {
     try (OtlpTestBackend quiet = new OtlpTestBackend()) {
-      List<String> failing = run(quiet, List.of("-Dcosttrace.agent.test.fail-hooks=true"));
+      List<String> failing = run(quiet, AgentProcess.faults());
       for (String scenario : SCENARIOS) {
         assertThat(AgentProcess.result(failing, scenario))
             .as(scenario)
             .isEqualTo(AgentProcess.result(out, scenario));
       }
-      // The hooks did fail: every LangChain4j chat span was lost at its end (the embeddings span
-      // ends through the foundation, which contains the failing mapping and ends it without
-      // usage), nothing else changed.
-      List<ScopedSpan> received = awaitScenarios(quiet);
-      com.google.protobuf.ByteString embeddings = scenarioSpan(received, "lc4j-embeddings").getTraceId();
-      assertThat(received)
-          .noneMatch(s -> s.scope().equals(SCOPE) && !s.span().getTraceId().equals(embeddings));
-      Span embedding = onlyChat(received, "lc4j-embeddings");
-      assertThat(integer(embedding, "gen_ai.usage.input_tokens")).isEmpty();
-      assertThat(received).anyMatch(s -> s.span().getName().equals("scenario lc4j-tool"));
+      // The hooks did fail (each LangChain4j span's end threw) and were contained.
+      assertThat(AgentProcess.faultContained(failing)).isTrue();
     }
   }
 }

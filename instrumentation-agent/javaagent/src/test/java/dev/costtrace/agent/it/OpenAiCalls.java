@@ -75,4 +75,10 @@ final class OpenAiCalls {
       return chat();
     }
   }
+
+  /** One Responses API call (o4-mini, with cached and reasoning tokens), as the app sees it. */
+  String response() {
+    return OpenAiSdkTestApp.describe(
+        client.responses().create(OpenAiSdkTestApp.params("responses-json", null)));
+  }
 }

@@ -316,14 +316,12 @@ class OpenAiSdkIT {
   void failingHooksChangeNothingTheAppSeesAndStillMakeOneSpanPerCall() throws Exception {
     try (OtlpTestBackend failing = new OtlpTestBackend()) {
       List<String> failed =
-          run(failing, AgentProcess.fullClasspath(), List.of("-Dcosttrace.agent.test.fail-hooks=true"), "all");
+          run(failing, AgentProcess.fullClasspath(), AgentProcess.faults(), "all");
       assertThat(results(failed)).isEqualTo(results(out));
+      assertThat(AgentProcess.faultContained(failed)).isTrue();
       List<ScopedSpan> all = awaitScenarios(failing, SCENARIOS);
-      Span sync = only(all, "responses-sync", SCOPE);
-      assertThat(integer(sync, "gen_ai.usage.input_tokens")).isEmpty();
-      Span stream = only(all, "responses-stream", SCOPE);
-      assertThat(integer(stream, "gen_ai.usage.input_tokens")).isEmpty();
-      assertThat(string(stream, "gen_ai.response.id")).isEmpty();
+      only(all, "responses-sync", SCOPE);
+      only(all, "responses-stream", SCOPE);
     }
   }
 

@@ -93,7 +93,7 @@ public final class OpenAiSdkTestApp {
     System.exit(0);
   }
 
-  private static ResponseCreateParams params(String replay, String serviceTier) {
+  static ResponseCreateParams params(String replay, String serviceTier) {
     ResponseCreateParams.Builder b =
         ResponseCreateParams.builder()
             .model("o4-mini")
@@ -128,7 +128,7 @@ public final class OpenAiSdkTestApp {
   }
 
   /** What the app reads from a response; a malformed field shows as the SDK's exception. */
-  private static String describe(Response r) {
+  static String describe(Response r) {
     String usage;
     try {
       usage =

@@ -10,6 +10,10 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,25 +23,37 @@ import java.util.stream.Collectors;
 
 /**
  * An OTLP http/protobuf endpoint on loopback (ephemeral port) that keeps every span with the name
- * of the instrumentation scope that made it, decoded with opentelemetry-proto.
+ * of the instrumentation scope that made it, decoded with opentelemetry-proto. {@link
+ * #forwardingTo} also hands every export on to a real receiver and answers with its answer, so a
+ * test sees both what the app exported and what the receiver made of it.
  */
 final class OtlpTestBackend implements AutoCloseable {
-  /** A received span and the instrumentation scope that made it. */
-  record ScopedSpan(String scope, Span span) {}
+  /** A received span, the instrumentation scope that made it and its resource's attributes. */
+  record ScopedSpan(String scope, Span span, List<KeyValue> resource) {}
 
   private final HttpServer server;
   private final List<ScopedSpan> spans = new CopyOnWriteArrayList<>();
 
   OtlpTestBackend() throws IOException {
-    this(true);
+    this(true, null);
   }
 
   /** An endpoint that answers every export with success and keeps nothing (benchmarks). */
   static OtlpTestBackend discarding() throws IOException {
-    return new OtlpTestBackend(false);
+    return new OtlpTestBackend(false, null);
   }
 
-  private OtlpTestBackend(boolean keep) throws IOException {
+  /**
+   * Keeps every span and passes each export on, as it came, to the OTLP/HTTP receiver at {@code
+   * endpoint} (e.g. {@code http://127.0.0.1:4318}), answering the exporter with the receiver's
+   * status and body: the exporter sees that receiver, retries and all.
+   */
+  static OtlpTestBackend forwardingTo(String endpoint) throws IOException {
+    return new OtlpTestBackend(true, URI.create(endpoint + "/v1/traces"));
+  }
+
+  private OtlpTestBackend(boolean keep, URI forward) throws IOException {
+    HttpClient client = forward == null ? null : HttpClient.newHttpClient();
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/v1/traces",
@@ -49,14 +65,33 @@ final class OtlpTestBackend implements AutoCloseable {
             exchange.close();
             return;
           }
-          try {
-            for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(body).getResourceSpansList()) {
-              for (ScopeSpans ss : rs.getScopeSpansList()) {
-                for (Span s : ss.getSpansList()) {
-                  spans.add(new ScopedSpan(ss.getScope().getName(), s));
-                }
-              }
+          if (forward != null) {
+            HttpResponse<byte[]> answer;
+            try {
+              answer = client.send(
+                  HttpRequest.newBuilder(forward)
+                      .header("Content-Type", exchange.getRequestHeaders().getFirst("Content-Type"))
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IOException(e);
             }
+            // Kept before the exporter has its answer (after which the app may exit), and only
+            // what the receiver accepted: a retried export is kept once.
+            if (answer.statusCode() / 100 == 2) {
+              keep(body);
+            }
+            answer.headers().firstValue("Content-Type")
+                .ifPresent(v -> exchange.getResponseHeaders().add("Content-Type", v));
+            exchange.sendResponseHeaders(answer.statusCode(), answer.body().length == 0 ? -1 : answer.body().length);
+            exchange.getResponseBody().write(answer.body());
+            exchange.close();
+            return;
+          }
+          try {
+            keep(body);
           } catch (InvalidProtocolBufferException e) {
             status = 400;
           }
@@ -65,6 +100,16 @@ final class OtlpTestBackend implements AutoCloseable {
           exchange.close();
         });
     server.start();
+  }
+
+  private void keep(byte[] body) throws InvalidProtocolBufferException {
+    for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(body).getResourceSpansList()) {
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        for (Span s : ss.getSpansList()) {
+          spans.add(new ScopedSpan(ss.getScope().getName(), s, rs.getResource().getAttributesList()));
+        }
+      }
+    }
   }
 
   String endpoint() {

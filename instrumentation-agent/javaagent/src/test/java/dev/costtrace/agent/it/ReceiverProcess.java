@@ -1,6 +1,7 @@
 package dev.costtrace.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,13 +11,16 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The built {@code costtrace serve} (otlp-receiver's {@code target/costtrace.jar}) in its own JVM,
@@ -95,7 +99,16 @@ public final class ReceiverProcess implements AutoCloseable {
 
   /** {@code costtrace report --format json --top 50 <args>}: one JSON object per row. */
   public List<JsonNode> report(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("report", "--format", "json", "--top", "50"));
+    return report(50, args);
+  }
+
+  /**
+   * {@code costtrace report --format json --top <top> <args>}: one JSON object per row, the
+   * summary last. Works after {@link #close} too (the report opens the same database itself).
+   */
+  public List<JsonNode> report(int top, String... args) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(List.of("report", "--format", "json", "--top", Integer.toString(top)));
     cmd.addAll(List.of(args));
     Process p = costtrace(List.of(), cmd.toArray(new String[0])).start();
     String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -115,21 +128,23 @@ public final class ReceiverProcess implements AutoCloseable {
    * a minute has passed; by conversation ID.
    */
   public Map<String, JsonNode> awaitConversations(int n) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    Map<String, JsonNode> rows = new HashMap<>();
-    while (System.nanoTime() < deadline) {
-      rows.clear();
-      for (JsonNode row : report("--by", "conversation")) {
-        if (row.has("conversation_id")) {
-          rows.put(row.get("conversation_id").asText(), row);
-        }
-      }
-      if (rows.size() >= n) {
-        return rows;
-      }
-      Thread.sleep(500);
+    AtomicReference<Map<String, JsonNode>> last = new AtomicReference<>(Map.of());
+    try {
+      await("conversations in the report").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+          .until(() -> {
+            Map<String, JsonNode> rows = new HashMap<>();
+            for (JsonNode row : report("--by", "conversation")) {
+              if (row.has("conversation_id")) {
+                rows.put(row.get("conversation_id").asText(), row);
+              }
+            }
+            last.set(rows);
+            return rows.size() >= n;
+          });
+    } catch (ConditionTimeoutException e) {
+      // the caller's assertions on what did arrive say more than the timeout would
     }
-    return rows;
+    return last.get();
   }
 
   private ProcessBuilder costtrace(List<String> jvmArgs, String... args) throws IOException {

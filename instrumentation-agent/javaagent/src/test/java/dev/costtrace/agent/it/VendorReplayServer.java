@@ -8,8 +8,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,10 +33,10 @@ final class VendorReplayServer implements AutoCloseable {
   private final HttpServer server;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private final java.util.List<Received> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<String> traceparents = new CopyOnWriteArrayList<>();
 
   /** One request as the vendor saw it: its {@code X-Scenario} header (or null) and body. */
   record Received(String scenario, String path, String body) {}
-
   private final GoogleGenAiReplay google = new GoogleGenAiReplay();
   private final java.util.concurrent.ExecutorService executor =
       java.util.concurrent.Executors.newCachedThreadPool();
@@ -45,6 +47,7 @@ final class VendorReplayServer implements AutoCloseable {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/v1", this::handle); // also the Gemini API and Vertex AI
     server.createContext("/model/", new BedrockReplay()::handle); // Bedrock Runtime
+    server.createContext("/openai/deployments/", this::azure); // Azure OpenAI
     // A thread per exchange: a stalled stream must not hold up the other requests.
     server.setExecutor(executor);
     server.start();
@@ -86,7 +89,19 @@ final class VendorReplayServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The W3C {@code traceparent} of every request received (those that carried one), in order:
+   * what a traced vendor-side service would have been told about the trace's sampling.
+   */
+  List<String> traceparents() {
+    return List.copyOf(traceparents);
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
+    String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
+    if (traceparent != null) {
+      traceparents.add(traceparent);
+    }
     byte[] raw = exchange.getRequestBody().readAllBytes();
     String body = new String(raw, StandardCharsets.UTF_8);
     received.add(
@@ -151,6 +166,15 @@ final class VendorReplayServer implements AutoCloseable {
           json(exchange, 429, fixture("fixtures/openai-compatible/error-429.json"));
         } else {
           json(exchange, 200, fixture("fixtures/openai-compatible/responses.json"));
+        }
+        break;
+      case "retry-503":
+        // Every other attempt: each run of an app sees a 503, then its retry succeeds.
+        if (call % 2 == 0) {
+          exchange.getResponseHeaders().add("retry-after-ms", "10");
+          json(exchange, 503, fixture("fixtures/spring-ai/error-503.json"));
+        } else {
+          json(exchange, 200, fixture("fixtures/openai/chat-completion.json"));
         }
         break;
       case "model-not-found":
@@ -218,6 +242,30 @@ final class VendorReplayServer implements AutoCloseable {
       json(exchange, 200, fixture("fixtures/anthropic/message-malformed.json"));
     } else {
       json(exchange, 200, fixture("fixtures/anthropic/message-cache-1h.json"));
+    }
+  }
+
+  /**
+   * Azure OpenAI chat completions, {@code /openai/deployments/{deployment}/chat/completions}, by
+   * deployment: {@code chat-retry} answers every other attempt with a 429 (so each run of an app
+   * sees a 429, then its retry succeed), {@code chat-missing} a 404; any other deployment the
+   * completion, streamed when the request asks for a stream.
+   */
+  private void azure(HttpExchange exchange) throws IOException {
+    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    String path = exchange.getRequestURI().getPath();
+    String deployment = path.substring("/openai/deployments/".length()).split("/")[0];
+    int call = calls.computeIfAbsent("azure " + deployment, k -> new AtomicInteger()).getAndIncrement();
+    exchange.getResponseHeaders().add("apim-request-id", "7c9e2f4a-3b1d-4e8f-9a6c-1d2e3f4a5b6c");
+    if (deployment.equals("chat-missing")) {
+      json(exchange, 404, fixture("fixtures/azure/error-deployment-not-found.json"));
+    } else if (deployment.equals("chat-retry") && call % 2 == 0) {
+      exchange.getResponseHeaders().add("retry-after-ms", "10");
+      json(exchange, 429, fixture("fixtures/azure/error-429.json"));
+    } else if (STREAM_REQUESTED.matcher(body).find()) {
+      sse(exchange, "fixtures/azure/chat-completions-stream.sse");
+    } else {
+      json(exchange, 200, fixture("fixtures/azure/chat-completions.json"));
     }
   }
 

@@ -71,8 +71,16 @@ public final class DemoWorkload {
     return send(Target.of(otlpHttpEndpoint), conversations, seed);
   }
 
-  /** Sends {@code conversations} conversations to {@code target}. */
+  /** Sends {@code conversations} conversations to {@code target}, started over the last 6 hours. */
   public static Summary send(Target target, int conversations, long seed) {
+    return send(target, conversations, seed, Instant.now().minus(Duration.ofHours(6)));
+  }
+
+  /**
+   * Sends {@code conversations} conversations to {@code target}, started within the 6 hours from
+   * {@code base} (each runs on from its start: a deep dive lasts up to about 70 minutes).
+   */
+  public static Summary send(Target target, int conversations, long seed, Instant base) {
     Random r = new Random(seed);
     OtlpHttpSpanExporterBuilder builder = OtlpHttpSpanExporter.builder()
         .setEndpoint(target.otlpHttpEndpoint() + "/v1/traces").setCompression("gzip");
@@ -112,7 +120,6 @@ public final class DemoWorkload {
     int turns = 0;
     int llm = 0;
     int tools = 0;
-    Instant base = Instant.now().minus(Duration.ofHours(6));
     for (int c = 0; c < conversations; c++) {
       if (finished.size() >= 512) {
         export(exporter, finished);

@@ -19,7 +19,9 @@ import java.util.logging.Logger;
 
 /**
  * The tokens file: one {@code tenant=token} per line, {@code #} comments and blank lines ignored.
- * A token maps to exactly one tenant. The file is read again when it changes (checked at most
+ * A token maps to exactly one tenant. A line {@code *=token} declares an admin token: it reads every
+ * tenant's costs through the cost API and exports nothing ({@code *} is no tenant name). The file
+ * is read again when it changes (checked at most
  * every {@link Builder#DEFAULT_RELOAD_INTERVAL}); a file that no longer reads keeps the tokens
  * that were in force and logs why, so a bad edit never locks every exporter out.
  *
@@ -31,7 +33,19 @@ public final class BearerTokens {
   /** The configuration key the file comes from, named in every error. */
   public static final String CONFIG_KEY = "costtrace.auth.tokens.file";
 
+  /** Marks an admin token in the file, in the tenant's place. */
+  public static final String ADMIN = "*";
+
   private record Entry(byte[] digest, String tenant) {}
+
+  /**
+   * Who presented a known token: a tenant, or an admin (tenant null), who sees every tenant.
+   */
+  public record Caller(String tenant) {
+    public boolean admin() {
+      return tenant == null;
+    }
+  }
 
   private final Path file;
   private final Duration reloadInterval;
@@ -68,9 +82,19 @@ public final class BearerTokens {
 
   /**
    * The tenant of an {@code Authorization} header value ({@code Bearer <token>}, scheme case
-   * insensitive), or null when the header is missing, malformed or names no known token.
+   * insensitive), or null when the header is missing, malformed, names no known token or an admin
+   * token (which exports nothing).
    */
   public String tenantFor(String authorization) {
+    Caller caller = callerFor(authorization);
+    return caller == null ? null : caller.tenant();
+  }
+
+  /**
+   * Who an {@code Authorization} header value belongs to: a tenant or an admin; null when the
+   * header is missing, malformed or names no known token.
+   */
+  public Caller callerFor(String authorization) {
     reloadIfChanged();
     if (authorization == null) {
       return null;
@@ -80,18 +104,21 @@ public final class BearerTokens {
       return null;
     }
     byte[] presented = sha256(value.substring(7).trim());
-    String tenant = null;
+    Entry found = null;
     for (Entry e : entries) { // no early exit: the time taken does not depend on which token matched
       if (MessageDigest.isEqual(e.digest, presented)) {
-        tenant = e.tenant;
+        found = e;
       }
     }
     for (Entry e : ephemeral) {
       if (MessageDigest.isEqual(e.digest, presented)) {
-        tenant = e.tenant;
+        found = e;
       }
     }
-    return tenant;
+    if (found == null) {
+      return null;
+    }
+    return new Caller(found.tenant.equals(ADMIN) ? null : found.tenant);
   }
 
   /**
@@ -103,7 +130,10 @@ public final class BearerTokens {
     byte[] random = new byte[32];
     new java.security.SecureRandom().nextBytes(random);
     String token = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    Entry entry = new Entry(sha256(token), Objects.requireNonNull(tenant, "tenant"));
+    if (Objects.requireNonNull(tenant, "tenant").equals(ADMIN)) {
+      throw new IllegalArgumentException("an ephemeral token is a tenant's, not an admin's");
+    }
+    Entry entry = new Entry(sha256(token), tenant);
     ephemeral.add(entry);
     return new Grant(token, () -> ephemeral.remove(entry));
   }
@@ -176,7 +206,8 @@ public final class BearerTokens {
       String hex = java.util.HexFormat.of().formatHex(digest);
       String previous = tenantByDigest.putIfAbsent(hex, tenant);
       if (previous != null) {
-        throw new IllegalArgumentException("line " + (i + 1) + ": this token is already given to tenant '" + previous + "'");
+        throw new IllegalArgumentException("line " + (i + 1) + ": this token is already given to "
+            + (previous.equals(ADMIN) ? "an admin" : "tenant '" + previous + "'"));
       }
       out.add(new Entry(digest, tenant));
     }

@@ -1,5 +1,6 @@
 package dev.costtrace.receiver.budget;
 
+import dev.costtrace.budget.BudgetAction;
 import dev.costtrace.budget.BudgetRule;
 import dev.costtrace.budget.BudgetRules;
 import dev.costtrace.budget.BudgetRulesSource;
@@ -289,13 +290,13 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
     }
     String s = "ok";
     if (rule.warnUsd() != null) {
-      state.put("warn_usd", rule.warnUsd().toPlainString());
+      state.put("warn_usd", rule.warnUsd().stripTrailingZeros().toPlainString());
       if (totalUsd.compareTo(rule.warnUsd()) > 0) {
         s = "warned";
       }
     }
     if (rule.capUsd() != null) {
-      state.put("cap_usd", rule.capUsd().toPlainString());
+      state.put("cap_usd", rule.capUsd().stripTrailingZeros().toPlainString());
       BigDecimal left = rule.capUsd().subtract(totalUsd);
       state.put("remaining_usd", (left.signum() < 0 ? BigDecimal.ZERO : left).stripTrailingZeros().toPlainString());
       if (totalUsd.compareTo(rule.capUsd()) >= 0) {
@@ -314,6 +315,8 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
     }
     state.put("action", rule.action().id());
     state.put("state", s);
+    // What the agent does with the conversation's next call: blocked only under a blocking rule.
+    state.put("blocked", s.equals("capped") && rule.action() == BudgetAction.BLOCK);
     return state;
   }
 

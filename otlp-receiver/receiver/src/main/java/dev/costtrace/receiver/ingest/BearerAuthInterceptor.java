@@ -10,7 +10,10 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import dev.costtrace.receiver.metrics.RequestMetrics;
 
-/** gRPC side of bearer auth: UNAUTHENTICATED without a known token, else the token's tenant in the call's context. */
+/**
+ * gRPC side of bearer auth: UNAUTHENTICATED without a known token, PERMISSION_DENIED for an admin
+ * token (it reads the cost API only), else the token's tenant in the call's context.
+ */
 final class BearerAuthInterceptor implements ServerInterceptor {
   static final Context.Key<String> TENANT = Context.key("costtrace-tenant");
   private static final Metadata.Key<String> AUTHORIZATION =
@@ -27,12 +30,15 @@ final class BearerAuthInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
-    String tenant = tokens.tenantFor(headers.get(AUTHORIZATION));
-    if (tenant == null) {
-      metrics.refused("grpc", Status.Code.UNAUTHENTICATED.name());
-      call.close(Status.UNAUTHENTICATED.withDescription(OtlpReceiver.UNAUTHENTICATED_MESSAGE), new Metadata());
+    BearerTokens.Caller caller = tokens.callerFor(headers.get(AUTHORIZATION));
+    if (caller == null || caller.admin()) {
+      Status status = caller == null
+          ? Status.UNAUTHENTICATED.withDescription(OtlpReceiver.UNAUTHENTICATED_MESSAGE)
+          : Status.PERMISSION_DENIED.withDescription(OtlpReceiver.ADMIN_EXPORT_MESSAGE);
+      metrics.refused("grpc", status.getCode().name());
+      call.close(status, new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    return Contexts.interceptCall(Context.current().withValue(TENANT, tenant), call, headers, next);
+    return Contexts.interceptCall(Context.current().withValue(TENANT, caller.tenant()), call, headers, next);
   }
 }

@@ -24,7 +24,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * OTLP/HTTP {@code POST /v1/traces}: protobuf or JSON, optionally gzip; answers in the request's
  * encoding with partial success, 400 for malformed payloads, 413 above the size limit, 415 for other
- * content types, 401 without a known bearer token when auth is on, and 429/503 with Retry-After
+ * content types, 401 without a known bearer token when auth is on (403 for an admin token, which
+ * reads the cost API only), and 429/503 with Retry-After
  * under back-pressure: a full sink, a full worker queue, or the memory budget used up. Error bodies are
  * {@code google.rpc.Status}, as the OTLP specification asks.
  */
@@ -81,12 +82,17 @@ final class OtlpHttpHandler implements HttpHandler {
       }
       String tenant = null;
       if (tokens != null) {
-        tenant = tokens.tenantFor(exchange.getRequestHeaders().getFirst("Authorization"));
-        if (tenant == null) {
+        BearerTokens.Caller caller = tokens.callerFor(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (caller == null) {
           exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"costtrace\"");
           status(exchange, 401, json, OtlpReceiver.UNAUTHENTICATED_MESSAGE, null);
           return;
         }
+        if (caller.admin()) {
+          status(exchange, 403, json, OtlpReceiver.ADMIN_EXPORT_MESSAGE, null);
+          return;
+        }
+        tenant = caller.tenant();
       }
       byte[] body;
       try {
@@ -209,6 +215,7 @@ final class OtlpHttpHandler implements HttpHandler {
       java.time.Duration retryAfter) throws IOException {
     io.grpc.Status.Code grpc = code == 400 || code == 413 ? io.grpc.Status.Code.INVALID_ARGUMENT
         : code == 401 ? io.grpc.Status.Code.UNAUTHENTICATED
+        : code == 403 ? io.grpc.Status.Code.PERMISSION_DENIED
         : code == 429 ? io.grpc.Status.Code.RESOURCE_EXHAUSTED : io.grpc.Status.Code.UNAVAILABLE;
     com.google.rpc.Status status;
     if (retryAfter != null) {

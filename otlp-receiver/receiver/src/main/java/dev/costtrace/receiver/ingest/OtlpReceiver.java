@@ -1,11 +1,14 @@
 package dev.costtrace.receiver.ingest;
 
-import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
+import dev.costtrace.receiver.api.CostApi;
 import dev.costtrace.receiver.auth.BearerTokens;
+import dev.costtrace.receiver.budget.ReceiverBudgets;
+import dev.costtrace.sink.report.ConversationCosts;
+import java.time.Clock;
 import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.metrics.RequestMetrics;
@@ -25,19 +28,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * OTLP/gRPC on {@value Builder#DEFAULT_GRPC_PORT} and OTLP/HTTP on {@value Builder#DEFAULT_HTTP_PORT}
- * (the ports OpenTelemetry exporters default to), plus {@code /health}, {@code /ready} and
- * {@code /metrics} (Prometheus text) on the HTTP port. Memory stays bounded under overload: a
+ * (the ports OpenTelemetry exporters default to), plus {@code /health}, {@code /ready},
+ * {@code /metrics} (Prometheus text) and, when configured, the cost API ({@code /api/v1/},
+ * {@link CostApi}) on the HTTP port. Memory stays bounded under overload: a
  * bounded worker queue per transport and a shared budget for the bytes of requests in flight, past
  * which exporters are told to retry (503/429 with Retry-After, UNAVAILABLE/RESOURCE_EXHAUSTED).
  */
@@ -45,6 +48,9 @@ public final class OtlpReceiver implements AutoCloseable {
   /** What an export without a known bearer token is told (never which part was wrong). */
   static final String UNAUTHENTICATED_MESSAGE =
       "missing or unknown bearer token: send 'Authorization: Bearer <token>'";
+  /** What an export under an admin token is told: admin tokens read, tenants' tokens export. */
+  static final String ADMIN_EXPORT_MESSAGE =
+      "an admin token reads the cost API only; export with a tenant's token";
   /** What an export arriving while the receiver drains is told, with a retryable status. */
   static final String DRAINING_MESSAGE = "the receiver is shutting down; retry on another";
   private final Server grpc;
@@ -80,13 +86,18 @@ public final class OtlpReceiver implements AutoCloseable {
     http.setExecutor(httpWorkers);
     http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens, admission,
         requestMetrics, () -> ready));
-    for (Map.Entry<String, HttpHandler> route : b.routes.entrySet()) {
-      http.createContext(route.getKey(), route.getValue());
+    CostApi api = b.costs == null ? null
+        : new CostApi(b.costs, b.tokens, Clock.systemUTC(), OtlpReceiver::queueFull, b.budgets);
+    if (api != null) {
+      http.createContext(CostApi.PREFIX, api);
     }
     http.createContext("/health", e -> text(e, 200, "ok", "text/plain; charset=utf-8"));
     http.createContext("/ready", e -> text(e, ready ? 200 : 503, ready ? "ready" : "draining", "text/plain; charset=utf-8"));
     List<MetricsSource> sources = new ArrayList<>(b.metricsSources);
     sources.add(requestMetrics);
+    if (api != null) {
+      sources.add(api);
+    }
     sources.add(out -> out
         .gauge("costtrace_worker_queue_depth", "Requests waiting for a worker thread.", httpWorkers.getQueue().size(), "transport", "http")
         .gauge("costtrace_worker_queue_depth", "Requests waiting for a worker thread.", grpcWorkers.getQueue().size(), "transport", "grpc")
@@ -207,10 +218,30 @@ public final class OtlpReceiver implements AutoCloseable {
     private SSLContext tlsContext;
     private ServerCredentials tlsCredentials;
     private BearerTokens tokens;
-
-    private final Map<String, HttpHandler> routes = new LinkedHashMap<>();
+    private ConversationCosts costs;
+    private Supplier<ReceiverBudgets> budgets = () -> null;
 
     private Builder() {}
+
+    /**
+     * Serves the conversation cost API under {@code /api/v1/} on the HTTP port, reading through
+     * {@code costs} (default: no API). With {@link #auth} on, a tenant's token sees its tenant
+     * and an admin token every tenant.
+     */
+    public Builder costApi(ConversationCosts costs) {
+      this.costs = Objects.requireNonNull(costs, "costs");
+      return this;
+    }
+
+    /**
+     * The cost API with the budget state on its conversation endpoint: the rules' limits and the
+     * spend they apply to, counting what this receiver acknowledged but has not written yet.
+     * {@code budgets} is asked per request (null: budgets off).
+     */
+    public Builder costApi(ConversationCosts costs, Supplier<ReceiverBudgets> budgets) {
+      this.budgets = Objects.requireNonNull(budgets, "budgets");
+      return costApi(costs);
+    }
 
     /**
      * Requires a known bearer token on every export and takes the tenant from it (default: no
@@ -292,15 +323,6 @@ public final class OtlpReceiver implements AutoCloseable {
         throw new IllegalArgumentException("cannot use the TLS certificate " + certFile + " with key "
             + keyFile + ": " + e.getMessage(), e);
       }
-      return this;
-    }
-
-    /**
-     * Another handler on the HTTP port under {@code pathPrefix} (the {@code /api/v1/} API); it runs
-     * on the same workers and does its own auth.
-     */
-    public Builder route(String pathPrefix, HttpHandler handler) {
-      routes.put(pathPrefix, handler);
       return this;
     }
 

@@ -11,8 +11,10 @@ import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
+import dev.costtrace.receiver.metrics.SpendMetrics;
 import dev.costtrace.receiver.otlp.OtlpAttributes;
 import dev.costtrace.receiver.otlp.OtlpJson;
+import dev.costtrace.receiver.sampling.AdjustedCount;
 import dev.costtrace.sink.SinkFullException;
 import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.SpanColumns;
@@ -71,6 +73,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final SpanSink sink;
   private final AttributionKeys keys;
   private final TraceAttributor attributor;
+  private final SpendMetrics spend;
   private final AcceptedSpans acceptedSpans;
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
@@ -78,12 +81,22 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final EnumMap<PricingStatus, LongAdder> byStatus = new EnumMap<>(PricingStatus.class);
 
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor) {
-    this(pricer, sink, keys, attributor, null);
+    this(pricer, sink, keys, attributor, SpendMetrics.builder().build(), null);
   }
 
-  /** With a listener told about every priced span the sink took (budgets). */
+  /** @param spend the spend counters what the sink accepts is counted in */
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
-      AcceptedSpans acceptedSpans) {
+      SpendMetrics spend) {
+    this(pricer, sink, keys, attributor, spend, null);
+  }
+
+  /**
+   * @param spend the spend counters what the sink accepts is counted in
+   * @param acceptedSpans told about every priced span the sink took (budgets), or null
+   */
+  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
+      SpendMetrics spend, AcceptedSpans acceptedSpans) {
+    this.spend = spend;
     this.acceptedSpans = acceptedSpans;
     this.pricer = pricer;
     this.sink = sink;
@@ -133,7 +146,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   }
 
   /** A priced span waiting for its row until the whole request's attribution is read. */
-  private record Priced(Span span, String service, Attribution own, RequestTrace trace, PricedSpan price) {}
+  private record Priced(Span span, List<KeyValue> resource, String service, Attribution own,
+      RequestTrace trace, PricedSpan price) {}
 
   @Override
   public ExportOutcome consume(ExportTraceServiceRequest request, String tenantFromAuth)
@@ -184,7 +198,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             continue;
           }
           priced[p.status().ordinal()]++;
-          pricedSpans.add(new Priced(span, service, own, trace, p));
+          pricedSpans.add(new Priced(span, resource, service, own, trace, p));
         }
       }
     }
@@ -200,8 +214,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     List<SpanCostRow> rows = new ArrayList<>(pricedSpans.size());
     for (Priced p : pricedSpans) {
       Attribution a = p.trace().fill(p.own());
-      rows.add(row(p.span(), authTenant, p.trace().hex(), p.service(), tenantFromAuth == null ? a : a.withTenant(tenantFromAuth),
-          p.price()));
+      rows.add(row(p.span(), p.resource(), authTenant, p.trace().hex(), p.service(),
+          tenantFromAuth == null ? a : a.withTenant(tenantFromAuth), p.price()));
       if (rowSpans != null) {
         rowSpans.add(p.span());
       }
@@ -224,6 +238,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             + e.getCause().getMessage() + "); retry later", STORAGE_RETRY_AFTER, true);
       }
       accepted.forEach(Runnable::run); // only now: a refused request leaves nothing behind
+      spend.accepted(rows, attributions);
       if (acceptedSpans != null) {
         acceptedSpans.accepted(rows, rowSpans, attributions);
       }
@@ -263,12 +278,11 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     return false;
   }
 
-  private static SpanCostRow row(Span span, String authTenant, String traceId, String service, Attribution a,
-      PricedSpan p) {
+  private static SpanCostRow row(Span span, List<KeyValue> resource, String authTenant, String traceId,
+      String service, Attribution a, PricedSpan p) {
     TokenUsage u = p.span().usage();
     RowAttributes extra = RowAttributes.of(span.getAttributesList());
-    boolean blocked = extra.errorType().equals(BLOCKED_ERROR_TYPE);
-    return SpanCostRow.builder()
+    SpanCostRow.Builder b = SpanCostRow.builder()
         .set(SpanColumns.TRACE_ID, traceId)
         .set(SpanColumns.SPAN_ID, OtlpJson.hex(span.getSpanId()))
         .set(SpanColumns.AUTH_TENANT, authTenant)
@@ -295,7 +309,24 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.REASONING_TOKENS, u.reasoning())
         .set(SpanColumns.AUDIO_INPUT_TOKENS, u.audioInput())
         .set(SpanColumns.AUDIO_OUTPUT_TOKENS, u.audioOutput())
-        .set(SpanColumns.INPUT_COST, p.cost().input())
+        .set(SpanColumns.PROVIDED_COST, p.providedCost())
+        .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
+        .set(SpanColumns.SERVICE_TIER, p.span().serviceTier())
+        .set(SpanColumns.ADJUSTED_COUNT, AdjustedCount.of(resource, span));
+    withPricing(b, p);
+    if (extra.errorType().equals(BLOCKED_ERROR_TYPE)) {
+      b.set(SpanColumns.PRICING_STATUS, BUDGET_BLOCKED)
+          .set(SpanColumns.PRICING_REASON, "not sent: blocked by the conversation's budget");
+    }
+    return b.build();
+  }
+
+  /**
+   * Sets a row's pricing columns (every cost component, the total, status, reason, catalog version
+   * and entry) from a priced span: for the receiver's rows and a repricing's alike.
+   */
+  public static SpanCostRow.Builder withPricing(SpanCostRow.Builder b, PricedSpan p) {
+    return b.set(SpanColumns.INPUT_COST, p.cost().input())
         .set(SpanColumns.CACHE_READ_COST, p.cost().cacheRead())
         .set(SpanColumns.CACHE_WRITE_COST, p.cost().cacheWrite())
         .set(SpanColumns.OUTPUT_COST, p.cost().output())
@@ -304,13 +335,10 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.REQUEST_COST, p.cost().request())
         .set(SpanColumns.TOOL_COST, p.cost().tool())
         .set(SpanColumns.TOTAL_COST, p.total())
-        .set(SpanColumns.PROVIDED_COST, p.providedCost())
-        .set(SpanColumns.PRICING_STATUS, blocked ? BUDGET_BLOCKED : p.status().name())
-        .set(SpanColumns.PRICING_REASON, blocked ? "not sent: blocked by the conversation's budget" : p.reason())
+        .set(SpanColumns.PRICING_STATUS, p.status().name())
+        .set(SpanColumns.PRICING_REASON, p.reason())
         .set(SpanColumns.CATALOG_VERSION, p.catalogVersion())
-        .set(SpanColumns.PRICE_ENTRY, p.priceEntry())
-        .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
-        .build();
+        .set(SpanColumns.PRICE_ENTRY, p.priceEntry());
   }
 
   /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
@@ -401,5 +429,6 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       unpriced += e.getKey() == PricingStatus.PRICED ? 0 : e.getValue().sum();
     }
     out.counter("costtrace_spans_unpriced_total", "LLM and tool spans with no price (unknown model, no usage, ...).", unpriced);
+    spend.writeTo(out);
   }
 }

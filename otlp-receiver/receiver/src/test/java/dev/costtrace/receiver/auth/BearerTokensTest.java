@@ -4,38 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.costtrace.config.ConfigException;
+import dev.costtrace.testing.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BearerTokensTest {
   @TempDir Path dir;
-
-  /** A clock the test moves by hand. */
-  static final class ManualClock extends Clock {
-    Instant now = Instant.parse("2026-11-23T00:00:00Z");
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   Path write(String text) throws Exception {
     Path f = dir.resolve("tokens");
@@ -58,6 +37,20 @@ class BearerTokensTest {
   }
 
   @Test
+  void aStarLineDeclaresAnAdminTokenThatHasNoTenant() throws Exception {
+    BearerTokens t = BearerTokens.builder(write("acme=tok-a\n*=tok-admin\n")).build();
+    assertThat(t.size()).isEqualTo(2);
+    assertThat(t.callerFor("Bearer tok-admin").admin()).isTrue();
+    assertThat(t.tenantFor("Bearer tok-admin")).as("admins export nothing").isNull();
+    assertThat(t.callerFor("Bearer tok-a")).isEqualTo(new BearerTokens.Caller("acme"));
+    assertThat(t.callerFor("Bearer tok-a").admin()).isFalse();
+    assertThat(t.callerFor("Bearer nope")).isNull();
+    assertThatThrownBy(() -> BearerTokens.builder(write("*=same\nacme=same\n")).build())
+        .hasMessageContaining("line 2: this token is already given to an admin").hasMessageNotContaining("same");
+    assertThatThrownBy(() -> t.grantEphemeral(BearerTokens.ADMIN)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void badFilesFailFastNamingTheKeyAndLineButNeverTheToken() throws Exception {
     assertThatThrownBy(() -> BearerTokens.builder(write("acme=tok-a\nglobex tok-g\n")).build())
         .isInstanceOf(ConfigException.class)
@@ -73,24 +66,24 @@ class BearerTokensTest {
 
   @Test
   void editsTakeEffectAndABadEditKeepsTheTokensInForce() throws Exception {
-    ManualClock clock = new ManualClock();
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T00:00:00Z"));
     Path f = write("acme=old\n");
     BearerTokens t = BearerTokens.builder(f).clock(clock).reloadInterval(Duration.ofSeconds(5)).build();
     Files.writeString(f, "acme=new\n");
     Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(10)));
     assertThat(t.tenantFor("Bearer old")).as("not checked again yet").isEqualTo("acme");
-    clock.now = clock.now.plusSeconds(6);
+    clock.advance(Duration.ofSeconds(6));
     assertThat(t.tenantFor("Bearer new")).isEqualTo("acme");
     assertThat(t.tenantFor("Bearer old")).isNull();
     Files.writeString(f, "broken line\n");
     Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(20)));
-    clock.now = clock.now.plusSeconds(6);
+    clock.advance(Duration.ofSeconds(6));
     assertThat(t.tenantFor("Bearer new")).isEqualTo("acme");
   }
 
   @Test
   void anEphemeralGrantWorksUntilClosedAndSurvivesReloads() throws Exception {
-    ManualClock clock = new ManualClock();
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T00:00:00Z"));
     Path f = write("acme=tok-a\n");
     BearerTokens t = BearerTokens.builder(f).clock(clock).reloadInterval(Duration.ofSeconds(5)).build();
     BearerTokens.Grant grant = t.grantEphemeral("demo");
@@ -98,7 +91,7 @@ class BearerTokensTest {
     assertThat(t.tenantFor("Bearer " + grant.token())).isEqualTo("demo");
     Files.writeString(f, "acme=tok-b\n");
     Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(10)));
-    clock.now = clock.now.plusSeconds(6);
+    clock.advance(Duration.ofSeconds(6));
     assertThat(t.tenantFor("Bearer tok-b")).isEqualTo("acme");
     assertThat(t.tenantFor("Bearer " + grant.token())).as("a reload keeps process grants").isEqualTo("demo");
     grant.close();

@@ -1,0 +1,23 @@
+-- Every LLM and tool call of one conversation (an ID within a tenant) in the order they started,
+-- at most max_calls. Parameters: db, id, tenant (the conversation's), max_calls.
+SELECT
+    trace_id,
+    span_id,
+    toUnixTimestamp64Nano(start_time) AS start_ns,
+    toUnixTimestamp64Nano(end_time) AS end_ns,
+    service_name,
+    provider,
+    model,
+    operation,
+    input_tokens,
+    cache_read_tokens,
+    cache_write_tokens,
+    output_tokens,
+    reasoning_tokens,
+    total_cost,
+    pricing_status,
+    pricing_reason
+FROM {db:Identifier}.llm_calls
+WHERE conversation_id = {id:String} AND tenant_id = {tenant:String}
+ORDER BY start_time ASC, span_id ASC
+LIMIT {max_calls:UInt32}
