@@ -308,6 +308,9 @@ class BudgetEndToEndTest {
     assertThat(rollup.getLong("turns")).isEqualTo(2);
     assertThat(rollup.getLong("llm_calls")).isEqualTo(1);
     assertThat(rollup.getLong("unpriced_calls")).isZero();
+    // On /metrics too: a blocked call, not an unpriced one.
+    assertThat(get("/metrics").body()).contains("costtrace_spans_budget_blocked_total 1")
+        .contains("costtrace_spans_unpriced_total 0");
     JsonNode conversation = conversation("conv-agent", 200);
     assertThat(conversation.get("llm_calls").asLong()).isEqualTo(1);
     assertThat(conversation.get("unpriced_calls").asLong()).isZero();

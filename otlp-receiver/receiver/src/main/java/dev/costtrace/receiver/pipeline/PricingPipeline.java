@@ -78,6 +78,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
   private final AtomicLong spansPriced = new AtomicLong();
+  /** Calls the agent's budget blocked: taken and stored, but neither priced nor unpriced. */
+  private final AtomicLong spansBlocked = new AtomicLong();
   private final EnumMap<PricingStatus, LongAdder> byStatus = new EnumMap<>(PricingStatus.class);
 
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor) {
@@ -159,6 +161,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     long received = 0;
     long rejected = 0;
     long[] priced = new long[STATUSES.length];
+    long blocked = 0;
     String firstProblem = null;
     long now = System.nanoTime();
     for (ResourceSpans rs : request.getResourceSpansList()) {
@@ -197,7 +200,12 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
           if (!p.isApplicable()) {
             continue;
           }
-          priced[p.status().ordinal()]++;
+          // A blocked call has no usage, so it is never PRICED: only unpriced ones are looked at.
+          if (p.status() != PricingStatus.PRICED && isBlocked(span)) {
+            blocked++;
+          } else {
+            priced[p.status().ordinal()]++;
+          }
           pricedSpans.add(new Priced(span, resource, service, own, trace, p));
         }
       }
@@ -210,6 +218,10 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         spansPriced.addAndGet(n);
         byStatus.get(status).add(n);
       }
+    }
+    if (blocked > 0) {
+      spansPriced.addAndGet(blocked);
+      spansBlocked.addAndGet(blocked);
     }
     List<SpanCostRow> rows = new ArrayList<>(pricedSpans.size());
     for (Priced p : pricedSpans) {
@@ -341,6 +353,11 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.PRICE_ENTRY, p.priceEntry());
   }
 
+  /** Whether the span is a call the agent's budget blocked (its error.type is the budget's exception). */
+  private static boolean isBlocked(Span span) {
+    return OtlpAttributes.string(span.getAttributesList(), ERROR_TYPE_KEY).equals(BLOCKED_ERROR_TYPE);
+  }
+
   /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
   static long timeToFirstTokenNanos(Span span) {
     return RowAttributes.of(span.getAttributesList()).timeToFirstTokenNanos();
@@ -429,6 +446,9 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       unpriced += e.getKey() == PricingStatus.PRICED ? 0 : e.getValue().sum();
     }
     out.counter("costtrace_spans_unpriced_total", "LLM and tool spans with no price (unknown model, no usage, ...).", unpriced);
+    out.counter("costtrace_spans_budget_blocked_total",
+        "Calls the agent's budget blocked before sending (stored as BUDGET_BLOCKED, not counted above).",
+        spansBlocked.get());
     spend.writeTo(out);
   }
 }
