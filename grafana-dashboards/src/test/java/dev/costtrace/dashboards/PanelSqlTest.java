@@ -16,6 +16,10 @@ import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.cli.demo.DemoWorkload;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
+import dev.costtrace.budget.BudgetRulesSource;
+import dev.costtrace.budget.BudgetSettings;
+import dev.costtrace.receiver.budget.BudgetEventStore;
+import dev.costtrace.receiver.budget.ReceiverBudgets;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
@@ -96,8 +100,14 @@ class PanelSqlTest {
     Path buffer = Files.createTempDirectory("costtrace-dashboards-buffer");
     ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true)
         .database(db).bufferDir(buffer).maxBatchDelay(Duration.ofMillis(50)).build();
+    // Budgets as the receiver runs them: a warning past 0.05 USD per conversation, events stored.
+    BudgetEventStore events = new BudgetEventStore(client, db);
+    ReceiverBudgets budgets = new ReceiverBudgets(
+        BudgetRulesSource.create(BudgetSettings.from(Map.of("costtrace.budget.conversation.warn.usd", "0.05")::get), w -> {}),
+        List.of(events), System::nanoTime);
     PricingPipeline pipeline = new PricingPipeline(SpanPricer.builder().build(), sink,
-        AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000));
+        AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000),
+        dev.costtrace.receiver.metrics.SpendMetrics.builder().build(), budgets);
     try (OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(pipeline).start()) {
       String url = "http://127.0.0.1:" + receiver.httpPort();
@@ -112,6 +122,8 @@ class PanelSqlTest {
       assertThat(sink.flush(Duration.ofMinutes(1))).isTrue();
     } finally {
       sink.close();
+      events.flush(60_000);
+      events.close();
     }
     GenericRecord c = client.queryAll("SELECT count() AS n, argMax(conversation_id, total_cost) AS top FROM "
         + db + ".conversation_costs").get(0);
@@ -310,6 +322,20 @@ class PanelSqlTest {
       case "conversation" -> assertThat(values.get(0)).isEqualTo(topConversation);
       default -> { }
     }
+  }
+
+  @Test
+  void budgetPanelListsOneWarningPerConversationPastTheThreshold() {
+    long over = run("SELECT count() AS n FROM " + db + ".conversation_costs WHERE total_cost > 0.05")
+        .rows().get(0).getLong("n");
+    Result r = panel("costtrace-features-tenants", "Budget warnings and limit hits");
+    assertThat(over).isPositive();
+    assertThat(r.rows()).hasSize((int) over);
+    assertThat(r.rows()).allSatisfy(row -> {
+      assertThat(row.getString("limit_name")).isEqualTo("conversation_warn_usd");
+      assertThat(row.getString("action")).isEqualTo("observed");
+      assertThat(new BigDecimal(row.getString("reach"))).isGreaterThan(new BigDecimal("0.05"));
+    });
   }
 
   @Test

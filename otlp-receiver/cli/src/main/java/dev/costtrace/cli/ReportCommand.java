@@ -4,12 +4,14 @@ import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costtrace.config.Config;
+import dev.costtrace.sink.report.BudgetEventReport;
 import dev.costtrace.sink.report.CostReport;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -35,6 +37,10 @@ public final class ReportCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "table", description = "table or json (default ${DEFAULT-VALUE}).")
   String format;
 
+  @Option(names = "--budget-events",
+      description = "List budget warnings and limit hits (newest first, --top of them) instead of costs.")
+  boolean budgetEvents;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -59,6 +65,12 @@ public final class ReportCommand implements Callable<Integer> {
     Config config = Config.fromEnvironment();
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
         Client client = CostTrace.client(endpoint, config)) {
+      if (budgetEvents) {
+        printEvents(spec.commandLine().getOut(),
+            new BudgetEventReport(client, SchemaOptions.fromConfig(config).database()).run(top, window),
+            format.equals("json"));
+        return 0;
+      }
       CostReport.Result r = new CostReport(client, SchemaOptions.fromConfig(config).database())
           .run(grouping, top, window);
       print(spec.commandLine().getOut(), r, format.equals("json"));
@@ -125,6 +137,35 @@ public final class ReportCommand implements Callable<Integer> {
         out.printf("ESTIMATED under sampling: %d call(s) were sampled by probability; all calls"
                 + " counted %s, estimated %s (not counted; conversations are never estimated)%n",
             s.sampledCalls(), CostReport.usd(s.countedUsd()), CostReport.usd(s.estimatedUsd()));
+      }
+    }
+    out.flush();
+  }
+
+  static void printEvents(PrintWriter out, List<BudgetEventReport.Event> events, boolean json) {
+    if (json) {
+      for (BudgetEventReport.Event e : events) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("time", e.time());
+        o.put("conversation_id", e.conversationId());
+        o.put("tenant_id", e.tenantId());
+        o.put("feature", e.feature());
+        o.put("limit", e.limitName());
+        o.put("action", e.action());
+        o.put("source", e.source());
+        o.put("limit_value", e.limitValue());
+        o.put("reach", e.reach());
+        o.put("model", e.model());
+        o.put("downgraded_to", e.downgradedTo());
+        out.println(o);
+      }
+    } else {
+      out.printf("%-29s %-38s %-26s %-9s %-8s %10s %10s  %s%n", "time", "conversation", "limit",
+          "action", "source", "limit", "reach", "model");
+      for (BudgetEventReport.Event e : events) {
+        out.printf("%-29s %-38s %-26s %-9s %-8s %10s %10s  %s%n", e.time(), abbreviate(e.conversationId()),
+            e.limitName(), e.action(), e.source(), e.limitValue(), e.reach(),
+            e.downgradedTo().isEmpty() ? e.model() : e.model() + " -> " + e.downgradedTo());
       }
     }
     out.flush();

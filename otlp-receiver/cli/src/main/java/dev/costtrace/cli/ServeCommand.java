@@ -14,6 +14,7 @@ import dev.costtrace.receiver.metrics.EngineMetricsSource;
 import dev.costtrace.receiver.metrics.QuietConversations;
 import dev.costtrace.receiver.metrics.RollupCheckMetricsSource;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
+import dev.costtrace.receiver.budget.ReceiverBudgetSetup;
 import dev.costtrace.receiver.metrics.SpendMetrics;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.receiver.pipeline.SpanValidation;
@@ -116,10 +117,13 @@ public final class ServeCommand implements Callable<Integer> {
     Duration attributionWindow = config.getDuration("costtrace.attribution.window").orElse(TraceAttributor.DEFAULT_WINDOW);
     SpendMetrics.Builder spend = SpendMetrics.builder().window(attributionWindow);
     set("costtrace.metrics.max.label.values", config.getInt("costtrace.metrics.max.label.values"), spend::maxLabelValues);
+    Client budgetClient = CostTrace.client(endpoint, config);
+    ReceiverBudgetSetup budgets = ReceiverBudgetSetup.fromConfig(config, budgetClient, schema.database());
     PricingPipeline pipeline = new PricingPipeline(pricer, sink, AttributionKeys.fromConfig(config),
         new TraceAttributor(attributionWindow,
             config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)),
-        spend.build(), validation);
+        spend.build(), validation, budgets.budgets());
+    b.metrics(budgets.budgets());
     b.consumer(pipeline);
     if (tokens != null) {
       b.auth(tokens);
@@ -136,7 +140,8 @@ public final class ServeCommand implements Callable<Integer> {
     ConversationCosts reads = readClient == null ? null
         : new ConversationCosts(readClient, schema.database(), timeout);
     if (api) {
-      b.costApi(reads);
+      // The conversation endpoint shows the budget state; the agents' budgets read their spend there.
+      b.costApi(reads, budgets::budgets);
     }
     QuietConversations quiet = null;
     if (quietMetrics) {
@@ -234,6 +239,8 @@ public final class ServeCommand implements Callable<Integer> {
         readClient.close();
       }
       sink.close();
+      budgets.close();
+      budgetClient.close();
       pricer.close();
       endpoint.close();
     } finally {

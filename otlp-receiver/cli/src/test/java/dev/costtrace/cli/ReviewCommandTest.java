@@ -126,7 +126,10 @@ class ReviewCommandTest {
       assertThat(u.get("pricing_status").asText()).isEqualTo("UNKNOWN_MODEL");
       assertThat(u.get("calls").asLong()).isEqualTo(1);
     });
-    assertThat(r.get("limit_hits").isNull()).as("no budgets installed").isTrue();
+    // The blocked call of conv-unpriced is not among them; its blocks are the limit hits.
+    assertThat(r.get("limit_hits")).extracting(h -> h.get("limit").asText() + " " + h.get("action").asText()
+            + " " + h.get("hits").asLong() + " " + h.get("conversations").asLong())
+        .containsExactly("conversation_cap_usd block 2 1", "conversation_warn_usd warn 1 1");
     List<String> features = new ArrayList<>();
     r.get("p95_movers").get("features").forEach(m -> features.add(m.get("name").asText()));
     assertThat(features).isNotEmpty().isSubsetOf("support-chat", "code-assistant", "search", "summarize");
@@ -138,7 +141,7 @@ class ReviewCommandTest {
     String table = CliRun.ok("review", "--until", data.until.toString(), "--threshold-usd", "0.1");
     assertThat(table).contains("CostTrace review:", "this period", "previous", "p95 per conversation",
         "top 5 % share of spend", "Conversations over $0.1000", "Unpriced models", ReviewData.UNKNOWN_MODEL,
-        "Limit hits", "budgets are not installed");
+        "Limit hits", "conversation_cap_usd");
     Path md = dir.resolve("review.md");
     assertThat(CliRun.ok("review", "--until", data.until.toString(), "--threshold-usd", "0.1", "--format", "md",
         "--out", md.toString())).contains("wrote " + md);

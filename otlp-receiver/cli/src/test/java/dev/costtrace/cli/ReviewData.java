@@ -66,11 +66,22 @@ final class ReviewData {
           until.minus(7, ChronoUnit.DAYS).minus(9, ChronoUnit.HOURS));
       call(url, "conv-unpriced", "acme", UNKNOWN_MODEL, 1000, 100);
       call(url, MARKUP_CONVERSATION, "globex", "gpt-4o", 100_000, 10_000);
+      // A call the agent's budget blocked (never sent, no usage): not an unpriced call.
+      call(url, "conv-unpriced", "acme", "gpt-4o", -1, -1);
       // Every export above was acknowledged before its call returned.
-      assertThat(pipeline.spansReceived()).isEqualTo(now.spans() + before.spans() + 4);
+      assertThat(pipeline.spansReceived()).isEqualTo(now.spans() + before.spans() + 6);
       assertThat(sink.flush(Duration.ofMinutes(1))).isTrue();
     } finally {
       sink.close();
+    }
+    // The budget events of this week: two blocks in one conversation, a warning in another.
+    try (Client c = endpoint.newClient("default")) {
+      for (String[] e : new String[][] {{"conv-unpriced", "conversation_cap_usd", "block"},
+          {"conv-unpriced", "conversation_cap_usd", "block"}, {"conv-x", "conversation_warn_usd", "warn"}}) {
+        c.execute("INSERT INTO " + db + ".budget_events (event_time, conversation_id, tenant_id, limit_name,"
+            + " action, source) VALUES (now64(9) - INTERVAL 1 HOUR, '" + e[0] + "', 'acme', '" + e[1] + "', '"
+            + e[2] + "', 'agent')").get().close();
+      }
     }
   }
 
@@ -89,7 +100,7 @@ final class ReviewData {
     System.clearProperty("costtrace.clickhouse.database");
   }
 
-  /** One turn of one LLM call in a conversation of its own. */
+  /** One turn of one LLM call in a conversation of its own; negative tokens: a blocked call. */
   private static void call(String url, String conversation, String tenant, String model, long input, long output) {
     OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(url + "/v1/traces").build();
     try (SdkTracerProvider provider = SdkTracerProvider.builder()
@@ -103,8 +114,12 @@ final class ReviewData {
         llm.setAttribute("gen_ai.operation.name", "chat");
         llm.setAttribute("gen_ai.provider.name", model.startsWith("gpt") ? "openai" : "acme");
         llm.setAttribute("gen_ai.request.model", model);
-        llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), input);
-        llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), output);
+        if (input < 0) {
+          llm.setAttribute("error.type", "dev.costtrace.budget.api.ConversationBudgetExceededException");
+        } else {
+          llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), input);
+          llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), output);
+        }
         llm.end();
       }
       root.end();

@@ -10,6 +10,7 @@ import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
 import dev.costtrace.receiver.metrics.SpendMetrics;
+import dev.costtrace.receiver.budget.ReceiverBudgets;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
@@ -26,6 +27,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -51,12 +53,28 @@ public final class ReceiverFixture implements AutoCloseable {
    */
   public ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options,
       UnaryOperator<ClickHouseSink.Builder> sinkOptions, Client sinkClient) {
-    this(bufferDir, options, sinkOptions, sinkClient, SpendMetrics.builder().build());
+    this(bufferDir, options, sinkOptions, sinkClient, SpendMetrics.builder().build(), () -> null);
   }
 
   /** @param spend the pipeline's spend counters (a hand-moved clock, a small label cap) */
   public ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options,
       UnaryOperator<ClickHouseSink.Builder> sinkOptions, Client sinkClient, SpendMetrics spend) {
+    this(bufferDir, options, sinkOptions, sinkClient, spend, () -> null);
+  }
+
+  /**
+   * With budgets: {@code budgets} (asked on each use, so that it can be made on this fixture's
+   * database once it exists) is told about every span the sink took, answers in the cost API's
+   * conversation endpoint and adds its samples to {@code /metrics}.
+   */
+  public ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options,
+      Supplier<ReceiverBudgets> budgets) {
+    this(bufferDir, options, sink -> sink, null, SpendMetrics.builder().build(), budgets);
+  }
+
+  private ReceiverFixture(Path bufferDir, UnaryOperator<OtlpReceiver.Builder> options,
+      UnaryOperator<ClickHouseSink.Builder> sinkOptions, Client sinkClient, SpendMetrics spend,
+      Supplier<ReceiverBudgets> budgets) {
     try (Client c = endpoint.newClient("default")) {
       new Migrator(c, new SchemaOptions(db, "", Duration.ZERO)).up();
     }
@@ -64,11 +82,23 @@ public final class ReceiverFixture implements AutoCloseable {
         .client(sinkClient != null ? sinkClient : endpoint.newClient("default"), true).database(db)
         .bufferDir(bufferDir).maxBatchDelay(Duration.ofMillis(50))).build();
     pipeline = new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-        new TraceAttributor(Duration.ofSeconds(30), 10_000), spend);
+        new TraceAttributor(Duration.ofSeconds(30), 10_000), spend,
+        (rows, spans, attributions) -> {
+          ReceiverBudgets b = budgets.get();
+          if (b != null) {
+            b.accepted(rows, spans, attributions);
+          }
+        });
     apiClient = endpoint.newClient("default");
     receiver = options.apply(OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(pipeline).metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))
-        .costApi(new ConversationCosts(apiClient, db))).start();
+        .metrics(out -> {
+          ReceiverBudgets b = budgets.get();
+          if (b != null) {
+            b.writeTo(out);
+          }
+        })
+        .costApi(new ConversationCosts(apiClient, db), budgets)).start();
   }
 
   /** The OTLP/HTTP base URL ({@code /v1/traces} is below it). */

@@ -40,9 +40,11 @@ FROM
         sum(x.cache_write_tokens) AS cache_write,
         sum(x.output_tokens + x.reasoning_tokens + x.audio_output_tokens) AS output,
         sum(x.reasoning_tokens) AS reasoning,
-        countIf(x.operation != 'execute_tool') AS llm,
+        -- A call the agent's budget blocked (BUDGET_BLOCKED) was never sent: neither an LLM call
+        -- nor an unpriced one; its budget event shows it.
+        countIf(x.operation != 'execute_tool' AND x.pricing_status != 'BUDGET_BLOCKED') AS llm,
         countIf(x.operation = 'execute_tool') AS tools,
-        countIf(x.pricing_status != 'PRICED') AS unpriced,
+        countIf(x.pricing_status NOT IN ('PRICED', 'BUDGET_BLOCKED')) AS unpriced,
         sumMap(map(if(x.operation = 'execute_tool', concat('tool:', x.tool_name),
             if(x.response_model != '', x.response_model, x.request_model)), x.total_cost)) AS models
     FROM {db}.span_rows AS x FINAL

@@ -26,7 +26,8 @@ class MigratorTest {
       assertThat(client.queryAll("SELECT name FROM system.tables WHERE database = '" + db + "' ORDER BY name")
           .stream().map(r -> r.getString("name")).toList())
           .contains("span_rows", "span_attributions", "trace_rollups", "conversation_rollups", "spans",
-              "trace_costs", "trace_rollup", "conversation_costs", "llm_calls", "schema_migrations")
+              "trace_costs", "trace_rollup", "conversation_costs", "llm_calls", "budget_events", "budget_notifications",
+              "schema_migrations")
           .doesNotContain("trace_attributions", "trace_costs_mv");
       int last = Migrator.names().size() - 1;
       assertThat(m.down(1)).isEqualTo(1);

@@ -5,6 +5,7 @@ import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.MessageDeltaUsage;
 import com.anthropic.models.messages.Usage;
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
@@ -19,6 +20,9 @@ import dev.costtrace.agent.genai.GenAiUsage;
 public final class AnthropicModel {
   private AnthropicModel() {}
 
+  /** The SDK's own Jackson mapper: it serialises the request the way the SDK sends it. */
+  static final String SDK_OBJECT_MAPPERS = "com.anthropic.core.ObjectMappers";
+
   public static GenAiRequest request(MessageCreateParams params, boolean streaming) {
     GenAiRequest.Builder b =
         GenAiRequest.builder(GenAiAttributes.PROVIDER_ANTHROPIC, GenAiAttributes.OPERATION_CHAT)
@@ -30,6 +34,7 @@ public final class AnthropicModel {
     } catch (RuntimeException e) {
       // A request the SDK itself will reject: the span still records the call.
     }
+    b.inputText(() -> GenAiInputText.fromSdkBody(params._body(), SDK_OBJECT_MAPPERS));
     return b.build();
   }
 

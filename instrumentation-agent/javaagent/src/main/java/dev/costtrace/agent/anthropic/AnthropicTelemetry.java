@@ -5,6 +5,7 @@ import com.anthropic.core.http.StreamResponse;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
@@ -47,6 +48,11 @@ public final class AnthropicTelemetry {
   /** Starts the span of a non-streamed call and makes it current; null when not traced. */
   public static GenAiCall start(MessageCreateParams params) {
     return GenAiCall.start(instrumenter(), () -> AnthropicModel.request(params, false));
+  }
+
+  /** The request with the budget's downgraded model, or {@code params} itself. */
+  public static MessageCreateParams downgraded(MessageCreateParams params, String model) {
+    return GenAiBudget.downgraded(params, model, (p, m) -> p.toBuilder().model(m).build());
   }
 
   /** Ends a blocking call's span with its message or error (a malformed message: no response). */

@@ -59,44 +59,52 @@ final class MessageServiceInstrumentation implements TypeInstrumentation {
 
   @SuppressWarnings("unused")
   public static final class CreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
-        @Advice.Argument(0) MessageCreateParams params) {
-      return AnthropicTelemetry.start(params);
+        @Advice.Argument(value = 0, readOnly = false) MessageCreateParams params) {
+      GenAiCall call = AnthropicTelemetry.start(params);
+      params = AnthropicTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return Message message,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       AnthropicTelemetry.end(call, message, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncCreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
-        @Advice.Argument(0) MessageCreateParams params) {
-      return AnthropicTelemetry.start(params);
+        @Advice.Argument(value = 0, readOnly = false) MessageCreateParams params) {
+      GenAiCall call = AnthropicTelemetry.start(params);
+      params = AnthropicTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return CompletableFuture<Message> future,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       AnthropicTelemetry.endAsync(call, future, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class StreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
-        @Advice.Argument(0) MessageCreateParams params) {
-      return AnthropicTelemetry.startStream(params);
+        @Advice.Argument(value = 0, readOnly = false) MessageCreateParams params) {
+      GenAiStreamCall call = AnthropicTelemetry.startStream(params);
+      params = AnthropicTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -104,17 +112,20 @@ final class MessageServiceInstrumentation implements TypeInstrumentation {
         @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             StreamResponse<RawMessageStreamEvent> response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       response = AnthropicTelemetry.wrap(call, response, error);
+      error = GenAiStreamCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncStreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
-        @Advice.Argument(0) MessageCreateParams params) {
-      return AnthropicTelemetry.startStream(params);
+        @Advice.Argument(value = 0, readOnly = false) MessageCreateParams params) {
+      GenAiStreamCall call = AnthropicTelemetry.startStream(params);
+      params = AnthropicTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -122,8 +133,9 @@ final class MessageServiceInstrumentation implements TypeInstrumentation {
         @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             AsyncStreamResponse<RawMessageStreamEvent> response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       response = AnthropicTelemetry.wrapAsync(call, response, error);
+      error = GenAiStreamCall.thrown(call, error);
     }
   }
 }

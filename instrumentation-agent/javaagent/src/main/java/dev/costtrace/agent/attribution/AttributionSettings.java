@@ -139,6 +139,18 @@ public final class AttributionSettings {
     return fields;
   }
 
+  public AttributionField conversation() {
+    return fields.get(0);
+  }
+
+  public AttributionField tenant() {
+    return fields.get(1);
+  }
+
+  public AttributionField feature() {
+    return fields.get(3);
+  }
+
   /** Lower-case names of the headers the server instrumentation must capture: the trusted ones. */
   public List<String> headerNames() {
     List<String> names = new ArrayList<>();

@@ -6,6 +6,8 @@ import dev.costtrace.agent.azure.AzureDeployments;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
 import dev.costtrace.agent.attribution.InboundAttribution;
 import dev.costtrace.agent.attribution.InboundBaggageFilter;
+import dev.costtrace.agent.budget.AgentBudgets;
+import dev.costtrace.agent.budget.BudgetBootstrapPackages;
 import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.genai.GenAiSettings;
 import dev.costtrace.agent.sampling.GenAiKeepingSampler;
@@ -47,10 +49,26 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
             (builder, config) -> {
               AttributionSettings settings = settings(config);
               InboundAttribution.install(settings);
+              installBudgets(config);
               return builder.addSpanProcessor(new AttributionSpanProcessor(settings));
             })
         .addSamplerCustomizer(CostTraceAgentCustomizer::sampler)
         .addResourceCustomizer(CostTraceAgentCustomizer::resource);
+  }
+
+  /**
+   * The budget API goes on the bootstrap class path first (the agent may run this before its
+   * bootstrap-packages SPI): the engine's classes link against it. Any failure leaves budgets off
+   * and the agent running.
+   */
+  static void installBudgets(ConfigProperties config) {
+    try {
+      BudgetBootstrapPackages.appendApiToBootstrap();
+      AgentBudgets.install(config::getString, settings(config));
+    } catch (Throwable t) {
+      java.util.logging.Logger.getLogger("dev.costtrace.budget")
+          .warning("costtrace budgets: cannot start (" + t + "); budgets are OFF");
+    }
   }
 
   /** Says on the resource that every gen_ai span is kept, when it is. */

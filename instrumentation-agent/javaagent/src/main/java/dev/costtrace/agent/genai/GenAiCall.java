@@ -1,5 +1,6 @@
 package dev.costtrace.agent.genai;
 
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.concurrent.CompletableFuture;
@@ -13,16 +14,34 @@ import java.util.function.Supplier;
  * mapper that throws, e.g. on a malformed response, ends the span without response attributes).
  * What advice calls on either side of the SDK method; every method contains its own failures and
  * accepts the {@code null} that {@link #start} returns when the call is not traced.
+ *
+ * <p>Budgets: a call the budget blocks is a {@link Blocked}; advice skips the SDK method on it and
+ * throws {@link #thrown} from its exit (an exception thrown by advice itself would be swallowed by
+ * its {@code suppress}):
+ *
+ * <pre>{@code
+ * @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
+ * static GenAiCall enter(@Advice.Argument(value = 0, readOnly = false) Params params) {
+ *   GenAiCall call = Telemetry.start(params);
+ *   params = Telemetry.downgraded(params, call.downgradeModel());   // per SDK
+ *   return call;
+ * }
+ * @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+ * static void exit(@Advice.Enter GenAiCall call, @Advice.Return Result result,
+ *     @Advice.Thrown(readOnly = false) Throwable error) {
+ *   Telemetry.end(call, result, error);
+ *   error = GenAiCall.thrown(call, error);
+ * }
+ * }</pre>
  */
-public final class GenAiCall {
+public class GenAiCall {
   private final GenAiInstrumenter instrumenter;
   private final GenAiRequest request;
   private final Context context;
   private final Scope scope;
   private boolean left;
 
-  private GenAiCall(
-      GenAiInstrumenter instrumenter, GenAiRequest request, Context context, Scope scope) {
+  GenAiCall(GenAiInstrumenter instrumenter, GenAiRequest request, Context context, Scope scope) {
     this.instrumenter = instrumenter;
     this.request = request;
     this.context = context;
@@ -36,23 +55,54 @@ public final class GenAiCall {
   public static GenAiCall start(GenAiInstrumenter instrumenter, Supplier<GenAiRequest> requests) {
     try {
       Context parent = Context.current();
+      Context context;
+      GenAiRequest request;
       if (GenAiSpans.isActive(parent)) {
-        return null; // checked before the mapping: under another gen_ai span this costs no more
+        // Checked before the mapping: under another gen_ai span this costs no more, unless that
+        // span is someone else's (the upstream OpenAI chat span) and the call needs its budget.
+        if (!GenAiBudget.needsAdmissionUnder(parent)) {
+          return null;
+        }
+        request = requests.get();
+        context = GenAiBudget.admitUnderForeignSpan(parent, request);
+      } else {
+        request = requests.get();
+        context = instrumenter.start(parent, request);
       }
-      GenAiRequest request = requests.get();
-      Context context = instrumenter.start(parent, request);
       return context == null
           ? null
           : new GenAiCall(instrumenter, request, context, context.makeCurrent());
+    } catch (ConversationBudgetExceededException e) {
+      return new Blocked(e);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
     }
   }
 
-  /** The span's context. */
+  /** The call's context (its span's, when traced). */
   public Context context() {
     return context;
+  }
+
+  /** The model the budget says to send instead of the requested one, or null. */
+  public String downgradeModel() {
+    return GenAiBudget.downgradeModel(context);
+  }
+
+  /** What the advice's exit throws: the budget's exception for a blocked call, else {@code error}. */
+  public static Throwable thrown(GenAiCall call, Throwable error) {
+    return call instanceof Blocked ? ((Blocked) call).exception : error;
+  }
+
+  /** A call the budget blocked: nothing was sent, its span (if any) is ended. */
+  public static final class Blocked extends GenAiCall {
+    final RuntimeException exception;
+
+    Blocked(RuntimeException exception) {
+      super(null, null, null, null);
+      this.exception = exception;
+    }
   }
 
   /**
@@ -61,7 +111,7 @@ public final class GenAiCall {
    * #endLater}. Once per call.
    */
   public static void leave(GenAiCall call) {
-    if (call == null || call.left) {
+    if (call == null || call instanceof Blocked || call.left) {
       return;
     }
     try {
@@ -75,7 +125,7 @@ public final class GenAiCall {
   /** Ends the span of a call {@link #leave}d earlier (the caller makes sure it is once). */
   public static <R> void endLater(
       GenAiCall call, R result, Throwable error, Function<? super R, GenAiResponse> mapper) {
-    if (call == null) {
+    if (call == null || call instanceof Blocked) {
       return;
     }
     try {
@@ -88,7 +138,7 @@ public final class GenAiCall {
   /** A blocking call returned {@code result} or threw {@code error}: ends the span now. */
   public static <R> void end(
       GenAiCall call, R result, Throwable error, Function<? super R, GenAiResponse> mapper) {
-    if (call == null) {
+    if (call == null || call instanceof Blocked) {
       return;
     }
     try {
@@ -108,7 +158,7 @@ public final class GenAiCall {
       CompletableFuture<R> future,
       Throwable error,
       Function<? super R, GenAiResponse> mapper) {
-    if (call == null) {
+    if (call == null || call instanceof Blocked) {
       return;
     }
     try {

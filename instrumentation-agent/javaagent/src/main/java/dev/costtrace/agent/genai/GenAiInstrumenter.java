@@ -72,26 +72,47 @@ public final class GenAiInstrumenter {
   }
 
   /**
-   * Starts the span, or returns {@code null} when a gen_ai span is already active in {@code
-   * parent}, the instrumenter declines (sampling, suppression), or anything fails.
+   * Starts the span and admits the call against the conversation's budget ({@link GenAiBudget}).
+   * Returns the call's context, or {@code null} when a gen_ai span is already active in {@code
+   * parent} or the call is neither traced (sampling, suppression, a failure) nor budgeted. A
+   * non-null context may carry no span of ours (an untraced call with a budget): pass it to {@link
+   * #end} all the same.
+   *
+   * @throws dev.costtrace.budget.api.ConversationBudgetExceededException when the budget blocks
+   *     the call (its span, if any, is already ended): the one exception this method lets out, to
+   *     be thrown to the app instead of sending the request. Advice must not let its {@code
+   *     suppress} swallow it: {@link GenAiCall} and {@link GenAiStreamCall} turn it into a {@code
+   *     Blocked} call the advice skips the method on and rethrows from its exit.
    */
   public Context start(Context parent, GenAiRequest request) {
+    Context context = null;
     try {
-      if (GenAiSpans.isActive(parent) || !instrumenter.shouldStart(parent, request)) {
+      if (GenAiSpans.isActive(parent)) {
         return null;
       }
-      return instrumenter.start(parent, request);
+      if (instrumenter.shouldStart(parent, request)) {
+        context = instrumenter.start(parent, request);
+      }
     } catch (Throwable t) {
       GenAiFailures.contain(t);
-      return null;
     }
+    return GenAiBudget.admit(this, parent, context, request);
   }
 
-  /** Ends a span {@link #start} returned; does nothing when {@code context} is {@code null}. */
+  /**
+   * Ends a call {@link #start} returned: settles its budget reservation with the response's usage
+   * and ends its span. Does nothing when {@code context} is {@code null}.
+   */
   public void end(Context context, GenAiRequest request, GenAiResponse response, Throwable error) {
     if (context == null) {
       return;
     }
+    if (GenAiBudget.settle(context, response, error)) {
+      endSpan(context, request, response, error);
+    }
+  }
+
+  void endSpan(Context context, GenAiRequest request, GenAiResponse response, Throwable error) {
     try {
       instrumenter.end(context, request, response, error);
     } catch (Throwable t) {

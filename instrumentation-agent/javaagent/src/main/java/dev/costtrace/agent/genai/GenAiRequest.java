@@ -1,5 +1,7 @@
 package dev.costtrace.agent.genai;
 
+import java.util.function.Supplier;
+
 /**
  * What is known about an LLM call before it is sent: provider, operation, requested model, and the
  * request-side fields CostTrace prices or attributes by. Immutable; build with {@link #builder}.
@@ -14,6 +16,7 @@ public final class GenAiRequest {
   private final boolean streaming;
   private final String serverAddress;
   private final Long serverPort;
+  private final Supplier<? extends CharSequence> inputText;
 
   private GenAiRequest(Builder b) {
     this.provider = b.provider;
@@ -25,6 +28,7 @@ public final class GenAiRequest {
     this.streaming = b.streaming;
     this.serverAddress = b.serverAddress;
     this.serverPort = b.serverPort;
+    this.inputText = b.inputText;
   }
 
   /**
@@ -77,6 +81,15 @@ public final class GenAiRequest {
     return serverPort;
   }
 
+  /**
+   * The request's input as the model reads it (message text, system prompt, tool definitions), for
+   * the budget estimate; computed only when a budget rule needs it, null when unknown. Never put on
+   * a span: prompt text is not recorded unless content capture is on.
+   */
+  public Supplier<? extends CharSequence> inputText() {
+    return inputText;
+  }
+
   /** Optional fields default to absent; provider and operation are required. */
   public static final class Builder {
     private final String provider;
@@ -88,6 +101,7 @@ public final class GenAiRequest {
     private boolean streaming;
     private String serverAddress;
     private Long serverPort;
+    private Supplier<? extends CharSequence> inputText;
 
     private Builder(String provider, String operation) {
       this.provider = requireNonBlank(provider, "provider");
@@ -133,6 +147,12 @@ public final class GenAiRequest {
 
     public Builder serverPort(Long v) {
       this.serverPort = v;
+      return this;
+    }
+
+    /** Computed lazily, only when budgets are on (see {@link GenAiRequest#inputText()}). */
+    public Builder inputText(Supplier<? extends CharSequence> v) {
+      this.inputText = v;
       return this;
     }
 

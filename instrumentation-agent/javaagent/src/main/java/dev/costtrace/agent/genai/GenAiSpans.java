@@ -80,6 +80,11 @@ public final class GenAiSpans {
     }
   }
 
+  /** True when a CostTrace layer in this class loader marked {@code context} (not upstream's span). */
+  static boolean isOwn(Context context) {
+    return context != null && context.get(ACTIVE) != null;
+  }
+
   /** True when a gen_ai client span already covers work done in {@code context}. Never throws. */
   public static boolean isActive(Context context) {
     if (context == null) {

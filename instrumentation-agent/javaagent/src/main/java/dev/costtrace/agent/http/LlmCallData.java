@@ -12,6 +12,8 @@ import java.util.List;
 public final class LlmCallData {
   String requestModel;
   boolean stream;
+  /** The request's maximum output tokens, for the budget estimate; null when it sets none. */
+  Long maxTokens;
   String responseId;
   String responseModel;
   final List<String> finishReasons = new ArrayList<>();

@@ -1,11 +1,14 @@
 package dev.costtrace.agent.http;
 
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
@@ -67,9 +70,13 @@ public final class LlmHttpSpan {
               .streaming(call.stream)
               .serverAddress(host)
               .serverPort((long) port)
+              .inputText(() -> GenAiInputText.fromJson(requestBody, requestLength))
+              .maxTokens(call.maxTokens)
               .build();
       Context context = instrumenter().start(parent, request);
       return context == null ? null : new LlmHttpSpan(context, request, call, System.nanoTime());
+    } catch (ConversationBudgetExceededException e) {
+      throw e; // blocked by the budget: the caller throws it instead of sending the request
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -91,7 +98,7 @@ public final class LlmHttpSpan {
   public void httpError(int status) {
     try {
       httpError = true;
-      Span span = Span.fromContext(context);
+      Span span = GenAiBudget.callSpan(context);
       span.setAttribute(GenAiAttributes.ERROR_TYPE, Integer.toString(status));
       span.setStatus(StatusCode.ERROR);
     } catch (Throwable t) {
@@ -145,7 +152,7 @@ public final class LlmHttpSpan {
     }
     if (c.errorType != null && !httpError) {
       // An error event inside a 200 stream; for an HTTP error the status code stays the type.
-      Span span = Span.fromContext(context);
+      Span span = GenAiBudget.callSpan(context);
       span.setAttribute(GenAiAttributes.ERROR_TYPE, c.errorType);
       span.setStatus(StatusCode.ERROR);
     }

@@ -28,6 +28,16 @@ public final class OpenAiPayloads {
     }
     into.requestModel = string(request.get("model"));
     into.stream = Boolean.TRUE.equals(request.get("stream"));
+    Object max = request.get("max_completion_tokens");
+    if (max == null) {
+      max = request.get("max_tokens");
+    }
+    if (max == null) {
+      max = request.get("max_output_tokens");
+    }
+    if (max instanceof Number) {
+      into.maxTokens = ((Number) max).longValue();
+    }
   }
 
   /** A whole (non-streamed) response body, success or error. */

@@ -50,18 +50,24 @@ public final class ChatModelInstrumentation implements TypeInstrumentation {
   public static final class DoChatAdvice {
     private DoChatAdvice() {}
 
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(
+        suppress = Throwable.class,
+        skipOn = LangChain4jTelemetry.BlockedChatCall.class)
     public static LangChain4jTelemetry.ChatCall onEnter(
-        @Advice.This Object model, @Advice.Argument(0) ChatRequest request) {
-      return LangChain4jTelemetry.startChat(model, request);
+        @Advice.This Object model,
+        @Advice.Argument(value = 0, readOnly = false) ChatRequest request) {
+      LangChain4jTelemetry.ChatCall call = LangChain4jTelemetry.startChat(model, request);
+      request = LangChain4jTelemetry.downgraded(request, call);
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter LangChain4jTelemetry.ChatCall call,
         @Advice.Return ChatResponse response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       LangChain4jTelemetry.endChat(call, response, error);
+      error = LangChain4jTelemetry.thrown(call, error);
     }
   }
 }

@@ -1,9 +1,11 @@
 package dev.costtrace.agent.langchain4j;
 
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
+import dev.langchain4j.data.message.ChatMessageSerializer;
 import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.anthropic.AnthropicTokenUsage;
 import dev.langchain4j.model.chat.ChatModel;
@@ -15,6 +17,7 @@ import dev.langchain4j.model.chat.response.ChatResponseMetadata;
 import dev.langchain4j.model.openai.OpenAiChatResponseMetadata;
 import dev.langchain4j.model.openai.OpenAiTokenUsage;
 import dev.langchain4j.model.output.TokenUsage;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Maps LangChain4j's chat request and response to the foundation's model. The vendor-specific usage
@@ -50,7 +53,16 @@ final class LangChain4jModels {
     } catch (RuntimeException e) {
       // A request the model will reject itself: the span still records the call.
     }
+    b.inputText(() -> inputText(chatRequest));
     return b.build();
+  }
+
+  /** The messages as LangChain4j serialises them (text, tool calls and results), for the estimate. */
+  static CharSequence inputText(ChatRequest chatRequest) {
+    byte[] json =
+        ChatMessageSerializer.messagesToJson(chatRequest.messages())
+            .getBytes(StandardCharsets.UTF_8);
+    return GenAiInputText.fromJson(json, json.length);
   }
 
   static String providerName(Object model) {

@@ -1,13 +1,16 @@
 package dev.costtrace.agent.langchain4j;
 
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiSettings;
 import dev.costtrace.agent.genai.GenAiStream;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import io.opentelemetry.api.trace.Span;
@@ -72,7 +75,7 @@ public final class LangChain4jTelemetry {
       return null;
     }
     return r.provider().equals(LangChain4jSemconv.UNKNOWN_PROVIDER)
-        ? context.with(UNKNOWN_PROVIDER_CALL, new UnknownProviderCall(Span.fromContext(context), r))
+        ? context.with(UNKNOWN_PROVIDER_CALL, new UnknownProviderCall(GenAiBudget.callSpan(context), r))
         : context;
   }
 
@@ -86,6 +89,8 @@ public final class LangChain4jTelemetry {
         return null;
       }
       return new ChatCall(r, context, context.makeCurrent());
+    } catch (ConversationBudgetExceededException e) {
+      return new BlockedChatCall(e);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -93,7 +98,7 @@ public final class LangChain4jTelemetry {
   }
 
   public static void endChat(ChatCall call, ChatResponse response, Throwable error) {
-    if (call == null) {
+    if (call == null || call instanceof BlockedChatCall) {
       return;
     }
     try {
@@ -126,6 +131,8 @@ public final class LangChain4jTelemetry {
       // leave it open forever.
       stream.timeoutAfter(STREAM_TIMEOUT_MILLIS);
       return new StreamCall(stream, parent, context.makeCurrent());
+    } catch (ConversationBudgetExceededException e) {
+      return new BlockedStreamCall(e);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -135,7 +142,7 @@ public final class LangChain4jTelemetry {
   /** The handler {@code doChat} gets: the app's, seen by the stream; the original on failure. */
   public static StreamingChatResponseHandler handler(
       StreamCall call, StreamingChatResponseHandler handler) {
-    if (call == null || handler == null) {
+    if (call == null || handler == null || call instanceof BlockedStreamCall) {
       return handler;
     }
     try {
@@ -149,7 +156,7 @@ public final class LangChain4jTelemetry {
 
   /** {@code doChat} returned (the stream goes on) or threw (the stream is over). */
   public static void exitStream(StreamCall call, Throwable error) {
-    if (call == null) {
+    if (call == null || call instanceof BlockedStreamCall) {
       return;
     }
     try {
@@ -159,6 +166,59 @@ public final class LangChain4jTelemetry {
       }
     } catch (Throwable t) {
       GenAiFailures.contain(t);
+    }
+  }
+
+  /** The request with the budget's downgraded model, or {@code request} itself. */
+  public static ChatRequest downgraded(ChatRequest request, ChatCall call) {
+    return downgradedTo(request, call == null || call.context == null ? null : GenAiBudget.downgradeModel(call.context));
+  }
+
+  /** The streamed request with the budget's downgraded model, or {@code request} itself. */
+  public static ChatRequest downgraded(ChatRequest request, StreamCall call) {
+    return downgradedTo(
+        request, call == null || call.stream == null ? null : GenAiBudget.downgradeModel(call.stream.context()));
+  }
+
+  private static ChatRequest downgradedTo(ChatRequest request, String model) {
+    return GenAiBudget.downgraded(
+        request,
+        model,
+        (r, m) ->
+            r.toBuilder()
+                .parameters(
+                    r.parameters().overrideWith(ChatRequestParameters.builder().modelName(m).build()))
+                .build());
+  }
+
+  /** What the advice's exit throws: the budget's exception for a blocked call, else {@code error}. */
+  public static Throwable thrown(Object call, Throwable error) {
+    if (call instanceof BlockedChatCall) {
+      return ((BlockedChatCall) call).exception;
+    }
+    if (call instanceof BlockedStreamCall) {
+      return ((BlockedStreamCall) call).exception;
+    }
+    return error;
+  }
+
+  /** A blocking call the budget blocked: nothing is sent, the advice throws. */
+  public static final class BlockedChatCall extends ChatCall {
+    final RuntimeException exception;
+
+    BlockedChatCall(RuntimeException exception) {
+      super(null, null, null);
+      this.exception = exception;
+    }
+  }
+
+  /** A streamed call the budget blocked. */
+  public static final class BlockedStreamCall extends StreamCall {
+    final RuntimeException exception;
+
+    BlockedStreamCall(RuntimeException exception) {
+      super(null, null, null);
+      this.exception = exception;
     }
   }
 
@@ -195,7 +255,7 @@ public final class LangChain4jTelemetry {
   }
 
   /** A started blocking call: request, span context, scope. */
-  public static final class ChatCall {
+  public static class ChatCall {
     final GenAiRequest request;
     final Context context;
     final Scope scope;
@@ -211,7 +271,7 @@ public final class LangChain4jTelemetry {
    * A started streamed call: the accumulator, the caller's context (where the app's handler runs)
    * and the scope open while {@code doChat} runs.
    */
-  public static final class StreamCall {
+  public static class StreamCall {
     final GenAiStream stream;
     final Context caller;
     final Scope scope;

@@ -54,20 +54,25 @@ public final class StreamingChatModelInstrumentation implements TypeInstrumentat
   public static final class DoChatAdvice {
     private DoChatAdvice() {}
 
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(
+        suppress = Throwable.class,
+        skipOn = LangChain4jTelemetry.BlockedStreamCall.class)
     public static LangChain4jTelemetry.StreamCall onEnter(
         @Advice.This Object model,
-        @Advice.Argument(0) ChatRequest request,
+        @Advice.Argument(value = 0, readOnly = false) ChatRequest request,
         @Advice.Argument(value = 1, readOnly = false) StreamingChatResponseHandler handler) {
       LangChain4jTelemetry.StreamCall call = LangChain4jTelemetry.startStream(model, request);
       handler = LangChain4jTelemetry.handler(call, handler);
+      request = LangChain4jTelemetry.downgraded(request, call);
       return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter LangChain4jTelemetry.StreamCall call, @Advice.Thrown Throwable error) {
+        @Advice.Enter LangChain4jTelemetry.StreamCall call,
+        @Advice.Thrown(readOnly = false) Throwable error) {
       LangChain4jTelemetry.exitStream(call, error);
+      error = LangChain4jTelemetry.thrown(call, error);
     }
   }
 }

@@ -25,7 +25,9 @@ import net.bytebuddy.matcher.ElementMatcher;
  * RequestOptions)}, which the upstream agent's proxy calls with its chat span current. Under that
  * span, {@code create} does nothing and {@code createStreaming} times the first chunk onto it
  * ({@link ChatStreamTimer}); with no upstream span (its instrumentation off or not applying), both
- * make our own span instead — one span per call either way.
+ * make our own span instead — one span per call either way. Both are budgeted either way: admitted
+ * before the request is sent (blocked: the SDK method is skipped and the budget's exception thrown;
+ * downgraded: the cheaper model sent), settled from the response's or the stream's usage.
  */
 final class ChatCompletionServiceInstrumentation implements TypeInstrumentation {
   private final String typeName;
@@ -59,44 +61,59 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
 
   @SuppressWarnings("unused")
   public static final class CreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
-        @Advice.This Object service, @Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChat(service, params);
+        @Advice.This Object service,
+        @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.startChat(service, params);
+      params = OpenAiTelemetry.downgradedChat(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return ChatCompletion completion,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       OpenAiTelemetry.endChat(call, completion, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncCreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
-        @Advice.This Object service, @Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChat(service, params);
+        @Advice.This Object service,
+        @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.startChat(service, params);
+      params = OpenAiTelemetry.downgradedChat(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return CompletableFuture<ChatCompletion> future,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       OpenAiTelemetry.endChatAsync(call, future, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class StreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(
+        suppress = Throwable.class,
+        skipOn = OpenAiTelemetry.ChatStreamCall.Blocked.class)
     public static OpenAiTelemetry.ChatStreamCall onEnter(
-        @Advice.This Object service, @Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChatStream(service, params);
+        @Advice.This Object service,
+        @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
+      OpenAiTelemetry.ChatStreamCall call = OpenAiTelemetry.startChatStream(service, params);
+      params =
+          OpenAiTelemetry.downgradedChat(
+              params, OpenAiTelemetry.ChatStreamCall.downgradeModel(call));
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -104,17 +121,25 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
         @Advice.Enter OpenAiTelemetry.ChatStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             StreamResponse<ChatCompletionChunk> response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       response = OpenAiTelemetry.wrapChat(call, response, error);
+      error = OpenAiTelemetry.ChatStreamCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncStreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(
+        suppress = Throwable.class,
+        skipOn = OpenAiTelemetry.ChatStreamCall.Blocked.class)
     public static OpenAiTelemetry.ChatStreamCall onEnter(
-        @Advice.This Object service, @Advice.Argument(0) ChatCompletionCreateParams params) {
-      return OpenAiTelemetry.startChatStream(service, params);
+        @Advice.This Object service,
+        @Advice.Argument(value = 0, readOnly = false) ChatCompletionCreateParams params) {
+      OpenAiTelemetry.ChatStreamCall call = OpenAiTelemetry.startChatStream(service, params);
+      params =
+          OpenAiTelemetry.downgradedChat(
+              params, OpenAiTelemetry.ChatStreamCall.downgradeModel(call));
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -122,8 +147,9 @@ final class ChatCompletionServiceInstrumentation implements TypeInstrumentation 
         @Advice.Enter OpenAiTelemetry.ChatStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             AsyncStreamResponse<ChatCompletionChunk> response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       response = OpenAiTelemetry.wrapChatAsync(call, response, error);
+      error = OpenAiTelemetry.ChatStreamCall.thrown(call, error);
     }
   }
 }

@@ -9,6 +9,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.CompletionUsage;
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
@@ -25,6 +26,9 @@ import java.util.Optional;
  */
 public final class OpenAiChatModel {
   private OpenAiChatModel() {}
+
+  /** The SDK's own Jackson mapper: it serialises the request the way the SDK sends it. */
+  static final String SDK_OBJECT_MAPPERS = "com.openai.core.ObjectMappers";
 
   public static GenAiRequest request(ChatCompletionCreateParams params, boolean streaming) {
     return request(params, streaming, OpenAiEndpoint.OPENAI);
@@ -49,6 +53,7 @@ public final class OpenAiChatModel {
             () ->
                 known(params._metadata())
                     .map(m -> conversationId(m._additionalProperties()))));
+    b.inputText(() -> GenAiInputText.fromSdkBody(params._body(), SDK_OBJECT_MAPPERS));
     return b.build();
   }
 

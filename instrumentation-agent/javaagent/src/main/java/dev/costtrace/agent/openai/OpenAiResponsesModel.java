@@ -7,6 +7,7 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseUsage;
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
@@ -32,6 +33,9 @@ public final class OpenAiResponsesModel {
 
   private OpenAiResponsesModel() {}
 
+  /** The SDK's own Jackson mapper: it serialises the request the way the SDK sends it. */
+  static final String SDK_OBJECT_MAPPERS = "com.openai.core.ObjectMappers";
+
   public static GenAiRequest request(ResponseCreateParams params, boolean streaming) {
     return request(params, streaming, null);
   }
@@ -53,6 +57,7 @@ public final class OpenAiResponsesModel {
             () ->
                 known(params._conversation())
                     .flatMap(c -> c.isId() ? Optional.of(c.asId()) : c.responseConversationParam().map(p -> p.id()))));
+    b.inputText(() -> GenAiInputText.fromSdkBody(params._body(), SDK_OBJECT_MAPPERS));
     return b.build();
   }
 

@@ -11,6 +11,7 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import dev.costtrace.agent.genai.GenAiAttributes;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
@@ -50,6 +51,17 @@ public final class OpenAiTelemetry {
     return call;
   }
 
+  /** The Responses request with the budget's downgraded model, or {@code params} itself. */
+  public static ResponseCreateParams downgraded(ResponseCreateParams params, String model) {
+    return GenAiBudget.downgraded(params, model, (p, m) -> p.toBuilder().model(m).build());
+  }
+
+  /** The chat request with the budget's downgraded model, or {@code params} itself. */
+  public static ChatCompletionCreateParams downgradedChat(
+      ChatCompletionCreateParams params, String model) {
+    return GenAiBudget.downgraded(params, model, (p, m) -> p.toBuilder().model(m).build());
+  }
+
   /** Ends a blocking call's span with its response or error. */
   public static void end(GenAiCall call, Response response, Throwable error) {
     GenAiCall.end(call, response, error, OpenAiResponsesModel::response);
@@ -65,7 +77,10 @@ public final class OpenAiTelemetry {
     GenAiStreamCall call =
         GenAiStreamCall.start(
             instrumenter(), () -> OpenAiResponsesModel.request(params, true, baseUrl(options)));
-    markApiType(call == null ? null : call.stream().context(), OpenAiResponsesModel.API_TYPE_RESPONSES);
+    // A blocked call has no stream (and no span left to mark).
+    markApiType(
+        call == null || call.stream() == null ? null : call.stream().context(),
+        OpenAiResponsesModel.API_TYPE_RESPONSES);
     return call;
   }
 
@@ -161,16 +176,18 @@ public final class OpenAiTelemetry {
 
   /**
    * Starts a chat call's span when no gen_ai span covers it already (the upstream agent's chat span
-   * normally does, and then this returns null: one span per call).
+   * normally does, and then this returns null: one span per call, or only the budget's admission
+   * under that span).
    */
   public static GenAiCall startChat(Object service, ChatCompletionCreateParams params) {
     OpenAiEndpoint endpoint = OpenAiEndpoint.of(service);
+    // Before start: under the upstream span a budgeted call gets an admission-only call, not null.
+    boolean upstream = onUpstreamSpan(endpoint, params);
     GenAiCall call =
         GenAiCall.start(instrumenter(), () -> OpenAiChatModel.request(params, false, endpoint));
-    if (call == null) {
-      onUpstreamSpan(endpoint, params);
-    }
-    markApiType(call == null ? null : call.context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
+    markApiType(
+        call == null || upstream ? null : call.context(),
+        OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
     return call;
   }
 
@@ -185,26 +202,37 @@ public final class OpenAiTelemetry {
 
   /**
    * At the SDK's chat {@code createStreaming}: when the upstream chat span is current (its proxy
-   * makes it current around this call), a timer for that span's time to first token; otherwise
-   * our own stream span. Null when neither applies.
+   * makes it current around this call), a timer for that span's time to first token and, when a
+   * budget applies, the call's admission under that span (settled from the stream's usage chunk);
+   * otherwise our own stream span, admitted like every call of ours. Null when nothing applies; a
+   * {@link ChatStreamCall.Blocked} when the budget blocks the call.
    */
   public static ChatStreamCall startChatStream(Object service, ChatCompletionCreateParams params) {
     try {
       Context current = Context.current();
       Span span = Span.fromContext(current);
       OpenAiEndpoint endpoint = OpenAiEndpoint.of(service);
+      ChatStreamTimer timer = null;
       if (GenAiSpans.isActive(current)) {
         onUpstreamSpan(endpoint, params);
-        return span.isRecording() ? new ChatStreamCall(new ChatStreamTimer(span, System.nanoTime()), null) : null;
+        if (span.isRecording()) {
+          timer = new ChatStreamTimer(span, System.nanoTime());
+        }
       }
+      // Under the upstream span this is the budget's admission only (null when no rule applies).
       GenAiStreamCall call =
           GenAiStreamCall.start(
               instrumenter(), () -> OpenAiChatModel.request(params, true, endpoint));
-      if (call == null) {
-        return null;
+      if (call instanceof GenAiStreamCall.Blocked) {
+        return new ChatStreamCall.Blocked(call);
       }
-      markApiType(call.stream().context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
-      return new ChatStreamCall(null, call);
+      if (call == null) {
+        return timer == null ? null : new ChatStreamCall(timer, null);
+      }
+      if (timer == null) {
+        markApiType(call.stream().context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
+      }
+      return new ChatStreamCall(timer, call);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -217,14 +245,14 @@ public final class OpenAiTelemetry {
     if (call == null) {
       return response;
     }
-    if (call.timer != null) {
+    if (call.own == null) {
       return timed(response, r -> new ObservedStreamResponse<>(r, call.timer));
     }
     return GenAiStreamCall.wrap(
         call.own,
         response,
         error,
-        r -> new ObservedStreamResponse<>(r, new ChatStreamRecorder(call.own.stream())));
+        r -> new ObservedStreamResponse<>(r, new ChatStreamRecorder(call.own.stream(), call.timer)));
   }
 
   /** The async chat stream, observed likewise. */
@@ -233,14 +261,16 @@ public final class OpenAiTelemetry {
     if (call == null) {
       return response;
     }
-    if (call.timer != null) {
+    if (call.own == null) {
       return timed(response, r -> new ObservedAsyncStreamResponse<>(r, call.timer));
     }
     return GenAiStreamCall.wrap(
         call.own,
         response,
         error,
-        r -> new ObservedAsyncStreamResponse<>(r, new ChatStreamRecorder(call.own.stream())));
+        r ->
+            new ObservedAsyncStreamResponse<>(
+                r, new ChatStreamRecorder(call.own.stream(), call.timer)));
   }
 
   private static <S> S timed(S response, java.util.function.Function<S, S> wrapper) {
@@ -254,15 +284,20 @@ public final class OpenAiTelemetry {
 
   /**
    * Under a gen_ai span someone else made for this call (the upstream chat span): what only the
-   * SDK's client knows, that it is an Azure OpenAI call.
+   * SDK's client knows, that it is an Azure OpenAI call. True when such a span covers the call.
    */
-  private static void onUpstreamSpan(OpenAiEndpoint endpoint, ChatCompletionCreateParams params) {
+  private static boolean onUpstreamSpan(OpenAiEndpoint endpoint, ChatCompletionCreateParams params) {
     try {
-      if (endpoint.azure() && GenAiSpans.isActive(Context.current())) {
+      if (!GenAiSpans.isActive(Context.current())) {
+        return false;
+      }
+      if (endpoint.azure()) {
         endpoint.applyTo(Span.current(), OpenAiChatModel.requestModel(params));
       }
+      return true;
     } catch (Throwable t) {
       GenAiFailures.contain(t);
+      return false;
     }
   }
 
@@ -272,23 +307,41 @@ public final class OpenAiTelemetry {
       return;
     }
     try {
-      Span.fromContext(context).setAttribute(GenAiAttributes.OPENAI_API_TYPE, apiType);
+      GenAiBudget.callSpan(context).setAttribute(GenAiAttributes.OPENAI_API_TYPE, apiType);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
     }
   }
 
   /**
-   * A chat stream being observed: either the upstream span's first-chunk timer, or our own span's
-   * call (when no upstream span covers the call).
+   * A chat stream being observed: the upstream span's first-chunk timer (null when no upstream
+   * span covers the call) and our call (null when not traced and not budgeted): our own span, or
+   * only the budget's admission under the upstream span.
    */
-  public static final class ChatStreamCall {
+  public static class ChatStreamCall {
     final ChatStreamTimer timer;
     final GenAiStreamCall own;
 
     ChatStreamCall(ChatStreamTimer timer, GenAiStreamCall own) {
       this.timer = timer;
       this.own = own;
+    }
+
+    /** The model the budget says to send instead of the requested one, or null. */
+    public static String downgradeModel(ChatStreamCall call) {
+      return call == null || call.own == null ? null : call.own.downgradeModel();
+    }
+
+    /** What the advice's exit throws: the budget's exception for a blocked call, else {@code error}. */
+    public static Throwable thrown(ChatStreamCall call, Throwable error) {
+      return call instanceof Blocked ? GenAiStreamCall.thrown(call.own, error) : error;
+    }
+
+    /** A chat stream the budget blocked: advice skips the SDK method and throws {@link #thrown}. */
+    public static final class Blocked extends ChatStreamCall {
+      Blocked(GenAiStreamCall blocked) {
+        super(null, blocked);
+      }
     }
   }
 }

@@ -24,7 +24,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * {@code withRawResponse()} view. The plain {@code create} goes through it too, under its own span,
  * so here a span starts only for an app calling {@code withRawResponse()} itself (the foundation's
  * one-span check); it ends when the app parses (or closes) the raw response ({@link
- * ObservedRawResponse}).
+ * ObservedRawResponse}). Budgets as for the plain call: a blocked call is skipped and throws.
  */
 final class RawResponseServiceInstrumentation implements TypeInstrumentation {
   private final String typeName;
@@ -53,11 +53,13 @@ final class RawResponseServiceInstrumentation implements TypeInstrumentation {
 
   @SuppressWarnings("unused")
   public static final class CreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
         @Advice.FieldValue("clientOptions") ClientOptions options,
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.start(params, options);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.start(params, options);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -65,18 +67,21 @@ final class RawResponseServiceInstrumentation implements TypeInstrumentation {
         @Advice.Enter GenAiCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             HttpResponseFor<Response> raw,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       raw = OpenAiTelemetry.wrapRaw(call, raw, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncCreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
         @Advice.FieldValue("clientOptions") ClientOptions options,
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.start(params, options);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.start(params, options);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -84,8 +89,9 @@ final class RawResponseServiceInstrumentation implements TypeInstrumentation {
         @Advice.Enter GenAiCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             CompletableFuture<HttpResponseFor<Response>> future,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       future = OpenAiTelemetry.wrapRawAsync(call, future, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 }

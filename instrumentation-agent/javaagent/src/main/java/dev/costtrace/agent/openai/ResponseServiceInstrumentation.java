@@ -61,47 +61,55 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
 
   @SuppressWarnings("unused")
   public static final class CreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
         @Advice.FieldValue("clientOptions") ClientOptions options,
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.start(params, options);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.start(params, options);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return Response response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       OpenAiTelemetry.end(call, response, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncCreateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
         @Advice.FieldValue("clientOptions") ClientOptions options,
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.start(params, options);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiCall call = OpenAiTelemetry.start(params, options);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return CompletableFuture<Response> future,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       OpenAiTelemetry.endAsync(call, future, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class StreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
         @Advice.FieldValue("clientOptions") ClientOptions options,
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.startStream(params, options);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiStreamCall call = OpenAiTelemetry.startStream(params, options);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -109,18 +117,21 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
         @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             StreamResponse<ResponseStreamEvent> response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       response = OpenAiTelemetry.wrap(call, response, error);
+      error = GenAiStreamCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncStreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
         @Advice.FieldValue("clientOptions") ClientOptions options,
-        @Advice.Argument(0) ResponseCreateParams params) {
-      return OpenAiTelemetry.startStream(params, options);
+        @Advice.Argument(value = 0, readOnly = false) ResponseCreateParams params) {
+      GenAiStreamCall call = OpenAiTelemetry.startStream(params, options);
+      params = OpenAiTelemetry.downgraded(params, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -128,8 +139,9 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
         @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC)
             AsyncStreamResponse<ResponseStreamEvent> response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       response = OpenAiTelemetry.wrapAsync(call, response, error);
+      error = GenAiStreamCall.thrown(call, error);
     }
   }
 }

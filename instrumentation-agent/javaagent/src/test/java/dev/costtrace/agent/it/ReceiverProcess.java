@@ -40,16 +40,22 @@ public final class ReceiverProcess implements AutoCloseable {
   private final List<String> output = new ArrayList<>();
   private final int httpPort;
 
-  private ReceiverProcess(Path dir, String database) throws Exception {
+  private ReceiverProcess(Path dir, String database, List<String> jvmArgs) throws Exception {
     this.dir = dir;
     this.database = database;
-    this.serve = costtrace("serve", "--grpc-port", "0", "--http-port", "0").start();
+    this.serve = costtrace(jvmArgs, "serve", "--grpc-port", "0", "--http-port", "0").start();
     this.httpPort = awaitHttpPort();
   }
 
   /** Starts serve with a database named {@code database} (one per test JVM), data in {@code dir}. */
   public static ReceiverProcess start(Path dir, String database) throws Exception {
-    return new ReceiverProcess(dir, database);
+    return start(dir, database, List.of());
+  }
+
+  /** Starts serve likewise, its JVM given {@code jvmArgs} (settings as system properties). */
+  public static ReceiverProcess start(Path dir, String database, List<String> jvmArgs)
+      throws Exception {
+    return new ReceiverProcess(dir, database, jvmArgs);
   }
 
   /** The OTLP/HTTP endpoint an agent exports to. */
@@ -104,7 +110,7 @@ public final class ReceiverProcess implements AutoCloseable {
     List<String> cmd =
         new ArrayList<>(List.of("report", "--format", "json", "--top", Integer.toString(top)));
     cmd.addAll(List.of(args));
-    Process p = costtrace(cmd.toArray(new String[0])).start();
+    Process p = costtrace(List.of(), cmd.toArray(new String[0])).start();
     String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(text).isZero();
@@ -141,7 +147,7 @@ public final class ReceiverProcess implements AutoCloseable {
     return last.get();
   }
 
-  private ProcessBuilder costtrace(String... args) throws IOException {
+  private ProcessBuilder costtrace(List<String> jvmArgs, String... args) throws IOException {
     Path jar = Path.of(System.getProperty("costtrace.receiver.jar"));
     assertThat(jar).as("built by the costtrace-cli module").exists();
     List<String> cmd =
@@ -151,9 +157,9 @@ public final class ReceiverProcess implements AutoCloseable {
                 "-Dcosttrace.clickhouse.embedded.dir="
                     + Files.createDirectories(dir.resolve("clickhouse")),
                 "-Dcosttrace.clickhouse.database=" + database,
-                "-Dcosttrace.sink.buffer.dir=" + dir.resolve("buffer"),
-                "-jar",
-                jar.toString()));
+                "-Dcosttrace.sink.buffer.dir=" + dir.resolve("buffer")));
+    cmd.addAll(jvmArgs);
+    cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true);
   }

@@ -32,7 +32,11 @@ final class VendorReplayServer implements AutoCloseable {
 
   private final HttpServer server;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final java.util.List<Received> received = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<String> traceparents = new CopyOnWriteArrayList<>();
+
+  /** One request as the vendor saw it: its {@code X-Scenario} header (or null) and body. */
+  record Received(String scenario, String path, String body) {}
   private final GoogleGenAiReplay google = new GoogleGenAiReplay();
   private final java.util.concurrent.ExecutorService executor =
       java.util.concurrent.Executors.newCachedThreadPool();
@@ -47,6 +51,16 @@ final class VendorReplayServer implements AutoCloseable {
     // A thread per exchange: a stalled stream must not hold up the other requests.
     server.setExecutor(executor);
     server.start();
+  }
+
+  /** Every request received, in order (the budget ITs count what reached the vendor). */
+  java.util.List<Received> received() {
+    return received;
+  }
+
+  /** The requests of one scenario (by its {@code X-Scenario} header). */
+  java.util.List<Received> received(String scenario) {
+    return received.stream().filter(r -> scenario.equals(r.scenario())).collect(java.util.stream.Collectors.toList());
   }
 
   String baseUrl(String host) {
@@ -88,15 +102,19 @@ final class VendorReplayServer implements AutoCloseable {
     if (traceparent != null) {
       traceparents.add(traceparent);
     }
+    byte[] raw = exchange.getRequestBody().readAllBytes();
+    String body = new String(raw, StandardCharsets.UTF_8);
+    received.add(
+        new Received(
+            exchange.getRequestHeaders().getFirst("X-Scenario"), exchange.getRequestURI().getPath(), body));
     if (GoogleGenAiReplay.matches(exchange.getRequestURI().getPath())) {
       google.handle(exchange);
       return;
     }
     if (exchange.getRequestURI().getPath().endsWith("/messages")) {
-      anthropic(exchange);
+      anthropic(exchange, body);
       return;
     }
-    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String replay = exchange.getRequestHeaders().getFirst("X-Replay");
     replay = replay == null ? "chat-json" : replay;
     int call = calls.computeIfAbsent(replay, k -> new AtomicInteger()).getAndIncrement();
@@ -210,8 +228,7 @@ final class VendorReplayServer implements AutoCloseable {
    * {@code x-stainless-retry-count}, so every run is the same), {@code claude-bad-request} a 400,
    * {@code claude-malformed} a message with mistyped usage; a streamed request gets the SSE stream.
    */
-  private static void anthropic(HttpExchange exchange) throws IOException {
-    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+  private static void anthropic(HttpExchange exchange, String body) throws IOException {
     String attempt = exchange.getRequestHeaders().getFirst("x-stainless-retry-count");
     exchange.getResponseHeaders().add("request-id", "req_011CUaReplay");
     if (STREAM_REQUESTED.matcher(body).find()) {

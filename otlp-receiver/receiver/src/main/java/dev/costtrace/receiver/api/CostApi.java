@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.costtrace.receiver.auth.BearerTokens;
+import dev.costtrace.receiver.budget.ReceiverBudgets;
 import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.sink.report.ConversationCosts;
@@ -35,6 +36,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -44,7 +46,7 @@ import java.util.logging.Logger;
  * <ul>
  *   <li>{@code GET /api/v1/conversations/{id}[?calls=true][&tenant=T]}: one conversation (an ID
  *       within a tenant: 409 when the ID exists in several tenants the caller sees and no tenant
- *       is named);
+ *       is named) with its budget state, which the agent's budgets read for cross-process spend;
  *   <li>{@code GET /api/v1/conversations?since=7d&limit=50&...}: conversations, most expensive
  *       first, a page at a time ({@code next} cursor);
  *   <li>{@code GET /api/v1/costs?since=30d&group_by=tenant,feature,model,day&...}: grouped spend
@@ -78,6 +80,7 @@ public final class CostApi implements HttpHandler, MetricsSource {
   private final BearerTokens tokens;
   private final Clock clock;
   private final BooleanSupplier busy;
+  private final Supplier<ReceiverBudgets> budgets;
   private final int maxCalls;
   private final byte[] openApi;
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
@@ -95,11 +98,22 @@ public final class CostApi implements HttpHandler, MetricsSource {
    *     worker queue is full and the handler runs on its accepting thread): 503 with Retry-After
    */
   public CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock, BooleanSupplier busy) {
-    this(costs, tokens, clock, busy, ConversationCosts.DEFAULT_MAX_CALLS);
+    this(costs, tokens, clock, busy, () -> null);
   }
 
-  CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock, BooleanSupplier busy, int maxCalls) {
+  /**
+   * @param budgets the receiver's budgets (its tally and rules), asked per request; null from it
+   *     when budgets are off
+   */
+  public CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock, BooleanSupplier busy,
+      Supplier<ReceiverBudgets> budgets) {
+    this(costs, tokens, clock, busy, budgets, ConversationCosts.DEFAULT_MAX_CALLS);
+  }
+
+  CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock, BooleanSupplier busy,
+      Supplier<ReceiverBudgets> budgets, int maxCalls) {
     this.busy = Objects.requireNonNull(busy, "busy");
+    this.budgets = Objects.requireNonNull(budgets, "budgets");
     this.costs = Objects.requireNonNull(costs, "costs");
     this.tokens = tokens;
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -200,8 +214,16 @@ public final class CostApi implements HttpHandler, MetricsSource {
   private JsonNode conversation(String id, String scope, String query) {
     ApiParams params = ApiParams.parse(query, LOOKUP_PARAMS);
     boolean withCalls = params.bool("calls");
-    List<Conversation> found = costs.conversation(id, filter(params, scope, BigDecimal.ZERO), MAX_TENANTS_PER_ID);
+    Filter filter = filter(params, scope, BigDecimal.ZERO);
+    List<Conversation> found = costs.conversation(id, filter, MAX_TENANTS_PER_ID);
+    ReceiverBudgets budgets = this.budgets.get();
+    ReceiverBudgets.Spend recent = budgets == null ? null : budgets.spend(id);
     if (found.isEmpty()) {
+      // Acknowledged but not written yet: the tally answers, but only to a caller that sees every
+      // tenant (the tally does not know tenants).
+      if (recent != null && scope.isEmpty() && filter.tenant().isEmpty()) {
+        return unstored(id, recent, budgets, withCalls);
+      }
       throw Problem.status(404, "no conversation '" + id + "'"
           + (scope.isEmpty() ? "" : " in tenant '" + scope + "'"));
     }
@@ -224,6 +246,21 @@ public final class CostApi implements HttpHandler, MetricsSource {
       }
       o.put("calls_truncated", calls.size() > maxCalls);
     }
+    o.set("budget", ApiJson.budget(budgets, c.tenantId(), c.feature(), c.llmUsd().add(c.toolUsd()),
+        c.llmCalls(), recent));
+    return o;
+  }
+
+  /** A conversation only this receiver's tally knows: stored figures zero, no times yet. */
+  private static JsonNode unstored(String id, ReceiverBudgets.Spend recent, ReceiverBudgets budgets,
+      boolean withCalls) {
+    ObjectNode o = ApiJson.unstoredConversation(id);
+    o.putArray("models");
+    if (withCalls) {
+      o.putArray("calls");
+      o.put("calls_truncated", false);
+    }
+    o.set("budget", ApiJson.budget(budgets, "", "", BigDecimal.ZERO, 0, recent));
     return o;
   }
 

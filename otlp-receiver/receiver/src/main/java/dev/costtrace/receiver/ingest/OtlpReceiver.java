@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
 import dev.costtrace.receiver.api.CostApi;
 import dev.costtrace.receiver.auth.BearerTokens;
+import dev.costtrace.receiver.budget.ReceiverBudgets;
 import dev.costtrace.sink.report.ConversationCosts;
 import java.time.Clock;
 import dev.costtrace.receiver.metrics.MetricsSource;
@@ -33,6 +34,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * OTLP/gRPC on {@value Builder#DEFAULT_GRPC_PORT} and OTLP/HTTP on {@value Builder#DEFAULT_HTTP_PORT}
@@ -85,7 +87,7 @@ public final class OtlpReceiver implements AutoCloseable {
     http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens, admission,
         requestMetrics, () -> ready));
     CostApi api = b.costs == null ? null
-        : new CostApi(b.costs, b.tokens, Clock.systemUTC(), OtlpReceiver::queueFull);
+        : new CostApi(b.costs, b.tokens, Clock.systemUTC(), OtlpReceiver::queueFull, b.budgets);
     if (api != null) {
       http.createContext(CostApi.PREFIX, api);
     }
@@ -217,6 +219,7 @@ public final class OtlpReceiver implements AutoCloseable {
     private ServerCredentials tlsCredentials;
     private BearerTokens tokens;
     private ConversationCosts costs;
+    private Supplier<ReceiverBudgets> budgets = () -> null;
 
     private Builder() {}
 
@@ -228,6 +231,16 @@ public final class OtlpReceiver implements AutoCloseable {
     public Builder costApi(ConversationCosts costs) {
       this.costs = Objects.requireNonNull(costs, "costs");
       return this;
+    }
+
+    /**
+     * The cost API with the budget state on its conversation endpoint: the rules' limits and the
+     * spend they apply to, counting what this receiver acknowledged but has not written yet.
+     * {@code budgets} is asked per request (null: budgets off).
+     */
+    public Builder costApi(ConversationCosts costs, Supplier<ReceiverBudgets> budgets) {
+      this.budgets = Objects.requireNonNull(budgets, "budgets");
+      return costApi(costs);
     }
 
     /**

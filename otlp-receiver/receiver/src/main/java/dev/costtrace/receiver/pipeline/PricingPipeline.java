@@ -1,5 +1,6 @@
 package dev.costtrace.receiver.pipeline;
 
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import com.google.protobuf.ByteString;
 import dev.costtrace.pricing.PricedSpan;
 import dev.costtrace.pricing.PricingStatus;
@@ -55,6 +56,16 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private static final String[] TIME_TO_FIRST_TOKEN_KEYS = {
     "gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"};
   private static final String ERROR_TYPE_KEY = "error.type";
+
+  /**
+   * The pricing status of a call the agent's budget blocked before sending (its span ends with
+   * the budget's exception as {@code error.type}): it never reached the vendor, so it is neither a
+   * priced nor an unpriced call; its budget event is what shows it.
+   */
+  public static final String BUDGET_BLOCKED = "BUDGET_BLOCKED";
+
+  private static final String BLOCKED_ERROR_TYPE =
+      ConversationBudgetExceededException.class.getName();
   private static final PricingStatus[] STATUSES = PricingStatus.values();
   /** How long exporters are told to wait when the sink cannot write its buffer. */
   static final java.time.Duration STORAGE_RETRY_AFTER = java.time.Duration.ofSeconds(5);
@@ -64,9 +75,12 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final TraceAttributor attributor;
   private final SpendMetrics spend;
   private final SpanValidation validation;
+  private final AcceptedSpans acceptedSpans;
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
   private final AtomicLong spansPriced = new AtomicLong();
+  /** Calls the agent's budget blocked: taken and stored, but neither priced nor unpriced. */
+  private final AtomicLong spansBlocked = new AtomicLong();
   private final EnumMap<PricingStatus, LongAdder> byStatus = new EnumMap<>(PricingStatus.class);
 
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor) {
@@ -76,14 +90,31 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   /** @param spend the spend counters what the sink accepts is counted in */
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
       SpendMetrics spend) {
-    this(pricer, sink, keys, attributor, spend, SpanValidation.defaults());
+    this(pricer, sink, keys, attributor, spend, SpanValidation.defaults(), null);
   }
 
   /** @param validation which spans are refused, each alone (their times, their IDs) */
   public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
       SpendMetrics spend, SpanValidation validation) {
+    this(pricer, sink, keys, attributor, spend, validation, null);
+  }
+
+  /** @param acceptedSpans told about every priced span the sink took (budgets) */
+  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
+      SpendMetrics spend, AcceptedSpans acceptedSpans) {
+    this(pricer, sink, keys, attributor, spend, SpanValidation.defaults(), acceptedSpans);
+  }
+
+  /**
+   * @param spend the spend counters what the sink accepts is counted in
+   * @param validation which spans are refused, each alone (their times, their IDs)
+   * @param acceptedSpans told about every priced span the sink took (budgets), or null
+   */
+  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
+      SpendMetrics spend, SpanValidation validation, AcceptedSpans acceptedSpans) {
     this.validation = java.util.Objects.requireNonNull(validation, "validation");
     this.spend = spend;
+    this.acceptedSpans = acceptedSpans;
     this.pricer = pricer;
     this.sink = sink;
     this.keys = keys;
@@ -141,9 +172,11 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     String authTenant = tenantFromAuth == null ? "" : tenantFromAuth;
     Map<TraceAttributor.TraceRef, RequestTrace> traces = new HashMap<>();
     List<Priced> pricedSpans = new ArrayList<>();
+    List<Span> rowSpans = acceptedSpans == null ? null : new ArrayList<>();
     long received = 0;
     long rejected = 0;
     long[] priced = new long[STATUSES.length];
+    long blocked = 0;
     String firstProblem = null;
     Map<String, Integer> reasons = null;
     long now = System.nanoTime();
@@ -185,7 +218,12 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
           if (!p.isApplicable()) {
             continue;
           }
-          priced[p.status().ordinal()]++;
+          // A blocked call has no usage, so it is never PRICED: only unpriced ones are looked at.
+          if (p.status() != PricingStatus.PRICED && isBlocked(span)) {
+            blocked++;
+          } else {
+            priced[p.status().ordinal()]++;
+          }
           pricedSpans.add(new Priced(span, resource, service, own, trace, p));
         }
       }
@@ -199,11 +237,18 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         byStatus.get(status).add(n);
       }
     }
+    if (blocked > 0) {
+      spansPriced.addAndGet(blocked);
+      spansBlocked.addAndGet(blocked);
+    }
     List<SpanCostRow> rows = new ArrayList<>(pricedSpans.size());
     for (Priced p : pricedSpans) {
       Attribution a = p.trace().fill(p.own());
       rows.add(row(p.span(), p.resource(), authTenant, p.trace().hex(), p.service(),
           tenantFromAuth == null ? a : a.withTenant(tenantFromAuth), p.price()));
+      if (rowSpans != null) {
+        rowSpans.add(p.span());
+      }
     }
     List<SpanAttribution> attributions = new ArrayList<>();
     List<Runnable> accepted = new ArrayList<>();
@@ -224,6 +269,9 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       }
       accepted.forEach(Runnable::run); // only now: a refused request leaves nothing behind
       spend.accepted(rows, attributions);
+      if (acceptedSpans != null) {
+        acceptedSpans.accepted(rows, rowSpans, attributions);
+      }
     }
     spansRejected.addAndGet(rejected);
     return rejected == 0
@@ -302,7 +350,12 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
         .set(SpanColumns.SERVICE_TIER, p.span().serviceTier())
         .set(SpanColumns.ADJUSTED_COUNT, AdjustedCount.of(resource, span));
-    return withPricing(b, p).build();
+    withPricing(b, p);
+    if (extra.errorType().equals(BLOCKED_ERROR_TYPE)) {
+      b.set(SpanColumns.PRICING_STATUS, BUDGET_BLOCKED)
+          .set(SpanColumns.PRICING_REASON, "not sent: blocked by the conversation's budget");
+    }
+    return b.build();
   }
 
   /**
@@ -323,6 +376,11 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.PRICING_REASON, p.reason())
         .set(SpanColumns.CATALOG_VERSION, p.catalogVersion())
         .set(SpanColumns.PRICE_ENTRY, p.priceEntry());
+  }
+
+  /** Whether the span is a call the agent's budget blocked (its error.type is the budget's exception). */
+  private static boolean isBlocked(Span span) {
+    return OtlpAttributes.string(span.getAttributesList(), ERROR_TYPE_KEY).equals(BLOCKED_ERROR_TYPE);
   }
 
   /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
@@ -413,6 +471,9 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       unpriced += e.getKey() == PricingStatus.PRICED ? 0 : e.getValue().sum();
     }
     out.counter("costtrace_spans_unpriced_total", "LLM and tool spans with no price (unknown model, no usage, ...).", unpriced);
+    out.counter("costtrace_spans_budget_blocked_total",
+        "Calls the agent's budget blocked before sending (stored as BUDGET_BLOCKED, not counted above).",
+        spansBlocked.get());
     spend.writeTo(out);
   }
 }

@@ -34,7 +34,7 @@ public final class HttpClientImplInstrumentation implements TypeInstrumentation 
   public static final class SendAsyncAdvice {
     private SendAsyncAdvice() {}
 
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = LlmBodyHandler.Blocked.class)
     public static LlmBodyHandler wrap(
         @Advice.Argument(0) HttpRequest request,
         @Advice.Argument(value = 1, readOnly = false) HttpResponse.BodyHandler handler) {
@@ -49,8 +49,10 @@ public final class HttpClientImplInstrumentation implements TypeInstrumentation 
     public static void failed(
         @Advice.Enter LlmBodyHandler wrapped,
         @Advice.Return CompletableFuture future,
-        @Advice.Thrown Throwable thrown) {
-      if (wrapped != null) {
+        @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (wrapped instanceof LlmBodyHandler.Blocked) {
+        thrown = LlmBodyHandler.thrown(wrapped, thrown);
+      } else if (wrapped != null) {
         wrapped.watch(future, thrown);
       }
     }

@@ -1,6 +1,7 @@
 package dev.costtrace.agent.http.jdk;
 
 import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import dev.costtrace.agent.http.HttpCaptureConfig;
 import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.http.LlmEndpoint;
@@ -19,7 +20,7 @@ import java.util.concurrent.Flow;
  * Wraps the app's {@code BodyHandler} for a request to a listed LLM host: the span starts here,
  * and the app's {@code BodySubscriber} gets every buffer unchanged through {@link TeeBodySubscriber}.
  */
-public final class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
+public class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
   private final HttpResponse.BodyHandler<T> delegate;
   private final LlmHttpSpan span;
   private final int maxBodyBytes;
@@ -56,6 +57,8 @@ public final class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
               body,
               body == null ? 0 : body.length);
       return span == null ? null : new LlmBodyHandler<>(handler, span, settings.maxBodyBytes());
+    } catch (ConversationBudgetExceededException e) {
+      return new Blocked<>(e);
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return null;
@@ -129,6 +132,24 @@ public final class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
 
   /** Ends the span if the call fails before a body (connect error, timeout). */
   @SuppressWarnings("rawtypes")
+  /** What the advice's exit throws: the budget's exception for a blocked call, else {@code thrown}. */
+  public static Throwable thrown(LlmBodyHandler<?> wrapped, Throwable thrown) {
+    return wrapped instanceof Blocked ? ((Blocked<?>) wrapped).exception : thrown;
+  }
+
+  /**
+   * A request the budget blocked: the advice skips {@code sendAsync} and throws the exception,
+   * which {@code send} lets through as it is.
+   */
+  public static final class Blocked<T> extends LlmBodyHandler<T> {
+    final RuntimeException exception;
+
+    Blocked(RuntimeException exception) {
+      super(null, null, 0);
+      this.exception = exception;
+    }
+  }
+
   public void watch(CompletableFuture future, Throwable thrown) {
     if (thrown != null) {
       span.endWithException(thrown);

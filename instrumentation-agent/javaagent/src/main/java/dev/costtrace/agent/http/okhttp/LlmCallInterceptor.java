@@ -6,6 +6,7 @@ import dev.costtrace.agent.http.LlmEndpoint;
 import dev.costtrace.agent.http.LlmHttpSpan;
 import dev.costtrace.agent.http.ResponseBodyTee;
 import dev.costtrace.agent.http.SpanLayering;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
@@ -46,6 +47,8 @@ public final class LlmCallInterceptor implements Interceptor {
     try {
       settings = HttpCaptureConfig.get();
       span = start(request, settings);
+    } catch (ConversationBudgetExceededException e) {
+      throw e; // the budget blocked the call: it is not sent
     } catch (Throwable t) {
       span = null;
     }
