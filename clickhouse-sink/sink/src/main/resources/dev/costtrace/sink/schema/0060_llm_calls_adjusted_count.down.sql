@@ -1,4 +1,4 @@
--- Back to 0050: llm_calls as 0006 defined it, without the adjusted count.
+-- Back to 0050: llm_calls as 0006 defined it: no adjusted count, blocked calls included.
 DROP VIEW IF EXISTS {db}.llm_calls {on_cluster} SYNC;
 
 CREATE VIEW IF NOT EXISTS {db}.llm_calls {on_cluster} AS

@@ -1,6 +1,10 @@
--- llm_calls gains each call's adjusted count (0040), so that panels and filters can show an
--- estimate under sampling beside counted money, for exactly the calls they filter. Its other
--- columns, and how attribution is resolved, are those of 0006.
+-- llm_calls, as readers need it now (one migration, both changes new in the same release):
+-- each call's adjusted count (0040), so that panels and the API can show an estimate under
+-- sampling beside counted money for exactly the calls they filter; and no call the agent's budget
+-- blocked (pricing_status BUDGET_BLOCKED): it was never sent, so it is not an LLM call, and it
+-- leaves every per-call panel, report and API count, as the rollups leave it out of their LLM and
+-- unpriced calls. Its row stays in spans; budget_events shows the block. The other columns, and how
+-- attribution is resolved, are those of 0006.
 DROP VIEW IF EXISTS {db}.llm_calls {on_cluster} SYNC;
 
 CREATE VIEW IF NOT EXISTS {db}.llm_calls {on_cluster} AS
@@ -38,4 +42,5 @@ LEFT JOIN
 (
     SELECT auth_tenant, trace_id, conversation_id, tenant_id, user_id, feature
     FROM {db}.trace_rollups FINAL
-) AS r ON s.auth_tenant = r.auth_tenant AND s.trace_id = r.trace_id;
+) AS r ON s.auth_tenant = r.auth_tenant AND s.trace_id = r.trace_id
+WHERE s.pricing_status != 'BUDGET_BLOCKED';
