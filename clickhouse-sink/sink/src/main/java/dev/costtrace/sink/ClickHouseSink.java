@@ -175,7 +175,8 @@ public final class ClickHouseSink implements SpanSink {
 
   public SinkMetrics metrics() {
     return new SinkMetrics(progress.accepted.get(), progress.written.get(), progress.duplicates.get(),
-        progress.deadLettered.get(), buffer.sizeBytes(), progress.failures.get(), progress.lastBatchMillis,
+        progress.deadLettered.get(), buffer.sizeBytes(), buffer.pendingBytes(), progress.failures.get(),
+        progress.lastBatchMillis,
         progress.full.get(), progress.tracesRecomputed.get(), progress.visibility.snapshot(), progress.batches.get(),
         progress.rollups.get(),
         progress.insertNanos.get() / 1_000_000, progress.recomputeNanos.get() / 1_000_000,

@@ -7,7 +7,9 @@ package dev.costtrace.sink;
  * @param rowsWritten span rows sent to ClickHouse (a replayed row counts again; its key collapses it)
  * @param rowsDuplicate span rows skipped because they were written recently (exporter retries)
  * @param rowsDeadLettered span rows ClickHouse rejected, set aside with their reason
- * @param bufferedBytes bytes in the on-disk buffer
+ * @param bufferedBytes bytes in the on-disk buffer, written or not (whole written segments are deleted)
+ * @param pendingBytes bytes acknowledged and not yet in ClickHouse with their rollups: 0 once the
+ *     writer has caught up
  * @param batchesFailed batch attempts that failed and will be retried
  * @param lastBatchMillis how long the last successful batch took
  * @param rejectedFull accept calls refused because the buffer was full
@@ -26,6 +28,7 @@ public record SinkMetrics(
     long rowsDuplicate,
     long rowsDeadLettered,
     long bufferedBytes,
+    long pendingBytes,
     long batchesFailed,
     long lastBatchMillis,
     long rejectedFull,

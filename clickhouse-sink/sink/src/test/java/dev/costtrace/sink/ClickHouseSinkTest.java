@@ -380,9 +380,11 @@ class ClickHouseSinkTest {
     assertThat(sink.awaitMetrics(m -> m.batchesFailed() > 0, Duration.ofSeconds(60)))
         .as(sink.metrics().toString()).isTrue();
     assertThat(sink.metrics().bufferedBytes()).as(sink.metrics().toString()).isPositive();
+    assertThat(sink.metrics().pendingBytes()).as(sink.metrics().toString()).isPositive();
     ClickHouseEndpoint back = engine.start(); // same data directory, same port
     try {
       assertThat(sink.flush(Duration.ofMinutes(3))).isTrue();
+      assertThat(sink.metrics().pendingBytes()).as("caught up").isZero();
       sink.close();
       assertThat(count(back, "SELECT count() FROM " + db + ".spans")).isEqualTo(200);
       assertThat(scalar(back, "SELECT sum(total_cost) FROM " + db + ".trace_costs"))

@@ -84,7 +84,11 @@ class ReceiverFaultIT {
         }
       }
       // The exporters' own retries (429/503 while the restarted receiver replays its buffer).
-      assertThat(load.send(receiver.tracesUrl(), null, again, 4, RetryPolicy.getDefault())).isEqualTo(again.size());
+      int killedAnswers = load.failures().size();
+      assertThat(load.send(receiver.tracesUrl(), null, again, 4, RetryPolicy.getDefault()))
+          .as("resent: %s; receiver log: %s", load.failures().subList(killedAnswers, load.failures().size()),
+              receiver.tail())
+          .isEqualTo(again.size());
       new Stored(engine.endpoint(), db).requireExactly("", 0, load);
       await("the background check ran").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
           .until(() -> receiver.metric("costtrace_rollup_checks_total") >= 1);

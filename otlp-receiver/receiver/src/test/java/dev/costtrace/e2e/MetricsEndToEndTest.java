@@ -79,6 +79,7 @@ class MetricsEndToEndTest {
         .containsEntry("costtrace_worker_queue_depth{transport=\"http\"}", 0.0)
         .containsEntry("costtrace_sink_rows_total{result=\"accepted\"}", 4.0)
         .containsEntry("costtrace_sink_rows_total{result=\"written\"}", 4.0)
+        .containsEntry("costtrace_sink_pending_bytes", 0.0) // flushed: nothing left to write
         .containsEntry("costtrace_memory_in_flight_bytes", 0.0);
     assertThat(m.get("costtrace_export_duration_seconds_sum{transport=\"http\"}")).isPositive();
     assertThat(m.get("costtrace_memory_budget_bytes")).isPositive();

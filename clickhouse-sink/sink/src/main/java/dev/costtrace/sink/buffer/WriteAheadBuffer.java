@@ -239,6 +239,28 @@ public final class WriteAheadBuffer implements AutoCloseable {
     return totalBytes;
   }
 
+  /**
+   * Bytes of acknowledged records not yet committed: what ClickHouse has still to take. Zero once
+   * the consumer has caught up, unlike {@link #sizeBytes}, which keeps committed records until their
+   * segment is deleted.
+   */
+  public long pendingBytes() {
+    Position from = committed;
+    Position to = writePosition;
+    if (from.compareTo(to) >= 0) {
+      return 0;
+    }
+    long bytes = 0;
+    synchronized (this) {
+      for (var e : segmentSizes.subMap(from.segment(), true, to.segment(), true).entrySet()) {
+        long start = e.getKey() == from.segment() ? from.offset() : 0;
+        long end = e.getKey() == to.segment() ? to.offset() : e.getValue();
+        bytes += Math.max(0, end - start);
+      }
+    }
+    return bytes;
+  }
+
   /** Records set aside in {@value #QUARANTINE} because they could not be read or decoded. */
   public long quarantinedRecords() {
     return quarantined.get();

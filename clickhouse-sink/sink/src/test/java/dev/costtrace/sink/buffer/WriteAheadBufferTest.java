@@ -48,6 +48,34 @@ class WriteAheadBufferTest {
   }
 
   /**
+   * Pending bytes are the records not yet committed, across segments and a reopen; they fall to 0
+   * when the consumer catches up while the segments' bytes on disk stay until deleted.
+   */
+  @Test
+  void pendingBytesAreWhatIsNotYetCommittedAcrossSegmentsAndAReopen() throws Exception {
+    long each = 8 + record(0).length;
+    try (WriteAheadBuffer buffer = new WriteAheadBuffer(dir, 64 * 1024, 1024, WriteAheadBuffer.Sync.ALWAYS)) {
+      assertThat(buffer.pendingBytes()).isZero();
+      for (int i = 0; i < 10; i++) { // four records a segment: three segments
+        assertThat(buffer.append(record(i))).isTrue();
+      }
+      assertThat(buffer.pendingBytes()).isEqualTo(10 * each);
+      List<WriteAheadBuffer.Record> read = buffer.read(buffer.committed(), 1 << 20);
+      assertThat(read).hasSize(10);
+      buffer.commit(read.get(5).end()); // inside the second segment
+      assertThat(buffer.pendingBytes()).isEqualTo(4 * each);
+    }
+    try (WriteAheadBuffer reopened = new WriteAheadBuffer(dir, 64 * 1024, 1024, WriteAheadBuffer.Sync.ALWAYS)) {
+      assertThat(reopened.pendingBytes()).isEqualTo(4 * each);
+      List<WriteAheadBuffer.Record> rest = reopened.read(reopened.committed(), 1 << 20);
+      assertThat(rest).hasSize(4);
+      reopened.commit(rest.get(3).end());
+      assertThat(reopened.pendingBytes()).isZero();
+      assertThat(reopened.sizeBytes()).isPositive();
+    }
+  }
+
+  /**
    * Group commit: appends from many threads at once, with fsync on and segments rolling under them,
    * each return only after their record is written; after a reopen every acknowledged record is
    * there, whole, each once.

@@ -7,6 +7,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -63,6 +65,7 @@ public final class TurnLoad {
 
   private final List<Export> exports = new ArrayList<>();
   private final Map<String, BigDecimal> costs = new TreeMap<>();
+  private final List<String> failures = new CopyOnWriteArrayList<>();
   private final int turns;
 
   /**
@@ -155,6 +158,11 @@ public final class TurnLoad {
     return CALL_USD.multiply(BigDecimal.valueOf(calls()));
   }
 
+  /** Why each export that was not acknowledged failed, in the order they failed, across sends. */
+  public List<String> failures() {
+    return List.copyOf(failures);
+  }
+
   public List<Export> unacknowledged() {
     return exports.stream().filter(e -> !e.acknowledged()).toList();
   }
@@ -177,8 +185,16 @@ public final class TurnLoad {
    * starting or replaying its buffer, as a real exporter would.
    */
   public int send(String tracesUrl, String token, Collection<Export> which, int threads, RetryPolicy retryPolicy) {
+    // The exporter's own OkHttp dispatcher runs on an executor exactly as large as its request limit
+    // with no queue: several threads exporting at once sometimes get "executor rejected" without a
+    // request being sent (square/okhttp#9443). An executor that can always grow avoids it.
+    ExecutorService calls = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "turn-load-okhttp");
+      t.setDaemon(true);
+      return t;
+    });
     OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(tracesUrl)
-        .setTimeout(Duration.ofSeconds(20)).setRetryPolicy(retryPolicy);
+        .setTimeout(Duration.ofSeconds(20)).setRetryPolicy(retryPolicy).setExecutorService(calls);
     if (token != null) {
       b.addHeader("Authorization", "Bearer " + token);
     }
@@ -188,9 +204,15 @@ public final class TurnLoad {
       List<Future<?>> sent = new ArrayList<>();
       for (Export e : which) {
         sent.add(pool.submit(() -> {
-          if (exporter.export(e.spans()).join(30, TimeUnit.SECONDS).isSuccess()) {
+          long start = System.nanoTime();
+          CompletableResultCode result = exporter.export(e.spans()).join(30, TimeUnit.SECONDS);
+          if (result.isSuccess()) {
             e.acknowledged = true;
             acknowledged.incrementAndGet();
+          } else {
+            failures.add(String.format("export %d after %.1f s: %s", exports.indexOf(e),
+                (System.nanoTime() - start) / 1e9, !result.isDone() ? "no answer within 30 s"
+                    : result.getFailureThrowable() != null ? result.getFailureThrowable().toString() : "failed"));
           }
         }));
       }
@@ -201,6 +223,7 @@ public final class TurnLoad {
       throw new IllegalStateException("sending the load failed", e);
     } finally {
       pool.shutdownNow();
+      calls.shutdownNow();
     }
     return acknowledged.get();
   }

@@ -20,7 +20,12 @@ public final class SinkMetricsSource implements MetricsSource {
         .counter("costtrace_sink_rows_total", ROWS, m.rowsWritten(), "result", "written")
         .counter("costtrace_sink_rows_total", ROWS, m.rowsDuplicate(), "result", "duplicate")
         .counter("costtrace_sink_rows_total", ROWS, m.rowsDeadLettered(), "result", "dead_lettered")
-        .gauge("costtrace_sink_buffered_bytes", "Bytes acknowledged but not yet in ClickHouse (the on-disk buffer).", m.bufferedBytes())
+        .gauge("costtrace_sink_buffered_bytes",
+            "Bytes the on-disk buffer holds, written to ClickHouse or not (written segments are deleted whole).",
+            m.bufferedBytes())
+        .gauge("costtrace_sink_pending_bytes",
+            "Bytes acknowledged but not yet in ClickHouse with their rollups: 0 once the writer has caught up.",
+            m.pendingBytes())
         .counter("costtrace_sink_batches_failed_total", "Batch writes to ClickHouse that failed and will be retried.", m.batchesFailed())
         .gauge("costtrace_sink_last_batch_seconds", "How long the last successful batch write took.", m.lastBatchMillis() / 1000.0)
         .counter("costtrace_sink_full_total", "Exports refused because the sink's buffer was full.", m.rejectedFull())
