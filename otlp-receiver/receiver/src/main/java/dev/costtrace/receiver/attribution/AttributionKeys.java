@@ -1,6 +1,7 @@
 package dev.costtrace.receiver.attribution;
 
 import dev.costtrace.config.Config;
+import dev.costtrace.pricing.normalize.AttributionAttributes;
 import dev.costtrace.receiver.otlp.OtlpAttributes;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.Arrays;
@@ -10,23 +11,14 @@ import java.util.Map;
 
 /**
  * Which span or resource attributes carry the conversation, tenant, user and feature, in order of
- * preference. Configurable with {@code costtrace.attribution.<field>.keys} (comma-separated).
+ * preference. Configurable with {@code costtrace.attribution.<field>.keys} (comma-separated); the
+ * defaults are {@link AttributionAttributes}'.
  */
 public final class AttributionKeys {
-  public static final List<String> DEFAULT_CONVERSATION = List.of(
-      "gen_ai.conversation.id", "session.id", "langfuse.session.id",
-      "traceloop.association.properties.conversation_id",
-      "traceloop.association.properties.session_id", "spring.ai.chat.client.conversation.id",
-      "baggage.gen_ai.conversation.id", "conversation.id");
-  public static final List<String> DEFAULT_TENANT = List.of(
-      "tenant.id", "costtrace.tenant.id", "traceloop.association.properties.tenant_id",
-      "langfuse.tenant.id", "baggage.tenant.id");
-  public static final List<String> DEFAULT_USER = List.of(
-      "enduser.id", "user.id", "langfuse.user.id", "traceloop.association.properties.user_id",
-      "baggage.user.id");
-  public static final List<String> DEFAULT_FEATURE = List.of(
-      "costtrace.feature", "feature", "traceloop.association.properties.feature",
-      "langfuse.trace.name", "baggage.feature");
+  public static final List<String> DEFAULT_CONVERSATION = AttributionAttributes.CONVERSATION;
+  public static final List<String> DEFAULT_TENANT = AttributionAttributes.TENANT;
+  public static final List<String> DEFAULT_USER = AttributionAttributes.USER;
+  public static final List<String> DEFAULT_FEATURE = AttributionAttributes.FEATURE;
 
   private static final int FIELDS = Attribution.FIELDS;
 

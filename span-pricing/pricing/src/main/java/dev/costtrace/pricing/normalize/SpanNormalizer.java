@@ -60,6 +60,7 @@ public final class SpanNormalizer {
     long toolUnits = 0;
     String serviceTier = "";
     String conversationId = "";
+    int conversationRank = Integer.MAX_VALUE;
     long inputInclusive = -1;
     long inputExclusive = -1;
     long output = -1;
@@ -140,18 +141,18 @@ public final class SpanNormalizer {
             serviceTier = string(v).toLowerCase(Locale.ROOT);
           }
           break;
-        // Conversation the span itself names (the receiver's attribution is richer).
+        // Conversation the span itself names (the receiver's attribution is richer), by the rank of
+        // its key in AttributionAttributes.CONVERSATION; these cases only keep the lookup off
+        // every other attribute, and a test checks they are that list.
         case "gen_ai.conversation.id":
-          conversationId = string(v);
-          break;
         case "session.id":
         case "langfuse.session.id":
-        case "spring.ai.chat.client.conversation.id":
         case "traceloop.association.properties.conversation_id":
         case "traceloop.association.properties.session_id":
-          if (conversationId.isEmpty()) {
-            conversationId = string(v);
-          }
+        case "spring.ai.chat.client.conversation.id":
+        case "baggage.gen_ai.conversation.id":
+        case "conversation.id":
+          conversation(AttributionAttributes.conversationRank(key), string(v));
           break;
         // Input, inclusive of cache (OTel current and deprecated, OpenLLMetry, OpenInference)
         case "gen_ai.usage.input_tokens":
@@ -219,6 +220,13 @@ public final class SpanNormalizer {
           break;
         default:
           break;
+      }
+    }
+
+    private void conversation(int rank, String value) {
+      if (rank >= 0 && rank < conversationRank && !value.isEmpty()) {
+        conversationId = value;
+        conversationRank = rank;
       }
     }
 
