@@ -11,8 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costtrace.dashboards.GrafanaSql.TimeRange;
 import dev.costtrace.dashboards.GrafanaSql.Variable;
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.cli.demo.DemoWorkload;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
@@ -105,9 +103,8 @@ class PanelSqlTest {
     ReceiverBudgets budgets = new ReceiverBudgets(
         BudgetRulesSource.create(BudgetSettings.from(Map.of("costtrace.budget.conversation.warn.usd", "0.05")::get), w -> {}),
         List.of(events), System::nanoTime);
-    PricingPipeline pipeline = new PricingPipeline(SpanPricer.builder().build(), sink,
-        AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000),
-        dev.costtrace.receiver.metrics.SpendMetrics.builder().build(), budgets);
+    PricingPipeline pipeline = PricingPipeline.builder(sink)
+        .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).acceptedSpans(budgets).build();
     try (OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(pipeline).start()) {
       String url = "http://127.0.0.1:" + receiver.httpPort();

@@ -4,8 +4,6 @@ import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.data.ClickHouseFormat;
 import com.sun.management.OperatingSystemMXBean;
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
@@ -93,8 +91,8 @@ final class EndToEnd {
     ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true)
         .database(db).bufferDir(bufferDir).batchSize(SINK_BATCH_ROWS).build();
     OtlpReceiver real = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer(new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-            new TraceAttributor(Duration.ofSeconds(30), 100_000)))
+        .consumer(PricingPipeline.builder(sink)
+            .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).build())
         .start();
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     System.gc();
@@ -110,8 +108,8 @@ final class EndToEnd {
     // The load generator warms its client up on a discarding receiver first (a cold client JVM
     // would take as much CPU as the receiver, on the same cores).
     OtlpReceiver warm = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer(new PricingPipeline(SpanPricer.builder().build(), new DiscardingSink(), AttributionKeys.defaults(),
-            new TraceAttributor(Duration.ofSeconds(30), 100_000)))
+        .consumer(PricingPipeline.builder(new DiscardingSink())
+            .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).build())
         .start();
     try (LoadChild child = LoadChild.start("grpc", real.grpcPort(), "all", CLIENT_WARM_UP_SECONDS, 0, e2e.size(),
         Integer.toString(warm.grpcPort()))) {
@@ -223,8 +221,8 @@ final class EndToEnd {
         @Override
         public void close() {}
       };
-      PricingPipeline pipeline = new PricingPipeline(SpanPricer.builder().build(), collecting,
-          AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 100_000));
+      PricingPipeline pipeline = PricingPipeline.builder(collecting)
+          .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).build();
       for (byte[] b : payloads) {
         pipeline.consume(ExportTraceServiceRequest.parseFrom(b), null);
       }

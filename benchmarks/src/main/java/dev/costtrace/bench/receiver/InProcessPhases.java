@@ -83,7 +83,7 @@ final class InProcessPhases {
         public void close() {}
       };
       TraceAttributor attributor = new TraceAttributor(Duration.ofSeconds(30), 100_000);
-      PricingPipeline pipeline = new PricingPipeline(pricer, sink, keys, attributor);
+      PricingPipeline pipeline = PricingPipeline.builder(sink).pricer(pricer).keys(keys).attributor(attributor).build();
       double cpu = 0;
       for (int pass = 0; pass < 2; pass++) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();

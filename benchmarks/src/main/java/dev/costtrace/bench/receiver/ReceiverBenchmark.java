@@ -4,8 +4,6 @@ import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.costtrace.config.Config;
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
@@ -103,8 +101,8 @@ public final class ReceiverBenchmark {
       throws Exception {
     Measurements runs = new Measurements();
     OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer(new PricingPipeline(SpanPricer.builder().build(), new DiscardingSink(), AttributionKeys.defaults(),
-            new TraceAttributor(Duration.ofSeconds(30), 100_000)))
+        .consumer(PricingPipeline.builder(new DiscardingSink())
+            .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).build())
         .start();
     try {
       for (int rep = 0; rep < repeats; rep++) {

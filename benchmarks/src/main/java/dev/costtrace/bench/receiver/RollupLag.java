@@ -1,8 +1,6 @@
 package dev.costtrace.bench.receiver;
 
 import com.clickhouse.client.api.Client;
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
@@ -37,8 +35,7 @@ final class RollupLag {
   }
 
   private static PricingPipeline pipeline(ClickHouseSink sink) {
-    return new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-        new TraceAttributor(Duration.ofSeconds(30), 100_000));
+    return PricingPipeline.builder(sink).attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).build();
   }
 
   /** Sends the payloads at {@code spansPerSecond} over gRPC; records the lags. */

@@ -119,10 +119,10 @@ public final class ServeCommand implements Callable<Integer> {
     set("costtrace.metrics.max.label.values", config.getInt("costtrace.metrics.max.label.values"), spend::maxLabelValues);
     Client budgetClient = CostTrace.client(endpoint, config);
     ReceiverBudgetSetup budgets = ReceiverBudgetSetup.fromConfig(config, budgetClient, schema.database());
-    PricingPipeline pipeline = new PricingPipeline(pricer, sink, AttributionKeys.fromConfig(config),
-        new TraceAttributor(attributionWindow,
-            config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)),
-        spend.build(), validation, budgets.budgets());
+    PricingPipeline pipeline = PricingPipeline.builder(sink).pricer(pricer).keys(AttributionKeys.fromConfig(config))
+        .attributor(new TraceAttributor(attributionWindow,
+            config.getInt("costtrace.attribution.max.traces").orElse(TraceAttributor.DEFAULT_MAX_TRACES)))
+        .spend(spend.build()).validation(validation).acceptedSpans(budgets.budgets()).build();
     b.metrics(budgets.budgets());
     b.consumer(pipeline);
     if (tokens != null) {

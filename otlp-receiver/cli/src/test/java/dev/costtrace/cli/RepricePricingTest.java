@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.SpanAttribution;
@@ -83,7 +82,7 @@ class RepricePricingTest {
     Span span = Span.newBuilder().setTraceId(ByteString.copyFrom(HexFormat.of().parseHex("5b8efff798038103d269b633813fc60c")))
         .setSpanId(ByteString.copyFrom(HexFormat.of().parseHex("eee19b7ec3c1b174"))).setName("chat")
         .setStartTimeUnixNano(start).setEndTimeUnixNano(start + 1_000_000).addAllAttributes(List.of(attributes)).build();
-    new PricingPipeline(pricer, sink, AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 1000))
+    PricingPipeline.builder(sink).pricer(pricer).attributor(new TraceAttributor(Duration.ofSeconds(30), 1000)).build()
         .consume(ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
             .addScopeSpans(ScopeSpans.newBuilder().addSpans(span))).build(), null);
     assertThat(rows).hasSize(1);

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.Client;
 import dev.costtrace.cli.demo.DemoWorkload;
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
@@ -55,8 +53,7 @@ final class ReviewData {
     }
     ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true).database(db)
         .bufferDir(Files.createTempDirectory("costtrace-review-buffer")).maxBatchDelay(Duration.ofMillis(50)).build();
-    PricingPipeline pipeline = new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-        new TraceAttributor(Duration.ofSeconds(30), 100_000));
+    PricingPipeline pipeline = PricingPipeline.builder(sink).attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).build();
     try (OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(pipeline).start()) {
       String url = "http://127.0.0.1:" + receiver.httpPort();

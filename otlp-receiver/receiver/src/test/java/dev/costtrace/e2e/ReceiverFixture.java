@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
@@ -81,14 +79,14 @@ public final class ReceiverFixture implements AutoCloseable {
     sink = sinkOptions.apply(ClickHouseSink.builder()
         .client(sinkClient != null ? sinkClient : endpoint.newClient("default"), true).database(db)
         .bufferDir(bufferDir).maxBatchDelay(Duration.ofMillis(50))).build();
-    pipeline = new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-        new TraceAttributor(Duration.ofSeconds(30), 10_000), spend,
-        (rows, spans, attributions) -> {
+    pipeline = PricingPipeline.builder(sink).attributor(new TraceAttributor(Duration.ofSeconds(30), 10_000))
+        .spend(spend)
+        .acceptedSpans((rows, spans, attributions) -> {
           ReceiverBudgets b = budgets.get();
           if (b != null) {
             b.accepted(rows, spans, attributions);
           }
-        });
+        }).build();
     apiClient = endpoint.newClient("default");
     receiver = options.apply(OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
         .consumer(pipeline).metrics(pipeline).metrics(new SinkMetricsSource(sink::metrics))

@@ -83,37 +83,73 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final AtomicLong spansBlocked = new AtomicLong();
   private final EnumMap<PricingStatus, LongAdder> byStatus = new EnumMap<>(PricingStatus.class);
 
-  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor) {
-    this(pricer, sink, keys, attributor, SpendMetrics.builder().build());
+  /** A pipeline into {@code sink}; everything else has a default, set in {@link Builder} alone. */
+  public static Builder builder(SpanSink sink) {
+    return new Builder(sink);
   }
 
-  /** @param spend the spend counters what the sink accepts is counted in */
-  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
-      SpendMetrics spend) {
-    this(pricer, sink, keys, attributor, spend, SpanValidation.defaults(), null);
+  /** The pipeline's parts; each defaults to what a receiver with no settings uses. */
+  public static final class Builder {
+    private final SpanSink sink;
+    private SpanPricer pricer;
+    private AttributionKeys keys = AttributionKeys.defaults();
+    private TraceAttributor attributor;
+    private SpendMetrics spend;
+    private SpanValidation validation = SpanValidation.defaults();
+    private AcceptedSpans acceptedSpans;
+
+    private Builder(SpanSink sink) {
+      this.sink = java.util.Objects.requireNonNull(sink, "sink");
+    }
+
+    /** Default: the bundled catalog with no overrides. */
+    public Builder pricer(SpanPricer pricer) {
+      this.pricer = pricer;
+      return this;
+    }
+
+    /** Which attributes carry conversation, tenant, user and feature; default: the built-in lists. */
+    public Builder keys(AttributionKeys keys) {
+      this.keys = keys;
+      return this;
+    }
+
+    /** Default: {@link TraceAttributor#DEFAULT_WINDOW}, {@link TraceAttributor#DEFAULT_MAX_TRACES}. */
+    public Builder attributor(TraceAttributor attributor) {
+      this.attributor = attributor;
+      return this;
+    }
+
+    /** The spend counters what the sink accepts is counted in; default: fresh ones. */
+    public Builder spend(SpendMetrics spend) {
+      this.spend = spend;
+      return this;
+    }
+
+    /** Which spans are refused, each alone (their times, their IDs); default: the defaults. */
+    public Builder validation(SpanValidation validation) {
+      this.validation = validation;
+      return this;
+    }
+
+    /** Told about every priced span the sink took (budgets); default: none. */
+    public Builder acceptedSpans(AcceptedSpans acceptedSpans) {
+      this.acceptedSpans = acceptedSpans;
+      return this;
+    }
+
+    public PricingPipeline build() {
+      return new PricingPipeline(pricer != null ? pricer : SpanPricer.builder().build(), sink, keys,
+          attributor != null ? attributor
+              : new TraceAttributor(TraceAttributor.DEFAULT_WINDOW, TraceAttributor.DEFAULT_MAX_TRACES),
+          spend != null ? spend : SpendMetrics.builder().build(), validation, acceptedSpans);
+    }
   }
 
-  /** @param validation which spans are refused, each alone (their times, their IDs) */
-  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
-      SpendMetrics spend, SpanValidation validation) {
-    this(pricer, sink, keys, attributor, spend, validation, null);
-  }
-
-  /** @param acceptedSpans told about every priced span the sink took (budgets) */
-  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
-      SpendMetrics spend, AcceptedSpans acceptedSpans) {
-    this(pricer, sink, keys, attributor, spend, SpanValidation.defaults(), acceptedSpans);
-  }
-
-  /**
-   * @param spend the spend counters what the sink accepts is counted in
-   * @param validation which spans are refused, each alone (their times, their IDs)
-   * @param acceptedSpans told about every priced span the sink took (budgets), or null
-   */
-  public PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
+  private PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
       SpendMetrics spend, SpanValidation validation, AcceptedSpans acceptedSpans) {
     this.validation = java.util.Objects.requireNonNull(validation, "validation");
-    this.spend = spend;
+    this.spend = java.util.Objects.requireNonNull(spend, "spend");
     this.acceptedSpans = acceptedSpans;
     this.pricer = pricer;
     this.sink = sink;

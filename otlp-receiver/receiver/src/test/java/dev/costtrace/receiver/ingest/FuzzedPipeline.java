@@ -1,7 +1,5 @@
 package dev.costtrace.receiver.ingest;
 
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.pipeline.BackPressureException;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
@@ -36,8 +34,8 @@ final class FuzzedPipeline {
     @Override
     public void close() {}
   };
-  private final PricingPipeline pipeline = new PricingPipeline(SpanPricer.builder().build(), memory,
-      AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 1000));
+  private final PricingPipeline pipeline = PricingPipeline.builder(memory)
+      .attributor(new TraceAttributor(Duration.ofSeconds(30), 1000)).build();
 
   /** Consumes a decoded request and checks the outcome; throws AssertionError on a broken invariant. */
   void consume(ExportTraceServiceRequest request) throws BackPressureException {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.sink.SinkFullException;
 import dev.costtrace.sink.SpanAttribution;
@@ -85,8 +83,7 @@ class PipelineAttributionTest {
   }
 
   private static PricingPipeline pipeline(SpanSink sink) {
-    return new PricingPipeline(SpanPricer.builder().build(), sink, AttributionKeys.defaults(),
-        new TraceAttributor(Duration.ofSeconds(30), 1000));
+    return PricingPipeline.builder(sink).attributor(new TraceAttributor(Duration.ofSeconds(30), 1000)).build();
   }
 
   /** The rule, over what the sink was handed: per field the earliest-starting span with a value. */

@@ -3,8 +3,6 @@ package dev.costtrace.receiver.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.pipeline.PipelineAttributionTest.RecordingSink;
 import dev.costtrace.sink.SpanColumns;
@@ -67,8 +65,7 @@ class PipelineSamplingTest {
   @Test
   void everyRowSaysHowManySpansItStandsFor() throws Exception {
     RecordingSink sink = new RecordingSink();
-    PricingPipeline pipeline = new PricingPipeline(SpanPricer.builder().build(), sink,
-        AttributionKeys.defaults(), new TraceAttributor(Duration.ofSeconds(30), 1000));
+    PricingPipeline pipeline = PricingPipeline.builder(sink).attributor(new TraceAttributor(Duration.ofSeconds(30), 1000)).build();
     KeyValue keptForCost =
         kv("costtrace.sampling.kept_for_cost", AnyValue.newBuilder().setBoolValue(true).build());
     KeyValue keepsGenAi =
