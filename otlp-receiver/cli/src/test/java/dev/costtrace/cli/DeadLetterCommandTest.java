@@ -3,6 +3,8 @@ package dev.costtrace.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.Client;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.SpanColumns;
@@ -29,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DeadLetterCommandTest {
   static final long T0 = 1_767_225_600_000_000_000L; // 2026-01-01T00:00:00Z
   static final long DAY = 86_400_000_000_000L;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
 
@@ -95,13 +99,27 @@ class DeadLetterCommandTest {
         .contains("dead-letter.jsonl: 1 rows (1 spans, 0 observations), spans' cost " + poisonCost.toPlainString())
         .contains("1  TOO_LARGE_ARRAY_SIZE (128)").contains("spans started 2026-01-04T00:00:00.000000001Z")
         .contains("1 dead-lettered rows in 1 files");
+    JsonNode listed = JSON.readTree(CliRun.ok("dead-letter", "list", "--dir", buffer.toString(), "--format", "json"));
+    assertThat(listed.get("rows").asInt()).isEqualTo(1);
+    JsonNode file = listed.get("files").get(0);
+    assertThat(file.get("file").asText()).isEqualTo("dead-letter.jsonl");
+    assertThat(file.get("spans").asInt()).isEqualTo(1);
+    assertThat(new BigDecimal(file.get("total_usd").asText())).isEqualByComparingTo(poisonCost);
+    assertThat(file.get("reasons").get("TOO_LARGE_ARRAY_SIZE (128)").asInt()).isEqualTo(1);
+    assertThat(file.get("first_start").asText()).isEqualTo("2026-01-04T00:00:00.000000001Z");
+    CliRun.Result bad = CliRun.execute("dead-letter", "list", "--dir", buffer.toString(), "--format", "xml");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--format must be table or json, not 'xml'");
 
     assertThat(CliRun.ok("dead-letter", "replay", "--dir", buffer.toString()))
         .contains("1 rows replayed, 0 still refused").contains("replayed 1 dead-lettered rows");
     assertThat(scalar(e, traceSum)).isEqualByComparingTo(total);
     assertThat(scalar(e, conversationSum)).isEqualByComparingTo(total);
     assertThat(CliRun.ok("dead-letter", "list", "--dir", buffer.toString())).contains("0 dead-lettered rows in 0 files");
-    assertThat(CliRun.ok("dead-letter", "replay", "--dir", buffer.toString())).contains("replayed 0 dead-lettered rows");
+    JsonNode again = JSON.readTree(CliRun.ok("dead-letter", "replay", "--dir", buffer.toString(), "--format", "json"));
+    assertThat(again.get("replayed").asInt()).isZero();
+    assertThat(again.get("still_refused").asInt()).isZero();
+    assertThat(again.get("stopped_early").asBoolean()).isFalse();
     assertThat(scalar(e, traceSum)).isEqualByComparingTo(total);
     assertThat(scalar(e, conversationSum)).isEqualByComparingTo(total);
     assertThat(CliRun.ok("verify", "--since", "3650d")).contains("every one equals");
