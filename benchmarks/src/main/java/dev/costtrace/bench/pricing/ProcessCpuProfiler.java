@@ -34,7 +34,7 @@ public final class ProcessCpuProfiler implements InternalProfiler {
   }
 
   @Override
-  public Collection<? extends Result> afterIteration(
+  public Collection<? extends Result<?>> afterIteration(
       BenchmarkParams benchmark, IterationParams iteration, IterationResult result) {
     long ops = result.getMetadata().getMeasuredOps();
     double perOp = ops == 0 ? Double.NaN : (double) (os.getProcessCpuTime() - start) / ops;

@@ -5,7 +5,9 @@ import dev.costtrace.receiver.otlp.RawExport;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.ClientCalls;
 import java.io.IOException;
@@ -133,7 +135,8 @@ public final class LoadProcess {
   }
 
   private static final class GrpcLoad implements Load {
-    private final NioEventLoopGroup group = new NioEventLoopGroup(1, named(CLIENT_THREAD + "-grpc-elg"));
+    private final EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(1, named(CLIENT_THREAD + "-grpc-elg"), NioIoHandler.newFactory());
     private final ExecutorService executor = Executors.newFixedThreadPool(2, named(CLIENT_THREAD + "-grpc"));
     private final ManagedChannel channel;
 

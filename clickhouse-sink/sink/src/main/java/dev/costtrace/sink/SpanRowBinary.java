@@ -121,6 +121,9 @@ public final class SpanRowBinary<T> {
    * The value of every column of a row type, by column name, as a direct writer where the column's
    * type is the one expected and through client-v2's general serializer otherwise.
    */
+  // BinaryStreamUtils is deprecated in com.clickhouse.data with no public successor for writing
+  // RowBinary values; client-v2's own serializer calls it too.
+  @SuppressWarnings("deprecation")
   private static final class Fields<T> {
     /** Per column: the value as client-v2's row writer would be given it. */
     private final Map<String, Function<T, Object>> values = new HashMap<>();

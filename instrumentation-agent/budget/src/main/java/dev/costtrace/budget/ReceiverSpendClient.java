@@ -80,14 +80,14 @@ public final class ReceiverSpendClient implements RemoteSpend {
         throw new IOException("conversation answer is not a JSON object");
       }
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.getCurrentName();
+        String name = p.currentName();
         JsonToken t = p.nextToken();
         if (!"budget".equals(name) || t != JsonToken.START_OBJECT) {
           p.skipChildren();
           continue;
         }
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String field = p.getCurrentName();
+          String field = p.currentName();
           JsonToken v = p.nextToken();
           if ("spent_usd".equals(field) && (v == JsonToken.VALUE_STRING || v.isNumeric())) {
             pico = Money.toPico(new BigDecimal(p.getText()));

@@ -26,7 +26,7 @@ public final class GenAiInputText {
       String field = null;
       for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
         if (t == JsonToken.FIELD_NAME) {
-          field = p.getCurrentName();
+          field = p.currentName();
         } else if (t == JsonToken.VALUE_STRING) {
           if (!"model".equals(field) && !"role".equals(field) && !"type".equals(field)) {
             if (text.length() > 0) {

@@ -34,7 +34,12 @@ public final class OpenAiChatModel {
     return request(params, streaming, OpenAiEndpoint.OPENAI);
   }
 
-  /** The request of a call to {@code endpoint} (OpenAI, or Azure OpenAI: see OpenAiEndpoint). */
+  /**
+   * The request of a call to {@code endpoint} (OpenAI, or Azure OpenAI: see OpenAiEndpoint).
+   * Deprecated accessors on purpose: apps still send {@code max_tokens}, and the metadata's custom
+   * keys are readable only as additional properties.
+   */
+  @SuppressWarnings("deprecation")
   static GenAiRequest request(
       ChatCompletionCreateParams params, boolean streaming, OpenAiEndpoint endpoint) {
     GenAiRequest.Builder b =
@@ -62,6 +67,7 @@ public final class OpenAiChatModel {
   }
 
   /** The first of {@link OpenAiConversationKeys#METADATA} with a non-blank string value. */
+  @SuppressWarnings("unchecked") // JsonValue.asString() is declared with a raw Optional
   static String conversationId(Map<String, JsonValue> metadata) {
     for (String key : OpenAiConversationKeys.METADATA) {
       JsonValue v = metadata.get(key);

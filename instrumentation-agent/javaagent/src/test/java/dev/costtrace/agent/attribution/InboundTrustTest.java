@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class InboundTrustTest {
   private static final TextMapGetter<Map<String, String>> GETTER = new TextMapGetter<Map<String, String>>() {
     @Override
+    @SuppressWarnings("deprecation") // deprecated in the interface, still abstract there
     public Iterable<String> keys(Map<String, String> carrier) {
       return carrier.keySet();
     }

@@ -9,6 +9,7 @@ import com.azure.ai.openai.models.ChatCompletions;
 import com.azure.ai.openai.models.ChatCompletionsOptions;
 import com.azure.ai.openai.models.ChatRequestUserMessage;
 import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpHeaders;
 import com.azure.core.http.policy.AddHeadersPolicy;
 import com.azure.core.http.policy.ExponentialBackoffOptions;
@@ -42,7 +43,7 @@ public final class AzureOpenAiTestApp {
             .endpoint(endpoint)
             // The key as a header: the library refuses key credentials over plain HTTP, and the
             // replay server is plain HTTP on loopback.
-            .addPolicy(new AddHeadersPolicy(new HttpHeaders().set("api-key", "azure-test-key")))
+            .addPolicy(new AddHeadersPolicy(new HttpHeaders().set(HttpHeaderName.fromString("api-key"), "azure-test-key")))
             .retryOptions(
                 new RetryOptions(
                     new ExponentialBackoffOptions()

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import software.amazon.awssdk.eventstream.HeaderValue;
@@ -62,8 +61,7 @@ final class BedrockReplay {
 
   private static void recorded(HttpExchange exchange, String file) throws IOException {
     JsonNode recording = JSON.readTree(fixture(DIR + file));
-    for (Iterator<Map.Entry<String, JsonNode>> h = recording.get("headers").fields(); h.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = h.next();
+    for (Map.Entry<String, JsonNode> e : recording.get("headers").properties()) {
       exchange.getResponseHeaders().add(e.getKey(), e.getValue().asText());
     }
     VendorReplayServer.json(exchange, 200, JSON.writeValueAsBytes(recording.get("body")));

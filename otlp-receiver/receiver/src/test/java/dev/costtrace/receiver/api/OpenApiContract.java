@@ -12,7 +12,6 @@ import com.networknt.schema.ValidationMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,12 +53,11 @@ public final class OpenApiContract {
     JsonNode documented = resolve(operation.path("responses").path(status));
     assertThat(documented.isMissingNode())
         .as("status %s of GET %s is documented (body: %s)", status, pathTemplate, response.body()).isFalse();
-    Iterator<Map.Entry<String, JsonNode>> headers = documented.path("headers").fields();
-    while (headers.hasNext()) {
-      String name = headers.next().getKey();
+    for (Map.Entry<String, JsonNode> header : documented.path("headers").properties()) {
+      String name = header.getKey();
       assertThat(response.headers().firstValue(name)).as("header %s of %s %s", name, status, pathTemplate).isPresent();
     }
-    Map.Entry<String, JsonNode> content = documented.path("content").fields().next();
+    Map.Entry<String, JsonNode> content = documented.path("content").properties().iterator().next();
     assertThat(response.headers().firstValue("Content-Type")).hasValue(content.getKey());
     JsonNode body;
     try {
@@ -76,7 +74,7 @@ public final class OpenApiContract {
   /** Every documented (operation, status) pair, as {@code "/path status"}. */
   public Set<String> documented() {
     Set<String> out = new java.util.TreeSet<>();
-    document.path("paths").fields().forEachRemaining(p ->
+    document.path("paths").properties().forEach(p ->
         p.getValue().path("get").path("responses").fieldNames().forEachRemaining(s -> out.add(p.getKey() + " " + s)));
     return out;
   }

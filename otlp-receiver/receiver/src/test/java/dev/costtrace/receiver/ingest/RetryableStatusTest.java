@@ -108,9 +108,8 @@ class RetryableStatusTest {
       // gRPC: UNAVAILABLE with RetryInfo, parseable with the com.google.rpc protos.
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", env.receiver.grpcPort()).usePlaintext().build();
       try {
-        StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
-            () -> TraceServiceGrpc.newBlockingStub(channel).export(ExportTraceServiceRequest.parseFrom(body)),
-            StatusRuntimeException.class);
+        StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
+            () -> TraceServiceGrpc.newBlockingStub(channel).export(ExportTraceServiceRequest.parseFrom(body)));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(retryInfo(StatusProto.fromThrowable(e)).getRetryDelay().getSeconds()).isEqualTo(5);
       } finally {

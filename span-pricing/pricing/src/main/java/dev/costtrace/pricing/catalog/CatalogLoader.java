@@ -12,7 +12,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.PatternSyntaxException;
@@ -159,8 +158,7 @@ public final class CatalogLoader {
     }
     Map<String, Price> prices = new HashMap<>();
     BigDecimal requests = null;
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : node.properties()) {
       String p = path + "." + f.getKey();
       if (f.getKey().equals(ModelPrice.REQUESTS)) {
         requests = nonNegative(f.getValue(), source, p);
@@ -227,7 +225,7 @@ public final class CatalogLoader {
           source + ": " + path + ": expected one of equals, starts_with, ends_with, contains,"
               + " regex, or, and; got " + node);
     }
-    Map.Entry<String, JsonNode> clause = node.fields().next();
+    Map.Entry<String, JsonNode> clause = node.properties().iterator().next();
     String kind = clause.getKey();
     JsonNode value = clause.getValue();
     switch (kind) {

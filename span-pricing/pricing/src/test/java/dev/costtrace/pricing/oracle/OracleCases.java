@@ -123,7 +123,7 @@ public final class OracleCases {
   }
 
   private static void allLiterals(JsonNode rule, Set<String> out) {
-    rule.fields().forEachRemaining(e -> {
+    rule.properties().forEach(e -> {
       if (e.getKey().equals("or") || e.getKey().equals("and")) {
         e.getValue().forEach(r -> allLiterals(r, out));
       } else if (!e.getKey().equals("regex")) {
@@ -146,7 +146,7 @@ public final class OracleCases {
   }
 
   private static void literals(JsonNode rule, Set<String> out) {
-    rule.fields().forEachRemaining(e -> {
+    rule.properties().forEach(e -> {
       switch (e.getKey()) {
         case "or", "and" -> e.getValue().forEach(r -> literals(r, out));
         case "equals" -> out.add(e.getValue().asText().toLowerCase(Locale.ROOT));

@@ -150,7 +150,7 @@ public class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
     }
   }
 
-  public void watch(CompletableFuture future, Throwable thrown) {
+  public void watch(CompletableFuture<?> future, Throwable thrown) {
     if (thrown != null) {
       span.endWithException(thrown);
       return;
@@ -159,7 +159,7 @@ public class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
       future.whenComplete(
           (response, error) -> {
             if (error != null) {
-              span.endWithException((Throwable) error);
+              span.endWithException(error);
             }
           });
     }
