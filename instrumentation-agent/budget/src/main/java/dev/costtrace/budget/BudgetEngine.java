@@ -30,9 +30,9 @@ public final class BudgetEngine implements BudgetGate {
    * Bound-priced calls in flight per conversation past which new ones are counted: each keeps its
    * prompt until it settles, and a refused call may have to count them all.
    */
-  static final int MAX_PROVISIONAL = 16;
+  public static final int MAX_PROVISIONAL = 16;
   /** Re-checks of a refused call while new bound-priced calls keep arriving; then it is refused. */
-  static final int MAX_REFINE_ROUNDS = 3;
+  public static final int MAX_REFINE_ROUNDS = 3;
 
   private final BudgetSettings settings;
   private final BudgetRulesSource rules;

@@ -102,7 +102,7 @@ public final class SpendLedger {
     volatile BudgetRule lastRule;
     /**
      * Calls in flight whose reservation is the price of their token upper bound, not of their
-     * count (see {@link TokenEstimator}); null while there are none.
+     * count (see {@link TokenEstimator}); null until the first.
      */
     List<Ticket> provisional;
 
@@ -190,10 +190,7 @@ public final class SpendLedger {
       if (t.provisional) {
         t.provisional = false;
         t.text = null; // the prompt is not kept past its call
-        provisional.remove(t);
-        if (provisional.isEmpty()) {
-          provisional = null;
-        }
+        provisional.remove(t); // kept when empty: the next call would allocate it again
       }
     }
   }

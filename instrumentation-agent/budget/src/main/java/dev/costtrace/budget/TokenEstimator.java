@@ -16,16 +16,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * characters a token) so that a cap errs on the safe side.
  *
  * <p><b>The upper bound, and when the tokenizer runs.</b> A BPE token is at least one byte, so a
- * text never has more tokens than its UTF-8 length ({@link #utf8Bytes}, a few nanoseconds where
- * jtokkit takes microseconds). {@link BudgetEngine#admit} prices a call with that bound first: when
- * the conversation's spend, the reservations of calls in flight and that price stay within every
- * limit of the rule (warning, cap, tokens per call), the exact count could not hit one either
- * (prices never fall as input grows), so the call is admitted without tokenizing and reserves the
- * bound's price. Only when the bound would hit a limit does {@link #count} run, and the decision
- * is the one exact counting makes. A bound-priced reservation is replaced by the exact one when a
- * later call of the conversation would otherwise be refused because of it, and by the price of the
- * real usage at settlement. Each encoding is loaded once per estimator (about a second, at first
- * use) and shared by every call.
+ * text never has more tokens than its UTF-8 length ({@link #utf8Bytes}: one pass over the chars,
+ * where jtokkit's regex pre-tokenizer takes microseconds). {@link BudgetEngine#admit} prices a call
+ * with that bound (plus its maximum output) first. When the conversation's spend, the reservations
+ * of its calls in flight and that price stay within every limit of the rule (warning, cap, tokens
+ * per call), the count could not hit one either, so the call is admitted without tokenizing and
+ * reserves the bound's price; past the warning, with the cap still out of reach, the warning is
+ * certain and the bound decides too. Otherwise the prompt is counted and decided on as before. This
+ * relies on a price never falling as input grows: true of every long-context tier in the bundled
+ * catalog (each tier's rate is above the one below it); an override with a cheaper upper tier would
+ * break it. A bound-priced reservation (at most {@link BudgetEngine#MAX_PROVISIONAL} per
+ * conversation, each keeping its prompt until it settles) is priced from its count as soon as it
+ * would make a later call of the conversation hit the cap or the warning, so calls in flight are
+ * refused exactly when counting every prompt would refuse them (unless new bound-priced calls
+ * keep arriving through {@link BudgetEngine#MAX_REFINE_ROUNDS} re-checks: then it errs towards
+ * refusing); at settlement the real usage
+ * replaces it (a call whose usage is not seen is settled at its counted estimate). What differs
+ * is reported: a call admitted on the bound has {@code costtrace.budget.estimate.input_tokens} = the
+ * byte length, flagged {@code costtrace.budget.estimate.input_tokens_bound = utf8_bytes}, and its
+ * estimate and reach are the bound's. Encodings are loaded once per estimator, at the first count
+ * (about a second for {@code o200k_base}), and shared by every call.
  */
 public class TokenEstimator {
   /** Characters per token assumed where no tokenizer exists. */

@@ -131,6 +131,29 @@ class BudgetFastPathTest {
   }
 
   @Test
+  void nearTheWarningThePromptIsTokenizedAndNoWarningIsMade() {
+    // Bound $0.000349 would pass the warning at $0.0003; the counted $0.000234 does not.
+    BudgetEngine e =
+        engine(
+            Map.of(
+                "costtrace.budget.conversation.warn.usd", "0.0003",
+                "costtrace.budget.conversation.cap.usd", "1"),
+            tokens);
+    BudgetTicket t = e.admit(withText("c", PROMPT, 100));
+    assertThat(t.outcome()).isEqualTo("allow");
+    assertThat(t.eventName()).isNull();
+    assertThat(tokens.runs).hasValue(1);
+    t.settle("gpt-4o", 34, 0, 0, 100, 0); // $0.000234 settled: below the warning still
+    BudgetTicket second = e.admit(withText("c", PROMPT, 100));
+    assertThat(second.eventName()).isEqualTo("costtrace.budget.warning");
+    assertThat(tokens.runs).hasValue(2);
+    second.settle("gpt-4o", 34, 0, 0, 100, 0); // $0.000468: past the warning
+    BudgetTicket third = e.admit(withText("c", PROMPT, 100));
+    assertThat(third.outcome()).isEqualTo("warn");
+    assertThat(tokens.runs).hasValue(2); // certain whatever the count: the bound decided
+  }
+
+  @Test
   void nearTheTokenLimitThePromptIsTokenized() {
     // 34 + 100 fits 200; the bound 149 + 100 does not: counted, allowed. 34 + 170 does not fit.
     BudgetEngine e = engine(Map.of("costtrace.budget.call.max.tokens", "200"), tokens);
