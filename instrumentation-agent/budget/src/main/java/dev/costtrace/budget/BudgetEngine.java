@@ -21,9 +21,18 @@ import java.util.function.LongSupplier;
  * threshold. A limit hit is handled by the rule's action: block (nothing reserved, the exception
  * to throw), downgrade (the mapped model, when its estimate fits; block otherwise; a call-count
  * limit cannot be downgraded away) or warn (the call proceeds). An admitted call reserves its
- * estimate; {@link BudgetTicket#settle} replaces it with the price of the real usage.
+ * estimate; {@link BudgetTicket#settle} replaces it with the price of the real usage. A prompt is
+ * tokenized only when the upper bound of its tokens cannot decide (see {@link TokenEstimator}):
+ * the decisions are those of counting every prompt.
  */
 public final class BudgetEngine implements BudgetGate {
+  /**
+   * Bound-priced calls in flight per conversation past which new ones are counted: each keeps its
+   * prompt until it settles, and a refused call may have to count them all.
+   */
+  public static final int MAX_PROVISIONAL = 16;
+  /** Re-checks of a refused call while new bound-priced calls keep arriving; then it is refused. */
+  public static final int MAX_REFINE_ROUNDS = 3;
 
   private final BudgetSettings settings;
   private final BudgetRulesSource rules;
@@ -66,49 +75,151 @@ public final class BudgetEngine implements BudgetGate {
     if (!rule.hasLimits()) {
       return null;
     }
-    long inputTokens =
-        call.inputTokens >= 0 ? call.inputTokens : tokens.count(call.provider, call.model, text(call));
     long maxOut =
         call.maxOutputTokens >= 0 ? call.maxOutputTokens : settings.defaultMaxOutputTokens();
-    long estimate = estimate(call, call.model, inputTokens, maxOut);
-
-    Ticket t = new Ticket(this, call, rule, inputTokens, maxOut);
-    if (rule.callMaxTokens() != null && inputTokens + maxOut > rule.callMaxTokens()) {
-      t.hit(BudgetLimit.CALL_MAX_TOKENS, new BigDecimal(rule.callMaxTokens()),
-          BigDecimal.valueOf(inputTokens + maxOut));
-    }
     SpendLedger.Tally tally = null;
+    boolean spendUnknown = false;
     if (call.conversationId != null && rule.tracksConversation()) {
       tally = ledger.tally(call.conversationId);
       tally.lastRule = rule;
-      if (!refreshRemote(tally, call.conversationId) && settings.failClosed()) {
-        t.hit(BudgetLimit.CONVERSATION_CAP_USD, rule.capUsd(), null);
-        t.spendUnknown = true;
+      spendUnknown = !refreshRemote(tally, call.conversationId) && settings.failClosed();
+    }
+    CharSequence text = null; // asked for once: the instrumentation may build it from the request
+    Ticket t = null;
+    if (call.inputTokens < 0) {
+      text = text(call);
+      if (!spendUnknown
+          && text != null
+          && text.length() > 0
+          && tokens.exact(call.provider, call.model)) {
+        t = admitByBound(call, rule, tally, text, maxOut);
       }
     }
-    t.tally = tally;
-    synchronized (tally != null ? tally : t) {
-      long spent = tally == null ? 0 : tally.spentPico() + tally.reservedPico;
-      long calls = tally == null ? 0 : tally.knownCalls();
-      t.spentBeforePico = spent;
-      t.estimatePico = estimate;
-      if (t.limitName == null && tally != null) {
-        check(t, rule, call.model, spent, calls, estimate);
-      }
-      if (t.limitName != null && !t.warnOnly) {
-        resolve(t, rule, call, inputTokens, maxOut, spent);
-      }
-      if (!BudgetTicket.OUTCOME_BLOCK.equals(t.outcome) && tally != null) {
-        long reserve = t.estimatePico < 0 ? 0 : t.estimatePico;
-        tally.reservedPico += reserve;
-        tally.calls++;
-        t.reservedPico = reserve;
-      }
+    if (t == null) {
+      long inputTokens =
+          call.inputTokens >= 0 ? call.inputTokens : tokens.count(call.provider, call.model, text);
+      t = admitCounted(call, rule, tally, spendUnknown, text, inputTokens, maxOut);
     }
     if (t.eventName() != null) {
       log.accept(t.logLine());
     }
     return t;
+  }
+
+  /**
+   * The decision from the input's UTF-8 length, an upper bound of its token count (see {@link
+   * TokenEstimator}), or null when the bound cannot make it: it would hit a limit the count might
+   * not. A limit not hit with the bound is not hit with the count (prices do not fall as input
+   * grows), and a warning is certain once the settled spend alone is past it.
+   */
+  private Ticket admitByBound(
+      BudgetCall call, BudgetRule rule, SpendLedger.Tally tally, CharSequence text, long maxOut) {
+    long bound = TokenEstimator.utf8Bytes(text);
+    if (rule.callMaxTokens() != null && bound + maxOut > rule.callMaxTokens()) {
+      return null;
+    }
+    long estimate = estimate(call, call.model, bound, maxOut);
+    Ticket t = new Ticket(this, call, rule, bound, maxOut);
+    t.inputBound = true;
+    t.tally = tally;
+    t.estimatePico = estimate;
+    if (tally == null) {
+      return t; // only the per-call limit applies, and the bound fits it
+    }
+    synchronized (tally) {
+      long spent = tally.spentPico() + tally.reservedPico;
+      t.spentBeforePico = spent;
+      check(t, rule, call.model, spent, tally.knownCalls(), estimate);
+      boolean decided =
+          t.limitName == null || (t.warnOnly && tally.spentPico() > rule.warnPico);
+      long reserve = Math.max(estimate, 0);
+      // An unpriced call reserves nothing however it is counted: nothing to refine later.
+      boolean provisional = reserve > 0;
+      if (!decided || (provisional && tally.provisionalCount() >= MAX_PROVISIONAL)) {
+        return null;
+      }
+      if (provisional) {
+        t.text = text;
+      }
+      tally.reserve(t, reserve, provisional);
+    }
+    return t;
+  }
+
+  /**
+   * The decision from the counted (or given) input tokens. A cap or warning hit while other calls
+   * of the conversation hold bound-priced reservations is checked again after those are priced
+   * from their counts: the call is refused only if exact counting would refuse it too.
+   */
+  private Ticket admitCounted(
+      BudgetCall call,
+      BudgetRule rule,
+      SpendLedger.Tally tally,
+      boolean spendUnknown,
+      CharSequence text,
+      long inputTokens,
+      long maxOut) {
+    long estimate = estimate(call, call.model, inputTokens, maxOut);
+    for (int round = 0; ; round++) {
+      Ticket t = new Ticket(this, call, rule, inputTokens, maxOut);
+      if (rule.callMaxTokens() != null && inputTokens + maxOut > rule.callMaxTokens()) {
+        t.hit(BudgetLimit.CALL_MAX_TOKENS, new BigDecimal(rule.callMaxTokens()),
+            BigDecimal.valueOf(inputTokens + maxOut));
+      }
+      if (spendUnknown) {
+        t.hit(BudgetLimit.CONVERSATION_CAP_USD, rule.capUsd(), null);
+        t.spendUnknown = true;
+      }
+      t.tally = tally;
+      synchronized (tally != null ? tally : t) {
+        long spent = tally == null ? 0 : tally.spentPico() + tally.reservedPico;
+        long calls = tally == null ? 0 : tally.knownCalls();
+        t.spentBeforePico = spent;
+        t.estimatePico = estimate;
+        if (t.limitName == null && tally != null) {
+          check(t, rule, call.model, spent, calls, estimate);
+        }
+        boolean byReservations =
+            tally != null
+                && !t.unpriced
+                && !t.spendUnknown
+                && (BudgetLimit.CONVERSATION_CAP_USD.equals(t.limitName)
+                    || (t.warnOnly && tally.spentPico() <= rule.warnPico));
+        if (!byReservations || round >= MAX_REFINE_ROUNDS || tally.provisionalCount() == 0) {
+          if (t.limitName != null && !t.warnOnly) {
+            resolve(t, rule, call, text, inputTokens, maxOut, spent);
+          }
+          if (!BudgetTicket.OUTCOME_BLOCK.equals(t.outcome) && tally != null) {
+            tally.reserve(t, t.estimatePico < 0 ? 0 : t.estimatePico, false);
+          }
+          return t;
+        }
+      }
+      refine(tally);
+    }
+  }
+
+  /**
+   * Prices the conversation's bound-priced calls in flight from their counted tokens (outside its
+   * lock: counting takes microseconds per call).
+   */
+  private void refine(SpendLedger.Tally tally) {
+    for (Ticket p : tally.provisionalSnapshot()) {
+      refine(tally, p);
+    }
+  }
+
+  private void refine(SpendLedger.Tally tally, Ticket p) {
+    CharSequence text;
+    synchronized (tally) {
+      text = p.provisional ? p.text : null;
+    }
+    if (text == null) {
+      return; // settled or refined meanwhile
+    }
+    long in = tokens.count(p.provider, p.requestedModel, text);
+    long exact = price(p, p.requestedModel, in, 0, 0, p.maxOutputTokens, 0);
+    tally.refine(p, Math.max(exact, 0));
   }
 
   /** Cap, calls and warning against the spend so far; records the first limit hit. */
@@ -137,7 +248,13 @@ public final class BudgetEngine implements BudgetGate {
 
   /** A limit was hit: what the rule's action makes of it. */
   private void resolve(
-      Ticket t, BudgetRule rule, BudgetCall call, long inputTokens, long maxOut, long spent) {
+      Ticket t,
+      BudgetRule rule,
+      BudgetCall call,
+      CharSequence text,
+      long inputTokens,
+      long maxOut,
+      long spent) {
     BudgetAction action = rule.action();
     if (action == BudgetAction.WARN) {
       t.outcome = BudgetTicket.OUTCOME_WARN;
@@ -151,7 +268,7 @@ public final class BudgetEngine implements BudgetGate {
             && !BudgetLimit.CONVERSATION_MAX_LLM_CALLS.equals(t.limitName);
     if (downgradable) {
       long inCheaper =
-          call.inputTokens >= 0 ? call.inputTokens : tokens.count(call.provider, cheaper, text(call));
+          call.inputTokens >= 0 ? call.inputTokens : tokens.count(call.provider, cheaper, text);
       long est = estimate(call, cheaper, inCheaper, maxOut);
       boolean fitsTokens =
           rule.callMaxTokens() == null || inCheaper + maxOut <= rule.callMaxTokens();
@@ -248,8 +365,21 @@ public final class BudgetEngine implements BudgetGate {
 
   void settle(Ticket t, long actualPico) {
     if (t.tally != null) {
-      t.tally.settle(t.reservedPico, actualPico);
+      t.tally.settle(t, actualPico);
     }
+  }
+
+  /**
+   * Settles a call whose usage was not seen at its estimate: the counted one, as exact counting
+   * would have kept, for a call admitted on its bound.
+   */
+  void settleAtEstimate(Ticket t) {
+    SpendLedger.Tally tally = t.tally;
+    if (tally == null) {
+      return;
+    }
+    refine(tally, t);
+    tally.settleAtReservation(t);
   }
 
   long price(Ticket t, String model, long in, long cacheRead, long cacheCreation, long out, long reasoning) {

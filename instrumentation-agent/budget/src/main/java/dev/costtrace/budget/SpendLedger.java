@@ -1,6 +1,8 @@
 package dev.costtrace.budget;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -98,6 +100,11 @@ public final class SpendLedger {
     volatile long touchedNanos;
     /** The rule the conversation's last call was admitted under (for remaining()). */
     volatile BudgetRule lastRule;
+    /**
+     * Calls in flight whose reservation is the price of their token upper bound, not of their
+     * count (see {@link TokenEstimator}); null until the first.
+     */
+    List<Ticket> provisional;
 
     Tally() {}
 
@@ -130,9 +137,61 @@ public final class SpendLedger {
       remoteFailed = false;
     }
 
-    synchronized void settle(long reservation, long actualPico) {
-      reservedPico -= reservation;
+    /** Replaces the ticket's reservation by what the call cost. */
+    synchronized void settle(Ticket t, long actualPico) {
+      reservedPico -= t.reservedPico;
+      t.reservedPico = 0;
       settledPico += actualPico;
+      dropProvisional(t);
+    }
+
+    /** Settles a call whose usage was not seen at what it reserved (its estimate). */
+    synchronized void settleAtReservation(Ticket t) {
+      settle(t, t.reservedPico);
+    }
+
+    /** Reserves an admitted call's estimate; a bound-priced one is kept to be refined. */
+    synchronized void reserve(Ticket t, long reservePico, boolean bound) {
+      reservedPico += reservePico;
+      calls++;
+      t.reservedPico = reservePico;
+      if (bound) {
+        if (provisional == null) {
+          provisional = new ArrayList<>(2);
+        }
+        provisional.add(t);
+        t.provisional = true;
+      }
+    }
+
+    synchronized int provisionalCount() {
+      return provisional == null ? 0 : provisional.size();
+    }
+
+    /** The bound-priced calls in flight now, to be priced exactly outside the lock. */
+    synchronized Ticket[] provisionalSnapshot() {
+      return provisional == null ? new Ticket[0] : provisional.toArray(new Ticket[0]);
+    }
+
+    /**
+     * The ticket's reservation becomes {@code exactPico}, the price of its counted tokens, unless
+     * it was settled or refined meanwhile.
+     */
+    synchronized void refine(Ticket t, long exactPico) {
+      if (!t.provisional) {
+        return;
+      }
+      reservedPico += exactPico - t.reservedPico;
+      t.reservedPico = exactPico;
+      dropProvisional(t);
+    }
+
+    private void dropProvisional(Ticket t) {
+      if (t.provisional) {
+        t.provisional = false;
+        t.text = null; // the prompt is not kept past its call
+        provisional.remove(t); // kept when empty: the next call would allocate it again
+      }
     }
   }
 }

@@ -17,6 +17,8 @@ final class Ticket implements BudgetTicket {
   static final String ATTR_ESTIMATE = "costtrace.budget.estimate_usd";
   static final String ATTR_INPUT_TOKENS = "costtrace.budget.estimate.input_tokens";
   static final String ATTR_MAX_OUTPUT = "costtrace.budget.estimate.output_tokens";
+  /** Present when input_tokens is the prompt's UTF-8 length (an upper bound), not its count. */
+  static final String ATTR_INPUT_BOUND = "costtrace.budget.estimate.input_tokens_bound";
   static final String ATTR_REQUESTED_MODEL = "costtrace.budget.requested_model";
   static final String ATTR_DOWNGRADED_TO = "costtrace.budget.downgraded_to";
   static final String EVENT_WARNING = "costtrace.budget.warning";
@@ -41,7 +43,12 @@ final class Ticket implements BudgetTicket {
   RuntimeException exception;
   long spentBeforePico;
   long estimatePico;
+  /** inputTokens is the UTF-8 bound: the call was admitted without tokenizing. */
+  boolean inputBound;
+  // Guarded by the tally's lock: what it reserved, and while that is a bound's price, its prompt.
   long reservedPico;
+  boolean provisional;
+  CharSequence text;
   private boolean done;
 
   Ticket(BudgetEngine engine, BudgetCall call, BudgetRule rule, long inputTokens, long maxOut) {
@@ -94,6 +101,9 @@ final class Ticket implements BudgetTicket {
     }
     a.put(ATTR_INPUT_TOKENS, inputTokens);
     a.put(ATTR_MAX_OUTPUT, maxOutputTokens);
+    if (inputBound) {
+      a.put(ATTR_INPUT_BOUND, "utf8_bytes");
+    }
     if (downgradeModel != null) {
       a.put(ATTR_REQUESTED_MODEL, requestedModel);
       a.put(ATTR_DOWNGRADED_TO, downgradeModel);
@@ -135,24 +145,28 @@ final class Ticket implements BudgetTicket {
       long cacheCreationTokens,
       long outputTokens,
       long reasoningTokens) {
-    long actual;
     if (inputTokens < 0 && outputTokens < 0) {
-      actual = Math.max(estimatePico, 0); // usage not reported: keep the estimate (safe side)
-    } else {
-      String sent = downgradeModel != null ? downgradeModel : requestedModel;
-      long in = Math.max(inputTokens, 0);
-      long cr = Math.max(cacheReadTokens, 0);
-      long cw = Math.max(cacheCreationTokens, 0);
-      long out = Math.max(outputTokens, 0);
-      long reasoning = Math.max(reasoningTokens, 0);
-      actual = engine.price(this, responseModel != null ? responseModel : sent, in, cr, cw, out, reasoning);
-      if (actual < 0 && responseModel != null) {
-        // A dated response model the catalog does not know: the requested one's price.
-        actual = engine.price(this, sent, in, cr, cw, out, reasoning);
+      // Usage not reported: keep the estimate (safe side).
+      if (claim()) {
+        engine.settleAtEstimate(this);
       }
-      if (actual < 0) {
-        actual = 0; // unpriced: the receiver reports it as UNKNOWN_MODEL, never as money
-      }
+      return;
+    }
+    String sent = downgradeModel != null ? downgradeModel : requestedModel;
+    long in = Math.max(inputTokens, 0);
+    long cr = Math.max(cacheReadTokens, 0);
+    long cw = Math.max(cacheCreationTokens, 0);
+    long out = Math.max(outputTokens, 0);
+    long reasoning = Math.max(reasoningTokens, 0);
+    long actual =
+        engine.price(this, responseModel != null ? responseModel : sent, in, cr, cw, out, reasoning);
+    if (actual < 0 && responseModel != null && !responseModel.equals(sent)) {
+      // A dated response model the catalog does not know: the requested one's price (once: the
+      // same model is not priced twice).
+      actual = engine.price(this, sent, in, cr, cw, out, reasoning);
+    }
+    if (actual < 0) {
+      actual = 0; // unpriced: the receiver reports it as UNKNOWN_MODEL, never as money
     }
     finish(actual);
   }
@@ -163,12 +177,17 @@ final class Ticket implements BudgetTicket {
   }
 
   private void finish(long actualPico) {
-    synchronized (this) {
-      if (done || OUTCOME_BLOCK.equals(outcome)) {
-        return;
-      }
-      done = true;
+    if (claim()) {
+      engine.settle(this, actualPico);
     }
-    engine.settle(this, actualPico);
+  }
+
+  /** True the first time: a ticket is settled once; a blocked one reserved nothing. */
+  private synchronized boolean claim() {
+    if (done || OUTCOME_BLOCK.equals(outcome)) {
+      return false;
+    }
+    done = true;
+    return true;
   }
 }
