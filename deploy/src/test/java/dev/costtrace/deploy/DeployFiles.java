@@ -88,9 +88,14 @@ final class DeployFiles {
   static Set<String> configKeysInCode() {
     Pattern literal = Pattern.compile("\"((?:costtrace|clickhouse)\\.[a-z0-9.]+)\"");
     Set<String> keys = new TreeSet<>();
-    for (String module : List.of("span-pricing/config", "span-pricing/pricing",
-        "clickhouse-sink/engine", "clickhouse-sink/sink", "otlp-receiver/receiver",
-        "otlp-receiver/cli")) {
+    for (String module :
+        List.of(
+            "span-pricing/config",
+            "span-pricing/pricing",
+            "clickhouse-sink/engine",
+            "clickhouse-sink/sink",
+            "otlp-receiver/receiver",
+            "otlp-receiver/cli")) {
       try (Stream<Path> files = Files.walk(path(module + "/src/main/java"))) {
         for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
           Matcher m = literal.matcher(Files.readString(f));

@@ -25,8 +25,10 @@ import org.junit.jupiter.api.Test;
 class DashboardJsonTest {
   /** The dashboard schema version Grafana 12 writes; older files would be migrated on load. */
   static final int SCHEMA_VERSION = 41;
+
   static final String PLUGIN = "grafana-clickhouse-datasource";
-  static final Set<String> PANEL_TYPES = Set.of("stat", "timeseries", "table", "piechart", "barchart", "row");
+  static final Set<String> PANEL_TYPES =
+      Set.of("stat", "timeseries", "table", "piechart", "barchart", "row");
   static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)[^}]*}|\\$(\\w+)|\\[\\[(\\w+)");
   static final Pattern DASHBOARD_LINK = Pattern.compile("^/d/([\\w-]+)(?:/[\\w-]*)?\\?(.*)$");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -42,14 +44,21 @@ class DashboardJsonTest {
 
   @Test
   void fiveDashboardsWithUniqueUidsAndTheSchemaOfThePinnedGrafana() {
-    assertThat(dashboards).extracting(Dashboard::uid).containsExactlyInAnyOrder(
-        "costtrace-overview", "costtrace-conversations", "costtrace-conversation", "costtrace-features-tenants",
-        "costtrace-weekly-review");
+    assertThat(dashboards)
+        .extracting(Dashboard::uid)
+        .containsExactlyInAnyOrder(
+            "costtrace-overview",
+            "costtrace-conversations",
+            "costtrace-conversation",
+            "costtrace-features-tenants",
+            "costtrace-weekly-review");
     for (Dashboard d : dashboards) {
       assertThat(d.json().path("schemaVersion").asInt()).as(d.uid()).isEqualTo(SCHEMA_VERSION);
       assertThat(d.title()).isNotBlank();
       assertThat(d.json().path("tags")).extracting(JsonNode::asText).contains("costtrace");
-      assertThat(d.uid().length()).as("Grafana uids are at most 40 characters").isLessThanOrEqualTo(40);
+      assertThat(d.uid().length())
+          .as("Grafana uids are at most 40 characters")
+          .isLessThanOrEqualTo(40);
     }
   }
 
@@ -63,7 +72,9 @@ class DashboardJsonTest {
         if (p.path("type").asText().equals("row")) {
           continue;
         }
-        assertThat(p.path("datasource").path("uid").asText()).as("%s / %s", d.uid(), p.path("title")).isEqualTo(uid);
+        assertThat(p.path("datasource").path("uid").asText())
+            .as("%s / %s", d.uid(), p.path("title"))
+            .isEqualTo(uid);
         assertThat(p.path("datasource").path("type").asText()).isEqualTo(PLUGIN);
         for (JsonNode t : p.path("targets")) {
           assertThat(t.path("datasource").path("uid").asText()).isEqualTo(uid);
@@ -74,7 +85,9 @@ class DashboardJsonTest {
           assertThat(format).isIn(0, 1);
           assertThat(t.path("queryType").asText()).isEqualTo(format == 0 ? "timeseries" : "table");
           if (format == 0) {
-            assertThat(t.path("rawSql").asText()).as("a time series needs a time column").contains("AS time");
+            assertThat(t.path("rawSql").asText())
+                .as("a time series needs a time column")
+                .contains("AS time");
           }
         }
       }
@@ -91,7 +104,9 @@ class DashboardJsonTest {
     for (Dashboard d : dashboards) {
       Set<Integer> ids = new HashSet<>();
       for (JsonNode p : d.panels()) {
-        assertThat(ids.add(p.path("id").asInt())).as("panel id %s in %s", p.path("id"), d.uid()).isTrue();
+        assertThat(ids.add(p.path("id").asInt()))
+            .as("panel id %s in %s", p.path("id"), d.uid())
+            .isTrue();
         assertThat(PANEL_TYPES).contains(p.path("type").asText());
         JsonNode g = p.path("gridPos");
         assertThat(g.path("w").asInt()).isPositive();
@@ -104,7 +119,8 @@ class DashboardJsonTest {
   @Test
   void everyVariableUsedIsDefined() {
     for (Dashboard d : dashboards) {
-      Set<String> defined = d.variables().stream().map(v -> v.path("name").asText()).collect(Collectors.toSet());
+      Set<String> defined =
+          d.variables().stream().map(v -> v.path("name").asText()).collect(Collectors.toSet());
       List<String> texts = new ArrayList<>();
       d.panels().forEach(p -> p.path("targets").forEach(t -> texts.add(t.path("rawSql").asText())));
       d.variables().forEach(v -> texts.add(v.path("query").asText()));
@@ -125,12 +141,14 @@ class DashboardJsonTest {
         // that ClickHouse reads as an escape; sqlstring too).
         Matcher m = VARIABLE.matcher(text);
         while (m.find()) {
-          String name = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
+          String name =
+              m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
           if (name.startsWith("__") || name.equals("db")) {
             continue;
           }
           assertThat(text.substring(Math.max(0, m.start() - 20), m.start()) + m.group())
-              .as("%s in %s", m.group(), d.uid()).endsWith("decodeURLComponent('${" + name + ":percentencode}");
+              .as("%s in %s", m.group(), d.uid())
+              .endsWith("decodeURLComponent('${" + name + ":percentencode}");
         }
       }
     }
@@ -151,14 +169,20 @@ class DashboardJsonTest {
 
   @Test
   void linksPointAtDashboardsThatExistAndVariablesTheyDefine() {
-    Map<String, Dashboard> byUid = dashboards.stream().collect(Collectors.toMap(Dashboard::uid, d -> d));
+    Map<String, Dashboard> byUid =
+        dashboards.stream().collect(Collectors.toMap(Dashboard::uid, d -> d));
     int dataLinks = 0;
     for (Dashboard d : dashboards) {
       for (JsonNode link : d.json().path("links")) {
         assertThat(link.path("type").asText()).isEqualTo("dashboards");
         for (JsonNode tag : link.path("tags")) {
-          assertThat(dashboards).as("dashboards tagged %s", tag).anySatisfy(
-              x -> assertThat(x.json().path("tags")).extracting(JsonNode::asText).contains(tag.asText()));
+          assertThat(dashboards)
+              .as("dashboards tagged %s", tag)
+              .anySatisfy(
+                  x ->
+                      assertThat(x.json().path("tags"))
+                          .extracting(JsonNode::asText)
+                          .contains(tag.asText()));
         }
       }
       for (JsonNode p : d.panels()) {
@@ -172,8 +196,10 @@ class DashboardJsonTest {
               assertThat(m.matches()).as("link %s", link.path("url")).isTrue();
               Dashboard target = byUid.get(m.group(1));
               assertThat(target).as("dashboard %s linked from %s", m.group(1), d.uid()).isNotNull();
-              Set<String> targetVars = target.variables().stream().map(v -> v.path("name").asText())
-                  .collect(Collectors.toSet());
+              Set<String> targetVars =
+                  target.variables().stream()
+                      .map(v -> v.path("name").asText())
+                      .collect(Collectors.toSet());
               for (String param : m.group(2).split("&")) {
                 if (param.startsWith("var-")) {
                   assertThat(targetVars).contains(param.substring(4, param.indexOf('=')));
@@ -198,13 +224,21 @@ class DashboardJsonTest {
     assertThat(ds.path("jsonData").path("defaultDatabase").asText())
         .isEqualTo(dev.costtrace.sink.schema.SchemaOptions.DEFAULT_DATABASE);
     for (Dashboard d : dashboards) {
-      JsonNode db = d.variables().stream().filter(v -> v.path("name").asText().equals("db")).findFirst().orElseThrow();
+      JsonNode db =
+          d.variables().stream()
+              .filter(v -> v.path("name").asText().equals("db"))
+              .findFirst()
+              .orElseThrow();
       assertThat(db.path("type").asText()).isEqualTo("constant");
-      assertThat(db.path("query").asText()).isEqualTo(dev.costtrace.sink.schema.SchemaOptions.DEFAULT_DATABASE);
+      assertThat(db.path("query").asText())
+          .isEqualTo(dev.costtrace.sink.schema.SchemaOptions.DEFAULT_DATABASE);
     }
-    JsonNode provider = YAML.readTree(Path.of("provisioning/dashboards/costtrace.yaml").toFile())
-        .path("providers").get(0);
+    JsonNode provider =
+        YAML.readTree(Path.of("provisioning/dashboards/costtrace.yaml").toFile())
+            .path("providers")
+            .get(0);
     assertThat(provider.path("type").asText()).isEqualTo("file");
-    assertThat(provider.path("options").path("path").asText()).isEqualTo("/var/lib/grafana/dashboards/costtrace");
+    assertThat(provider.path("options").path("path").asText())
+        .isEqualTo("/var/lib/grafana/dashboards/costtrace");
   }
 }

@@ -16,22 +16,26 @@ import java.util.stream.Collectors;
  * Renders a panel's raw SQL as Grafana would send it to ClickHouse: first Grafana's template
  * interpolation ({@code $var}, {@code ${var}}, {@code ${var:format}}, {@code [[var]]}, with the
  * custom "All" value inserted unformatted), then the grafana-clickhouse-datasource plugin's macros
- * ({@code $__timeFilter(col)}, {@code $__fromTime}, {@code $__timeInterval(col)},
- * {@code $__interval_s}, ...), with the same output the plugin's backend produces. Anything it
- * does not know is an error rather than passing through, so a typo fails a test instead of a panel.
+ * ({@code $__timeFilter(col)}, {@code $__fromTime}, {@code $__timeInterval(col)}, {@code
+ * $__interval_s}, ...), with the same output the plugin's backend produces. Anything it does not
+ * know is an error rather than passing through, so a typo fails a test instead of a panel.
  */
 public final class GrafanaSql {
   /** Grafana's variable syntax (the frontend's TemplateSrv regex). */
-  private static final Pattern VARIABLE = Pattern.compile(
-      "\\$(\\w+)|\\[\\[(\\w+?)(?::(\\w+))?]]|\\$\\{(\\w+)(?:\\.([^:^}]+))?(?::([^}]+))?}");
+  private static final Pattern VARIABLE =
+      Pattern.compile(
+          "\\$(\\w+)|\\[\\[(\\w+?)(?::(\\w+))?]]|\\$\\{(\\w+)(?:\\.([^:^}]+))?(?::([^}]+))?}");
+
   private static final Pattern MACRO = Pattern.compile("\\$__(\\w+)");
-  private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter DATE =
+      DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
 
   /**
    * A dashboard variable as currently selected. {@code multi}: a multi-value variable, whose value
    * Grafana formats as an array even when one option is selected.
    */
-  public record Variable(String name, List<String> values, boolean all, String allValue, boolean multi) {
+  public record Variable(
+      String name, List<String> values, boolean all, String allValue, boolean multi) {
     public Variable {
       Objects.requireNonNull(name, "name");
       values = List.copyOf(values);
@@ -130,27 +134,37 @@ public final class GrafanaSql {
       case "percentencode":
         // Grafana: a multi-value variable as a glob, {a,b}, then encodeURIComponent with !'()*
         // encoded too: only A-Z a-z 0-9 - _ . ~ and %XX are left, nothing SQL can read as syntax.
-        return percentEncode(v.multi() ? "{" + String.join(",", values) + "}" : String.join(",", values));
+        return percentEncode(
+            v.multi() ? "{" + String.join(",", values) + "}" : String.join(",", values));
       case "csv":
       case "raw":
         return String.join(",", values);
       case "pipe":
         return String.join("|", values);
       default:
-        throw new IllegalArgumentException("unsupported variable format :" + format + " for $" + v.name());
+        throw new IllegalArgumentException(
+            "unsupported variable format :" + format + " for $" + v.name());
     }
   }
 
-  /** Grafana's {@code encodeURIComponentStrict}: UTF-8 bytes, all but A-Z a-z 0-9 - _ . ~ as %XX. */
+  /**
+   * Grafana's {@code encodeURIComponentStrict}: UTF-8 bytes, all but A-Z a-z 0-9 - _ . ~ as %XX.
+   */
   static String percentEncode(String value) {
     StringBuilder out = new StringBuilder();
     for (byte b : value.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
       int c = b & 0xFF;
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-          || c == '.' || c == '~') {
+      if ((c >= 'A' && c <= 'Z')
+          || (c >= 'a' && c <= 'z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '_'
+          || c == '.'
+          || c == '~') {
         out.append((char) c);
       } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
       }
     }
@@ -200,23 +214,47 @@ public final class GrafanaSql {
       case "timeFilter":
         return between(name, args, "toDateTime(" + fromS + ")", "toDateTime(" + toS + ")");
       case "timeFilter_ms":
-        return between(name, args, "fromUnixTimestamp64Milli(" + fromMs + ")",
+        return between(
+            name,
+            args,
+            "fromUnixTimestamp64Milli(" + fromMs + ")",
             "fromUnixTimestamp64Milli(" + toMs + ")");
       case "dateFilter":
         return between(name, args, date(r.from()), date(r.to()));
       case "dateTimeFilter":
       case "dt":
         arity(name, args, 2);
-        return "(" + args.get(0) + " >= " + date(r.from()) + " AND " + args.get(0) + " <= " + date(r.to())
-            + ") AND (" + args.get(1) + " >= toDateTime(" + fromS + ") AND " + args.get(1)
-            + " <= toDateTime(" + toS + "))";
+        return "("
+            + args.get(0)
+            + " >= "
+            + date(r.from())
+            + " AND "
+            + args.get(0)
+            + " <= "
+            + date(r.to())
+            + ") AND ("
+            + args.get(1)
+            + " >= toDateTime("
+            + fromS
+            + ") AND "
+            + args.get(1)
+            + " <= toDateTime("
+            + toS
+            + "))";
       case "timeInterval":
         arity(name, args, 1);
-        return "toStartOfInterval(toDateTime(" + args.get(0) + "), INTERVAL " + intervalSeconds(r) + " second)";
+        return "toStartOfInterval(toDateTime("
+            + args.get(0)
+            + "), INTERVAL "
+            + intervalSeconds(r)
+            + " second)";
       case "timeInterval_ms":
         arity(name, args, 1);
-        return "toStartOfInterval(toDateTime64(" + args.get(0) + ", 3), INTERVAL "
-            + Math.max(r.interval().toMillis(), 1) + " millisecond)";
+        return "toStartOfInterval(toDateTime64("
+            + args.get(0)
+            + ", 3), INTERVAL "
+            + Math.max(r.interval().toMillis(), 1)
+            + " millisecond)";
       case "interval_s":
         return Long.toString(intervalSeconds(r));
       default:
@@ -240,7 +278,8 @@ public final class GrafanaSql {
 
   private static void arity(String name, List<String> args, int n) {
     if (args.size() != n) {
-      throw new IllegalArgumentException("$__" + name + " expects " + n + " argument(s), got " + args.size());
+      throw new IllegalArgumentException(
+          "$__" + name + " expects " + n + " argument(s), got " + args.size());
     }
   }
 

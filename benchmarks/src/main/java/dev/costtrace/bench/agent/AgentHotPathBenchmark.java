@@ -104,8 +104,11 @@ public class AgentHotPathBenchmark {
 
     // An app serving a request: a server span with a captured tenant header, conversation baggage.
     serverSpan =
-        attributionTracer.spanBuilder("POST /ask").setSpanKind(SpanKind.SERVER)
-            .setAttribute("costtrace.tenant.id", "acme").startSpan();
+        attributionTracer
+            .spanBuilder("POST /ask")
+            .setSpanKind(SpanKind.SERVER)
+            .setAttribute("costtrace.tenant.id", "acme")
+            .startSpan();
     parent =
         Context.root()
             .with(Baggage.builder().put("gen_ai.conversation.id", "conv-bench-1").build())
@@ -113,30 +116,47 @@ public class AgentHotPathBenchmark {
 
     request =
         GenAiRequest.builder(GenAiAttributes.PROVIDER_ANTHROPIC, GenAiAttributes.OPERATION_CHAT)
-            .requestModel("claude-sonnet-4-5").maxTokens(1024L).serverAddress("api.anthropic.com")
+            .requestModel("claude-sonnet-4-5")
+            .maxTokens(1024L)
+            .serverAddress("api.anthropic.com")
             .build();
     response =
-        GenAiResponse.builder().responseId("msg_01XFDUDYJgAACzvnptvVoYEL")
-            .responseModel("claude-sonnet-4-5-20250929").addFinishReason("end_turn")
+        GenAiResponse.builder()
+            .responseId("msg_01XFDUDYJgAACzvnptvVoYEL")
+            .responseModel("claude-sonnet-4-5-20250929")
+            .addFinishReason("end_turn")
             .serviceTier("standard")
-            .usage(GenAiUsage.builder().inputTokens(GenAiUsage.inputIncludingCache(21L, 1500L, 4000L))
-                .outputTokens(12L).cacheReadInputTokens(1500L).cacheCreationInputTokens(4000L)
-                .cacheCreation5mInputTokens(1000L).cacheCreation1hInputTokens(3000L).build())
+            .usage(
+                GenAiUsage.builder()
+                    .inputTokens(GenAiUsage.inputIncludingCache(21L, 1500L, 4000L))
+                    .outputTokens(12L)
+                    .cacheReadInputTokens(1500L)
+                    .cacheCreationInputTokens(4000L)
+                    .cacheCreation5mInputTokens(1000L)
+                    .cacheCreation1hInputTokens(3000L)
+                    .build())
             .build();
 
     params =
-        MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(1024)
-            .addUserMessage("What is the capital of France?").build();
+        MessageCreateParams.builder()
+            .model("claude-sonnet-4-5")
+            .maxTokens(1024)
+            .addUserMessage("What is the capital of France?")
+            .build();
     message =
-        ObjectMappers.jsonMapper().readValue(fixture("fixtures/anthropic/message-cache-1h.json"),
-            Message.class);
-    events = streamEvents(new String(fixture("fixtures/anthropic/messages-stream.sse"),
-        StandardCharsets.UTF_8));
+        ObjectMappers.jsonMapper()
+            .readValue(fixture("fixtures/anthropic/message-cache-1h.json"), Message.class);
+    events =
+        streamEvents(
+            new String(fixture("fixtures/anthropic/messages-stream.sse"), StandardCharsets.UTF_8));
 
-    endpoint = HttpCaptureSettings.defaults().match("https", "api.openai.com", 443, "/v1/chat/completions");
+    endpoint =
+        HttpCaptureSettings.defaults()
+            .match("https", "api.openai.com", 443, "/v1/chat/completions");
     chatRequest =
         ("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"What is the"
-            + " capital of France?\"}]}").getBytes(StandardCharsets.UTF_8);
+                + " capital of France?\"}]}")
+            .getBytes(StandardCharsets.UTF_8);
     chatResponse = ResponseTeeBenchmark.chatJson().getBytes(StandardCharsets.UTF_8);
 
     // Each measured path must really make its span, or it would measure the early way out.
@@ -149,7 +169,8 @@ public class AgentHotPathBenchmark {
       spans &= stream != null;
       AnthropicTelemetry.wrap(stream, new ListStream(events), null).close();
       LlmHttpSpan http =
-          LlmHttpSpan.start(parent, endpoint, "api.openai.com", 443, chatRequest, chatRequest.length);
+          LlmHttpSpan.start(
+              parent, endpoint, "api.openai.com", 443, chatRequest, chatRequest.length);
       spans &= http != null;
       if (http != null) {
         http.end(null);
@@ -192,7 +213,8 @@ public class AgentHotPathBenchmark {
     List<RawMessageStreamEvent> out = new ArrayList<>();
     for (String line : sse.split("\n")) {
       if (line.startsWith("data: ") && !line.contains("\"ping\"")) {
-        out.add(ObjectMappers.jsonMapper().readValue(line.substring(6), RawMessageStreamEvent.class));
+        out.add(
+            ObjectMappers.jsonMapper().readValue(line.substring(6), RawMessageStreamEvent.class));
       }
     }
     return out;
@@ -201,13 +223,22 @@ public class AgentHotPathBenchmark {
   /** Baseline: a client span under the app's context, on the agent's SDK without CostTrace. */
   @Benchmark
   public void spanWithoutAttribution() {
-    plainTracer.spanBuilder("chat").setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan().end();
+    plainTracer
+        .spanBuilder("chat")
+        .setParent(parent)
+        .setSpanKind(SpanKind.CLIENT)
+        .startSpan()
+        .end();
   }
 
   /** The same span with the attribution processor: what CostTrace adds to every span. */
   @Benchmark
   public void spanWithAttribution() {
-    attributionTracer.spanBuilder("chat").setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan()
+    attributionTracer
+        .spanBuilder("chat")
+        .setParent(parent)
+        .setSpanKind(SpanKind.CLIENT)
+        .startSpan()
         .end();
   }
 
@@ -255,7 +286,8 @@ public class AgentHotPathBenchmark {
   public LlmHttpSpan httpCaptureJsonCall() {
     LlmHttpSpan span =
         LlmHttpSpan.start(parent, endpoint, "api.openai.com", 443, chatRequest, chatRequest.length);
-    ResponseBodyTee tee = span.teeFor("application/json", HttpCaptureSettings.DEFAULT_MAX_BODY_BYTES);
+    ResponseBodyTee tee =
+        span.teeFor("application/json", HttpCaptureSettings.DEFAULT_MAX_BODY_BYTES);
     tee.onBytes(chatResponse, 0, chatResponse.length);
     span.end(tee);
     return span;

@@ -56,8 +56,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class BudgetCheckBenchmark {
-  static final String PROMPT = "You are a helpful assistant for a travel site. The user asks: what is"
-      + " the capital of France, and what are three things to see there on a first visit?";
+  static final String PROMPT =
+      "You are a helpful assistant for a travel site. The user asks: what is"
+          + " the capital of France, and what are three things to see there on a first visit?";
 
   private BudgetEngine engine;
   private BudgetEngine countingEngine;
@@ -73,10 +74,11 @@ public class BudgetCheckBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    Map<String, String> far = Map.of(
-        "costtrace.budget.conversation.cap.usd", "1000000",
-        "costtrace.budget.conversation.warn.usd", "999999",
-        "costtrace.budget.remote.enabled", "false");
+    Map<String, String> far =
+        Map.of(
+            "costtrace.budget.conversation.cap.usd", "1000000",
+            "costtrace.budget.conversation.warn.usd", "999999",
+            "costtrace.budget.remote.enabled", "false");
     Map<String, String> counting = new HashMap<>(far);
     counting.put("costtrace.budget.call.max.tokens", "300");
     CallPricer pricer = SpanPricerCallPricer.fromEnvironment();
@@ -86,18 +88,34 @@ public class BudgetCheckBenchmark {
     tokens.count("openai", "gpt-4o-mini", PROMPT); // loads the encoding
     gate = gate(engine);
     countingGate = gate(countingEngine);
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .addSpanProcessor(SimpleSpanProcessor.create(new AgentHotPathBenchmark.NoopExporter())).build();
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(new AgentHotPathBenchmark.NoopExporter()))
+            .build();
     OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(provider).build();
     instrumenter = GenAiInstrumenter.create(sdk, "dev.costtrace.bench");
-    parent = Context.root().with(Baggage.builder().put("gen_ai.conversation.id", "conv-bench-1").build());
-    request = GenAiRequest.builder(GenAiAttributes.PROVIDER_OPENAI, GenAiAttributes.OPERATION_CHAT)
-        .requestModel("gpt-4o-mini").maxTokens(256L).serverAddress("api.openai.com")
-        .inputText(() -> PROMPT).build();
-    response = GenAiResponse.builder().responseId("chatcmpl-bench").responseModel("gpt-4o-mini-2024-07-18")
-        .addFinishReason("stop")
-        .usage(GenAiUsage.builder().inputTokens(1342L).outputTokens(9L).cacheReadInputTokens(1024L).build())
-        .build();
+    parent =
+        Context.root()
+            .with(Baggage.builder().put("gen_ai.conversation.id", "conv-bench-1").build());
+    request =
+        GenAiRequest.builder(GenAiAttributes.PROVIDER_OPENAI, GenAiAttributes.OPERATION_CHAT)
+            .requestModel("gpt-4o-mini")
+            .maxTokens(256L)
+            .serverAddress("api.openai.com")
+            .inputText(() -> PROMPT)
+            .build();
+    response =
+        GenAiResponse.builder()
+            .responseId("chatcmpl-bench")
+            .responseModel("gpt-4o-mini-2024-07-18")
+            .addFinishReason("stop")
+            .usage(
+                GenAiUsage.builder()
+                    .inputTokens(1342L)
+                    .outputTokens(9L)
+                    .cacheReadInputTokens(1024L)
+                    .build())
+            .build();
     call = newCall(-1);
     countedCall = newCall(41);
     // The conversation is in each ledger before measuring, and each engine takes its path (the
@@ -126,8 +144,11 @@ public class BudgetCheckBenchmark {
     Map<String, Object> a = t.spanAttributes();
     if (!"allow".equals(t.outcome())
         || a.containsKey("costtrace.budget.estimate.input_tokens_bound") != bound) {
-      throw new IllegalStateException("the engine does not take the "
-          + (bound ? "bound's" : "counting") + " path this benchmark measures: " + a);
+      throw new IllegalStateException(
+          "the engine does not take the "
+              + (bound ? "bound's" : "counting")
+              + " path this benchmark measures: "
+              + a);
     }
     t.settle("gpt-4o-mini", 1342, 1024, 0, 9, 0);
   }

@@ -69,12 +69,14 @@ public class ResponseTeeBenchmark {
       sb.append(head)
           .append(" token")
           .append(i)
-          .append("\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null,\"obfuscation\":\"x\"}\n\n");
+          .append(
+              "\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null,\"obfuscation\":\"x\"}\n\n");
     }
-    sb.append("data: {\"id\":\"chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE\",\"object\":\"chat.completion.chunk\","
-        + "\"created\":1763800123,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":"
-        + "{\"prompt_tokens\":2310,\"completion_tokens\":300,\"total_tokens\":2610,"
-        + "\"prompt_tokens_details\":{\"cached_tokens\":2048}}}\n\ndata: [DONE]\n\n");
+    sb.append(
+        "data: {\"id\":\"chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE\",\"object\":\"chat.completion.chunk\","
+            + "\"created\":1763800123,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":"
+            + "{\"prompt_tokens\":2310,\"completion_tokens\":300,\"total_tokens\":2610,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":2048}}}\n\ndata: [DONE]\n\n");
     return sb.toString();
   }
 
@@ -92,7 +94,11 @@ public class ResponseTeeBenchmark {
   public LlmCallData appReadsBodyThroughTee() {
     ResponseBodyTee tee =
         new ResponseBodyTee(
-            new LlmCallData(), sse, HttpCaptureSettings.DEFAULT_MAX_BODY_BYTES, 0, System::nanoTime);
+            new LlmCallData(),
+            sse,
+            HttpCaptureSettings.DEFAULT_MAX_BODY_BYTES,
+            0,
+            System::nanoTime);
     for (int off = 0; off < bytes.length; off += READ) {
       int n = Math.min(READ, bytes.length - off);
       System.arraycopy(bytes, off, appBuffer, off, n);

@@ -28,8 +28,8 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -68,7 +68,9 @@ public class SamplingBenchmark {
    */
   static final int OPS = 64;
 
-  /** What an LLM client span carries at start (the upstream OpenAI chat span's start attributes). */
+  /**
+   * What an LLM client span carries at start (the upstream OpenAI chat span's start attributes).
+   */
   private static final Attributes LLM_START =
       Attributes.builder()
           .put(GenAiAttributes.OPERATION_NAME, "chat")
@@ -77,6 +79,7 @@ public class SamplingBenchmark {
           .put(AttributeKey.stringKey("server.address"), "api.openai.com")
           .put(AttributeKey.longKey("server.port"), 443L)
           .build();
+
   /** An HTTP client span's start attributes. */
   private static final Attributes HTTP_START =
       Attributes.builder()
@@ -85,14 +88,17 @@ public class SamplingBenchmark {
           .put(AttributeKey.stringKey("server.address"), "api.openai.com")
           .put(AttributeKey.longKey("server.port"), 443L)
           .build();
+
   /** A server span's start attributes with the attribution headers the agent captures. */
   private static final Attributes SERVER_START_WITH_HEADERS =
       Attributes.builder()
           .put(AttributeKey.stringKey("http.request.method"), "POST")
           .put(AttributeKey.stringKey("url.path"), "/ask")
-          .put(AttributeKey.stringArrayKey("http.request.header.x-conversation-id"),
+          .put(
+              AttributeKey.stringArrayKey("http.request.header.x-conversation-id"),
               Arrays.asList("conv-bench-1"))
-          .put(AttributeKey.stringArrayKey("http.request.header.x-tenant-id"), Arrays.asList("acme"))
+          .put(
+              AttributeKey.stringArrayKey("http.request.header.x-tenant-id"), Arrays.asList("acme"))
           .build();
 
   /** Distinct traces the loops go through, so that no decision is the same as the one before. */
@@ -126,12 +132,24 @@ public class SamplingBenchmark {
     for (int i = 0; i < TRACES; i++) {
       traceIds[i] = TraceId.fromLongs(random.nextLong(), random.nextLong());
       // A dropped span, as the SDK makes it: a non-recording span with an unsampled context.
-      inDroppedTrace[i] = Context.root().with(Span.wrap(SpanContext.create(traceIds[i],
-          SpanId.fromLong(random.nextLong() | 1), TraceFlags.getDefault(), TraceState.getDefault())));
+      inDroppedTrace[i] =
+          Context.root()
+              .with(
+                  Span.wrap(
+                      SpanContext.create(
+                          traceIds[i],
+                          SpanId.fromLong(random.nextLong() | 1),
+                          TraceFlags.getDefault(),
+                          TraceState.getDefault())));
       Span sampled = alwaysOn.spanBuilder("answer").startSpan();
       underSampledSpan[i] = Context.root().with(sampled);
-      Span kept = wrappedTracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
-          .setAllAttributes(LLM_START).setParent(inDroppedTrace[i]).startSpan();
+      Span kept =
+          wrappedTracer
+              .spanBuilder("chat gpt-4o-mini")
+              .setSpanKind(SpanKind.CLIENT)
+              .setAllAttributes(LLM_START)
+              .setParent(inDroppedTrace[i])
+              .startSpan();
       if (!kept.getSpanContext().isSampled()) {
         throw new IllegalStateException("the LLM span was not kept");
       }
@@ -144,7 +162,8 @@ public class SamplingBenchmark {
   private static SdkTracerProvider provider(Sampler sampler) {
     return SdkTracerProvider.builder()
         .setSampler(sampler)
-        .addSpanProcessor(BatchSpanProcessor.builder(new AgentHotPathBenchmark.NoopExporter()).build())
+        .addSpanProcessor(
+            BatchSpanProcessor.builder(new AgentHotPathBenchmark.NoopExporter()).build())
         .build();
   }
 
@@ -158,8 +177,8 @@ public class SamplingBenchmark {
     alwaysOnProvider.close();
   }
 
-  private SamplingResult decide(Sampler s, Context[] parents, int i, String name, SpanKind kind,
-      Attributes attributes) {
+  private SamplingResult decide(
+      Sampler s, Context[] parents, int i, String name, SpanKind kind, Attributes attributes) {
     int k = i & (TRACES - 1);
     return s.shouldSample(parents[k], traceIds[k], name, kind, attributes, Collections.emptyList());
   }
@@ -167,14 +186,16 @@ public class SamplingBenchmark {
   @Benchmark
   public void decideLlmInDroppedTraceConfigured(Blackhole bh) {
     for (int i = 0; i < OPS; i++) {
-      bh.consume(decide(configured, inDroppedTrace, i, "chat gpt-4o-mini", SpanKind.CLIENT, LLM_START));
+      bh.consume(
+          decide(configured, inDroppedTrace, i, "chat gpt-4o-mini", SpanKind.CLIENT, LLM_START));
     }
   }
 
   @Benchmark
   public void decideLlmInDroppedTraceWrapped(Blackhole bh) {
     for (int i = 0; i < OPS; i++) {
-      bh.consume(decide(wrapped, inDroppedTrace, i, "chat gpt-4o-mini", SpanKind.CLIENT, LLM_START));
+      bh.consume(
+          decide(wrapped, inDroppedTrace, i, "chat gpt-4o-mini", SpanKind.CLIENT, LLM_START));
     }
   }
 
@@ -210,32 +231,52 @@ public class SamplingBenchmark {
   @Benchmark
   public void spanLlmInDroppedTraceConfigured(Blackhole bh) {
     for (int i = 0; i < OPS; i++) {
-      configuredTracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
-          .setAllAttributes(LLM_START).setParent(inDroppedTrace[i & (TRACES - 1)]).startSpan().end();
+      configuredTracer
+          .spanBuilder("chat gpt-4o-mini")
+          .setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(LLM_START)
+          .setParent(inDroppedTrace[i & (TRACES - 1)])
+          .startSpan()
+          .end();
     }
   }
 
   @Benchmark
   public void spanLlmInDroppedTraceWrapped(Blackhole bh) {
     for (int i = 0; i < OPS; i++) {
-      wrappedTracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
-          .setAllAttributes(LLM_START).setParent(inDroppedTrace[i & (TRACES - 1)]).startSpan().end();
+      wrappedTracer
+          .spanBuilder("chat gpt-4o-mini")
+          .setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(LLM_START)
+          .setParent(inDroppedTrace[i & (TRACES - 1)])
+          .startSpan()
+          .end();
     }
   }
 
   @Benchmark
   public void spanUnderSampledParentConfigured(Blackhole bh) {
     for (int i = 0; i < OPS; i++) {
-      configuredTracer.spanBuilder("POST").setSpanKind(SpanKind.CLIENT)
-          .setAllAttributes(HTTP_START).setParent(underSampledSpan[i & (TRACES - 1)]).startSpan().end();
+      configuredTracer
+          .spanBuilder("POST")
+          .setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(HTTP_START)
+          .setParent(underSampledSpan[i & (TRACES - 1)])
+          .startSpan()
+          .end();
     }
   }
 
   @Benchmark
   public void spanUnderSampledParentWrapped(Blackhole bh) {
     for (int i = 0; i < OPS; i++) {
-      wrappedTracer.spanBuilder("POST").setSpanKind(SpanKind.CLIENT)
-          .setAllAttributes(HTTP_START).setParent(underSampledSpan[i & (TRACES - 1)]).startSpan().end();
+      wrappedTracer
+          .spanBuilder("POST")
+          .setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(HTTP_START)
+          .setParent(underSampledSpan[i & (TRACES - 1)])
+          .startSpan()
+          .end();
     }
   }
 
@@ -249,7 +290,8 @@ public class SamplingBenchmark {
   @Benchmark
   public void carryWithHeaders(Blackhole bh) {
     for (int i = 0; i < OPS; i++) {
-      bh.consume(InboundAttribution.carry(inDroppedTrace[i & (TRACES - 1)], SERVER_START_WITH_HEADERS));
+      bh.consume(
+          InboundAttribution.carry(inDroppedTrace[i & (TRACES - 1)], SERVER_START_WITH_HEADERS));
     }
   }
 }

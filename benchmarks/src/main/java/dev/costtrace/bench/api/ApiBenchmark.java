@@ -32,34 +32,42 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The cost API's latency on a large table: loads the demo workload's distributions
- * ({@code generate_spans.sql}: 10,000,000 spans, about 1.74 million conversations, over 30 days)
- * into the embedded engine inside ClickHouse, computes the rollups with the writer's recomputation
- * ({@code RollupRecomputer}), then times {@code GET /api/v1/conversations/{id}}
- * of random conversations through the real receiver's HTTP port, one at a time (the p99 goal is
- * 100 ms), and a few of the other requests for scale. Results: {@code benchmarks/results/api.json}.
+ * The cost API's latency on a large table: loads the demo workload's distributions ({@code
+ * generate_spans.sql}: 10,000,000 spans, about 1.74 million conversations, over 30 days) into the
+ * embedded engine inside ClickHouse, computes the rollups with the writer's recomputation ({@code
+ * RollupRecomputer}), then times {@code GET /api/v1/conversations/{id}} of random conversations
+ * through the real receiver's HTTP port, one at a time (the p99 goal is 100 ms), and a few of the
+ * other requests for scale. Results: {@code benchmarks/results/api.json}.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.costtrace.bench.api.ApiBenchmark
  * [spans] [lookups]} (defaults 10000000 and 300). System properties: {@code bench.api.keep=true}
- * reuses the loaded database of an earlier run (same data directory, {@code bench.api.dir}),
- * {@code bench.api.timeout} (the API's query timeout, default 30s).
+ * reuses the loaded database of an earlier run (same data directory, {@code bench.api.dir}), {@code
+ * bench.api.timeout} (the API's query timeout, default 30s).
  */
 public final class ApiBenchmark {
   private static final String DB = "bench_api";
+
   /** Spans per conversation of generate_spans.sql, measured (575,745 per 100,000 conversations). */
   private static final double SPANS_PER_CONVERSATION = 5.75745;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public static void main(String[] args) throws Exception {
     long spans = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000L;
     int lookups = args.length > 1 ? Integer.parseInt(args[1]) : 300;
     long conversations = Math.round(spans / SPANS_PER_CONVERSATION);
-    Path dir = Path.of(System.getProperty("bench.api.dir",
-        Files.createTempDirectory("costtrace-api-bench").toString()));
-    Duration timeout = Config.of(Map.of("t", System.getProperty("bench.api.timeout", "30s")))
-        .getDuration("t").orElseThrow();
-    Config config = Config.fromEnvironment().withOverrides(
-        Map.of("costtrace.clickhouse.embedded.dir", dir.resolve("engine").toString()));
+    Path dir =
+        Path.of(
+            System.getProperty(
+                "bench.api.dir", Files.createTempDirectory("costtrace-api-bench").toString()));
+    Duration timeout =
+        Config.of(Map.of("t", System.getProperty("bench.api.timeout", "30s")))
+            .getDuration("t")
+            .orElseThrow();
+    Config config =
+        Config.fromEnvironment()
+            .withOverrides(
+                Map.of("costtrace.clickhouse.embedded.dir", dir.resolve("engine").toString()));
     ObjectNode result = JSON.createObjectNode();
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
         Client client = endpoint.newClient("default")) {
@@ -69,17 +77,25 @@ public final class ApiBenchmark {
       if (!Boolean.getBoolean("bench.api.keep")) {
         load(client, conversations, result);
       }
-      long stored = client.queryAll("SELECT count() AS n FROM " + DB + ".spans").get(0).getLong("n");
-      long traces = client.queryAll("SELECT count() AS n FROM " + DB + ".trace_rollup").get(0).getLong("n");
+      long stored =
+          client.queryAll("SELECT count() AS n FROM " + DB + ".spans").get(0).getLong("n");
+      long traces =
+          client.queryAll("SELECT count() AS n FROM " + DB + ".trace_rollup").get(0).getLong("n");
       result.put("spans", stored);
       result.put("traces", traces);
       result.put("conversations", conversations);
-      System.out.printf(Locale.ROOT, "%d spans, %d traces, %d conversations%n", stored, traces, conversations);
+      System.out.printf(
+          Locale.ROOT, "%d spans, %d traces, %d conversations%n", stored, traces, conversations);
 
       try (Client apiClient = endpoint.newClient("default");
-          OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-              .consumer((request, tenant) -> ExportOutcome.allAccepted())
-              .costApi(new ConversationCosts(apiClient, DB, timeout.toSeconds())).start()) {
+          OtlpReceiver receiver =
+              OtlpReceiver.builder()
+                  .host("127.0.0.1")
+                  .grpcPort(0)
+                  .httpPort(0)
+                  .consumer((request, tenant) -> ExportOutcome.allAccepted())
+                  .costApi(new ConversationCosts(apiClient, DB, timeout.toSeconds()))
+                  .start()) {
         String base = "http://127.0.0.1:" + receiver.httpPort() + "/api/v1/";
         HttpClient http = HttpClient.newHttpClient();
         Random random = new Random(42);
@@ -87,16 +103,26 @@ public final class ApiBenchmark {
         time(http, base, "conversations/", random, conversations, "", warmup, null);
         ArrayNode runs = result.putArray("requests");
         runs.add(time(http, base, "conversations/", random, conversations, "", lookups, "lookup"));
-        runs.add(time(http, base, "conversations/", random, conversations, "?calls=true",
-            Math.max(1, lookups / 6), "lookup with calls"));
+        runs.add(
+            time(
+                http,
+                base,
+                "conversations/",
+                random,
+                conversations,
+                "?calls=true",
+                Math.max(1, lookups / 6),
+                "lookup with calls"));
         // Where a lookup's time goes: its two reads, called directly.
         ConversationCosts reads = new ConversationCosts(apiClient, DB, timeout.toSeconds());
         long[] rollup = new long[Math.max(1, lookups / 6)];
         long[] models = new long[rollup.length];
         for (int i = 0; i < rollup.length; i++) {
-          String id = String.format(Locale.ROOT, "conv-%07d", (long) (random.nextDouble() * conversations));
+          String id =
+              String.format(Locale.ROOT, "conv-%07d", (long) (random.nextDouble() * conversations));
           long start = System.nanoTime();
-          List<ConversationCosts.Conversation> found = reads.conversation(id, ConversationCosts.Filter.scoped(""), 2);
+          List<ConversationCosts.Conversation> found =
+              reads.conversation(id, ConversationCosts.Filter.scoped(""), 2);
           rollup[i] = System.nanoTime() - start;
           start = System.nanoTime();
           if (!found.isEmpty()) {
@@ -106,9 +132,14 @@ public final class ApiBenchmark {
         }
         runs.add(summary("lookup part: the conversation's rollup", rollup, 0, null));
         runs.add(summary("lookup part: its models and calls per model", models, 0, null));
-        runs.add(timeFixed(http, base + "conversations?since=7d&limit=50", 5, "list, 7d, 50 per page"));
-        runs.add(timeFixed(http, base + "costs?since=30d&group_by=tenant,feature,model,day", 3,
-            "costs, 30d, by tenant, feature, model, day"));
+        runs.add(
+            timeFixed(http, base + "conversations?since=7d&limit=50", 5, "list, 7d, 50 per page"));
+        runs.add(
+            timeFixed(
+                http,
+                base + "costs?since=30d&group_by=tenant,feature,model,day",
+                3,
+                "costs, 30d, by tenant, feature, model, day"));
       }
     }
     result.put("load_average_after", loadAverage());
@@ -121,9 +152,9 @@ public final class ApiBenchmark {
   }
 
   /**
-   * Loads the span rows and their attribution observations into a fresh database, then computes
-   * the rollups of the whole period in one pass of the writer's recomputation (what a bulk load
-   * or a repricing does).
+   * Loads the span rows and their attribution observations into a fresh database, then computes the
+   * rollups of the whole period in one pass of the writer's recomputation (what a bulk load or a
+   * repricing does).
    */
   private static void load(Client client, long conversations, ObjectNode result) throws Exception {
     client.execute("DROP DATABASE IF EXISTS " + DB).get().close();
@@ -131,15 +162,21 @@ public final class ApiBenchmark {
     new Migrator(client, schema).up();
     for (String step : List.of("generate_spans", "generate_attributions")) {
       long start = System.nanoTime();
-      client.execute(sql(step).replace("{db}", DB).replace("{conversations}", Long.toString(conversations)))
-          .get(3, TimeUnit.HOURS).close();
+      client
+          .execute(
+              sql(step)
+                  .replace("{db}", DB)
+                  .replace("{conversations}", Long.toString(conversations)))
+          .get(3, TimeUnit.HOURS)
+          .close();
       double seconds = (System.nanoTime() - start) / 1e9;
       result.put(step + "_seconds", Math.round(seconds * 10) / 10.0);
       System.out.printf(Locale.ROOT, "%s: %.1f s%n", step, seconds);
     }
     long start = System.nanoTime();
-    new RollupRecomputer(client, schema).recompute(Instant.now().minus(Duration.ofDays(31)),
-        Instant.now().plus(Duration.ofDays(1)));
+    new RollupRecomputer(client, schema)
+        .recompute(
+            Instant.now().minus(Duration.ofDays(31)), Instant.now().plus(Duration.ofDays(1)));
     double seconds = (System.nanoTime() - start) / 1e9;
     result.put("recompute_rollups_seconds", Math.round(seconds * 10) / 10.0);
     System.out.printf(Locale.ROOT, "recompute rollups: %.1f s%n", seconds);
@@ -152,16 +189,27 @@ public final class ApiBenchmark {
   }
 
   /** GETs {@code n} random conversations one at a time; null label: warm-up, not recorded. */
-  private static ObjectNode time(HttpClient http, String base, String path, Random random, long conversations,
-      String query, int n, String label) throws Exception {
+  private static ObjectNode time(
+      HttpClient http,
+      String base,
+      String path,
+      Random random,
+      long conversations,
+      String query,
+      int n,
+      String label)
+      throws Exception {
     long[] nanos = new long[n];
     int errors = 0;
     String lastError = null;
     for (int i = 0; i < n; i++) {
-      String id = String.format(Locale.ROOT, "conv-%07d", (long) (random.nextDouble() * conversations));
+      String id =
+          String.format(Locale.ROOT, "conv-%07d", (long) (random.nextDouble() * conversations));
       long start = System.nanoTime();
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path + id + query)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + path + id + query)).build(),
+              HttpResponse.BodyHandlers.ofString());
       nanos[i] = System.nanoTime() - start;
       if (r.statusCode() != 200) {
         errors++;
@@ -171,14 +219,17 @@ public final class ApiBenchmark {
     return label == null ? null : summary(label, nanos, errors, lastError);
   }
 
-  private static ObjectNode timeFixed(HttpClient http, String url, int n, String label) throws Exception {
+  private static ObjectNode timeFixed(HttpClient http, String url, int n, String label)
+      throws Exception {
     long[] nanos = new long[n];
     int errors = 0;
     String lastError = null;
     for (int i = 0; i < n; i++) {
       long start = System.nanoTime();
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url)).build(),
+              HttpResponse.BodyHandlers.ofString());
       nanos[i] = System.nanoTime() - start;
       if (r.statusCode() != 200) {
         errors++;

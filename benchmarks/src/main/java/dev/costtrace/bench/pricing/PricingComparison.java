@@ -33,8 +33,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * the oracle's cases) and the reference implementation's {@code calcPrice} per call on the same
  * cases (a Node.js timing loop, {@link ReferencePrices#time}), in alternating rounds since the
  * machine is shared; then {@link SpanPricingBenchmark} on a realistic mix with the full and the
- * 77-model catalog. Writes {@code benchmarks/results/pricing.md} and JMH's raw results in
- * {@code pricing.json}.
+ * 77-model catalog. Writes {@code benchmarks/results/pricing.md} and JMH's raw results in {@code
+ * pricing.json}.
  *
  * <p>Arguments: seconds the Node.js loop warms up and then measures (default 20). System
  * properties: {@code bench.rounds} (3), {@code bench.out} (the results directory).
@@ -66,8 +66,9 @@ public final class PricingComparison {
       catalogs.put(name + " [" + r.getParams().getParam("catalog") + "]", new Measured(r));
     }
     // JMH's own JSON of every run, as its -rff would write it.
-    ResultFormatFactory.getInstance(ResultFormatType.JSON,
-        new PrintStream(dir.resolve("pricing.json").toFile(), StandardCharsets.UTF_8))
+    ResultFormatFactory.getInstance(
+            ResultFormatType.JSON,
+            new PrintStream(dir.resolve("pricing.json").toFile(), StandardCharsets.UTF_8))
         .writeOut(all);
     String md = report(cases.size(), measured, catalogs, seconds);
     Files.writeString(dir.resolve("pricing.md"), md);
@@ -78,11 +79,13 @@ public final class PricingComparison {
   private static Collection<RunResult> run(Class<?> benchmark) throws RunnerException {
     while (true) {
       try {
-        return new Runner(new OptionsBuilder()
-            .include(benchmark.getName())
-            .addProfiler(GCProfiler.class)
-            .addProfiler(ProcessCpuProfiler.class)
-            .build()).run();
+        return new Runner(
+                new OptionsBuilder()
+                    .include(benchmark.getName())
+                    .addProfiler(GCProfiler.class)
+                    .addProfiler(ProcessCpuProfiler.class)
+                    .build())
+            .run();
       } catch (RunnerException e) {
         if (String.valueOf(e.getMessage()).contains("JMH lock")) {
           System.err.println("another JMH run holds " + LOCK + "; waiting for it");
@@ -99,8 +102,8 @@ public final class PricingComparison {
   /** Returns once JMH's lock file is free (taken and released at once). */
   private static void waitForLock() {
     while (true) {
-      try (FileChannel channel = FileChannel.open(LOCK, StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE);
+      try (FileChannel channel =
+              FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
           FileLock lock = channel.tryLock()) {
         if (lock != null) {
           return;
@@ -126,8 +129,11 @@ public final class PricingComparison {
   /** One JMH result: wall-clock ns/op and its error, process CPU ns/op, bytes allocated per op. */
   private record Measured(double wall, double error, double cpu, double bytes) {
     Measured(RunResult r) {
-      this(r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError(),
-          secondary(r, "cpu.time.norm"), secondary(r, "gc.alloc.rate.norm"));
+      this(
+          r.getPrimaryResult().getScore(),
+          r.getPrimaryResult().getScoreError(),
+          secondary(r, "cpu.time.norm"),
+          secondary(r, "gc.alloc.rate.norm"));
     }
 
     private static double secondary(RunResult r, String name) {
@@ -142,58 +148,96 @@ public final class PricingComparison {
     Measured lookUpLegacy = catalogs.get("lookUpUncached [legacy-77]");
     Measured mixFull = catalogs.get("normaliseAndPrice [full]");
     Measured mixLegacy = catalogs.get("normaliseAndPrice [legacy-77]");
-    Round median = rounds.stream().sorted(Comparator.comparingDouble(Round::cpuRatio))
-        .toList().get(rounds.size() / 2);
+    Round median =
+        rounds.stream()
+            .sorted(Comparator.comparingDouble(Round::cpuRatio))
+            .toList()
+            .get(rounds.size() / 2);
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("# span-pricing benchmark: our pricing against the reference's%n%n"
-        + "Run (one run, both sides):%n%n```sh%n./mvnw -B -q -pl benchmarks -am package -DskipTests"
-        + "%njava -cp benchmarks/target/benchmarks.jar dev.costtrace.bench.pricing.PricingComparison"
-        + " %d%n```%n%nMachine: %d cores, %s %s; JMH 1 fork, 15 × 2 s warm-up, 8 × 2 s"
-        + " measurement, one thread. Raw JMH output: `pricing.json` beside this file.%n%n", seconds,
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
-        System.getProperty("java.version")));
-    sb.append(String.format("Ratio on the same %,d cases, measured in one run (%d rounds, each the"
-            + " reference's loop then our JMH run; the median round): the reference's `calcPrice`"
-            + " takes **%.1f×** the CPU time of our normalise + price (%,.0f ns against %,.0f ns"
-            + " per call), %.1f× in wall-clock time (%,.0f against %,.0f ns).%n%n",
-        cases, rounds.size(), median.cpuRatio(), median.reference().cpuNsPerCall(),
-        median.ours().cpu(), median.wallRatio(), median.reference().nsPerCall(),
-        median.ours().wall()));
-    sb.append("| round | reference CPU ns / call | ours CPU ns / span | CPU ratio |"
-        + " reference wall ns | ours wall ns | wall ratio | ours B / span |\n"
-        + "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    sb.append(
+        String.format(
+            "# span-pricing benchmark: our pricing against the reference's%n%n"
+                + "Run (one run, both sides):%n%n```sh%n./mvnw -B -q -pl benchmarks -am package -DskipTests"
+                + "%njava -cp benchmarks/target/benchmarks.jar dev.costtrace.bench.pricing.PricingComparison"
+                + " %d%n```%n%nMachine: %d cores, %s %s; JMH 1 fork, 15 × 2 s warm-up, 8 × 2 s"
+                + " measurement, one thread. Raw JMH output: `pricing.json` beside this file.%n%n",
+            seconds,
+            Runtime.getRuntime().availableProcessors(),
+            System.getProperty("java.vm.name"),
+            System.getProperty("java.version")));
+    sb.append(
+        String.format(
+            "Ratio on the same %,d cases, measured in one run (%d rounds, each the"
+                + " reference's loop then our JMH run; the median round): the reference's `calcPrice`"
+                + " takes **%.1f×** the CPU time of our normalise + price (%,.0f ns against %,.0f ns"
+                + " per call), %.1f× in wall-clock time (%,.0f against %,.0f ns).%n%n",
+            cases,
+            rounds.size(),
+            median.cpuRatio(),
+            median.reference().cpuNsPerCall(),
+            median.ours().cpu(),
+            median.wallRatio(),
+            median.reference().nsPerCall(),
+            median.ours().wall()));
+    sb.append(
+        "| round | reference CPU ns / call | ours CPU ns / span | CPU ratio |"
+            + " reference wall ns | ours wall ns | wall ratio | ours B / span |\n"
+            + "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (int i = 0; i < rounds.size(); i++) {
       Round r = rounds.get(i);
-      sb.append(String.format("| %d | %,.0f | %,.0f | %.1f× | %,.0f | %,.0f ± %,.0f | %.1f× | %,.0f"
-              + " |%n", i + 1, r.reference().cpuNsPerCall(), r.ours().cpu(), r.cpuRatio(),
-          r.reference().nsPerCall(), r.ours().wall(), r.ours().error(), r.wallRatio(),
-          r.ours().bytes()));
+      sb.append(
+          String.format(
+              "| %d | %,.0f | %,.0f | %.1f× | %,.0f | %,.0f ± %,.0f | %.1f× | %,.0f" + " |%n",
+              i + 1,
+              r.reference().cpuNsPerCall(),
+              r.ours().cpu(),
+              r.cpuRatio(),
+              r.reference().nsPerCall(),
+              r.ours().wall(),
+              r.ours().error(),
+              r.wallRatio(),
+              r.ours().bytes()));
     }
-    sb.append(String.format("%nReference: @pydantic/genai-prices %s on Node.js %s, %d s warm-up"
-            + " then %d s measured per round; CPU time of the whole process (every thread), as for"
-            + " the JVM (`ProcessCpuProfiler`).%n%n", rounds.get(0).reference().version(),
-        nodeVersion(), seconds, seconds));
-    sb.append(String.format("Cost of the larger catalog (1,694 models against the 77 bundled"
-            + " before), CPU time: an uncached look-up of one of the mix's models takes %.2f× as"
-            + " long (%,.0f against %,.0f ns), paid once per distinct model, as the pricer caches"
-            + " look-ups per catalog version; normalise + price of the mix, look-ups cached, %.2f×"
-            + " (%,.0f against %,.0f ns).%n%n", lookUpFull.cpu() / lookUpLegacy.cpu(),
-        lookUpFull.cpu(), lookUpLegacy.cpu(), mixFull.cpu() / mixLegacy.cpu(), mixFull.cpu(),
-        mixLegacy.cpu()));
-    sb.append("| `SpanPricingBenchmark` | CPU ns / op | wall-clock ns / op | B / op |\n"
-        + "| --- | ---: | ---: | ---: |\n");
-    catalogs.forEach((name, m) -> sb.append(String.format("| `%s` | %,.0f | %,.0f ± %,.0f | %,.0f"
-        + " |%n", name, m.cpu(), m.wall(), m.error(), m.bytes())));
-    sb.append(String.format("%nCases: the oracle test's (`OracleCases`): every model of the"
-        + " reference in every spelling its rules name, in token mixes (plain, cache read and"
-        + " write, 1-hour writes, reasoning, audio, both sides of each long-context tier), at"
-        + " instants on both sides of each price change, round-robin; ours are OTLP spans with the"
-        + " OTel GenAI attributes, normalised and priced (`SpanPricer.price`), theirs"
-        + " `calcPrice(usage, model, {providerId, timestamp})`. Mix (`SpanPricingBenchmark`):"
-        + " OpenAI chat with cached input; o4-mini with reasoning; Claude Sonnet 4.5 above the 200k"
-        + " tier with cache reads and writes; a Bedrock cross-region inference profile; Gemini; an"
-        + " embedding; a `web_search` tool call; a fine-tuned (unknown) model; an HTTP server span"
-        + " and a DB span; `decodeOnly` is the bare protobuf decode of the same spans.%n"));
+    sb.append(
+        String.format(
+            "%nReference: @pydantic/genai-prices %s on Node.js %s, %d s warm-up"
+                + " then %d s measured per round; CPU time of the whole process (every thread), as for"
+                + " the JVM (`ProcessCpuProfiler`).%n%n",
+            rounds.get(0).reference().version(), nodeVersion(), seconds, seconds));
+    sb.append(
+        String.format(
+            "Cost of the larger catalog (1,694 models against the 77 bundled"
+                + " before), CPU time: an uncached look-up of one of the mix's models takes %.2f× as"
+                + " long (%,.0f against %,.0f ns), paid once per distinct model, as the pricer caches"
+                + " look-ups per catalog version; normalise + price of the mix, look-ups cached, %.2f×"
+                + " (%,.0f against %,.0f ns).%n%n",
+            lookUpFull.cpu() / lookUpLegacy.cpu(),
+            lookUpFull.cpu(),
+            lookUpLegacy.cpu(),
+            mixFull.cpu() / mixLegacy.cpu(),
+            mixFull.cpu(),
+            mixLegacy.cpu()));
+    sb.append(
+        "| `SpanPricingBenchmark` | CPU ns / op | wall-clock ns / op | B / op |\n"
+            + "| --- | ---: | ---: | ---: |\n");
+    catalogs.forEach(
+        (name, m) ->
+            sb.append(
+                String.format(
+                    "| `%s` | %,.0f | %,.0f ± %,.0f | %,.0f" + " |%n",
+                    name, m.cpu(), m.wall(), m.error(), m.bytes())));
+    sb.append(
+        String.format(
+            "%nCases: the oracle test's (`OracleCases`): every model of the"
+                + " reference in every spelling its rules name, in token mixes (plain, cache read and"
+                + " write, 1-hour writes, reasoning, audio, both sides of each long-context tier), at"
+                + " instants on both sides of each price change, round-robin; ours are OTLP spans with the"
+                + " OTel GenAI attributes, normalised and priced (`SpanPricer.price`), theirs"
+                + " `calcPrice(usage, model, {providerId, timestamp})`. Mix (`SpanPricingBenchmark`):"
+                + " OpenAI chat with cached input; o4-mini with reasoning; Claude Sonnet 4.5 above the 200k"
+                + " tier with cache reads and writes; a Bedrock cross-region inference profile; Gemini; an"
+                + " embedding; a `web_search` tool call; a fine-tuned (unknown) model; an HTTP server span"
+                + " and a DB span; `decodeOnly` is the bare protobuf decode of the same spans.%n"));
     return sb.toString();
   }
 

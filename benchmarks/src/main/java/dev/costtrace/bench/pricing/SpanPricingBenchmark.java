@@ -69,36 +69,144 @@ public class SpanPricingBenchmark {
     prices = pricer.tables().catalog();
     long start = 1_767_225_600_000_000_000L;
     List<Span> mix = new ArrayList<>();
-    mix.add(span(start, "gen_ai.provider.name", "openai", "gen_ai.operation.name", "chat",
-        "gen_ai.request.model", "gpt-4o", "gen_ai.response.model", "gpt-4o-2024-08-06",
-        "gen_ai.usage.input_tokens", 12000L, "gen_ai.usage.cache_read.input_tokens", 8000L,
-        "gen_ai.usage.output_tokens", 900L, "gen_ai.response.id", "chatcmpl-abc123",
-        "gen_ai.response.finish_reasons", "stop", "server.address", "api.openai.com",
-        "gen_ai.conversation.id", "conv-8f2a"));
-    mix.add(span(start, "gen_ai.provider.name", "openai", "gen_ai.operation.name", "chat",
-        "gen_ai.request.model", "o4-mini", "gen_ai.usage.input_tokens", 3000L,
-        "gen_ai.usage.output_tokens", 5000L, "gen_ai.usage.reasoning.output_tokens", 4000L,
-        "openai.response.service_tier", "default"));
-    mix.add(span(start, "gen_ai.provider.name", "anthropic", "gen_ai.operation.name", "chat",
-        "gen_ai.request.model", "claude-sonnet-4-5-20250929", "gen_ai.usage.input_tokens", 240000L,
-        "gen_ai.usage.cache_read.input_tokens", 200000L,
-        "gen_ai.usage.cache_creation.input_tokens", 30000L, "gen_ai.usage.output_tokens", 2000L));
-    mix.add(span(start, "gen_ai.system", "aws.bedrock", "gen_ai.operation.name", "chat",
-        "gen_ai.request.model", "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
-        "gen_ai.usage.input_tokens", 1500L, "gen_ai.usage.output_tokens", 300L));
-    mix.add(span(start, "gen_ai.system", "gcp.gemini", "gen_ai.operation.name", "generate_content",
-        "gen_ai.request.model", "gemini-2.5-flash", "gen_ai.usage.input_tokens", 4000L,
-        "gen_ai.usage.output_tokens", 700L));
-    mix.add(span(start, "gen_ai.provider.name", "openai", "gen_ai.operation.name", "embeddings",
-        "gen_ai.request.model", "text-embedding-3-small", "gen_ai.usage.input_tokens", 800L));
-    mix.add(span(start, "gen_ai.operation.name", "execute_tool", "gen_ai.tool.name", "web_search",
-        "gen_ai.tool.call.id", "call_123"));
-    mix.add(span(start, "gen_ai.provider.name", "openai", "gen_ai.request.model", "ft:gpt-4o:acme::x1",
-        "gen_ai.usage.input_tokens", 100L, "gen_ai.usage.output_tokens", 10L));
-    mix.add(span(start, "http.request.method", "POST", "url.path", "/v1/chat", "http.route", "/v1/chat",
-        "http.response.status_code", 200L, "server.address", "api.example.com"));
-    mix.add(span(start, "db.system.name", "postgresql", "db.query.text", "SELECT * FROM users WHERE id = $1",
-        "db.namespace", "app"));
+    mix.add(
+        span(
+            start,
+            "gen_ai.provider.name",
+            "openai",
+            "gen_ai.operation.name",
+            "chat",
+            "gen_ai.request.model",
+            "gpt-4o",
+            "gen_ai.response.model",
+            "gpt-4o-2024-08-06",
+            "gen_ai.usage.input_tokens",
+            12000L,
+            "gen_ai.usage.cache_read.input_tokens",
+            8000L,
+            "gen_ai.usage.output_tokens",
+            900L,
+            "gen_ai.response.id",
+            "chatcmpl-abc123",
+            "gen_ai.response.finish_reasons",
+            "stop",
+            "server.address",
+            "api.openai.com",
+            "gen_ai.conversation.id",
+            "conv-8f2a"));
+    mix.add(
+        span(
+            start,
+            "gen_ai.provider.name",
+            "openai",
+            "gen_ai.operation.name",
+            "chat",
+            "gen_ai.request.model",
+            "o4-mini",
+            "gen_ai.usage.input_tokens",
+            3000L,
+            "gen_ai.usage.output_tokens",
+            5000L,
+            "gen_ai.usage.reasoning.output_tokens",
+            4000L,
+            "openai.response.service_tier",
+            "default"));
+    mix.add(
+        span(
+            start,
+            "gen_ai.provider.name",
+            "anthropic",
+            "gen_ai.operation.name",
+            "chat",
+            "gen_ai.request.model",
+            "claude-sonnet-4-5-20250929",
+            "gen_ai.usage.input_tokens",
+            240000L,
+            "gen_ai.usage.cache_read.input_tokens",
+            200000L,
+            "gen_ai.usage.cache_creation.input_tokens",
+            30000L,
+            "gen_ai.usage.output_tokens",
+            2000L));
+    mix.add(
+        span(
+            start,
+            "gen_ai.system",
+            "aws.bedrock",
+            "gen_ai.operation.name",
+            "chat",
+            "gen_ai.request.model",
+            "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+            "gen_ai.usage.input_tokens",
+            1500L,
+            "gen_ai.usage.output_tokens",
+            300L));
+    mix.add(
+        span(
+            start,
+            "gen_ai.system",
+            "gcp.gemini",
+            "gen_ai.operation.name",
+            "generate_content",
+            "gen_ai.request.model",
+            "gemini-2.5-flash",
+            "gen_ai.usage.input_tokens",
+            4000L,
+            "gen_ai.usage.output_tokens",
+            700L));
+    mix.add(
+        span(
+            start,
+            "gen_ai.provider.name",
+            "openai",
+            "gen_ai.operation.name",
+            "embeddings",
+            "gen_ai.request.model",
+            "text-embedding-3-small",
+            "gen_ai.usage.input_tokens",
+            800L));
+    mix.add(
+        span(
+            start,
+            "gen_ai.operation.name",
+            "execute_tool",
+            "gen_ai.tool.name",
+            "web_search",
+            "gen_ai.tool.call.id",
+            "call_123"));
+    mix.add(
+        span(
+            start,
+            "gen_ai.provider.name",
+            "openai",
+            "gen_ai.request.model",
+            "ft:gpt-4o:acme::x1",
+            "gen_ai.usage.input_tokens",
+            100L,
+            "gen_ai.usage.output_tokens",
+            10L));
+    mix.add(
+        span(
+            start,
+            "http.request.method",
+            "POST",
+            "url.path",
+            "/v1/chat",
+            "http.route",
+            "/v1/chat",
+            "http.response.status_code",
+            200L,
+            "server.address",
+            "api.example.com"));
+    mix.add(
+        span(
+            start,
+            "db.system.name",
+            "postgresql",
+            "db.query.text",
+            "SELECT * FROM users WHERE id = $1",
+            "db.namespace",
+            "app"));
     spans = mix.toArray(new Span[0]);
     encoded = new byte[spans.length][];
     List<String[]> llm = new ArrayList<>();
@@ -122,13 +230,19 @@ public class SpanPricingBenchmark {
     try (InputStream in = SpanPricingBenchmark.class.getResourceAsStream("legacy-77-models.json")) {
       Files.write(file, in.readAllBytes());
     }
-    return PriceCatalogSource.builder().bundled(false).addCatalogFile(file)
-        .reloadInterval(Duration.ZERO).build();
+    return PriceCatalogSource.builder()
+        .bundled(false)
+        .addCatalogFile(file)
+        .reloadInterval(Duration.ZERO)
+        .build();
   }
 
   private static Span span(long start, Object... kv) {
-    Span.Builder b = Span.newBuilder().setName("op").setStartTimeUnixNano(start)
-        .setEndTimeUnixNano(start + 1_000_000_000L);
+    Span.Builder b =
+        Span.newBuilder()
+            .setName("op")
+            .setStartTimeUnixNano(start)
+            .setEndTimeUnixNano(start + 1_000_000_000L);
     for (int i = 0; i < kv.length; i += 2) {
       AnyValue.Builder v = AnyValue.newBuilder();
       if (kv[i + 1] instanceof Long) {

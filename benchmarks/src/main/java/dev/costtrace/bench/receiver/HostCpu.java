@@ -60,7 +60,10 @@ final class HostCpu {
     return Measurements.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 
-  /** Pins the embedded engine's process to the last CPU and this process to the others (Linux taskset). */
+  /**
+   * Pins the embedded engine's process to the last CPU and this process to the others (Linux
+   * taskset).
+   */
   static void pinClickHouseApart() throws IOException, InterruptedException {
     int cpus = Runtime.getRuntime().availableProcessors();
     if (cpus < 2) {
@@ -74,13 +77,19 @@ final class HostCpu {
       taskset(Integer.toString(cpus - 1), pid);
     }
     taskset(cpus == 2 ? "0" : "0-" + (cpus - 2), ProcessHandle.current().pid());
-    System.out.printf(Locale.ROOT, "pinned: ClickHouse %s on CPU %d, this JVM and the load generator on the rest%n",
-        engines, cpus - 1);
+    System.out.printf(
+        Locale.ROOT,
+        "pinned: ClickHouse %s on CPU %d, this JVM and the load generator on the rest%n",
+        engines,
+        cpus - 1);
   }
 
   private static void taskset(String cpuList, long pid) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpuList, Long.toString(pid))
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process p =
+        new ProcessBuilder("taskset", "-a", "-p", "-c", cpuList, Long.toString(pid))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     if (p.waitFor() != 0) {
       throw new IllegalStateException("taskset -a -p -c " + cpuList + " " + pid + " failed");
     }
@@ -88,13 +97,21 @@ final class HostCpu {
 
   /** The embedded engine: the node process (chDB inside) this JVM started. */
   private static Stream<ProcessHandle> engineProcesses() {
-    return ProcessHandle.current().descendants()
-        .filter(p -> p.info().command().map(c -> c.endsWith("node") || c.contains("/node")).orElse(false));
+    return ProcessHandle.current()
+        .descendants()
+        .filter(
+            p ->
+                p.info()
+                    .command()
+                    .map(c -> c.endsWith("node") || c.contains("/node"))
+                    .orElse(false));
   }
 
   /** CPU time of the embedded engine's process (the Node.js front with chDB), 0 for a server. */
   static long clickHouseCpuNanos() {
-    return engineProcesses().mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum();
+    return engineProcesses()
+        .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
+        .sum();
   }
 
   /** Total stop-the-world collection time so far (ms), all collectors. */
@@ -124,8 +141,12 @@ final class HostCpu {
           String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           long cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * tickNanos; // utime, stime
-          String kind = name.startsWith("GC Thread") || name.startsWith("G1 ") ? "gc"
-              : name.contains("CompilerThre") ? "jit" : name.startsWith("VM Thread") ? "vm" : null;
+          String kind =
+              name.startsWith("GC Thread") || name.startsWith("G1 ")
+                  ? "gc"
+                  : name.contains("CompilerThre")
+                      ? "jit"
+                      : name.startsWith("VM Thread") ? "vm" : null;
           if (kind != null) {
             out.merge(kind, cpu, Long::sum);
           }
@@ -139,7 +160,10 @@ final class HostCpu {
     return out;
   }
 
-  /** Thread groups of the receiver's process: everything else, workers, transport, the sink's writer. */
+  /**
+   * Thread groups of the receiver's process: everything else, workers, transport, the sink's
+   * writer.
+   */
   static final String[] THREAD_GROUPS = {"other", "workers", "transport", "sink"};
 
   private static String threadGroup(String name) {

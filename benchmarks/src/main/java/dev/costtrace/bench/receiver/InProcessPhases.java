@@ -42,7 +42,8 @@ final class InProcessPhases {
     long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
     long sink = 0;
     for (int i = 0; System.nanoTime() < end; i++) {
-      ExportTraceServiceRequest r = ExportTraceServiceRequest.parseFrom(payloads.get(i % payloads.size()));
+      ExportTraceServiceRequest r =
+          ExportTraceServiceRequest.parseFrom(payloads.get(i % payloads.size()));
       sink += r.getResourceSpans(0).getScopeSpans(0).getSpansCount();
       spans += Workload.SPANS_PER_REQUEST;
     }
@@ -56,9 +57,9 @@ final class InProcessPhases {
 
   /**
    * CPU per span of the receiver's stages on one thread, each measured cumulatively over freshly
-   * decoded requests (so each includes the cache misses of its first touch of the data): decode;
-   * + attribution (read the keys, merge into the trace); + normalise and price; the whole pipeline
-   * (+ validation, rows, hex IDs); + the sink's encoding of the rows for its buffer. The increments
+   * decoded requests (so each includes the cache misses of its first touch of the data): decode; +
+   * attribution (read the keys, merge into the trace); + normalise and price; the whole pipeline (+
+   * validation, rows, hex IDs); + the sink's encoding of the rows for its buffer. The increments
    * are the stages' costs.
    */
   static void stages(List<byte[]> payloads, int warmUpSeconds, int seconds, Measurements runs)
@@ -68,31 +69,36 @@ final class InProcessPhases {
     AttributionKeys keys = AttributionKeys.defaults();
     double previous = 0;
     for (String stage : stages) {
-      SpanSink sink = new SpanSink() {
-        @Override
-        public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
-          if (stage.equals("sink_encode")) {
-            RowCodec.encode(spans, attributions);
-          }
-        }
+      SpanSink sink =
+          new SpanSink() {
+            @Override
+            public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
+              if (stage.equals("sink_encode")) {
+                RowCodec.encode(spans, attributions);
+              }
+            }
 
-        @Override
-        public void flush() {}
+            @Override
+            public void flush() {}
 
-        @Override
-        public void close() {}
-      };
+            @Override
+            public void close() {}
+          };
       TraceAttributor attributor = new TraceAttributor(Duration.ofSeconds(30), 100_000);
-      PricingPipeline pipeline = PricingPipeline.builder(sink).pricer(pricer).keys(keys).attributor(attributor).build();
+      PricingPipeline pipeline =
+          PricingPipeline.builder(sink).pricer(pricer).keys(keys).attributor(attributor).build();
       double cpu = 0;
       for (int pass = 0; pass < 2; pass++) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(pass == 0 ? warmUpSeconds / 4 + 1 : seconds);
+        long end =
+            System.nanoTime()
+                + TimeUnit.SECONDS.toNanos(pass == 0 ? warmUpSeconds / 4 + 1 : seconds);
         long cpu0 = threads.getCurrentThreadCpuTime();
         long spans = 0;
         long check = 0;
         for (int i = 0; System.nanoTime() < end; i++) {
-          ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(payloads.get(i % payloads.size()));
+          ExportTraceServiceRequest request =
+              ExportTraceServiceRequest.parseFrom(payloads.get(i % payloads.size()));
           spans += Workload.SPANS_PER_REQUEST;
           if (stage.equals("pipeline") || stage.equals("sink_encode")) {
             pipeline.consume(request, null);
@@ -109,7 +115,9 @@ final class InProcessPhases {
                   continue;
                 }
                 Attribution a =
-                    attributor.lookup(TraceAttributor.TraceRef.of("", span.getTraceId()), now).attribution()
+                    attributor
+                        .lookup(TraceAttributor.TraceRef.of("", span.getTraceId()), now)
+                        .attribution()
                         .orElse(keys.read(span.getAttributesList(), ra));
                 if (stage.equals("price")) {
                   check += pricer.price(span, resource, a.tenantId()).status().ordinal();
@@ -127,7 +135,12 @@ final class InProcessPhases {
       }
       runs.add("stage_" + stage + "_cumulative_cpu_us_per_span", cpu);
       runs.add("stage_" + stage + "_cpu_us_per_span", cpu - previous);
-      System.out.printf(Locale.ROOT, "stage %-12s %.3f µs CPU/span (cumulative %.3f)%n", stage, cpu - previous, cpu);
+      System.out.printf(
+          Locale.ROOT,
+          "stage %-12s %.3f µs CPU/span (cumulative %.3f)%n",
+          stage,
+          cpu - previous,
+          cpu);
       previous = cpu;
     }
   }
@@ -138,9 +151,18 @@ final class InProcessPhases {
    * transport threads (gRPC event loops, the HTTP dispatcher), other Java threads, the JVM's own
    * threads (process CPU in no Java thread), and of those the GC, JIT and VM threads.
    */
-  record ReceiverRun(double spansPerSecond, double cpuUs, double loadGeneratorCpuUs, double gcPauseUs,
-      double workerThreadsUs, double transportThreadsUs, double otherThreadsUs, double jvmThreadsUs,
-      double jvmGcThreadsUs, double jvmJitThreadsUs, double jvmVmThreadsUs) {
+  record ReceiverRun(
+      double spansPerSecond,
+      double cpuUs,
+      double loadGeneratorCpuUs,
+      double gcPauseUs,
+      double workerThreadsUs,
+      double transportThreadsUs,
+      double otherThreadsUs,
+      double jvmThreadsUs,
+      double jvmGcThreadsUs,
+      double jvmJitThreadsUs,
+      double jvmVmThreadsUs) {
 
     void addTo(Measurements runs, String transport) {
       String p = "receiver_" + transport;
@@ -157,23 +179,37 @@ final class InProcessPhases {
     }
 
     String describe(String transport) {
-      return String.format(Locale.ROOT, "receiver %s → discard: %.0f spans/s, %.3f µs receiver CPU/span"
-          + " (workers %.3f, transport %.3f, other %.3f, JVM's own threads %.3f: GC %.3f, JIT %.3f, VM %.3f;"
-          + " load generator %.3f µs/span; GC pauses %.3f µs/span)", transport, spansPerSecond, cpuUs,
-          workerThreadsUs, transportThreadsUs, otherThreadsUs, jvmThreadsUs, jvmGcThreadsUs, jvmJitThreadsUs,
-          jvmVmThreadsUs, loadGeneratorCpuUs, gcPauseUs);
+      return String.format(
+          Locale.ROOT,
+          "receiver %s → discard: %.0f spans/s, %.3f µs receiver CPU/span"
+              + " (workers %.3f, transport %.3f, other %.3f, JVM's own threads %.3f: GC %.3f, JIT %.3f, VM %.3f;"
+              + " load generator %.3f µs/span; GC pauses %.3f µs/span)",
+          transport,
+          spansPerSecond,
+          cpuUs,
+          workerThreadsUs,
+          transportThreadsUs,
+          otherThreadsUs,
+          jvmThreadsUs,
+          jvmGcThreadsUs,
+          jvmJitThreadsUs,
+          jvmVmThreadsUs,
+          loadGeneratorCpuUs,
+          gcPauseUs);
     }
   }
 
   /**
-   * Runs the load generator in its own JVM against the receiver in this one, so that this
-   * process's CPU time is the receiver's alone (its JIT, GC and transport included) and the load
-   * generator's code neither shares its compiler threads nor pollutes its type profiles.
+   * Runs the load generator in its own JVM against the receiver in this one, so that this process's
+   * CPU time is the receiver's alone (its JIT, GC and transport included) and the load generator's
+   * code neither shares its compiler threads nor pollutes its type profiles.
    */
-  static ReceiverRun run(String transport, int port, String mode, int warmUpSeconds, int seconds,
-      int requests) throws Exception {
+  static ReceiverRun run(
+      String transport, int port, String mode, int warmUpSeconds, int seconds, int requests)
+      throws Exception {
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    try (LoadChild child = LoadChild.start(transport, port, mode, warmUpSeconds, seconds, requests)) {
+    try (LoadChild child =
+        LoadChild.start(transport, port, mode, warmUpSeconds, seconds, requests)) {
       long gc0 = HostCpu.gcMillis();
       Map<String, Long> threads0 = HostCpu.cpuByThreadGroup();
       Map<String, Long> jvm0 = HostCpu.jvmThreadCpu();
@@ -191,7 +227,9 @@ final class InProcessPhases {
       long[] d = new long[HostCpu.THREAD_GROUPS.length];
       long javaThreads = 0;
       for (int g = 0; g < d.length; g++) {
-        d[g] = threads1.getOrDefault(HostCpu.THREAD_GROUPS[g], 0L) - threads0.getOrDefault(HostCpu.THREAD_GROUPS[g], 0L);
+        d[g] =
+            threads1.getOrDefault(HostCpu.THREAD_GROUPS[g], 0L)
+                - threads0.getOrDefault(HostCpu.THREAD_GROUPS[g], 0L);
         javaThreads += d[g];
       }
       long receiverCpu = cpu1 - cpu0;
@@ -199,11 +237,21 @@ final class InProcessPhases {
       double[] byKind = new double[3];
       String[] kinds = {"gc", "jit", "vm"};
       for (int k = 0; k < kinds.length; k++) {
-        byKind[k] = (jvm1.getOrDefault(kinds[k], 0L) - jvm0.getOrDefault(kinds[k], 0L)) / 1e3 / spans;
+        byKind[k] =
+            (jvm1.getOrDefault(kinds[k], 0L) - jvm0.getOrDefault(kinds[k], 0L)) / 1e3 / spans;
       }
-      return new ReceiverRun(spans / wall, receiverCpu / 1e3 / spans, loadCpu / 1e3 / spans, gc * 1e3 / spans,
-          d[1] / 1e3 / spans, d[2] / 1e3 / spans, d[0] / 1e3 / spans, jvm / 1e3 / spans,
-          byKind[0], byKind[1], byKind[2]);
+      return new ReceiverRun(
+          spans / wall,
+          receiverCpu / 1e3 / spans,
+          loadCpu / 1e3 / spans,
+          gc * 1e3 / spans,
+          d[1] / 1e3 / spans,
+          d[2] / 1e3 / spans,
+          d[0] / 1e3 / spans,
+          jvm / 1e3 / spans,
+          byKind[0],
+          byKind[1],
+          byKind[2]);
     }
   }
 }

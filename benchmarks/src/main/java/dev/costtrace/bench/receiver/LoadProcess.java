@@ -51,10 +51,13 @@ public final class LoadProcess {
     int seconds = Integer.parseInt(args[4]);
     int clients = Integer.parseInt(args[5]);
     int requests = Integer.parseInt(args[6]);
-    List<byte[]> payloads = mode.equals("loop") ? Workload.payloads(100, 1) : Workload.payloads(requests, 2);
+    List<byte[]> payloads =
+        mode.equals("loop") ? Workload.payloads(100, 1) : Workload.payloads(requests, 2);
     // paced: each payload once, at the rate (spans/s) of the eighth argument.
-    long nanosPerRequest = mode.equals("paced")
-        ? Math.round(1e9 * Workload.SPANS_PER_REQUEST / Double.parseDouble(args[7])) : 0;
+    long nanosPerRequest =
+        mode.equals("paced")
+            ? Math.round(1e9 * Workload.SPANS_PER_REQUEST / Double.parseDouble(args[7]))
+            : 0;
     Load load = transport.equals("grpc") ? new GrpcLoad(port) : new HttpLoad(port);
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     Load warm = null;
@@ -66,7 +69,13 @@ public final class LoadProcess {
       // throw away the client's compiled code (measured: ~0.6 s of C2 in the window), and the
       // measured channel is connected before GO with empty exports (no spans, no rows).
       warm = new GrpcLoad(Integer.parseInt(args[7]));
-      send(warm, Workload.payloads(100, 1), clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp), false, 0);
+      send(
+          warm,
+          Workload.payloads(100, 1),
+          clients,
+          System.nanoTime() + TimeUnit.SECONDS.toNanos(warmUp),
+          false,
+          0);
       for (int i = 0; i < 10; i++) {
         load.send(new byte[0]);
       }
@@ -74,9 +83,16 @@ public final class LoadProcess {
     long cpu0 = os.getProcessCpuTime();
     System.out.println("GO");
     System.out.flush();
-    long sent = mode.equals("loop")
-        ? send(load, payloads, clients, System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds), false, 0)
-        : send(load, payloads, clients, Long.MAX_VALUE, true, nanosPerRequest);
+    long sent =
+        mode.equals("loop")
+            ? send(
+                load,
+                payloads,
+                clients,
+                System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds),
+                false,
+                0)
+            : send(load, payloads, clients, Long.MAX_VALUE, true, nanosPerRequest);
     System.out.println("DONE " + sent + " " + (os.getProcessCpuTime() - cpu0));
     System.out.flush();
     load.close();
@@ -89,27 +105,36 @@ public final class LoadProcess {
    * Sends from {@code clients} threads until the deadline ({@code once}: each payload once); with
    * {@code nanosPerRequest}, request i not before {@code i × nanosPerRequest} after the start.
    */
-  private static long send(Load load, List<byte[]> payloads, int clients, long deadline, boolean once,
-      long nanosPerRequest) throws InterruptedException {
+  private static long send(
+      Load load,
+      List<byte[]> payloads,
+      int clients,
+      long deadline,
+      boolean once,
+      long nanosPerRequest)
+      throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     AtomicLong sent = new AtomicLong();
     Thread[] threads = new Thread[clients];
     long start = System.nanoTime();
     for (int t = 0; t < clients; t++) {
-      threads[t] = new Thread(() -> {
-        while (System.nanoTime() < deadline) {
-          int i = next.getAndIncrement();
-          if (once && i >= payloads.size()) {
-            return;
-          }
-          long due = start + i * nanosPerRequest;
-          while (System.nanoTime() < due) {
-            LockSupport.parkNanos(due - System.nanoTime());
-          }
-          load.send(payloads.get(i % payloads.size()));
-          sent.incrementAndGet();
-        }
-      }, CLIENT_THREAD + "-worker-" + t);
+      threads[t] =
+          new Thread(
+              () -> {
+                while (System.nanoTime() < deadline) {
+                  int i = next.getAndIncrement();
+                  if (once && i >= payloads.size()) {
+                    return;
+                  }
+                  long due = start + i * nanosPerRequest;
+                  while (System.nanoTime() < due) {
+                    LockSupport.parkNanos(due - System.nanoTime());
+                  }
+                  load.send(payloads.get(i % payloads.size()));
+                  sent.incrementAndGet();
+                }
+              },
+              CLIENT_THREAD + "-worker-" + t);
       threads[t].start();
     }
     for (Thread t : threads) {
@@ -136,19 +161,29 @@ public final class LoadProcess {
 
   private static final class GrpcLoad implements Load {
     private final EventLoopGroup group =
-        new MultiThreadIoEventLoopGroup(1, named(CLIENT_THREAD + "-grpc-elg"), NioIoHandler.newFactory());
-    private final ExecutorService executor = Executors.newFixedThreadPool(2, named(CLIENT_THREAD + "-grpc"));
+        new MultiThreadIoEventLoopGroup(
+            1, named(CLIENT_THREAD + "-grpc-elg"), NioIoHandler.newFactory());
+    private final ExecutorService executor =
+        Executors.newFixedThreadPool(2, named(CLIENT_THREAD + "-grpc"));
     private final ManagedChannel channel;
 
     GrpcLoad(int port) {
-      channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-          .eventLoopGroup(group).channelType(NioSocketChannel.class).executor(executor)
-          .maxInboundMessageSize(16 << 20).build();
+      channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", port)
+              .usePlaintext()
+              .eventLoopGroup(group)
+              .channelType(NioSocketChannel.class)
+              .executor(executor)
+              .maxInboundMessageSize(16 << 20)
+              .build();
     }
 
     @Override
     public void send(byte[] request) {
-      ClientCalls.blockingUnaryCall(channel, RawExport.METHOD, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS),
+      ClientCalls.blockingUnaryCall(
+          channel,
+          RawExport.METHOD,
+          CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS),
           request);
     }
 
@@ -166,7 +201,8 @@ public final class LoadProcess {
   }
 
   private static final class HttpLoad implements Load {
-    private final ExecutorService executor = Executors.newFixedThreadPool(2, named(CLIENT_THREAD + "-http"));
+    private final ExecutorService executor =
+        Executors.newFixedThreadPool(2, named(CLIENT_THREAD + "-http"));
     private final HttpClient client = HttpClient.newBuilder().executor(executor).build();
     private final URI uri;
 
@@ -177,9 +213,13 @@ public final class LoadProcess {
     @Override
     public void send(byte[] request) {
       try {
-        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri)
-            .header("Content-Type", "application/x-protobuf")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r =
+            client.send(
+                HttpRequest.newBuilder(uri)
+                    .header("Content-Type", "application/x-protobuf")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(request))
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) {
           throw new IllegalStateException("HTTP " + r.statusCode());
         }

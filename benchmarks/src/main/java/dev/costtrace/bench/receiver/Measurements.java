@@ -30,16 +30,17 @@ final class Measurements {
 
   /** Per measure: the median under its own name, the best run (_best) and every run (_runs). */
   void summariseInto(Map<String, Object> results) {
-    runs.forEach((key, values) -> {
-      // Interference only ever adds CPU time: for a cost the best run is the least.
-      boolean lowerIsBetter = key.contains("_us_per_");
-      double best = lowerIsBetter ? Collections.min(values) : Collections.max(values);
-      results.put(key, round(median(key)));
-      if (values.size() > 1) {
-        results.put(key + "_best", round(best));
-        results.put(key + "_runs", values.stream().map(Measurements::round).toList());
-      }
-    });
+    runs.forEach(
+        (key, values) -> {
+          // Interference only ever adds CPU time: for a cost the best run is the least.
+          boolean lowerIsBetter = key.contains("_us_per_");
+          double best = lowerIsBetter ? Collections.min(values) : Collections.max(values);
+          results.put(key, round(median(key)));
+          if (values.size() > 1) {
+            results.put(key + "_best", round(best));
+            results.put(key + "_runs", values.stream().map(Measurements::round).toList());
+          }
+        });
   }
 
   static double round(double v) {

@@ -25,18 +25,20 @@ import java.util.Map;
  * <ol>
  *   <li>bare protobuf decode ({@code ExportTraceServiceRequest.parseFrom}), one thread: spans/s and
  *       CPU µs per span; and the pipeline's stages on one thread;
- *   <li>the receiver in-process over OTLP/gRPC and over OTLP/HTTP into a sink that discards: spans/s
- *       and receiver CPU µs per span = process CPU time − the load generator's own threads' CPU time
- *       (GC and JIT stay in the receiver's share);
- *   <li>end to end over gRPC into the real ClickHouse through the ClickHouseSink: spans/s until every
- *       priced row is in ClickHouse, against the bare decode plus a bare insert of the same rows;
+ *   <li>the receiver in-process over OTLP/gRPC and over OTLP/HTTP into a sink that discards:
+ *       spans/s and receiver CPU µs per span = process CPU time − the load generator's own threads'
+ *       CPU time (GC and JIT stay in the receiver's share);
+ *   <li>end to end over gRPC into the real ClickHouse through the ClickHouseSink: spans/s until
+ *       every priced row is in ClickHouse, against the bare decode plus a bare insert of the same
+ *       rows;
  *   <li>rollups: visible after acknowledgement at saturation, and a backlog after a restart.
  * </ol>
  *
- * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.costtrace.bench.receiver.ReceiverBenchmark
- * [seconds per phase] [end-to-end requests]} (defaults 10 and 300). Loopback only, ephemeral ports.
- * Results: benchmarks/results/receiver.json ({@code -Dbench.out}). The phases live in
- * {@link InProcessPhases}, {@link EndToEnd} and {@link RollupLag}; this class only runs them.
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar
+ * dev.costtrace.bench.receiver.ReceiverBenchmark [seconds per phase] [end-to-end requests]}
+ * (defaults 10 and 300). Loopback only, ephemeral ports. Results: benchmarks/results/receiver.json
+ * ({@code -Dbench.out}). The phases live in {@link InProcessPhases}, {@link EndToEnd} and {@link
+ * RollupLag}; this class only runs them.
  */
 public final class ReceiverBenchmark {
   private static final String ALL_PHASES = "decode,stages,grpc,http,e2e,visibility,backlog";
@@ -55,11 +57,16 @@ public final class ReceiverBenchmark {
     for (byte[] b : e2e) {
       e2ePriced += Workload.priced(b);
     }
-    System.out.printf(Locale.ROOT, "%d spans per request (%d priced), %.0f bytes per request%n",
-        Workload.SPANS_PER_REQUEST, pricedPerRequest, loop.stream().mapToInt(b -> b.length).average().orElse(0));
+    System.out.printf(
+        Locale.ROOT,
+        "%d spans per request (%d priced), %.0f bytes per request%n",
+        Workload.SPANS_PER_REQUEST,
+        pricedPerRequest,
+        loop.stream().mapToInt(b -> b.length).average().orElse(0));
     Map<String, Object> results = new LinkedHashMap<>();
     results.put("date", Instant.now().toString());
-    results.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    results.put(
+        "java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     results.put("cpus", Runtime.getRuntime().availableProcessors());
     results.put("spans_per_request", Workload.SPANS_PER_REQUEST);
     results.put("priced_spans_per_request", pricedPerRequest);
@@ -77,11 +84,16 @@ public final class ReceiverBenchmark {
     results.put("warm_up_seconds", warmUp);
     Measurements runs = inProcess(phases, loop, repeats, warmUp, seconds);
     runs.summariseInto(results);
-    double bareCpuUs = runs.has("bare_decode_cpu_us_per_span") ? runs.median("bare_decode_cpu_us_per_span") : Double.NaN;
+    double bareCpuUs =
+        runs.has("bare_decode_cpu_us_per_span")
+            ? runs.median("bare_decode_cpu_us_per_span")
+            : Double.NaN;
     for (String transport : List.of("grpc", "http")) {
       if (runs.has("receiver_" + transport + "_cpu_us_per_span")) {
-        results.put("ratio_receiver_" + transport + "_cpu_to_bare_decode_cpu",
-            Measurements.round(runs.median("receiver_" + transport + "_cpu_us_per_span") / bareCpuUs));
+        results.put(
+            "ratio_receiver_" + transport + "_cpu_to_bare_decode_cpu",
+            Measurements.round(
+                runs.median("receiver_" + transport + "_cpu_us_per_span") / bareCpuUs));
       }
     }
     if (phases.contains("e2e") || phases.contains("visibility") || phases.contains("backlog")) {
@@ -91,19 +103,27 @@ public final class ReceiverBenchmark {
     results.put("goal_receiver_cpu_us_per_span", 3.0);
     Path out = Path.of(System.getProperty("bench.out", "benchmarks/results/receiver.json"));
     Files.createDirectories(out.getParent());
-    String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results);
+    String json =
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results);
     Files.writeString(out, json + "\n");
     System.out.println(json);
   }
 
   /** Phases 1 and 2, {@code repeats} times interleaved, against one discarding receiver. */
-  private static Measurements inProcess(List<String> phases, List<byte[]> loop, int repeats, int warmUp, int seconds)
+  private static Measurements inProcess(
+      List<String> phases, List<byte[]> loop, int repeats, int warmUp, int seconds)
       throws Exception {
     Measurements runs = new Measurements();
-    OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer(PricingPipeline.builder(new DiscardingSink())
-            .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).build())
-        .start();
+    OtlpReceiver receiver =
+        OtlpReceiver.builder()
+            .host("127.0.0.1")
+            .grpcPort(0)
+            .httpPort(0)
+            .consumer(
+                PricingPipeline.builder(new DiscardingSink())
+                    .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000))
+                    .build())
+            .start();
     try {
       for (int rep = 0; rep < repeats; rep++) {
         if (phases.contains("decode")) {
@@ -114,7 +134,10 @@ public final class ReceiverBenchmark {
           InProcessPhases.Decode bare = InProcessPhases.bareDecode(loop, seconds);
           runs.add("bare_decode_spans_per_s", bare.spansPerSecond());
           runs.add("bare_decode_cpu_us_per_span", bare.cpuUsPerSpan());
-          System.out.printf(Locale.ROOT, "bare decode: %.0f spans/s, %.3f µs CPU/span%n", bare.spansPerSecond(),
+          System.out.printf(
+              Locale.ROOT,
+              "bare decode: %.0f spans/s, %.3f µs CPU/span%n",
+              bare.spansPerSecond(),
               bare.cpuUsPerSpan());
         }
         if (phases.contains("stages")) {
@@ -124,8 +147,8 @@ public final class ReceiverBenchmark {
           if (phases.contains(transport)) {
             System.gc();
             int port = transport.equals("grpc") ? receiver.grpcPort() : receiver.httpPort();
-            InProcessPhases.ReceiverRun r = InProcessPhases.run(transport, port, "loop", rep == 0 ? warmUp : 2,
-                seconds, 0);
+            InProcessPhases.ReceiverRun r =
+                InProcessPhases.run(transport, port, "loop", rep == 0 ? warmUp : 2, seconds, 0);
             r.addTo(runs, transport);
             System.out.println(r.describe(transport));
           }
@@ -138,11 +161,20 @@ public final class ReceiverBenchmark {
   }
 
   /** Phases 3 and 4, on an embedded engine of their own (or the configured ClickHouse). */
-  private static void withClickHouse(List<String> phases, List<byte[]> e2e, long e2ePriced, int e2eRepeats,
-      double bareCpuUs, Measurements inProcess, Map<String, Object> results) throws Exception {
+  private static void withClickHouse(
+      List<String> phases,
+      List<byte[]> e2e,
+      long e2ePriced,
+      int e2eRepeats,
+      double bareCpuUs,
+      Measurements inProcess,
+      Map<String, Object> results)
+      throws Exception {
     Path tmp = Files.createTempDirectory("costtrace-receiver-bench");
-    Config config = Config.fromEnvironment().withOverrides(
-        Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
+    Config config =
+        Config.fromEnvironment()
+            .withOverrides(
+                Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
         Client client = endpoint.newClient("default")) {
       // -Dbench.pin=true: ClickHouse on the last CPU, this JVM and the load generator (which
@@ -157,30 +189,42 @@ public final class ReceiverBenchmark {
       results.put("end_to_end_spans_sent", (long) e2e.size() * Workload.SPANS_PER_REQUEST);
       results.put("end_to_end_priced_rows_expected", e2ePriced);
       Measurements runs = new Measurements();
-      // Unrecorded runs warm the sink's and the client's code paths up (measured: the receiver's JIT
+      // Unrecorded runs warm the sink's and the client's code paths up (measured: the receiver's
+      // JIT
       // threads take 5-7 µs per span in the first run, 0.4-1.5 in the next ones).
       int warmUps = Integer.getInteger("bench.e2e.warmups", 2);
       results.put("end_to_end_warm_up_runs", warmUps);
       for (int w = 0; w < warmUps && phases.contains("e2e"); w++) {
-        EndToEnd.run(endpoint, client, e2e, bareCpuUs, tmp.resolve("buffer-warm-up-" + w), new Measurements());
+        EndToEnd.run(
+            endpoint,
+            client,
+            e2e,
+            bareCpuUs,
+            tmp.resolve("buffer-warm-up-" + w),
+            new Measurements());
       }
       for (int rep = 0; rep < e2eRepeats && phases.contains("e2e"); rep++) {
         EndToEnd.run(endpoint, client, e2e, bareCpuUs, tmp.resolve("buffer-" + rep), runs);
       }
       // Rollups visible after acknowledgement at saturation (the end-to-end rate), and a backlog
       // visible after a restart.
-      double saturation = runs.has("end_to_end_spans_per_s") ? runs.median("end_to_end_spans_per_s")
-          : Double.parseDouble(System.getProperty("bench.visibility.rate", "50000"));
+      double saturation =
+          runs.has("end_to_end_spans_per_s")
+              ? runs.median("end_to_end_spans_per_s")
+              : Double.parseDouble(System.getProperty("bench.visibility.rate", "50000"));
       if (phases.contains("visibility")) {
-        RollupLag.visibility(endpoint, client, e2e, saturation, tmp.resolve("buffer-visibility"), runs);
+        RollupLag.visibility(
+            endpoint, client, e2e, saturation, tmp.resolve("buffer-visibility"), runs);
       }
       if (phases.contains("backlog")) {
         RollupLag.backlog(endpoint, client, e2e, tmp.resolve("buffer-backlog"), runs);
       }
       runs.summariseInto(results);
-      results.put("ratio_end_to_end_to_bare_decode", Measurements.round(saturation * bareCpuUs / 1e6));
+      results.put(
+          "ratio_end_to_end_to_bare_decode", Measurements.round(saturation * bareCpuUs / 1e6));
       if (inProcess.has("receiver_grpc_spans_per_s") && phases.contains("e2e")) {
-        results.put("ratio_end_to_end_to_receiver_grpc_discard",
+        results.put(
+            "ratio_end_to_end_to_receiver_grpc_discard",
             Measurements.round(saturation / inProcess.median("receiver_grpc_spans_per_s")));
       }
     }

@@ -30,27 +30,51 @@ final class RollupLag {
   private RollupLag() {}
 
   private static ClickHouseSink sink(ClickHouseEndpoint endpoint, String db, Path buffer) {
-    return ClickHouseSink.builder().client(endpoint.newClient("default"), true).database(db).bufferDir(buffer)
-        .batchSize(5_000).build();
+    return ClickHouseSink.builder()
+        .client(endpoint.newClient("default"), true)
+        .database(db)
+        .bufferDir(buffer)
+        .batchSize(5_000)
+        .build();
   }
 
   private static PricingPipeline pipeline(ClickHouseSink sink) {
-    return PricingPipeline.builder(sink).attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).build();
+    return PricingPipeline.builder(sink)
+        .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000))
+        .build();
   }
 
   /** Sends the payloads at {@code spansPerSecond} over gRPC; records the lags. */
-  static void visibility(ClickHouseEndpoint endpoint, Client client, List<byte[]> payloads, double spansPerSecond,
-      Path buffer, Measurements runs) throws Exception {
+  static void visibility(
+      ClickHouseEndpoint endpoint,
+      Client client,
+      List<byte[]> payloads,
+      double spansPerSecond,
+      Path buffer,
+      Measurements runs)
+      throws Exception {
     String db = "bench_visibility";
     client.execute("DROP DATABASE IF EXISTS " + db).get().close();
     new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
     ClickHouseSink sink = sink(endpoint, db, buffer);
-    OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer(pipeline(sink)).start();
+    OtlpReceiver receiver =
+        OtlpReceiver.builder()
+            .host("127.0.0.1")
+            .grpcPort(0)
+            .httpPort(0)
+            .consumer(pipeline(sink))
+            .start();
     long start = System.nanoTime();
     LoadChild.Done done;
-    try (LoadChild child = LoadChild.start("grpc", receiver.grpcPort(), "paced",
-        0, 0, payloads.size(), Long.toString(Math.round(spansPerSecond)))) {
+    try (LoadChild child =
+        LoadChild.start(
+            "grpc",
+            receiver.grpcPort(),
+            "paced",
+            0,
+            0,
+            payloads.size(),
+            Long.toString(Math.round(spansPerSecond)))) {
       done = child.awaitDone();
     }
     double sendSeconds = (System.nanoTime() - start) / 1e9;
@@ -68,9 +92,15 @@ final class RollupLag {
     runs.add("visibility_p50_seconds", lags.quantileMillis(0.5) / 1e3);
     runs.add("visibility_p99_seconds", lags.quantileMillis(0.99) / 1e3);
     runs.add("visibility_max_seconds", lags.quantileMillis(1.0) / 1e3);
-    System.out.printf(Locale.ROOT, "rollup visibility at %.0f spans/s offered (%.0f acknowledged/s): %d exports,"
-        + " acknowledgement → rollups written p50 %.2f s, p99 %.2f s, max %.2f s%n", spansPerSecond,
-        spans / sendSeconds, lags.count(), lags.quantileMillis(0.5) / 1e3, lags.quantileMillis(0.99) / 1e3,
+    System.out.printf(
+        Locale.ROOT,
+        "rollup visibility at %.0f spans/s offered (%.0f acknowledged/s): %d exports,"
+            + " acknowledgement → rollups written p50 %.2f s, p99 %.2f s, max %.2f s%n",
+        spansPerSecond,
+        spans / sendSeconds,
+        lags.count(),
+        lags.quantileMillis(0.5) / 1e3,
+        lags.quantileMillis(0.99) / 1e3,
         lags.quantileMillis(1.0) / 1e3);
   }
 
@@ -79,8 +109,13 @@ final class RollupLag {
    * and stops; a new one starts on the same buffer with ClickHouse back. Records the seconds from
    * its start until every row and rollup is written, and checks them.
    */
-  static void backlog(ClickHouseEndpoint endpoint, Client client, List<byte[]> payloads, Path buffer,
-      Measurements runs) throws Exception {
+  static void backlog(
+      ClickHouseEndpoint endpoint,
+      Client client,
+      List<byte[]> payloads,
+      Path buffer,
+      Measurements runs)
+      throws Exception {
     String db = "bench_backlog";
     client.execute("DROP DATABASE IF EXISTS " + db).get().close();
     new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
@@ -88,10 +123,20 @@ final class RollupLag {
     try (ServerSocket s = new ServerSocket(0)) {
       deadPort = s.getLocalPort();
     }
-    Client nowhere = new Client.Builder().addEndpoint("http://127.0.0.1:" + deadPort).setUsername("default")
-        .setPassword("").build();
-    ClickHouseSink first = ClickHouseSink.builder().client(nowhere, true).database(db).bufferDir(buffer)
-        .batchSize(5_000).closeTimeout(Duration.ofMillis(100)).build();
+    Client nowhere =
+        new Client.Builder()
+            .addEndpoint("http://127.0.0.1:" + deadPort)
+            .setUsername("default")
+            .setPassword("")
+            .build();
+    ClickHouseSink first =
+        ClickHouseSink.builder()
+            .client(nowhere, true)
+            .database(db)
+            .bufferDir(buffer)
+            .batchSize(5_000)
+            .closeTimeout(Duration.ofMillis(100))
+            .build();
     PricingPipeline pipeline = pipeline(first);
     int requests = 0;
     for (byte[] p : payloads) {
@@ -109,16 +154,30 @@ final class RollupLag {
     double seconds = (System.nanoTime() - start) / 1e9;
     restarted.close();
     long stored = client.queryAll("SELECT count() AS n FROM " + db + ".spans").get(0).getLong("n");
-    RollupVerifier.Report report = new RollupVerifier(client, new SchemaOptions(db, "", Duration.ZERO))
-        .verify(Duration.ofDays(3650));
+    RollupVerifier.Report report =
+        new RollupVerifier(client, new SchemaOptions(db, "", Duration.ZERO))
+            .verify(Duration.ofDays(3650));
     if (!drained || stored != rows || !report.clean()) {
-      throw new IllegalStateException("backlog: drained " + drained + ", " + stored + " of " + rows
-          + " rows stored, " + report.differences().size() + " rollup differences");
+      throw new IllegalStateException(
+          "backlog: drained "
+              + drained
+              + ", "
+              + stored
+              + " of "
+              + rows
+              + " rows stored, "
+              + report.differences().size()
+              + " rollup differences");
     }
     runs.add("backlog_span_rows", (double) rows);
     runs.add("backlog_payload_spans", (double) requests * Workload.SPANS_PER_REQUEST);
     runs.add("backlog_visible_after_restart_seconds", seconds);
-    System.out.printf(Locale.ROOT, "backlog of %d span rows (%d payload spans) after a restart: all visible,"
-        + " rollups checked, in %.2f s%n", rows, requests * Workload.SPANS_PER_REQUEST, seconds);
+    System.out.printf(
+        Locale.ROOT,
+        "backlog of %d span rows (%d payload spans) after a restart: all visible,"
+            + " rollups checked, in %.2f s%n",
+        rows,
+        requests * Workload.SPANS_PER_REQUEST,
+        seconds);
   }
 }

@@ -1,2 +1,5 @@
-/** Load benchmark of the OTLP receiver: bare decode, in-process gRPC and HTTP, end-to-end into ClickHouse. */
+/**
+ * Load benchmark of the OTLP receiver: bare decode, in-process gRPC and HTTP, end-to-end into
+ * ClickHouse.
+ */
 package dev.costtrace.bench.receiver;

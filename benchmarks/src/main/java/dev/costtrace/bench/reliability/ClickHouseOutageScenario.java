@@ -38,11 +38,15 @@ final class ClickHouseOutageScenario implements Scenario {
       long back = System.nanoTime();
       run.load.offer(rate, around);
       run.loadStops();
-      run.notes.add(String.format("%,d spans acknowledged while ClickHouse was unreachable", ackedDuring * TraceRequests.SPANS));
+      run.notes.add(
+          String.format(
+              "%,d spans acknowledged while ClickHouse was unreachable",
+              ackedDuring * TraceRequests.SPANS));
       if (ackedDuring == 0) {
         run.violations.add("nothing was acknowledged while ClickHouse was unreachable");
       }
-      return run.finishFrom(back, -1); // recovery: from ClickHouse coming back until it held everything
+      return run.finishFrom(
+          back, -1); // recovery: from ClickHouse coming back until it held everything
     }
   }
 }

@@ -51,19 +51,24 @@ final class EngineKillScenario implements Scenario {
       env.put("COSTTRACE_CLICKHOUSE_DATABASE", run.database);
       env.put("COSTTRACE_SINK_BUFFER_DIR", bench.dir(name()).resolve("buffer").toString());
       run.start(env, 0, 256);
-      ClickHouseEndpoint engine = EmbeddedClickHouse.builder().dataDir(engineDir).build().start(); // reuses serve's
+      ClickHouseEndpoint engine =
+          EmbeddedClickHouse.builder().dataDir(engineDir).build().start(); // reuses serve's
       run.readFrom = engine;
       AtomicLong peakKiB = new AtomicLong();
-      Thread sampler = new Thread(() -> {
-        while (!Thread.currentThread().isInterrupted()) {
-          peakKiB.accumulateAndGet((long) (ServeProcess.rssMiB(enginePid(engineDir)) * 1024), Math::max);
-          try {
-            Thread.sleep(250);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "engine-rss");
+      Thread sampler =
+          new Thread(
+              () -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                  peakKiB.accumulateAndGet(
+                      (long) (ServeProcess.rssMiB(enginePid(engineDir)) * 1024), Math::max);
+                  try {
+                    Thread.sleep(250);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "engine-rss");
       sampler.setDaemon(true);
       sampler.start();
       double rate = bench.settings.steadySpansPerSecond() / TraceRequests.SPANS;
@@ -82,7 +87,8 @@ final class EngineKillScenario implements Scenario {
         while (run.secondsSince(killed) < 120 && writing < 0) {
           run.load.offer(rate, Duration.ofMillis(500));
           Map<String, Double> m = run.serve.metrics();
-          if (up < 0 && m.getOrDefault("costtrace_clickhouse_embedded_restarts_total", 0.0) >= k
+          if (up < 0
+              && m.getOrDefault("costtrace_clickhouse_embedded_restarts_total", 0.0) >= k
               && m.getOrDefault("costtrace_clickhouse_embedded_up", 0.0) == 1.0) {
             up = run.secondsSince(killed);
           }
@@ -91,8 +97,14 @@ final class EngineKillScenario implements Scenario {
           }
         }
         if (up < 0 || writing < 0) {
-          run.violations.add("kill " + k + ": engine " + (up < 0 ? "not back" : "back") + ", writing "
-              + (writing < 0 ? "not resumed" : "resumed") + " within 120 s");
+          run.violations.add(
+              "kill "
+                  + k
+                  + ": engine "
+                  + (up < 0 ? "not back" : "back")
+                  + ", writing "
+                  + (writing < 0 ? "not resumed" : "resumed")
+                  + " within 120 s");
         }
         restarts.add(String.format("%.1f/%.1f", up, writing));
         worst = Math.max(worst, writing);
@@ -104,8 +116,13 @@ final class EngineKillScenario implements Scenario {
       if (counted != kills) {
         run.violations.add("/metrics counted " + counted + " restarts for " + kills + " kills");
       }
-      run.notes.add(kills + " kills; seconds from each kill until the engine was up again / rows were written"
-          + " again: " + String.join(", ", restarts) + "; /metrics restarts_total " + (long) counted);
+      run.notes.add(
+          kills
+              + " kills; seconds from each kill until the engine was up again / rows were written"
+              + " again: "
+              + String.join(", ", restarts)
+              + "; /metrics restarts_total "
+              + (long) counted);
       try {
         return run.finish(worst, peakKiB.get() / 1024.0);
       } finally {

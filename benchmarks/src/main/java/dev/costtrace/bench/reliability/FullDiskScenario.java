@@ -8,11 +8,10 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The buffer's disk full under load: the receiver runs with its buffer directory on a tmpfs of
- * its own ({@code unshare}, a private mount namespace), and another file fills that tmpfs. Appends
- * fail part-way ({@code ENOSPC}): the receiver must refuse with a retryable answer (503 /
- * UNAVAILABLE), keep every record it acknowledged intact, and take exports again as soon as there
- * is room.
+ * The buffer's disk full under load: the receiver runs with its buffer directory on a tmpfs of its
+ * own ({@code unshare}, a private mount namespace), and another file fills that tmpfs. Appends fail
+ * part-way ({@code ENOSPC}): the receiver must refuse with a retryable answer (503 / UNAVAILABLE),
+ * keep every record it acknowledged intact, and take exports again as soon as there is room.
  */
 final class FullDiskScenario implements Scenario {
   private static final int DISK_MIB = 64;
@@ -53,9 +52,12 @@ final class FullDiskScenario implements Scenario {
       run.loadStops();
       long firstAck = run.load.firstAcknowledgedAfterMark();
       double recovery = firstAck == 0 ? -1 : (firstAck - freed) / 1e9;
-      run.notes.add(String.format("tmpfs of %d MiB filled with %,d bytes; while full %,d refusals were retried and"
-          + " %,d requests acknowledged (appends that still fit); time to recover = from the room coming back"
-          + " to the next acknowledged export", DISK_MIB, filled, refusedWhileFull, ackedWhileFull));
+      run.notes.add(
+          String.format(
+              "tmpfs of %d MiB filled with %,d bytes; while full %,d refusals were retried and"
+                  + " %,d requests acknowledged (appends that still fit); time to recover = from the room coming back"
+                  + " to the next acknowledged export",
+              DISK_MIB, filled, refusedWhileFull, ackedWhileFull));
       if (refusedWhileFull == 0) {
         run.violations.add("the disk was full but nothing was refused");
       }

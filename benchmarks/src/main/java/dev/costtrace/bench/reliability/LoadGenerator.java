@@ -2,13 +2,13 @@ package dev.costtrace.bench.reliability;
 
 import com.google.protobuf.Any;
 import com.google.rpc.RetryInfo;
+import dev.costtrace.receiver.otlp.RawExport;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
-import dev.costtrace.receiver.otlp.RawExport;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.io.IOException;
 import java.net.URI;
@@ -41,12 +41,13 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Open loop ({@link #offer}): new requests at a fixed rate whatever the receiver does, waiting
  * in the generator's queue while too many are in flight, as an app's exporters keep producing.
- * Closed loop ({@link #saturate}): a fixed number always in flight, to find what the receiver holds.
- * Which requests were acknowledged is kept for the {@link Verifier}.
+ * Closed loop ({@link #saturate}): a fixed number always in flight, to find what the receiver
+ * holds. Which requests were acknowledged is kept for the {@link Verifier}.
  */
 final class LoadGenerator implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
   /** New requests waiting beyond this are dropped at the source, as a full exporter queue drops. */
   private static final int MAX_BACKLOG = 50_000;
 
@@ -89,25 +90,40 @@ final class LoadGenerator implements AutoCloseable {
     this(requests, httpUrl, grpcPort, maxInFlight, 0);
   }
 
-  /** @param firstRequest the number of its first request: another generator's {@link #nextRequest} */
-  LoadGenerator(TraceRequests requests, String httpUrl, int grpcPort, int maxInFlight, long firstRequest) {
+  /**
+   * @param firstRequest the number of its first request: another generator's {@link #nextRequest}
+   */
+  LoadGenerator(
+      TraceRequests requests, String httpUrl, int grpcPort, int maxInFlight, long firstRequest) {
     this.requests = requests;
     this.next.set(firstRequest);
     this.traces = URI.create(httpUrl + "/v1/traces");
-    this.httpExecutor = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "reliability-http");
-      t.setDaemon(true);
-      return t;
-    });
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpExecutor)
-        .connectTimeout(Duration.ofSeconds(5)).build();
-    this.grpc = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext()
-        .maxInboundMessageSize(16 << 20).build();
+    this.httpExecutor =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "reliability-http");
+              t.setDaemon(true);
+              return t;
+            });
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .executor(httpExecutor)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    this.grpc =
+        NettyChannelBuilder.forAddress("127.0.0.1", grpcPort)
+            .usePlaintext()
+            .maxInboundMessageSize(16 << 20)
+            .build();
     this.maxInFlight = maxInFlight;
     this.inFlight = new Semaphore(maxInFlight);
   }
 
-  /** Offers {@code requestsPerSecond} new requests a second for {@code duration}; returns after it. */
+  /**
+   * Offers {@code requestsPerSecond} new requests a second for {@code duration}; returns after it.
+   */
   void offer(double requestsPerSecond, Duration duration) {
     pump(requestsPerSecond, duration, false);
   }
@@ -138,9 +154,10 @@ final class LoadGenerator implements AutoCloseable {
         return;
       }
       if (rate > 0) {
-        long due = Double.isInfinite(rate)
-            ? (backlog.isEmpty() ? inFlight.availablePermits() : 0)
-            : (long) ((System.nanoTime() - start) / 1e9 * rate) - issued;
+        long due =
+            Double.isInfinite(rate)
+                ? (backlog.isEmpty() ? inFlight.availablePermits() : 0)
+                : (long) ((System.nanoTime() - start) / 1e9 * rate) - issued;
         for (long i = 0; i < due; i++) {
           issued++;
           offered.incrementAndGet();
@@ -166,48 +183,66 @@ final class LoadGenerator implements AutoCloseable {
   private void send(Retry r) {
     byte[] body = requests.request(r.n());
     if (r.n() % 4 == 3) {
-      com.google.common.util.concurrent.ListenableFuture<byte[]> f = ClientCalls.futureUnaryCall(
-          grpc.newCall(RawExport.METHOD, CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)), body);
-      f.addListener(() -> {
-        inFlight.release();
-        try {
-          f.get();
-          acknowledged(r, "grpc OK");
-        } catch (java.util.concurrent.ExecutionException e) {
-          grpcFailed(r, e.getCause());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, Runnable::run);
+      com.google.common.util.concurrent.ListenableFuture<byte[]> f =
+          ClientCalls.futureUnaryCall(
+              grpc.newCall(
+                  RawExport.METHOD,
+                  CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)),
+              body);
+      f.addListener(
+          () -> {
+            inFlight.release();
+            try {
+              f.get();
+              acknowledged(r, "grpc OK");
+            } catch (java.util.concurrent.ExecutionException e) {
+              grpcFailed(r, e.getCause());
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          },
+          Runnable::run);
       return;
     }
-    http.sendAsync(HttpRequest.newBuilder(traces).timeout(TIMEOUT)
-        .header("Content-Type", "application/x-protobuf")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray())
-        .whenComplete((response, error) -> {
-          inFlight.release();
-          if (error != null) {
-            retry(r, "http " + rootCause(error).getClass().getSimpleName(), null);
-            return;
-          }
-          int code = response.statusCode();
-          if (code == 200) {
-            try {
-              if (ExportTraceServiceResponse.parseFrom(response.body()).getPartialSuccess().getRejectedSpans() > 0) {
-                count("http 200 partially rejected");
+    http.sendAsync(
+            HttpRequest.newBuilder(traces)
+                .timeout(TIMEOUT)
+                .header("Content-Type", "application/x-protobuf")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray())
+        .whenComplete(
+            (response, error) -> {
+              inFlight.release();
+              if (error != null) {
+                retry(r, "http " + rootCause(error).getClass().getSimpleName(), null);
+                return;
               }
-            } catch (IOException e) {
-              count("http 200 unreadable");
-            }
-            acknowledged(r, "http 200");
-          } else if (code == 429 || code == 502 || code == 503 || code == 504) {
-            Duration after = response.headers().firstValue("Retry-After")
-                .map(s -> Duration.ofSeconds(Long.parseLong(s.trim()))).orElse(null);
-            retry(r, "http " + code, after);
-          } else {
-            drop(r, "http " + code);
-          }
-        });
+              int code = response.statusCode();
+              if (code == 200) {
+                try {
+                  if (ExportTraceServiceResponse.parseFrom(response.body())
+                          .getPartialSuccess()
+                          .getRejectedSpans()
+                      > 0) {
+                    count("http 200 partially rejected");
+                  }
+                } catch (IOException e) {
+                  count("http 200 unreadable");
+                }
+                acknowledged(r, "http 200");
+              } else if (code == 429 || code == 502 || code == 503 || code == 504) {
+                Duration after =
+                    response
+                        .headers()
+                        .firstValue("Retry-After")
+                        .map(s -> Duration.ofSeconds(Long.parseLong(s.trim())))
+                        .orElse(null);
+                retry(r, "http " + code, after);
+              } else {
+                drop(r, "http " + code);
+              }
+            });
   }
 
   private void grpcFailed(Retry r, Throwable error) {
@@ -228,7 +263,8 @@ final class LoadGenerator implements AutoCloseable {
     }
     String outcome = "grpc " + status.getCode() + (retryInfo != null ? " +RetryInfo" : "");
     switch (status.getCode()) {
-      case CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS -> retry(r, outcome, retryInfo);
+      case CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS ->
+          retry(r, outcome, retryInfo);
       // As the Collector's OTLP exporter: retried only when the server says it can recover.
       case RESOURCE_EXHAUSTED -> {
         if (retryInfo != null) {
@@ -259,7 +295,8 @@ final class LoadGenerator implements AutoCloseable {
     if (serverDelay != null && !serverDelay.isZero()) {
       delay = serverDelay.toNanos();
     } else {
-      long backoff = Math.min(MAX_BACKOFF.toNanos(), TimeUnit.SECONDS.toNanos(1) << Math.min(r.attempt(), 5));
+      long backoff =
+          Math.min(MAX_BACKOFF.toNanos(), TimeUnit.SECONDS.toNanos(1) << Math.min(r.attempt(), 5));
       delay = (long) (backoff * (0.5 + ThreadLocalRandom.current().nextDouble()));
     }
     retries.add(new Retry(r.n(), r.attempt() + 1, System.nanoTime() + delay));

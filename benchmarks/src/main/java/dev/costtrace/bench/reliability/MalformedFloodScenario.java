@@ -67,13 +67,20 @@ final class MalformedFloodScenario implements Scenario {
       Map<String, LongAdder> answers = new ConcurrentHashMap<>();
       TraceRequests fuzzBase = new TraceRequests(0x0BADBADL); // fuzzed IDs land outside the ledger
       byte[] bomb = gzip(new byte[2 << 20]);
-      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-          .executor(Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "malformed-http");
-            t.setDaemon(true);
-            return t;
-          })).build();
-      ManagedChannel grpc = NettyChannelBuilder.forAddress("127.0.0.1", run.serve.grpcPort()).usePlaintext().build();
+      HttpClient http =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .executor(
+                  Executors.newFixedThreadPool(
+                      4,
+                      r -> {
+                        Thread t = new Thread(r, "malformed-http");
+                        t.setDaemon(true);
+                        return t;
+                      }))
+              .build();
+      ManagedChannel grpc =
+          NettyChannelBuilder.forAddress("127.0.0.1", run.serve.grpcPort()).usePlaintext().build();
       Semaphore inFlight = new Semaphore(64);
       URI traces = URI.create(run.serve.httpUrl() + "/v1/traces");
       Random random = new Random(42);
@@ -86,19 +93,28 @@ final class MalformedFloodScenario implements Scenario {
           if (kind == 10) {
             byte[] garbage = new byte[1 + random.nextInt(4096)];
             random.nextBytes(garbage);
-            var f = ClientCalls.futureUnaryCall(grpc.newCall(RawExport.METHOD, CallOptions.DEFAULT.withDeadlineAfter(30,
-                TimeUnit.SECONDS)), garbage);
-            f.addListener(() -> {
-              inFlight.release();
-              String outcome;
-              try {
-                f.get();
-                outcome = "grpc OK";
-              } catch (Exception e) {
-                outcome = "grpc " + Status.fromThrowable(e.getCause() != null ? e.getCause() : e).getCode();
-              }
-              answers.computeIfAbsent(outcome, k -> new LongAdder()).increment();
-            }, Runnable::run);
+            var f =
+                ClientCalls.futureUnaryCall(
+                    grpc.newCall(
+                        RawExport.METHOD,
+                        CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)),
+                    garbage);
+            f.addListener(
+                () -> {
+                  inFlight.release();
+                  String outcome;
+                  try {
+                    f.get();
+                    outcome = "grpc OK";
+                  } catch (Exception e) {
+                    outcome =
+                        "grpc "
+                            + Status.fromThrowable(e.getCause() != null ? e.getCause() : e)
+                                .getCode();
+                  }
+                  answers.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+                },
+                Runnable::run);
             continue;
           }
           HttpRequest.Builder r = HttpRequest.newBuilder(traces).timeout(Duration.ofSeconds(30));
@@ -119,12 +135,17 @@ final class MalformedFloodScenario implements Scenario {
             case 3 -> {
               type = "application/json";
               String json = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"" + i;
-              body = json.substring(0, 1 + random.nextInt(json.length() - 1)).getBytes(StandardCharsets.UTF_8);
+              body =
+                  json.substring(0, 1 + random.nextInt(json.length() - 1))
+                      .getBytes(StandardCharsets.UTF_8);
             }
             case 4 -> {
               type = "application/json";
-              body = ("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":" + i + ",\"name\":{\"x\":[]}}]}]}]}")
-                  .getBytes(StandardCharsets.UTF_8);
+              body =
+                  ("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":"
+                          + i
+                          + ",\"name\":{\"x\":[]}}]}]}]}")
+                      .getBytes(StandardCharsets.UTF_8);
             }
             case 5 -> {
               r.header("Content-Encoding", "gzip");
@@ -142,13 +163,20 @@ final class MalformedFloodScenario implements Scenario {
             case 9 -> body = nested(i, 200);
             default -> body = new byte[0]; // an empty request: success, nothing stored
           }
-          http.sendAsync(r.header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-              HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
-                inFlight.release();
-                String outcome = error != null ? "http " + error.getClass().getSimpleName()
-                    : "http " + response.statusCode();
-                answers.computeIfAbsent(outcome, k -> new LongAdder()).increment();
-              });
+          http.sendAsync(
+                  r.header("Content-Type", type)
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .whenComplete(
+                  (response, error) -> {
+                    inFlight.release();
+                    String outcome =
+                        error != null
+                            ? "http " + error.getClass().getSimpleName()
+                            : "http " + response.statusCode();
+                    answers.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+                  });
         }
         inFlight.acquire(64);
       } finally {
@@ -162,16 +190,25 @@ final class MalformedFloodScenario implements Scenario {
       answers.forEach((k, v) -> tally.put(k, v.sum()));
       for (Map.Entry<String, Long> e : tally.entrySet()) {
         String outcome = e.getKey();
-        boolean fine = outcome.equals("http 200") || outcome.equals("http 400") || outcome.equals("http 413")
-            || outcome.equals("http 415") || outcome.equals("http 429") || outcome.equals("http 503")
-            || outcome.equals("grpc OK") || outcome.equals("grpc INVALID_ARGUMENT")
-            || outcome.equals("grpc UNAVAILABLE") || outcome.equals("grpc RESOURCE_EXHAUSTED");
+        boolean fine =
+            outcome.equals("http 200")
+                || outcome.equals("http 400")
+                || outcome.equals("http 413")
+                || outcome.equals("http 415")
+                || outcome.equals("http 429")
+                || outcome.equals("http 503")
+                || outcome.equals("grpc OK")
+                || outcome.equals("grpc INVALID_ARGUMENT")
+                || outcome.equals("grpc UNAVAILABLE")
+                || outcome.equals("grpc RESOURCE_EXHAUSTED");
         if (!fine) {
           run.violations.add(e.getValue() + " malformed requests answered " + outcome);
         }
       }
-      run.notes.add(String.format("%,d malformed requests in %.1f s (%,.0f/s); answers %s", total, floodSeconds,
-          total / floodSeconds, tally));
+      run.notes.add(
+          String.format(
+              "%,d malformed requests in %.1f s (%,.0f/s); answers %s",
+              total, floodSeconds, total / floodSeconds, tally));
       return run.finish(-1, -1); // not a fault with an end: no time to recover
     }
   }
@@ -186,23 +223,41 @@ final class MalformedFloodScenario implements Scenario {
 
   /** Spans whose IDs have the wrong length: rejected one by one (partial success). */
   private static byte[] badIds(int i) {
-    Span span = Span.newBuilder().setTraceId(com.google.protobuf.ByteString.copyFromUtf8("abc"))
-        .setSpanId(com.google.protobuf.ByteString.copyFromUtf8("x" + i)).setName("chat").build();
-    return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
-        .addScopeSpans(ScopeSpans.newBuilder().addSpans(span))).build().toByteArray();
+    Span span =
+        Span.newBuilder()
+            .setTraceId(com.google.protobuf.ByteString.copyFromUtf8("abc"))
+            .setSpanId(com.google.protobuf.ByteString.copyFromUtf8("x" + i))
+            .setName("chat")
+            .build();
+    return ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(
+            ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addSpans(span)))
+        .build()
+        .toByteArray();
   }
 
   /** An attribute value nested {@code depth} levels deep: past protobuf's recursion limit. */
   private static byte[] nested(int i, int depth) {
     AnyValue value = AnyValue.newBuilder().setStringValue("leaf " + i).build();
     for (int d = 0; d < depth; d++) {
-      value = AnyValue.newBuilder().setKvlistValue(KeyValueList.newBuilder()
-          .addValues(KeyValue.newBuilder().setKey("k").setValue(value))).build();
+      value =
+          AnyValue.newBuilder()
+              .setKvlistValue(
+                  KeyValueList.newBuilder()
+                      .addValues(KeyValue.newBuilder().setKey("k").setValue(value)))
+              .build();
     }
-    Span span = Span.newBuilder().setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[16]))
-        .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[8])).setName("deep")
-        .addAttributes(KeyValue.newBuilder().setKey("deep").setValue(value)).build();
-    return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
-        .addScopeSpans(ScopeSpans.newBuilder().addSpans(span))).build().toByteArray();
+    Span span =
+        Span.newBuilder()
+            .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[16]))
+            .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[8]))
+            .setName("deep")
+            .addAttributes(KeyValue.newBuilder().setKey("deep").setValue(value))
+            .build();
+    return ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(
+            ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addSpans(span)))
+        .build()
+        .toByteArray();
   }
 }

@@ -41,7 +41,8 @@ final class ReceiverKillScenario implements Scenario {
         long killed = System.nanoTime();
         run.restart(env);
         double listening = run.secondsSince(killed);
-        // Acknowledging again: the generator's retries and new requests get answers from the new process.
+        // Acknowledging again: the generator's retries and new requests get answers from the new
+        // process.
         while (run.load.acknowledged().size() <= acknowledged && run.secondsSince(killed) < 120) {
           run.load.offer(rate, Duration.ofMillis(250));
         }
@@ -54,8 +55,10 @@ final class ReceiverKillScenario implements Scenario {
       }
       run.load.offer(rate, between);
       run.loadStops();
-      run.notes.add(kills + " kills; seconds from each kill until the new receiver listened / acknowledged again: "
-          + String.join(", ", restarts));
+      run.notes.add(
+          kills
+              + " kills; seconds from each kill until the new receiver listened / acknowledged again: "
+              + String.join(", ", restarts));
       return run.finish(worst, -1);
     }
   }

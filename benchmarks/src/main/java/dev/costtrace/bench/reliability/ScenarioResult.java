@@ -23,8 +23,8 @@ import java.math.BigDecimal;
  * @param receiverPeakRssMiB the receiver process's peak resident memory
  * @param enginePeakRssMiB the embedded engine's peak resident memory, -1 when not in the scenario
  * @param notes anything else the scenario observed, one line
- * @param violations what went wrong (empty when the receiver came through): lost or doubled rows,
- *     a crash, a non-retryable answer to a valid request, ...
+ * @param violations what went wrong (empty when the receiver came through): lost or doubled rows, a
+ *     crash, a non-retryable answer to a valid request, ...
  */
 public record ScenarioResult(
     String scenario,
@@ -50,9 +50,24 @@ public record ScenarioResult(
   ScenarioResult withViolation(String violation) {
     java.util.List<String> all = new java.util.ArrayList<>(violations);
     all.add(violation);
-    return new ScenarioResult(scenario, fault, seconds, offeredSpansPerSecond, heldSpansPerSecond,
-        acknowledgedSpans, acknowledgedRows, lostRows, countedTwiceRows, storedCost, expectedCost,
-        refusedRetryable, refusedOther, recoverySeconds, receiverPeakRssMiB, enginePeakRssMiB, notes,
+    return new ScenarioResult(
+        scenario,
+        fault,
+        seconds,
+        offeredSpansPerSecond,
+        heldSpansPerSecond,
+        acknowledgedSpans,
+        acknowledgedRows,
+        lostRows,
+        countedTwiceRows,
+        storedCost,
+        expectedCost,
+        refusedRetryable,
+        refusedOther,
+        recoverySeconds,
+        receiverPeakRssMiB,
+        enginePeakRssMiB,
+        notes,
         java.util.List.copyOf(all));
   }
 }

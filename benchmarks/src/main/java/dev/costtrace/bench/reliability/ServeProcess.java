@@ -28,14 +28,17 @@ import java.util.regex.Pattern;
  * on Linux with user namespaces), for a disk that really fills up.
  */
 final class ServeProcess implements AutoCloseable {
-  private static final Pattern PORTS = Pattern.compile("receiving OTLP/gRPC on :(\\d+) and OTLP/HTTP on :(\\d+)");
-  private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][\\w:]*(?:\\{[^}]*})?) (\\S+)$");
+  private static final Pattern PORTS =
+      Pattern.compile("receiving OTLP/gRPC on :(\\d+) and OTLP/HTTP on :(\\d+)");
+  private static final Pattern SAMPLE =
+      Pattern.compile("^([a-zA-Z_:][\\w:]*(?:\\{[^}]*})?) (\\S+)$");
 
   private final Process process;
   private final List<String> output = new ArrayList<>();
   private final int grpcPort;
   private final int httpPort;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   /**
    * @param heap the {@code -Xmx} value, e.g. {@code 512m}
@@ -47,25 +50,44 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** As above, on the given ports (0: ephemeral), e.g. those of the process it restarts. */
-  ServeProcess(String heap, Map<String, String> env, int tmpfsMiB, int grpcPort, int httpPort) throws IOException {
-    List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
-        CostTrace.class.getName(), "serve", "--grpc-port", Integer.toString(grpcPort), "--http-port",
-        Integer.toString(httpPort));
+  ServeProcess(String heap, Map<String, String> env, int tmpfsMiB, int grpcPort, int httpPort)
+      throws IOException {
+    List<String> java =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx" + heap,
+            "-XX:+ExitOnOutOfMemoryError",
+            "-cp",
+            System.getProperty("java.class.path"),
+            CostTrace.class.getName(),
+            "serve",
+            "--grpc-port",
+            Integer.toString(grpcPort),
+            "--http-port",
+            Integer.toString(httpPort));
     List<String> command = new ArrayList<>();
     if (tmpfsMiB > 0) {
       Path buffer = Path.of(env.get("COSTTRACE_SINK_BUFFER_DIR"));
       Files.createDirectories(buffer);
       // unshare execs sh, which execs java: the process is the JVM itself.
-      command.addAll(List.of("unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
-          "mount -t tmpfs -o size=" + tmpfsMiB + "m costtrace-buffer \"$0\" && exec \"$@\"", buffer.toString()));
+      command.addAll(
+          List.of(
+              "unshare",
+              "--user",
+              "--map-root-user",
+              "--mount",
+              "sh",
+              "-c",
+              "mount -t tmpfs -o size=" + tmpfsMiB + "m costtrace-buffer \"$0\" && exec \"$@\"",
+              buffer.toString()));
     }
     command.addAll(java);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("COSTTRACE_HOST", "127.0.0.1");
     pb.environment().putAll(env);
     this.process = pb.start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     int grpc = -1;
     int httpP = -1;
@@ -86,17 +108,20 @@ final class ServeProcess implements AutoCloseable {
     }
     this.grpcPort = grpc;
     this.httpPort = httpP;
-    Thread drain = new Thread(() -> {
-      try {
-        for (String l; (l = out.readLine()) != null; ) {
-          synchronized (output) {
-            output.add(l);
-          }
-        }
-      } catch (IOException e) {
-        // the process ended
-      }
-    }, "serve-output");
+    Thread drain =
+        new Thread(
+            () -> {
+              try {
+                for (String l; (l = out.readLine()) != null; ) {
+                  synchronized (output) {
+                    output.add(l);
+                  }
+                }
+              } catch (IOException e) {
+                // the process ended
+              }
+            },
+            "serve-output");
     drain.setDaemon(true);
     drain.start();
   }
@@ -130,8 +155,13 @@ final class ServeProcess implements AutoCloseable {
 
   /** Its {@code /metrics}, sample name (with labels) to value. */
   Map<String, Double> metrics() throws IOException, InterruptedException {
-    String text = http.send(HttpRequest.newBuilder(URI.create(httpUrl() + "/metrics")).timeout(Duration.ofSeconds(10))
-        .build(), HttpResponse.BodyHandlers.ofString()).body();
+    String text =
+        http.send(
+                HttpRequest.newBuilder(URI.create(httpUrl() + "/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     Map<String, Double> out = new LinkedHashMap<>();
     for (String line : text.split("\n")) {
       Matcher m = SAMPLE.matcher(line.trim());
@@ -172,7 +202,8 @@ final class ServeProcess implements AutoCloseable {
 
   /** A path inside its mount namespace (its tmpfs), seen from here. */
   Path insideMounts(Path path) {
-    return Path.of("/proc", Long.toString(process.pid()), "root").resolve(path.toString().substring(1));
+    return Path.of("/proc", Long.toString(process.pid()), "root")
+        .resolve(path.toString().substring(1));
   }
 
   /** SIGKILL: no shutdown hook, no drain, no flush. Waits for it to be gone. */
@@ -203,7 +234,8 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** The environment of a receiver writing to {@code clickhouse} ({@code url}, user, password). */
-  static Map<String, String> env(String url, String user, String password, String database, Path buffer) {
+  static Map<String, String> env(
+      String url, String user, String password, String database, Path buffer) {
     Map<String, String> env = new HashMap<>();
     env.put("CLICKHOUSE_URL", url);
     env.put("CLICKHOUSE_USER", user);

@@ -16,9 +16,10 @@ import java.time.Duration;
  * @param malformedRequests how many malformed or fuzzed requests are sent
  * @param fullDisk how long the buffer's disk stays full
  * @param heap the receiver's -Xmx
- * @param recentSpans the sink's recent-span dedup window ({@code COSTTRACE_SINK_DEDUP_RECENT_SPANS});
- *     0 for the default (1,048,576), which the suite uses: forgetting a failed batch no longer
- *     rebuilds the window per key (issue 13), so an outage costs no writer CPU for it.
+ * @param recentSpans the sink's recent-span dedup window ({@code
+ *     COSTTRACE_SINK_DEDUP_RECENT_SPANS}); 0 for the default (1,048,576), which the suite uses:
+ *     forgetting a failed batch no longer rebuilds the window per key (issue 13), so an outage
+ *     costs no writer CPU for it.
  */
 public record Settings(
     Duration load,
@@ -35,13 +36,33 @@ public record Settings(
 
   /** The figures in benchmarks/results/reliability.md: five minutes of each fault. */
   public static Settings full() {
-    return new Settings(Duration.ofMinutes(5), 3.0, 5_000, Duration.ofMinutes(5), 10, 10, Duration.ofMinutes(2), 100_000,
-        Duration.ofMinutes(1), "512m", 0);
+    return new Settings(
+        Duration.ofMinutes(5),
+        3.0,
+        5_000,
+        Duration.ofMinutes(5),
+        10,
+        10,
+        Duration.ofMinutes(2),
+        100_000,
+        Duration.ofMinutes(1),
+        "512m",
+        0);
   }
 
   /** The same faults in seconds, for CI. */
   public static Settings quick() {
-    return new Settings(Duration.ofSeconds(10), 3.0, 2_000, Duration.ofSeconds(8), 2, 2, Duration.ofSeconds(16), 800,
-        Duration.ofSeconds(8), "512m", 0);
+    return new Settings(
+        Duration.ofSeconds(10),
+        3.0,
+        2_000,
+        Duration.ofSeconds(8),
+        2,
+        2,
+        Duration.ofSeconds(16),
+        800,
+        Duration.ofSeconds(8),
+        "512m",
+        0);
   }
 }

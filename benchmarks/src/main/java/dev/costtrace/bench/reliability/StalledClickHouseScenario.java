@@ -27,12 +27,15 @@ final class StalledClickHouseScenario implements Scenario {
     URI url = URI.create(bench.clickhouse.httpUrl());
     Duration stall = bench.settings.stall();
     // The writer's longest wait on one connection is the larger of the socket timeout (inserts) and
-    // the query timeout plus a 5 s grace (the rollup recomputation): a quarter of the stall, so that
+    // the query timeout plus a 5 s grace (the rollup recomputation): a quarter of the stall, so
+    // that
     // several attempts fit in it. One hung writer would hold a single connection.
     Duration wait = stall.dividedBy(4);
     Duration socketTimeout = wait;
-    Duration queryTimeout = wait.minusSeconds(5).compareTo(Duration.ofSeconds(1)) > 0 ? wait.minusSeconds(5)
-        : Duration.ofSeconds(1);
+    Duration queryTimeout =
+        wait.minusSeconds(5).compareTo(Duration.ofSeconds(1)) > 0
+            ? wait.minusSeconds(5)
+            : Duration.ofSeconds(1);
     try (LoopbackGate gate = new LoopbackGate(url.getHost(), url.getPort());
         Workbench.Run run = bench.run(name(), fault())) {
       gate.open();
@@ -53,19 +56,31 @@ final class StalledClickHouseScenario implements Scenario {
       long back = System.nanoTime();
       run.load.offer(rate, around);
       run.loadStops();
-      run.notes.add(String.format("socket timeout %d ms, query timeout %d ms; %,d spans acknowledged while"
-          + " ClickHouse did not answer; %d connections opened to the stalled server", socketTimeout.toMillis(),
-          queryTimeout.toMillis(),
-          ackedDuring * TraceRequests.SPANS, held));
+      run.notes.add(
+          String.format(
+              "socket timeout %d ms, query timeout %d ms; %,d spans acknowledged while"
+                  + " ClickHouse did not answer; %d connections opened to the stalled server",
+              socketTimeout.toMillis(),
+              queryTimeout.toMillis(),
+              ackedDuring * TraceRequests.SPANS,
+              held));
       if (ackedDuring == 0) {
         run.violations.add("nothing was acknowledged while ClickHouse did not answer");
       }
       if (held < 2) {
-        run.violations.add(held + " connection(s) to the stalled server in " + stall.toSeconds() + " s with "
-            + socketTimeout.toMillis() + " ms socket and " + queryTimeout.toMillis() + " ms query timeouts: the"
-            + " writer hung instead of timing out and retrying");
+        run.violations.add(
+            held
+                + " connection(s) to the stalled server in "
+                + stall.toSeconds()
+                + " s with "
+                + socketTimeout.toMillis()
+                + " ms socket and "
+                + queryTimeout.toMillis()
+                + " ms query timeouts: the"
+                + " writer hung instead of timing out and retrying");
       }
-      return run.finishFrom(back, -1); // recovery: from ClickHouse answering again until it held everything
+      return run.finishFrom(
+          back, -1); // recovery: from ClickHouse answering again until it held everything
     }
   }
 }

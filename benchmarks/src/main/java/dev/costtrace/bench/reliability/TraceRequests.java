@@ -30,10 +30,13 @@ import java.util.List;
  */
 final class TraceRequests {
   static final int LLM_CALLS = 50;
+
   /** Spans per request: the root, the LLM calls and as many other spans. */
   static final int SPANS = 1 + 2 * LLM_CALLS;
+
   /** What the rows of one request cost. */
   static final BigDecimal COST = new BigDecimal("0.00048").multiply(BigDecimal.valueOf(LLM_CALLS));
+
   private static final String CONVERSATION_PLACEHOLDER = "XXXXXXXXXXXXXXXX";
 
   private final byte[] template;
@@ -41,20 +44,26 @@ final class TraceRequests {
   private final int conversationAt;
   private final long run;
 
-  /** @param run distinguishes the trace IDs of one generator from another's in the same database */
+  /**
+   * @param run distinguishes the trace IDs of one generator from another's in the same database
+   */
   TraceRequests(long run) {
     this.run = run;
     InMemorySpanExporter memory = InMemorySpanExporter.create();
-    try (SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().toBuilder().put("service.name", "reliability").build())
-        .addSpanProcessor(SimpleSpanProcessor.create(memory)).build()) {
+    try (SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(
+                Resource.getDefault().toBuilder().put("service.name", "reliability").build())
+            .addSpanProcessor(SimpleSpanProcessor.create(memory))
+            .build()) {
       Tracer tracer = provider.get("costtrace-reliability");
       Span root = tracer.spanBuilder("POST /chat").setSpanKind(SpanKind.SERVER).startSpan();
       root.setAttribute("gen_ai.conversation.id", "conv-" + CONVERSATION_PLACEHOLDER);
       root.setAttribute("tenant.id", "acme");
       try (Scope ignored = root.makeCurrent()) {
         for (int i = 0; i < LLM_CALLS; i++) {
-          Span llm = tracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT).startSpan();
+          Span llm =
+              tracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT).startSpan();
           llm.setAttribute("gen_ai.operation.name", "chat");
           llm.setAttribute("gen_ai.provider.name", "openai");
           llm.setAttribute("gen_ai.request.model", "gpt-4o-mini");
@@ -73,10 +82,15 @@ final class TraceRequests {
       TraceRequestMarshaler.create(spans).writeBinaryTo(out);
       this.template = out.toByteArray();
       this.traceIdAt = all(template, spans.get(0).getSpanContext().getTraceIdBytes());
-      int[] conversation = all(template, CONVERSATION_PLACEHOLDER.getBytes(StandardCharsets.US_ASCII));
+      int[] conversation =
+          all(template, CONVERSATION_PLACEHOLDER.getBytes(StandardCharsets.US_ASCII));
       if (traceIdAt.length != SPANS || conversation.length != 1) {
-        throw new IllegalStateException("unexpected template: " + traceIdAt.length + " trace IDs, "
-            + conversation.length + " conversation IDs");
+        throw new IllegalStateException(
+            "unexpected template: "
+                + traceIdAt.length
+                + " trace IDs, "
+                + conversation.length
+                + " conversation IDs");
       }
       this.conversationAt = conversation[0];
     } catch (IOException e) {

@@ -4,7 +4,6 @@ import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import java.math.BigDecimal;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -16,8 +15,13 @@ import java.util.Set;
  */
 final class Verifier {
   /** What ClickHouse holds of one run. */
-  record Counts(long acknowledgedRows, long lostRows, long countedTwiceRows, long storedUnacknowledgedTraces,
-      BigDecimal storedCost, BigDecimal expectedCost) {}
+  record Counts(
+      long acknowledgedRows,
+      long lostRows,
+      long countedTwiceRows,
+      long storedUnacknowledgedTraces,
+      BigDecimal storedCost,
+      BigDecimal expectedCost) {}
 
   private Verifier() {}
 
@@ -30,18 +34,25 @@ final class Verifier {
     }
   }
 
-  static Counts count(ClickHouseEndpoint clickhouse, String db, TraceRequests requests, Set<Long> acknowledged) {
+  static Counts count(
+      ClickHouseEndpoint clickhouse, String db, TraceRequests requests, Set<Long> acknowledged) {
     Map<String, long[]> stored = new HashMap<>();
     Map<String, BigDecimal> cost = new HashMap<>();
     Map<String, Long> rolledUp = new HashMap<>();
     try (Client c = clickhouse.newClient("default")) {
       // The rollup first: a row still arriving in between then shows in spans, not as a double.
-      for (GenericRecord r : c.queryAll("SELECT trace_id, sum(llm_calls) + sum(tool_calls) AS n FROM " + db
-          + ".trace_costs GROUP BY trace_id")) {
+      for (GenericRecord r :
+          c.queryAll(
+              "SELECT trace_id, sum(llm_calls) + sum(tool_calls) AS n FROM "
+                  + db
+                  + ".trace_costs GROUP BY trace_id")) {
         rolledUp.put(r.getString("trace_id"), r.getLong("n"));
       }
-      for (GenericRecord r : c.queryAll("SELECT trace_id, count() AS n, sum(total_cost) AS cost FROM " + db
-          + ".spans FINAL GROUP BY trace_id")) {
+      for (GenericRecord r :
+          c.queryAll(
+              "SELECT trace_id, count() AS n, sum(total_cost) AS cost FROM "
+                  + db
+                  + ".spans FINAL GROUP BY trace_id")) {
         stored.put(r.getString("trace_id"), new long[] {r.getLong("n")});
         cost.put(r.getString("trace_id"), r.getBigDecimal("cost"));
       }
@@ -61,8 +72,14 @@ final class Verifier {
       long[] s = stored.get(e.getKey());
       twice += Math.max(0, e.getValue() - (s == null ? 0 : s[0]));
     }
-    long unacknowledged = stored.keySet().stream().filter(t -> !acknowledgedTraces.contains(t)).count();
-    return new Counts((long) acknowledged.size() * TraceRequests.LLM_CALLS, lost, twice, unacknowledged,
-        storedCost, TraceRequests.COST.multiply(BigDecimal.valueOf(acknowledged.size())));
+    long unacknowledged =
+        stored.keySet().stream().filter(t -> !acknowledgedTraces.contains(t)).count();
+    return new Counts(
+        (long) acknowledged.size() * TraceRequests.LLM_CALLS,
+        lost,
+        twice,
+        unacknowledged,
+        storedCost,
+        TraceRequests.COST.multiply(BigDecimal.valueOf(acknowledged.size())));
   }
 }

@@ -50,10 +50,15 @@ public final class Workbench {
     final List<String> notes = new ArrayList<>();
     ServeProcess serve;
     LoadGenerator load;
-    /** Where the counts are read from (the scenario's own engine, or the workbench's ClickHouse). */
+
+    /**
+     * Where the counts are read from (the scenario's own engine, or the workbench's ClickHouse).
+     */
     ClickHouseEndpoint readFrom = clickhouse;
+
     /** The peak resident memory of receiver processes this run already replaced, MiB. */
     private double replacedPeakRssMiB = -1;
+
     private long loadStart;
     private long loadEnd;
     private long offeredAtStop;
@@ -68,13 +73,15 @@ public final class Workbench {
 
     /** The environment of a receiver writing to the workbench's ClickHouse through {@code url}. */
     Map<String, String> env(String url) {
-      return ServeProcess.env(url, clickhouse.user(), clickhouse.password(), database, dir(scenario).resolve("buffer"));
+      return ServeProcess.env(
+          url, clickhouse.user(), clickhouse.password(), database, dir(scenario).resolve("buffer"));
     }
 
     /** Starts the receiver and a generator aimed at it. */
     void start(Map<String, String> env, int tmpfsMiB, int maxInFlight) throws IOException {
       if (settings.recentSpans() > 0) {
-        env.putIfAbsent("COSTTRACE_SINK_DEDUP_RECENT_SPANS", Integer.toString(settings.recentSpans()));
+        env.putIfAbsent(
+            "COSTTRACE_SINK_DEDUP_RECENT_SPANS", Integer.toString(settings.recentSpans()));
       }
       serve = new ServeProcess(settings.heap(), env, tmpfsMiB);
       load = new LoadGenerator(requests, serve.httpUrl(), serve.grpcPort(), maxInFlight);
@@ -123,20 +130,29 @@ public final class Workbench {
       return complete(recoverySeconds, 0, enginePeakRssMiB);
     }
 
-    private ScenarioResult complete(double recoverySeconds, long faultEnded, double enginePeakRssMiB)
-        throws Exception {
-      Duration patience = settings.load().compareTo(Duration.ofMinutes(2)) > 0 ? settings.load().multipliedBy(2)
-          : Duration.ofMinutes(3);
+    private ScenarioResult complete(
+        double recoverySeconds, long faultEnded, double enginePeakRssMiB) throws Exception {
+      Duration patience =
+          settings.load().compareTo(Duration.ofMinutes(2)) > 0
+              ? settings.load().multipliedBy(2)
+              : Duration.ofMinutes(3);
       if (!load.drain(patience)) {
-        violations.add("requests still refused " + patience.toSeconds() + " s after the load: " + load.outcomes());
+        violations.add(
+            "requests still refused "
+                + patience.toSeconds()
+                + " s after the load: "
+                + load.outcomes());
       }
       long acknowledgedRows = (long) load.acknowledged().size() * TraceRequests.LLM_CALLS;
       double drained = awaitSinkCaughtUp(patience);
       if (drained < 0) {
-        violations.add("the sink did not write everything it accepted within " + patience.toSeconds() + " s");
+        violations.add(
+            "the sink did not write everything it accepted within " + patience.toSeconds() + " s");
       }
-      double recovery = !Double.isNaN(recoverySeconds) ? recoverySeconds
-          : drained < 0 ? -1 : secondsSince(faultEnded);
+      double recovery =
+          !Double.isNaN(recoverySeconds)
+              ? recoverySeconds
+              : drained < 0 ? -1 : secondsSince(faultEnded);
       Verifier.Counts counts = Verifier.count(readFrom, database, requests, load.acknowledged());
       if (!serve.alive()) {
         violations.add("the receiver died:\n" + serve.output());
@@ -144,7 +160,9 @@ public final class Workbench {
       double peak = Math.max(serve.peakRssMiB(), replacedPeakRssMiB);
       int exit = serve.stop(Duration.ofMinutes(2));
       // 143: the JVM's status after SIGTERM, its shutdown hook (drain, flush) having run.
-      if (exit != 0 && exit != 143 && violations.stream().noneMatch(v -> v.startsWith("the receiver died"))) {
+      if (exit != 0
+          && exit != 143
+          && violations.stream().noneMatch(v -> v.startsWith("the receiver died"))) {
         violations.add("the receiver exited with " + exit + " on SIGTERM:\n" + serve.output());
       }
       load.close();
@@ -155,10 +173,14 @@ public final class Workbench {
         violations.add(counts.countedTwiceRows() + " rows counted twice");
       }
       if (counts.storedCost().compareTo(counts.expectedCost()) != 0) {
-        violations.add("stored cost " + counts.storedCost() + " != acknowledged " + counts.expectedCost());
+        violations.add(
+            "stored cost " + counts.storedCost() + " != acknowledged " + counts.expectedCost());
       }
       if (load.droppedRequests() > 0) {
-        violations.add(load.droppedRequests() + " valid requests got a non-retryable answer: " + load.outcomes());
+        violations.add(
+            load.droppedRequests()
+                + " valid requests got a non-retryable answer: "
+                + load.outcomes());
       }
       if (acknowledgedRows == 0) {
         violations.add("nothing was acknowledged");
@@ -166,25 +188,44 @@ public final class Workbench {
       double seconds = (loadEnd - loadStart) / 1e9;
       notes.add("answers " + load.outcomes());
       if (counts.storedUnacknowledgedTraces() > 0) {
-        notes.add(counts.storedUnacknowledgedTraces() + " traces stored that no acknowledgement covers (requests"
-            + " whose answer never arrived, or fuzzed requests the receiver took): not counted as acknowledged");
+        notes.add(
+            counts.storedUnacknowledgedTraces()
+                + " traces stored that no acknowledgement covers (requests"
+                + " whose answer never arrived, or fuzzed requests the receiver took): not counted as acknowledged");
       }
       if (load.droppedAtSource() > 0) {
-        notes.add(load.droppedAtSource() + " requests dropped by the generator's own full queue (never sent)");
+        notes.add(
+            load.droppedAtSource()
+                + " requests dropped by the generator's own full queue (never sent)");
       }
-      return new ScenarioResult(scenario, fault, seconds, offeredAtStop * (double) TraceRequests.SPANS / seconds,
-          (acknowledgedAtStop - acknowledgedAtStart) * (double) TraceRequests.SPANS / Math.max(seconds, 1e-9),
-          (long) load.acknowledged().size() * TraceRequests.SPANS, acknowledgedRows, counts.lostRows(),
-          counts.countedTwiceRows(), counts.storedCost(), counts.expectedCost(), load.retriedRefusals(),
-          load.droppedRequests(), recovery, peak, enginePeakRssMiB, String.join("; ", notes),
+      return new ScenarioResult(
+          scenario,
+          fault,
+          seconds,
+          offeredAtStop * (double) TraceRequests.SPANS / seconds,
+          (acknowledgedAtStop - acknowledgedAtStart)
+              * (double) TraceRequests.SPANS
+              / Math.max(seconds, 1e-9),
+          (long) load.acknowledged().size() * TraceRequests.SPANS,
+          acknowledgedRows,
+          counts.lostRows(),
+          counts.countedTwiceRows(),
+          counts.storedCost(),
+          counts.expectedCost(),
+          load.retriedRefusals(),
+          load.droppedRequests(),
+          recovery,
+          peak,
+          enginePeakRssMiB,
+          String.join("; ", notes),
           List.copyOf(violations));
     }
 
     /**
      * Waits until the receiver's sink has written everything acknowledged, its rollups included
      * (nothing pending in its buffer); returns the seconds it took, -1 after {@code timeout}. Not
-     * written rows against accepted ones: after a restart, written rows include the buffer's replay,
-     * which this process never accepted, and would cover a batch still on its way.
+     * written rows against accepted ones: after a restart, written rows include the buffer's
+     * replay, which this process never accepted, and would cover a batch still on its way.
      */
     double awaitSinkCaughtUp(Duration timeout) throws InterruptedException {
       long start = System.nanoTime();

@@ -21,9 +21,16 @@ class ReliabilitySuiteTest {
     Settings quick = Settings.quick();
     List<ScenarioResult> results = ReliabilitySuite.run(quick, ReliabilitySuite.SCENARIOS, dir);
     ReliabilitySuite.write(quick, results, dir.resolve("reliability"));
-    assertThat(results).extracting(ScenarioResult::scenario)
-        .containsExactly("overload", "clickhouse-outage", "clickhouse-stalled", "engine-killed", "receiver-killed",
-            "malformed-flood", "disk-full");
+    assertThat(results)
+        .extracting(ScenarioResult::scenario)
+        .containsExactly(
+            "overload",
+            "clickhouse-outage",
+            "clickhouse-stalled",
+            "engine-killed",
+            "receiver-killed",
+            "malformed-flood",
+            "disk-full");
     for (ScenarioResult r : results) {
       assertThat(r.violations()).as(r.scenario() + ": " + r).isEmpty();
       assertThat(r.acknowledgedRows()).as(r.scenario()).isPositive();
@@ -34,7 +41,8 @@ class ReliabilitySuiteTest {
       assertThat(r.receiverPeakRssMiB()).as(r.scenario()).isPositive().isLessThan(1024);
     }
     ScenarioResult overload = results.get(0);
-    // Overloaded: more offered than held, and the rest pushed back. Not a ratio: offered is a multiple
+    // Overloaded: more offered than held, and the rest pushed back. Not a ratio: offered is a
+    // multiple
     // of the saturation measured just before, on a machine whose other load comes and goes.
     assertThat(overload.offeredSpansPerSecond()).isGreaterThan(overload.heldSpansPerSecond());
     assertThat(overload.refusedRetryable()).isPositive();

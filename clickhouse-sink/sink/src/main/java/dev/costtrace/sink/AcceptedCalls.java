@@ -12,8 +12,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class AcceptedCalls {
   /** One accepted call and where its record is in the buffer. */
-  record Call(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end, List<SpanCostRow> spans,
-      List<SpanAttribution> attributions, long acceptedAtEpochMillis) {
+  record Call(
+      WriteAheadBuffer.Position start,
+      WriteAheadBuffer.Position end,
+      List<SpanCostRow> spans,
+      List<SpanAttribution> attributions,
+      long acceptedAtEpochMillis) {
     int units() {
       return Math.max(1, spans.size());
     }
@@ -42,7 +46,8 @@ final class AcceptedCalls {
    * The calls that follow {@code from} without a gap, durable, up to {@code batchSize} span rows;
    * an empty list when the call at {@code from} was not kept (or is not durable yet).
    */
-  List<Call> from(WriteAheadBuffer.Position from, WriteAheadBuffer.Position durable, int batchSize) {
+  List<Call> from(
+      WriteAheadBuffer.Position from, WriteAheadBuffer.Position durable, int batchSize) {
     List<Call> out = new java.util.ArrayList<>();
     WriteAheadBuffer.Position end = null;
     int spans = 0;

@@ -16,8 +16,13 @@ final class BatchSource {
    * Calls taken for one batch, up to {@code end} in the buffer; {@code units} for the due count;
    * when each call was accepted (epoch milliseconds, 0 when unknown).
    */
-  record Batch(WriteAheadBuffer.Position end, List<SpanCostRow> spans, List<SpanAttribution> attributions,
-      int units, boolean fromMemory, long[] acceptedAt) {}
+  record Batch(
+      WriteAheadBuffer.Position end,
+      List<SpanCostRow> spans,
+      List<SpanAttribution> attributions,
+      int units,
+      boolean fromMemory,
+      long[] acceptedAt) {}
 
   private final WriteAheadBuffer buffer;
   private final AcceptedCalls memory;
@@ -45,7 +50,8 @@ final class BatchSource {
         units += c.units();
         acceptedAt[i] = c.acceptedAtEpochMillis();
       }
-      return new Batch(calls.get(calls.size() - 1).end(), spans, attributions, units, true, acceptedAt);
+      return new Batch(
+          calls.get(calls.size() - 1).end(), spans, attributions, units, true, acceptedAt);
     }
     return fromBuffer(from);
   }
@@ -77,6 +83,7 @@ final class BatchSource {
         break;
       }
     }
-    return new Batch(end, spans, attributions, units, false, java.util.Arrays.copyOf(acceptedAt, calls));
+    return new Batch(
+        end, spans, attributions, units, false, java.util.Arrays.copyOf(acceptedAt, calls));
   }
 }

@@ -4,8 +4,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * ClickHouse error codes the sink acts on, by the names ClickHouse gives them
- * ({@code errorCodeToName(code)}, {@code src/Common/ErrorCodes.cpp}).
+ * ClickHouse error codes the sink acts on, by the names ClickHouse gives them ({@code
+ * errorCodeToName(code)}, {@code src/Common/ErrorCodes.cpp}).
  */
 enum ClickHouseError {
   CANNOT_PARSE_TEXT(6, true),
@@ -51,11 +51,17 @@ enum ClickHouseError {
   AUTHENTICATION_FAILED(516, false),
   KEEPER_EXCEPTION(999, false);
 
-  /** What client-v2 reports when the answer named no ClickHouse error (ServerException.CODE_UNKNOWN). */
+  /**
+   * What client-v2 reports when the answer named no ClickHouse error
+   * (ServerException.CODE_UNKNOWN).
+   */
   static final int NO_CODE = 0;
 
-  /** Errors that blame the rows of an insert, not the server: retrying the same rows cannot help. */
+  /**
+   * Errors that blame the rows of an insert, not the server: retrying the same rows cannot help.
+   */
   static final Set<ClickHouseError> DATA_ERRORS = EnumSet.noneOf(ClickHouseError.class);
+
   /** Errors of the server or its setup: retried with backoff for ever, never split. */
   static final Set<ClickHouseError> SERVER_ERRORS = EnumSet.noneOf(ClickHouseError.class);
 
@@ -85,10 +91,10 @@ enum ClickHouseError {
   /**
    * Whether an error may be the batch's own (neither data nor {@link #SERVER_ERRORS}: e.g.
    * TOO_MANY_PARTS from rows over more days than {@code max_partitions_per_insert_block}, an error
-   * a materialized view throws for some rows): once it repeats, the batch is split to find the
-   * rows at fault. Never an answer without a ClickHouse error code ({@value #NO_CODE}): it came
-   * from something in between (a proxy or load balancer answering 502/503 while ClickHouse is
-   * away, the embedded engine's front while it restarts) or was cut off, and splitting on it would
+   * a materialized view throws for some rows): once it repeats, the batch is split to find the rows
+   * at fault. Never an answer without a ClickHouse error code ({@value #NO_CODE}): it came from
+   * something in between (a proxy or load balancer answering 502/503 while ClickHouse is away, the
+   * embedded engine's front while it restarts) or was cut off, and splitting on it would
    * dead-letter a healthy batch during an outage.
    */
   static boolean mayBlameTheBatch(int code) {

@@ -21,10 +21,10 @@ import java.util.logging.Logger;
  * The {@link SpanSink} over ClickHouse. {@link #accept} appends the call to the write-ahead buffer
  * on disk and returns: its rows are acknowledged. The writer thread ({@link SinkWriterLoop}) then
  * writes batches to ClickHouse — span rows, attribution observations, and the rollups of every
- * trace they touch, recomputed from what is stored — and commits the buffer only after all of
- * that, in log order. While ClickHouse is down the buffer grows, bounded; full, {@code accept}
- * throws {@link SinkFullException}. A restart replays what was not committed; a replayed batch
- * writes its rows again (their keys collapse them) and recomputes its traces again.
+ * trace they touch, recomputed from what is stored — and commits the buffer only after all of that,
+ * in log order. While ClickHouse is down the buffer grows, bounded; full, {@code accept} throws
+ * {@link SinkFullException}. A restart replays what was not committed; a replayed batch writes its
+ * rows again (their keys collapse them) and recomputes its traces again.
  */
 public final class ClickHouseSink implements SpanSink {
   private static final Logger LOG = Logger.getLogger(ClickHouseSink.class.getName());
@@ -48,10 +48,24 @@ public final class ClickHouseSink implements SpanSink {
     // A few batches' worth: the batches waiting for their rollups and a couple behind them, so the
     // writer keeps up from memory; bounded whatever the load.
     this.memory = new AcceptedCalls((SinkWriterLoop.MAX_BATCHES_PER_ROLLUP + 2L) * b.batchSize);
-    this.writer = new ClickHouseWriter(client, b.schema,
-        new DeadLetterFile(b.bufferDir, progress, b.deadLetterMaxBytes, b.deadLetterMaxFiles), b.recentSpans, b.timeouts);
-    this.loop = new SinkWriterLoop(buffer, memory, writer, progress, b.clock, b.batchSize,
-        b.maxBatchDelay.toNanos(), b.maxBackoff.toMillis(), b.maxBatchAttempts);
+    this.writer =
+        new ClickHouseWriter(
+            client,
+            b.schema,
+            new DeadLetterFile(b.bufferDir, progress, b.deadLetterMaxBytes, b.deadLetterMaxFiles),
+            b.recentSpans,
+            b.timeouts);
+    this.loop =
+        new SinkWriterLoop(
+            buffer,
+            memory,
+            writer,
+            progress,
+            b.clock,
+            b.batchSize,
+            b.maxBatchDelay.toNanos(),
+            b.maxBackoff.toMillis(),
+            b.maxBatchAttempts);
     this.retryAfter = b.retryAfter;
     this.closeTimeout = b.closeTimeout;
     this.thread = new Thread(loop, "costtrace-clickhouse-sink");
@@ -64,40 +78,64 @@ public final class ClickHouseSink implements SpanSink {
   }
 
   /**
-   * From configuration: {@code costtrace.sink.buffer.dir}, {@code .buffer.max.bytes},
-   * {@code .buffer.segment.bytes}, {@code .batch.size}, {@code .batch.delay}, {@code .buffer.sync}
+   * From configuration: {@code costtrace.sink.buffer.dir}, {@code .buffer.max.bytes}, {@code
+   * .buffer.segment.bytes}, {@code .batch.size}, {@code .batch.delay}, {@code .buffer.sync}
    * (always|os), {@code .dedup.recent.spans}, {@code .max.backoff}, {@code .max.batch.attempts},
    * {@code .dead.letter.max.bytes}, {@code .dead.letter.max.files}; the database and cluster from
-   * {@link SchemaOptions#fromConfig}; the timeouts of every ClickHouse call from
-   * {@link ClickHouseTimeouts#fromConfig} ({@code costtrace.clickhouse.socket.timeout},
-   * {@code .connect.timeout}, {@code .query.timeout}).
+   * {@link SchemaOptions#fromConfig}; the timeouts of every ClickHouse call from {@link
+   * ClickHouseTimeouts#fromConfig} ({@code costtrace.clickhouse.socket.timeout}, {@code
+   * .connect.timeout}, {@code .query.timeout}).
    */
   public static Builder builder(Config config, ClickHouseEndpoint endpoint) {
     ClickHouseTimeouts timeouts = ClickHouseTimeouts.fromConfig(config);
-    Builder b = builder().client(endpoint.newClient("default", timeouts), true).timeouts(timeouts)
-        .schema(SchemaOptions.fromConfig(config));
+    Builder b =
+        builder()
+            .client(endpoint.newClient("default", timeouts), true)
+            .timeouts(timeouts)
+            .schema(SchemaOptions.fromConfig(config));
     b.bufferDir(bufferDir(config));
-    set(config, "costtrace.sink.buffer.max.bytes", () -> config.getBytes("costtrace.sink.buffer.max.bytes")
-        .ifPresent(b::maxBufferBytes));
-    set(config, "costtrace.sink.buffer.segment.bytes", () -> config.getBytes("costtrace.sink.buffer.segment.bytes")
-        .ifPresent(b::segmentBytes));
-    set(config, "costtrace.sink.max.backoff", () -> config.getDuration("costtrace.sink.max.backoff")
-        .ifPresent(b::maxBackoff));
-    set(config, MAX_BATCH_ATTEMPTS_KEY, () -> config.getInt(MAX_BATCH_ATTEMPTS_KEY).ifPresent(b::maxBatchAttempts));
-    set(config, "costtrace.sink.dead.letter.max.bytes", () -> config.getBytes("costtrace.sink.dead.letter.max.bytes")
-        .ifPresent(b::deadLetterMaxBytes));
-    set(config, "costtrace.sink.dead.letter.max.files", () -> config.getInt("costtrace.sink.dead.letter.max.files")
-        .ifPresent(b::deadLetterMaxFiles));
+    set(
+        config,
+        "costtrace.sink.buffer.max.bytes",
+        () -> config.getBytes("costtrace.sink.buffer.max.bytes").ifPresent(b::maxBufferBytes));
+    set(
+        config,
+        "costtrace.sink.buffer.segment.bytes",
+        () -> config.getBytes("costtrace.sink.buffer.segment.bytes").ifPresent(b::segmentBytes));
+    set(
+        config,
+        "costtrace.sink.max.backoff",
+        () -> config.getDuration("costtrace.sink.max.backoff").ifPresent(b::maxBackoff));
+    set(
+        config,
+        MAX_BATCH_ATTEMPTS_KEY,
+        () -> config.getInt(MAX_BATCH_ATTEMPTS_KEY).ifPresent(b::maxBatchAttempts));
+    set(
+        config,
+        "costtrace.sink.dead.letter.max.bytes",
+        () ->
+            config
+                .getBytes("costtrace.sink.dead.letter.max.bytes")
+                .ifPresent(b::deadLetterMaxBytes));
+    set(
+        config,
+        "costtrace.sink.dead.letter.max.files",
+        () ->
+            config.getInt("costtrace.sink.dead.letter.max.files").ifPresent(b::deadLetterMaxFiles));
     config.getInt("costtrace.sink.batch.size").ifPresent(b::batchSize);
     config.getDuration("costtrace.sink.batch.delay").ifPresent(b::maxBatchDelay);
     config.getInt("costtrace.sink.dedup.recent.spans").ifPresent(b::recentSpans);
-    config.getString("costtrace.sink.buffer.sync").ifPresent(s -> {
-      switch (s.toLowerCase(Locale.ROOT)) {
-        case "always" -> b.sync(WriteAheadBuffer.Sync.ALWAYS);
-        case "os" -> b.sync(WriteAheadBuffer.Sync.OS);
-        default -> throw Config.invalid("costtrace.sink.buffer.sync", s, "expected always or os");
-      }
-    });
+    config
+        .getString("costtrace.sink.buffer.sync")
+        .ifPresent(
+            s -> {
+              switch (s.toLowerCase(Locale.ROOT)) {
+                case "always" -> b.sync(WriteAheadBuffer.Sync.ALWAYS);
+                case "os" -> b.sync(WriteAheadBuffer.Sync.OS);
+                default ->
+                    throw Config.invalid("costtrace.sink.buffer.sync", s, "expected always or os");
+              }
+            });
     return b;
   }
 
@@ -105,7 +143,10 @@ public final class ClickHouseSink implements SpanSink {
 
   /** The buffer directory ({@code costtrace.sink.buffer.dir}), where the dead letters are too. */
   public static Path bufferDir(Config config) {
-    return config.getString("costtrace.sink.buffer.dir").map(Path::of).orElse(Builder.DEFAULT_BUFFER_DIR);
+    return config
+        .getString("costtrace.sink.buffer.dir")
+        .map(Path::of)
+        .orElse(Builder.DEFAULT_BUFFER_DIR);
   }
 
   /** Applies one setting; a value the builder refuses fails naming the key. */
@@ -118,7 +159,8 @@ public final class ClickHouseSink implements SpanSink {
   }
 
   @Override
-  public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) throws SinkFullException {
+  public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions)
+      throws SinkFullException {
     if (closed) {
       throw new IllegalStateException("sink is closed");
     }
@@ -134,15 +176,23 @@ public final class ClickHouseSink implements SpanSink {
     List<SpanAttribution> attributionCopy = keep ? List.copyOf(attributions) : null;
     boolean appended;
     try {
-      appended = buffer.append(record, !keep ? null
-          : (start, end) -> memory.add(new AcceptedCalls.Call(start, end, spanCopy, attributionCopy, acceptedAt)));
+      appended =
+          buffer.append(
+              record,
+              !keep
+                  ? null
+                  : (start, end) ->
+                      memory.add(
+                          new AcceptedCalls.Call(
+                              start, end, spanCopy, attributionCopy, acceptedAt)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the sink buffer", e);
     }
     if (!appended) {
       progress.full.incrementAndGet();
-      throw new SinkFullException("the sink buffer is full (" + buffer.sizeBytes()
-          + " bytes waiting for ClickHouse)", retryAfter);
+      throw new SinkFullException(
+          "the sink buffer is full (" + buffer.sizeBytes() + " bytes waiting for ClickHouse)",
+          retryAfter);
     }
     progress.accepted.addAndGet(spans.size());
     loop.accepted(Math.max(1, spans.size()));
@@ -160,12 +210,13 @@ public final class ClickHouseSink implements SpanSink {
   public boolean flush(Duration timeout) {
     WriteAheadBuffer.Position target = buffer.writePosition();
     loop.hurry();
-    return progress.await(() -> buffer.committed().compareTo(target) >= 0, timeout, thread::isAlive);
+    return progress.await(
+        () -> buffer.committed().compareTo(target) >= 0, timeout, thread::isAlive);
   }
 
   /**
-   * Waits until the sink's counters satisfy a condition (re-checked whenever the writer finishes
-   * or fails a batch), or the timeout passes; for tools and tests that wait on the sink.
+   * Waits until the sink's counters satisfy a condition (re-checked whenever the writer finishes or
+   * fails a batch), or the timeout passes; for tools and tests that wait on the sink.
    *
    * @return whether the condition holds
    */
@@ -174,12 +225,22 @@ public final class ClickHouseSink implements SpanSink {
   }
 
   public SinkMetrics metrics() {
-    return new SinkMetrics(progress.accepted.get(), progress.written.get(), progress.duplicates.get(),
-        progress.deadLettered.get(), buffer.sizeBytes(), buffer.pendingBytes(), progress.failures.get(),
+    return new SinkMetrics(
+        progress.accepted.get(),
+        progress.written.get(),
+        progress.duplicates.get(),
+        progress.deadLettered.get(),
+        buffer.sizeBytes(),
+        buffer.pendingBytes(),
+        progress.failures.get(),
         progress.lastBatchMillis,
-        progress.full.get(), progress.tracesRecomputed.get(), progress.visibility.snapshot(), progress.batches.get(),
+        progress.full.get(),
+        progress.tracesRecomputed.get(),
+        progress.visibility.snapshot(),
+        progress.batches.get(),
         progress.rollups.get(),
-        progress.insertNanos.get() / 1_000_000, progress.recomputeNanos.get() / 1_000_000,
+        progress.insertNanos.get() / 1_000_000,
+        progress.recomputeNanos.get() / 1_000_000,
         buffer.quarantinedRecords());
   }
 
@@ -233,8 +294,12 @@ public final class ClickHouseSink implements SpanSink {
     static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
     static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     static final int DEFAULT_RECENT_SPANS = 1 << 20;
-    /** ~1.5 s of retries at the initial backoff: long enough to ride out a blip, short of a stall. */
+
+    /**
+     * ~1.5 s of retries at the initial backoff: long enough to ride out a blip, short of a stall.
+     */
     static final int DEFAULT_MAX_BATCH_ATTEMPTS = 5;
+
     static final long DEFAULT_DEAD_LETTER_MAX_BYTES = 64L << 20;
     static final int DEFAULT_DEAD_LETTER_MAX_FILES = 10;
     static final Path DEFAULT_BUFFER_DIR =
@@ -331,8 +396,12 @@ public final class ClickHouseSink implements SpanSink {
 
     /** The database, on one server. */
     public Builder database(String database) {
-      return schema(new SchemaOptions(Objects.requireNonNull(database, "database"), schema.cluster(), schema.ttl(),
-          schema.replicated()));
+      return schema(
+          new SchemaOptions(
+              Objects.requireNonNull(database, "database"),
+              schema.cluster(),
+              schema.ttl(),
+              schema.replicated()));
     }
 
     /** The database and, on a cluster, its name (writes then go through its Distributed tables). */

@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
  * rows again, which their keys collapse, and recomputes its traces again, which gives the same
  * rollups. Spans written recently (an exporter retry) are skipped to keep {@code span_rows} small;
  * rows ClickHouse rejects for their data are isolated by bisection and handed to the dead letters.
- * A batch refused for a reason that is neither the data's nor the server's (see
- * {@link ClickHouseError#mayBlameTheBatch}) fails as {@link Refused}; once the caller has seen it
- * repeat, it prepares the batch again to be {@code isolated}: then such a refusal is bisected too.
+ * A batch refused for a reason that is neither the data's nor the server's (see {@link
+ * ClickHouseError#mayBlameTheBatch}) fails as {@link Refused}; once the caller has seen it repeat,
+ * it prepares the batch again to be {@code isolated}: then such a refusal is bisected too.
  *
  * <p>A batch goes in three steps so that the caller can overlap them: {@link #prepare} (dedup and
  * RowBinary encoding, on the caller's thread), {@link #send} (inserts and recomputation, on the
@@ -69,9 +69,9 @@ final class ClickHouseWriter {
   }
 
   /**
-   * Receives rows ClickHouse rejected, with the reason. What is rejected becomes durable at
-   * {@link #sync}, which the caller does before it commits the buffer past those rows; what a failed
-   * batch rejected is {@link #discard}ed, since its retry rejects it again.
+   * Receives rows ClickHouse rejected, with the reason. What is rejected becomes durable at {@link
+   * #sync}, which the caller does before it commits the buffer past those rows; what a failed batch
+   * rejected is {@link #discard}ed, since its retry rejects it again.
    */
   interface DeadLetters {
     void reject(SpanCostRow row, String reason);
@@ -98,7 +98,11 @@ final class ClickHouseWriter {
    * without them), so a stalled connection fails the batch, which is retried, instead of hanging
    * the writer.
    */
-  ClickHouseWriter(Client client, SchemaOptions schema, DeadLetters deadLetters, int recentCapacity,
+  ClickHouseWriter(
+      Client client,
+      SchemaOptions schema,
+      DeadLetters deadLetters,
+      int recentCapacity,
       ClickHouseTimeouts timeouts) {
     this.client = client;
     this.timeouts = timeouts;
@@ -113,8 +117,10 @@ final class ClickHouseWriter {
    * What a batch did.
    *
    * @param stored span rows sent to ClickHouse (a replayed row counts again: its key collapses it)
-   * @param duplicates span rows skipped as written recently (exporter retries, repeats in the batch)
-   * @param traces traces whose rollups were recomputed with it (0 when it left that to a later batch)
+   * @param duplicates span rows skipped as written recently (exporter retries, repeats in the
+   *     batch)
+   * @param traces traces whose rollups were recomputed with it (0 when it left that to a later
+   *     batch)
    * @param insertNanos time in the inserts of rows and observations
    * @param recomputeNanos time in the recomputation of the rollups
    */
@@ -123,7 +129,9 @@ final class ClickHouseWriter {
   /** What the insert thread did for a batch. */
   record Sent(int traces, long insertNanos, long recomputeNanos) {}
 
-  /** A batch encoded and ready to send: its fresh spans as encoded, its observations, its traces. */
+  /**
+   * A batch encoded and ready to send: its fresh spans as encoded, its observations, its traces.
+   */
   static final class Prepared {
     final List<SpanCostRow> encoded;
     final GrowableBytes spanBytes;
@@ -131,11 +139,18 @@ final class ClickHouseWriter {
     final List<SpanAttribution> attributions;
     final int duplicates;
     final TouchedTraces touched;
+
     /** Split on any refusal that may be the batch's own, not only on data errors. */
     final boolean isolate;
 
-    private Prepared(List<SpanCostRow> encoded, GrowableBytes spanBytes, List<SpanAttribution> attributions,
-        GrowableBytes attributionBytes, int duplicates, TouchedTraces touched, boolean isolate) {
+    private Prepared(
+        List<SpanCostRow> encoded,
+        GrowableBytes spanBytes,
+        List<SpanAttribution> attributions,
+        GrowableBytes attributionBytes,
+        int duplicates,
+        TouchedTraces touched,
+        boolean isolate) {
       this.encoded = encoded;
       this.spanBytes = spanBytes;
       this.attributions = attributions;
@@ -147,7 +162,8 @@ final class ClickHouseWriter {
 
     /** Whether a refusal with this code is split here rather than failing the batch. */
     boolean splits(int code) {
-      return ClickHouseError.blamesTheData(code) || isolate && ClickHouseError.mayBlameTheBatch(code);
+      return ClickHouseError.blamesTheData(code)
+          || isolate && ClickHouseError.mayBlameTheBatch(code);
     }
   }
 
@@ -168,24 +184,29 @@ final class ClickHouseWriter {
   }
 
   /** The one thread that talks to ClickHouse for {@link #send}: one batch in flight at a time. */
-  private final ExecutorService inserts = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "costtrace-clickhouse-sink-insert");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService inserts =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "costtrace-clickhouse-sink-insert");
+            t.setDaemon(true);
+            return t;
+          });
 
   /**
    * Drops what was written recently and encodes the rest; rows that cannot be encoded go to the
    * dead-letter callback. The traces of its fresh spans and of its observations are recomputed
    * (after a restart every span is fresh: a replayed batch recomputes all its traces). The fresh
-   * spans count as written from here on: whoever sees the batch fail, here or later, must
-   * {@link #forget} it.
+   * spans count as written from here on: whoever sees the batch fail, here or later, must {@link
+   * #forget} it.
    */
-  Prepared prepare(List<SpanCostRow> spans, List<SpanAttribution> attributions) throws RetryableException {
+  Prepared prepare(List<SpanCostRow> spans, List<SpanAttribution> attributions)
+      throws RetryableException {
     return prepare(spans, attributions, false);
   }
 
-  /** @param isolate split this batch on any refusal that may be its own (it repeated) */
+  /**
+   * @param isolate split this batch on any refusal that may be its own (it repeated)
+   */
   Prepared prepare(List<SpanCostRow> spans, List<SpanAttribution> attributions, boolean isolate)
       throws RetryableException {
     List<SpanCostRow> fresh = distinct(spans);
@@ -194,47 +215,54 @@ final class ClickHouseWriter {
     // A span written recently is in a batch that recomputes (or recomputed) its trace before it is
     // committed; if that batch fails, this one is abandoned with it and both come back whole. So
     // only the fresh spans' traces, and the observations', need recomputing here.
-    return new Prepared(encoded, encoded.isEmpty() ? null : spanBytes, attributions,
-        attributions.isEmpty() ? null : encodeAttributions(attributions), spans.size() - fresh.size(),
-        TouchedTraces.of(fresh, attributions), isolate);
+    return new Prepared(
+        encoded,
+        encoded.isEmpty() ? null : spanBytes,
+        attributions,
+        attributions.isEmpty() ? null : encodeAttributions(attributions),
+        spans.size() - fresh.size(),
+        TouchedTraces.of(fresh, attributions),
+        isolate);
   }
 
   /**
-   * Starts the inserts of a prepared batch, spans first, on the insert thread; then, with
-   * {@code rollUp}, the recomputation of those traces (this batch's and those of batches inserted
-   * before it that left theirs to this one).
+   * Starts the inserts of a prepared batch, spans first, on the insert thread; then, with {@code
+   * rollUp}, the recomputation of those traces (this batch's and those of batches inserted before
+   * it that left theirs to this one).
    */
   Future<Sent> send(Prepared p, TouchedTraces rollUp) {
-    return inserts.submit(() -> {
-      long start = System.nanoTime();
-      if (p.spanBytes != null) {
-        try {
-          insert(SPAN_TABLE, p.spanBytes);
-        } catch (ServerException e) {
-          throw new InsertRefused(e, true);
-        }
-      }
-      if (p.attributionBytes != null) {
-        try {
-          insert(ATTRIBUTION_TABLE, p.attributionBytes);
-        } catch (ServerException e) {
-          throw new InsertRefused(e, false);
-        }
-      }
-      return rollUp(rollUp, start);
-    });
+    return inserts.submit(
+        () -> {
+          long start = System.nanoTime();
+          if (p.spanBytes != null) {
+            try {
+              insert(SPAN_TABLE, p.spanBytes);
+            } catch (ServerException e) {
+              throw new InsertRefused(e, true);
+            }
+          }
+          if (p.attributionBytes != null) {
+            try {
+              insert(ATTRIBUTION_TABLE, p.attributionBytes);
+            } catch (ServerException e) {
+              throw new InsertRefused(e, false);
+            }
+          }
+          return rollUp(rollUp, start);
+        });
   }
 
   /** Recomputes these traces on the insert thread, after what was sent before. */
   Future<Sent> recompute(TouchedTraces traces) {
-    return inserts.submit(() -> {
-      long start = System.nanoTime();
-      try {
-        return new Sent(recomputer.recompute(traces).traces(), 0, System.nanoTime() - start);
-      } catch (RuntimeException e) {
-        throw new RetryableException(e.getMessage(), e);
-      }
-    });
+    return inserts.submit(
+        () -> {
+          long start = System.nanoTime();
+          try {
+            return new Sent(recomputer.recompute(traces).traces(), 0, System.nanoTime() - start);
+          } catch (RuntimeException e) {
+            throw new RetryableException(e.getMessage(), e);
+          }
+        });
   }
 
   /** With {@code rollUp}, the rollups: what follows the inserts of a batch. */
@@ -261,7 +289,8 @@ final class ClickHouseWriter {
   Written finish(Prepared p, TouchedTraces rollUp, Future<Sent> sent) throws RetryableException {
     try {
       Sent done = sent.get();
-      return new Written(p.encoded.size(), p.duplicates, done.traces(), done.insertNanos(), done.recomputeNanos());
+      return new Written(
+          p.encoded.size(), p.duplicates, done.traces(), done.insertNanos(), done.recomputeNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetryableException("interrupted", e);
@@ -275,8 +304,12 @@ final class ClickHouseWriter {
       }
       ServerException refusal = refused.refusal;
       if (!p.splits(refusal.getCode())) {
-        throw new Refused("ClickHouse refused the batch's " + (refused.spans ? "span rows" : "observations")
-            + ": " + refusal.getMessage(), refusal);
+        throw new Refused(
+            "ClickHouse refused the batch's "
+                + (refused.spans ? "span rows" : "observations")
+                + ": "
+                + refusal.getMessage(),
+            refusal);
       }
       long start = System.nanoTime();
       int stored = p.encoded.size();
@@ -287,7 +320,8 @@ final class ClickHouseWriter {
             insert(ATTRIBUTION_TABLE, p.attributionBytes);
           } catch (ServerException again) {
             if (!p.splits(again.getCode())) {
-              throw new Refused("ClickHouse refused the batch's observations: " + again.getMessage(), again);
+              throw new Refused(
+                  "ClickHouse refused the batch's observations: " + again.getMessage(), again);
             }
             bisectAttributions(p.attributions, again, p);
           }
@@ -296,7 +330,8 @@ final class ClickHouseWriter {
         bisectAttributions(p.attributions, refusal, p);
       }
       Sent done = rollUp(rollUp, start);
-      return new Written(stored, p.duplicates, done.traces(), done.insertNanos(), done.recomputeNanos());
+      return new Written(
+          stored, p.duplicates, done.traces(), done.insertNanos(), done.recomputeNanos());
     }
   }
 
@@ -331,7 +366,10 @@ final class ClickHouseWriter {
     deadLetters.discard();
   }
 
-  /** A batch failed: its spans were not written after all (or not all), and its retry must write them. */
+  /**
+   * A batch failed: its spans were not written after all (or not all), and its retry must write
+   * them.
+   */
   void forget(List<SpanCostRow> spans) {
     for (SpanCostRow r : spans) {
       recent.remove(r.authTenant(), r.traceId(), r.spanId());
@@ -339,7 +377,8 @@ final class ClickHouseWriter {
   }
 
   /** Encodes rows into one RowBinary block; {@code encoded} receives those that could be. */
-  private GrowableBytes encodeSpans(List<SpanCostRow> rows, List<SpanCostRow> encoded) throws RetryableException {
+  private GrowableBytes encodeSpans(List<SpanCostRow> rows, List<SpanCostRow> encoded)
+      throws RetryableException {
     if (spansEncoder == null) {
       spansEncoder = SpanRowBinary.spans(schema(SPAN_TABLE));
     }
@@ -376,7 +415,8 @@ final class ClickHouseWriter {
    * is written; if a later half fails for the server's reasons, the batch is retried whole and the
    * rows written here are written again, which their keys collapse (as for any failed batch).
    */
-  private int bisect(List<SpanCostRow> rows, ServerException refused, Prepared p) throws RetryableException {
+  private int bisect(List<SpanCostRow> rows, ServerException refused, Prepared p)
+      throws RetryableException {
     if (rows.size() == 1) {
       deadLetters.reject(rows.get(0), reason(refused));
       return 0;
@@ -385,7 +425,10 @@ final class ClickHouseWriter {
     return insertSpans(rows.subList(0, half), p) + insertSpans(rows.subList(half, rows.size()), p);
   }
 
-  /** Encodes and inserts rows on this thread; bisects when ClickHouse refuses them as the batch's fault. */
+  /**
+   * Encodes and inserts rows on this thread; bisects when ClickHouse refuses them as the batch's
+   * fault.
+   */
   private int insertSpans(List<SpanCostRow> rows, Prepared p) throws RetryableException {
     List<SpanCostRow> encoded = new ArrayList<>(rows.size());
     GrowableBytes bytes = encodeSpans(rows, encoded);
@@ -411,7 +454,8 @@ final class ClickHouseWriter {
       return;
     }
     int half = rows.size() / 2;
-    for (List<SpanAttribution> part : List.of(rows.subList(0, half), rows.subList(half, rows.size()))) {
+    for (List<SpanAttribution> part :
+        List.of(rows.subList(0, half), rows.subList(half, rows.size()))) {
       try {
         insert(ATTRIBUTION_TABLE, encodeAttributions(part));
       } catch (ServerException e) {
@@ -435,19 +479,25 @@ final class ClickHouseWriter {
       ClusterConsistency.writes(settings);
     }
     try {
-      client.insert(database + "." + table, rowBinary.inputStream(), ClickHouseFormat.RowBinary, settings)
-          .get(timeouts.clientWait().toMillis(), TimeUnit.MILLISECONDS) // client-v2's asynchronous mode
+      client
+          .insert(
+              database + "." + table, rowBinary.inputStream(), ClickHouseFormat.RowBinary, settings)
+          .get(
+              timeouts.clientWait().toMillis(),
+              TimeUnit.MILLISECONDS) // client-v2's asynchronous mode
           .close();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof ServerException) {
         throw (ServerException) e.getCause();
       }
-      throw new RetryableException("insert into " + table + " failed: " + e.getCause(), e.getCause());
+      throw new RetryableException(
+          "insert into " + table + " failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetryableException("interrupted", e);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new RetryableException("insert into " + table + " took over " + timeouts.clientWait(), e);
+      throw new RetryableException(
+          "insert into " + table + " took over " + timeouts.clientWait(), e);
     } catch (ServerException e) {
       throw e;
     } catch (Exception e) {
@@ -459,7 +509,8 @@ final class ClickHouseWriter {
     try {
       return client.getTableSchema(table, database);
     } catch (RuntimeException e) {
-      throw new RetryableException("cannot describe " + database + "." + table + ": " + e.getMessage(), e);
+      throw new RetryableException(
+          "cannot describe " + database + "." + table + ": " + e.getMessage(), e);
     }
   }
 }

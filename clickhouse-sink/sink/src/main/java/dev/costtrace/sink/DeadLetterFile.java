@@ -32,13 +32,20 @@ final class DeadLetterFile implements ClickHouseWriter.DeadLetters {
   @Override
   public synchronized void reject(SpanCostRow row, String reason) {
     pending.add(DeadLetterStore.line(row, reason, Instant.now()));
-    LOG.warning("span " + row.traceId() + "/" + row.spanId() + " rejected by ClickHouse: " + reason);
+    LOG.warning(
+        "span " + row.traceId() + "/" + row.spanId() + " rejected by ClickHouse: " + reason);
   }
 
   @Override
   public synchronized void reject(SpanAttribution a, String reason) {
     pending.add(DeadLetterStore.line(a, reason, Instant.now()));
-    LOG.warning("observation of span " + a.traceId() + "/" + a.spanId() + " rejected by ClickHouse: " + reason);
+    LOG.warning(
+        "observation of span "
+            + a.traceId()
+            + "/"
+            + a.spanId()
+            + " rejected by ClickHouse: "
+            + reason);
   }
 
   @Override

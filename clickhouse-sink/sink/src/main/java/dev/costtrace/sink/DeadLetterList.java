@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** What the dead letters of a buffer directory hold ({@code costtrace dead-letter list}), per file. */
+/**
+ * What the dead letters of a buffer directory hold ({@code costtrace dead-letter list}), per file.
+ */
 public final class DeadLetterList {
   private static final Pattern CODE = Pattern.compile("Code: (\\d+)");
   private static final Pattern NAME = Pattern.compile("\\(([A-Z][A-Z0-9_]{2,})\\)");
@@ -28,8 +30,16 @@ public final class DeadLetterList {
    * @param totalCost the span rows' cost, as priced
    * @param unreadable lines that could not be read
    */
-  public record FileSummary(Path file, int spans, int observations, Map<String, Integer> reasons,
-      Instant firstRejected, Instant lastRejected, Instant firstStart, Instant lastStart, BigDecimal totalCost,
+  public record FileSummary(
+      Path file,
+      int spans,
+      int observations,
+      Map<String, Integer> reasons,
+      Instant firstRejected,
+      Instant lastRejected,
+      Instant firstStart,
+      Instant lastStart,
+      BigDecimal totalCost,
       int unreadable) {
     public int entries() {
       return spans + observations;
@@ -58,20 +68,36 @@ public final class DeadLetterList {
           }
         }
         reasons.merge(shortReason(e.reason()), 1, Integer::sum);
-        firstRejected = firstRejected == null || e.rejectedAt().isBefore(firstRejected) ? e.rejectedAt() : firstRejected;
-        lastRejected = lastRejected == null || e.rejectedAt().isAfter(lastRejected) ? e.rejectedAt() : lastRejected;
+        firstRejected =
+            firstRejected == null || e.rejectedAt().isBefore(firstRejected)
+                ? e.rejectedAt()
+                : firstRejected;
+        lastRejected =
+            lastRejected == null || e.rejectedAt().isAfter(lastRejected)
+                ? e.rejectedAt()
+                : lastRejected;
         firstStart = Math.min(firstStart, e.startEpochNanos());
         lastStart = Math.max(lastStart, e.startEpochNanos());
       }
-      out.add(new FileSummary(file, spans, observations, reasons, firstRejected, lastRejected,
-          firstStart == Long.MAX_VALUE ? null : instant(firstStart), lastStart == Long.MIN_VALUE ? null : instant(lastStart),
-          cost, read.unreadable()));
+      out.add(
+          new FileSummary(
+              file,
+              spans,
+              observations,
+              reasons,
+              firstRejected,
+              lastRejected,
+              firstStart == Long.MAX_VALUE ? null : instant(firstStart),
+              lastStart == Long.MIN_VALUE ? null : instant(lastStart),
+              cost,
+              read.unreadable()));
     }
     return out;
   }
 
   private static Instant instant(long nanos) {
-    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    return Instant.ofEpochSecond(
+        Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
 
   /** A reason to group by: {@code TOO_MANY_PARTS (252)} for a ClickHouse error, else its start. */

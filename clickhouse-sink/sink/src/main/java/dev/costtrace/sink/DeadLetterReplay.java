@@ -42,7 +42,8 @@ public final class DeadLetterReplay {
    * @param unreadable lines that could not be read; dropped from the file
    * @param error why the file was left as it was (ClickHouse unreachable, …), or null
    */
-  public record FileResult(Path file, int replayed, Map<String, Integer> stillFailing, int unreadable, String error) {
+  public record FileResult(
+      Path file, int replayed, Map<String, Integer> stillFailing, int unreadable, String error) {
     public int failing() {
       return stillFailing.values().stream().mapToInt(Integer::intValue).sum();
     }
@@ -99,14 +100,18 @@ public final class DeadLetterReplay {
     return new FileResult(file, replayed - still.lines.size(), still.reasons, unreadable, null);
   }
 
-  /** Inserts a chunk and recomputes its traces; every refusal that may be the rows' own is split. */
-  private static int write(ClickHouseWriter writer, List<SpanCostRow> spans, List<SpanAttribution> observations)
+  /**
+   * Inserts a chunk and recomputes its traces; every refusal that may be the rows' own is split.
+   */
+  private static int write(
+      ClickHouseWriter writer, List<SpanCostRow> spans, List<SpanAttribution> observations)
       throws ClickHouseWriter.RetryableException {
     if (spans.isEmpty() && observations.isEmpty()) {
       return 0;
     }
     int n = spans.size() + observations.size();
-    ClickHouseWriter.Prepared p = writer.prepare(List.copyOf(spans), List.copyOf(observations), true);
+    ClickHouseWriter.Prepared p =
+        writer.prepare(List.copyOf(spans), List.copyOf(observations), true);
     Future<ClickHouseWriter.Sent> sent = writer.send(p, p.touched);
     writer.finish(p, p.touched, sent);
     spans.clear();

@@ -32,12 +32,12 @@ import java.util.regex.Pattern;
 
 /**
  * The dead letters in a buffer directory: rows ClickHouse refused, one JSON line each with the
- * reason, what a reader needs (IDs, model, cost) and the whole row as the buffer holds it
- * ({@link RowCodec}, base64), so that it can be inserted again ({@link DeadLetterReplay}). The
- * sink appends to {@value #CURRENT}; past {@code maxBytes} it becomes {@code dead-letter.NNNNNN.jsonl}
- * and only the newest {@code maxFiles} of those are kept. Files are 0600 (rows hold tenant, user
- * and conversation IDs). Every change takes a lock, in this JVM and on {@value #LOCK}, so that
- * {@code costtrace dead-letter replay} and a running sink can share the directory.
+ * reason, what a reader needs (IDs, model, cost) and the whole row as the buffer holds it ({@link
+ * RowCodec}, base64), so that it can be inserted again ({@link DeadLetterReplay}). The sink appends
+ * to {@value #CURRENT}; past {@code maxBytes} it becomes {@code dead-letter.NNNNNN.jsonl} and only
+ * the newest {@code maxFiles} of those are kept. Files are 0600 (rows hold tenant, user and
+ * conversation IDs). Every change takes a lock, in this JVM and on {@value #LOCK}, so that {@code
+ * costtrace dead-letter replay} and a running sink can share the directory.
  */
 public final class DeadLetterStore {
   private static final Logger LOG = Logger.getLogger(DeadLetterStore.class.getName());
@@ -45,6 +45,7 @@ public final class DeadLetterStore {
   public static final String CURRENT = "dead-letter.jsonl";
   static final String LOCK = "dead-letter.lock";
   private static final Pattern ROTATED = Pattern.compile("dead-letter\\.(\\d{6,})\\.jsonl");
+
   /** FileLock is per process: threads of this JVM take this lock first. */
   private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
@@ -64,8 +65,17 @@ public final class DeadLetterStore {
    * @param kind {@code span} (a span row) or {@code observation} (an attribution observation)
    * @param record the row as a buffer record: {@link RowCodec#decode} gives it back
    */
-  public record Entry(String kind, String reason, Instant rejectedAt, String authTenant, String traceId,
-      String spanId, long startEpochNanos, BigDecimal totalCost, String line, byte[] record) {}
+  public record Entry(
+      String kind,
+      String reason,
+      Instant rejectedAt,
+      String authTenant,
+      String traceId,
+      String spanId,
+      long startEpochNanos,
+      BigDecimal totalCost,
+      String line,
+      byte[] record) {}
 
   /** A file's entries, and its lines that could not be read (a line torn by a crash). */
   public record FileEntries(Path file, List<Entry> entries, int unreadable) {}
@@ -85,7 +95,10 @@ public final class DeadLetterStore {
     o.put("total_usd", row.totalCost().toPlainString());
     o.put("pricing_status", row.get(SpanColumns.PRICING_STATUS));
     o.put("conversation_id", row.get(SpanColumns.CONVERSATION_ID));
-    o.put("record", Base64.getEncoder().encodeToString(RowCodec.encode(List.of(row), List.of(), now.toEpochMilli())));
+    o.put(
+        "record",
+        Base64.getEncoder()
+            .encodeToString(RowCodec.encode(List.of(row), List.of(), now.toEpochMilli())));
     return o.toString();
   }
 
@@ -100,12 +113,16 @@ public final class DeadLetterStore {
     o.put("span_id", a.spanId());
     o.put("start_time", instant(a.startEpochNanos()).toString());
     o.put("conversation_id", a.conversationId());
-    o.put("record", Base64.getEncoder().encodeToString(RowCodec.encode(List.of(), List.of(a), now.toEpochMilli())));
+    o.put(
+        "record",
+        Base64.getEncoder()
+            .encodeToString(RowCodec.encode(List.of(), List.of(a), now.toEpochMilli())));
     return o.toString();
   }
 
   private static Instant instant(long epochNanos) {
-    return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L));
+    return Instant.ofEpochSecond(
+        Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L));
   }
 
   /**
@@ -122,8 +139,12 @@ public final class DeadLetterStore {
       Path file = dir.resolve(CURRENT);
       boolean created = !Files.exists(file);
       long size;
-      try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.APPEND), OwnerOnly.fileAttributes())) {
+      try (FileChannel ch =
+          FileChannel.open(
+              file,
+              Set.of(
+                  StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+              OwnerOnly.fileAttributes())) {
         while (bytes.hasRemaining()) {
           ch.write(bytes);
         }
@@ -164,8 +185,15 @@ public final class DeadLetterStore {
         lines = s.count();
       }
       Files.deleteIfExists(old);
-      LOG.log(Level.SEVERE, "dead letters: deleted " + old + " (" + lines + " rows ClickHouse refused) to keep "
-          + maxFiles + " files; replay dead letters (costtrace dead-letter replay) before they are dropped");
+      LOG.log(
+          Level.SEVERE,
+          "dead letters: deleted "
+              + old
+              + " ("
+              + lines
+              + " rows ClickHouse refused) to keep "
+              + maxFiles
+              + " files; replay dead letters (costtrace dead-letter replay) before they are dropped");
     }
   }
 
@@ -176,12 +204,13 @@ public final class DeadLetterStore {
     }
     TreeMap<Long, Path> byNumber = new TreeMap<>();
     try (var s = Files.list(dir)) {
-      s.forEach(p -> {
-        Matcher m = ROTATED.matcher(p.getFileName().toString());
-        if (m.matches()) {
-          byNumber.put(Long.parseLong(m.group(1)), p);
-        }
-      });
+      s.forEach(
+          p -> {
+            Matcher m = ROTATED.matcher(p.getFileName().toString());
+            if (m.matches()) {
+              byNumber.put(Long.parseLong(m.group(1)), p);
+            }
+          });
     }
     return new ArrayList<>(byNumber.values());
   }
@@ -230,11 +259,18 @@ public final class DeadLetterStore {
         JsonNode o = JSON.readTree(line);
         String record = o.path("record").asText("");
         String cost = o.path("total_usd").asText("");
-        entries.add(new Entry(o.path("kind").asText("span"), o.path("reason").asText(""),
-            Instant.parse(o.path("rejected_at").asText()), o.path("auth_tenant").asText(""),
-            o.path("trace_id").asText(""), o.path("span_id").asText(""), nanos(o.path("start_time").asText("")),
-            cost.isEmpty() ? null : new BigDecimal(cost), line,
-            record.isEmpty() ? null : Base64.getDecoder().decode(record)));
+        entries.add(
+            new Entry(
+                o.path("kind").asText("span"),
+                o.path("reason").asText(""),
+                Instant.parse(o.path("rejected_at").asText()),
+                o.path("auth_tenant").asText(""),
+                o.path("trace_id").asText(""),
+                o.path("span_id").asText(""),
+                nanos(o.path("start_time").asText("")),
+                cost.isEmpty() ? null : new BigDecimal(cost),
+                line,
+                record.isEmpty() ? null : Base64.getDecoder().decode(record)));
       } catch (IOException | RuntimeException e) {
         unreadable++;
       }
@@ -250,7 +286,9 @@ public final class DeadLetterStore {
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
   }
 
-  /** Replaces a closed file by these lines (what still fails), or deletes it when there are none. */
+  /**
+   * Replaces a closed file by these lines (what still fails), or deletes it when there are none.
+   */
   void rewrite(Path file, List<String> lines) throws IOException {
     try (Locked l = lock()) {
       if (lines.isEmpty()) {
@@ -258,9 +296,13 @@ public final class DeadLetterStore {
       } else {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            OwnerOnly.fileAttributes())) {
-          ByteBuffer b = ByteBuffer.wrap((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        try (FileChannel ch =
+            FileChannel.open(
+                tmp,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                OwnerOnly.fileAttributes())) {
+          ByteBuffer b =
+              ByteBuffer.wrap((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
           while (b.hasRemaining()) {
             ch.write(b);
           }
@@ -283,11 +325,15 @@ public final class DeadLetterStore {
   /** The store's lock: this JVM's threads, then other processes. */
   private Locked lock() throws IOException {
     OwnerOnly.createDirectories(dir);
-    ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
+    ReentrantLock jvm =
+        JVM_LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
     jvm.lock();
     try {
-      FileChannel ch = FileChannel.open(dir.resolve(LOCK), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-          OwnerOnly.fileAttributes());
+      FileChannel ch =
+          FileChannel.open(
+              dir.resolve(LOCK),
+              Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              OwnerOnly.fileAttributes());
       FileLock fl;
       try {
         fl = ch.lock();
@@ -302,7 +348,8 @@ public final class DeadLetterStore {
     }
   }
 
-  private record Locked(ReentrantLock jvm, FileChannel channel, FileLock lock) implements AutoCloseable {
+  private record Locked(ReentrantLock jvm, FileChannel channel, FileLock lock)
+      implements AutoCloseable {
     @Override
     public void close() throws IOException {
       try {

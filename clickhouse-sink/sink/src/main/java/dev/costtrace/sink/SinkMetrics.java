@@ -4,10 +4,12 @@ package dev.costtrace.sink;
  * A snapshot of the sink's counters, for the receiver's self-metrics.
  *
  * @param rowsAccepted span rows made durable by {@code accept}
- * @param rowsWritten span rows sent to ClickHouse (a replayed row counts again; its key collapses it)
+ * @param rowsWritten span rows sent to ClickHouse (a replayed row counts again; its key collapses
+ *     it)
  * @param rowsDuplicate span rows skipped because they were written recently (exporter retries)
  * @param rowsDeadLettered span rows ClickHouse rejected, set aside with their reason
- * @param bufferedBytes bytes in the on-disk buffer, written or not (whole written segments are deleted)
+ * @param bufferedBytes bytes in the on-disk buffer, written or not (whole written segments are
+ *     deleted)
  * @param pendingBytes bytes acknowledged and not yet in ClickHouse with their rollups: 0 once the
  *     writer has caught up
  * @param batchesFailed batch attempts that failed and will be retried

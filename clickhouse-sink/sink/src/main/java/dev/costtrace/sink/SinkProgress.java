@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
- * The sink's counters, and a monitor that the writer signals whenever it finishes or fails a
- * batch, so that callers ({@code flush}, tests) wait for a condition instead of polling.
+ * The sink's counters, and a monitor that the writer signals whenever it finishes or fails a batch,
+ * so that callers ({@code flush}, tests) wait for a condition instead of polling.
  */
 final class SinkProgress {
   final AtomicLong accepted = new AtomicLong();
@@ -21,8 +21,10 @@ final class SinkProgress {
   final AtomicLong insertNanos = new AtomicLong();
   final AtomicLong recomputeNanos = new AtomicLong();
   volatile long lastBatchMillis;
+
   /** From acknowledgement to rollups written, per accepted call. */
   final VisibilityLag visibility = new VisibilityLag();
+
   private final Object monitor = new Object();
 
   /** Something a waiter may be waiting for has happened. */

@@ -11,9 +11,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The sink's writer thread: takes batches from the buffer by size and age, has
- * {@link ClickHouseWriter} write them (rows, then rollups), and commits the buffer through a batch
- * only after its rollups are written, in log order. Behind a backlog it prepares batch n+1 while
+ * The sink's writer thread: takes batches from the buffer by size and age, has {@link
+ * ClickHouseWriter} write them (rows, then rollups), and commits the buffer through a batch only
+ * after its rollups are written, in log order. Behind a backlog it prepares batch n+1 while
  * ClickHouse takes batch n, and lets up to {@value #MAX_BATCHES_PER_ROLLUP} batches share one
  * recomputation of their traces (a recomputation costs about the same for one batch as for four:
  * its reads are bound by the tables, not the batch); caught up, every batch is rolled up at once.
@@ -27,6 +27,7 @@ import java.util.logging.Logger;
 final class SinkWriterLoop implements Runnable {
   private static final Logger LOG = Logger.getLogger(SinkWriterLoop.class.getName());
   private static final long INITIAL_BACKOFF_MILLIS = 100;
+
   /** Batches inserted behind a backlog before their traces are recomputed together. */
   static final int MAX_BATCHES_PER_ROLLUP = 4;
 
@@ -40,20 +41,25 @@ final class SinkWriterLoop implements Runnable {
   private final long maxDelayNanos;
   private final long maxBackoffMillis;
   private final int maxBatchAttempts;
+
   /**
    * The span of the buffer ClickHouse last refused as possibly the batch's own, and how many times
    * in a row a batch overlapping it was refused (batches taken again from the checkpoint need not
    * start or end where they did). Writer thread only.
    */
   private WriteAheadBuffer.Position refusedStart;
+
   private WriteAheadBuffer.Position refusedEnd;
   private int refusals;
   private final Object signal = new Object();
   private volatile boolean running = true;
+
   /** Rows (at least 1 per call) accepted and not yet committed, for "a full batch is waiting". */
   private final AtomicLong pendingRows = new AtomicLong();
+
   /** When the oldest row still waiting was accepted. */
   private volatile long pendingSince;
+
   private final AtomicLong batchesFromMemory = new AtomicLong();
   private final AtomicLong batchesFromBuffer = new AtomicLong();
   private final AtomicLong batchesOverlapped = new AtomicLong();
@@ -63,15 +69,32 @@ final class SinkWriterLoop implements Runnable {
    * (its own and those of the batches inserted before it and not yet committed), or null. Writer
    * thread only.
    */
-  private record InFlight(WriteAheadBuffer.Position start, BatchSource.Batch batch,
-      ClickHouseWriter.Prepared prepared, TouchedTraces rollUp, Future<ClickHouseWriter.Sent> sent, long started) {}
+  private record InFlight(
+      WriteAheadBuffer.Position start,
+      BatchSource.Batch batch,
+      ClickHouseWriter.Prepared prepared,
+      TouchedTraces rollUp,
+      Future<ClickHouseWriter.Sent> sent,
+      long started) {}
 
   private InFlight inFlight;
-  /** Batches inserted whose rollups are left to a later batch: not committed yet. Writer thread only. */
+
+  /**
+   * Batches inserted whose rollups are left to a later batch: not committed yet. Writer thread
+   * only.
+   */
   private final List<InFlight> inserted = new ArrayList<>();
 
-  SinkWriterLoop(WriteAheadBuffer buffer, AcceptedCalls memory, ClickHouseWriter writer, SinkProgress progress,
-      SinkClock clock, int batchSize, long maxDelayNanos, long maxBackoffMillis, int maxBatchAttempts) {
+  SinkWriterLoop(
+      WriteAheadBuffer buffer,
+      AcceptedCalls memory,
+      ClickHouseWriter writer,
+      SinkProgress progress,
+      SinkClock clock,
+      int batchSize,
+      long maxDelayNanos,
+      long maxBackoffMillis,
+      int maxBatchAttempts) {
     this.buffer = buffer;
     this.memory = memory;
     this.source = new BatchSource(buffer, memory, batchSize);
@@ -176,15 +199,22 @@ final class SinkWriterLoop implements Runnable {
     }
   }
 
-  /** Where the next batch starts: after the one in flight, else after those inserted, else at the checkpoint. */
+  /**
+   * Where the next batch starts: after the one in flight, else after those inserted, else at the
+   * checkpoint.
+   */
   private WriteAheadBuffer.Position next() {
     if (inFlight != null) {
       return inFlight.batch().end();
     }
-    return inserted.isEmpty() ? buffer.committed() : inserted.get(inserted.size() - 1).batch().end();
+    return inserted.isEmpty()
+        ? buffer.committed()
+        : inserted.get(inserted.size() - 1).batch().end();
   }
 
-  /** Rows of the batches sent and not committed (in flight, and inserted awaiting their rollups). */
+  /**
+   * Rows of the batches sent and not committed (in flight, and inserted awaiting their rollups).
+   */
   private long uncommittedUnits() {
     long units = inFlight == null ? 0 : inFlight.batch().units();
     for (InFlight f : inserted) {
@@ -231,8 +261,12 @@ final class SinkWriterLoop implements Runnable {
     try {
       boolean isolate = refusals >= maxBatchAttempts && overlapsRefused(start, batch.end());
       if (isolate) {
-        LOG.warning("the batch at " + start + " was refused " + refusals
-            + " times; splitting it to dead-letter only the rows at fault");
+        LOG.warning(
+            "the batch at "
+                + start
+                + " was refused "
+                + refusals
+                + " times; splitting it to dead-letter only the rows at fault");
       }
       prepared = writer.prepare(batch.spans(), batch.attributions(), isolate);
     } catch (ClickHouseWriter.RetryableException | RuntimeException e) {
@@ -246,7 +280,8 @@ final class SinkWriterLoop implements Runnable {
       try {
         complete();
       } catch (ClickHouseWriter.RetryableException | IOException | RuntimeException e) {
-        writer.forget(batch.spans()); // never sent: retried with the one that failed, from the checkpoint
+        writer.forget(
+            batch.spans()); // never sent: retried with the one that failed, from the checkpoint
         throw e;
       }
       batchesOverlapped.incrementAndGet();
@@ -260,12 +295,16 @@ final class SinkWriterLoop implements Runnable {
         rollUp = rollUp.with(f.prepared().touched);
       }
     }
-    inFlight = new InFlight(start, batch, prepared, rollUp, writer.send(prepared, rollUp), clock.nanoTime());
+    inFlight =
+        new InFlight(
+            start, batch, prepared, rollUp, writer.send(prepared, rollUp), clock.nanoTime());
     return true;
   }
 
   private boolean overlapsRefused(WriteAheadBuffer.Position start, WriteAheadBuffer.Position end) {
-    return refusedStart != null && start.compareTo(refusedEnd) < 0 && end.compareTo(refusedStart) > 0;
+    return refusedStart != null
+        && start.compareTo(refusedEnd) < 0
+        && end.compareTo(refusedStart) > 0;
   }
 
   /** The batches inserted and not rolled up, rolled up now; then committed. */
@@ -282,7 +321,8 @@ final class SinkWriterLoop implements Runnable {
       throw new ClickHouseWriter.RetryableException("interrupted", e);
     } catch (java.util.concurrent.ExecutionException e) {
       abandonInserted();
-      throw e.getCause() instanceof ClickHouseWriter.RetryableException r ? r
+      throw e.getCause() instanceof ClickHouseWriter.RetryableException r
+          ? r
           : new ClickHouseWriter.RetryableException("rollup failed: " + e.getCause(), e.getCause());
     }
     progress.tracesRecomputed.addAndGet(done.traces());
@@ -301,8 +341,8 @@ final class SinkWriterLoop implements Runnable {
   }
 
   /**
-   * Waits for the batch in flight; commits the buffer through it when it was sent with the
-   * rollups, else keeps it among those inserted.
+   * Waits for the batch in flight; commits the buffer through it when it was sent with the rollups,
+   * else keeps it among those inserted.
    */
   private void complete() throws IOException, ClickHouseWriter.RetryableException {
     InFlight f = inFlight;
@@ -339,7 +379,8 @@ final class SinkWriterLoop implements Runnable {
   /** Commits the buffer through the batches inserted, now that their rollups are written. */
   private void commitInserted() throws IOException {
     if (!running) {
-      // Stopped without a flush (a crash, in tests) while ClickHouse was still answering: as after a
+      // Stopped without a flush (a crash, in tests) while ClickHouse was still answering: as after
+      // a
       // real crash, nothing more is committed; the next start replays these batches.
       inserted.clear();
       return;

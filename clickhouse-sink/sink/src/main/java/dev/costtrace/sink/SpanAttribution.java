@@ -5,9 +5,9 @@ import java.util.Objects;
 
 /**
  * What one span said about its trace's attribution: conversation, tenant, user, feature and other
- * tags, as found on the span (or its resource), with the span's identity and start. The sink
- * stores every such observation in {@code span_attributions}; a trace's attribution is resolved
- * from all of them, whatever order they arrived in:
+ * tags, as found on the span (or its resource), with the span's identity and start. The sink stores
+ * every such observation in {@code span_attributions}; a trace's attribution is resolved from all
+ * of them, whatever order they arrived in:
  *
  * <ul>
  *   <li>per field, the non-empty value of the earliest-starting span that carries one (ties: the
@@ -55,7 +55,10 @@ public record SpanAttribution(
     tags = tags == null ? Map.of() : Map.copyOf(tags);
   }
 
-  /** Whether this span comes before the other in the resolution order: earlier start, then lower span ID. */
+  /**
+   * Whether this span comes before the other in the resolution order: earlier start, then lower
+   * span ID.
+   */
   public boolean precedes(long otherStartEpochNanos, String otherSpanId) {
     return startEpochNanos != otherStartEpochNanos
         ? startEpochNanos < otherStartEpochNanos

@@ -78,8 +78,17 @@ public final class SpanCostRow {
 
   @Override
   public String toString() {
-    return "SpanCostRow{" + traceId() + "/" + spanId() + " " + get(SpanColumns.RESPONSE_MODEL) + " "
-        + totalCost() + " " + get(SpanColumns.PRICING_STATUS) + "}";
+    return "SpanCostRow{"
+        + traceId()
+        + "/"
+        + spanId()
+        + " "
+        + get(SpanColumns.RESPONSE_MODEL)
+        + " "
+        + totalCost()
+        + " "
+        + get(SpanColumns.PRICING_STATUS)
+        + "}";
   }
 
   /** Builder for {@link SpanCostRow}; the defaults are the columns'. */

@@ -17,8 +17,7 @@ public interface SpanSink extends AutoCloseable {
    * @throws SinkFullException when the buffer is full; nothing of this call was accepted and the
    *     caller should tell its client to retry later
    */
-  void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions)
-      throws SinkFullException;
+  void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) throws SinkFullException;
 
   /** Writes everything accepted so far to ClickHouse or the buffer before returning. */
   void flush();

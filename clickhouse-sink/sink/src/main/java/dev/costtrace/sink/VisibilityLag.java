@@ -10,6 +10,7 @@ import java.util.Arrays;
 public final class VisibilityLag {
   /** Bucket upper bounds, seconds. */
   public static final double[] BOUNDS_SECONDS = {0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300};
+
   private static final int RECENT = 1 << 16;
 
   private final long[] counts = new long[BOUNDS_SECONDS.length + 1];

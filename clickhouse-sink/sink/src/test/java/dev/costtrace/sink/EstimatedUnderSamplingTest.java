@@ -60,15 +60,23 @@ class EstimatedUnderSamplingTest {
     try (Client c = e.newClient("default")) {
       byConversation = new CostReport(c, db).run(CostReport.By.CONVERSATION, 50, ALL);
       byTenant = new CostReport(c, db).run(CostReport.By.TENANT, 50, ALL);
-      byModel = new ConversationCosts(c, db).costs(new ConversationCosts.Filter("", "", "", "", "", "", null),
-          new ConversationCosts.Window(Instant.EPOCH, Instant.now().plus(ALL)), EnumSet.of(ConversationCosts.GroupKey.MODEL));
+      byModel =
+          new ConversationCosts(c, db)
+              .costs(
+                  new ConversationCosts.Filter("", "", "", "", "", "", null),
+                  new ConversationCosts.Window(Instant.EPOCH, Instant.now().plus(ALL)),
+                  EnumSet.of(ConversationCosts.GroupKey.MODEL));
     }
     // Counted everywhere: conversations, groups and the summary sum each call once.
     assertThat(byConversation.rows()).hasSize(4);
-    assertThat(byConversation.rows().stream().map(CostReport.Row::totalUsd)
-        .reduce(BigDecimal.ZERO, BigDecimal::add)).isEqualByComparingTo(counted);
+    assertThat(
+            byConversation.rows().stream()
+                .map(CostReport.Row::totalUsd)
+                .reduce(BigDecimal.ZERO, BigDecimal::add))
+        .isEqualByComparingTo(counted);
     assertThat(byConversation.totalUsd()).isEqualByComparingTo(counted);
-    assertThat(byTenant.rows()).singleElement()
+    assertThat(byTenant.rows())
+        .singleElement()
         .satisfies(r -> assertThat(r.totalUsd()).isEqualByComparingTo(counted));
     // The estimate, apart: the sampled calls weigh 4, i.e. 3 more of each.
     CostReport.Sampling s = byConversation.sampling();
@@ -80,14 +88,27 @@ class EstimatedUnderSamplingTest {
     assertThat(byTenant.sampling()).isEqualTo(s);
     // The API's groups: counted as ever, and each group with sampled calls carries its estimate
     // apart; the groups' estimates add up to the report's.
-    assertThat(byModel.stream().map(ConversationCosts.Group::totalUsd).reduce(BigDecimal.ZERO, BigDecimal::add))
+    assertThat(
+            byModel.stream()
+                .map(ConversationCosts.Group::totalUsd)
+                .reduce(BigDecimal.ZERO, BigDecimal::add))
         .isEqualByComparingTo(counted);
-    List<ConversationCosts.Estimate> estimates = byModel.stream().map(ConversationCosts.Group::estimate)
-        .filter(java.util.Objects::nonNull).toList();
+    List<ConversationCosts.Estimate> estimates =
+        byModel.stream()
+            .map(ConversationCosts.Group::estimate)
+            .filter(java.util.Objects::nonNull)
+            .toList();
     assertThat(estimates).isNotEmpty();
-    assertThat(estimates.stream().mapToLong(ConversationCosts.Estimate::sampledCalls).sum()).isEqualTo(sampledCalls);
-    assertThat(estimates.stream().map(ConversationCosts.Estimate::estimatedUsd).reduce(BigDecimal.ZERO, BigDecimal::add)
-        .subtract(estimates.stream().map(ConversationCosts.Estimate::countedUsd).reduce(BigDecimal.ZERO, BigDecimal::add)))
+    assertThat(estimates.stream().mapToLong(ConversationCosts.Estimate::sampledCalls).sum())
+        .isEqualTo(sampledCalls);
+    assertThat(
+            estimates.stream()
+                .map(ConversationCosts.Estimate::estimatedUsd)
+                .reduce(BigDecimal.ZERO, BigDecimal::add)
+                .subtract(
+                    estimates.stream()
+                        .map(ConversationCosts.Estimate::countedUsd)
+                        .reduce(BigDecimal.ZERO, BigDecimal::add)))
         .isEqualByComparingTo(sampledCost.multiply(BigDecimal.valueOf(3)));
     for (ConversationCosts.Group g : byModel) {
       if (g.estimate() != null) {

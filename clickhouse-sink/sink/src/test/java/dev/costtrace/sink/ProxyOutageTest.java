@@ -29,18 +29,32 @@ class ProxyOutageTest {
     String db = ClickHouseSinkTest.migrate(e);
     List<SpanCostRow> rows = ClickHouseSinkTest.spans(40, 5, 7);
     try (ClickHouseFaultProxy proxy = new ClickHouseFaultProxy(URI.create(e.httpUrl()).getPort())) {
-      Client client = new Client.Builder().addEndpoint(proxy.url()).setUsername(e.user()).setPassword(e.password())
-          .setDefaultDatabase("default").build();
-      try (ClickHouseSink sink = ClickHouseSink.builder().client(client, true).database(db)
-          .bufferDir(dir.resolve("buffer")).batchSize(50).maxBatchDelay(Duration.ofMillis(10))
-          .maxBackoff(Duration.ofMillis(20)).maxBatchAttempts(2).build()) {
+      Client client =
+          new Client.Builder()
+              .addEndpoint(proxy.url())
+              .setUsername(e.user())
+              .setPassword(e.password())
+              .setDefaultDatabase("default")
+              .build();
+      try (ClickHouseSink sink =
+          ClickHouseSink.builder()
+              .client(client, true)
+              .database(db)
+              .bufferDir(dir.resolve("buffer"))
+              .batchSize(50)
+              .maxBatchDelay(Duration.ofMillis(10))
+              .maxBackoff(Duration.ofMillis(20))
+              .maxBatchAttempts(2)
+              .build()) {
         sink.accept(rows.subList(0, 100), List.of());
         assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
         proxy.closeGate(); // every request now gets 503 with a body that is not ClickHouse's
         sink.accept(rows.subList(100, 200), List.of());
-        // Far more failed attempts than the two a batch's own refusal is allowed before it is split.
+        // Far more failed attempts than the two a batch's own refusal is allowed before it is
+        // split.
         assertThat(sink.awaitMetrics(m -> m.batchesFailed() >= 10, Duration.ofMinutes(1)))
-            .as(sink.metrics().toString()).isTrue();
+            .as(sink.metrics().toString())
+            .isTrue();
         assertThat(sink.metrics().rowsDeadLettered()).as(sink.metrics().toString()).isZero();
         proxy.openGate();
         assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
@@ -51,7 +65,8 @@ class ProxyOutageTest {
     assertThat(ClickHouseSinkTest.scalar(e, "SELECT sum(total_cost) FROM " + db + ".trace_costs"))
         .isEqualByComparingTo(ClickHouseSinkTest.sum(rows));
     try (var files = Files.list(dir.resolve("buffer"))) {
-      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("dead-letter") && n.endsWith(".jsonl"));
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.startsWith("dead-letter") && n.endsWith(".jsonl"));
     }
   }
 }

@@ -55,7 +55,8 @@ class RecentSpansTest {
         throw new AssertionError("step " + step + ": the window and a set disagree on key " + k);
       }
     }
-    assertThat(model).hasSizeGreaterThan(10_000); // the window was well filled, with long probe runs
+    assertThat(model)
+        .hasSizeGreaterThan(10_000); // the window was well filled, with long probe runs
   }
 
   @Test
@@ -70,7 +71,8 @@ class RecentSpansTest {
       recent.add("", "trace", batch.get(i));
     }
     // Rebuilding a table per key, as before, takes minutes here; shifting back takes microseconds.
-    assertTimeoutPreemptively(Duration.ofSeconds(5), () -> batch.forEach(s -> recent.remove("", "trace", s)));
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(5), () -> batch.forEach(s -> recent.remove("", "trace", s)));
     for (String s : batch) {
       assertThat(recent.add("", "trace", s)).isTrue();
     }

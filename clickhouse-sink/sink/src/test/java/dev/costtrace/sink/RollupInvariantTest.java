@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The rollups are a function of the stored spans and the resolved attribution, whatever the order
- * of crashes, retries, replays and duplicates; attribution resolves by one written rule; one
- * tenant can neither re-attribute nor suppress another's spans.
+ * of crashes, retries, replays and duplicates; attribution resolves by one written rule; one tenant
+ * can neither re-attribute nor suppress another's spans.
  */
 class RollupInvariantTest {
   @TempDir Path dir;
@@ -54,21 +54,43 @@ class RollupInvariantTest {
       List<SpanCostRow> spans = new ArrayList<>();
       for (int s = 0; s < 3; s++) {
         BigDecimal cost = new BigDecimal(1 + r.nextInt(9_999_999)).movePointLeft(12);
-        spans.add(SpanCostRow.builder().traceId(trace).spanId(id(r, 8)).set(START_TIME, start + 10 + s)
-            .set(END_TIME, start + 100).set(OPERATION, "chat").set(REQUEST_MODEL, "gpt-4o-mini")
-            .set(TOTAL_COST, cost).set(PRICING_STATUS, "PRICED").build());
+        spans.add(
+            SpanCostRow.builder()
+                .traceId(trace)
+                .spanId(id(r, 8))
+                .set(START_TIME, start + 10 + s)
+                .set(END_TIME, start + 100)
+                .set(OPERATION, "chat")
+                .set(REQUEST_MODEL, "gpt-4o-mini")
+                .set(TOTAL_COST, cost)
+                .set(PRICING_STATUS, "PRICED")
+                .build());
       }
       String conversation = "conv-" + (t % 7);
-      SpanAttribution root = new SpanAttribution("", trace, id(r, 8), start, conversation, "",
-          "user-" + (t % 3), t % 2 == 0 ? "chat" : "", Map.of(), T0);
+      SpanAttribution root =
+          new SpanAttribution(
+              "",
+              trace,
+              id(r, 8),
+              start,
+              conversation,
+              "",
+              "user-" + (t % 3),
+              t % 2 == 0 ? "chat" : "",
+              Map.of(),
+              T0);
       List<SpanAttribution> observations = new ArrayList<>(List.of(root));
       if (t % 4 == 0) {
-        observations.add(new SpanAttribution("", trace, id(r, 8), start + 50, "conv-wrong", "acme", "", "search",
-            Map.of(), T0));
+        observations.add(
+            new SpanAttribution(
+                "", trace, id(r, 8), start + 50, "conv-wrong", "acme", "", "search", Map.of(), T0));
       }
       // Children and root exported in separate calls, as a BatchSpanProcessor does.
       calls.add(new Call(spans.subList(0, 2), List.of()));
-      calls.add(new Call(spans.subList(2, 3), observations.subList(observations.size() - 1, observations.size())));
+      calls.add(
+          new Call(
+              spans.subList(2, 3),
+              observations.subList(observations.size() - 1, observations.size())));
       calls.add(new Call(List.of(), observations.subList(0, 1)));
     }
     return calls;
@@ -87,19 +109,26 @@ class RollupInvariantTest {
       }
     }
     Map<String, BigDecimal> out = new TreeMap<>();
-    traceCost.forEach((trace, cost) -> {
-      String conversation = byTrace.get(trace).stream().filter(a -> !a.conversationId().isEmpty())
-          .min(Comparator.comparingLong(SpanAttribution::startEpochNanos).thenComparing(SpanAttribution::spanId))
-          .orElseThrow().conversationId();
-      out.merge(conversation, cost, BigDecimal::add);
-    });
+    traceCost.forEach(
+        (trace, cost) -> {
+          String conversation =
+              byTrace.get(trace).stream()
+                  .filter(a -> !a.conversationId().isEmpty())
+                  .min(
+                      Comparator.comparingLong(SpanAttribution::startEpochNanos)
+                          .thenComparing(SpanAttribution::spanId))
+                  .orElseThrow()
+                  .conversationId();
+          out.merge(conversation, cost, BigDecimal::add);
+        });
     return out;
   }
 
   static Map<String, BigDecimal> storedCosts(ClickHouseEndpoint e, String db) {
     Map<String, BigDecimal> out = new TreeMap<>();
     try (Client c = e.newClient("default")) {
-      for (GenericRecord r : c.queryAll("SELECT conversation_id, total_cost FROM " + db + ".conversation_costs")) {
+      for (GenericRecord r :
+          c.queryAll("SELECT conversation_id, total_cost FROM " + db + ".conversation_costs")) {
         out.put(r.getString("conversation_id"), r.getBigDecimal("total_cost").stripTrailingZeros());
       }
     }
@@ -113,8 +142,14 @@ class RollupInvariantTest {
   }
 
   private static ClickHouseSink sink(ClickHouseEndpoint e, String db, Path buffer, int batchSize) {
-    return ClickHouseSink.builder().client(e.newClient("default"), true).database(db).bufferDir(buffer)
-        .batchSize(batchSize).maxBatchDelay(Duration.ofMillis(20)).maxBackoff(Duration.ofMillis(100)).build();
+    return ClickHouseSink.builder()
+        .client(e.newClient("default"), true)
+        .database(db)
+        .bufferDir(buffer)
+        .batchSize(batchSize)
+        .maxBatchDelay(Duration.ofMillis(20))
+        .maxBackoff(Duration.ofMillis(100))
+        .build();
   }
 
   /**
@@ -145,7 +180,9 @@ class RollupInvariantTest {
         sink.accept(c.spans(), c.attributions());
         if (i == crashAt) {
           sink.crash(); // acknowledged, maybe partly written: the restart replays the rest
-          copy(buffer, snapshot); // the buffer as a crash might leave it: checkpoint behind ClickHouse
+          copy(
+              buffer,
+              snapshot); // the buffer as a crash might leave it: checkpoint behind ClickHouse
           sink = sink(e, db, buffer, 5 + r.nextInt(40));
         }
       }
@@ -167,7 +204,8 @@ class RollupInvariantTest {
     Files.createDirectories(to);
     try (var files = Files.list(from)) {
       for (Path f : (Iterable<Path>) files::iterator) {
-        Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
     }
   }
@@ -181,29 +219,87 @@ class RollupInvariantTest {
     ClickHouseEndpoint e = TestClickHouse.shared();
     String db = migrate(e);
     String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
-    SpanCostRow a = SpanCostRow.builder().traceId(trace).spanId("00f067aa0ba902b7").set(AUTH_TENANT, "tenant-a")
-        .set(TENANT_ID, "tenant-a").set(START_TIME, T0).set(END_TIME, T0 + 10).set(TOTAL_COST, new BigDecimal("0.25"))
-        .set(PRICING_STATUS, "PRICED").set(OPERATION, "chat").build();
-    SpanCostRow b = a.toBuilder().set(AUTH_TENANT, "tenant-b").set(TENANT_ID, "tenant-b")
-        .set(TOTAL_COST, new BigDecimal("0.75")).build();
+    SpanCostRow a =
+        SpanCostRow.builder()
+            .traceId(trace)
+            .spanId("00f067aa0ba902b7")
+            .set(AUTH_TENANT, "tenant-a")
+            .set(TENANT_ID, "tenant-a")
+            .set(START_TIME, T0)
+            .set(END_TIME, T0 + 10)
+            .set(TOTAL_COST, new BigDecimal("0.25"))
+            .set(PRICING_STATUS, "PRICED")
+            .set(OPERATION, "chat")
+            .build();
+    SpanCostRow b =
+        a.toBuilder()
+            .set(AUTH_TENANT, "tenant-b")
+            .set(TENANT_ID, "tenant-b")
+            .set(TOTAL_COST, new BigDecimal("0.75"))
+            .build();
     try (ClickHouseSink sink = sink(e, db, dir.resolve("tenants"), 100)) {
-      sink.accept(List.of(a), List.of(new SpanAttribution("tenant-a", trace, "00000000000000a1", T0 - 1, "conv-a",
-          "tenant-a", "", "", Map.of(), T0)));
+      sink.accept(
+          List.of(a),
+          List.of(
+              new SpanAttribution(
+                  "tenant-a",
+                  trace,
+                  "00000000000000a1",
+                  T0 - 1,
+                  "conv-a",
+                  "tenant-a",
+                  "",
+                  "",
+                  Map.of(),
+                  T0)));
       assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
-      sink.accept(List.of(b), List.of(new SpanAttribution("tenant-b", trace, "00000000000000b1", T0 - 5, "conv-b",
-          "tenant-b", "", "", Map.of(), T0)));
+      sink.accept(
+          List.of(b),
+          List.of(
+              new SpanAttribution(
+                  "tenant-b",
+                  trace,
+                  "00000000000000b1",
+                  T0 - 5,
+                  "conv-b",
+                  "tenant-b",
+                  "",
+                  "",
+                  Map.of(),
+                  T0)));
       assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
     }
-    assertThat(count(e, "SELECT count() FROM " + db + ".spans WHERE trace_id = '" + trace + "'")).isEqualTo(2);
-    assertThat(scalar(e, "SELECT total_cost FROM " + db + ".conversation_costs WHERE conversation_id = 'conv-a'"))
+    assertThat(count(e, "SELECT count() FROM " + db + ".spans WHERE trace_id = '" + trace + "'"))
+        .isEqualTo(2);
+    assertThat(
+            scalar(
+                e,
+                "SELECT total_cost FROM "
+                    + db
+                    + ".conversation_costs WHERE conversation_id = 'conv-a'"))
         .isEqualByComparingTo("0.25");
-    assertThat(scalar(e, "SELECT total_cost FROM " + db + ".conversation_costs WHERE conversation_id = 'conv-b'"))
+    assertThat(
+            scalar(
+                e,
+                "SELECT total_cost FROM "
+                    + db
+                    + ".conversation_costs WHERE conversation_id = 'conv-b'"))
         .isEqualByComparingTo("0.75");
     try (Client c = e.newClient("default")) {
-      List<GenericRecord> rows = c.queryAll("SELECT auth_tenant, tenant_id, conversation_id FROM " + db
-          + ".trace_rollup ORDER BY auth_tenant");
-      assertThat(rows).extracting(r -> r.getString("auth_tenant") + " " + r.getString("tenant_id") + " "
-          + r.getString("conversation_id")).containsExactly("tenant-a tenant-a conv-a", "tenant-b tenant-b conv-b");
+      List<GenericRecord> rows =
+          c.queryAll(
+              "SELECT auth_tenant, tenant_id, conversation_id FROM "
+                  + db
+                  + ".trace_rollup ORDER BY auth_tenant");
+      assertThat(rows)
+          .extracting(
+              r ->
+                  r.getString("auth_tenant")
+                      + " "
+                      + r.getString("tenant_id")
+                      + " "
+                      + r.getString("conversation_id"))
+          .containsExactly("tenant-a tenant-a conv-a", "tenant-b tenant-b conv-b");
     }
     assertThat(verify(e, db).differences()).isEmpty();
   }
@@ -218,8 +314,14 @@ class RollupInvariantTest {
     String db = migrate(e);
     List<SpanCostRow> rows = ClickHouseSinkTest.spans(3_000, 2, 77);
     List<SpanAttribution> roots = ClickHouseSinkTest.attributions(rows, 2, 300);
-    try (ClickHouseSink sink = ClickHouseSink.builder().client(e.newClient("default"), true).database(db)
-        .bufferDir(dir.resolve("full")).batchSize(6_000).maxBatchDelay(Duration.ofMillis(50)).build()) {
+    try (ClickHouseSink sink =
+        ClickHouseSink.builder()
+            .client(e.newClient("default"), true)
+            .database(db)
+            .bufferDir(dir.resolve("full"))
+            .batchSize(6_000)
+            .maxBatchDelay(Duration.ofMillis(50))
+            .build()) {
       sink.accept(rows, roots);
       assertThat(sink.flush(Duration.ofSeconds(60))).isTrue();
       assertThat(sink.metrics().batches()).isEqualTo(1);
@@ -236,15 +338,37 @@ class RollupInvariantTest {
     ClickHouseEndpoint e = TestClickHouse.shared();
     String db = migrate(e);
     String trace = "5bf92f3577b34da6a3ce929d0e0e4736";
-    SpanCostRow s = SpanCostRow.builder().traceId(trace).spanId("10f067aa0ba902b7").set(AUTH_TENANT, "acme")
-        .set(START_TIME, T0).set(END_TIME, T0 + 10).set(TOTAL_COST, BigDecimal.ONE).build();
+    SpanCostRow s =
+        SpanCostRow.builder()
+            .traceId(trace)
+            .spanId("10f067aa0ba902b7")
+            .set(AUTH_TENANT, "acme")
+            .set(START_TIME, T0)
+            .set(END_TIME, T0 + 10)
+            .set(TOTAL_COST, BigDecimal.ONE)
+            .build();
     try (ClickHouseSink sink = sink(e, db, dir.resolve("token"), 100)) {
-      sink.accept(List.of(s), List.of(new SpanAttribution("acme", trace, "00000000000000a1", T0 - 1, "conv-1",
-          "someone-else", "", "", Map.of(), T0)));
+      sink.accept(
+          List.of(s),
+          List.of(
+              new SpanAttribution(
+                  "acme",
+                  trace,
+                  "00000000000000a1",
+                  T0 - 1,
+                  "conv-1",
+                  "someone-else",
+                  "",
+                  "",
+                  Map.of(),
+                  T0)));
       assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
     }
     try (Client c = e.newClient("default")) {
-      assertThat(c.queryAll("SELECT tenant_id FROM " + db + ".conversation_costs").get(0).getString("tenant_id"))
+      assertThat(
+              c.queryAll("SELECT tenant_id FROM " + db + ".conversation_costs")
+                  .get(0)
+                  .getString("tenant_id"))
           .isEqualTo("acme");
     }
   }
@@ -265,16 +389,30 @@ class RollupInvariantTest {
     String trace = calls.get(0).spans().get(0).traceId();
     try (Client c = e.newClient("default")) {
       // a trace rollup counted twice (as the old materialized view did), and a conversation lost
-      c.queryAll("INSERT INTO " + db + ".trace_rollups SELECT * REPLACE (total_cost * 2 AS total_cost,"
-          + " version + 1 AS version) FROM " + db + ".trace_rollups FINAL WHERE trace_id = '" + trace + "'");
-      c.queryAll("INSERT INTO " + db + ".conversation_rollups SELECT * REPLACE (version + 1 AS version,"
-          + " 1 AS is_deleted) FROM " + db + ".conversation_rollups FINAL WHERE conversation_id = 'conv-3'");
+      c.queryAll(
+          "INSERT INTO "
+              + db
+              + ".trace_rollups SELECT * REPLACE (total_cost * 2 AS total_cost,"
+              + " version + 1 AS version) FROM "
+              + db
+              + ".trace_rollups FINAL WHERE trace_id = '"
+              + trace
+              + "'");
+      c.queryAll(
+          "INSERT INTO "
+              + db
+              + ".conversation_rollups SELECT * REPLACE (version + 1 AS version,"
+              + " 1 AS is_deleted) FROM "
+              + db
+              + ".conversation_rollups FINAL WHERE conversation_id = 'conv-3'");
     }
     RollupVerifier.Report broken = verify(e, db);
-    assertThat(broken.differences()).extracting(Object::toString).anySatisfy(d ->
-        assertThat(d).startsWith("trace " + trace + ": differs total_cost: "))
+    assertThat(broken.differences())
+        .extracting(Object::toString)
+        .anySatisfy(d -> assertThat(d).startsWith("trace " + trace + ": differs total_cost: "))
         .contains("conversation conv-3: missing");
-    assertThat(broken.differences()).extracting(RollupVerifier.Difference::kind)
+    assertThat(broken.differences())
+        .extracting(RollupVerifier.Difference::kind)
         .contains("trace", "conversation");
     try (Client c = e.newClient("default")) {
       new RollupVerifier(c, new SchemaOptions(db, "", Duration.ZERO)).repair(broken);

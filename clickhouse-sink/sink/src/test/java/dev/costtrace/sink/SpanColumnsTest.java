@@ -13,9 +13,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The one definition of the span columns against the table the migrations create: every column
- * of {@code span_rows}, with its type, is one of {@link SpanColumns} and the other way round, in
- * the same order. A column added to one and not the other fails here.
+ * The one definition of the span columns against the table the migrations create: every column of
+ * {@code span_rows}, with its type, is one of {@link SpanColumns} and the other way round, in the
+ * same order. A column added to one and not the other fails here.
  */
 class SpanColumnsTest {
 
@@ -25,8 +25,11 @@ class SpanColumnsTest {
     Map<String, String> table = new LinkedHashMap<>();
     try (Client c = TestClickHouse.shared().newClient("default")) {
       new Migrator(c, new SchemaOptions(db, "", Duration.ZERO)).up();
-      for (GenericRecord r : c.queryAll("SELECT name, type FROM system.columns WHERE database = '" + db
-          + "' AND table = 'span_rows' ORDER BY position")) {
+      for (GenericRecord r :
+          c.queryAll(
+              "SELECT name, type FROM system.columns WHERE database = '"
+                  + db
+                  + "' AND table = 'span_rows' ORDER BY position")) {
         table.put(r.getString("name"), r.getString("type"));
       }
     }
@@ -52,10 +55,16 @@ class SpanColumnsTest {
 
   @Test
   void theDurationIsDerived() {
-    SpanCostRow r = SpanCostRow.builder().traceId("0".repeat(32)).spanId("1".repeat(16))
-        .set(SpanColumns.START_TIME, 1_000L).set(SpanColumns.END_TIME, 1_750L).build();
+    SpanCostRow r =
+        SpanCostRow.builder()
+            .traceId("0".repeat(32))
+            .spanId("1".repeat(16))
+            .set(SpanColumns.START_TIME, 1_000L)
+            .set(SpanColumns.END_TIME, 1_750L)
+            .build();
     assertThat(r.get(SpanColumns.DURATION_NS)).isEqualTo(750L);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpanCostRow.builder().set(SpanColumns.DURATION_NS, 1L))
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> SpanCostRow.builder().set(SpanColumns.DURATION_NS, 1L))
         .hasMessage("duration_ns is derived from other columns");
   }
 }

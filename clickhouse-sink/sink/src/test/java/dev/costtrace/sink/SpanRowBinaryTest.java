@@ -9,9 +9,9 @@ import com.clickhouse.client.api.metadata.TableSchema;
 import com.clickhouse.data.ClickHouseFormat;
 import dev.costtrace.sink.buffer.GrowableBytes;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
-import dev.costtrace.testing.TestClickHouse;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
+import dev.costtrace.testing.TestClickHouse;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -40,7 +40,9 @@ class SpanRowBinaryTest {
     }
   }
 
-  private static final String[] TEXT = {"", "gpt-4o", "claude-sonnet-4-5", "ünïcödé ✓ 漢字", "x".repeat(300)};
+  private static final String[] TEXT = {
+    "", "gpt-4o", "claude-sonnet-4-5", "ünïcödé ✓ 漢字", "x".repeat(300)
+  };
 
   private static String text(Random r) {
     return TEXT[r.nextInt(TEXT.length)];
@@ -52,7 +54,9 @@ class SpanRowBinaryTest {
     return HexFormat.of().formatHex(b);
   }
 
-  /** Amounts of every shape: zero, tiny, 12 and more fractional digits (rounded), large, negative. */
+  /**
+   * Amounts of every shape: zero, tiny, 12 and more fractional digits (rounded), large, negative.
+   */
   private static BigDecimal amount(Random r) {
     switch (r.nextInt(7)) {
       case 0:
@@ -60,7 +64,9 @@ class SpanRowBinaryTest {
       case 1:
         return new BigDecimal(r.nextInt(1_000_000)).movePointLeft(12);
       case 2:
-        return new BigDecimal(r.nextLong()).abs().movePointLeft(r.nextInt(20)); // > 12 digits: rounded
+        return new BigDecimal(r.nextLong())
+            .abs()
+            .movePointLeft(r.nextInt(20)); // > 12 digits: rounded
       case 3:
         return new BigDecimal("99999999999999999999999999.999999999999"); // 38 digits, the maximum
       case 4:
@@ -81,18 +87,21 @@ class SpanRowBinaryTest {
       if (c.derived()) {
         continue;
       }
-      Object v = switch (c.kind()) {
-        case STRING -> text(r);
-        case INTEGER -> (long) r.nextInt(200_000);
-        case TIME -> start + r.nextInt(1_000_000_000);
-        case MONEY -> amount(r);
-        case OPTIONAL_MONEY -> r.nextBoolean() ? null : amount(r);
-        case TAGS -> r.nextBoolean() ? Map.of() : Map.of("team", text(r), "env", "prod");
-      };
+      Object v =
+          switch (c.kind()) {
+            case STRING -> text(r);
+            case INTEGER -> (long) r.nextInt(200_000);
+            case TIME -> start + r.nextInt(1_000_000_000);
+            case MONEY -> amount(r);
+            case OPTIONAL_MONEY -> r.nextBoolean() ? null : amount(r);
+            case TAGS -> r.nextBoolean() ? Map.of() : Map.of("team", text(r), "env", "prod");
+          };
       b.set((SpanColumns.Column<Object>) c, v);
     }
-    return b.set(SpanColumns.TRACE_ID, hex(r, 16)).set(SpanColumns.SPAN_ID, hex(r, 8))
-        .set(SpanColumns.START_TIME, start).set(SpanColumns.AUDIO_OUTPUT_TOKENS, Long.MAX_VALUE / (1 + r.nextInt(1000)))
+    return b.set(SpanColumns.TRACE_ID, hex(r, 16))
+        .set(SpanColumns.SPAN_ID, hex(r, 8))
+        .set(SpanColumns.START_TIME, start)
+        .set(SpanColumns.AUDIO_OUTPUT_TOKENS, Long.MAX_VALUE / (1 + r.nextInt(1000)))
         .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, r.nextInt(5) == 0 ? -1L : r.nextInt(1_000_000_000))
         .build();
   }
@@ -106,7 +115,8 @@ class SpanRowBinaryTest {
         case INTEGER -> w.setLong(c.name(), (Long) v);
         case TIME -> w.setValue(c.name(), SpanRowBinary.instant((Long) v));
         case MONEY -> w.setBigDecimal(c.name(), SpanRowBinary.money((BigDecimal) v));
-        case OPTIONAL_MONEY -> w.setValue(c.name(), v == null ? null : SpanRowBinary.money((BigDecimal) v));
+        case OPTIONAL_MONEY ->
+            w.setValue(c.name(), v == null ? null : SpanRowBinary.money((BigDecimal) v));
         case TAGS -> w.setValue(c.name(), v);
       }
     }
@@ -118,7 +128,8 @@ class SpanRowBinaryTest {
     SpanRowBinary<SpanCostRow> encoder = SpanRowBinary.spans(spans);
     GrowableBytes direct = new GrowableBytes(1024);
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    RowBinaryFormatWriter w = new RowBinaryFormatWriter(expected, spans, ClickHouseFormat.RowBinary);
+    RowBinaryFormatWriter w =
+        new RowBinaryFormatWriter(expected, spans, ClickHouseFormat.RowBinary);
     for (int i = 0; i < 5_000; i++) {
       SpanCostRow row = row(r);
       encoder.append(direct, row);
@@ -134,10 +145,21 @@ class SpanRowBinaryTest {
     SpanRowBinary<SpanAttribution> encoder = SpanRowBinary.attributions(attributions);
     GrowableBytes direct = new GrowableBytes(16);
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    RowBinaryFormatWriter w = new RowBinaryFormatWriter(expected, attributions, ClickHouseFormat.RowBinary);
+    RowBinaryFormatWriter w =
+        new RowBinaryFormatWriter(expected, attributions, ClickHouseFormat.RowBinary);
     for (int i = 0; i < 1_000; i++) {
-      SpanAttribution a = new SpanAttribution(text(r), hex(r, 16), hex(r, 8), r.nextLong() >>> 2, text(r), text(r),
-          text(r), text(r), r.nextBoolean() ? Map.of() : Map.of("team", text(r)), r.nextLong() >>> 2);
+      SpanAttribution a =
+          new SpanAttribution(
+              text(r),
+              hex(r, 16),
+              hex(r, 8),
+              r.nextLong() >>> 2,
+              text(r),
+              text(r),
+              text(r),
+              text(r),
+              r.nextBoolean() ? Map.of() : Map.of("team", text(r)),
+              r.nextLong() >>> 2);
       encoder.append(direct, a);
       w.setString("auth_tenant", a.authTenant());
       w.setString("trace_id", a.traceId());
@@ -161,16 +183,26 @@ class SpanRowBinaryTest {
     SpanCostRow ok = row(new Random(1));
     encoder.append(out, ok);
     byte[] before = out.toByteArray();
-    SpanCostRow huge = ok.toBuilder().set(SpanColumns.TOOL_COST, new BigDecimal("1e27")).build(); // 28 integer digits
-    assertThatThrownBy(() -> encoder.append(out, huge)).isInstanceOf(ArithmeticException.class)
+    SpanCostRow huge =
+        ok.toBuilder()
+            .set(SpanColumns.TOOL_COST, new BigDecimal("1e27"))
+            .build(); // 28 integer digits
+    assertThatThrownBy(() -> encoder.append(out, huge))
+        .isInstanceOf(ArithmeticException.class)
         .hasMessageContaining("exceeds Decimal(38, 12)");
     assertThat(out.toByteArray()).isEqualTo(before);
   }
 
   @Test
   void aSchemaWithoutAColumnTheRowsCarryIsRefused() {
-    TableSchema missing = new TableSchema("spans", "", "db",
-        spans.getColumns().stream().filter(c -> !c.getColumnName().equals("total_cost")).toList());
+    TableSchema missing =
+        new TableSchema(
+            "spans",
+            "",
+            "db",
+            spans.getColumns().stream()
+                .filter(c -> !c.getColumnName().equals("total_cost"))
+                .toList());
     assertThatThrownBy(() -> SpanRowBinary.spans(missing)).hasMessageContaining("total_cost");
   }
 }

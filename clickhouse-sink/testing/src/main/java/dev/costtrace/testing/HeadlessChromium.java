@@ -16,15 +16,16 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * Debian's Chromium, headless, for tests that must see a page as a browser renders it: a
- * screenshot (PNG) and the DOM after parsing. Found on the PATH, else installed on first use with
- * {@code apt-get install -y chromium} (as root, as CI runs; apt waits for another install's lock),
- * once per machine: a file lock keeps concurrent test JVMs from installing twice. Every run gets a
- * fresh profile directory, so runs in parallel never share one.
+ * Debian's Chromium, headless, for tests that must see a page as a browser renders it: a screenshot
+ * (PNG) and the DOM after parsing. Found on the PATH, else installed on first use with {@code
+ * apt-get install -y chromium} (as root, as CI runs; apt waits for another install's lock), once
+ * per machine: a file lock keeps concurrent test JVMs from installing twice. Every run gets a fresh
+ * profile directory, so runs in parallel never share one.
  */
 public final class HeadlessChromium {
   private static final Logger LOG = Logger.getLogger(HeadlessChromium.class.getName());
-  private static final List<String> NAMES = List.of("chromium", "chromium-browser", "google-chrome");
+  private static final List<String> NAMES =
+      List.of("chromium", "chromium-browser", "google-chrome");
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(15);
   private static Path binary;
@@ -59,23 +60,38 @@ public final class HeadlessChromium {
     Path cache = Path.of(System.getProperty("user.home"), ".cache", "costtrace");
     try {
       Files.createDirectories(cache);
-      try (FileChannel channel = FileChannel.open(cache.resolve("chromium-install.lock"),
-              StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try (FileChannel channel =
+              FileChannel.open(
+                  cache.resolve("chromium-install.lock"),
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE);
           FileLock lock = channel.lock()) {
         Path found = find(); // another JVM may have installed it while we waited
         if (found != null) {
           return found;
         }
-        LOG.info("installing Debian's chromium for the headless-browser tests (apt-get, first use only)");
+        LOG.info(
+            "installing Debian's chromium for the headless-browser tests (apt-get, first use only)");
         Path log = cache.resolve("chromium-install.log");
-        List<String> install = List.of("apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y",
-            "--no-install-recommends", "chromium");
+        List<String> install =
+            List.of(
+                "apt-get",
+                "-o",
+                "DPkg::Lock::Timeout=600",
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "chromium");
         if (run(install, log) != 0) {
           // The package lists may be missing or stale (a fresh CI image): update, then try again.
           run(List.of("apt-get", "-o", "DPkg::Lock::Timeout=600", "update"), log);
           if (run(install, log) != 0) {
-            throw new IllegalStateException("apt-get install chromium failed (run as root, with apt reachable);"
-                + " log: " + log + "\n" + tail(log));
+            throw new IllegalStateException(
+                "apt-get install chromium failed (run as root, with apt reachable);"
+                    + " log: "
+                    + log
+                    + "\n"
+                    + tail(log));
           }
         }
         found = find();
@@ -90,12 +106,16 @@ public final class HeadlessChromium {
   }
 
   private static int run(List<String> command, Path log) throws IOException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     try {
       if (!p.waitFor(INSTALL_TIMEOUT.toMinutes(), TimeUnit.MINUTES)) {
         p.destroyForcibly();
-        throw new IllegalStateException(String.join(" ", command) + " took over " + INSTALL_TIMEOUT.toMinutes() + " minutes");
+        throw new IllegalStateException(
+            String.join(" ", command) + " took over " + INSTALL_TIMEOUT.toMinutes() + " minutes");
       }
       return p.exitValue();
     } catch (InterruptedException e) {
@@ -110,8 +130,11 @@ public final class HeadlessChromium {
     Path dir = tempDir();
     try {
       Path png = dir.resolve("screenshot.png");
-      browse(dir, List.of("--hide-scrollbars", "--window-size=" + width + "," + height,
-          "--screenshot=" + png), page);
+      browse(
+          dir,
+          List.of(
+              "--hide-scrollbars", "--window-size=" + width + "," + height, "--screenshot=" + png),
+          page);
       if (!Files.exists(png)) {
         throw new IllegalStateException("chromium wrote no screenshot of " + page);
       }
@@ -134,20 +157,33 @@ public final class HeadlessChromium {
   }
 
   private static String browse(Path profile, List<String> options, Path page) {
-    List<String> command = new ArrayList<>(List.of(binary().toString(), "--headless", "--no-sandbox",
-        "--disable-gpu", "--no-first-run", "--user-data-dir=" + profile.resolve("profile")));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                binary().toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--user-data-dir=" + profile.resolve("profile")));
     command.addAll(options);
     command.add(page.toAbsolutePath().toUri().toString());
     Path stdout = profile.resolve("stdout");
     Path stderr = profile.resolve("stderr");
     try {
-      Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectOutput(stdout.toFile())
+              .redirectError(stderr.toFile())
+              .start();
       if (!p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new IllegalStateException("chromium did not finish within " + RUN_TIMEOUT.toSeconds() + " s: " + tail(stderr));
+        throw new IllegalStateException(
+            "chromium did not finish within " + RUN_TIMEOUT.toSeconds() + " s: " + tail(stderr));
       }
       if (p.exitValue() != 0) {
-        throw new IllegalStateException("chromium exited with " + p.exitValue() + ": " + tail(stderr));
+        throw new IllegalStateException(
+            "chromium exited with " + p.exitValue() + ": " + tail(stderr));
       }
       return Files.readString(stdout, StandardCharsets.UTF_8);
     } catch (IOException e) {

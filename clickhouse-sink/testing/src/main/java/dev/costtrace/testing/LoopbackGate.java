@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A loopback TCP forwarder to a real server that can be shut (connections refused by closing
- * them, open ones cut) and reopened: the network outage between the sink and ClickHouse, so that
- * the sink's buffer fills, without stopping the shared engine. It starts shut. Stalled, it is a
- * server that accepts connections and never answers (a frozen node, a half-open connection): they
- * are held open, unread, until the gate opens or shuts.
+ * A loopback TCP forwarder to a real server that can be shut (connections refused by closing them,
+ * open ones cut) and reopened: the network outage between the sink and ClickHouse, so that the
+ * sink's buffer fills, without stopping the shared engine. It starts shut. Stalled, it is a server
+ * that accepts connections and never answers (a frozen node, a half-open connection): they are held
+ * open, unread, until the gate opens or shuts.
  */
 public final class LoopbackGate implements AutoCloseable {
   private final ServerSocket listener;
@@ -101,22 +101,26 @@ public final class LoopbackGate implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[16 * 1024];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        for (int n; (n = in.read(buf)) >= 0; ) {
-          out.write(buf, 0, n);
-          out.flush();
-        }
-      } catch (IOException e) {
-        // cut: fall through and close both ends
-      } finally {
-        quietlyClose(from);
-        quietlyClose(to);
-        live.remove(from);
-        live.remove(to);
-      }
-    }, "loopback-gate-pump");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[16 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                  out.write(buf, 0, n);
+                  out.flush();
+                }
+              } catch (IOException e) {
+                // cut: fall through and close both ends
+              } finally {
+                quietlyClose(from);
+                quietlyClose(to);
+                live.remove(from);
+                live.remove(to);
+              }
+            },
+            "loopback-gate-pump");
     t.setDaemon(true);
     t.start();
   }

@@ -16,9 +16,9 @@ import org.testcontainers.clickhouse.ClickHouseContainer;
 
 /**
  * One ClickHouse per test JVM: a configured server ({@code CLICKHOUSE_URL}), else a Docker
- * container when a Docker engine is reachable ({@code costtrace.clickhouse.docker=false} skips
- * it), else (as in CI) the embedded engine on a fresh temporary data directory. Tests isolate
- * themselves with {@link #newDatabase}.
+ * container when a Docker engine is reachable ({@code costtrace.clickhouse.docker=false} skips it),
+ * else (as in CI) the embedded engine on a fresh temporary data directory. Tests isolate themselves
+ * with {@link #newDatabase}.
  */
 public final class TestClickHouse {
   /** A 25.x LTS, pinned. */
@@ -39,20 +39,30 @@ public final class TestClickHouse {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      boolean configured = config.getString("costtrace.clickhouse.url")
-          .or(() -> config.getString("clickhouse.url")).isPresent();
-      if (!configured && config.getBoolean("costtrace.clickhouse.docker").orElse(true)
+      boolean configured =
+          config
+              .getString("costtrace.clickhouse.url")
+              .or(() -> config.getString("clickhouse.url"))
+              .isPresent();
+      if (!configured
+          && config.getBoolean("costtrace.clickhouse.docker").orElse(true)
           && dockerReachable()) {
         shared = docker();
       } else {
-        shared = ClickHouseResolver.resolve(config.withOverrides(
-            Map.of("costtrace.clickhouse.embedded.dir", dir.resolve("data").toString())));
+        shared =
+            ClickHouseResolver.resolve(
+                config.withOverrides(
+                    Map.of("costtrace.clickhouse.embedded.dir", dir.resolve("data").toString())));
       }
       ClickHouseEndpoint endpoint = shared;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        endpoint.close();
-        deleteQuietly(dir);
-      }, "test-clickhouse-stop"));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    endpoint.close();
+                    deleteQuietly(dir);
+                  },
+                  "test-clickhouse-stop"));
     }
     return shared;
   }
@@ -62,11 +72,15 @@ public final class TestClickHouse {
     return prefix + "_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
   }
 
-  /** Quick and quiet when there is no Docker: ask Testcontainers only if a socket or host is set. */
+  /**
+   * Quick and quiet when there is no Docker: ask Testcontainers only if a socket or host is set.
+   */
   public static boolean dockerReachable() {
-    boolean hint = System.getenv("DOCKER_HOST") != null
-        || Files.exists(Path.of("/var/run/docker.sock"))
-        || Files.exists(Path.of(System.getProperty("user.home"), ".docker", "run", "docker.sock"));
+    boolean hint =
+        System.getenv("DOCKER_HOST") != null
+            || Files.exists(Path.of("/var/run/docker.sock"))
+            || Files.exists(
+                Path.of(System.getProperty("user.home"), ".docker", "run", "docker.sock"));
     if (!hint) {
       return false;
     }
@@ -81,8 +95,12 @@ public final class TestClickHouse {
     ClickHouseContainer container = new ClickHouseContainer(DOCKER_IMAGE);
     container.start();
     String url = "http://" + container.getHost() + ":" + container.getMappedPort(8123);
-    return ClickHouseEndpoint.of(ClickHouseEndpoint.Kind.DOCKER, url, container.getUsername(),
-        container.getPassword(), container::stop);
+    return ClickHouseEndpoint.of(
+        ClickHouseEndpoint.Kind.DOCKER,
+        url,
+        container.getUsername(),
+        container.getPassword(),
+        container::stop);
   }
 
   private static void deleteQuietly(Path dir) {

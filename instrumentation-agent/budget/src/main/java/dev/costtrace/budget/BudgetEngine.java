@@ -18,12 +18,12 @@ import java.util.function.LongSupplier;
  * figure, cached for {@link BudgetSettings#remoteCacheMillis()}), and the call's estimate (input
  * tokens counted from the request, plus its maximum output, priced by the {@link CallPricer}).
  * Checks in this order: tokens per call, calls per conversation, the USD cap, the warning
- * threshold. A limit hit is handled by the rule's action: block (nothing reserved, the exception
- * to throw), downgrade (the mapped model, when its estimate fits; block otherwise; a call-count
- * limit cannot be downgraded away) or warn (the call proceeds). An admitted call reserves its
- * estimate; {@link BudgetTicket#settle} replaces it with the price of the real usage. A prompt is
- * tokenized only when the upper bound of its tokens cannot decide (see {@link TokenEstimator}):
- * the decisions are those of counting every prompt.
+ * threshold. A limit hit is handled by the rule's action: block (nothing reserved, the exception to
+ * throw), downgrade (the mapped model, when its estimate fits; block otherwise; a call-count limit
+ * cannot be downgraded away) or warn (the call proceeds). An admitted call reserves its estimate;
+ * {@link BudgetTicket#settle} replaces it with the price of the real usage. A prompt is tokenized
+ * only when the upper bound of its tokens cannot decide (see {@link TokenEstimator}): the decisions
+ * are those of counting every prompt.
  */
 public final class BudgetEngine implements BudgetGate {
   /**
@@ -31,6 +31,7 @@ public final class BudgetEngine implements BudgetGate {
    * prompt until it settles, and a refused call may have to count them all.
    */
   public static final int MAX_PROVISIONAL = 16;
+
   /** Re-checks of a refused call while new bound-priced calls keep arriving; then it is refused. */
   public static final int MAX_REFINE_ROUNDS = 3;
 
@@ -130,8 +131,7 @@ public final class BudgetEngine implements BudgetGate {
       long spent = tally.spentPico() + tally.reservedPico;
       t.spentBeforePico = spent;
       check(t, rule, call.model, spent, tally.knownCalls(), estimate);
-      boolean decided =
-          t.limitName == null || (t.warnOnly && tally.spentPico() > rule.warnPico);
+      boolean decided = t.limitName == null || (t.warnOnly && tally.spentPico() > rule.warnPico);
       long reserve = Math.max(estimate, 0);
       // An unpriced call reserves nothing however it is counted: nothing to refine later.
       boolean provisional = reserve > 0;
@@ -148,8 +148,8 @@ public final class BudgetEngine implements BudgetGate {
 
   /**
    * The decision from the counted (or given) input tokens. A cap or warning hit while other calls
-   * of the conversation hold bound-priced reservations is checked again after those are priced
-   * from their counts: the call is refused only if exact counting would refuse it too.
+   * of the conversation hold bound-priced reservations is checked again after those are priced from
+   * their counts: the call is refused only if exact counting would refuse it too.
    */
   private Ticket admitCounted(
       BudgetCall call,
@@ -163,7 +163,9 @@ public final class BudgetEngine implements BudgetGate {
     for (int round = 0; ; round++) {
       Ticket t = new Ticket(this, call, rule, inputTokens, maxOut);
       if (rule.callMaxTokens() != null && inputTokens + maxOut > rule.callMaxTokens()) {
-        t.hit(BudgetLimit.CALL_MAX_TOKENS, new BigDecimal(rule.callMaxTokens()),
+        t.hit(
+            BudgetLimit.CALL_MAX_TOKENS,
+            new BigDecimal(rule.callMaxTokens()),
             BigDecimal.valueOf(inputTokens + maxOut));
       }
       if (spendUnknown) {
@@ -223,9 +225,12 @@ public final class BudgetEngine implements BudgetGate {
   }
 
   /** Cap, calls and warning against the spend so far; records the first limit hit. */
-  private void check(Ticket t, BudgetRule rule, String model, long spent, long calls, long estimate) {
+  private void check(
+      Ticket t, BudgetRule rule, String model, long spent, long calls, long estimate) {
     if (rule.maxLlmCalls() != null && calls + 1 > rule.maxLlmCalls()) {
-      t.hit(BudgetLimit.CONVERSATION_MAX_LLM_CALLS, new BigDecimal(rule.maxLlmCalls()),
+      t.hit(
+          BudgetLimit.CONVERSATION_MAX_LLM_CALLS,
+          new BigDecimal(rule.maxLlmCalls()),
           BigDecimal.valueOf(calls + 1));
       return;
     }
@@ -273,7 +278,8 @@ public final class BudgetEngine implements BudgetGate {
       boolean fitsTokens =
           rule.callMaxTokens() == null || inCheaper + maxOut <= rule.callMaxTokens();
       boolean fitsCap =
-          rule.capPico < 0 || (est >= 0 && spent + est <= rule.capPico)
+          rule.capPico < 0
+              || (est >= 0 && spent + est <= rule.capPico)
               || (est < 0 && !settings.blockUnpriced() && spent <= rule.capPico);
       if (fitsTokens && fitsCap) {
         t.outcome = BudgetTicket.OUTCOME_DOWNGRADE;
@@ -357,8 +363,7 @@ public final class BudgetEngine implements BudgetGate {
       spent = t.spentPico() + t.reservedPico;
       calls = t.knownCalls();
     }
-    BigDecimal usd =
-        rule.capUsd() == null ? null : Money.toUsd(Math.max(0, rule.capPico - spent));
+    BigDecimal usd = rule.capUsd() == null ? null : Money.toUsd(Math.max(0, rule.capPico - spent));
     Long left = rule.maxLlmCalls() == null ? null : Math.max(0, rule.maxLlmCalls() - calls);
     return new BudgetRemaining(usd, left, Money.toUsd(spent));
   }
@@ -382,10 +387,18 @@ public final class BudgetEngine implements BudgetGate {
     tally.settleAtReservation(t);
   }
 
-  long price(Ticket t, String model, long in, long cacheRead, long cacheCreation, long out, long reasoning) {
+  long price(
+      Ticket t,
+      String model,
+      long in,
+      long cacheRead,
+      long cacheCreation,
+      long out,
+      long reasoning) {
     return pricer == null
         ? CallPricer.UNKNOWN
-        : pricer.pricePico(t.provider, model, in, cacheRead, cacheCreation, out, reasoning, t.serviceTier);
+        : pricer.pricePico(
+            t.provider, model, in, cacheRead, cacheCreation, out, reasoning, t.serviceTier);
   }
 
   /** Defaults in one place: a new ledger, jtokkit, no remote, the system clock, no log. */

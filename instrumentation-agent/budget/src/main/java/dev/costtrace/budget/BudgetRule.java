@@ -6,9 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The limits that apply to one scope (any, or a tenant, feature or service, or a combination):
- * each limit is optional ({@code null}: none). Immutable; build with {@link #builder()}; a scoped
- * rule's unset fields are taken from the global one ({@link #inheriting}).
+ * The limits that apply to one scope (any, or a tenant, feature or service, or a combination): each
+ * limit is optional ({@code null}: none). Immutable; build with {@link #builder()}; a scoped rule's
+ * unset fields are taken from the global one ({@link #inheriting}).
  */
 public final class BudgetRule {
   /** The action when none is set: the contract says block. */

@@ -71,7 +71,8 @@ public final class BudgetRules {
     for (String name : names) {
       String prefix = "rule." + name + ".";
       for (String key : file.stringPropertyNames()) {
-        if (key.startsWith(prefix) && !known(key.substring(prefix.length()))
+        if (key.startsWith(prefix)
+            && !known(key.substring(prefix.length()))
             && !isScope(key.substring(prefix.length()))) {
           throw new IllegalArgumentException(key + ": unknown budget setting");
         }

@@ -52,7 +52,8 @@ public final class BudgetRulesSource {
 
   /** Reads the rules file (if any) now; throws {@link IllegalArgumentException} on a bad one. */
   public static BudgetRulesSource create(BudgetSettings settings, Consumer<String> warnings) {
-    return new BudgetRulesSource(settings, System::nanoTime, DEFAULT_CHECK_INTERVAL_NANOS, warnings);
+    return new BudgetRulesSource(
+        settings, System::nanoTime, DEFAULT_CHECK_INTERVAL_NANOS, warnings);
   }
 
   /** With an injected clock and check interval, for tests. */
@@ -87,7 +88,10 @@ public final class BudgetRulesSource {
       rules = load(file, global);
     } catch (RuntimeException e) {
       warnings.accept(
-          "costtrace budgets: keeping the rules in force, " + file + " is not usable: " + e.getMessage());
+          "costtrace budgets: keeping the rules in force, "
+              + file
+              + " is not usable: "
+              + e.getMessage());
     }
   }
 

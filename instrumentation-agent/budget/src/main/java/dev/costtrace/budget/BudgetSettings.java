@@ -6,10 +6,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The budget settings, OpenTelemetry style ({@code costtrace.budget.conversation.cap.usd} ==
- * {@code COSTTRACE_BUDGET_CONVERSATION_CAP_USD}), read from any key lookup: the agent's
- * ConfigProperties, the receiver's Config, a rules file. A bad value throws {@link
- * IllegalArgumentException} naming the key. Defaults live here, once.
+ * The budget settings, OpenTelemetry style ({@code costtrace.budget.conversation.cap.usd} == {@code
+ * COSTTRACE_BUDGET_CONVERSATION_CAP_USD}), read from any key lookup: the agent's ConfigProperties,
+ * the receiver's Config, a rules file. A bad value throws {@link IllegalArgumentException} naming
+ * the key. Defaults live here, once.
  */
 public final class BudgetSettings {
   public static final String PREFIX = "costtrace.budget.";
@@ -19,20 +19,28 @@ public final class BudgetSettings {
   public static final String CALL_MAX_TOKENS = "call.max.tokens";
   public static final String ACTION = "action";
   public static final String DOWNGRADE = "downgrade";
+
   /** {@code COSTTRACE_BUDGETS_FILE}: rules scoped by tenant, feature and service. */
   public static final String FILE_KEY = "costtrace.budgets.file";
+
   /** {@code allow} (default) or {@code block}: a call whose model has no price. */
   public static final String UNPRICED_KEY = PREFIX + "unpriced.model";
+
   /** {@code open} (default) or {@code closed}: when the spend cannot be known. */
   public static final String FAIL_KEY = PREFIX + "fail";
+
   /** Receiver base URL for cross-process spend; default: the OTLP HTTP endpoint's host and port. */
   public static final String ENDPOINT_KEY = PREFIX + "endpoint";
+
   /** How long the receiver's answer for one conversation is reused. */
   public static final String REMOTE_CACHE_KEY = PREFIX + "remote.cache";
+
   /** How long one look-up may take (connect, then read) before the spend counts as unknown. */
   public static final String REMOTE_TIMEOUT_KEY = PREFIX + "remote.timeout";
+
   /** Output tokens assumed for a request that sets no maximum. */
   public static final String DEFAULT_MAX_OUTPUT_KEY = PREFIX + "default.max.output.tokens";
+
   /** {@code false} turns the remote spend look-up off (this process's ledger only). */
   public static final String REMOTE_ENABLED_KEY = PREFIX + "remote.enabled";
 
@@ -70,7 +78,10 @@ public final class BudgetSettings {
     return new BudgetSettings(lookup);
   }
 
-  /** The rule from the {@code costtrace.budget.*} settings: applies where no file rule is more specific. */
+  /**
+   * The rule from the {@code costtrace.budget.*} settings: applies where no file rule is more
+   * specific.
+   */
   public BudgetRule globalRule() {
     return globalRule;
   }
@@ -114,7 +125,9 @@ public final class BudgetSettings {
     return defaultMaxOutputTokens;
   }
 
-  /** The limits under {@code prefix} ({@code costtrace.budget.} or a file rule's {@code rule.N.}). */
+  /**
+   * The limits under {@code prefix} ({@code costtrace.budget.} or a file rule's {@code rule.N.}).
+   */
   static BudgetRule.Builder rule(
       Function<String, String> lookup, String prefix, BudgetRule.Builder b) {
     String warn = trimmed(lookup.apply(prefix + WARN_USD));
@@ -194,11 +207,13 @@ public final class BudgetSettings {
       }
       return n * factor;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + ": not a duration (e.g. 2s, 500ms): '" + value + "'");
+      throw new IllegalArgumentException(
+          key + ": not a duration (e.g. 2s, 500ms): '" + value + "'");
     }
   }
 
-  private static boolean choice(Function<String, String> lookup, String key, String no, String yes) {
+  private static boolean choice(
+      Function<String, String> lookup, String key, String no, String yes) {
     String v = trimmed(lookup.apply(key));
     if (v == null || v.equalsIgnoreCase(no)) {
       return false;
@@ -206,7 +221,8 @@ public final class BudgetSettings {
     if (v.equalsIgnoreCase(yes)) {
       return true;
     }
-    throw new IllegalArgumentException(key + ": expected " + no + " or " + yes + ", got '" + v + "'");
+    throw new IllegalArgumentException(
+        key + ": expected " + no + " or " + yes + ", got '" + v + "'");
   }
 
   static String trimmed(String v) {
@@ -216,5 +232,4 @@ public final class BudgetSettings {
     String t = v.trim();
     return t.isEmpty() ? null : t;
   }
-
 }

@@ -46,7 +46,10 @@ public final class ReceiverSpendClient implements RemoteSpend {
   @Override
   public Snapshot fetch(String conversationId) throws IOException {
     URL url =
-        new URL(baseUrl + "/api/v1/conversations/" + URLEncoder.encode(conversationId, "UTF-8").replace("+", "%20"));
+        new URL(
+            baseUrl
+                + "/api/v1/conversations/"
+                + URLEncoder.encode(conversationId, "UTF-8").replace("+", "%20"));
     HttpURLConnection c = (HttpURLConnection) url.openConnection();
     try {
       c.setConnectTimeout(timeoutMillis);

@@ -98,11 +98,13 @@ public final class SpendLedger {
     long remoteDueNanos;
     boolean remoteFailed;
     volatile long touchedNanos;
+
     /** The rule the conversation's last call was admitted under (for remaining()). */
     volatile BudgetRule lastRule;
+
     /**
-     * Calls in flight whose reservation is the price of their token upper bound, not of their
-     * count (see {@link TokenEstimator}); null until the first.
+     * Calls in flight whose reservation is the price of their token upper bound, not of their count
+     * (see {@link TokenEstimator}); null until the first.
      */
     List<Ticket> provisional;
 

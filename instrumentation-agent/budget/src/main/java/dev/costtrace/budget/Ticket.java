@@ -10,6 +10,7 @@ import java.util.Map;
 final class Ticket implements BudgetTicket {
   /** Span attribute keys. */
   static final String ATTR_ACTION = "costtrace.budget.action";
+
   static final String ATTR_LIMIT = "costtrace.budget.limit";
   static final String ATTR_LIMIT_VALUE = "costtrace.budget.limit_value";
   static final String ATTR_REACH = "costtrace.budget.reach";
@@ -17,8 +18,10 @@ final class Ticket implements BudgetTicket {
   static final String ATTR_ESTIMATE = "costtrace.budget.estimate_usd";
   static final String ATTR_INPUT_TOKENS = "costtrace.budget.estimate.input_tokens";
   static final String ATTR_MAX_OUTPUT = "costtrace.budget.estimate.output_tokens";
+
   /** Present when input_tokens is the prompt's UTF-8 length (an upper bound), not its count. */
   static final String ATTR_INPUT_BOUND = "costtrace.budget.estimate.input_tokens_bound";
+
   static final String ATTR_REQUESTED_MODEL = "costtrace.budget.requested_model";
   static final String ATTR_DOWNGRADED_TO = "costtrace.budget.downgraded_to";
   static final String EVENT_WARNING = "costtrace.budget.warning";
@@ -43,8 +46,10 @@ final class Ticket implements BudgetTicket {
   RuntimeException exception;
   long spentBeforePico;
   long estimatePico;
+
   /** inputTokens is the UTF-8 bound: the call was admitted without tokenizing. */
   boolean inputBound;
+
   // Guarded by the tally's lock: what it reserved, and while that is a bound's price, its prompt.
   long reservedPico;
   boolean provisional;
@@ -159,7 +164,8 @@ final class Ticket implements BudgetTicket {
     long out = Math.max(outputTokens, 0);
     long reasoning = Math.max(reasoningTokens, 0);
     long actual =
-        engine.price(this, responseModel != null ? responseModel : sent, in, cr, cw, out, reasoning);
+        engine.price(
+            this, responseModel != null ? responseModel : sent, in, cr, cw, out, reasoning);
     if (actual < 0 && responseModel != null && !responseModel.equals(sent)) {
       // A dated response model the catalog does not know: the requested one's price (once: the
       // same model is not priced twice).

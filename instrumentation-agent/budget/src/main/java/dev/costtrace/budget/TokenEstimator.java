@@ -8,12 +8,12 @@ import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts a request's input tokens before it is sent. OpenAI models (and OpenAI-compatible
- * endpoints naming one) use their real BPE encoding through jtokkit: {@code o200k_base} for the
- * GPT-4o, GPT-4.1, GPT-5 and o-series families, {@code cl100k_base} for GPT-4 and GPT-3.5. Other
- * models have no public tokenizer for Java (Anthropic's is not published; Gemini's needs an API
- * call): for them the count is {@code ceil(chars / 3)}, which over-counts English prose (about 4
- * characters a token) so that a cap errs on the safe side.
+ * Counts a request's input tokens before it is sent. OpenAI models (and OpenAI-compatible endpoints
+ * naming one) use their real BPE encoding through jtokkit: {@code o200k_base} for the GPT-4o,
+ * GPT-4.1, GPT-5 and o-series families, {@code cl100k_base} for GPT-4 and GPT-3.5. Other models
+ * have no public tokenizer for Java (Anthropic's is not published; Gemini's needs an API call): for
+ * them the count is {@code ceil(chars / 3)}, which over-counts English prose (about 4 characters a
+ * token) so that a cap errs on the safe side.
  *
  * <p><b>The upper bound, and when the tokenizer runs.</b> A BPE token is at least one byte, so a
  * text never has more tokens than its UTF-8 length ({@link #utf8Bytes}: one pass over the chars,
@@ -28,14 +28,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * break it. A bound-priced reservation (at most {@link BudgetEngine#MAX_PROVISIONAL} per
  * conversation, each keeping its prompt until it settles) is priced from its count as soon as it
  * would make a later call of the conversation hit the cap or the warning, so calls in flight are
- * refused exactly when counting every prompt would refuse them (unless new bound-priced calls
- * keep arriving through {@link BudgetEngine#MAX_REFINE_ROUNDS} re-checks: then it errs towards
- * refusing); at settlement the real usage
- * replaces it (a call whose usage is not seen is settled at its counted estimate). What differs
- * is reported: a call admitted on the bound has {@code costtrace.budget.estimate.input_tokens} = the
- * byte length, flagged {@code costtrace.budget.estimate.input_tokens_bound = utf8_bytes}, and its
- * estimate and reach are the bound's. Encodings are loaded once per estimator, at the first count
- * (about a second for {@code o200k_base}), and shared by every call.
+ * refused exactly when counting every prompt would refuse them (unless new bound-priced calls keep
+ * arriving through {@link BudgetEngine#MAX_REFINE_ROUNDS} re-checks: then it errs towards
+ * refusing); at settlement the real usage replaces it (a call whose usage is not seen is settled at
+ * its counted estimate). What differs is reported: a call admitted on the bound has {@code
+ * costtrace.budget.estimate.input_tokens} = the byte length, flagged {@code
+ * costtrace.budget.estimate.input_tokens_bound = utf8_bytes}, and its estimate and reach are the
+ * bound's. Encodings are loaded once per estimator, at the first count (about a second for {@code
+ * o200k_base}), and shared by every call.
  */
 public class TokenEstimator {
   /** Characters per token assumed where no tokenizer exists. */
@@ -43,6 +43,7 @@ public class TokenEstimator {
 
   /** Models remembered with their encoding; a flood of distinct names clears it, never grows it. */
   private static final int MAX_CACHED_MODELS = 1024;
+
   private static final Object NO_ENCODING = new Object();
 
   private final EncodingRegistry registry;
@@ -68,16 +69,16 @@ public class TokenEstimator {
   }
 
   /**
-   * Whether {@link #count} uses a real tokenizer for this model. Loads no encoding: a process
-   * whose calls stay far from their limits never pays for one.
+   * Whether {@link #count} uses a real tokenizer for this model. Loads no encoding: a process whose
+   * calls stay far from their limits never pays for one.
    */
   public boolean exact(String provider, String model) {
     return encodingFor(provider, model) != null;
   }
 
   /**
-   * The UTF-8 length of {@code text} in bytes ({@code 0} for null): an upper bound of its BPE
-   * token count. Overestimates only for a lone surrogate (2 where UTF-8 writes one {@code ?}).
+   * The UTF-8 length of {@code text} in bytes ({@code 0} for null): an upper bound of its BPE token
+   * count. Overestimates only for a lone surrogate (2 where UTF-8 writes one {@code ?}).
    */
   public static long utf8Bytes(CharSequence text) {
     if (text == null) {

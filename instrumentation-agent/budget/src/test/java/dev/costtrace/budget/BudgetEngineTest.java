@@ -81,7 +81,8 @@ class BudgetEngineTest {
     second.settle("big", 100_000, 0, 0, 100_000, 0); // spent 0.50
     BudgetTicket third = e.admit(call("c1", "big", 1, 1));
     assertThat(third.outcome()).isEqualTo("block");
-    ConversationBudgetExceededException ex = (ConversationBudgetExceededException) third.exception();
+    ConversationBudgetExceededException ex =
+        (ConversationBudgetExceededException) third.exception();
     assertThat(ex.conversationId()).isEqualTo("c1");
     assertThat(ex.limitName()).isEqualTo(BudgetLimit.CONVERSATION_CAP_USD);
     assertThat(ex.limit()).isEqualByComparingTo("0.50");
@@ -118,7 +119,8 @@ class BudgetEngineTest {
     e.admit(call("c", "big", 1, 1)).release();
     BudgetTicket third = e.admit(call("c", "big", 1, 1));
     assertThat(third.outcome()).isEqualTo("block");
-    ConversationBudgetExceededException ex = (ConversationBudgetExceededException) third.exception();
+    ConversationBudgetExceededException ex =
+        (ConversationBudgetExceededException) third.exception();
     assertThat(ex.limitName()).isEqualTo("conversation_max_llm_calls");
     assertThat(ex.limit()).isEqualByComparingTo("2");
     assertThat(ex.spend()).isEqualByComparingTo("3");
@@ -246,7 +248,11 @@ class BudgetEngineTest {
       clock.addAndGet(3_000_000_000L);
       assertThat(e.admit(call("c" + i, "big", 1, 1)).outcome()).isEqualTo("allow");
     }
-    assertThat(log).singleElement().asString().contains("failing open").contains("http://127.0.0.1:9");
+    assertThat(log)
+        .singleElement()
+        .asString()
+        .contains("failing open")
+        .contains("http://127.0.0.1:9");
 
     Map<String, String> closed =
         Map.of("costtrace.budget.conversation.cap.usd", "1", "costtrace.budget.fail", "closed");
@@ -262,11 +268,13 @@ class BudgetEngineTest {
 
   @Test
   void badSettingsNameTheKey() {
-    assertThatThrownBy(() -> BudgetSettings.from(Map.of("costtrace.budget.conversation.cap.usd", "lots")::get))
+    assertThatThrownBy(
+            () -> BudgetSettings.from(Map.of("costtrace.budget.conversation.cap.usd", "lots")::get))
         .hasMessage("costtrace.budget.conversation.cap.usd: not a USD amount: 'lots'");
     assertThatThrownBy(() -> BudgetSettings.from(Map.of("costtrace.budget.action", "stop")::get))
         .hasMessage("costtrace.budget.action: expected block, downgrade or warn, got 'stop'");
-    assertThatThrownBy(() -> BudgetSettings.from(Map.of("costtrace.budget.downgrade", "gpt-4o")::get))
+    assertThatThrownBy(
+            () -> BudgetSettings.from(Map.of("costtrace.budget.downgrade", "gpt-4o")::get))
         .hasMessageStartingWith("costtrace.budget.downgrade: expected model=cheaper-model pairs");
   }
 }

@@ -22,8 +22,10 @@ import org.junit.jupiter.api.Test;
  */
 class BudgetFastPathTest {
   /** 149 bytes of ASCII, 34 o200k tokens. */
-  static final String PROMPT = "You are a helpful assistant for a travel site. The user asks: what is"
-      + " the capital of France, and what are three things to see there on a first visit?";
+  static final String PROMPT =
+      "You are a helpful assistant for a travel site. The user asks: what is"
+          + " the capital of France, and what are three things to see there on a first visit?";
+
   /** Multi-byte text: 2-, 3- and 4-byte characters make the bound several times the count. */
   static final String UNICODE = "Grüße aus Köln! 東京で一番おいしいラーメンはどこですか? 🚀🚀 Ça va très bien.";
 
@@ -54,7 +56,9 @@ class BudgetFastPathTest {
   final CountingEstimator tokens = new CountingEstimator();
 
   BudgetEngine engine(Map<String, String> settings, TokenEstimator estimator) {
-    return BudgetEngine.builder(BudgetSettings.from(settings::get), PRICER).tokens(estimator).build();
+    return BudgetEngine.builder(BudgetSettings.from(settings::get), PRICER)
+        .tokens(estimator)
+        .build();
   }
 
   /** A call as the instrumentation makes it: the prompt's text, tokens not counted. */
@@ -114,7 +118,8 @@ class BudgetFastPathTest {
         .containsEntry("costtrace.budget.estimate.input_tokens", 149L)
         .containsEntry("costtrace.budget.estimate.input_tokens_bound", "utf8_bytes")
         .containsEntry("costtrace.budget.estimate_usd", "0.000349");
-    assertThat(e.remaining("c").spentUsd()).isEqualByComparingTo("0.003549"); // 20 × 0.00016 + bound
+    assertThat(e.remaining("c").spentUsd())
+        .isEqualByComparingTo("0.003549"); // 20 × 0.00016 + bound
   }
 
   @Test
@@ -204,10 +209,12 @@ class BudgetFastPathTest {
     assertThat(fastOutcomes).isEqualTo(exactOutcomes);
     // Exactly the first call whose counted estimate passes the cap is blocked, none before it.
     assertThat(firstPastCap).isPositive();
-    assertThat(fastOutcomes.indexOf("block/" + BudgetLimit.CONVERSATION_CAP_USD)).isEqualTo(firstPastCap);
+    assertThat(fastOutcomes.indexOf("block/" + BudgetLimit.CONVERSATION_CAP_USD))
+        .isEqualTo(firstPastCap);
     assertThat(fastOutcomes.subList(0, firstPastCap)).noneMatch(o -> o.startsWith("block"));
     assertThat(fastOutcomes).contains("allow/null", "warn/" + BudgetLimit.CONVERSATION_WARN_USD);
-    assertThat(fast.remaining("c").spentUsd()).isEqualByComparingTo(exact.remaining("c").spentUsd());
+    assertThat(fast.remaining("c").spentUsd())
+        .isEqualByComparingTo(exact.remaining("c").spentUsd());
     // The bound decided the calls far from both thresholds; past the warning it decides too (a
     // warning is certain there), so only calls near a threshold were counted.
     assertThat(tokens.runs.get()).isPositive().isLessThan(calls / 2);
@@ -221,7 +228,8 @@ class BudgetFastPathTest {
     BudgetEngine fast = engine(s, tokens);
     BudgetEngine exact = engine(s, REAL);
     BudgetTicket a = fast.admit(withText("c", PROMPT, 100));
-    assertThat(a.spanAttributes()).containsEntry("costtrace.budget.estimate.input_tokens_bound", "utf8_bytes");
+    assertThat(a.spanAttributes())
+        .containsEntry("costtrace.budget.estimate.input_tokens_bound", "utf8_bytes");
     assertThat(tokens.runs).hasValue(0);
     BudgetTicket b = fast.admit(withText("c", PROMPT, 100)); // A still in flight
     assertThat(b.outcome()).isEqualTo("allow");

@@ -67,7 +67,8 @@ class BudgetRulesTest {
 
     assertThat(rules.ruleFor(null, null, "support-bot").maxLlmCalls()).isEqualTo(20L);
     // acme+search (2) beats service (1) for a call matching both.
-    assertThat(rules.ruleFor("acme", "search", "support-bot").capUsd()).isEqualByComparingTo("0.50");
+    assertThat(rules.ruleFor("acme", "search", "support-bot").capUsd())
+        .isEqualByComparingTo("0.50");
   }
 
   @Test
@@ -88,7 +89,9 @@ class BudgetRulesTest {
     write(file, "conversation.cap.usd = plenty\n");
     clock.addAndGet(1_000);
     assertThat(source.current().global().capUsd()).isEqualByComparingTo("2.5");
-    assertThat(warnings).singleElement().asString()
+    assertThat(warnings)
+        .singleElement()
+        .asString()
         .contains("keeping the rules in force")
         .contains("conversation.cap.usd: not a USD amount: 'plenty'");
   }

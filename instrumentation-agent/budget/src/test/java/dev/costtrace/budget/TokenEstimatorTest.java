@@ -40,8 +40,11 @@ class TokenEstimatorTest {
         ReceiverSpendClient.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
     assertThat(s.spendPico).isEqualTo(129_900_000L);
     assertThat(s.llmCalls).isEqualTo(4);
-    assertThatThrownBy(() -> ReceiverSpendClient.parse(new ByteArrayInputStream(
-            "{\"total_usd\":\"1\"}".getBytes(StandardCharsets.UTF_8))))
+    assertThatThrownBy(
+            () ->
+                ReceiverSpendClient.parse(
+                    new ByteArrayInputStream(
+                        "{\"total_usd\":\"1\"}".getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(IOException.class);
   }
 }

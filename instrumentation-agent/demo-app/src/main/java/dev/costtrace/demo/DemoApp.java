@@ -16,12 +16,11 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * A small app that talks to LLMs the way a product team's does: support chats on gpt-4o-mini
- * (chat completions), code reviews on o4-mini (the Responses API) and document search on Claude
- * (streamed messages), for three tenants, a few turns per conversation. It knows nothing of
- * CostTrace: the conversation, tenant and feature travel as OpenTelemetry baggage (as the app's
- * web layer would set them), and the agent attached to the JVM turns every call into a priced
- * gen_ai span.
+ * A small app that talks to LLMs the way a product team's does: support chats on gpt-4o-mini (chat
+ * completions), code reviews on o4-mini (the Responses API) and document search on Claude (streamed
+ * messages), for three tenants, a few turns per conversation. It knows nothing of CostTrace: the
+ * conversation, tenant and feature travel as OpenTelemetry baggage (as the app's web layer would
+ * set them), and the agent attached to the JVM turns every call into a priced gen_ai span.
  *
  * <p>Settings (environment): {@code DEMO_VENDOR_URL} (default {@code http://localhost:8080}, the
  * {@link dev.costtrace.demo.vendor.RecordedVendor}), {@code DEMO_CONVERSATIONS} (default {@value
@@ -32,8 +31,10 @@ public final class DemoApp {
   public static final String ENV_VENDOR_URL = "DEMO_VENDOR_URL";
   public static final String ENV_CONVERSATIONS = "DEMO_CONVERSATIONS";
   public static final String ENV_SEED = "DEMO_SEED";
+
   /** Every environment variable the app reads. */
-  public static final List<String> ENVIRONMENT = List.of(ENV_VENDOR_URL, ENV_CONVERSATIONS, ENV_SEED);
+  public static final List<String> ENVIRONMENT =
+      List.of(ENV_VENDOR_URL, ENV_CONVERSATIONS, ENV_SEED);
 
   static final int DEFAULT_CONVERSATIONS = 30;
   static final long DEFAULT_SEED = 7;
@@ -45,8 +46,7 @@ public final class DemoApp {
   private final AnthropicClient anthropic;
 
   DemoApp(String vendorUrl) {
-    this.openAi =
-        OpenAIOkHttpClient.builder().apiKey("sk-demo").baseUrl(vendorUrl + "/v1").build();
+    this.openAi = OpenAIOkHttpClient.builder().apiKey("sk-demo").baseUrl(vendorUrl + "/v1").build();
     this.anthropic =
         AnthropicOkHttpClient.builder().apiKey("sk-ant-demo").baseUrl(vendorUrl).build();
   }
@@ -98,28 +98,35 @@ public final class DemoApp {
   private void turn(Feature feature) {
     switch (feature) {
       case SUPPORT:
-        openAi.chat().completions().create(
-            ChatCompletionCreateParams.builder()
-                .model("gpt-4o-mini")
-                .addUserMessage("How do I reset my password?")
-                .build());
+        openAi
+            .chat()
+            .completions()
+            .create(
+                ChatCompletionCreateParams.builder()
+                    .model("gpt-4o-mini")
+                    .addUserMessage("How do I reset my password?")
+                    .build());
         break;
       case CODE_REVIEW:
-        openAi.responses().create(
-            ResponseCreateParams.builder()
-                .model("o4-mini")
-                .input("Why does this test fail on CI only?")
-                .maxOutputTokens(1024)
-                .build());
+        openAi
+            .responses()
+            .create(
+                ResponseCreateParams.builder()
+                    .model("o4-mini")
+                    .input("Why does this test fail on CI only?")
+                    .maxOutputTokens(1024)
+                    .build());
         break;
       default:
         try (StreamResponse<RawMessageStreamEvent> events =
-            anthropic.messages().createStreaming(
-                MessageCreateParams.builder()
-                    .model("claude-sonnet-4-5")
-                    .maxTokens(1024)
-                    .addUserMessage("What notice period does the contract set?")
-                    .build())) {
+            anthropic
+                .messages()
+                .createStreaming(
+                    MessageCreateParams.builder()
+                        .model("claude-sonnet-4-5")
+                        .maxTokens(1024)
+                        .addUserMessage("What notice period does the contract set?")
+                        .build())) {
           events.stream().forEach(e -> {});
         }
     }

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The compose stack's demo as it runs there, without Docker: the recorded vendor, the built
- * {@code costtrace serve} and the demo app in its own JVM with the built costtrace-javaagent.jar
- * exporting to it (OTLP http/protobuf, the agent's default), then {@code costtrace report}: every
- * conversation the app says it held is there, with its tenant's and feature's calls, priced
- * exactly from the recorded usage.
+ * The compose stack's demo as it runs there, without Docker: the recorded vendor, the built {@code
+ * costtrace serve} and the demo app in its own JVM with the built costtrace-javaagent.jar exporting
+ * to it (OTLP http/protobuf, the agent's default), then {@code costtrace report}: every
+ * conversation the app says it held is there, with its tenant's and feature's calls, priced exactly
+ * from the recorded usage.
  */
 class DemoAppIT {
   private static final int CONVERSATIONS = 8;
@@ -68,7 +68,8 @@ class DemoAppIT {
         int turns = Integer.parseInt(p.getValue()[4]);
         BigDecimal expected = CALL_USD.get(p.getValue()[3]).multiply(BigDecimal.valueOf(turns));
         assertThat(row.get("llm_calls").asLong()).as(p.getKey()).isEqualTo(turns);
-        assertThat(new BigDecimal(row.get("total_usd").asText())).as(p.getKey())
+        assertThat(new BigDecimal(row.get("total_usd").asText()))
+            .as(p.getKey())
             .isEqualByComparingTo(expected);
         total = total.add(expected);
       }
@@ -93,7 +94,11 @@ class DemoAppIT {
     ProcessBuilder pb =
         new ProcessBuilder(
                 AgentProcess.command(
-                    System.getProperty("costtrace.agent.jar"), otlpEndpoint, classpath, List.of(), Main.class))
+                    System.getProperty("costtrace.agent.jar"),
+                    otlpEndpoint,
+                    classpath,
+                    List.of(),
+                    Main.class))
             .redirectErrorStream(true);
     pb.environment().put("DEMO_VENDOR_URL", vendorUrl);
     pb.environment().put("DEMO_CONVERSATIONS", "" + CONVERSATIONS);

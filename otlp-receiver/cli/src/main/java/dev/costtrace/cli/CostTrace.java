@@ -9,9 +9,18 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "costtrace 0.1.0",
     description = "Knowing what every AI conversation costs, from OpenTelemetry traces.",
-    subcommands = {CommandLine.HelpCommand.class, PriceCommand.class, MigrateCommand.class, ServeCommand.class,
-        ReportCommand.class, ReviewCommand.class, VerifyCommand.class, RepriceCommand.class, DeadLetterCommand.class,
-        DemoCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      PriceCommand.class,
+      MigrateCommand.class,
+      ServeCommand.class,
+      ReportCommand.class,
+      ReviewCommand.class,
+      VerifyCommand.class,
+      RepriceCommand.class,
+      DeadLetterCommand.class,
+      DemoCommand.class
+    })
 public final class CostTrace implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -22,17 +31,21 @@ public final class CostTrace implements Runnable {
   }
 
   /**
-   * The commands print their own progress; library logs show from WARNING up unless
-   * {@code COSTTRACE_LOG_LEVEL} / {@code costtrace.log.level} (a java.util.logging level) says otherwise.
+   * The commands print their own progress; library logs show from WARNING up unless {@code
+   * COSTTRACE_LOG_LEVEL} / {@code costtrace.log.level} (a java.util.logging level) says otherwise.
    */
   static void configureLogging() {
-    String name = dev.costtrace.config.Config.fromEnvironment().getString("costtrace.log.level")
-        .orElse("WARNING");
+    String name =
+        dev.costtrace.config.Config.fromEnvironment()
+            .getString("costtrace.log.level")
+            .orElse("WARNING");
     java.util.logging.Level level;
     try {
       level = java.util.logging.Level.parse(name.toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw dev.costtrace.config.Config.invalid("costtrace.log.level", name,
+      throw dev.costtrace.config.Config.invalid(
+          "costtrace.log.level",
+          name,
           "expected a java.util.logging level such as WARNING, INFO or FINE");
     }
     java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
@@ -43,14 +56,14 @@ public final class CostTrace implements Runnable {
   }
 
   /**
-   * The client a command reads and writes with: bounded by the configured ClickHouse timeouts, so
-   * a server that accepts and never answers fails the command after the query timeout (plus a
-   * grace) instead of hanging it.
+   * The client a command reads and writes with: bounded by the configured ClickHouse timeouts, so a
+   * server that accepts and never answers fails the command after the query timeout (plus a grace)
+   * instead of hanging it.
    */
-  static com.clickhouse.client.api.Client client(dev.costtrace.sink.engine.ClickHouseEndpoint endpoint,
-      dev.costtrace.config.Config config) {
-    return endpoint.newClient("default",
-        dev.costtrace.sink.engine.ClickHouseTimeouts.fromConfig(config).forStatements());
+  static com.clickhouse.client.api.Client client(
+      dev.costtrace.sink.engine.ClickHouseEndpoint endpoint, dev.costtrace.config.Config config) {
+    return endpoint.newClient(
+        "default", dev.costtrace.sink.engine.ClickHouseTimeouts.fromConfig(config).forStatements());
   }
 
   /** The configured command line, for tests to run in-process. */

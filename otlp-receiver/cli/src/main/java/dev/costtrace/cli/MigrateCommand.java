@@ -46,15 +46,28 @@ public final class MigrateCommand implements Callable<Integer> {
           out.printf("%04d %-28s %s%n", m.version(), m.name(), m.applied() ? "applied" : "pending");
         }
       } else if (down != null) {
-        out.println("reverted " + migrator.down(down) + " migration(s) in " + options.database()
-            + " on " + endpoint);
+        out.println(
+            "reverted "
+                + migrator.down(down)
+                + " migration(s) in "
+                + options.database()
+                + " on "
+                + endpoint);
       } else {
-        out.println("applied " + migrator.up() + " migration(s) to " + options.database() + " on "
-            + endpoint);
+        out.println(
+            "applied "
+                + migrator.up()
+                + " migration(s) to "
+                + options.database()
+                + " on "
+                + endpoint);
       }
       out.flush();
       return 0;
-    } catch (ConfigException | EngineException | IllegalStateException | IllegalArgumentException e) {
+    } catch (ConfigException
+        | EngineException
+        | IllegalStateException
+        | IllegalArgumentException e) {
       err.println("costtrace migrate: " + e.getMessage());
       return 1;
     }

@@ -62,8 +62,9 @@ public final class PriceCommand implements Callable<Integer> {
         names = "--otlp-json",
         paramLabel = "FILE",
         required = true,
-        description = "OTLP/JSON ExportTraceServiceRequest file, or one request per line as the"
-            + " collector's file exporter writes; - reads standard input.")
+        description =
+            "OTLP/JSON ExportTraceServiceRequest file, or one request per line as the"
+                + " collector's file exporter writes; - reads standard input.")
     String otlpJson;
   }
 
@@ -74,10 +75,16 @@ public final class PriceCommand implements Callable<Integer> {
     @Option(names = "--provider", description = "Provider (openai, anthropic, aws.bedrock, ...).")
     String provider = "";
 
-    @Option(names = "--input-tokens", required = true, description = "All input tokens, cache included.")
+    @Option(
+        names = "--input-tokens",
+        required = true,
+        description = "All input tokens, cache included.")
     long inputTokens;
 
-    @Option(names = "--output-tokens", required = true, description = "All output tokens, reasoning included.")
+    @Option(
+        names = "--output-tokens",
+        required = true,
+        description = "All output tokens, reasoning included.")
     long outputTokens;
 
     @Option(names = "--cache-read-tokens", description = "Of the input, read from cache.")
@@ -89,10 +96,15 @@ public final class PriceCommand implements Callable<Integer> {
     @Option(names = "--reasoning-tokens", description = "Of the output, reasoning tokens.")
     long reasoningTokens;
 
-    @Option(names = "--service-tier", description = "batch, flex, priority, ... (default: standard).")
+    @Option(
+        names = "--service-tier",
+        description = "batch, flex, priority, ... (default: standard).")
     String serviceTier = "";
 
-    @Option(names = "--at", paramLabel = "ISO-8601", description = "When the call was made (default: now).")
+    @Option(
+        names = "--at",
+        paramLabel = "ISO-8601",
+        description = "When the call was made (default: now).")
     String at;
   }
 
@@ -107,14 +119,18 @@ public final class PriceCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     SpanPricer pricer;
     try {
-      pricer = SpanPricer.fromConfig(
-          Config.fromEnvironment().withOverrides(Map.of("costtrace.prices.reload.interval", "0")));
+      pricer =
+          SpanPricer.fromConfig(
+              Config.fromEnvironment()
+                  .withOverrides(Map.of("costtrace.prices.reload.interval", "0")));
     } catch (CatalogException e) {
       err.println("costtrace price: " + e.getMessage());
       return 1;
     }
     try (pricer) {
-      return mode.call != null ? priceCall(pricer, mode.call, out, err) : priceFile(pricer, out, err);
+      return mode.call != null
+          ? priceCall(pricer, mode.call, out, err)
+          : priceFile(pricer, out, err);
     }
   }
 
@@ -128,22 +144,27 @@ public final class PriceCommand implements Callable<Integer> {
     try {
       at = c.at == null ? Instant.now() : Instant.parse(c.at);
     } catch (DateTimeParseException e) {
-      err.println("costtrace price: --at: '" + c.at + "' is not an ISO-8601 instant such as"
-          + " 2025-06-10T12:00:00Z");
+      err.println(
+          "costtrace price: --at: '"
+              + c.at
+              + "' is not an ISO-8601 instant such as"
+              + " 2025-06-10T12:00:00Z");
       return BAD_INPUT;
     }
-    Span span = Span.newBuilder()
-        .setStartTimeUnixNano(at.getEpochSecond() * 1_000_000_000L + at.getNano())
-        .addAllAttributes(List.of(
-            kv("gen_ai.provider.name", c.provider),
-            kv("gen_ai.request.model", c.model),
-            kv("gen_ai.usage.input_tokens", c.inputTokens),
-            kv("gen_ai.usage.output_tokens", c.outputTokens),
-            kv("gen_ai.usage.cache_read.input_tokens", c.cacheReadTokens),
-            kv("gen_ai.usage.cache_creation.input_tokens", c.cacheWriteTokens),
-            kv("gen_ai.usage.reasoning.output_tokens", c.reasoningTokens),
-            kv("gen_ai.request.service_tier", c.serviceTier)))
-        .build();
+    Span span =
+        Span.newBuilder()
+            .setStartTimeUnixNano(at.getEpochSecond() * 1_000_000_000L + at.getNano())
+            .addAllAttributes(
+                List.of(
+                    kv("gen_ai.provider.name", c.provider),
+                    kv("gen_ai.request.model", c.model),
+                    kv("gen_ai.usage.input_tokens", c.inputTokens),
+                    kv("gen_ai.usage.output_tokens", c.outputTokens),
+                    kv("gen_ai.usage.cache_read.input_tokens", c.cacheReadTokens),
+                    kv("gen_ai.usage.cache_creation.input_tokens", c.cacheWriteTokens),
+                    kv("gen_ai.usage.reasoning.output_tokens", c.reasoningTokens),
+                    kv("gen_ai.request.service_tier", c.serviceTier)))
+            .build();
     PricedSpan p = pricer.price(span, List.of(), tenant);
     ObjectNode o = JSON.createObjectNode();
     o.put("model", c.model);
@@ -155,17 +176,26 @@ public final class PriceCommand implements Callable<Integer> {
   }
 
   private static String validate(Call c) {
-    if (c.inputTokens < 0 || c.outputTokens < 0 || c.cacheReadTokens < 0 || c.cacheWriteTokens < 0
+    if (c.inputTokens < 0
+        || c.outputTokens < 0
+        || c.cacheReadTokens < 0
+        || c.cacheWriteTokens < 0
         || c.reasoningTokens < 0) {
       return "token counts must not be negative";
     }
     if (c.cacheReadTokens + c.cacheWriteTokens > c.inputTokens) {
-      return "--cache-read-tokens + --cache-write-tokens (" + (c.cacheReadTokens + c.cacheWriteTokens)
-          + ") exceed --input-tokens (" + c.inputTokens + "), which includes them";
+      return "--cache-read-tokens + --cache-write-tokens ("
+          + (c.cacheReadTokens + c.cacheWriteTokens)
+          + ") exceed --input-tokens ("
+          + c.inputTokens
+          + "), which includes them";
     }
     if (c.reasoningTokens > c.outputTokens) {
-      return "--reasoning-tokens (" + c.reasoningTokens + ") exceed --output-tokens ("
-          + c.outputTokens + "), which includes them";
+      return "--reasoning-tokens ("
+          + c.reasoningTokens
+          + ") exceed --output-tokens ("
+          + c.outputTokens
+          + "), which includes them";
     }
     return null;
   }
@@ -293,11 +323,17 @@ public final class PriceCommand implements Callable<Integer> {
   }
 
   private static KeyValue kv(String key, String value) {
-    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
   }
 
   private static KeyValue kv(String key, long value) {
-    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)).build();
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setIntValue(value))
+        .build();
   }
 
   record Document(int line, String json) {}

@@ -4,10 +4,10 @@ import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costtrace.config.Config;
-import dev.costtrace.sink.report.BudgetEventReport;
-import dev.costtrace.sink.report.CostReport;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.sink.report.BudgetEventReport;
+import dev.costtrace.sink.report.CostReport;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -19,26 +19,42 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code costtrace report}: top rows by cost and the cost-per-conversation percentiles. */
-@Command(name = "report", mixinStandardHelpOptions = true,
-    description = "Top conversations (or traces, models, tenants, features) by cost, and p50/p95/p99 cost per conversation.")
+@Command(
+    name = "report",
+    mixinStandardHelpOptions = true,
+    description =
+        "Top conversations (or traces, models, tenants, features) by cost, and p50/p95/p99 cost per conversation.")
 public final class ReportCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--top", defaultValue = "10", description = "Rows to show (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--top",
+      defaultValue = "10",
+      description = "Rows to show (default ${DEFAULT-VALUE}).")
   int top;
 
-  @Option(names = "--since", defaultValue = "7d", description = "Window: 30m, 24h, 7d (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--since",
+      defaultValue = "7d",
+      description = "Window: 30m, 24h, 7d (default ${DEFAULT-VALUE}).")
   String since;
 
-  @Option(names = "--by", defaultValue = "conversation",
+  @Option(
+      names = "--by",
+      defaultValue = "conversation",
       description = "conversation, trace, model, tenant or feature (default ${DEFAULT-VALUE}).")
   String by;
 
-  @Option(names = "--format", defaultValue = "table", description = "table or json (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--format",
+      defaultValue = "table",
+      description = "table or json (default ${DEFAULT-VALUE}).")
   String format;
 
-  @Option(names = "--budget-events",
-      description = "List budget warnings and limit hits (newest first, --top of them) instead of costs.")
+  @Option(
+      names = "--budget-events",
+      description =
+          "List budget warnings and limit hits (newest first, --top of them) instead of costs.")
   boolean budgetEvents;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -50,7 +66,10 @@ public final class ReportCommand implements Callable<Integer> {
     try {
       grouping = CostReport.By.valueOf(by.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      err.println("costtrace report: --by must be conversation, trace, model, tenant or feature, not '" + by + "'");
+      err.println(
+          "costtrace report: --by must be conversation, trace, model, tenant or feature, not '"
+              + by
+              + "'");
       return 2;
     }
     if (!format.equals("table") && !format.equals("json")) {
@@ -59,20 +78,24 @@ public final class ReportCommand implements Callable<Integer> {
     }
     Duration window = since(since);
     if (window == null) {
-      err.println("costtrace report: --since: '" + since + "' is not a duration such as 30m, 24h or 7d");
+      err.println(
+          "costtrace report: --since: '" + since + "' is not a duration such as 30m, 24h or 7d");
       return 2;
     }
     Config config = Config.fromEnvironment();
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
         Client client = CostTrace.client(endpoint, config)) {
       if (budgetEvents) {
-        printEvents(spec.commandLine().getOut(),
-            new BudgetEventReport(client, SchemaOptions.fromConfig(config).database()).run(top, window),
+        printEvents(
+            spec.commandLine().getOut(),
+            new BudgetEventReport(client, SchemaOptions.fromConfig(config).database())
+                .run(top, window),
             format.equals("json"));
         return 0;
       }
-      CostReport.Result r = new CostReport(client, SchemaOptions.fromConfig(config).database())
-          .run(grouping, top, window);
+      CostReport.Result r =
+          new CostReport(client, SchemaOptions.fromConfig(config).database())
+              .run(grouping, top, window);
       print(spec.commandLine().getOut(), r, format.equals("json"));
       return 0;
     }
@@ -122,19 +145,32 @@ public final class ReportCommand implements Callable<Integer> {
       }
       out.println(last);
     } else {
-      out.printf("%-38s %12s %6s %6s %6s %10s %9s  %s%n", key, "cost", "turns", "llm", "tools",
-          "in tok", "out tok", "models");
+      out.printf(
+          "%-38s %12s %6s %6s %6s %10s %9s  %s%n",
+          key, "cost", "turns", "llm", "tools", "in tok", "out tok", "models");
       for (CostReport.Row row : r.rows()) {
-        out.printf("%-38s %12s %6d %6d %6d %10d %9d  %s%n", abbreviate(row.key()),
-            CostReport.usd(row.totalUsd()), row.turns(), row.llmCalls(), row.toolCalls(),
-            row.inputTokens(), row.outputTokens(), row.models());
+        out.printf(
+            "%-38s %12s %6d %6d %6d %10d %9d  %s%n",
+            abbreviate(row.key()),
+            CostReport.usd(row.totalUsd()),
+            row.turns(),
+            row.llmCalls(),
+            row.toolCalls(),
+            row.inputTokens(),
+            row.outputTokens(),
+            row.models());
       }
-      out.printf("%ncost per conversation over %d conversations (total %s): p50 %s  p95 %s  p99 %s%n",
-          r.conversations(), CostReport.usd(r.totalUsd()), CostReport.usd(r.p50()),
-          CostReport.usd(r.p95()), CostReport.usd(r.p99()));
+      out.printf(
+          "%ncost per conversation over %d conversations (total %s): p50 %s  p95 %s  p99 %s%n",
+          r.conversations(),
+          CostReport.usd(r.totalUsd()),
+          CostReport.usd(r.p50()),
+          CostReport.usd(r.p95()),
+          CostReport.usd(r.p99()));
       CostReport.Sampling s = r.sampling();
       if (s.estimated()) {
-        out.printf("ESTIMATED under sampling: %d call(s) were sampled by probability; all calls"
+        out.printf(
+            "ESTIMATED under sampling: %d call(s) were sampled by probability; all calls"
                 + " counted %s, estimated %s (not counted; conversations are never estimated)%n",
             s.sampledCalls(), CostReport.usd(s.countedUsd()), CostReport.usd(s.estimatedUsd()));
       }
@@ -160,11 +196,19 @@ public final class ReportCommand implements Callable<Integer> {
         out.println(o);
       }
     } else {
-      out.printf("%-29s %-38s %-26s %-9s %-8s %10s %10s  %s%n", "time", "conversation", "limit",
-          "action", "source", "limit", "reach", "model");
+      out.printf(
+          "%-29s %-38s %-26s %-9s %-8s %10s %10s  %s%n",
+          "time", "conversation", "limit", "action", "source", "limit", "reach", "model");
       for (BudgetEventReport.Event e : events) {
-        out.printf("%-29s %-38s %-26s %-9s %-8s %10s %10s  %s%n", e.time(), abbreviate(e.conversationId()),
-            e.limitName(), e.action(), e.source(), e.limitValue(), e.reach(),
+        out.printf(
+            "%-29s %-38s %-26s %-9s %-8s %10s %10s  %s%n",
+            e.time(),
+            abbreviate(e.conversationId()),
+            e.limitName(),
+            e.action(),
+            e.source(),
+            e.limitValue(),
+            e.reach(),
             e.downgradedTo().isEmpty() ? e.model() : e.model() + " -> " + e.downgradedTo());
       }
     }

@@ -37,32 +37,44 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code costtrace reprice}: prices the stored LLM calls again with the current catalog (bundled,
- * {@code COSTTRACE_PRICES}, {@code COSTTRACE_PRICES_OVERRIDES}), keeping their tokens and time,
- * and lets the rollups follow ({@link Repricing}). Exit 0 when done (or, with {@code --dry-run},
+ * {@code COSTTRACE_PRICES}, {@code COSTTRACE_PRICES_OVERRIDES}), keeping their tokens and time, and
+ * lets the rollups follow ({@link Repricing}). Exit 0 when done (or, with {@code --dry-run},
  * reported), 1 when ClickHouse or the catalog failed, 2 for a bad argument.
  */
-@Command(name = "reprice", mixinStandardHelpOptions = true,
+@Command(
+    name = "reprice",
+    mixinStandardHelpOptions = true,
     description = "Price stored spans again with the current catalog; the rollups follow.")
 public final class RepriceCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** How many span rows a repricing reads, prices and writes at a time (memory). */
   static final String WINDOW_SPANS_KEY = "costtrace.reprice.window.spans";
+
   /** How a row priced before the service_tier column existed names its tier in its reason. */
   private static final Pattern TIER_IN_REASON =
       Pattern.compile(", ([a-z0-9_-]+) tier ×|service tier '([^']*)'");
 
-  @Option(names = "--since", required = true, paramLabel = "D",
-      description = "Spans that started in this window (30m, 24h, 7d) or since this date or instant"
-          + " (2026-01-01, 2026-01-01T00:00:00Z).")
+  @Option(
+      names = "--since",
+      required = true,
+      paramLabel = "D",
+      description =
+          "Spans that started in this window (30m, 24h, 7d) or since this date or instant"
+              + " (2026-01-01, 2026-01-01T00:00:00Z).")
   String since;
 
   @Option(names = "--model", description = "Only calls of this request or response model.")
   String model = "";
 
-  @Option(names = "--provider", description = "Only calls of this provider (openai, anthropic, aws.bedrock, ...).")
+  @Option(
+      names = "--provider",
+      description = "Only calls of this provider (openai, anthropic, aws.bedrock, ...).")
   String provider = "";
 
-  @Option(names = "--tenant", description = "Only this tenant (the token's, or the trace's resolved tenant).")
+  @Option(
+      names = "--tenant",
+      description = "Only this tenant (the token's, or the trace's resolved tenant).")
   String tenant = "";
 
   @Option(names = "--service", description = "Only spans of this service.name.")
@@ -71,10 +83,15 @@ public final class RepriceCommand implements Callable<Integer> {
   @Option(names = "--conversation", description = "Only this conversation.")
   String conversation = "";
 
-  @Option(names = "--dry-run", description = "Print what would change per conversation and in total; change nothing.")
+  @Option(
+      names = "--dry-run",
+      description = "Print what would change per conversation and in total; change nothing.")
   boolean dryRun;
 
-  @Option(names = "--format", defaultValue = "table", description = "table or json (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--format",
+      defaultValue = "table",
+      description = "table or json (default ${DEFAULT-VALUE}).")
   String format;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -85,8 +102,10 @@ public final class RepriceCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Instant from = since(since, Instant.now());
     if (from == null) {
-      err.println("costtrace reprice: --since: '" + since
-          + "' is neither a duration such as 30m, 24h or 7d nor a date or instant such as 2026-01-01");
+      err.println(
+          "costtrace reprice: --since: '"
+              + since
+              + "' is neither a duration such as 30m, 24h or 7d nor a date or instant such as 2026-01-01");
       return 2;
     }
     if (!format.equals("table") && !format.equals("json")) {
@@ -94,11 +113,19 @@ public final class RepriceCommand implements Callable<Integer> {
       return 2;
     }
     Config config = Config.fromEnvironment();
-    Repricing.Filter filter = new Repricing.Filter(from, model,
-        provider.isEmpty() ? "" : ProviderNames.canonical(provider), tenant, service, conversation);
+    Repricing.Filter filter =
+        new Repricing.Filter(
+            from,
+            model,
+            provider.isEmpty() ? "" : ProviderNames.canonical(provider),
+            tenant,
+            service,
+            conversation);
     SpanPricer pricer;
     try {
-      pricer = SpanPricer.fromConfig(config.withOverrides(Map.of("costtrace.prices.reload.interval", "0")));
+      pricer =
+          SpanPricer.fromConfig(
+              config.withOverrides(Map.of("costtrace.prices.reload.interval", "0")));
     } catch (CatalogException | ConfigException e) {
       err.println("costtrace reprice: " + e.getMessage());
       return 1;
@@ -110,8 +137,9 @@ public final class RepriceCommand implements Callable<Integer> {
       Migrator migrator = new Migrator(client, schema);
       if (dryRun) {
         if (migrator.status().stream().anyMatch(m -> !m.applied())) {
-          err.println("costtrace reprice: the schema is not up to date; run costtrace migrate first"
-              + " (a dry run changes nothing)");
+          err.println(
+              "costtrace reprice: the schema is not up to date; run costtrace migrate first"
+                  + " (a dry run changes nothing)");
           return 1;
         }
       } else {
@@ -119,36 +147,54 @@ public final class RepriceCommand implements Callable<Integer> {
       }
       int window = config.getInt(WINDOW_SPANS_KEY).orElse(Repricing.DEFAULT_WINDOW_SPANS);
       if (window <= 0) {
-        throw Config.invalid(WINDOW_SPANS_KEY, Integer.toString(window), "expected a positive number of spans");
+        throw Config.invalid(
+            WINDOW_SPANS_KEY, Integer.toString(window), "expected a positive number of spans");
       }
-      Repricing.Result r = new Repricing(client, schema, window).run(filter, stored -> reprice(pricer, stored), dryRun);
+      Repricing.Result r =
+          new Repricing(client, schema, window)
+              .run(filter, stored -> reprice(pricer, stored), dryRun);
       print(out, r);
       out.flush();
       return 0;
-    } catch (ConfigException | EngineException | RepricingException | RollupException | IllegalStateException e) {
+    } catch (ConfigException
+        | EngineException
+        | RepricingException
+        | RollupException
+        | IllegalStateException e) {
       err.println("costtrace reprice: " + e.getMessage());
       return 1;
     }
   }
 
   /**
-   * The stored call priced again from what the row keeps: provider, model (the response model
-   * wins, as at ingest), token classes, service tier and start time; the tenant whose overrides
-   * applied at ingest (the token's, else the span's).
+   * The stored call priced again from what the row keeps: provider, model (the response model wins,
+   * as at ingest), token classes, service tier and start time; the tenant whose overrides applied
+   * at ingest (the token's, else the span's).
    */
   static SpanCostRow reprice(SpanPricer pricer, SpanCostRow stored) {
     long cacheWrite = stored.get(SpanColumns.CACHE_WRITE_TOKENS);
     long cacheWrite1h = stored.get(SpanColumns.CACHE_WRITE_1H_TOKENS);
-    TokenUsage usage = new TokenUsage(stored.get(SpanColumns.INPUT_TOKENS), stored.get(SpanColumns.CACHE_READ_TOKENS),
-        Math.max(0, cacheWrite - cacheWrite1h), cacheWrite1h, stored.get(SpanColumns.OUTPUT_TOKENS),
-        stored.get(SpanColumns.REASONING_TOKENS), stored.get(SpanColumns.AUDIO_INPUT_TOKENS),
-        stored.get(SpanColumns.AUDIO_OUTPUT_TOKENS));
+    TokenUsage usage =
+        new TokenUsage(
+            stored.get(SpanColumns.INPUT_TOKENS),
+            stored.get(SpanColumns.CACHE_READ_TOKENS),
+            Math.max(0, cacheWrite - cacheWrite1h),
+            cacheWrite1h,
+            stored.get(SpanColumns.OUTPUT_TOKENS),
+            stored.get(SpanColumns.REASONING_TOKENS),
+            stored.get(SpanColumns.AUDIO_INPUT_TOKENS),
+            stored.get(SpanColumns.AUDIO_OUTPUT_TOKENS));
     String responseModel = stored.get(SpanColumns.RESPONSE_MODEL);
     String model = responseModel.isEmpty() ? stored.get(SpanColumns.REQUEST_MODEL) : responseModel;
     long start = stored.startEpochNanos();
-    Instant at = Instant.ofEpochSecond(Math.floorDiv(start, 1_000_000_000L), Math.floorMod(start, 1_000_000_000L));
-    String tenant = stored.authTenant().isEmpty() ? stored.get(SpanColumns.TENANT_ID) : stored.authTenant();
-    PricedSpan p = pricer.priceUsage(stored.get(SpanColumns.PROVIDER), model, usage, at, serviceTier(stored), tenant);
+    Instant at =
+        Instant.ofEpochSecond(
+            Math.floorDiv(start, 1_000_000_000L), Math.floorMod(start, 1_000_000_000L));
+    String tenant =
+        stored.authTenant().isEmpty() ? stored.get(SpanColumns.TENANT_ID) : stored.authTenant();
+    PricedSpan p =
+        pricer.priceUsage(
+            stored.get(SpanColumns.PROVIDER), model, usage, at, serviceTier(stored), tenant);
     return PricingPipeline.withPricing(stored.toBuilder(), p).build();
   }
 
@@ -208,14 +254,32 @@ public final class RepriceCommand implements Callable<Integer> {
     }
     for (Repricing.ConversationChange c : r.conversations()) {
       String name = c.conversationId().isEmpty() ? "(no conversation)" : c.conversationId();
-      out.printf("%s%s: %s -> %s (%s%s, %d span%s)%n", c.authTenant().isEmpty() ? "" : c.authTenant() + "/", name,
-          plain(c.before()), plain(c.after()), c.difference().signum() >= 0 ? "+" : "", plain(c.difference()),
-          c.spans(), c.spans() == 1 ? "" : "s");
+      out.printf(
+          "%s%s: %s -> %s (%s%s, %d span%s)%n",
+          c.authTenant().isEmpty() ? "" : c.authTenant() + "/",
+          name,
+          plain(c.before()),
+          plain(c.after()),
+          c.difference().signum() >= 0 ? "+" : "",
+          plain(c.difference()),
+          c.spans(),
+          c.spans() == 1 ? "" : "s");
     }
-    out.printf("%s%d of %d spans since %s %s (%d newly priced): %s -> %s USD (%s%s)%s%n",
-        r.dryRun() ? "dry run: " : "", r.changed(), r.examined(), since, verb, r.newlyPriced(), plain(r.before()),
-        plain(r.after()), r.difference().signum() >= 0 ? "+" : "", plain(r.difference()),
-        r.dryRun() ? "; nothing written" : "; rollups of " + r.tracesRecomputed() + " traces recomputed");
+    out.printf(
+        "%s%d of %d spans since %s %s (%d newly priced): %s -> %s USD (%s%s)%s%n",
+        r.dryRun() ? "dry run: " : "",
+        r.changed(),
+        r.examined(),
+        since,
+        verb,
+        r.newlyPriced(),
+        plain(r.before()),
+        plain(r.after()),
+        r.difference().signum() >= 0 ? "+" : "",
+        plain(r.difference()),
+        r.dryRun()
+            ? "; nothing written"
+            : "; rollups of " + r.tracesRecomputed() + " traces recomputed");
   }
 
   private static String plain(java.math.BigDecimal d) {

@@ -24,19 +24,30 @@ import picocli.CommandLine.Option;
  * it. Exit 0 when every rollup checked is right (after the repair, if asked), 1 when some are not,
  * 2 for a bad argument.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
-    description = "Check every trace and conversation rollup against a recomputation from the stored spans.")
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    description =
+        "Check every trace and conversation rollup against a recomputation from the stored spans.")
 public final class VerifyCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--since", defaultValue = "7d",
-      description = "Rollups of traces with a span or a rollup in this window: 30m, 24h, 7d (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--since",
+      defaultValue = "7d",
+      description =
+          "Rollups of traces with a span or a rollup in this window: 30m, 24h, 7d (default ${DEFAULT-VALUE}).")
   String since;
 
-  @Option(names = "--repair", description = "Recompute every rollup that differs, then check again.")
+  @Option(
+      names = "--repair",
+      description = "Recompute every rollup that differs, then check again.")
   boolean repair;
 
-  @Option(names = "--format", defaultValue = "table", description = "table or json (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--format",
+      defaultValue = "table",
+      description = "table or json (default ${DEFAULT-VALUE}).")
   String format;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -47,7 +58,8 @@ public final class VerifyCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Duration window = ReportCommand.since(since);
     if (window == null) {
-      err.println("costtrace verify: --since: '" + since + "' is not a duration such as 30m, 24h or 7d");
+      err.println(
+          "costtrace verify: --since: '" + since + "' is not a duration such as 30m, 24h or 7d");
       return 2;
     }
     if (!format.equals("table") && !format.equals("json")) {
@@ -95,8 +107,14 @@ public final class VerifyCommand implements Callable<Integer> {
       for (RollupVerifier.Difference d : r.differences()) {
         out.println(d);
       }
-      out.printf("%s %d trace rollups and %d conversation rollups over the last %s: %s%n", stage, r.traces(),
-          r.conversations(), since, r.clean() ? "every one equals its recomputation"
+      out.printf(
+          "%s %d trace rollups and %d conversation rollups over the last %s: %s%n",
+          stage,
+          r.traces(),
+          r.conversations(),
+          since,
+          r.clean()
+              ? "every one equals its recomputation"
               : r.differences().size() + " differ from their recomputation");
     }
   }

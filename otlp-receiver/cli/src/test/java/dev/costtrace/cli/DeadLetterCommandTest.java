@@ -63,32 +63,64 @@ class DeadLetterCommandTest {
     for (int t = 0; t < 5; t++) {
       String trace = String.format("%032x", 0xdead0000L + t);
       long start = T0 + t * DAY;
-      observations.add(new SpanAttribution("", trace, "00000000000000aa", start - 1, "conv-" + (t % 2), "acme", "",
-          "", Map.of(), T0));
+      observations.add(
+          new SpanAttribution(
+              "",
+              trace,
+              "00000000000000aa",
+              start - 1,
+              "conv-" + (t % 2),
+              "acme",
+              "",
+              "",
+              Map.of(),
+              T0));
       for (int s = 0; s < 2; s++) {
-        BigDecimal cost = new BigDecimal("0.000123456789").multiply(BigDecimal.valueOf(t * 2L + s + 1));
+        BigDecimal cost =
+            new BigDecimal("0.000123456789").multiply(BigDecimal.valueOf(t * 2L + s + 1));
         total = total.add(cost);
-        rows.add(SpanCostRow.builder().traceId(trace).spanId(String.format("%016x", t * 10L + s + 1))
-            .set(SpanColumns.START_TIME, start + s).set(SpanColumns.END_TIME, start + s + 500)
-            .set(SpanColumns.TOTAL_COST, cost).set(SpanColumns.PRICING_STATUS, "PRICED")
-            .set(SpanColumns.TAGS, t == 3 && s == 1
-                ? Map.of("a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "6") : Map.of())
-            .build());
+        rows.add(
+            SpanCostRow.builder()
+                .traceId(trace)
+                .spanId(String.format("%016x", t * 10L + s + 1))
+                .set(SpanColumns.START_TIME, start + s)
+                .set(SpanColumns.END_TIME, start + s + 500)
+                .set(SpanColumns.TOTAL_COST, cost)
+                .set(SpanColumns.PRICING_STATUS, "PRICED")
+                .set(
+                    SpanColumns.TAGS,
+                    t == 3 && s == 1
+                        ? Map.of("a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "6")
+                        : Map.of())
+                .build());
       }
     }
     Path buffer = dir.resolve("buffer");
-    Client.Builder limited = new Client.Builder().addEndpoint(e.httpUrl()).setUsername(e.user())
-        .setPassword(e.password()).setDefaultDatabase("default")
-        .serverSetting("max_partitions_per_insert_block", "3").serverSetting("format_binary_max_array_size", "4");
-    try (ClickHouseSink sink = ClickHouseSink.builder().client(limited.build(), true).database(db).bufferDir(buffer)
-        .maxBatchDelay(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(50)).maxBatchAttempts(2).build()) {
+    Client.Builder limited =
+        new Client.Builder()
+            .addEndpoint(e.httpUrl())
+            .setUsername(e.user())
+            .setPassword(e.password())
+            .setDefaultDatabase("default")
+            .serverSetting("max_partitions_per_insert_block", "3")
+            .serverSetting("format_binary_max_array_size", "4");
+    try (ClickHouseSink sink =
+        ClickHouseSink.builder()
+            .client(limited.build(), true)
+            .database(db)
+            .bufferDir(buffer)
+            .maxBatchDelay(Duration.ofMillis(10))
+            .maxBackoff(Duration.ofMillis(50))
+            .maxBatchAttempts(2)
+            .build()) {
       sink.accept(rows, observations);
       assertThat(sink.flush(Duration.ofMinutes(2))).isTrue();
       assertThat(sink.metrics().rowsDeadLettered()).isEqualTo(1);
     }
     BigDecimal poisonCost = rows.get(7).totalCost();
     String traceSum = "SELECT toDecimal128(sum(total_cost), 12) FROM " + db + ".trace_rollup";
-    String conversationSum = "SELECT toDecimal128(sum(total_cost), 12) FROM " + db + ".conversation_costs";
+    String conversationSum =
+        "SELECT toDecimal128(sum(total_cost), 12) FROM " + db + ".conversation_costs";
     assertThat(scalar(e, traceSum)).isEqualByComparingTo(total.subtract(poisonCost));
 
     System.setProperty("costtrace.clickhouse.url", e.httpUrl());
@@ -96,10 +128,15 @@ class DeadLetterCommandTest {
     System.setProperty("costtrace.clickhouse.password", e.password());
     System.setProperty("costtrace.clickhouse.database", db);
     assertThat(CliRun.ok("dead-letter", "list", "--dir", buffer.toString()))
-        .contains("dead-letter.jsonl: 1 rows (1 spans, 0 observations), spans' cost " + poisonCost.toPlainString())
-        .contains("1  TOO_LARGE_ARRAY_SIZE (128)").contains("spans started 2026-01-04T00:00:00.000000001Z")
+        .contains(
+            "dead-letter.jsonl: 1 rows (1 spans, 0 observations), spans' cost "
+                + poisonCost.toPlainString())
+        .contains("1  TOO_LARGE_ARRAY_SIZE (128)")
+        .contains("spans started 2026-01-04T00:00:00.000000001Z")
         .contains("1 dead-lettered rows in 1 files");
-    JsonNode listed = JSON.readTree(CliRun.ok("dead-letter", "list", "--dir", buffer.toString(), "--format", "json"));
+    JsonNode listed =
+        JSON.readTree(
+            CliRun.ok("dead-letter", "list", "--dir", buffer.toString(), "--format", "json"));
     assertThat(listed.get("rows").asInt()).isEqualTo(1);
     JsonNode file = listed.get("files").get(0);
     assertThat(file.get("file").asText()).isEqualTo("dead-letter.jsonl");
@@ -107,16 +144,21 @@ class DeadLetterCommandTest {
     assertThat(new BigDecimal(file.get("total_usd").asText())).isEqualByComparingTo(poisonCost);
     assertThat(file.get("reasons").get("TOO_LARGE_ARRAY_SIZE (128)").asInt()).isEqualTo(1);
     assertThat(file.get("first_start").asText()).isEqualTo("2026-01-04T00:00:00.000000001Z");
-    CliRun.Result bad = CliRun.execute("dead-letter", "list", "--dir", buffer.toString(), "--format", "xml");
+    CliRun.Result bad =
+        CliRun.execute("dead-letter", "list", "--dir", buffer.toString(), "--format", "xml");
     assertThat(bad.exit()).isEqualTo(2);
     assertThat(bad.err()).contains("--format must be table or json, not 'xml'");
 
     assertThat(CliRun.ok("dead-letter", "replay", "--dir", buffer.toString()))
-        .contains("1 rows replayed, 0 still refused").contains("replayed 1 dead-lettered rows");
+        .contains("1 rows replayed, 0 still refused")
+        .contains("replayed 1 dead-lettered rows");
     assertThat(scalar(e, traceSum)).isEqualByComparingTo(total);
     assertThat(scalar(e, conversationSum)).isEqualByComparingTo(total);
-    assertThat(CliRun.ok("dead-letter", "list", "--dir", buffer.toString())).contains("0 dead-lettered rows in 0 files");
-    JsonNode again = JSON.readTree(CliRun.ok("dead-letter", "replay", "--dir", buffer.toString(), "--format", "json"));
+    assertThat(CliRun.ok("dead-letter", "list", "--dir", buffer.toString()))
+        .contains("0 dead-lettered rows in 0 files");
+    JsonNode again =
+        JSON.readTree(
+            CliRun.ok("dead-letter", "replay", "--dir", buffer.toString(), "--format", "json"));
     assertThat(again.get("replayed").asInt()).isZero();
     assertThat(again.get("still_refused").asInt()).isZero();
     assertThat(again.get("stopped_early").asBoolean()).isFalse();

@@ -2,10 +2,10 @@ package dev.costtrace.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.costtrace.testing.SelfSignedCert;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
+import dev.costtrace.testing.SelfSignedCert;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -21,22 +21,50 @@ class DemoCommandTest {
   void sendsEveryDemoSpanToARunningReceiver() {
     AtomicLong spans = new AtomicLong();
     Set<String> conversations = new HashSet<>();
-    try (OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer((request, tenant) -> {
-          request.getResourceSpansList().forEach(rs -> rs.getScopeSpansList().forEach(ss -> ss.getSpansList()
-              .forEach(s -> {
-                spans.incrementAndGet();
-                s.getAttributesList().stream().filter(a -> a.getKey().equals("gen_ai.conversation.id"))
-                    .forEach(a -> {
-                      synchronized (conversations) {
-                        conversations.add(a.getValue().getStringValue());
-                      }
-                    });
-              })));
-          return ExportOutcome.allAccepted();
-        }).start()) {
-      String out = CliRun.ok("demo", "--endpoint", "http://127.0.0.1:" + receiver.httpPort() + "/",
-          "--conversations", "12", "--seed", "3");
+    try (OtlpReceiver receiver =
+        OtlpReceiver.builder()
+            .host("127.0.0.1")
+            .grpcPort(0)
+            .httpPort(0)
+            .consumer(
+                (request, tenant) -> {
+                  request
+                      .getResourceSpansList()
+                      .forEach(
+                          rs ->
+                              rs.getScopeSpansList()
+                                  .forEach(
+                                      ss ->
+                                          ss.getSpansList()
+                                              .forEach(
+                                                  s -> {
+                                                    spans.incrementAndGet();
+                                                    s.getAttributesList().stream()
+                                                        .filter(
+                                                            a ->
+                                                                a.getKey()
+                                                                    .equals(
+                                                                        "gen_ai.conversation.id"))
+                                                        .forEach(
+                                                            a -> {
+                                                              synchronized (conversations) {
+                                                                conversations.add(
+                                                                    a.getValue().getStringValue());
+                                                              }
+                                                            });
+                                                  })));
+                  return ExportOutcome.allAccepted();
+                })
+            .start()) {
+      String out =
+          CliRun.ok(
+              "demo",
+              "--endpoint",
+              "http://127.0.0.1:" + receiver.httpPort() + "/",
+              "--conversations",
+              "12",
+              "--seed",
+              "3");
       assertThat(out).contains("sent 12 conversations");
       String[] words = out.substring(out.indexOf("sent 12 conversations, ")).split("[ ,]+");
       long turns = Long.parseLong(words[3]);
@@ -53,24 +81,48 @@ class DemoCommandTest {
     Path tokens = Files.writeString(dir.resolve("tokens"), "globex=globex-token-1\n");
     Set<String> tenants = ConcurrentHashMap.newKeySet();
     AtomicLong spans = new AtomicLong();
-    try (OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .tls(cert.certFile(), cert.keyFile()).auth(BearerTokens.builder(tokens).build())
-        .consumer((request, tenant) -> {
-          tenants.add(tenant);
-          request.getResourceSpansList().forEach(rs -> rs.getScopeSpansList()
-              .forEach(ss -> spans.addAndGet(ss.getSpansCount())));
-          return ExportOutcome.allAccepted();
-        }).start()) {
+    try (OtlpReceiver receiver =
+        OtlpReceiver.builder()
+            .host("127.0.0.1")
+            .grpcPort(0)
+            .httpPort(0)
+            .tls(cert.certFile(), cert.keyFile())
+            .auth(BearerTokens.builder(tokens).build())
+            .consumer(
+                (request, tenant) -> {
+                  tenants.add(tenant);
+                  request
+                      .getResourceSpansList()
+                      .forEach(
+                          rs ->
+                              rs.getScopeSpansList()
+                                  .forEach(ss -> spans.addAndGet(ss.getSpansCount())));
+                  return ExportOutcome.allAccepted();
+                })
+            .start()) {
       Path tokenFile = Files.writeString(dir.resolve("my-token"), "\nglobex-token-1\n");
-      String out = CliRun.ok("demo", "--endpoint", "https://localhost:" + receiver.httpPort(),
-          "--token-file", tokenFile.toString(), "--trust-cert", cert.certFile().toString(),
-          "--conversations", "3");
+      String out =
+          CliRun.ok(
+              "demo",
+              "--endpoint",
+              "https://localhost:" + receiver.httpPort(),
+              "--token-file",
+              tokenFile.toString(),
+              "--trust-cert",
+              cert.certFile().toString(),
+              "--conversations",
+              "3");
       assertThat(out).contains("sent 3 conversations");
       assertThat(tenants).containsExactly("globex");
       assertThat(spans.get()).isPositive();
 
-      CliRun.Result noToken = CliRun.execute("demo", "--endpoint", "https://localhost:" + receiver.httpPort(),
-          "--token-file", dir.resolve("missing").toString());
+      CliRun.Result noToken =
+          CliRun.execute(
+              "demo",
+              "--endpoint",
+              "https://localhost:" + receiver.httpPort(),
+              "--token-file",
+              dir.resolve("missing").toString());
       assertThat(noToken.exit()).isEqualTo(2);
       assertThat(noToken.err()).contains("cannot read --token-file");
     }
@@ -80,7 +132,8 @@ class DemoCommandTest {
   void badArgumentsExitTwoWithTheReason() {
     CliRun.Result r = CliRun.execute("demo", "--endpoint", "localhost:4318");
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("--endpoint must be an http:// or https:// URL, not 'localhost:4318'");
+    assertThat(r.err())
+        .contains("--endpoint must be an http:// or https:// URL, not 'localhost:4318'");
     r = CliRun.execute("demo", "--conversations", "0");
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--conversations must be at least 1");

@@ -23,11 +23,20 @@ class MigrateCommandTest {
     String db = TestClickHouse.newDatabase("cli");
     System.setProperty("costtrace.clickhouse.url", e.httpUrl());
     System.setProperty("costtrace.clickhouse.user", e.user());
-    System.setProperty("costtrace.clickhouse.password", e.password()); // the embedded engine's secret
+    System.setProperty(
+        "costtrace.clickhouse.password", e.password()); // the embedded engine's secret
     System.setProperty("costtrace.clickhouse.database", db);
-    assertThat(CliRun.ok("migrate")).startsWith("applied " + dev.costtrace.sink.schema.Migrator.names().size() + " migration(s) to " + db + " on server ClickHouse at ");
+    assertThat(CliRun.ok("migrate"))
+        .startsWith(
+            "applied "
+                + dev.costtrace.sink.schema.Migrator.names().size()
+                + " migration(s) to "
+                + db
+                + " on server ClickHouse at ");
     assertThat(CliRun.ok("migrate")).startsWith("applied 0 migration(s)");
-    assertThat(CliRun.ok("migrate", "--status")).contains("0001 0001_spans").contains("applied")
+    assertThat(CliRun.ok("migrate", "--status"))
+        .contains("0001 0001_spans")
+        .contains("applied")
         .doesNotContain("pending");
     assertThat(CliRun.ok("migrate", "--down", "1")).startsWith("reverted 1 migration(s)");
     // The newest migration is the one reverted.

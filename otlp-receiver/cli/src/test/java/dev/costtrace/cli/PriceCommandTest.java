@@ -8,8 +8,8 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.ByteArrayOutputStream;
@@ -43,8 +43,21 @@ class PriceCommandTest {
   @Test
   void pricesOneCallWithOtelSemantics() throws IOException {
     // 12000 input incl. 8000 cached, 900 output: 4000 × 2.50 + 8000 × 1.25 + 900 × 10 per million
-    Run r = run("price", "--model", "gpt-4o", "--provider", "openai", "--input-tokens", "12000",
-        "--cache-read-tokens", "8000", "--output-tokens", "900", "--at", "2026-01-01T00:00:00Z");
+    Run r =
+        run(
+            "price",
+            "--model",
+            "gpt-4o",
+            "--provider",
+            "openai",
+            "--input-tokens",
+            "12000",
+            "--cache-read-tokens",
+            "8000",
+            "--output-tokens",
+            "900",
+            "--at",
+            "2026-01-01T00:00:00Z");
     assertThat(r.exit).isZero();
     JsonNode o = r.lines.get(0);
     assertThat(o.get("model").asText()).isEqualTo("gpt-4o");
@@ -58,8 +71,17 @@ class PriceCommandTest {
 
   @Test
   void priceAtADateBeforeAPriceChange() throws IOException {
-    Run r = run("price", "--model", "o3", "--input-tokens", "1000000", "--output-tokens", "0",
-        "--at", "2025-05-01T00:00:00Z");
+    Run r =
+        run(
+            "price",
+            "--model",
+            "o3",
+            "--input-tokens",
+            "1000000",
+            "--output-tokens",
+            "0",
+            "--at",
+            "2025-05-01T00:00:00Z");
     assertThat(r.lines.get(0).get("total_usd").asText()).isEqualTo("10.000000000000");
   }
 
@@ -73,15 +95,35 @@ class PriceCommandTest {
 
   @Test
   void cacheLargerThanInputIsBadInput() throws IOException {
-    Run r = run("price", "--model", "gpt-4o", "--input-tokens", "10", "--cache-read-tokens", "20",
-        "--output-tokens", "1");
+    Run r =
+        run(
+            "price",
+            "--model",
+            "gpt-4o",
+            "--input-tokens",
+            "10",
+            "--cache-read-tokens",
+            "20",
+            "--output-tokens",
+            "1");
     assertThat(r.exit).isEqualTo(2);
-    assertThat(r.err).contains("--cache-read-tokens + --cache-write-tokens (20) exceed --input-tokens (10)");
+    assertThat(r.err)
+        .contains("--cache-read-tokens + --cache-write-tokens (20) exceed --input-tokens (10)");
   }
 
   @Test
   void badAtIsBadInput() throws IOException {
-    Run r = run("price", "--model", "gpt-4o", "--input-tokens", "10", "--output-tokens", "1", "--at", "yesterday");
+    Run r =
+        run(
+            "price",
+            "--model",
+            "gpt-4o",
+            "--input-tokens",
+            "10",
+            "--output-tokens",
+            "1",
+            "--at",
+            "yesterday");
     assertThat(r.exit).isEqualTo(2);
     assertThat(r.err).contains("--at: 'yesterday' is not an ISO-8601 instant");
   }
@@ -93,10 +135,12 @@ class PriceCommandTest {
   @Test
   void pricesTheSdksOtlpJsonOutput() throws IOException {
     InMemorySpanExporter exported = InMemorySpanExporter.create();
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().toBuilder().put("service.name", "support-bot").build())
-        .addSpanProcessor(SimpleSpanProcessor.create(exported))
-        .build();
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(
+                Resource.getDefault().toBuilder().put("service.name", "support-bot").build())
+            .addSpanProcessor(SimpleSpanProcessor.create(exported))
+            .build();
     Tracer tracer = provider.get("test");
     Span root = tracer.spanBuilder("POST /chat").startSpan();
     Span llm;
@@ -138,8 +182,11 @@ class PriceCommandTest {
     assertThat(r.err).isEmpty();
     assertThat(r.exit).isZero();
     assertThat(r.lines).hasSize(2);
-    JsonNode l = r.lines.stream().filter(n -> n.has("model") && n.get("model").asText().startsWith("claude"))
-        .findFirst().orElseThrow();
+    JsonNode l =
+        r.lines.stream()
+            .filter(n -> n.has("model") && n.get("model").asText().startsWith("claude"))
+            .findFirst()
+            .orElseThrow();
     assertThat(l.get("trace_id").asText()).isEqualTo(llm.getSpanContext().getTraceId());
     assertThat(l.get("span_id").asText()).isEqualTo(llm.getSpanContext().getSpanId());
     assertThat(l.get("service").asText()).isEqualTo("support-bot");
@@ -152,39 +199,49 @@ class PriceCommandTest {
 
   @Test
   void badLineIsNamedAndOtherLinesStillPriced() throws IOException {
-    String good = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\","
-        + "\"spanId\":\"eee19b7ec3c1b174\",\"name\":\"chat\",\"startTimeUnixNano\":\"1767225600000000000\","
-        + "\"attributes\":[{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o-mini\"}},"
-        + "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"1000000\"}}]}]}]}]}";
-    String badId = good.replace("5b8efff798038103d269b633813fc60c", "zzzzfff798038103d269b633813fc60c");
+    String good =
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\","
+            + "\"spanId\":\"eee19b7ec3c1b174\",\"name\":\"chat\",\"startTimeUnixNano\":\"1767225600000000000\","
+            + "\"attributes\":[{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o-mini\"}},"
+            + "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"1000000\"}}]}]}]}]}";
+    String badId =
+        good.replace("5b8efff798038103d269b633813fc60c", "zzzzfff798038103d269b633813fc60c");
     Path file = dir.resolve("mixed.jsonl");
-    Files.writeString(file, good + "\n{\"resourceSpans\": [\n" + badId + "\n\n" + good + "\n",
+    Files.writeString(
+        file,
+        good + "\n{\"resourceSpans\": [\n" + badId + "\n\n" + good + "\n",
         StandardCharsets.UTF_8);
     Run r = run("price", "--otlp-json", file.toString());
     assertThat(r.exit).isEqualTo(2);
     assertThat(r.lines).hasSize(2);
     assertThat(r.lines.get(0).get("total_usd").asText()).isEqualTo("0.150000000000");
-    assertThat(r.lines.get(0).get("trace_id").asText()).isEqualTo("5b8efff798038103d269b633813fc60c");
+    assertThat(r.lines.get(0).get("trace_id").asText())
+        .isEqualTo("5b8efff798038103d269b633813fc60c");
     assertThat(r.err).contains("line 2: ");
-    assertThat(r.err).contains("line 3: resourceSpans[0].scopeSpans[0].spans[0].traceId: "
-        + "'zzzzfff798038103d269b633813fc60c' is not hex");
+    assertThat(r.err)
+        .contains(
+            "line 3: resourceSpans[0].scopeSpans[0].spans[0].traceId: "
+                + "'zzzzfff798038103d269b633813fc60c' is not hex");
   }
 
   @Test
   void prettyPrintedSingleDocument() throws IOException {
     Path file = dir.resolve("pretty.json");
-    Files.writeString(file, "{\n  \"resourceSpans\": [ {\n    \"scopeSpans\": [ { \"spans\": [ {\n"
-        + "      \"traceId\": \"5B8EFFF798038103D269B633813FC60C\", \"spanId\": \"EEE19B7EC3C1B174\",\n"
-        + "      \"kind\": 3, \"startTimeUnixNano\": 1767225600000000000,\n"
-        + "      \"attributes\": [ {\"key\": \"gen_ai.system\", \"value\": {\"stringValue\": \"openai\"}},\n"
-        + "        {\"key\": \"gen_ai.request.model\", \"value\": {\"stringValue\": \"gpt-4o\"}},\n"
-        + "        {\"key\": \"gen_ai.usage.prompt_tokens\", \"value\": {\"intValue\": 1000}},\n"
-        + "        {\"key\": \"gen_ai.usage.completion_tokens\", \"value\": {\"doubleValue\": 500.0}} ]\n"
-        + "    } ] } ] } ] }\n");
+    Files.writeString(
+        file,
+        "{\n  \"resourceSpans\": [ {\n    \"scopeSpans\": [ { \"spans\": [ {\n"
+            + "      \"traceId\": \"5B8EFFF798038103D269B633813FC60C\", \"spanId\": \"EEE19B7EC3C1B174\",\n"
+            + "      \"kind\": 3, \"startTimeUnixNano\": 1767225600000000000,\n"
+            + "      \"attributes\": [ {\"key\": \"gen_ai.system\", \"value\": {\"stringValue\": \"openai\"}},\n"
+            + "        {\"key\": \"gen_ai.request.model\", \"value\": {\"stringValue\": \"gpt-4o\"}},\n"
+            + "        {\"key\": \"gen_ai.usage.prompt_tokens\", \"value\": {\"intValue\": 1000}},\n"
+            + "        {\"key\": \"gen_ai.usage.completion_tokens\", \"value\": {\"doubleValue\": 500.0}} ]\n"
+            + "    } ] } ] } ] }\n");
     Run r = run("price", "--otlp-json", file.toString());
     assertThat(r.err).isEmpty();
     assertThat(r.lines).hasSize(1);
-    assertThat(r.lines.get(0).get("trace_id").asText()).isEqualTo("5b8efff798038103d269b633813fc60c");
+    assertThat(r.lines.get(0).get("trace_id").asText())
+        .isEqualTo("5b8efff798038103d269b633813fc60c");
     assertThat(r.lines.get(0).get("total_usd").asText()).isEqualTo("0.007500000000");
   }
 

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
+import dev.costtrace.testing.SelfSignedCert;
 import dev.costtrace.testing.TestClickHouse;
 import java.math.BigDecimal;
-import dev.costtrace.testing.SelfSignedCert;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,9 +24,16 @@ class QuickStartTest {
 
   @AfterEach
   void clear() {
-    for (String k : List.of("costtrace.clickhouse.url", "costtrace.clickhouse.user", "costtrace.clickhouse.password",
-        "costtrace.clickhouse.database", "costtrace.sink.buffer.dir",
-        "costtrace.auth.tokens.file", "costtrace.tls.cert.file", "costtrace.tls.key.file")) {
+    for (String k :
+        List.of(
+            "costtrace.clickhouse.url",
+            "costtrace.clickhouse.user",
+            "costtrace.clickhouse.password",
+            "costtrace.clickhouse.database",
+            "costtrace.sink.buffer.dir",
+            "costtrace.auth.tokens.file",
+            "costtrace.tls.cert.file",
+            "costtrace.tls.key.file")) {
       System.clearProperty(k);
     }
   }
@@ -37,12 +44,23 @@ class QuickStartTest {
     String db = TestClickHouse.newDatabase("quickstart");
     System.setProperty("costtrace.clickhouse.url", e.httpUrl());
     System.setProperty("costtrace.clickhouse.user", e.user());
-    System.setProperty("costtrace.clickhouse.password", e.password()); // the embedded engine's secret
+    System.setProperty(
+        "costtrace.clickhouse.password", e.password()); // the embedded engine's secret
     System.setProperty("costtrace.clickhouse.database", db);
     System.setProperty("costtrace.sink.buffer.dir", dir.resolve("buffer").toString());
 
-    String serve = CliRun.ok("serve", "--demo-only", "--demo-conversations", "40", "--grpc-port", "0", "--http-port", "0");
-    assertThat(serve).contains("demo sent 40 conversations")
+    String serve =
+        CliRun.ok(
+            "serve",
+            "--demo-only",
+            "--demo-conversations",
+            "40",
+            "--grpc-port",
+            "0",
+            "--http-port",
+            "0");
+    assertThat(serve)
+        .contains("demo sent 40 conversations")
         .contains("cost per conversation over 40 conversations")
         .contains("draining and flushing");
 
@@ -81,22 +99,35 @@ class QuickStartTest {
     SelfSignedCert cert = SelfSignedCert.create(dir);
     System.setProperty("costtrace.clickhouse.url", e.httpUrl());
     System.setProperty("costtrace.clickhouse.user", e.user());
-    System.setProperty("costtrace.clickhouse.password", e.password()); // the embedded engine's secret
+    System.setProperty(
+        "costtrace.clickhouse.password", e.password()); // the embedded engine's secret
     System.setProperty("costtrace.clickhouse.database", db);
     System.setProperty("costtrace.sink.buffer.dir", dir.resolve("buffer").toString());
-    System.setProperty("costtrace.auth.tokens.file",
+    System.setProperty(
+        "costtrace.auth.tokens.file",
         Files.writeString(dir.resolve("tokens"), "acme=s3cret-acme-token\n").toString());
     System.setProperty("costtrace.tls.cert.file", cert.certFile().toString());
     System.setProperty("costtrace.tls.key.file", cert.keyFile().toString());
 
-    String serve = CliRun.ok("serve", "--demo-only", "--demo-conversations", "8", "--grpc-port", "0", "--http-port", "0");
-    assertThat(serve).contains("bearer-token auth on, 1 tokens")
+    String serve =
+        CliRun.ok(
+            "serve",
+            "--demo-only",
+            "--demo-conversations",
+            "8",
+            "--grpc-port",
+            "0",
+            "--http-port",
+            "0");
+    assertThat(serve)
+        .contains("bearer-token auth on, 1 tokens")
         .contains("the demo sends as tenant 'demo'")
         .contains("demo sent 8 conversations")
         .contains("cost per conversation over 8 conversations")
         .doesNotContain("warning");
 
-    // The token's tenant wins over the demo's own tenant attributes: every conversation is "demo's".
+    // The token's tenant wins over the demo's own tenant attributes: every conversation is
+    // "demo's".
     String byTenant = CliRun.ok("report", "--by", "tenant", "--format", "json");
     JsonNode first = JSON.readTree(byTenant.split("\n")[0]);
     assertThat(first.get("tenant_id").asText()).isEqualTo("demo");
@@ -107,6 +138,7 @@ class QuickStartTest {
   void badReportArguments() {
     CliRun.Result r = CliRun.execute("report", "--by", "planet");
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("--by must be conversation, trace, model, tenant or feature, not 'planet'");
+    assertThat(r.err())
+        .contains("--by must be conversation, trace, model, tenant or feature, not 'planet'");
   }
 }

@@ -28,22 +28,26 @@ import java.util.concurrent.TimeUnit;
 /**
  * Two weeks of data for the review, sent as OTLP through the real receiver pipeline into a fresh
  * database: the demo workload this week (40 conversations) and the week before (30, another seed),
- * plus this week a call to a model no catalog knows and an expensive one in a conversation whose
- * ID is markup. {@link #until} ends the reviewed week at the first 05:00 UTC at least two hours
- * from now, so every span of this week is inside it, every span of the week before in that one, and
- * the week before's spans (from 9 to about 2 hours before the period starts) always straddle a
- * midnight: the day the period starts in then holds spend of both periods, at any hour the test runs.
+ * plus this week a call to a model no catalog knows and an expensive one in a conversation whose ID
+ * is markup. {@link #until} ends the reviewed week at the first 05:00 UTC at least two hours from
+ * now, so every span of this week is inside it, every span of the week before in that one, and the
+ * week before's spans (from 9 to about 2 hours before the period starts) always straddle a
+ * midnight: the day the period starts in then holds spend of both periods, at any hour the test
+ * runs.
  */
 final class ReviewData {
   static final String UNKNOWN_MODEL = "acme-llm-9000";
+
   /** A conversation ID full of markup ($0.35 of gpt-4o): the HTML must show it as text. */
   static final String MARKUP_CONVERSATION = "conv-<b>bold</b>&\"q\"";
+
   final ClickHouseEndpoint endpoint = TestClickHouse.shared();
   final String db = TestClickHouse.newDatabase("review");
   final Instant until = periodEnd(Instant.now());
 
   static Instant periodEnd(Instant now) {
-    Instant at = now.plus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.DAYS).plus(5, ChronoUnit.HOURS);
+    Instant at =
+        now.plus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.DAYS).plus(5, ChronoUnit.HOURS);
     return at.isBefore(now.plus(2, ChronoUnit.HOURS)) ? at.plus(1, ChronoUnit.DAYS) : at;
   }
 
@@ -51,16 +55,34 @@ final class ReviewData {
     try (Client c = endpoint.newClient("default")) {
       new Migrator(c, new SchemaOptions(db, "", Duration.ZERO)).up();
     }
-    ClickHouseSink sink = ClickHouseSink.builder().client(endpoint.newClient("default"), true).database(db)
-        .bufferDir(Files.createTempDirectory("costtrace-review-buffer")).maxBatchDelay(Duration.ofMillis(50)).build();
-    PricingPipeline pipeline = PricingPipeline.builder(sink).attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000)).build();
-    try (OtlpReceiver receiver = OtlpReceiver.builder().host("127.0.0.1").grpcPort(0).httpPort(0)
-        .consumer(pipeline).start()) {
+    ClickHouseSink sink =
+        ClickHouseSink.builder()
+            .client(endpoint.newClient("default"), true)
+            .database(db)
+            .bufferDir(Files.createTempDirectory("costtrace-review-buffer"))
+            .maxBatchDelay(Duration.ofMillis(50))
+            .build();
+    PricingPipeline pipeline =
+        PricingPipeline.builder(sink)
+            .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000))
+            .build();
+    try (OtlpReceiver receiver =
+        OtlpReceiver.builder()
+            .host("127.0.0.1")
+            .grpcPort(0)
+            .httpPort(0)
+            .consumer(pipeline)
+            .start()) {
       String url = "http://127.0.0.1:" + receiver.httpPort();
-      DemoWorkload.Summary now = DemoWorkload.send(DemoWorkload.Target.of(url), 40, 7,
-          Instant.now().minus(6, ChronoUnit.HOURS));
-      DemoWorkload.Summary before = DemoWorkload.send(DemoWorkload.Target.of(url), 30, 11,
-          until.minus(7, ChronoUnit.DAYS).minus(9, ChronoUnit.HOURS));
+      DemoWorkload.Summary now =
+          DemoWorkload.send(
+              DemoWorkload.Target.of(url), 40, 7, Instant.now().minus(6, ChronoUnit.HOURS));
+      DemoWorkload.Summary before =
+          DemoWorkload.send(
+              DemoWorkload.Target.of(url),
+              30,
+              11,
+              until.minus(7, ChronoUnit.DAYS).minus(9, ChronoUnit.HOURS));
       call(url, "conv-unpriced", "acme", UNKNOWN_MODEL, 1000, 100);
       call(url, MARKUP_CONVERSATION, "globex", "gpt-4o", 100_000, 10_000);
       // A call the agent's budget blocked (never sent, no usage): not an unpriced call.
@@ -73,11 +95,25 @@ final class ReviewData {
     }
     // The budget events of this week: two blocks in one conversation, a warning in another.
     try (Client c = endpoint.newClient("default")) {
-      for (String[] e : new String[][] {{"conv-unpriced", "conversation_cap_usd", "block"},
-          {"conv-unpriced", "conversation_cap_usd", "block"}, {"conv-x", "conversation_warn_usd", "warn"}}) {
-        c.execute("INSERT INTO " + db + ".budget_events (event_time, conversation_id, tenant_id, limit_name,"
-            + " action, source) VALUES (now64(9) - INTERVAL 1 HOUR, '" + e[0] + "', 'acme', '" + e[1] + "', '"
-            + e[2] + "', 'agent')").get().close();
+      for (String[] e :
+          new String[][] {
+            {"conv-unpriced", "conversation_cap_usd", "block"},
+            {"conv-unpriced", "conversation_cap_usd", "block"},
+            {"conv-x", "conversation_warn_usd", "warn"}
+          }) {
+        c.execute(
+                "INSERT INTO "
+                    + db
+                    + ".budget_events (event_time, conversation_id, tenant_id, limit_name,"
+                    + " action, source) VALUES (now64(9) - INTERVAL 1 HOUR, '"
+                    + e[0]
+                    + "', 'acme', '"
+                    + e[1]
+                    + "', '"
+                    + e[2]
+                    + "', 'agent')")
+            .get()
+            .close();
       }
     }
   }
@@ -86,7 +122,8 @@ final class ReviewData {
   void useForCli() {
     System.setProperty("costtrace.clickhouse.url", endpoint.httpUrl());
     System.setProperty("costtrace.clickhouse.user", endpoint.user());
-    System.setProperty("costtrace.clickhouse.password", endpoint.password()); // the embedded engine's secret
+    System.setProperty(
+        "costtrace.clickhouse.password", endpoint.password()); // the embedded engine's secret
     System.setProperty("costtrace.clickhouse.database", db);
   }
 
@@ -98,10 +135,14 @@ final class ReviewData {
   }
 
   /** One turn of one LLM call in a conversation of its own; negative tokens: a blocked call. */
-  private static void call(String url, String conversation, String tenant, String model, long input, long output) {
-    OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(url + "/v1/traces").build();
-    try (SdkTracerProvider provider = SdkTracerProvider.builder()
-        .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
+  private static void call(
+      String url, String conversation, String tenant, String model, long input, long output) {
+    OtlpHttpSpanExporter exporter =
+        OtlpHttpSpanExporter.builder().setEndpoint(url + "/v1/traces").build();
+    try (SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+            .build()) {
       Tracer tracer = provider.get("review-test");
       Span root = tracer.spanBuilder("summarize").startSpan();
       root.setAttribute("gen_ai.conversation.id", conversation);
@@ -112,7 +153,8 @@ final class ReviewData {
         llm.setAttribute("gen_ai.provider.name", model.startsWith("gpt") ? "openai" : "acme");
         llm.setAttribute("gen_ai.request.model", model);
         if (input < 0) {
-          llm.setAttribute("error.type", "dev.costtrace.budget.api.ConversationBudgetExceededException");
+          llm.setAttribute(
+              "error.type", "dev.costtrace.budget.api.ConversationBudgetExceededException");
         } else {
           llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), input);
           llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), output);

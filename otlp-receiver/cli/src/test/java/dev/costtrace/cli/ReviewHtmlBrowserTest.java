@@ -67,17 +67,27 @@ class ReviewHtmlBrowserTest {
   @Test
   void theFileIsSelfContained() throws Exception {
     String page = Files.readString(html);
-    assertThat(page).startsWith("<!DOCTYPE html>").doesNotContain("<script", "<link", "<img", "@import", "url(");
+    assertThat(page)
+        .startsWith("<!DOCTYPE html>")
+        .doesNotContain("<script", "<link", "<img", "@import", "url(");
     assertThat(count(page, "<svg ")).isEqualTo(3);
   }
 
   @Test
   void theBrowsersDomHasTheFiguresAndOneMarkPerDataPoint() {
     String dom = HeadlessChromium.dumpDom(html);
-    assertThat(dom).contains("CostTrace review", "This period against the one before", "p95 per conversation",
-        "Cumulative share of spend", "Spend per day", "Unpriced models", ReviewData.UNKNOWN_MODEL);
+    assertThat(dom)
+        .contains(
+            "CostTrace review",
+            "This period against the one before",
+            "p95 per conversation",
+            "Cumulative share of spend",
+            "Spend per day",
+            "Unpriced models",
+            ReviewData.UNKNOWN_MODEL);
     assertThat(count(dom, "<rect class=\"bar\"")).isEqualTo(review.get("histogram").size());
-    assertThat(count(dom, "<rect class=\"day (current|previous)\"")).isEqualTo(review.get("daily").size());
+    assertThat(count(dom, "<rect class=\"day (current|previous)\""))
+        .isEqualTo(review.get("daily").size());
     assertThat(count(dom, "<rect class=\"day previous\"")).isPositive();
     assertThat(dom).contains("data-points=\"100\"");
     long conversations = 0;
@@ -87,13 +97,16 @@ class ReviewHtmlBrowserTest {
     }
     assertThat(conversations).isEqualTo(review.get("conversations").asLong());
     // The markup in a conversation ID is text in the table, never elements.
-    assertThat(dom).contains("conv-&lt;b&gt;bold&lt;/b&gt;&amp;\"q\"").doesNotContain("<b>bold</b>");
+    assertThat(dom)
+        .contains("conv-&lt;b&gt;bold&lt;/b&gt;&amp;\"q\"")
+        .doesNotContain("<b>bold</b>");
     assertThat(count(dom, "<tr>")).isGreaterThan(review.get("over_threshold").size());
   }
 
   @Test
   void theScreenshotShowsTheCharts() throws Exception {
-    BufferedImage image = ImageIO.read(new ByteArrayInputStream(HeadlessChromium.screenshot(html, 1000, 2600)));
+    BufferedImage image =
+        ImageIO.read(new ByteArrayInputStream(HeadlessChromium.screenshot(html, 1000, 2600)));
     assertThat(image.getWidth()).isEqualTo(1000);
     long white = 0;
     long histogram = 0;

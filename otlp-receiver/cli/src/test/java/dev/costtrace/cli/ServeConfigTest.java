@@ -24,22 +24,39 @@ class ServeConfigTest {
   @Test
   void badValuesFailFastNamingTheKey() throws Exception {
     assertThat(serveWith(Map.of("costtrace.worker.threads", "0")).err())
-        .contains("costtrace.worker.threads").contains("workerThreads must be positive")
+        .contains("costtrace.worker.threads")
+        .contains("workerThreads must be positive")
         .doesNotContain("finding ClickHouse");
     assertThat(serveWith(Map.of("costtrace.memory.budget", "12")).err())
-        .contains("costtrace.memory.budget").contains("at least 1 MiB");
-    assertThat(serveWith(Map.of("costtrace.worker.queue", "many")).err()).contains("costtrace.worker.queue");
+        .contains("costtrace.memory.budget")
+        .contains("at least 1 MiB");
+    assertThat(serveWith(Map.of("costtrace.worker.queue", "many")).err())
+        .contains("costtrace.worker.queue");
     assertThat(serveWith(Map.of("costtrace.span.max.future.skew", "soon")).err())
-        .contains("costtrace.span.max.future.skew").doesNotContain("finding ClickHouse");
+        .contains("costtrace.span.max.future.skew")
+        .doesNotContain("finding ClickHouse");
     assertThat(serveWith(Map.of("costtrace.span.max.future.skew", "-1h")).err())
-        .contains("costtrace.span.max.future.skew").doesNotContain("finding ClickHouse");
+        .contains("costtrace.span.max.future.skew")
+        .doesNotContain("finding ClickHouse");
     assertThat(serveWith(Map.of("costtrace.tls.cert.file", "/nowhere/cert.pem")).err())
-        .contains("costtrace.tls.key.file").contains("TLS needs both");
+        .contains("costtrace.tls.key.file")
+        .contains("TLS needs both");
     Path key = Files.writeString(dir.resolve("key.pem"), "not a key");
     Path cert = Files.writeString(dir.resolve("cert.pem"), "not a cert");
-    assertThat(serveWith(Map.of("costtrace.tls.cert.file", cert.toString(), "costtrace.tls.key.file", key.toString())).err())
-        .contains("costtrace.tls.cert.file").contains("cannot use the TLS certificate");
-    assertThat(serveWith(Map.of("costtrace.auth.tokens.file", dir.resolve("missing").toString())).err())
-        .contains("costtrace.auth.tokens.file").contains("cannot read the tokens file");
+    assertThat(
+            serveWith(
+                    Map.of(
+                        "costtrace.tls.cert.file",
+                        cert.toString(),
+                        "costtrace.tls.key.file",
+                        key.toString()))
+                .err())
+        .contains("costtrace.tls.cert.file")
+        .contains("cannot use the TLS certificate");
+    assertThat(
+            serveWith(Map.of("costtrace.auth.tokens.file", dir.resolve("missing").toString()))
+                .err())
+        .contains("costtrace.auth.tokens.file")
+        .contains("cannot read the tokens file");
   }
 }

@@ -46,8 +46,10 @@ class StalledClickHouseCommandTest {
   @ParameterizedTest
   @ValueSource(strings = {"report", "review", "verify", "migrate", "reprice"})
   void failsWithinItsTimeoutInsteadOfHanging(String command) {
-    String[] args = command.equals("reprice") ? new String[] {"reprice", "--since", "2026-01-01", "--dry-run"}
-        : new String[] {command};
+    String[] args =
+        command.equals("reprice")
+            ? new String[] {"reprice", "--since", "2026-01-01", "--dry-run"}
+            : new String[] {command};
     int before = gate.heldConnections();
     // Statements may wait the query timeout plus a 5 s grace; the connection pool may try twice.
     CliRun.Result r = assertTimeoutPreemptively(Duration.ofSeconds(45), () -> CliRun.execute(args));

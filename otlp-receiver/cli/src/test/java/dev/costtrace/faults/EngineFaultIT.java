@@ -37,14 +37,25 @@ class EngineFaultIT {
     }
   }
 
-  static final List<KillPoint> POINTS = List.of(
-      new KillPoint("before the span rows", insertInto("span_rows"), Moment.BEFORE),
-      new KillPoint("while ClickHouse takes the span rows", insertInto("span_rows"), Moment.DURING),
-      new KillPoint("after the span rows, the answer lost", insertInto("span_rows"), Moment.AFTER),
-      new KillPoint("between the span rows and the observations", insertInto("span_attributions"), Moment.BEFORE),
-      new KillPoint("between the observations and the trace rollups", insertInto("trace_rollups"), Moment.BEFORE),
-      new KillPoint("between the trace and the conversation rollups", insertInto("conversation_rollups"),
-          Moment.BEFORE));
+  static final List<KillPoint> POINTS =
+      List.of(
+          new KillPoint("before the span rows", insertInto("span_rows"), Moment.BEFORE),
+          new KillPoint(
+              "while ClickHouse takes the span rows", insertInto("span_rows"), Moment.DURING),
+          new KillPoint(
+              "after the span rows, the answer lost", insertInto("span_rows"), Moment.AFTER),
+          new KillPoint(
+              "between the span rows and the observations",
+              insertInto("span_attributions"),
+              Moment.BEFORE),
+          new KillPoint(
+              "between the observations and the trace rollups",
+              insertInto("trace_rollups"),
+              Moment.BEFORE),
+          new KillPoint(
+              "between the trace and the conversation rollups",
+              insertInto("conversation_rollups"),
+              Moment.BEFORE));
 
   private static Pattern insertInto(String table) {
     return Pattern.compile("INSERT INTO \\w+\\." + table + "\\b");
@@ -56,8 +67,10 @@ class EngineFaultIT {
     try (EngineProcess engine = new EngineProcess(dir.resolve("engine"));
         ClickHouseFaultProxy proxy = new ClickHouseFaultProxy(engine.port())) {
       engine.start();
-      try (ServeProcess receiver = ReceiverFaultIT.serve(
-          ReceiverFaultIT.settings(engine, proxy.url(), db, dir.resolve("buffer")), dir.resolve("serve.log"))) {
+      try (ServeProcess receiver =
+          ReceiverFaultIT.serve(
+              ReceiverFaultIT.settings(engine, proxy.url(), db, dir.resolve("buffer")),
+              dir.resolve("serve.log"))) {
         receiver.start();
         Stored stored = new Stored(engine.endpoint(), db);
         TurnLoad[] loads = new TurnLoad[POINTS.size()];
@@ -66,9 +79,11 @@ class EngineFaultIT {
           loads[i] = new TurnLoad(40, 8, "conv-" + i + "-", 4, 0);
           CountDownLatch killed = proxy.arm(point.sql(), 1, point.moment(), engine::kill);
           assertThat(loads[i].send(receiver.tracesUrl(), null, loads[i].exports(), 2))
-              .as("acknowledged while the engine dies: %s", point).isEqualTo(loads[i].exports().size());
+              .as("acknowledged while the engine dies: %s", point)
+              .isEqualTo(loads[i].exports().size());
           assertThat(killed.await(60, TimeUnit.SECONDS)).as("killed %s", point).isTrue();
-          engine.start(); // its supervisor starts it again on its data and port: the retries get through
+          engine.start(); // its supervisor starts it again on its data and port: the retries get
+          // through
           stored.requireExactly("", 0, Arrays.copyOf(loads, i + 1));
         }
         assertThat(receiver.alive()).isTrue();

@@ -66,11 +66,15 @@ class ReceiverFaultIT {
   void killedMidLoadThenRestartedWithRetriesIncludingStoredRequests() throws Exception {
     String db = TestClickHouse.newDatabase("fault_kill");
     TurnLoad load = new TurnLoad(300, 30, "conv-", 5, 0);
-    try (ServeProcess receiver = serve(settings(engine, engine.endpoint().httpUrl(), db, dir.resolve("kill-buffer")), "kill")
-        .start()) {
+    try (ServeProcess receiver =
+        serve(settings(engine, engine.endpoint().httpUrl(), db, dir.resolve("kill-buffer")), "kill")
+            .start()) {
       String url = receiver.tracesUrl();
-      CompletableFuture<Integer> sending = CompletableFuture.supplyAsync(() -> load.send(url, null, load.exports(), 4));
-      await("some exports acknowledged").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(5))
+      CompletableFuture<Integer> sending =
+          CompletableFuture.supplyAsync(() -> load.send(url, null, load.exports(), 4));
+      await("some exports acknowledged")
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(5))
           .until(() -> load.exports().size() - load.unacknowledged().size() >= 20);
       receiver.kill();
       sending.join();
@@ -86,11 +90,14 @@ class ReceiverFaultIT {
       // The exporters' own retries (429/503 while the restarted receiver replays its buffer).
       int killedAnswers = load.failures().size();
       assertThat(load.send(receiver.tracesUrl(), null, again, 4, RetryPolicy.getDefault()))
-          .as("resent: %s; receiver log: %s", load.failures().subList(killedAnswers, load.failures().size()),
-              receiver.tail())
+          .as(
+              "resent: %s; receiver log: %s",
+              load.failures().subList(killedAnswers, load.failures().size()), receiver.tail())
           .isEqualTo(again.size());
       new Stored(engine.endpoint(), db).requireExactly("", 0, load);
-      await("the background check ran").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+      await("the background check ran")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
           .until(() -> receiver.metric("costtrace_rollup_checks_total") >= 1);
       assertThat(receiver.metric("costtrace_rollup_differences")).isZero();
     }
@@ -101,12 +108,17 @@ class ReceiverFaultIT {
   void everyRequestTwiceAcrossARestart() throws Exception {
     String db = TestClickHouse.newDatabase("fault_twice");
     TurnLoad load = new TurnLoad(120, 12, "conv-", 4, 0);
-    try (ServeProcess receiver = serve(settings(engine, engine.endpoint().httpUrl(), db, dir.resolve("twice-buffer")), "twice")
-        .start()) {
-      assertThat(load.send(receiver.tracesUrl(), null, load.exports(), 3)).isEqualTo(load.exports().size());
+    try (ServeProcess receiver =
+        serve(
+                settings(engine, engine.endpoint().httpUrl(), db, dir.resolve("twice-buffer")),
+                "twice")
+            .start()) {
+      assertThat(load.send(receiver.tracesUrl(), null, load.exports(), 3))
+          .isEqualTo(load.exports().size());
       receiver.stop();
       receiver.start();
-      assertThat(load.send(receiver.tracesUrl(), null, load.exports(), 3, RetryPolicy.getDefault())).isEqualTo(load.exports().size());
+      assertThat(load.send(receiver.tracesUrl(), null, load.exports(), 3, RetryPolicy.getDefault()))
+          .isEqualTo(load.exports().size());
       new Stored(engine.endpoint(), db).requireExactly("", 0, load);
     }
   }
@@ -121,7 +133,8 @@ class ReceiverFaultIT {
     String db = TestClickHouse.newDatabase("fault_429");
     TurnLoad turn = new TurnLoad(1, 1, "conv-refused-", 1, 0);
     TurnLoad filler = new TurnLoad(600, 60, "conv-filler-", 2, 0);
-    TurnLoad tiny = new TurnLoad(400, 400, "conv-tf-", 1, 0); // roots no larger than "conv-refused-0"
+    TurnLoad tiny =
+        new TurnLoad(400, 400, "conv-tf-", 1, 0); // roots no larger than "conv-refused-0"
     try (ClickHouseFaultProxy proxy = new ClickHouseFaultProxy(engine.port())) {
       Map<String, String> env = settings(engine, proxy.url(), db, dir.resolve("429-buffer"));
       env.put("COSTTRACE_SINK_BUFFER_MAX_BYTES", "256KiB");
@@ -142,23 +155,35 @@ class ReceiverFaultIT {
             break;
           }
         }
-        assertThat(receiver.metric("costtrace_sink_full_total")).as("the buffer filled").isPositive();
+        assertThat(receiver.metric("costtrace_sink_full_total"))
+            .as("the buffer filled")
+            .isPositive();
         double refusals = receiver.metric("costtrace_sink_full_total");
-        assertThat(turn.send(receiver.tracesUrl(), null, List.of(root), 1)).as("the root refused").isZero();
+        assertThat(turn.send(receiver.tracesUrl(), null, List.of(root), 1))
+            .as("the root refused")
+            .isZero();
         assertThat(receiver.metric("costtrace_sink_full_total")).isGreaterThan(refusals);
         proxy.openGate();
-        await("the root's retry taken").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+        await("the root's retry taken")
+            .atMost(Duration.ofMinutes(1))
+            .pollInterval(Duration.ofMillis(200))
             .until(() -> turn.send(receiver.tracesUrl(), null, List.of(root), 1) == 1);
-        await("the filler's retries taken").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
-            .until(() -> {
-              filler.send(receiver.tracesUrl(), null, filler.unacknowledged(), 2);
-              return filler.unacknowledged().isEmpty();
-            });
-        await("the tiny fillers' retries taken").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
-            .until(() -> {
-              tiny.send(receiver.tracesUrl(), null, tiny.unacknowledged(), 2);
-              return tiny.unacknowledged().isEmpty();
-            });
+        await("the filler's retries taken")
+            .atMost(Duration.ofMinutes(1))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> {
+                  filler.send(receiver.tracesUrl(), null, filler.unacknowledged(), 2);
+                  return filler.unacknowledged().isEmpty();
+                });
+        await("the tiny fillers' retries taken")
+            .atMost(Duration.ofMinutes(1))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> {
+                  tiny.send(receiver.tracesUrl(), null, tiny.unacknowledged(), 2);
+                  return tiny.unacknowledged().isEmpty();
+                });
         // conv-refused-0 among them, with its two calls: its root's conversation was recorded
         new Stored(engine.endpoint(), db).requireExactly("", 0, filler, turn, tiny);
       }
@@ -175,13 +200,18 @@ class ReceiverFaultIT {
     Path tokens = Files.writeString(dir.resolve("tokens"), "tenant-a=tok-a\ntenant-b=tok-b\n");
     TurnLoad a = new TurnLoad(40, 4, "conv-a-", 4, 42);
     TurnLoad b = new TurnLoad(40, 4, "conv-b-", 4, 42);
-    assertThat(a.exports().get(0).spans().get(0).getSpanId()).isEqualTo(b.exports().get(0).spans().get(0).getSpanId());
-    Map<String, String> env = settings(engine, engine.endpoint().httpUrl(), db, dir.resolve("tenants-buffer"));
+    assertThat(a.exports().get(0).spans().get(0).getSpanId())
+        .isEqualTo(b.exports().get(0).spans().get(0).getSpanId());
+    Map<String, String> env =
+        settings(engine, engine.endpoint().httpUrl(), db, dir.resolve("tenants-buffer"));
     env.put("COSTTRACE_AUTH_TOKENS_FILE", tokens.toString());
     try (ServeProcess receiver = serve(env, "tenants").start()) {
-      assertThat(a.send(receiver.tracesUrl(), "tok-a", a.exports(), 2)).isEqualTo(a.exports().size());
-      assertThat(b.send(receiver.tracesUrl(), "tok-b", b.exports(), 2)).isEqualTo(b.exports().size());
-      assertThat(a.send(receiver.tracesUrl(), "tok-a", a.exports(), 2)).isEqualTo(a.exports().size()); // retries
+      assertThat(a.send(receiver.tracesUrl(), "tok-a", a.exports(), 2))
+          .isEqualTo(a.exports().size());
+      assertThat(b.send(receiver.tracesUrl(), "tok-b", b.exports(), 2))
+          .isEqualTo(b.exports().size());
+      assertThat(a.send(receiver.tracesUrl(), "tok-a", a.exports(), 2))
+          .isEqualTo(a.exports().size()); // retries
       Stored stored = new Stored(engine.endpoint(), db);
       stored.requireExactly("tenant-a", b.calls(), a);
       stored.requireExactly("tenant-b", a.calls(), b);

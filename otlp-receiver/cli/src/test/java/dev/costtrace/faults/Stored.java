@@ -33,15 +33,21 @@ final class Stored {
   }
 
   long distinctSpans() {
-    return scalar("SELECT uniqExact(auth_tenant, trace_id, span_id) AS n FROM " + db + ".span_rows").getLong("n");
+    return scalar("SELECT uniqExact(auth_tenant, trace_id, span_id) AS n FROM " + db + ".span_rows")
+        .getLong("n");
   }
 
   /** Per conversation of these tenant keys: its cost, trailing zeros stripped. */
   Map<String, BigDecimal> conversationCosts(String authTenant) {
     Map<String, BigDecimal> out = new TreeMap<>();
     try (Client c = clickhouse.newClient("default")) {
-      for (GenericRecord r : c.queryAll("SELECT conversation_id, total_cost FROM " + db
-          + ".conversation_costs WHERE auth_tenant = '" + authTenant + "'")) {
+      for (GenericRecord r :
+          c.queryAll(
+              "SELECT conversation_id, total_cost FROM "
+                  + db
+                  + ".conversation_costs WHERE auth_tenant = '"
+                  + authTenant
+                  + "'")) {
         out.put(r.getString("conversation_id"), r.getBigDecimal("total_cost").stripTrailingZeros());
       }
     }
@@ -50,7 +56,8 @@ final class Stored {
 
   RollupVerifier.Report verify() {
     try (Client c = clickhouse.newClient("default")) {
-      return new RollupVerifier(c, new SchemaOptions(db, "", Duration.ZERO)).verify(Duration.ofDays(1));
+      return new RollupVerifier(c, new SchemaOptions(db, "", Duration.ZERO))
+          .verify(Duration.ofDays(1));
     }
   }
 
@@ -68,11 +75,15 @@ final class Stored {
     }
     expected.replaceAll((k, v) -> v.stripTrailingZeros());
     long all = calls;
-    await("every acknowledged span stored").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+    await("every acknowledged span stored")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
         .untilAsserted(() -> assertThat(spans()).as("every span once").isEqualTo(all));
     assertThat(distinctSpans()).isEqualTo(all);
     // The rollups follow the spans within a batch: wait for the last one, then compare exactly.
-    await("the rollups").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+    await("the rollups")
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(200))
         .untilAsserted(() -> assertThat(conversationCosts(authTenant)).isEqualTo(expected));
     RollupVerifier.Report report = verify();
     assertThat(report.differences()).as("rollups against their recomputation").isEmpty();

@@ -8,12 +8,12 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +41,9 @@ class AuthEndToEndTest {
   void start() throws Exception {
     Path tokens = dir.resolve("tokens");
     Files.writeString(tokens, "acme=tok-acme\nglobex=tok-globex\n");
-    fixture = new ReceiverFixture(dir.resolve("buffer"), b -> b.auth(BearerTokens.builder(tokens).build()));
+    fixture =
+        new ReceiverFixture(
+            dir.resolve("buffer"), b -> b.auth(BearerTokens.builder(tokens).build()));
   }
 
   @AfterEach
@@ -52,8 +54,8 @@ class AuthEndToEndTest {
   /** One LLM call whose span claims a tenant of its own. */
   static List<SpanData> call(String conversation) {
     InMemorySpanExporter memory = InMemorySpanExporter.create();
-    try (SdkTracerProvider provider = SdkTracerProvider.builder()
-        .addSpanProcessor(SimpleSpanProcessor.create(memory)).build()) {
+    try (SdkTracerProvider provider =
+        SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(memory)).build()) {
       Span llm = provider.get("auth").spanBuilder("chat gpt-4o-mini").startSpan();
       llm.setAttribute("gen_ai.operation.name", "chat");
       llm.setAttribute("gen_ai.provider.name", "openai");
@@ -78,39 +80,82 @@ class AuthEndToEndTest {
 
   @Test
   void theTokensTenantWinsOverTheSpansOnBothTransports() {
-    assertThat(export(OtlpHttpSpanExporter.builder().setEndpoint(fixture.httpUrl() + "/v1/traces")
-        .addHeader("Authorization", "Bearer tok-acme").build(), call("conv-http"))).isTrue();
-    assertThat(export(OtlpGrpcSpanExporter.builder().setEndpoint(fixture.grpcUrl())
-        .addHeader("Authorization", "Bearer tok-globex").build(), call("conv-grpc"))).isTrue();
+    assertThat(
+            export(
+                OtlpHttpSpanExporter.builder()
+                    .setEndpoint(fixture.httpUrl() + "/v1/traces")
+                    .addHeader("Authorization", "Bearer tok-acme")
+                    .build(),
+                call("conv-http")))
+        .isTrue();
+    assertThat(
+            export(
+                OtlpGrpcSpanExporter.builder()
+                    .setEndpoint(fixture.grpcUrl())
+                    .addHeader("Authorization", "Bearer tok-globex")
+                    .build(),
+                call("conv-grpc")))
+        .isTrue();
     Map<String, String> tenants = new TreeMap<>();
     for (GenericRecord r : fixture.query("SELECT conversation_id, tenant_id FROM {db}.spans")) {
       tenants.put(r.getString("conversation_id"), r.getString("tenant_id"));
     }
-    assertThat(tenants).containsExactly(Map.entry("conv-grpc", "globex"), Map.entry("conv-http", "acme"));
-    assertThat(fixture.query("SELECT tenant_id FROM {db}.conversation_costs WHERE conversation_id = 'conv-http'")
-        .get(0).getString("tenant_id")).isEqualTo("acme");
+    assertThat(tenants)
+        .containsExactly(Map.entry("conv-grpc", "globex"), Map.entry("conv-http", "acme"));
+    assertThat(
+            fixture
+                .query(
+                    "SELECT tenant_id FROM {db}.conversation_costs WHERE conversation_id = 'conv-http'")
+                .get(0)
+                .getString("tenant_id"))
+        .isEqualTo("acme");
   }
 
   @Test
   void exportsWithoutAKnownTokenAreRefusedAndStoreNothing() throws Exception {
-    assertThat(export(OtlpGrpcSpanExporter.builder().setEndpoint(fixture.grpcUrl()).build(), call("conv-x"))).isFalse();
-    assertThat(export(OtlpGrpcSpanExporter.builder().setEndpoint(fixture.grpcUrl())
-        .addHeader("Authorization", "Bearer wrong").build(), call("conv-y"))).isFalse();
-    assertThat(export(OtlpHttpSpanExporter.builder().setEndpoint(fixture.httpUrl() + "/v1/traces").build(),
-        call("conv-z"))).isFalse();
+    assertThat(
+            export(
+                OtlpGrpcSpanExporter.builder().setEndpoint(fixture.grpcUrl()).build(),
+                call("conv-x")))
+        .isFalse();
+    assertThat(
+            export(
+                OtlpGrpcSpanExporter.builder()
+                    .setEndpoint(fixture.grpcUrl())
+                    .addHeader("Authorization", "Bearer wrong")
+                    .build(),
+                call("conv-y")))
+        .isFalse();
+    assertThat(
+            export(
+                OtlpHttpSpanExporter.builder()
+                    .setEndpoint(fixture.httpUrl() + "/v1/traces")
+                    .build(),
+                call("conv-z")))
+        .isFalse();
 
-    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(fixture.httpUrl() + "/v1/traces"))
-        .header("Content-Type", "application/x-protobuf").header("Authorization", "Bearer wrong")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(ExportTraceServiceRequest.getDefaultInstance().toByteArray())).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(fixture.httpUrl() + "/v1/traces"))
+                    .header("Content-Type", "application/x-protobuf")
+                    .header("Authorization", "Bearer wrong")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofByteArray(
+                            ExportTraceServiceRequest.getDefaultInstance().toByteArray()))
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     assertThat(r.statusCode()).isEqualTo(401);
     assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"costtrace\"");
     com.google.rpc.Status status = com.google.rpc.Status.parseFrom(r.body());
     assertThat(status.getCode()).isEqualTo(16); // UNAUTHENTICATED
     assertThat(status.getMessage()).contains("bearer token").doesNotContain("wrong");
 
-    HttpResponse<String> health = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(fixture.httpUrl() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> health =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(fixture.httpUrl() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).as("probes need no token").isEqualTo(200);
     assertThat(fixture.query("SELECT count() AS n FROM {db}.spans").get(0).getLong("n")).isZero();
   }

@@ -75,22 +75,27 @@ class BudgetEndToEndTest {
   @BeforeEach
   void start() throws IOException {
     hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    hook.createContext("/hook", e -> {
-      byte[] body = e.getRequestBody().readAllBytes();
-      // The first attempt fails: the webhook must retry.
-      int status = attempts.getAndIncrement() == 0 ? 503 : 204;
-      if (status == 204) {
-        bodies.add(body);
-        signatures.add(e.getRequestHeaders().getFirst(BudgetWebhook.SIGNATURE_HEADER));
-        delivered.countDown();
-      }
-      e.sendResponseHeaders(status, -1);
-      e.close();
-    });
+    hook.createContext(
+        "/hook",
+        e -> {
+          byte[] body = e.getRequestBody().readAllBytes();
+          // The first attempt fails: the webhook must retry.
+          int status = attempts.getAndIncrement() == 0 ? 503 : 204;
+          if (status == 204) {
+            bodies.add(body);
+            signatures.add(e.getRequestHeaders().getFirst(BudgetWebhook.SIGNATURE_HEADER));
+            delivered.countDown();
+          }
+          e.sendResponseHeaders(status, -1);
+          e.close();
+        });
     hook.start();
-    BudgetSettings settings = BudgetSettings.from(Map.of(
-        "costtrace.budget.conversation.warn.usd", "0.01",
-        "costtrace.budget.conversation.cap.usd", "0.05")::get);
+    BudgetSettings settings =
+        BudgetSettings.from(
+            Map.of(
+                    "costtrace.budget.conversation.warn.usd", "0.01",
+                    "costtrace.budget.conversation.cap.usd", "0.05")
+                ::get);
     // The fixture's database exists once the fixture does: its pipeline, cost API and metrics
     // reach the budgets (made next, on that database) through this reference.
     AtomicReference<ReceiverBudgets> budgetsRef = new AtomicReference<>();
@@ -98,10 +103,18 @@ class BudgetEndToEndTest {
     client = fixture.endpoint.newClient("default");
     String db = fixture.db;
     store = new BudgetEventStore(client, db);
-    webhook = new BudgetWebhook(URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"),
-        SECRET, store, 4, Duration.ofMillis(20));
-    budgets = new ReceiverBudgets(BudgetRulesSource.create(settings, w -> {}),
-        List.<Consumer<BudgetEvent>>of(store, webhook), System::nanoTime);
+    webhook =
+        new BudgetWebhook(
+            URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"),
+            SECRET,
+            store,
+            4,
+            Duration.ofMillis(20));
+    budgets =
+        new ReceiverBudgets(
+            BudgetRulesSource.create(settings, w -> {}),
+            List.<Consumer<BudgetEvent>>of(store, webhook),
+            System::nanoTime);
     budgetsRef.set(budgets);
   }
 
@@ -122,9 +135,12 @@ class BudgetEndToEndTest {
   /** A gpt-4o call's span, with the fixture's usage or (a call never sent) none. */
   static List<SpanData> call(String conversation, Map<String, String> extra, boolean usage) {
     InMemorySpanExporter memory = InMemorySpanExporter.create();
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().toBuilder().put("service.name", "support-bot").build())
-        .addSpanProcessor(SimpleSpanProcessor.create(memory)).build();
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(
+                Resource.getDefault().toBuilder().put("service.name", "support-bot").build())
+            .addSpanProcessor(SimpleSpanProcessor.create(memory))
+            .build();
     Tracer tracer = provider.get("budget-e2e");
     Span llm = tracer.spanBuilder("chat gpt-4o").startSpan();
     llm.setAttribute("gen_ai.conversation.id", conversation);
@@ -152,9 +168,10 @@ class BudgetEndToEndTest {
   }
 
   HttpResponse<String> get(String path) throws Exception {
-    return HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(fixture.httpUrl() + path)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(fixture.httpUrl() + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   /** The cost API's conversation endpoint, its answer checked against the OpenAPI document. */
@@ -191,11 +208,22 @@ class BudgetEndToEndTest {
     assertThat(stored.get("budget").get("spent_usd").asText()).isEqualTo("0.087");
 
     store.flush(10_000);
-    List<GenericRecord> events = fixture.query(
-        "SELECT limit_name, action, source, limit_value, reach FROM {db}.budget_events"
-            + " WHERE conversation_id = 'conv-budget' ORDER BY event_time, limit_name");
-    assertThat(events).extracting(e -> e.getString("limit_name") + " " + e.getString("action") + " "
-            + e.getString("source") + " " + e.getString("limit_value") + " " + e.getString("reach"))
+    List<GenericRecord> events =
+        fixture.query(
+            "SELECT limit_name, action, source, limit_value, reach FROM {db}.budget_events"
+                + " WHERE conversation_id = 'conv-budget' ORDER BY event_time, limit_name");
+    assertThat(events)
+        .extracting(
+            e ->
+                e.getString("limit_name")
+                    + " "
+                    + e.getString("action")
+                    + " "
+                    + e.getString("source")
+                    + " "
+                    + e.getString("limit_value")
+                    + " "
+                    + e.getString("reach"))
         .containsExactly(
             "conversation_warn_usd observed receiver 0.01 0.029",
             "conversation_cap_usd observed receiver 0.05 0.058");
@@ -204,7 +232,9 @@ class BudgetEndToEndTest {
     assertThat(bodies).hasSize(2);
     for (int i = 0; i < 2; i++) {
       assertThat(signatures.get(i))
-          .isEqualTo("sha256=" + BudgetWebhook.sign(SECRET.getBytes(StandardCharsets.UTF_8), bodies.get(i)));
+          .isEqualTo(
+              "sha256="
+                  + BudgetWebhook.sign(SECRET.getBytes(StandardCharsets.UTF_8), bodies.get(i)));
     }
     List<String> limits = new ArrayList<>();
     for (byte[] b : bodies) {
@@ -216,28 +246,43 @@ class BudgetEndToEndTest {
     assertThat(webhook.retried()).isEqualTo(1);
 
     String metrics = get("/metrics").body();
-    assertThat(metrics).contains(
-        "costtrace_budget_events_total{limit=\"conversation_cap_usd\",action=\"observed\",source=\"receiver\"} 1");
+    assertThat(metrics)
+        .contains(
+            "costtrace_budget_events_total{limit=\"conversation_cap_usd\",action=\"observed\",source=\"receiver\"} 1");
 
     // A restarted receiver (new tally, new webhook, same ClickHouse) passes the cap of the same
     // conversation again: an event is stored, but the webhook is not sent twice.
     webhook.close();
     assertThat(webhook.awaitIdle(10_000)).isTrue(); // its deliveries are recorded
     CountDownLatch none = new CountDownLatch(1);
-    BudgetWebhook restarted = new BudgetWebhook(
-        URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"), SECRET, store, 4,
-        Duration.ofMillis(20));
-    ReceiverBudgets again = new ReceiverBudgets(
-        BudgetRulesSource.create(BudgetSettings.from(Map.of("costtrace.budget.conversation.cap.usd", "0.05")::get), w -> {}),
-        List.<Consumer<BudgetEvent>>of(restarted, e -> none.countDown()), System::nanoTime);
+    BudgetWebhook restarted =
+        new BudgetWebhook(
+            URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"),
+            SECRET,
+            store,
+            4,
+            Duration.ofMillis(20));
+    ReceiverBudgets again =
+        new ReceiverBudgets(
+            BudgetRulesSource.create(
+                BudgetSettings.from(Map.of("costtrace.budget.conversation.cap.usd", "0.05")::get),
+                w -> {}),
+            List.<Consumer<BudgetEvent>>of(restarted, e -> none.countDown()),
+            System::nanoTime);
     List<io.opentelemetry.proto.trace.v1.Span> protoSpans = new ArrayList<>();
     List<dev.costtrace.sink.SpanCostRow> rows = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      rows.add(dev.costtrace.sink.SpanCostRow.builder().traceId("0af7651916cd43dd8448eb211c80319c")
-          .spanId("b7ad6b716920333" + i).set(SpanColumns.START_TIME, 1L).set(SpanColumns.END_TIME, 2L)
-          .set(SpanColumns.CONVERSATION_ID, "conv-budget").set(SpanColumns.SERVICE_NAME, "support-bot")
-          .set(SpanColumns.REQUEST_MODEL, "gpt-4o").set(SpanColumns.TOTAL_COST, new java.math.BigDecimal("0.029"))
-          .build());
+      rows.add(
+          dev.costtrace.sink.SpanCostRow.builder()
+              .traceId("0af7651916cd43dd8448eb211c80319c")
+              .spanId("b7ad6b716920333" + i)
+              .set(SpanColumns.START_TIME, 1L)
+              .set(SpanColumns.END_TIME, 2L)
+              .set(SpanColumns.CONVERSATION_ID, "conv-budget")
+              .set(SpanColumns.SERVICE_NAME, "support-bot")
+              .set(SpanColumns.REQUEST_MODEL, "gpt-4o")
+              .set(SpanColumns.TOTAL_COST, new java.math.BigDecimal("0.029"))
+              .build());
       protoSpans.add(io.opentelemetry.proto.trace.v1.Span.getDefaultInstance());
     }
     again.accepted(rows, protoSpans, List.of());
@@ -252,12 +297,20 @@ class BudgetEndToEndTest {
   @Test
   void spendAcknowledgedButNotYetStoredIsAnsweredFromTheTally() throws Exception {
     // Spend this receiver acknowledged that ClickHouse does not have (its rows never written).
-    budgets.accepted(List.of(dev.costtrace.sink.SpanCostRow.builder().traceId("1af7651916cd43dd8448eb211c80319c")
-            .spanId("c7ad6b7169203331").set(SpanColumns.START_TIME, 1L).set(SpanColumns.END_TIME, 2L)
-            .set(SpanColumns.CONVERSATION_ID, "conv-tally").set(SpanColumns.SERVICE_NAME, "support-bot")
-            .set(SpanColumns.REQUEST_MODEL, "gpt-4o").set(SpanColumns.TOTAL_COST, new java.math.BigDecimal("0.02"))
-            .build()),
-        List.of(io.opentelemetry.proto.trace.v1.Span.getDefaultInstance()), List.of());
+    budgets.accepted(
+        List.of(
+            dev.costtrace.sink.SpanCostRow.builder()
+                .traceId("1af7651916cd43dd8448eb211c80319c")
+                .spanId("c7ad6b7169203331")
+                .set(SpanColumns.START_TIME, 1L)
+                .set(SpanColumns.END_TIME, 2L)
+                .set(SpanColumns.CONVERSATION_ID, "conv-tally")
+                .set(SpanColumns.SERVICE_NAME, "support-bot")
+                .set(SpanColumns.REQUEST_MODEL, "gpt-4o")
+                .set(SpanColumns.TOTAL_COST, new java.math.BigDecimal("0.02"))
+                .build()),
+        List.of(io.opentelemetry.proto.trace.v1.Span.getDefaultInstance()),
+        List.of());
     JsonNode c = conversation("conv-tally", 200);
     assertThat(c.get("total_usd").asText()).isEqualTo("0");
     assertThat(c.get("turns").asLong()).isZero();
@@ -273,43 +326,67 @@ class BudgetEndToEndTest {
 
   @Test
   void agentDecisionsAreStoredAndUnknownConversationsAreProblems() throws Exception {
-    export(call("conv-agent", Map.of(
-        "costtrace.budget.action", "downgrade",
-        "costtrace.budget.limit", "conversation_cap_usd",
-        "costtrace.budget.limit_value", "0.02",
-        "costtrace.budget.reach", "0.0301",
-        "costtrace.budget.requested_model", "gpt-4o",
-        "costtrace.budget.downgraded_to", "gpt-4o-mini")));
+    export(
+        call(
+            "conv-agent",
+            Map.of(
+                "costtrace.budget.action", "downgrade",
+                "costtrace.budget.limit", "conversation_cap_usd",
+                "costtrace.budget.limit_value", "0.02",
+                "costtrace.budget.reach", "0.0301",
+                "costtrace.budget.requested_model", "gpt-4o",
+                "costtrace.budget.downgraded_to", "gpt-4o-mini")));
     // The next call of the conversation, blocked by the agent: never sent, so no usage.
-    export(call("conv-agent", Map.of(
-        "costtrace.budget.action", "block",
-        "costtrace.budget.limit", "conversation_cap_usd",
-        "costtrace.budget.limit_value", "0.02",
-        "costtrace.budget.reach", "0.0602",
-        "error.type", "dev.costtrace.budget.api.ConversationBudgetExceededException"), false));
+    export(
+        call(
+            "conv-agent",
+            Map.of(
+                "costtrace.budget.action", "block",
+                "costtrace.budget.limit", "conversation_cap_usd",
+                "costtrace.budget.limit_value", "0.02",
+                "costtrace.budget.reach", "0.0602",
+                "error.type", "dev.costtrace.budget.api.ConversationBudgetExceededException"),
+            false));
     fixture.sink.flush();
     store.flush(10_000);
-    List<GenericRecord> events = fixture.query(
-        "SELECT action, source, model, downgraded_to FROM {db}.budget_events"
-            + " WHERE conversation_id = 'conv-agent' ORDER BY event_time");
-    assertThat(events).extracting(e -> e.getString("action") + " " + e.getString("source") + " "
-        + e.getString("model") + " " + e.getString("downgraded_to"))
+    List<GenericRecord> events =
+        fixture.query(
+            "SELECT action, source, model, downgraded_to FROM {db}.budget_events"
+                + " WHERE conversation_id = 'conv-agent' ORDER BY event_time");
+    assertThat(events)
+        .extracting(
+            e ->
+                e.getString("action")
+                    + " "
+                    + e.getString("source")
+                    + " "
+                    + e.getString("model")
+                    + " "
+                    + e.getString("downgraded_to"))
         .containsExactly("downgrade agent gpt-4o gpt-4o-mini", "block agent gpt-4o ");
     // The blocked call's row says so; it is not an unpriced call.
-    List<GenericRecord> rows = fixture.query("SELECT pricing_status, pricing_reason FROM {db}.spans"
-        + " WHERE conversation_id = 'conv-agent' ORDER BY start_time");
-    assertThat(rows).extracting(row -> row.getString("pricing_status"))
+    List<GenericRecord> rows =
+        fixture.query(
+            "SELECT pricing_status, pricing_reason FROM {db}.spans"
+                + " WHERE conversation_id = 'conv-agent' ORDER BY start_time");
+    assertThat(rows)
+        .extracting(row -> row.getString("pricing_status"))
         .containsExactly("PRICED", "BUDGET_BLOCKED");
     assertThat(rows.get(1).getString("pricing_reason"))
         .isEqualTo("not sent: blocked by the conversation's budget");
     // Nor in the rollups: one LLM call (the downgraded one), nothing unpriced.
-    GenericRecord rollup = fixture.query("SELECT turns, llm_calls, unpriced_calls FROM {db}.conversation_costs"
-        + " WHERE conversation_id = 'conv-agent'").get(0);
+    GenericRecord rollup =
+        fixture
+            .query(
+                "SELECT turns, llm_calls, unpriced_calls FROM {db}.conversation_costs"
+                    + " WHERE conversation_id = 'conv-agent'")
+            .get(0);
     assertThat(rollup.getLong("turns")).isEqualTo(2);
     assertThat(rollup.getLong("llm_calls")).isEqualTo(1);
     assertThat(rollup.getLong("unpriced_calls")).isZero();
     // On /metrics too: a blocked call, not an unpriced one.
-    assertThat(get("/metrics").body()).contains("costtrace_spans_budget_blocked_total 1")
+    assertThat(get("/metrics").body())
+        .contains("costtrace_spans_budget_blocked_total 1")
         .contains("costtrace_spans_unpriced_total 0");
     JsonNode conversation = conversation("conv-agent", 200);
     assertThat(conversation.get("llm_calls").asLong()).isEqualTo(1);
@@ -318,8 +395,12 @@ class BudgetEndToEndTest {
     // Its models and calls (llm_calls) leave the blocked call out too.
     assertThat(conversation.get("models")).hasSize(1);
     assertThat(conversation.get("models").get(0).get("calls").asLong()).isEqualTo(1);
-    JsonNode calls = CONTRACT.check("/api/v1/conversations/{id}", get("/api/v1/conversations/conv-agent?calls=true"));
-    assertThat(calls.get("calls")).extracting(c -> c.get("pricing_status").asText()).containsExactly("PRICED");
+    JsonNode calls =
+        CONTRACT.check(
+            "/api/v1/conversations/{id}", get("/api/v1/conversations/conv-agent?calls=true"));
+    assertThat(calls.get("calls"))
+        .extracting(c -> c.get("pricing_status").asText())
+        .containsExactly("PRICED");
 
     JsonNode p = conversation("nobody%27s", 404);
     assertThat(p.get("status").asInt()).isEqualTo(404);

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,22 +52,36 @@ class CostApiEndToEndTest {
   @BeforeAll
   static void send() throws Exception {
     Path tokens = dir.resolve("tokens");
-    Files.writeString(tokens, "acme=" + ACME + "\nglobex=" + GLOBEX + "\n# admin\n*=" + ADMIN + "\n");
-    fixture = new ReceiverFixture(dir.resolve("buffer"), b -> b.auth(BearerTokens.builder(tokens).build()));
+    Files.writeString(
+        tokens, "acme=" + ACME + "\nglobex=" + GLOBEX + "\n# admin\n*=" + ADMIN + "\n");
+    fixture =
+        new ReceiverFixture(
+            dir.resolve("buffer"), b -> b.auth(BearerTokens.builder(tokens).build()));
     // acme: conv-a1 (three turns: gpt-4o-mini; gpt-4o with a web search; a model no catalog knows)
     // and conv-a2 (one cheap turn).
-    ConversationSpans.export(fixture, ACME, t -> {
-      ConversationSpans.turn(t, "conv-a1", "u1", "support", null, 0, "gpt-4o-mini", 1000, 100, false);
-      ConversationSpans.turn(t, "conv-a1", "u1", "support", null, 60, "gpt-4o", 2000, 200, true);
-      ConversationSpans.turn(t, "conv-a1", "u1", "support", null, 120, "acme-llm-9000", 1000, 100, false);
-      ConversationSpans.turn(t, "conv-a2", "u2", "search", null, 30, "gpt-4o-mini", 500, 50, false);
-    });
+    ConversationSpans.export(
+        fixture,
+        ACME,
+        t -> {
+          ConversationSpans.turn(
+              t, "conv-a1", "u1", "support", null, 0, "gpt-4o-mini", 1000, 100, false);
+          ConversationSpans.turn(
+              t, "conv-a1", "u1", "support", null, 60, "gpt-4o", 2000, 200, true);
+          ConversationSpans.turn(
+              t, "conv-a1", "u1", "support", null, 120, "acme-llm-9000", 1000, 100, false);
+          ConversationSpans.turn(
+              t, "conv-a2", "u2", "search", null, 30, "gpt-4o-mini", 500, 50, false);
+        });
     // globex: conv-g1 (two gpt-4o turns) and a conversation with acme's ID conv-a1.
-    ConversationSpans.export(fixture, GLOBEX, t -> {
-      ConversationSpans.turn(t, "conv-g1", "u9", "code", null, 10, "gpt-4o", 1000, 100, false);
-      ConversationSpans.turn(t, "conv-g1", "u9", "code", null, 70, "gpt-4o", 1000, 100, false);
-      ConversationSpans.turn(t, "conv-a1", "u7", "code", null, 200, "gpt-4o-mini", 1000, 100, false);
-    });
+    ConversationSpans.export(
+        fixture,
+        GLOBEX,
+        t -> {
+          ConversationSpans.turn(t, "conv-g1", "u9", "code", null, 10, "gpt-4o", 1000, 100, false);
+          ConversationSpans.turn(t, "conv-g1", "u9", "code", null, 70, "gpt-4o", 1000, 100, false);
+          ConversationSpans.turn(
+              t, "conv-a1", "u7", "code", null, 200, "gpt-4o-mini", 1000, 100, false);
+        });
     fixture.sink.flush();
   }
 
@@ -76,9 +90,11 @@ class CostApiEndToEndTest {
     fixture.close();
   }
 
-  static HttpResponse<String> raw(String pathAndQuery, String token, String method) throws Exception {
-    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(fixture.httpUrl() + pathAndQuery))
-        .method(method, HttpRequest.BodyPublishers.noBody());
+  static HttpResponse<String> raw(String pathAndQuery, String token, String method)
+      throws Exception {
+    HttpRequest.Builder r =
+        HttpRequest.newBuilder(URI.create(fixture.httpUrl() + pathAndQuery))
+            .method(method, HttpRequest.BodyPublishers.noBody());
     if (token != null) {
       r.header("Authorization", "Bearer " + token);
     }
@@ -86,15 +102,21 @@ class CostApiEndToEndTest {
   }
 
   /** GET, checked against the OpenAPI document. */
-  static JsonNode get(String template, String pathAndQuery, String token, int status) throws Exception {
+  static JsonNode get(String template, String pathAndQuery, String token, int status)
+      throws Exception {
     HttpResponse<String> r = raw(pathAndQuery, token, "GET");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
     return CONTRACT.check(template, r);
   }
 
   static JsonNode conversation(String id, String query, String token, int status) throws Exception {
-    return get("/api/v1/conversations/{id}", "/api/v1/conversations/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
-        .replace("+", "%20") + query, token, status);
+    return get(
+        "/api/v1/conversations/{id}",
+        "/api/v1/conversations/"
+            + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20")
+            + query,
+        token,
+        status);
   }
 
   static JsonNode list(String query, String token, int status) throws Exception {
@@ -129,11 +151,24 @@ class CostApiEndToEndTest {
     assertThat(c.get("input_tokens").asLong()).isEqualTo(4000);
     assertThat(c.get("output_tokens").asLong()).isEqualTo(400);
     assertThat(Instant.parse(c.get("first_seen").asText())).isEqualTo(T0.plusMillis(400));
-    assertThat(Instant.parse(c.get("last_seen").asText())).isEqualTo(T0.plusSeconds(120).plusMillis(900));
+    assertThat(Instant.parse(c.get("last_seen").asText()))
+        .isEqualTo(T0.plusSeconds(120).plusMillis(900));
     List<String> models = new ArrayList<>();
-    c.get("models").forEach(m -> models.add(m.get("model").asText() + " " + m.get("calls").asLong() + " " + m.get("total_usd").asText()));
-    assertThat(models).containsExactly("tool:web_search 1 0.01", "gpt-4o 1 0.007", "gpt-4o-mini 1 0.00021",
-        "acme-llm-9000 1 0");
+    c.get("models")
+        .forEach(
+            m ->
+                models.add(
+                    m.get("model").asText()
+                        + " "
+                        + m.get("calls").asLong()
+                        + " "
+                        + m.get("total_usd").asText()));
+    assertThat(models)
+        .containsExactly(
+            "tool:web_search 1 0.01",
+            "gpt-4o 1 0.007",
+            "gpt-4o-mini 1 0.00021",
+            "acme-llm-9000 1 0");
     assertThat(c.has("calls")).isFalse();
   }
 
@@ -151,23 +186,31 @@ class CostApiEndToEndTest {
       previous = start;
       sum = sum.add(usd(call.get("total_usd")));
     }
-    assertThat(order).containsExactly("gpt-4o-mini PRICED", "tool:web_search PRICED", "gpt-4o PRICED",
-        "acme-llm-9000 UNKNOWN_MODEL");
+    assertThat(order)
+        .containsExactly(
+            "gpt-4o-mini PRICED",
+            "tool:web_search PRICED",
+            "gpt-4o PRICED",
+            "acme-llm-9000 UNKNOWN_MODEL");
     assertThat(sum).isEqualByComparingTo(usd(c.get("total_usd")));
     assertThat(c.get("calls").get(3).get("pricing_reason").asText()).isNotEmpty();
   }
 
   @Test
   void aTokenSeesItsOwnTenantAndTheAdminSeesAll() throws Exception {
-    assertThat(conversation("conv-a1", "", GLOBEX, 200).get("total_usd").asText()).isEqualTo("0.00021");
+    assertThat(conversation("conv-a1", "", GLOBEX, 200).get("total_usd").asText())
+        .isEqualTo("0.00021");
     assertThat(conversation("conv-a1", "", GLOBEX, 200).get("turns").asLong()).isEqualTo(1);
     // The same ID under two tenants is two conversations: the admin names the one it means.
     JsonNode ambiguous = conversation("conv-a1", "", ADMIN, 409);
     assertThat(ambiguous.get("type").asText()).isEqualTo("/api/v1/problems/ambiguous-conversation");
     assertThat(ambiguous.get("detail").asText()).contains("'acme', 'globex'");
-    assertThat(conversation("conv-a1", "?tenant=globex", ADMIN, 200).get("user_id").asText()).isEqualTo("u7");
-    assertThat(conversation("conv-a1", "?tenant=acme", ADMIN, 200).get("total_usd").asText()).isEqualTo("0.01721");
-    assertThat(conversation("conv-a1", "?tenant=acme", ACME, 200).get("turns").asLong()).isEqualTo(3);
+    assertThat(conversation("conv-a1", "?tenant=globex", ADMIN, 200).get("user_id").asText())
+        .isEqualTo("u7");
+    assertThat(conversation("conv-a1", "?tenant=acme", ADMIN, 200).get("total_usd").asText())
+        .isEqualTo("0.01721");
+    assertThat(conversation("conv-a1", "?tenant=acme", ACME, 200).get("turns").asLong())
+        .isEqualTo(3);
     conversation("conv-a1", "?tenant=globex", ACME, 403);
     JsonNode missing = conversation("conv-g1", "", ACME, 404);
     assertThat(missing.get("type").asText()).isEqualTo("about:blank");
@@ -190,23 +233,32 @@ class CostApiEndToEndTest {
     }
     HttpResponse<String> doc = raw("/api/v1/openapi.json", null, "GET");
     assertThat(doc.statusCode()).isEqualTo(200);
-    assertThat(CONTRACT.check("/api/v1/openapi.json", doc).path("openapi").asText()).isEqualTo("3.1.0");
+    assertThat(CONTRACT.check("/api/v1/openapi.json", doc).path("openapi").asText())
+        .isEqualTo("3.1.0");
   }
 
   @Test
   void theListIsOrderedByCostAndPagesThroughEveryConversationOnce() throws Exception {
     JsonNode first = list("?since=7d", ADMIN, 200);
     List<String> ids = new ArrayList<>();
-    first.get("conversations").forEach(c -> ids.add(c.get("conversation_id").asText() + " " + c.get("total_usd").asText()));
-    assertThat(ids).containsExactly("conv-a1 0.01721", "conv-g1 0.007", "conv-a1 0.00021", "conv-a2 0.000105");
+    first
+        .get("conversations")
+        .forEach(
+            c -> ids.add(c.get("conversation_id").asText() + " " + c.get("total_usd").asText()));
+    assertThat(ids)
+        .containsExactly("conv-a1 0.01721", "conv-g1 0.007", "conv-a1 0.00021", "conv-a2 0.000105");
     assertThat(first.get("next").isNull()).isTrue();
 
     List<String> paged = new ArrayList<>();
     String cursor = null;
     int pages = 0;
     do {
-      JsonNode page = list("?since=7d&limit=1" + (cursor == null ? "" : "&cursor=" + cursor), ADMIN, 200);
-      page.get("conversations").forEach(c -> paged.add(c.get("conversation_id").asText() + " " + c.get("total_usd").asText()));
+      JsonNode page =
+          list("?since=7d&limit=1" + (cursor == null ? "" : "&cursor=" + cursor), ADMIN, 200);
+      page.get("conversations")
+          .forEach(
+              c ->
+                  paged.add(c.get("conversation_id").asText() + " " + c.get("total_usd").asText()));
       cursor = page.get("next").isNull() ? null : page.get("next").asText();
       pages++;
     } while (cursor != null && pages < 10);
@@ -222,7 +274,8 @@ class CostApiEndToEndTest {
   void filtersNarrowTheList() throws Exception {
     assertThat(names(list("?feature=search", ADMIN, 200))).containsExactly("conv-a2");
     assertThat(names(list("?model=gpt-4o", ADMIN, 200))).containsExactly("conv-a1", "conv-g1");
-    assertThat(names(list("?model=gpt-4o-mini", ADMIN, 200))).containsExactly("conv-a1", "conv-a1", "conv-a2");
+    assertThat(names(list("?model=gpt-4o-mini", ADMIN, 200)))
+        .containsExactly("conv-a1", "conv-a1", "conv-a2");
     assertThat(names(list("?model=tool:web_search", ADMIN, 200))).containsExactly("conv-a1");
     assertThat(names(list("?min_usd=0.005", ADMIN, 200))).containsExactly("conv-a1", "conv-g1");
     assertThat(names(list("?min_usd=0.007", ADMIN, 200))).containsExactly("conv-a1", "conv-g1");
@@ -239,10 +292,19 @@ class CostApiEndToEndTest {
 
   @Test
   void badRequestsAreProblemsNamingTheParameter() throws Exception {
-    for (String[] bad : new String[][] {{"?since=soon", "since"}, {"?since=0d", "since"}, {"?limit=0", "limit"},
-        {"?limit=501", "limit"}, {"?min_usd=-1", "min_usd"}, {"?min_usd=0.0000000000001", "min_usd"},
-        {"?min_usd=1e3", "min_usd"}, {"?colour=blue", "colour"}, {"?limit=1&limit=2", "limit"},
-        {"?cursor=bm90LWEtY3Vyc29y", "cursor"}}) {
+    for (String[] bad :
+        new String[][] {
+          {"?since=soon", "since"},
+          {"?since=0d", "since"},
+          {"?limit=0", "limit"},
+          {"?limit=501", "limit"},
+          {"?min_usd=-1", "min_usd"},
+          {"?min_usd=0.0000000000001", "min_usd"},
+          {"?min_usd=1e3", "min_usd"},
+          {"?colour=blue", "colour"},
+          {"?limit=1&limit=2", "limit"},
+          {"?cursor=bm90LWEtY3Vyc29y", "cursor"}
+        }) {
       JsonNode p = list(bad[0], ADMIN, 400);
       assertThat(p.get("type").asText()).isEqualTo("/api/v1/problems/invalid-parameter");
       assertThat(p.get("invalid-params").get(0).get("name").asText()).as(bad[0]).isEqualTo(bad[1]);
@@ -250,7 +312,8 @@ class CostApiEndToEndTest {
     String next = list("?limit=1", ADMIN, 200).get("next").asText();
     assertThat(list("?limit=1&feature=code&cursor=" + next, ADMIN, 400).get("detail").asText())
         .contains("other filters");
-    assertThat(costs("?group_by=tenant,colour", ADMIN, 400).get("detail").asText()).contains("colour");
+    assertThat(costs("?group_by=tenant,colour", ADMIN, 400).get("detail").asText())
+        .contains("colour");
     costs("?group_by=tenant,tenant", ADMIN, 400);
     conversation("conv-a1", "?calls=yes", ADMIN, 400);
 
@@ -271,7 +334,8 @@ class CostApiEndToEndTest {
 
   @Test
   void groupedCostsAddUpToEverySpanStored() throws Exception {
-    BigDecimal stored = fixture.query("SELECT sum(total_cost) AS s FROM {db}.spans").get(0).getBigDecimal("s");
+    BigDecimal stored =
+        fixture.query("SELECT sum(total_cost) AS s FROM {db}.spans").get(0).getBigDecimal("s");
     assertThat(stored).isEqualByComparingTo("0.024525");
     JsonNode all = costs("", ADMIN, 200);
     assertThat(usd(all.get("total_usd"))).isEqualByComparingTo(stored);
@@ -298,24 +362,47 @@ class CostApiEndToEndTest {
     }
     assertThat(sum).isEqualByComparingTo(stored);
     assertThat(models).containsExactly("acme-llm-9000", "gpt-4o", "gpt-4o-mini", "tool:web_search");
-    assertThat(usd(costs("?group_by=model&model=gpt-4o", ADMIN, 200).get("total_usd"))).isEqualByComparingTo("0.014");
+    assertThat(usd(costs("?group_by=model&model=gpt-4o", ADMIN, 200).get("total_usd")))
+        .isEqualByComparingTo("0.014");
     assertThat(usd(costs("", ACME, 200).get("total_usd"))).isEqualByComparingTo("0.017315");
   }
 
   @Test
   void anAdminTokenExportsNothing() throws Exception {
     List<SpanData> spans = AuthEndToEndTest.call("conv-admin");
-    assertThat(AuthEndToEndTest.export(OtlpHttpSpanExporter.builder().setEndpoint(fixture.httpUrl() + "/v1/traces")
-        .addHeader("Authorization", "Bearer " + ADMIN).build(), spans)).isFalse();
-    assertThat(AuthEndToEndTest.export(OtlpGrpcSpanExporter.builder().setEndpoint(fixture.grpcUrl())
-        .addHeader("Authorization", "Bearer " + ADMIN).build(), spans)).isFalse();
-    HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(fixture.httpUrl() + "/v1/traces"))
-        .header("Content-Type", "application/x-protobuf").header("Authorization", "Bearer " + ADMIN)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[0])).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(
+            AuthEndToEndTest.export(
+                OtlpHttpSpanExporter.builder()
+                    .setEndpoint(fixture.httpUrl() + "/v1/traces")
+                    .addHeader("Authorization", "Bearer " + ADMIN)
+                    .build(),
+                spans))
+        .isFalse();
+    assertThat(
+            AuthEndToEndTest.export(
+                OtlpGrpcSpanExporter.builder()
+                    .setEndpoint(fixture.grpcUrl())
+                    .addHeader("Authorization", "Bearer " + ADMIN)
+                    .build(),
+                spans))
+        .isFalse();
+    HttpResponse<byte[]> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(fixture.httpUrl() + "/v1/traces"))
+                .header("Content-Type", "application/x-protobuf")
+                .header("Authorization", "Bearer " + ADMIN)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[0]))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(com.google.rpc.Status.parseFrom(r.body()).getCode()).isEqualTo(7); // PERMISSION_DENIED
-    assertThat(fixture.query("SELECT count() AS n FROM {db}.spans WHERE conversation_id = 'conv-admin'")
-        .get(0).getLong("n")).isZero();
+    assertThat(com.google.rpc.Status.parseFrom(r.body()).getCode())
+        .isEqualTo(7); // PERMISSION_DENIED
+    assertThat(
+            fixture
+                .query("SELECT count() AS n FROM {db}.spans WHERE conversation_id = 'conv-admin'")
+                .get(0)
+                .getLong("n"))
+        .isZero();
   }
 
   @Test

@@ -45,9 +45,12 @@ class EndToEndTest {
   /** One turn: a root server span carrying the conversation, an OpenAI call and a tool call. */
   private static List<SpanData> turn(String conversation) {
     InMemorySpanExporter memory = InMemorySpanExporter.create();
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().toBuilder().put("service.name", "support-bot").build())
-        .addSpanProcessor(SimpleSpanProcessor.create(memory)).build();
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(
+                Resource.getDefault().toBuilder().put("service.name", "support-bot").build())
+            .addSpanProcessor(SimpleSpanProcessor.create(memory))
+            .build();
     Tracer tracer = provider.get("e2e");
     Span root = tracer.spanBuilder("POST /chat").startSpan();
     root.setAttribute("gen_ai.conversation.id", conversation);
@@ -78,17 +81,23 @@ class EndToEndTest {
   }
 
   private BigDecimal conversationCost(String conversation) {
-    var rows = fixture.query("SELECT total_cost FROM {db}.conversation_costs WHERE conversation_id = '"
-        + conversation + "'");
+    var rows =
+        fixture.query(
+            "SELECT total_cost FROM {db}.conversation_costs WHERE conversation_id = '"
+                + conversation
+                + "'");
     return rows.isEmpty() ? null : rows.get(0).getBigDecimal("total_cost");
   }
 
   @Test
   void httpProtobufAndGrpcExportersWithTheConversationOnALaterRootSpan() {
-    OtlpHttpSpanExporter http = OtlpHttpSpanExporter.builder()
-        .setEndpoint(fixture.httpUrl() + "/v1/traces").setCompression("gzip").build();
-    OtlpGrpcSpanExporter grpc = OtlpGrpcSpanExporter.builder()
-        .setEndpoint(fixture.grpcUrl()).build();
+    OtlpHttpSpanExporter http =
+        OtlpHttpSpanExporter.builder()
+            .setEndpoint(fixture.httpUrl() + "/v1/traces")
+            .setCompression("gzip")
+            .build();
+    OtlpGrpcSpanExporter grpc =
+        OtlpGrpcSpanExporter.builder().setEndpoint(fixture.grpcUrl()).build();
     try {
       List<SpanData> first = turn("conv-http");
       export(http, first.subList(0, 2)); // LLM and tool spans
@@ -102,8 +111,12 @@ class EndToEndTest {
     }
     // per turn: 4000 × 2.50 + 8000 × 1.25 + 900 × 10 per million = 0.029; web_search 0.01
     assertThat(conversationCost("conv-http")).isEqualByComparingTo("0.078");
-    var r = fixture.query("SELECT turns, llm_calls, tool_calls, user_id FROM {db}.conversation_costs"
-        + " WHERE conversation_id = 'conv-http'").get(0);
+    var r =
+        fixture
+            .query(
+                "SELECT turns, llm_calls, tool_calls, user_id FROM {db}.conversation_costs"
+                    + " WHERE conversation_id = 'conv-http'")
+            .get(0);
     assertThat(r.getLong("turns")).isEqualTo(2);
     assertThat(r.getLong("llm_calls")).isEqualTo(2);
     assertThat(r.getLong("tool_calls")).isEqualTo(2);

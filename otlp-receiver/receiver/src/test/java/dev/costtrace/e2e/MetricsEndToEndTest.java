@@ -37,8 +37,8 @@ class MetricsEndToEndTest {
 
   static List<SpanData> calls(String... models) {
     InMemorySpanExporter memory = InMemorySpanExporter.create();
-    try (SdkTracerProvider provider = SdkTracerProvider.builder()
-        .addSpanProcessor(SimpleSpanProcessor.create(memory)).build()) {
+    try (SdkTracerProvider provider =
+        SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(memory)).build()) {
       for (String model : models) {
         Span s = provider.get("metrics").spanBuilder("chat " + model).startSpan();
         s.setAttribute("gen_ai.operation.name", "chat");
@@ -60,12 +60,16 @@ class MetricsEndToEndTest {
 
   @Test
   void aScrapeCountsRequestsSpansPricingAndTheSink() throws Exception {
-    export(OtlpHttpSpanExporter.builder().setEndpoint(fixture.httpUrl() + "/v1/traces").build(),
+    export(
+        OtlpHttpSpanExporter.builder().setEndpoint(fixture.httpUrl() + "/v1/traces").build(),
         calls("gpt-4o-mini", "gpt-4o", "acme-llm-9000"));
-    export(OtlpGrpcSpanExporter.builder().setEndpoint(fixture.grpcUrl()).build(), calls("gpt-4o-mini"));
+    export(
+        OtlpGrpcSpanExporter.builder().setEndpoint(fixture.grpcUrl()).build(),
+        calls("gpt-4o-mini"));
     fixture.sink.flush();
     Map<String, Double> m = fixture.scrape();
-    assertThat(m).containsEntry("costtrace_spans_received_total", 6.0)
+    assertThat(m)
+        .containsEntry("costtrace_spans_received_total", 6.0)
         .containsEntry("costtrace_spans_rejected_total", 0.0)
         .containsEntry("costtrace_spans_llm_total{status=\"PRICED\"}", 3.0)
         .containsEntry("costtrace_spans_llm_total{status=\"UNKNOWN_MODEL\"}", 1.0)
@@ -74,7 +78,8 @@ class MetricsEndToEndTest {
         .containsEntry("costtrace_export_requests_total{transport=\"grpc\",outcome=\"OK\"}", 1.0)
         .containsEntry("costtrace_export_duration_seconds_count{transport=\"http\"}", 1.0)
         .containsEntry("costtrace_export_duration_seconds_count{transport=\"grpc\"}", 1.0)
-        .containsEntry("costtrace_export_duration_seconds_bucket{transport=\"grpc\",le=\"+Inf\"}", 1.0)
+        .containsEntry(
+            "costtrace_export_duration_seconds_bucket{transport=\"grpc\",le=\"+Inf\"}", 1.0)
         .containsEntry("costtrace_export_requests_in_flight{transport=\"http\"}", 0.0)
         .containsEntry("costtrace_worker_queue_depth{transport=\"http\"}", 0.0)
         .containsEntry("costtrace_sink_rows_total{result=\"accepted\"}", 4.0)
@@ -83,6 +88,7 @@ class MetricsEndToEndTest {
         .containsEntry("costtrace_memory_in_flight_bytes", 0.0);
     assertThat(m.get("costtrace_export_duration_seconds_sum{transport=\"http\"}")).isPositive();
     assertThat(m.get("costtrace_memory_budget_bytes")).isPositive();
-    assertThat(m).containsKey("costtrace_sink_buffered_bytes"); // segments are reclaimed as they roll
+    assertThat(m)
+        .containsKey("costtrace_sink_buffered_bytes"); // segments are reclaimed as they roll
   }
 }

@@ -70,7 +70,8 @@ public final class Config {
   }
 
   public Optional<Integer> getInt(String key) {
-    return getString(key).map(v -> parseLong(key, v, Integer.MIN_VALUE, Integer.MAX_VALUE))
+    return getString(key)
+        .map(v -> parseLong(key, v, Integer.MIN_VALUE, Integer.MAX_VALUE))
         .map(Long::intValue);
   }
 
@@ -98,7 +99,9 @@ public final class Config {
             });
   }
 
-  /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 7d}; a bare number is milliseconds. */
+  /**
+   * {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 7d}; a bare number is milliseconds.
+   */
   public Optional<Duration> getDuration(String key) {
     return getString(key)
         .map(
@@ -135,7 +138,10 @@ public final class Config {
               }
               long n = parseLong(key, m.group(1), 0, Long.MAX_VALUE);
               String unit = m.group(2) == null ? "b" : m.group(2);
-              int shift = unit.startsWith("k") ? 10 : unit.startsWith("m") ? 20 : unit.startsWith("g") ? 30 : 0;
+              int shift =
+                  unit.startsWith("k")
+                      ? 10
+                      : unit.startsWith("m") ? 20 : unit.startsWith("g") ? 30 : 0;
               if (shift > 0 && n > (Long.MAX_VALUE >> shift)) {
                 throw invalid(key, v, "too large");
               }
@@ -158,9 +164,7 @@ public final class Config {
             });
   }
 
-  /**
-   * {@code key1=value1,key2=value2}, as OTEL_RESOURCE_ATTRIBUTES; insertion order kept.
-   */
+  /** {@code key1=value1,key2=value2}, as OTEL_RESOURCE_ATTRIBUTES; insertion order kept. */
   public Optional<Map<String, String>> getMap(String key) {
     return getString(key)
         .map(

@@ -46,7 +46,13 @@ public record CostBreakdown(
 
   /** The sum of every component. */
   public BigDecimal total() {
-    return input.add(cacheRead).add(cacheWrite).add(output).add(reasoning).add(audio).add(request)
+    return input
+        .add(cacheRead)
+        .add(cacheWrite)
+        .add(output)
+        .add(reasoning)
+        .add(audio)
+        .add(request)
         .add(tool);
   }
 

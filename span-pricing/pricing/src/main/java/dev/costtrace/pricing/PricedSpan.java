@@ -10,8 +10,8 @@ import java.math.BigDecimal;
  * @param status what could be priced
  * @param reason human-readable: which entry and prices were used, or why not
  * @param cost every component, USD
- * @param priceEntry catalog entry used ({@code openai/gpt-4o}, {@code override/…},
- *     {@code tool/web_search}), or empty
+ * @param priceEntry catalog entry used ({@code openai/gpt-4o}, {@code override/…}, {@code
+ *     tool/web_search}), or empty
  * @param pricesApplied which of the entry's prices applied ({@code base}, {@code from 2025-03-01},
  *     long-context tier...), or empty
  * @param catalogVersion version of the price tables used

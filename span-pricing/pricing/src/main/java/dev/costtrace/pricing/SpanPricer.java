@@ -50,8 +50,8 @@ public final class SpanPricer implements AutoCloseable {
   }
 
   /**
-   * From configuration: the price sources of {@link PriceCatalogSource#builder(Config)}, and
-   * {@code costtrace.azure.deployments} ({@code deployment=model,…}). Starts reloading.
+   * From configuration: the price sources of {@link PriceCatalogSource#builder(Config)}, and {@code
+   * costtrace.azure.deployments} ({@code deployment=model,…}). Starts reloading.
    */
   public static SpanPricer fromConfig(Config config) {
     Builder b = builder().source(PriceCatalogSource.builder(config).build().start());
@@ -78,18 +78,24 @@ public final class SpanPricer implements AutoCloseable {
   }
 
   /**
-   * Prices stored token counts without a span, as repricing stored calls and budget estimates
-   * need: the same look-up and billing as a span with these facts.
+   * Prices stored token counts without a span, as repricing stored calls and budget estimates need:
+   * the same look-up and billing as a span with these facts.
    *
-   * @param provider the provider as emitters name it ({@code openai}, {@code aws.bedrock}), or empty
+   * @param provider the provider as emitters name it ({@code openai}, {@code aws.bedrock}), or
+   *     empty
    * @param model the model id as the API names it
    * @param usage the call's disjoint token classes
    * @param at when the call started: the prices in effect then apply
    * @param serviceTier {@code batch}, {@code flex}, ..., or empty for standard
    * @param tenant whose overrides apply, or empty
    */
-  public PricedSpan priceUsage(String provider, String model, TokenUsage usage, Instant at,
-      String serviceTier, String tenant) {
+  public PricedSpan priceUsage(
+      String provider,
+      String model,
+      TokenUsage usage,
+      Instant at,
+      String serviceTier,
+      String tenant) {
     long nanos = at.getEpochSecond() * 1_000_000_000L + at.getNano();
     return price(NormalizedSpan.llmCall(provider, model, serviceTier, usage, nanos), tenant);
   }
@@ -99,8 +105,14 @@ public final class SpanPricer implements AutoCloseable {
     PricingTables tables = source.current();
     switch (span.kind()) {
       case NONE:
-        return result(span, PricingStatus.NOT_APPLICABLE, "not an LLM or tool span",
-            CostBreakdown.ZERO_COST, "", "", tables);
+        return result(
+            span,
+            PricingStatus.NOT_APPLICABLE,
+            "not an LLM or tool span",
+            CostBreakdown.ZERO_COST,
+            "",
+            "",
+            tables);
       case TOOL:
         return priceTool(span, tenant == null ? "" : tenant, tables);
       default:
@@ -110,25 +122,46 @@ public final class SpanPricer implements AutoCloseable {
 
   private PricedSpan priceTool(NormalizedSpan span, String tenant, PricingTables tables) {
     if (span.toolName().isEmpty()) {
-      return result(span, PricingStatus.UNREGISTERED_TOOL,
-          "execute_tool span without gen_ai.tool.name", CostBreakdown.ZERO_COST, "", "", tables);
+      return result(
+          span,
+          PricingStatus.UNREGISTERED_TOOL,
+          "execute_tool span without gen_ai.tool.name",
+          CostBreakdown.ZERO_COST,
+          "",
+          "",
+          tables);
     }
     ToolPrice tp = tables.tools().find(span.toolName(), tenant);
     if (tp == null) {
-      return result(span, PricingStatus.UNREGISTERED_TOOL,
+      return result(
+          span,
+          PricingStatus.UNREGISTERED_TOOL,
           "tool '" + span.toolName() + "' has no entry in the tool cost registry",
-          CostBreakdown.ZERO_COST, "", "", tables);
+          CostBreakdown.ZERO_COST,
+          "",
+          "",
+          tables);
     }
     BigDecimal cost = tp.perCall().add(tp.perUnit().multiply(BigDecimal.valueOf(span.toolUnits())));
     String how =
         tp.perUnit().signum() == 0
             ? tp.perCall().toPlainString() + " USD per call"
-            : tp.perCall().toPlainString() + " USD per call + " + tp.perUnit().toPlainString()
-                + " USD per " + (tp.unit().isEmpty() ? "unit" : tp.unit()) + " × "
+            : tp.perCall().toPlainString()
+                + " USD per call + "
+                + tp.perUnit().toPlainString()
+                + " USD per "
+                + (tp.unit().isEmpty() ? "unit" : tp.unit())
+                + " × "
                 + span.toolUnits();
     BigDecimal z = BigDecimal.ZERO;
-    return result(span, PricingStatus.PRICED, "tool '" + tp.name() + "' at " + how,
-        new CostBreakdown(z, z, z, z, z, z, z, cost), "tool/" + tp.name(), "", tables);
+    return result(
+        span,
+        PricingStatus.PRICED,
+        "tool '" + tp.name() + "' at " + how,
+        new CostBreakdown(z, z, z, z, z, z, z, cost),
+        "tool/" + tp.name(),
+        "",
+        tables);
   }
 
   private PricedSpan priceLlm(NormalizedSpan span, String tenant, PricingTables tables) {
@@ -146,14 +179,19 @@ public final class SpanPricer implements AutoCloseable {
       return result(span, status, why, CostBreakdown.ZERO_COST, "", "", tables);
     }
     if (model.isEmpty()) {
-      return result(span, PricingStatus.UNKNOWN_MODEL,
+      return result(
+          span,
+          PricingStatus.UNKNOWN_MODEL,
           "the span has token usage but names no model (gen_ai.request.model / gen_ai.response.model)",
-          CostBreakdown.ZERO_COST, "", "", tables);
+          CostBreakdown.ZERO_COST,
+          "",
+          "",
+          tables);
     }
     Resolution r = resolve(tables, tenant, span.provider(), model);
     if (r.entry == null) {
-      return result(span, PricingStatus.UNKNOWN_MODEL, r.note, CostBreakdown.ZERO_COST, "", "",
-          tables);
+      return result(
+          span, PricingStatus.UNKNOWN_MODEL, r.note, CostBreakdown.ZERO_COST, "", "", tables);
     }
     ConditionalPrice cp = r.entry.pricesAt(startInstant(span.startEpochNanos()));
     ModelPrice mp = cp.prices();
@@ -178,8 +216,10 @@ public final class SpanPricer implements AutoCloseable {
     }
     String tier = span.serviceTier();
     if (!ServiceTiers.isStandard(tier)) {
-      BigDecimal m = r.override ? null
-          : tables.serviceTiers().multiplier(r.entry.providerId(), r.entry.id(), tier);
+      BigDecimal m =
+          r.override
+              ? null
+              : tables.serviceTiers().multiplier(r.entry.providerId(), r.entry.id(), tier);
       if (r.override) {
         notes.add("service tier '" + tier + "' ignored: override prices apply");
       } else if (m == null) {
@@ -195,8 +235,8 @@ public final class SpanPricer implements AutoCloseable {
       }
     }
     CostBreakdown cost =
-        new CostBreakdown(input, cacheRead, cacheWrite, output, reasoning, audio, request,
-            BigDecimal.ZERO);
+        new CostBreakdown(
+            input, cacheRead, cacheWrite, output, reasoning, audio, request, BigDecimal.ZERO);
     PricingStatus status;
     StringBuilder reason = new StringBuilder();
     if (span.invalidUsage() != null) {
@@ -261,16 +301,24 @@ public final class SpanPricer implements AutoCloseable {
     ModelRef ref = identity.resolve(provider, model);
     PriceOverrides.Entry o = tables.overrides().find(tenant, provider, ref.candidates());
     if (o != null) {
-      String note = "override" + (o.tenant().isEmpty() ? "" : " for tenant " + o.tenant())
-          + (o.note().isEmpty() ? "" : ": " + o.note());
+      String note =
+          "override"
+              + (o.tenant().isEmpty() ? "" : " for tenant " + o.tenant())
+              + (o.note().isEmpty() ? "" : ": " + o.note());
       return new Resolution(o.model(), note, true);
     }
     PriceCatalog.Match m = tables.catalog().find(ref);
     return new Resolution(m.entry(), m.note(), false);
   }
 
-  private static PricedSpan result(NormalizedSpan span, PricingStatus status, String reason,
-      CostBreakdown cost, String entry, String applied, PricingTables tables) {
+  private static PricedSpan result(
+      NormalizedSpan span,
+      PricingStatus status,
+      String reason,
+      CostBreakdown cost,
+      String entry,
+      String applied,
+      PricingTables tables) {
     return new PricedSpan(span, status, reason, cost, entry, applied, tables.version());
   }
 

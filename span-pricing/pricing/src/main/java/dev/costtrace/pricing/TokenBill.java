@@ -13,8 +13,8 @@ import java.util.List;
  * reasoning and audio output at the output rate; 1-hour cache writes at the cache-write rate, or,
  * where the route bills Anthropic's multiplier for Claude, at twice the input rate. Each fallback
  * is named in {@link #notes}. Output of a model that lists input but no output prices (embedding
- * models) is not billed; a model listed without any price is free. Tokens no rate covers are
- * {@link #missing}: the span is then PARTIAL.
+ * models) is not billed; a model listed without any price is free. Tokens no rate covers are {@link
+ * #missing}: the span is then PARTIAL.
  */
 final class TokenBill {
   private static final BigDecimal TWO = BigDecimal.valueOf(2);
@@ -49,11 +49,22 @@ final class TokenBill {
     BigDecimal writes = charge(u.cacheWrite5m(), "cache write", write, in, "input");
     if (u.cacheWrite1h() > 0 && mp.cacheWrite1h() == null && oneHourAtTwiceInput && in != null) {
       writes = writes.add(perMillion(u.cacheWrite1h(), in.rate(totalInput).multiply(TWO)));
-      notes.add("1-hour cache write (" + u.cacheWrite1h() + " tokens) at twice the input rate,"
-          + " Anthropic's multiplier");
+      notes.add(
+          "1-hour cache write ("
+              + u.cacheWrite1h()
+              + " tokens) at twice the input rate,"
+              + " Anthropic's multiplier");
     } else {
-      writes = writes.add(charge(u.cacheWrite1h(), "1-hour cache write", mp.cacheWrite1h(),
-          mp.cacheWrite(), "cache-write", in, "input"));
+      writes =
+          writes.add(
+              charge(
+                  u.cacheWrite1h(),
+                  "1-hour cache write",
+                  mp.cacheWrite1h(),
+                  mp.cacheWrite(),
+                  "cache-write",
+                  in,
+                  "input"));
     }
     cacheWrite = writes;
     // Embedding models list input prices only: their output is not billed. A model with no token
@@ -63,15 +74,18 @@ final class TokenBill {
       output = reasoning = BigDecimal.ZERO;
       audio = charge(u.audioInput(), "audio input", mp.inputAudio(), in, "input");
       if (u.totalOutput() > 0) {
-        notes.add(u.totalOutput() + " output tokens not billed: the model lists no output"
-            + " price, as embedding models");
+        notes.add(
+            u.totalOutput()
+                + " output tokens not billed: the model lists no output"
+                + " price, as embedding models");
       }
     } else {
       Price out = mp.output();
       output = charge(u.output(), "output", out);
       reasoning = charge(u.reasoning(), "reasoning", mp.reasoning(), out, "output");
-      audio = charge(u.audioInput(), "audio input", mp.inputAudio(), in, "input")
-          .add(charge(u.audioOutput(), "audio output", mp.outputAudio(), out, "output"));
+      audio =
+          charge(u.audioInput(), "audio input", mp.inputAudio(), in, "input")
+              .add(charge(u.audioOutput(), "audio output", mp.outputAudio(), out, "output"));
     }
   }
 
@@ -97,8 +111,14 @@ final class TokenBill {
   }
 
   /** As above, with a second fallback when the first rate is not listed either. */
-  private BigDecimal charge(long tokens, String cls, Price own, Price fallback, String rate,
-      Price second, String secondRate) {
+  private BigDecimal charge(
+      long tokens,
+      String cls,
+      Price own,
+      Price fallback,
+      String rate,
+      Price second,
+      String secondRate) {
     return fallback != null || own != null
         ? charge(tokens, cls, own, fallback, rate)
         : charge(tokens, cls, null, second, secondRate);

@@ -15,7 +15,11 @@ public final class Attrs {
   public static List<KeyValue> of(Object... keyValues) {
     List<KeyValue> out = new ArrayList<>();
     for (int i = 0; i < keyValues.length; i += 2) {
-      out.add(KeyValue.newBuilder().setKey((String) keyValues[i]).setValue(value(keyValues[i + 1])).build());
+      out.add(
+          KeyValue.newBuilder()
+              .setKey((String) keyValues[i])
+              .setValue(value(keyValues[i + 1]))
+              .build());
     }
     return out;
   }

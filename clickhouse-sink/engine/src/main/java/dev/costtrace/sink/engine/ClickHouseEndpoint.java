@@ -28,8 +28,14 @@ public final class ClickHouseEndpoint implements AutoCloseable {
     this(kind, httpUrl, user, password, database, onClose, null);
   }
 
-  ClickHouseEndpoint(Kind kind, String httpUrl, String user, String password, String database,
-      Runnable onClose, java.util.function.Supplier<EngineStatus> engineStatus) {
+  ClickHouseEndpoint(
+      Kind kind,
+      String httpUrl,
+      String user,
+      String password,
+      String database,
+      Runnable onClose,
+      java.util.function.Supplier<EngineStatus> engineStatus) {
     this.kind = Objects.requireNonNull(kind, "kind");
     this.httpUrl = stripSlash(Objects.requireNonNull(httpUrl, "httpUrl"));
     this.user = user;
@@ -40,8 +46,8 @@ public final class ClickHouseEndpoint implements AutoCloseable {
   }
 
   /**
-   * An endpoint started by someone else (a test's container): {@code onClose} stops it, or is
-   * null when it is left running.
+   * An endpoint started by someone else (a test's container): {@code onClose} stops it, or is null
+   * when it is left running.
    */
   public static ClickHouseEndpoint of(
       Kind kind, String httpUrl, String user, String password, Runnable onClose) {
@@ -88,7 +94,9 @@ public final class ClickHouseEndpoint implements AutoCloseable {
    * server or a container.
    */
   public java.util.Optional<EngineStatus> engineStatus() {
-    return engineStatus == null ? java.util.Optional.empty() : java.util.Optional.of(engineStatus.get());
+    return engineStatus == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(engineStatus.get());
   }
 
   /**
@@ -100,8 +108,11 @@ public final class ClickHouseEndpoint implements AutoCloseable {
     return builder(defaultDatabase).build();
   }
 
-  /** A new client-v2 client whose every call is bounded by {@code timeouts}; the caller closes it. */
-  public com.clickhouse.client.api.Client newClient(String defaultDatabase, ClickHouseTimeouts timeouts) {
+  /**
+   * A new client-v2 client whose every call is bounded by {@code timeouts}; the caller closes it.
+   */
+  public com.clickhouse.client.api.Client newClient(
+      String defaultDatabase, ClickHouseTimeouts timeouts) {
     return timeouts.applyTo(builder(defaultDatabase)).build();
   }
 

@@ -29,6 +29,7 @@ public record ClickHouseTimeouts(Duration socket, Duration connect, Duration que
   public static final String SOCKET_KEY = "costtrace.clickhouse.socket.timeout";
   public static final String CONNECT_KEY = "costtrace.clickhouse.connect.timeout";
   public static final String QUERY_KEY = "costtrace.clickhouse.query.timeout";
+
   /** What the client waits past the server's own limit, for the server's answer to arrive. */
   private static final Duration QUERY_GRACE = Duration.ofSeconds(5);
 
@@ -54,21 +55,25 @@ public record ClickHouseTimeouts(Duration socket, Duration connect, Duration que
    * {@code .query.timeout} (120s); a value that is not a positive duration fails naming its key.
    */
   public static ClickHouseTimeouts fromConfig(Config config) {
-    return new ClickHouseTimeouts(get(config, SOCKET_KEY, DEFAULT_SOCKET), get(config, CONNECT_KEY, DEFAULT_CONNECT),
+    return new ClickHouseTimeouts(
+        get(config, SOCKET_KEY, DEFAULT_SOCKET),
+        get(config, CONNECT_KEY, DEFAULT_CONNECT),
         get(config, QUERY_KEY, DEFAULT_QUERY));
   }
 
   private static Duration get(Config config, String key, Duration fallback) {
     Duration d = config.getDuration(key).orElse(fallback);
     if (d.toMillis() < 1) {
-      throw Config.invalid(key, config.getString(key).orElse(""), "expected a positive duration such as 30s");
+      throw Config.invalid(
+          key, config.getString(key).orElse(""), "expected a positive duration such as 30s");
     }
     return d;
   }
 
   /** Sets the client-wide timeouts (every call of a client built with them is bounded). */
   public Client.Builder applyTo(Client.Builder builder) {
-    return builder.setSocketTimeout(socket.toMillis(), ChronoUnit.MILLIS)
+    return builder
+        .setSocketTimeout(socket.toMillis(), ChronoUnit.MILLIS)
         .setConnectTimeout(connect.toMillis(), ChronoUnit.MILLIS)
         .setConnectionRequestTimeout(connect.toMillis(), ChronoUnit.MILLIS);
   }
@@ -80,9 +85,9 @@ public record ClickHouseTimeouts(Duration socket, Duration connect, Duration que
   }
 
   /**
-   * Bounds one statement the server computes before it answers: the server stops it after
-   * {@code query} ({@code max_execution_time}), the client waits a little longer than that (and
-   * at least {@code socket}) for the answer.
+   * Bounds one statement the server computes before it answers: the server stops it after {@code
+   * query} ({@code max_execution_time}), the client waits a little longer than that (and at least
+   * {@code socket}) for the answer.
    */
   public <S extends QuerySettings> S query(S settings) {
     settings.serverSetting("max_execution_time", Long.toString(Math.max(1, query.toSeconds())));
@@ -91,9 +96,9 @@ public record ClickHouseTimeouts(Duration socket, Duration connect, Duration que
   }
 
   /**
-   * For a client whose calls are whole statements the server computes before answering (the
-   * command line's report, review, verify, migrate and reprice): every read may wait as long as
-   * such a statement ({@link #clientWait}), so a long migration on a big table is not cut off by the
+   * For a client whose calls are whole statements the server computes before answering (the command
+   * line's report, review, verify, migrate and reprice): every read may wait as long as such a
+   * statement ({@link #clientWait}), so a long migration on a big table is not cut off by the
    * socket timeout meant for inserts, while a server that never answers still fails the command.
    */
   public ClickHouseTimeouts forStatements() {

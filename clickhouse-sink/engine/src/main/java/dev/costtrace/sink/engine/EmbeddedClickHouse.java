@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
 
 /**
  * The embedded engine: chDB (ClickHouse as a library, from the npm package {@code chdb}) in its own
- * Node.js process, behind a loopback HTTP front that speaks what the official Java client uses.
- * For trying CostTrace and for tests; production uses a ClickHouse server.
+ * Node.js process, behind a loopback HTTP front that speaks what the official Java client uses. For
+ * trying CostTrace and for tests; production uses a ClickHouse server.
  *
  * <p>The engine stays out of the JVM on purpose: libchdb replaces the process's signal handlers,
  * which breaks the JVM. The front exits when its standard input closes, so it never outlives the
@@ -35,22 +35,30 @@ import java.util.regex.Pattern;
  * <p>The front answers only clients that send this run's secret (as the ClickHouse password): a
  * random value the starting process hands it, which the front writes owner-only beside its state
  * file for a second process of the same user. It refuses SQL that reads or writes files or the
- * network ({@code file()}, {@code INFILE}, {@code OUTFILE}, {@code url()}, ...). The data
- * directory is created owner-only.
+ * network ({@code file()}, {@code INFILE}, {@code OUTFILE}, {@code url()}, ...). The data directory
+ * is created owner-only.
  */
 public final class EmbeddedClickHouse {
   private static final Logger LOG = Logger.getLogger(EmbeddedClickHouse.class.getName());
   private static final String RESOURCES = "/dev/costtrace/sink/engine/";
-  private static final List<String> FILES = List.of("front.js", "package.json", "package-lock.json");
+  private static final List<String> FILES =
+      List.of("front.js", "package.json", "package-lock.json");
   private static final String STATE_FILE = ".costtrace-front.json";
+
   /** The front's secret, owner-only, beside the state file; what clients send as the password. */
   static final String SECRET_FILE = ".costtrace-front.secret";
-  /** The environment variable the front reads its secret from (never the command line: ps shows it). */
+
+  /**
+   * The environment variable the front reads its secret from (never the command line: ps shows it).
+   */
   static final String SECRET_ENV = "COSTTRACE_FRONT_SECRET";
+
   /** The user the front's clients name; only the secret is checked. */
   static final String USER = "default";
+
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
-  private static final java.util.Map<Path, String> SECRETS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<Path, String> SECRETS =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private static final Pattern STATE = Pattern.compile("\"pid\":(\\d+),\"port\":(\\d+)");
 
   private final Path dataDir;
@@ -135,9 +143,15 @@ public final class EmbeddedClickHouse {
     int port = Integer.parseInt(m.group(2));
     if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && ping(port)) {
       // Another process started it and supervises it: this one only reports whether it answers.
-      return new ClickHouseEndpoint(ClickHouseEndpoint.Kind.EMBEDDED, "http://127.0.0.1:" + port, USER,
-          secret, "default", null,
-          () -> new EngineStatus(ping(port), 0, ProcessHandle.of(pid).isPresent() ? pid : -1, port));
+      return new ClickHouseEndpoint(
+          ClickHouseEndpoint.Kind.EMBEDDED,
+          "http://127.0.0.1:" + port,
+          USER,
+          secret,
+          "default",
+          null,
+          () ->
+              new EngineStatus(ping(port), 0, ProcessHandle.of(pid).isPresent() ? pid : -1, port));
     }
     return null;
   }
@@ -147,7 +161,8 @@ public final class EmbeddedClickHouse {
     MessageDigest digest = sha256();
     byte[][] contents = new byte[FILES.size()][];
     for (int i = 0; i < FILES.size(); i++) {
-      try (InputStream in = EmbeddedClickHouse.class.getResourceAsStream(RESOURCES + FILES.get(i))) {
+      try (InputStream in =
+          EmbeddedClickHouse.class.getResourceAsStream(RESOURCES + FILES.get(i))) {
         if (in == null) {
           throw new EngineException("embedded engine resource " + FILES.get(i) + " missing");
         }
@@ -158,8 +173,9 @@ public final class EmbeddedClickHouse {
     Path dir = installRoot.resolve("chdb-" + HexFormat.of().formatHex(digest.digest(), 0, 6));
     Files.createDirectories(dir);
     // Surefire forks and several CLI processes may install at once: one does, the others wait.
-    try (FileChannel channel = FileChannel.open(dir.resolve(".install.lock"),
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel channel =
+            FileChannel.open(
+                dir.resolve(".install.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = channel.lock()) {
       for (int i = 0; i < FILES.size(); i++) {
         Path f = dir.resolve(FILES.get(i));
@@ -183,20 +199,25 @@ public final class EmbeddedClickHouse {
       // Not "npm ci": npm 11 leaves other platforms' optional chdb packages out of the lock file
       // and then refuses it. "npm install" against the lock installs exactly its pinned,
       // integrity-checked versions (chdb itself pins its platform package exactly).
-      p = new ProcessBuilder(npm, "install", "--no-audit", "--no-fund", "--no-save",
-              "--loglevel=error")
-          .directory(dir.toFile())
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile())
-          .start();
+      p =
+          new ProcessBuilder(
+                  npm, "install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error")
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
     } catch (IOException e) {
-      throw new EngineException("the embedded ClickHouse engine needs Node.js and npm on the PATH"
-          + " (or set CLICKHOUSE_URL to a ClickHouse server): " + e.getMessage(), e);
+      throw new EngineException(
+          "the embedded ClickHouse engine needs Node.js and npm on the PATH"
+              + " (or set CLICKHOUSE_URL to a ClickHouse server): "
+              + e.getMessage(),
+          e);
     }
     try {
       if (!p.waitFor(10, TimeUnit.MINUTES)) {
         p.destroyForcibly();
-        throw new EngineException("npm install of the embedded engine took over 10 minutes; log: " + log);
+        throw new EngineException(
+            "npm install of the embedded engine took over 10 minutes; log: " + log);
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();
@@ -204,22 +225,31 @@ public final class EmbeddedClickHouse {
       throw new EngineException("interrupted while installing the embedded engine");
     }
     if (p.exitValue() != 0) {
-      throw new EngineException("npm install of the embedded engine failed (exit " + p.exitValue()
-          + "): " + tail(log));
+      throw new EngineException(
+          "npm install of the embedded engine failed (exit " + p.exitValue() + "): " + tail(log));
     }
   }
 
   /** Starts the engine under supervision; the endpoint stops both when closed. */
   private ClickHouseEndpoint launch(Path install, long deadline) throws IOException {
     String secret = secret();
-    SupervisedFront front = new SupervisedFront((port, until) -> launchOnce(install, secret, port, until),
-        startTimeout, restartBackoff, maxRestartBackoff, Builder.STABLE_AFTER);
+    SupervisedFront front =
+        new SupervisedFront(
+            (port, until) -> launchOnce(install, secret, port, until),
+            startTimeout,
+            restartBackoff,
+            maxRestartBackoff,
+            Builder.STABLE_AFTER);
     int listening = front.start(port, deadline);
     Thread hook = new Thread(front::stop, "costtrace-embedded-clickhouse-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     LOG.info("embedded ClickHouse (chDB) on 127.0.0.1:" + listening + ", data in " + dataDir);
     return new ClickHouseEndpoint(
-        ClickHouseEndpoint.Kind.EMBEDDED, "http://127.0.0.1:" + listening, USER, secret, "default",
+        ClickHouseEndpoint.Kind.EMBEDDED,
+        "http://127.0.0.1:" + listening,
+        USER,
+        secret,
+        "default",
         () -> {
           front.stop();
           try {
@@ -232,34 +262,46 @@ public final class EmbeddedClickHouse {
   }
 
   /**
-   * This process's secret for the data directory: made once per run, so that an engine this
-   * process starts again (after an outage it caused, or a stop and start) takes the clients it
-   * made before.
+   * This process's secret for the data directory: made once per run, so that an engine this process
+   * starts again (after an outage it caused, or a stop and start) takes the clients it made before.
    */
   private String secret() {
-    return SECRETS.computeIfAbsent(dataDir, d -> {
-      byte[] bytes = new byte[32];
-      RANDOM.nextBytes(bytes);
-      return HexFormat.of().formatHex(bytes);
-    });
+    return SECRETS.computeIfAbsent(
+        dataDir,
+        d -> {
+          byte[] bytes = new byte[32];
+          RANDOM.nextBytes(bytes);
+          return HexFormat.of().formatHex(bytes);
+        });
   }
 
-  /** One start of the front process, on {@code port} (0: any); it answers /ping when this returns. */
+  /**
+   * One start of the front process, on {@code port} (0: any); it answers /ping when this returns.
+   */
   private SupervisedFront.Launched launchOnce(Path install, String secret, int port, long deadline)
       throws IOException {
     Path log = SupervisedFront.log(dataDir);
-    ProcessBuilder pb = new ProcessBuilder(node, install.resolve("front.js").toString(),
-        "--data", dataDir.toString(), "--port", Integer.toString(port))
-        .directory(install.toFile())
-        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                node,
+                install.resolve("front.js").toString(),
+                "--data",
+                dataDir.toString(),
+                "--port",
+                Integer.toString(port))
+            .directory(install.toFile())
+            .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("TZ", "UTC");
     pb.environment().put(SECRET_ENV, secret);
     Process process;
     try {
       process = pb.start();
     } catch (IOException e) {
-      throw new EngineException("the embedded ClickHouse engine needs Node.js on the PATH (or set"
-          + " CLICKHOUSE_URL to a ClickHouse server): " + e.getMessage(), e);
+      throw new EngineException(
+          "the embedded ClickHouse engine needs Node.js on the PATH (or set"
+              + " CLICKHOUSE_URL to a ClickHouse server): "
+              + e.getMessage(),
+          e);
     }
     // stdin stays open for the process's life: when this JVM dies the front sees EOF and exits.
     int listening = SupervisedFront.awaitListening(process, deadline);
@@ -295,11 +337,13 @@ public final class EmbeddedClickHouse {
   static boolean ping(int port) {
     try {
       HttpURLConnection c =
-          (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/ping").toURL().openConnection();
+          (HttpURLConnection)
+              URI.create("http://127.0.0.1:" + port + "/ping").toURL().openConnection();
       c.setConnectTimeout(500);
       c.setReadTimeout(2000);
       try (InputStream in = c.getInputStream()) {
-        return c.getResponseCode() == 200 && new String(in.readAllBytes(), StandardCharsets.UTF_8).startsWith("Ok.");
+        return c.getResponseCode() == 200
+            && new String(in.readAllBytes(), StandardCharsets.UTF_8).startsWith("Ok.");
       } finally {
         c.disconnect();
       }
@@ -339,6 +383,7 @@ public final class EmbeddedClickHouse {
     static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(2);
     static final Duration DEFAULT_RESTART_BACKOFF = Duration.ofMillis(500);
     static final Duration DEFAULT_MAX_RESTART_BACKOFF = Duration.ofSeconds(30);
+
     /** An engine that ran this long before dying is restarted after the initial back-off again. */
     static final Duration STABLE_AFTER = Duration.ofMinutes(1);
 
@@ -359,7 +404,8 @@ public final class EmbeddedClickHouse {
      */
     public Builder restartBackoff(Duration initial, Duration max) {
       if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException("restartBackoff must be positive and at most its maximum");
+        throw new IllegalArgumentException(
+            "restartBackoff must be positive and at most its maximum");
       }
       this.restartBackoff = initial;
       this.maxRestartBackoff = max;

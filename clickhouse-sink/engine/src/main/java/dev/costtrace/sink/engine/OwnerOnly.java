@@ -18,13 +18,15 @@ public final class OwnerOnly {
   private static final boolean POSIX =
       FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> DIRECTORY =
+      PosixFilePermissions.fromString("rwx------");
 
   private OwnerOnly() {}
 
   /** Attributes for creating a file readable and writable by its owner only (0600). */
   public static FileAttribute<?>[] fileAttributes() {
-    return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)}
+    return POSIX
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)}
         : new FileAttribute<?>[0];
   }
 
@@ -36,7 +38,8 @@ public final class OwnerOnly {
     if (Files.isDirectory(dir)) {
       return dir;
     }
-    return POSIX ? Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIRECTORY))
+    return POSIX
+        ? Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIRECTORY))
         : Files.createDirectories(dir);
   }
 

@@ -13,11 +13,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * The engine's Node.js process, kept running: when it dies (killed, out of memory, a crash in
- * chDB) it is started again on the same port, with the same secret, after a back-off that doubles
- * while it keeps dying and starts over once it has stayed up a while. Clients (the sink's) keep
- * their URL and credentials and simply see their requests work again. Each death and restart is
- * logged at WARNING; {@link #status()} feeds {@code /metrics}.
+ * The engine's Node.js process, kept running: when it dies (killed, out of memory, a crash in chDB)
+ * it is started again on the same port, with the same secret, after a back-off that doubles while
+ * it keeps dying and starts over once it has stayed up a while. Clients (the sink's) keep their URL
+ * and credentials and simply see their requests work again. Each death and restart is logged at
+ * WARNING; {@link #status()} feeds {@code /metrics}.
  */
 final class SupervisedFront {
   private static final Logger LOG = Logger.getLogger(SupervisedFront.class.getName());
@@ -45,7 +45,11 @@ final class SupervisedFront {
   private long startedAt;
   private Duration backoff;
 
-  SupervisedFront(Launcher launcher, Duration startTimeout, Duration initialBackoff, Duration maxBackoff,
+  SupervisedFront(
+      Launcher launcher,
+      Duration startTimeout,
+      Duration initialBackoff,
+      Duration maxBackoff,
       Duration stableAfter) {
     this.launcher = launcher;
     this.startTimeout = startTimeout;
@@ -53,14 +57,18 @@ final class SupervisedFront {
     this.maxBackoff = maxBackoff;
     this.stableAfter = stableAfter;
     this.backoff = initialBackoff;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "costtrace-embedded-clickhouse-supervisor");
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "costtrace-embedded-clickhouse-supervisor");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
-  /** Starts the engine (on {@code requestedPort}, 0 for any) and supervises it; returns its port. */
+  /**
+   * Starts the engine (on {@code requestedPort}, 0 for any) and supervises it; returns its port.
+   */
   int start(int requestedPort, long deadlineNanos) throws IOException {
     Launched l = launcher.launch(requestedPort, deadlineNanos);
     this.port = l.port();
@@ -83,8 +91,16 @@ final class SupervisedFront {
     if (System.nanoTime() - startedAt >= stableAfter.toNanos()) {
       backoff = initialBackoff; // it had been running fine: a new failure, not a crash loop
     }
-    LOG.warning("embedded ClickHouse (pid " + p.pid() + ") exited with code " + p.exitValue()
-        + "; restarting it on 127.0.0.1:" + port + " in " + backoff.toMillis() + " ms");
+    LOG.warning(
+        "embedded ClickHouse (pid "
+            + p.pid()
+            + ") exited with code "
+            + p.exitValue()
+            + "; restarting it on 127.0.0.1:"
+            + port
+            + " in "
+            + backoff.toMillis()
+            + " ms");
     schedule();
   }
 
@@ -104,8 +120,14 @@ final class SupervisedFront {
     } catch (IOException | RuntimeException e) {
       synchronized (this) {
         backoff = min(backoff.multipliedBy(2), maxBackoff);
-        LOG.warning("embedded ClickHouse did not restart on 127.0.0.1:" + port + " (" + e.getMessage()
-            + "); next attempt in " + backoff.toMillis() + " ms");
+        LOG.warning(
+            "embedded ClickHouse did not restart on 127.0.0.1:"
+                + port
+                + " ("
+                + e.getMessage()
+                + "); next attempt in "
+                + backoff.toMillis()
+                + " ms");
         if (!stopping) {
           schedule();
         }
@@ -120,8 +142,13 @@ final class SupervisedFront {
       long n = restarts.incrementAndGet();
       backoff = min(backoff.multipliedBy(2), maxBackoff);
       started(p);
-      LOG.warning("embedded ClickHouse restarted on 127.0.0.1:" + port + " (pid " + p.pid()
-          + "), restart " + n);
+      LOG.warning(
+          "embedded ClickHouse restarted on 127.0.0.1:"
+              + port
+              + " (pid "
+              + p.pid()
+              + "), restart "
+              + n);
     }
   }
 
@@ -149,26 +176,31 @@ final class SupervisedFront {
     up = false;
   }
 
-  /** Reads the {@code LISTENING <port>} line the front prints once it serves; -1 if it never does. */
+  /**
+   * Reads the {@code LISTENING <port>} line the front prints once it serves; -1 if it never does.
+   */
   static int awaitListening(Process process, long deadlineNanos) {
-    BufferedReader out = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     final int[] port = {-1};
-    Thread reader = new Thread(() -> {
-      try {
-        String line;
-        while ((line = out.readLine()) != null) {
-          if (line.startsWith("LISTENING ")) {
-            synchronized (port) {
-              port[0] = Integer.parseInt(line.substring("LISTENING ".length()).trim());
-              port.notifyAll();
-            }
-          }
-        }
-      } catch (IOException | NumberFormatException e) {
-        // process ended
-      }
-    }, "costtrace-embedded-clickhouse-stdout");
+    Thread reader =
+        new Thread(
+            () -> {
+              try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                  if (line.startsWith("LISTENING ")) {
+                    synchronized (port) {
+                      port[0] = Integer.parseInt(line.substring("LISTENING ".length()).trim());
+                      port.notifyAll();
+                    }
+                  }
+                }
+              } catch (IOException | NumberFormatException e) {
+                // process ended
+              }
+            },
+            "costtrace-embedded-clickhouse-stdout");
     reader.setDaemon(true);
     reader.start();
     synchronized (port) {

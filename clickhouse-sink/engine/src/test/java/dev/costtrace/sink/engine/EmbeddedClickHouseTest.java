@@ -15,15 +15,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
-import java.util.Base64;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -34,7 +34,9 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The embedded engine through the official JDBC driver and client-v2, as production code uses them. */
+/**
+ * The embedded engine through the official JDBC driver and client-v2, as production code uses them.
+ */
 class EmbeddedClickHouseTest {
 
   private static Connection connect(ClickHouseEndpoint e, String database) throws SQLException {
@@ -46,7 +48,8 @@ class EmbeddedClickHouseTest {
 
   private static String createDatabase(ClickHouseEndpoint e) throws SQLException {
     String db = EngineUnderTest.newDatabase("engine_test");
-    try (Connection c = connect(e, "default"); Statement s = c.createStatement()) {
+    try (Connection c = connect(e, "default");
+        Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + db);
     }
     return db;
@@ -56,12 +59,15 @@ class EmbeddedClickHouseTest {
   void ddlBatchInsertAndTypedRoundTripThroughJdbc() throws Exception {
     ClickHouseEndpoint e = EngineUnderTest.shared();
     String db = createDatabase(e);
-    try (Connection c = connect(e, db); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE spans (id UInt32, model LowCardinality(String), note String,"
-          + " cost Decimal(38, 12), start DateTime64(9, 'UTC'), tags Map(String, String))"
-          + " ENGINE = MergeTree ORDER BY id");
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO spans (id, model, note, cost, start, tags) VALUES (?, ?, ?, ?, ?, ?)")) {
+    try (Connection c = connect(e, db);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE spans (id UInt32, model LowCardinality(String), note String,"
+              + " cost Decimal(38, 12), start DateTime64(9, 'UTC'), tags Map(String, String))"
+              + " ENGINE = MergeTree ORDER BY id");
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO spans (id, model, note, cost, start, tags) VALUES (?, ?, ?, ?, ?, ?)")) {
         for (int i = 0; i < 3000; i++) {
           ps.setInt(1, i);
           ps.setString(2, i % 2 == 0 ? "gpt-4o" : "claude-sonnet-4-5");
@@ -73,8 +79,10 @@ class EmbeddedClickHouseTest {
         }
         ps.executeBatch();
       }
-      try (ResultSet rs = s.executeQuery("SELECT count(), sum(cost), countIf(position(note, '\\n\\n') > 0),"
-          + " uniqExact(model) FROM spans")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT count(), sum(cost), countIf(position(note, '\\n\\n') > 0),"
+                  + " uniqExact(model) FROM spans")) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getLong(1)).isEqualTo(3000);
         // 0.000000123456 × (0 + 1 + … + 2999) = 0.000000123456 × 4498500
@@ -82,7 +90,8 @@ class EmbeddedClickHouseTest {
         assertThat(rs.getLong(3)).isEqualTo(3000);
         assertThat(rs.getLong(4)).isEqualTo(2);
       }
-      try (ResultSet rs = s.executeQuery("SELECT note, cost, toString(start), tags['i'] FROM spans WHERE id = 7")) {
+      try (ResultSet rs =
+          s.executeQuery("SELECT note, cost, toString(start), tags['i'] FROM spans WHERE id = 7")) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getString(1)).isEqualTo("line one\n\nafter a blank line 7");
         assertThat(rs.getBigDecimal(2)).isEqualByComparingTo("0.000000864192");
@@ -96,15 +105,20 @@ class EmbeddedClickHouseTest {
   void materializedViewIntoAggregatingMergeTree() throws Exception {
     ClickHouseEndpoint e = EngineUnderTest.shared();
     String db = createDatabase(e);
-    try (Connection c = connect(e, db); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE calls (conv String, cost Decimal(38, 12)) ENGINE = MergeTree ORDER BY conv");
-      s.execute("CREATE TABLE per_conv (conv String, cost AggregateFunction(sum, Decimal(38, 12)),"
-          + " n AggregateFunction(count)) ENGINE = AggregatingMergeTree ORDER BY conv");
-      s.execute("CREATE MATERIALIZED VIEW per_conv_mv TO per_conv AS SELECT conv, sumState(cost) AS cost,"
-          + " countState() AS n FROM calls GROUP BY conv");
+    try (Connection c = connect(e, db);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE calls (conv String, cost Decimal(38, 12)) ENGINE = MergeTree ORDER BY conv");
+      s.execute(
+          "CREATE TABLE per_conv (conv String, cost AggregateFunction(sum, Decimal(38, 12)),"
+              + " n AggregateFunction(count)) ENGINE = AggregatingMergeTree ORDER BY conv");
+      s.execute(
+          "CREATE MATERIALIZED VIEW per_conv_mv TO per_conv AS SELECT conv, sumState(cost) AS cost,"
+              + " countState() AS n FROM calls GROUP BY conv");
       s.execute("INSERT INTO calls VALUES ('a', 0.5), ('a', 0.25), ('b', 1)");
-      try (ResultSet rs = s.executeQuery(
-          "SELECT conv, sumMerge(cost), countMerge(n) FROM per_conv GROUP BY conv ORDER BY conv")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT conv, sumMerge(cost), countMerge(n) FROM per_conv GROUP BY conv ORDER BY conv")) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getString(1)).isEqualTo("a");
         assertThat(rs.getBigDecimal(2)).isEqualByComparingTo("0.75");
@@ -116,7 +130,8 @@ class EmbeddedClickHouseTest {
   @Test
   void sqlErrorsCarryClickHouseCodeAndMessage() throws Exception {
     ClickHouseEndpoint e = EngineUnderTest.shared();
-    try (Connection c = connect(e, "default"); Statement s = c.createStatement()) {
+    try (Connection c = connect(e, "default");
+        Statement s = c.createStatement()) {
       assertThatThrownBy(() -> s.executeQuery("SELECT * FROM no_such_table_here"))
           .isInstanceOf(SQLException.class)
           .hasMessageContaining("Code: 60")
@@ -133,12 +148,22 @@ class EmbeddedClickHouseTest {
   void clientV2QueryParametersAndDatabaseSwitch() throws Exception {
     ClickHouseEndpoint e = EngineUnderTest.shared();
     String db = createDatabase(e);
-    try (Client client = new Client.Builder().addEndpoint(e.httpUrl()).setUsername(e.user())
-        .setPassword(e.password()).setDefaultDatabase(db).compressServerResponse(true).build()) {
-      client.execute("CREATE TABLE t (k String, v UInt64) ENGINE = MergeTree ORDER BY k").get().close();
+    try (Client client =
+        new Client.Builder()
+            .addEndpoint(e.httpUrl())
+            .setUsername(e.user())
+            .setPassword(e.password())
+            .setDefaultDatabase(db)
+            .compressServerResponse(true)
+            .build()) {
+      client
+          .execute("CREATE TABLE t (k String, v UInt64) ENGINE = MergeTree ORDER BY k")
+          .get()
+          .close();
       client.execute("INSERT INTO t VALUES ('x', 41), ('y', 1)").get().close();
       List<GenericRecord> rows =
-          client.queryAll("SELECT v + 1 AS r, currentDatabase() AS d FROM t WHERE k = {key:String}",
+          client.queryAll(
+              "SELECT v + 1 AS r, currentDatabase() AS d FROM t WHERE k = {key:String}",
               Map.of("key", "x"));
       assertThat(rows).hasSize(1);
       assertThat(rows.get(0).getLong("r")).isEqualTo(42);
@@ -150,7 +175,8 @@ class EmbeddedClickHouseTest {
   void concurrentClientsAreSerialisedSafely() throws Exception {
     ClickHouseEndpoint e = EngineUnderTest.shared();
     String db = createDatabase(e);
-    try (Connection c = connect(e, db); Statement s = c.createStatement()) {
+    try (Connection c = connect(e, db);
+        Statement s = c.createStatement()) {
       s.execute("CREATE TABLE hits (w UInt32, i UInt32) ENGINE = MergeTree ORDER BY (w, i)");
     }
     ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -158,17 +184,20 @@ class EmbeddedClickHouseTest {
       List<Future<Long>> results = new ArrayList<>();
       for (int w = 0; w < 4; w++) {
         int worker = w;
-        Callable<Long> job = () -> {
-          try (Connection c = connect(e, db); Statement s = c.createStatement()) {
-            for (int i = 0; i < 10; i++) {
-              s.execute("INSERT INTO hits VALUES (" + worker + ", " + i + ")");
-            }
-            try (ResultSet rs = s.executeQuery("SELECT count() FROM hits WHERE w = " + worker)) {
-              rs.next();
-              return rs.getLong(1);
-            }
-          }
-        };
+        Callable<Long> job =
+            () -> {
+              try (Connection c = connect(e, db);
+                  Statement s = c.createStatement()) {
+                for (int i = 0; i < 10; i++) {
+                  s.execute("INSERT INTO hits VALUES (" + worker + ", " + i + ")");
+                }
+                try (ResultSet rs =
+                    s.executeQuery("SELECT count() FROM hits WHERE w = " + worker)) {
+                  rs.next();
+                  return rs.getLong(1);
+                }
+              }
+            };
         results.add(pool.submit(job));
       }
       for (Future<Long> f : results) {
@@ -195,12 +224,14 @@ class EmbeddedClickHouseTest {
     assertThat(data.resolve(EmbeddedClickHouse.SECRET_FILE)).doesNotExist();
     // Data survives a restart on the same directory.
     try (ClickHouseEndpoint again = EmbeddedClickHouse.builder().dataDir(data).build().start();
-        Connection c = connect(again, "default"); Statement s = c.createStatement()) {
+        Connection c = connect(again, "default");
+        Statement s = c.createStatement()) {
       s.execute("CREATE TABLE IF NOT EXISTS kept (x UInt8) ENGINE = MergeTree ORDER BY x");
       s.execute("INSERT INTO kept VALUES (1)");
     }
     try (ClickHouseEndpoint third = EmbeddedClickHouse.builder().dataDir(data).build().start();
-        Connection c = connect(third, "default"); Statement s = c.createStatement();
+        Connection c = connect(third, "default");
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count() FROM kept")) {
       rs.next();
       assertThat(rs.getLong(1)).isEqualTo(1);
@@ -210,37 +241,57 @@ class EmbeddedClickHouseTest {
   @Test
   void configuredUrlWinsAsAServer() {
     ClickHouseEndpoint shared = EngineUnderTest.shared();
-    ClickHouseEndpoint server = ClickHouseResolver.resolve(
-        Config.of(Map.of(), Map.of("CLICKHOUSE_URL", shared.httpUrl(), "CLICKHOUSE_USER", "default")));
+    ClickHouseEndpoint server =
+        ClickHouseResolver.resolve(
+            Config.of(
+                Map.of(),
+                Map.of("CLICKHOUSE_URL", shared.httpUrl(), "CLICKHOUSE_USER", "default")));
     assertThat(server.kind()).isEqualTo(ClickHouseEndpoint.Kind.SERVER);
     assertThat(server.httpUrl()).isEqualTo(shared.httpUrl());
     server.close(); // a configured server is never stopped by us
-    assertThat(EmbeddedClickHouse.ping(
-        Integer.parseInt(shared.httpUrl().substring(shared.httpUrl().lastIndexOf(':') + 1)))).isTrue();
+    assertThat(
+            EmbeddedClickHouse.ping(
+                Integer.parseInt(
+                    shared.httpUrl().substring(shared.httpUrl().lastIndexOf(':') + 1))))
+        .isTrue();
   }
 
   @Test
   void badUrlFailsFastNamingTheKey() {
-    assertThatThrownBy(() -> ClickHouseResolver.resolve(
-        Config.of(Map.of("costtrace.clickhouse.url", "localhost:8123"))))
-        .hasMessage("Invalid value 'localhost:8123' for costtrace.clickhouse.url"
-            + " (COSTTRACE_CLICKHOUSE_URL): expected an http:// or https:// URL");
+    assertThatThrownBy(
+            () ->
+                ClickHouseResolver.resolve(
+                    Config.of(Map.of("costtrace.clickhouse.url", "localhost:8123"))))
+        .hasMessage(
+            "Invalid value 'localhost:8123' for costtrace.clickhouse.url"
+                + " (COSTTRACE_CLICKHOUSE_URL): expected an http:// or https:// URL");
   }
 
   @Test
   void withoutAUrlTheResolverChoosesTheEmbeddedEngineNeverAContainer() {
-    ClickHouseEndpoint e = ClickHouseResolver.resolve(Config.of(Map.of(
-        "costtrace.clickhouse.embedded.dir", EngineUnderTest.dataDir().toString())));
+    ClickHouseEndpoint e =
+        ClickHouseResolver.resolve(
+            Config.of(
+                Map.of("costtrace.clickhouse.embedded.dir", EngineUnderTest.dataDir().toString())));
     assertThat(e.kind()).isEqualTo(ClickHouseEndpoint.Kind.EMBEDDED);
     e.close(); // when it reused the shared engine, that one stays up for the other tests
   }
 
-  private static HttpResponse<String> post(ClickHouseEndpoint e, String sql, String password) throws Exception {
-    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(e.httpUrl() + "/?query="
-        + java.net.URLEncoder.encode(sql, StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.noBody());
+  private static HttpResponse<String> post(ClickHouseEndpoint e, String sql, String password)
+      throws Exception {
+    HttpRequest.Builder r =
+        HttpRequest.newBuilder(
+                URI.create(
+                    e.httpUrl()
+                        + "/?query="
+                        + java.net.URLEncoder.encode(sql, StandardCharsets.UTF_8)))
+            .POST(HttpRequest.BodyPublishers.noBody());
     if (password != null) {
-      r.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-          ("default:" + password).getBytes(StandardCharsets.UTF_8)));
+      r.header(
+          "Authorization",
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString(("default:" + password).getBytes(StandardCharsets.UTF_8)));
     }
     return HttpClient.newHttpClient().send(r.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -269,10 +320,14 @@ class EmbeddedClickHouseTest {
     Path data = EngineUnderTest.dataDir();
     Path secret = data.resolve(EmbeddedClickHouse.SECRET_FILE);
     assertThat(Files.readString(secret).trim()).isEqualTo(e.password());
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret))).isEqualTo("rw-------");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(".costtrace-front.json"))))
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)))
         .isEqualTo("rw-------");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(data.resolve(".costtrace-front.json"))))
+        .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data)))
+        .isEqualTo("rwx------");
   }
 
   /**
@@ -287,30 +342,37 @@ class EmbeddedClickHouseTest {
     Path secretFile = Files.createTempFile("costtrace-secret", ".txt");
     Files.writeString(secretFile, "root:x:0:0:secret-line\n");
     String target = secretFile.toString();
-    try (Connection c = connect(e, db); Statement s = c.createStatement()) {
+    try (Connection c = connect(e, db);
+        Statement s = c.createStatement()) {
       s.execute("CREATE TABLE lines (line String) ENGINE = MergeTree ORDER BY line");
-      for (String sql : List.of(
-          "INSERT INTO lines FROM INFILE '" + target + "' FORMAT LineAsString",
-          "INSERT INTO lines FROM INFILE '/etc/passwd' FORMAT LineAsString",
-          "SELECT * FROM file('" + target + "', 'LineAsString')",
-          "SELECT * FROM `file`('" + target + "', 'LineAsString')",
-          "SELECT * FROM /* hidden? */ FILE ('" + target + "', LineAsString)",
-          "SELECT * FROM \"file\"\n('" + target + "', 'LineAsString')",
-          "INSERT INTO FUNCTION file('/tmp/costtrace-out.csv', 'CSV') SELECT 1",
-          "SELECT 1 INTO OUTFILE '/tmp/costtrace-out.csv'",
-          "CREATE TABLE leak (line String) ENGINE = File(LineAsString, '" + target + "')",
-          "SELECT * FROM url('http://127.0.0.1:9/', 'CSV', 'a String')",
-          "CREATE TABLE d (s String) ENGINE = MergeTree ORDER BY s SETTINGS disk = disk(type = local, path = '/tmp/')",
-          "ATTACH TABLE stolen FROM '/etc/' (s String) ENGINE = MergeTree ORDER BY s")) {
-        assertThatThrownBy(() -> s.execute(sql)).as(sql).isInstanceOf(SQLException.class)
-            .hasMessageContaining("ACCESS_DENIED").hasMessageNotContaining("secret-line");
+      for (String sql :
+          List.of(
+              "INSERT INTO lines FROM INFILE '" + target + "' FORMAT LineAsString",
+              "INSERT INTO lines FROM INFILE '/etc/passwd' FORMAT LineAsString",
+              "SELECT * FROM file('" + target + "', 'LineAsString')",
+              "SELECT * FROM `file`('" + target + "', 'LineAsString')",
+              "SELECT * FROM /* hidden? */ FILE ('" + target + "', LineAsString)",
+              "SELECT * FROM \"file\"\n('" + target + "', 'LineAsString')",
+              "INSERT INTO FUNCTION file('/tmp/costtrace-out.csv', 'CSV') SELECT 1",
+              "SELECT 1 INTO OUTFILE '/tmp/costtrace-out.csv'",
+              "CREATE TABLE leak (line String) ENGINE = File(LineAsString, '" + target + "')",
+              "SELECT * FROM url('http://127.0.0.1:9/', 'CSV', 'a String')",
+              "CREATE TABLE d (s String) ENGINE = MergeTree ORDER BY s SETTINGS disk = disk(type = local, path = '/tmp/')",
+              "ATTACH TABLE stolen FROM '/etc/' (s String) ENGINE = MergeTree ORDER BY s")) {
+        assertThatThrownBy(() -> s.execute(sql))
+            .as(sql)
+            .isInstanceOf(SQLException.class)
+            .hasMessageContaining("ACCESS_DENIED")
+            .hasMessageNotContaining("secret-line");
       }
       try (ResultSet rs = s.executeQuery("SELECT count() FROM lines")) {
         rs.next();
         assertThat(rs.getLong(1)).isZero();
       }
       // Words inside strings and comments are data, not file access; "profile" is not "file".
-      try (ResultSet rs = s.executeQuery("SELECT 'file(''/etc/passwd'') INTO OUTFILE' AS s, 1 AS profile -- file('x')")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT 'file(''/etc/passwd'') INTO OUTFILE' AS s, 1 AS profile -- file('x')")) {
         rs.next();
         assertThat(rs.getString(1)).isEqualTo("file('/etc/passwd') INTO OUTFILE");
       }
@@ -334,13 +396,17 @@ class EmbeddedClickHouseTest {
   }
 
   /**
-   * The engine's process is killed: it is started again on the same port with the same secret,
-   * says so in its status, and a client made before the kill reads the data stored before it.
+   * The engine's process is killed: it is started again on the same port with the same secret, says
+   * so in its status, and a client made before the kill reads the data stored before it.
    */
   @Test
   void aKilledEngineIsRestartedOnTheSamePortAndClientsCarryOn(@TempDir Path dir) throws Exception {
-    try (ClickHouseEndpoint e = EmbeddedClickHouse.builder().dataDir(dir.resolve("data"))
-            .restartBackoff(Duration.ofMillis(100), Duration.ofSeconds(2)).build().start();
+    try (ClickHouseEndpoint e =
+            EmbeddedClickHouse.builder()
+                .dataDir(dir.resolve("data"))
+                .restartBackoff(Duration.ofMillis(100), Duration.ofSeconds(2))
+                .build()
+                .start();
         Client client = e.newClient("default")) {
       EngineStatus before = e.engineStatus().orElseThrow();
       assertThat(before.up()).isTrue();
@@ -353,7 +419,8 @@ class EmbeddedClickHouseTest {
         assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue(); // kill -9
         int n = kill;
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!(e.engineStatus().orElseThrow().restarts() == n && e.engineStatus().orElseThrow().up())
+        while (!(e.engineStatus().orElseThrow().restarts() == n
+                && e.engineStatus().orElseThrow().up())
             && System.nanoTime() < deadline) {
           Thread.onSpinWait();
         }

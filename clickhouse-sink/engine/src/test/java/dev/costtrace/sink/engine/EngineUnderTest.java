@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The engine module's tests' ClickHouse, one per JVM, found by the resolver itself (a configured
- * server, else the embedded engine on a temporary directory). The testing module's
- * {@code TestClickHouse} depends on this module, so these tests cannot use it.
+ * server, else the embedded engine on a temporary directory). The testing module's {@code
+ * TestClickHouse} depends on this module, so these tests cannot use it.
  */
 final class EngineUnderTest {
   private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -22,8 +22,11 @@ final class EngineUnderTest {
 
   static synchronized ClickHouseEndpoint shared() {
     if (shared == null) {
-      ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(Config.fromEnvironment()
-          .withOverrides(Map.of("costtrace.clickhouse.embedded.dir", dataDir().toString())));
+      ClickHouseEndpoint endpoint =
+          ClickHouseResolver.resolve(
+              Config.fromEnvironment()
+                  .withOverrides(
+                      Map.of("costtrace.clickhouse.embedded.dir", dataDir().toString())));
       Runtime.getRuntime().addShutdownHook(new Thread(endpoint::close, "engine-test-stop"));
       shared = endpoint;
     }

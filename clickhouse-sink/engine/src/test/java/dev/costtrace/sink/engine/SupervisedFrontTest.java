@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The supervisor alone, over real processes ({@code cat}, which runs until its stdin closes, as
- * the front does): a dead process is started again on the same port, attempts that fail are
- * retried with back-off, and stopping ends supervision.
+ * The supervisor alone, over real processes ({@code cat}, which runs until its stdin closes, as the
+ * front does): a dead process is started again on the same port, attempts that fail are retried
+ * with back-off, and stopping ends supervision.
  */
 class SupervisedFrontTest {
   private static Process cat() throws IOException {
@@ -19,7 +19,8 @@ class SupervisedFrontTest {
 
   private static void await(SupervisedFront front, long restarts) {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!(front.status().restarts() == restarts && front.status().up()) && System.nanoTime() < deadline) {
+    while (!(front.status().restarts() == restarts && front.status().up())
+        && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
   }
@@ -29,16 +30,23 @@ class SupervisedFrontTest {
     AtomicInteger attempts = new AtomicInteger();
     AtomicInteger failuresLeft = new AtomicInteger();
     int[] ports = new int[8];
-    SupervisedFront front = new SupervisedFront((port, deadline) -> {
-      int n = attempts.getAndIncrement();
-      ports[n] = port;
-      if (n > 0 && failuresLeft.getAndDecrement() > 0) {
-        throw new EngineException("port busy");
-      }
-      return new SupervisedFront.Launched(cat(), port == 0 ? 41234 : port);
-    }, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(40), Duration.ofMinutes(1));
+    SupervisedFront front =
+        new SupervisedFront(
+            (port, deadline) -> {
+              int n = attempts.getAndIncrement();
+              ports[n] = port;
+              if (n > 0 && failuresLeft.getAndDecrement() > 0) {
+                throw new EngineException("port busy");
+              }
+              return new SupervisedFront.Launched(cat(), port == 0 ? 41234 : port);
+            },
+            Duration.ofSeconds(5),
+            Duration.ofMillis(10),
+            Duration.ofMillis(40),
+            Duration.ofMinutes(1));
     try {
-      assertThat(front.start(0, System.nanoTime() + Duration.ofSeconds(5).toNanos())).isEqualTo(41234);
+      assertThat(front.start(0, System.nanoTime() + Duration.ofSeconds(5).toNanos()))
+          .isEqualTo(41234);
       EngineStatus first = front.status();
       assertThat(first.up()).isTrue();
       assertThat(first.restarts()).isZero();
@@ -62,10 +70,16 @@ class SupervisedFrontTest {
   @Test
   void aStoppedFrontIsNotRestarted() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
-    SupervisedFront front = new SupervisedFront((port, deadline) -> {
-      attempts.incrementAndGet();
-      return new SupervisedFront.Launched(cat(), 5000);
-    }, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(40), Duration.ofMinutes(1));
+    SupervisedFront front =
+        new SupervisedFront(
+            (port, deadline) -> {
+              attempts.incrementAndGet();
+              return new SupervisedFront.Launched(cat(), 5000);
+            },
+            Duration.ofSeconds(5),
+            Duration.ofMillis(10),
+            Duration.ofMillis(40),
+            Duration.ofMinutes(1));
     front.start(0, System.nanoTime() + Duration.ofSeconds(5).toNanos());
     long pid = front.status().pid();
     front.stop();

@@ -6,9 +6,9 @@ import java.io.OutputStream;
 import java.util.Arrays;
 
 /**
- * A growable byte array as an output stream, unsynchronised: DataOutputStream writes an int as
- * four single-byte writes, and ByteArrayOutputStream takes a lock for each (about 200 per row).
- * Can be cut back to an earlier size, so that a row that fails half-written leaves no bytes.
+ * A growable byte array as an output stream, unsynchronised: DataOutputStream writes an int as four
+ * single-byte writes, and ByteArrayOutputStream takes a lock for each (about 200 per row). Can be
+ * cut back to an earlier size, so that a row that fails half-written leaves no bytes.
  */
 public final class GrowableBytes extends OutputStream {
   private byte[] buf;

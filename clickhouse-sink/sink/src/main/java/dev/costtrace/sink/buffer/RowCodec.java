@@ -30,8 +30,8 @@ public final class RowCodec {
   private static final byte FORMAT_1 = 1;
   private static final byte FORMAT_2 = 2;
   private static final SpanColumns.Kind[] KINDS = SpanColumns.Kind.values();
-  private static final List<SpanColumns.Column<?>> STORED = SpanColumns.all().stream()
-      .filter(c -> !c.derived()).toList();
+  private static final List<SpanColumns.Column<?>> STORED =
+      SpanColumns.all().stream().filter(c -> !c.derived()).toList();
   private static final Map<String, SpanColumns.Column<?>> BY_NAME = new HashMap<>();
 
   static {
@@ -47,16 +47,19 @@ public final class RowCodec {
    *
    * @param acceptedAtEpochMillis when it was accepted (0 in format 1, which did not say)
    */
-  public record Entry(List<SpanCostRow> spans, List<SpanAttribution> attributions, long acceptedAtEpochMillis) {}
+  public record Entry(
+      List<SpanCostRow> spans, List<SpanAttribution> attributions, long acceptedAtEpochMillis) {}
 
   /** A call accepted now. */
   public static byte[] encode(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
     return encode(spans, attributions, System.currentTimeMillis());
   }
 
-  public static byte[] encode(List<SpanCostRow> spans, List<SpanAttribution> attributions, long acceptedAtEpochMillis) {
+  public static byte[] encode(
+      List<SpanCostRow> spans, List<SpanAttribution> attributions, long acceptedAtEpochMillis) {
     try {
-      GrowableBytes bytes = new GrowableBytes(512 * spans.size() + 160 * attributions.size() + 1024);
+      GrowableBytes bytes =
+          new GrowableBytes(512 * spans.size() + 160 * attributions.size() + 1024);
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeByte(FORMAT_2);
       out.writeLong(acceptedAtEpochMillis);
@@ -125,8 +128,18 @@ public final class RowCodec {
     int m = in.readInt();
     List<SpanAttribution> attributions = new ArrayList<>(m);
     for (int i = 0; i < m; i++) {
-      attributions.add(new SpanAttribution(str(in), str(in), str(in), in.readLong(), str(in), str(in),
-          str(in), str(in), map(in), in.readLong()));
+      attributions.add(
+          new SpanAttribution(
+              str(in),
+              str(in),
+              str(in),
+              in.readLong(),
+              str(in),
+              str(in),
+              str(in),
+              str(in),
+              map(in),
+              in.readLong()));
     }
     return new Entry(spans, attributions, acceptedAt);
   }
@@ -139,7 +152,8 @@ public final class RowCodec {
     }
   }
 
-  private static void write(DataOutputStream out, SpanColumns.Kind kind, Object value) throws IOException {
+  private static void write(DataOutputStream out, SpanColumns.Kind kind, Object value)
+      throws IOException {
     switch (kind) {
       case STRING -> str(out, (String) value);
       case INTEGER, TIME -> out.writeLong((Long) value);
@@ -171,26 +185,58 @@ public final class RowCodec {
 
   /**
    * Format 1: a fixed layout of the span columns as they were then, and attributions of a whole
-   * trace (no span, no tenant key; the {@code version} then only ranked tenant sources). Kept as
-   * it was written, so that it stays readable.
+   * trace (no span, no tenant key; the {@code version} then only ranked tenant sources). Kept as it
+   * was written, so that it stays readable.
    */
   private static Entry decodeFormat1(DataInputStream in) throws IOException {
     int n = in.readInt();
     List<SpanCostRow> spans = new ArrayList<>(n);
-    SpanColumns.Column<?>[] strings1 = {SpanColumns.TRACE_ID, SpanColumns.SPAN_ID, SpanColumns.PARENT_SPAN_ID};
-    SpanColumns.Column<?>[] strings2 = {SpanColumns.SERVICE_NAME, SpanColumns.CONVERSATION_ID,
-        SpanColumns.TENANT_ID, SpanColumns.USER_ID, SpanColumns.FEATURE};
-    SpanColumns.Column<?>[] strings3 = {SpanColumns.PROVIDER, SpanColumns.REQUEST_MODEL,
-        SpanColumns.RESPONSE_MODEL, SpanColumns.OPERATION, SpanColumns.TOOL_NAME, SpanColumns.SPAN_STATUS,
-        SpanColumns.ERROR_TYPE};
-    SpanColumns.Column<?>[] tokens = {SpanColumns.INPUT_TOKENS, SpanColumns.CACHE_READ_TOKENS,
-        SpanColumns.CACHE_WRITE_TOKENS, SpanColumns.CACHE_WRITE_1H_TOKENS, SpanColumns.OUTPUT_TOKENS,
-        SpanColumns.REASONING_TOKENS, SpanColumns.AUDIO_INPUT_TOKENS, SpanColumns.AUDIO_OUTPUT_TOKENS};
-    SpanColumns.Column<?>[] costs = {SpanColumns.INPUT_COST, SpanColumns.CACHE_READ_COST,
-        SpanColumns.CACHE_WRITE_COST, SpanColumns.OUTPUT_COST, SpanColumns.REASONING_COST,
-        SpanColumns.AUDIO_COST, SpanColumns.REQUEST_COST, SpanColumns.TOOL_COST, SpanColumns.TOTAL_COST};
-    SpanColumns.Column<?>[] strings4 = {SpanColumns.PRICING_STATUS, SpanColumns.PRICING_REASON,
-        SpanColumns.CATALOG_VERSION, SpanColumns.PRICE_ENTRY};
+    SpanColumns.Column<?>[] strings1 = {
+      SpanColumns.TRACE_ID, SpanColumns.SPAN_ID, SpanColumns.PARENT_SPAN_ID
+    };
+    SpanColumns.Column<?>[] strings2 = {
+      SpanColumns.SERVICE_NAME,
+      SpanColumns.CONVERSATION_ID,
+      SpanColumns.TENANT_ID,
+      SpanColumns.USER_ID,
+      SpanColumns.FEATURE
+    };
+    SpanColumns.Column<?>[] strings3 = {
+      SpanColumns.PROVIDER,
+      SpanColumns.REQUEST_MODEL,
+      SpanColumns.RESPONSE_MODEL,
+      SpanColumns.OPERATION,
+      SpanColumns.TOOL_NAME,
+      SpanColumns.SPAN_STATUS,
+      SpanColumns.ERROR_TYPE
+    };
+    SpanColumns.Column<?>[] tokens = {
+      SpanColumns.INPUT_TOKENS,
+      SpanColumns.CACHE_READ_TOKENS,
+      SpanColumns.CACHE_WRITE_TOKENS,
+      SpanColumns.CACHE_WRITE_1H_TOKENS,
+      SpanColumns.OUTPUT_TOKENS,
+      SpanColumns.REASONING_TOKENS,
+      SpanColumns.AUDIO_INPUT_TOKENS,
+      SpanColumns.AUDIO_OUTPUT_TOKENS
+    };
+    SpanColumns.Column<?>[] costs = {
+      SpanColumns.INPUT_COST,
+      SpanColumns.CACHE_READ_COST,
+      SpanColumns.CACHE_WRITE_COST,
+      SpanColumns.OUTPUT_COST,
+      SpanColumns.REASONING_COST,
+      SpanColumns.AUDIO_COST,
+      SpanColumns.REQUEST_COST,
+      SpanColumns.TOOL_COST,
+      SpanColumns.TOTAL_COST
+    };
+    SpanColumns.Column<?>[] strings4 = {
+      SpanColumns.PRICING_STATUS,
+      SpanColumns.PRICING_REASON,
+      SpanColumns.CATALOG_VERSION,
+      SpanColumns.PRICE_ENTRY
+    };
     for (int i = 0; i < n; i++) {
       SpanCostRow.Builder b = SpanCostRow.builder();
       for (SpanColumns.Column<?> c : strings1) {
@@ -232,8 +278,9 @@ public final class RowCodec {
       long observedAt = in.readLong();
       in.readLong(); // version
       // No span: an observation of the whole trace, as of when the receiver saw it.
-      attributions.add(new SpanAttribution("", trace, "", observedAt, conversation, tenant, user,
-          feature, tags, observedAt));
+      attributions.add(
+          new SpanAttribution(
+              "", trace, "", observedAt, conversation, tenant, user, feature, tags, observedAt));
     }
     return new Entry(spans, attributions, 0);
   }

@@ -28,24 +28,24 @@ import java.util.zip.CRC32;
 /**
  * An append-only log of records in segment files ({@code seg-<n>.wal}): {@code [length][crc32]
  * [payload]}. {@link #append} returns once the record is on disk (per the sync policy), so an
- * acknowledged row survives a crash; concurrent appends share an fsync (group commit). The
- * consumer reads from its checkpoint and {@link #commit}s what ClickHouse has taken; whole segments
- * before the checkpoint are deleted.
+ * acknowledged row survives a crash; concurrent appends share an fsync (group commit). The consumer
+ * reads from its checkpoint and {@link #commit}s what ClickHouse has taken; whole segments before
+ * the checkpoint are deleted.
  *
  * <p>What can go wrong on disk, and what the buffer does:
  *
  * <ul>
- *   <li>A write fails part-way (the disk is full): the append throws and the segment is cut back
- *       to where the record began, so the next record goes exactly where this one would have, and
- *       the log never holds a torn record in front of acknowledged ones.
+ *   <li>A write fails part-way (the disk is full): the append throws and the segment is cut back to
+ *       where the record began, so the next record goes exactly where this one would have, and the
+ *       log never holds a torn record in front of acknowledged ones.
  *   <li>A crash mid-append leaves a torn record at the end of the last segment (never
- *       acknowledged): it is cut off on open. Anything longer that cannot be read there (a
- *       corrupt record with more behind it) is copied to {@value #QUARANTINE} before the cut.
+ *       acknowledged): it is cut off on open. Anything longer that cannot be read there (a corrupt
+ *       record with more behind it) is copied to {@value #QUARANTINE} before the cut.
  *   <li>A record that cannot be read back (checksum) or decoded is copied to {@value #QUARANTINE}
  *       beside the segments, logged, counted ({@link #quarantinedRecords()}) and skipped: it is
  *       never retried for ever.
- *   <li>Two processes on one directory would destroy each other's segments: a lock file refuses
- *       the second, naming the directory.
+ *   <li>Two processes on one directory would destroy each other's segments: a lock file refuses the
+ *       second, naming the directory.
  * </ul>
  *
  * <p>The directory is created 0700 and every file 0600: records hold tenant, user and conversation
@@ -56,8 +56,10 @@ public final class WriteAheadBuffer implements AutoCloseable {
   private static final int HEADER = 8;
   private static final String CHECKPOINT = "checkpoint";
   static final String LOCK = "lock";
+
   /** Where records that cannot be read or decoded are set aside, in the buffer directory. */
   public static final String QUARANTINE = "quarantine.wal";
+
   /**
    * Segments are at most this fraction of the maximum size: only whole segments before the
    * checkpoint are deleted, so a segment as large as the buffer would keep it full for ever.
@@ -98,7 +100,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
   interface Channels {
     FileChannel open(Path file, Set<OpenOption> options) throws IOException;
 
-    Channels OWNER_ONLY = (file, options) -> FileChannel.open(file, options, OwnerOnly.fileAttributes());
+    Channels OWNER_ONLY =
+        (file, options) -> FileChannel.open(file, options, OwnerOnly.fileAttributes());
   }
 
   /**
@@ -118,30 +121,49 @@ public final class WriteAheadBuffer implements AutoCloseable {
   private final TreeMap<Long, Long> segmentSizes = new TreeMap<>();
   private FileChannel writer;
   private long writeSegment;
-  /** Where the next record goes (guarded by this); records before it may still await their fsync. */
+
+  /**
+   * Where the next record goes (guarded by this); records before it may still await their fsync.
+   */
   private Position appendPosition;
-  /** Set when a failed write could not be cut back yet: the next append cuts first (guarded by this). */
+
+  /**
+   * Set when a failed write could not be cut back yet: the next append cuts first (guarded by
+   * this).
+   */
   private boolean damaged;
+
   /**
    * The end of the records readers may see: durable ones only (synced with {@link Sync#ALWAYS}), so
    * that nothing reaches ClickHouse that a crash could still take from the buffer.
    */
   private volatile Position writePosition;
+
   private volatile Position committed;
   private volatile long totalBytes;
+
   /** Records appended so far (guarded by this); a record's number is its place in append order. */
   private long appended;
-  /** Records known to be on disk because a channel was forced before it was closed (guarded by this). */
+
+  /**
+   * Records known to be on disk because a channel was forced before it was closed (guarded by
+   * this).
+   */
   private long forcedOnClose;
+
   /** Serialises fsyncs; {@link #synced} (guarded by it) is how many records are known on disk. */
   private final Object syncLock = new Object();
+
   private long synced;
   private final Object commitLock = new Object();
+
   /** Where records already set aside start (guarded by itself): each is quarantined once. */
   private final Set<Position> quarantinedAt = new HashSet<>();
+
   private final AtomicLong quarantined = new AtomicLong();
 
-  public WriteAheadBuffer(Path dir, long maxBytes, long segmentBytes, Sync sync) throws IOException {
+  public WriteAheadBuffer(Path dir, long maxBytes, long segmentBytes, Sync sync)
+      throws IOException {
     this(dir, maxBytes, segmentBytes, sync, Channels.OWNER_ONLY);
   }
 
@@ -160,8 +182,11 @@ public final class WriteAheadBuffer implements AutoCloseable {
     FileChannel channel = null;
     FileLock held = null;
     try {
-      channel = FileChannel.open(dir.resolve(LOCK), Set.of(StandardOpenOption.CREATE,
-          StandardOpenOption.READ, StandardOpenOption.WRITE), OwnerOnly.fileAttributes());
+      channel =
+          FileChannel.open(
+              dir.resolve(LOCK),
+              Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+              OwnerOnly.fileAttributes());
       held = lock(dir, channel);
     } catch (IOException | RuntimeException e) {
       LOCKED_HERE.remove(lockKey);
@@ -178,9 +203,14 @@ public final class WriteAheadBuffer implements AutoCloseable {
   }
 
   private static BufferInUseException inUse(Path dir, String holder) {
-    return new BufferInUseException("the sink buffer directory " + dir + " is in use by another"
-        + (holder.isEmpty() ? " process" : " process (pid " + holder + ")") + ": give each receiver"
-        + " its own costtrace.sink.buffer.dir (COSTTRACE_SINK_BUFFER_DIR)", dir);
+    return new BufferInUseException(
+        "the sink buffer directory "
+            + dir
+            + " is in use by another"
+            + (holder.isEmpty() ? " process" : " process (pid " + holder + ")")
+            + ": give each receiver"
+            + " its own costtrace.sink.buffer.dir (COSTTRACE_SINK_BUFFER_DIR)",
+        dir);
   }
 
   /** Takes the directory's lock, or refuses naming the directory and the process holding it. */
@@ -199,8 +229,10 @@ public final class WriteAheadBuffer implements AutoCloseable {
       throw inUse(dir, holder);
     }
     channel.truncate(0);
-    channel.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid())
-        .getBytes(StandardCharsets.US_ASCII)), 0);
+    channel.write(
+        ByteBuffer.wrap(
+            Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII)),
+        0);
     return lock;
   }
 
@@ -223,7 +255,9 @@ public final class WriteAheadBuffer implements AutoCloseable {
       writeSegment = segmentSizes.lastKey();
       segmentSizes.put(writeSegment, validLength(writeSegment));
     }
-    writer = channels.open(segment(writeSegment), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+    writer =
+        channels.open(
+            segment(writeSegment), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
     writer.truncate(segmentSizes.get(writeSegment));
     writer.position(segmentSizes.get(writeSegment));
     if (segmentSizes.firstKey() > committed.segment()) {
@@ -241,8 +275,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
 
   /**
    * Bytes of acknowledged records not yet committed: what ClickHouse has still to take. Zero once
-   * the consumer has caught up, unlike {@link #sizeBytes}, which keeps committed records until their
-   * segment is deleted.
+   * the consumer has caught up, unlike {@link #sizeBytes}, which keeps committed records until
+   * their segment is deleted.
    */
   public long pendingBytes() {
     Position from = committed;
@@ -301,8 +335,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
   }
 
   /**
-   * As {@link #append(byte[])}, telling {@code placement} (when not null) where the record went,
-   * in the order records are in the log, before the record is durable.
+   * As {@link #append(byte[])}, telling {@code placement} (when not null) where the record went, in
+   * the order records are in the log, before the record is durable.
    */
   public boolean append(byte[] payload, Placement placement) throws IOException {
     long sequence;
@@ -319,7 +353,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
       }
       CRC32 crc = new CRC32();
       crc.update(payload);
-      ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue());
+      ByteBuffer header =
+          ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue());
       header.flip();
       ByteBuffer body = ByteBuffer.wrap(payload);
       try {
@@ -401,8 +436,13 @@ public final class WriteAheadBuffer implements AutoCloseable {
 
   /** Moves appends to a new segment; the old one is forced first. Nothing changes if it fails. */
   private void roll() throws IOException {
-    FileChannel next = channels.open(segment(writeSegment + 1), Set.of(StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
+    FileChannel next =
+        channels.open(
+            segment(writeSegment + 1),
+            Set.of(
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING));
     try {
       writer.force(false);
     } catch (IOException e) {
@@ -421,7 +461,10 @@ public final class WriteAheadBuffer implements AutoCloseable {
     appendPosition = new Position(writeSegment, 0);
   }
 
-  /** Reads records from {@code from} up to the durable {@link #writePosition}, at most {@code maxReadBytes}. */
+  /**
+   * Reads records from {@code from} up to the durable {@link #writePosition}, at most {@code
+   * maxReadBytes}.
+   */
   public List<Record> read(Position from, long maxReadBytes) throws IOException {
     List<Record> out = new ArrayList<>();
     for (Decoded<byte[]> d : read(from, maxReadBytes, payload -> payload)) {
@@ -434,11 +477,12 @@ public final class WriteAheadBuffer implements AutoCloseable {
    * Reads and decodes records from {@code from} up to the durable {@link #writePosition}, at most
    * {@code maxReadBytes}. A record that fails its checksum or that {@code decoder} refuses is set
    * aside in {@value #QUARANTINE} (logged and counted once) and left out; the consumer moves past
-   * it with the records after it. When nothing but such records lies between the checkpoint and
-   * the end of what was read, the checkpoint moves past them here, so the consumer is never stuck
-   * in front of one.
+   * it with the records after it. When nothing but such records lies between the checkpoint and the
+   * end of what was read, the checkpoint moves past them here, so the consumer is never stuck in
+   * front of one.
    */
-  public <T> List<Decoded<T>> read(Position from, long maxReadBytes, Decoder<T> decoder) throws IOException {
+  public <T> List<Decoded<T>> read(Position from, long maxReadBytes, Decoder<T> decoder)
+      throws IOException {
     List<Decoded<T>> out = new ArrayList<>();
     Position limit = writePosition;
     long segment = from.segment();
@@ -451,7 +495,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
         size = segmentSizes.get(segment);
       }
       // Nothing past the durable end: a later segment may hold records still awaiting their fsync.
-      if (size == null || segment > limit.segment()
+      if (size == null
+          || segment > limit.segment()
           || (segment == limit.segment() && offset >= limit.offset())) {
         break;
       }
@@ -485,7 +530,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
             // what is readable in this segment is set aside in one piece.
             byte[] rest = new byte[(int) (end - offset)];
             readFully(ch, ByteBuffer.wrap(rest), offset);
-            quarantine(at, rest, "record length " + length + " runs past the readable end at " + end);
+            quarantine(
+                at, rest, "record length " + length + " runs past the readable end at " + end);
             read += rest.length;
             offset = end;
             skippedTo = new Position(segment, offset);
@@ -516,7 +562,8 @@ public final class WriteAheadBuffer implements AutoCloseable {
       }
     }
     if (out.isEmpty() && skippedTo != null && from.equals(committed)) {
-      commit(skippedTo); // only set-aside records since the checkpoint: nobody else will commit them
+      commit(
+          skippedTo); // only set-aside records since the checkpoint: nobody else will commit them
     }
     return out;
   }
@@ -528,23 +575,42 @@ public final class WriteAheadBuffer implements AutoCloseable {
         return;
       }
       Path file = dir.resolve(QUARANTINE);
-      byte[] why = (segment(at.segment()).getFileName() + ":" + at.offset() + " " + reason)
-          .getBytes(StandardCharsets.UTF_8);
+      byte[] why =
+          (segment(at.segment()).getFileName() + ":" + at.offset() + " " + reason)
+              .getBytes(StandardCharsets.UTF_8);
       // [reason length][reason][bytes length][bytes]: enough to find and inspect it later.
-      ByteBuffer entry = ByteBuffer.allocate(8 + why.length + bytes.length)
-          .putInt(why.length).put(why).putInt(bytes.length).put(bytes);
+      ByteBuffer entry =
+          ByteBuffer.allocate(8 + why.length + bytes.length)
+              .putInt(why.length)
+              .put(why)
+              .putInt(bytes.length)
+              .put(bytes);
       entry.flip();
-      try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE, StandardOpenOption.APPEND), OwnerOnly.fileAttributes())) {
+      try (FileChannel ch =
+          FileChannel.open(
+              file,
+              Set.of(
+                  StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+              OwnerOnly.fileAttributes())) {
         while (entry.hasRemaining()) {
           ch.write(entry);
         }
         ch.force(false);
       }
       quarantined.incrementAndGet();
-      LOG.log(Level.SEVERE, "sink buffer record at " + segment(at.segment()) + ":" + at.offset() + " ("
-          + bytes.length + " bytes) cannot be used (" + reason + "); set aside in " + file
-          + " and skipped");
+      LOG.log(
+          Level.SEVERE,
+          "sink buffer record at "
+              + segment(at.segment())
+              + ":"
+              + at.offset()
+              + " ("
+              + bytes.length
+              + " bytes) cannot be used ("
+              + reason
+              + "); set aside in "
+              + file
+              + " and skipped");
     }
   }
 
@@ -562,7 +628,10 @@ public final class WriteAheadBuffer implements AutoCloseable {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
-      Files.move(tmp, dir.resolve(CHECKPOINT), StandardCopyOption.ATOMIC_MOVE,
+      Files.move(
+          tmp,
+          dir.resolve(CHECKPOINT),
+          StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
       committed = upTo;
       synchronized (this) {
@@ -602,10 +671,10 @@ public final class WriteAheadBuffer implements AutoCloseable {
   }
 
   /**
-   * Where appends continue in the last segment: after its last record that reads back whole. A
-   * torn last record (a crash mid-append: never acknowledged) is cut off. A damaged record with
-   * whole records behind it stays (reading sets it aside); what cannot be walked past (a damaged
-   * length) is set aside before the cut, so that opening never silently destroys records.
+   * Where appends continue in the last segment: after its last record that reads back whole. A torn
+   * last record (a crash mid-append: never acknowledged) is cut off. A damaged record with whole
+   * records behind it stays (reading sets it aside); what cannot be walked past (a damaged length)
+   * is set aside before the cut, so that opening never silently destroys records.
    */
   private long validLength(long s) throws IOException {
     try (FileChannel ch = FileChannel.open(segment(s), StandardOpenOption.READ)) {
@@ -640,8 +709,12 @@ public final class WriteAheadBuffer implements AutoCloseable {
         readFully(ch, ByteBuffer.wrap(rest), validEnd);
         quarantine(new Position(s, validEnd), rest, problem + "; cut off on open");
       } else if (validEnd < size) {
-        LOG.info("sink buffer: cut a torn record (" + (size - validEnd) + " bytes, never acknowledged)"
-            + " off the end of " + segment(s));
+        LOG.info(
+            "sink buffer: cut a torn record ("
+                + (size - validEnd)
+                + " bytes, never acknowledged)"
+                + " off the end of "
+                + segment(s));
       }
       return validEnd;
     }

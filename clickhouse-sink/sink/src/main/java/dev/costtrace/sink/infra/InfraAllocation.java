@@ -14,8 +14,8 @@ import java.util.Objects;
  * the order it comes in.
  *
  * <p><b>Actual rate.</b> The hour costs C; trace i used u_i units of U in all. Its exact share
- * C·u_i/U is cut to 12 decimals (floor), and the k units of 10^-12 USD that the cuts leave over
- * (k is less than the number of traces) go one each to the k traces with the largest cut-off
+ * C·u_i/U is cut to 12 decimals (floor), and the k units of 10^-12 USD that the cuts leave over (k
+ * is less than the number of traces) go one each to the k traces with the largest cut-off
  * remainders, ties to the lower (tenant key, trace ID). So the shares add up to C exactly (the
  * largest-remainder method). An hour nobody used keeps its cost as idle (no trace).
  *
@@ -53,13 +53,18 @@ public final class InfraAllocation {
         throw new IllegalArgumentException("trace " + sorted.get(i).traceId() + " given twice");
       }
     }
-    return rule.rate() == InfraRule.Rate.FIXED ? fixed(rule, hourCost, sorted) : actual(hourCost, sorted);
+    return rule.rate() == InfraRule.Rate.FIXED
+        ? fixed(rule, hourCost, sorted)
+        : actual(hourCost, sorted);
   }
 
   private static List<Share> fixed(InfraRule rule, BigDecimal hourCost, List<Use> uses) {
     List<Share> out = new ArrayList<>();
     for (Use u : uses) {
-      BigDecimal usd = hourCost.multiply(u.units()).divide(rule.capacity(), InfraRule.SCALE, RoundingMode.HALF_EVEN);
+      BigDecimal usd =
+          hourCost
+              .multiply(u.units())
+              .divide(rule.capacity(), InfraRule.SCALE, RoundingMode.HALF_EVEN);
       out.add(new Share(u.authTenant(), u.traceId(), u.units(), usd));
     }
     return out;
@@ -71,7 +76,11 @@ public final class InfraAllocation {
       return List.of(new Share("", null, BigDecimal.ZERO, hourCost.setScale(InfraRule.SCALE)));
     }
     // Units as integers: scaled to the finest scale any use has, so u_i / U is exact.
-    int scale = uses.stream().mapToInt(u -> Math.max(0, u.units().stripTrailingZeros().scale())).max().orElse(0);
+    int scale =
+        uses.stream()
+            .mapToInt(u -> Math.max(0, u.units().stripTrailingZeros().scale()))
+            .max()
+            .orElse(0);
     BigInteger[] units = new BigInteger[uses.size()];
     BigInteger total = BigInteger.ZERO;
     for (int i = 0; i < units.length; i++) {
@@ -100,7 +109,9 @@ public final class InfraAllocation {
     List<Share> out = new ArrayList<>();
     for (int i = 0; i < units.length; i++) {
       Use u = uses.get(i);
-      out.add(new Share(u.authTenant(), u.traceId(), u.units(), new BigDecimal(floor[i], InfraRule.SCALE)));
+      out.add(
+          new Share(
+              u.authTenant(), u.traceId(), u.units(), new BigDecimal(floor[i], InfraRule.SCALE)));
     }
     return out;
   }

@@ -21,10 +21,17 @@ import java.util.Objects;
  * @param rate how an hour's cost becomes an amount per unit
  * @param capacityPerHour with {@link Rate#FIXED}: the units an hour's cost buys
  */
-public record InfraRule(String name, Match match, BigDecimal monthlyUsd, BigDecimal hourlyUsd, Unit unit,
-    Rate rate, BigDecimal capacityPerHour) {
+public record InfraRule(
+    String name,
+    Match match,
+    BigDecimal monthlyUsd,
+    BigDecimal hourlyUsd,
+    Unit unit,
+    Rate rate,
+    BigDecimal capacityPerHour) {
   /** Amounts have the rollups' 12 fractional digits. */
   public static final int SCALE = 12;
+
   /** Seconds in an hour: the capacity of one fully busy server, the default for per-second use. */
   public static final BigDecimal SECONDS_PER_HOUR = BigDecimal.valueOf(3600);
 
@@ -34,7 +41,9 @@ public record InfraRule(String name, Match match, BigDecimal monthlyUsd, BigDeci
     PER_SECOND,
     /** Its matching spans, one each. */
     PER_CALL,
-    /** One per conversation and hour, on the conversation's first trace in the hour that used it. */
+    /**
+     * One per conversation and hour, on the conversation's first trace in the hour that used it.
+     */
     PER_CONVERSATION
   }
 
@@ -50,11 +59,12 @@ public record InfraRule(String name, Match match, BigDecimal monthlyUsd, BigDeci
   }
 
   /**
-   * Which spans use the resource: every field given must equal the span's (service name,
-   * provider, the model it answered with or else the one requested, tool name); null matches any.
+   * Which spans use the resource: every field given must equal the span's (service name, provider,
+   * the model it answered with or else the one requested, tool name); null matches any.
    */
   public record Match(String service, String provider, String model, String tool) {
-    public boolean matches(String spanService, String spanProvider, String spanModel, String spanTool) {
+    public boolean matches(
+        String spanService, String spanProvider, String spanModel, String spanTool) {
       return (service == null || service.equals(spanService))
           && (provider == null || provider.equals(spanProvider))
           && (model == null || model.equals(spanModel))
@@ -91,7 +101,9 @@ public record InfraRule(String name, Match match, BigDecimal monthlyUsd, BigDeci
     long index = (at.getDayOfMonth() - 1) * 24L + at.getHour();
     BigInteger units = monthlyUsd.setScale(SCALE).unscaledValue();
     BigInteger[] split = units.divideAndRemainder(BigInteger.valueOf(hours));
-    BigInteger share = split[0].add(BigInteger.valueOf(index).compareTo(split[1]) < 0 ? BigInteger.ONE : BigInteger.ZERO);
+    BigInteger share =
+        split[0].add(
+            BigInteger.valueOf(index).compareTo(split[1]) < 0 ? BigInteger.ONE : BigInteger.ZERO);
     return new BigDecimal(share, SCALE);
   }
 
@@ -103,6 +115,7 @@ public record InfraRule(String name, Match match, BigDecimal monthlyUsd, BigDeci
     if (unit == Unit.PER_SECOND) {
       return SECONDS_PER_HOUR;
     }
-    throw new IllegalStateException("rule " + name + ": a fixed rate per call or conversation needs capacity_per_hour");
+    throw new IllegalStateException(
+        "rule " + name + ": a fixed rate per call or conversation needs capacity_per_hour");
   }
 }

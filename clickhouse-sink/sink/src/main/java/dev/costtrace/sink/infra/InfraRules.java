@@ -40,8 +40,8 @@ import java.util.regex.Pattern;
  * (a restart, a touched file) are one version.
  */
 public record InfraRules(List<InfraRule> rules, String version) {
-  private static final ObjectMapper YAML = YAMLMapper.builder()
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+  private static final ObjectMapper YAML =
+      YAMLMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Set<String> RULE_KEYS =
       Set.of("name", "match", "monthly_usd", "hourly_usd", "allocate", "rate", "capacity_per_hour");
@@ -90,7 +90,8 @@ public record InfraRules(List<InfraRule> rules, String version) {
     int i = 0;
     for (JsonNode r : list) {
       i++;
-      String where = "rule " + i + (r.path("name").isTextual() ? " (" + r.path("name").asText() + ")" : "");
+      String where =
+          "rule " + i + (r.path("name").isTextual() ? " (" + r.path("name").asText() + ")" : "");
       try {
         InfraRule rule = rule(r);
         if (!names.add(rule.name())) {
@@ -115,21 +116,26 @@ public record InfraRules(List<InfraRule> rules, String version) {
     }
     JsonNode m = r.path("match");
     if (!m.isObject() || m.isEmpty()) {
-      throw new IllegalArgumentException("match must name at least one of service, provider, model, tool");
+      throw new IllegalArgumentException(
+          "match must name at least one of service, provider, model, tool");
     }
     unknownKeys(m, MATCH_KEYS);
-    InfraRule.Match match = new InfraRule.Match(text(m, "service"), text(m, "provider"), text(m, "model"),
-        text(m, "tool"));
+    InfraRule.Match match =
+        new InfraRule.Match(
+            text(m, "service"), text(m, "provider"), text(m, "model"), text(m, "tool"));
     InfraRule.Unit unit = choice(r, "allocate", InfraRule.Unit.class, null);
     InfraRule.Rate rate = choice(r, "rate", InfraRule.Rate.class, InfraRule.Rate.ACTUAL);
     BigDecimal capacity = amount(r, "capacity_per_hour");
     if (capacity != null && (rate != InfraRule.Rate.FIXED || capacity.signum() == 0)) {
-      throw new IllegalArgumentException("capacity_per_hour is for rate: fixed, and must be positive");
+      throw new IllegalArgumentException(
+          "capacity_per_hour is for rate: fixed, and must be positive");
     }
     if (rate == InfraRule.Rate.FIXED && capacity == null && unit != InfraRule.Unit.PER_SECOND) {
-      throw new IllegalArgumentException("a fixed rate per call or per conversation needs capacity_per_hour");
+      throw new IllegalArgumentException(
+          "a fixed rate per call or per conversation needs capacity_per_hour");
     }
-    return new InfraRule(name, match, amount(r, "monthly_usd"), amount(r, "hourly_usd"), unit, rate, capacity);
+    return new InfraRule(
+        name, match, amount(r, "monthly_usd"), amount(r, "hourly_usd"), unit, rate, capacity);
   }
 
   private static void unknownKeys(JsonNode o, Set<String> known) {
@@ -167,7 +173,8 @@ public record InfraRules(List<InfraRule> rules, String version) {
       for (E c : type.getEnumConstants()) {
         allowed.append(allowed.length() == 0 ? "" : ", ").append(c.name().toLowerCase(Locale.ROOT));
       }
-      throw new IllegalArgumentException(key + " must be one of " + allowed + ", not '" + v.asText() + "'");
+      throw new IllegalArgumentException(
+          key + " must be one of " + allowed + ", not '" + v.asText() + "'");
     }
   }
 
@@ -208,7 +215,10 @@ public record InfraRules(List<InfraRule> rules, String version) {
       putIfSet(o, "hourly_usd", r.hourlyUsd() == null ? null : r.hourlyUsd().toPlainString());
       o.put("allocate", r.unit().name().toLowerCase(Locale.ROOT));
       o.put("rate", r.rate().name().toLowerCase(Locale.ROOT));
-      putIfSet(o, "capacity_per_hour", r.capacityPerHour() == null ? null : r.capacityPerHour().toPlainString());
+      putIfSet(
+          o,
+          "capacity_per_hour",
+          r.capacityPerHour() == null ? null : r.capacityPerHour().toPlainString());
     }
     return out.toString();
   }

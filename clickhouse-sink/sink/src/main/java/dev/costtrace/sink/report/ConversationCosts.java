@@ -11,14 +11,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
  * The cost of one conversation, a page of conversations, and grouped spend, read from the exact
  * rollups ({@code trace_rollup}, and {@code llm_calls} for each call) with parameterised queries
  * ({@code conversations.sql}, {@code conversation_models.sql}, {@code conversation_calls.sql},
- * {@code grouped_costs.sql}, {@code grouped_estimates.sql}). The HTTP API and {@code costtrace review} read through this class.
+ * {@code grouped_costs.sql}, {@code grouped_estimates.sql}). The HTTP API and {@code costtrace
+ * review} read through this class.
  *
  * <p>A conversation is a conversation ID within a tenant: the same ID sent under two tenants is two
  * conversations. A tenant scope (the tenant of a bearer token) restricts every query to that
@@ -27,10 +27,13 @@ import java.util.Set;
 public final class ConversationCosts {
   /** The most calls one conversation's call list returns. */
   public static final int DEFAULT_MAX_CALLS = 10_000;
+
   /** Seconds a query may run on ClickHouse before it is cancelled there. */
   public static final long DEFAULT_MAX_EXECUTION_SECONDS = 30;
+
   /** Wide enough for every stored span: DateTime64(9) ends in 2262. */
-  private static final Window ALL_TIME = new Window(Instant.EPOCH, Instant.ofEpochSecond(0, Long.MAX_VALUE));
+  private static final Window ALL_TIME =
+      new Window(Instant.EPOCH, Instant.ofEpochSecond(0, Long.MAX_VALUE));
 
   /**
    * Filters of the conversation list and the grouped costs; an empty string matches anything.
@@ -38,8 +41,14 @@ public final class ConversationCosts {
    * @param scope the only tenant the caller may see ("" = every tenant)
    * @param minUsd only conversations costing at least this (the list only)
    */
-  public record Filter(String scope, String tenant, String user, String feature, String service,
-      String model, BigDecimal minUsd) {
+  public record Filter(
+      String scope,
+      String tenant,
+      String user,
+      String feature,
+      String service,
+      String model,
+      BigDecimal minUsd) {
     public Filter {
       scope = Objects.requireNonNullElse(scope, "");
       tenant = Objects.requireNonNullElse(tenant, "");
@@ -67,21 +76,52 @@ public final class ConversationCosts {
     }
   }
 
-  /** One conversation's rollup. Token counts follow the rollup: input includes cache reads and writes. */
-  public record Conversation(String conversationId, String tenantId, String userId, String feature,
-      BigDecimal totalUsd, BigDecimal llmUsd, BigDecimal toolUsd, BigDecimal infraUsd, long turns,
-      long llmCalls, long toolCalls, long unpricedCalls, long inputTokens, long outputTokens,
-      long cacheReadTokens, long cacheWriteTokens, long reasoningTokens, Instant firstSeen,
+  /**
+   * One conversation's rollup. Token counts follow the rollup: input includes cache reads and
+   * writes.
+   */
+  public record Conversation(
+      String conversationId,
+      String tenantId,
+      String userId,
+      String feature,
+      BigDecimal totalUsd,
+      BigDecimal llmUsd,
+      BigDecimal toolUsd,
+      BigDecimal infraUsd,
+      long turns,
+      long llmCalls,
+      long toolCalls,
+      long unpricedCalls,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheWriteTokens,
+      long reasoningTokens,
+      Instant firstSeen,
       Instant lastSeen) {}
 
   /** A model (or {@code tool:<name>}) of a conversation. */
   public record ModelUsage(String model, long calls, BigDecimal totalUsd) {}
 
   /** One LLM or tool call. */
-  public record Call(String traceId, String spanId, Instant start, Instant end, String service,
-      String provider, String model, String operation, long inputTokens, long cacheReadTokens,
-      long cacheWriteTokens, long outputTokens, long reasoningTokens, BigDecimal totalUsd,
-      String pricingStatus, String pricingReason) {}
+  public record Call(
+      String traceId,
+      String spanId,
+      Instant start,
+      Instant end,
+      String service,
+      String provider,
+      String model,
+      String operation,
+      long inputTokens,
+      long cacheReadTokens,
+      long cacheWriteTokens,
+      long outputTokens,
+      long reasoningTokens,
+      BigDecimal totalUsd,
+      String pricingStatus,
+      String pricingReason) {}
 
   /** Where a page of the list ends: the last conversation's cost, ID and tenant. */
   public record Position(BigDecimal totalUsd, String conversationId, String tenantId) {}
@@ -91,7 +131,10 @@ public final class ConversationCosts {
 
   /** What grouped spend can be grouped by. */
   public enum GroupKey {
-    TENANT, FEATURE, MODEL, DAY
+    TENANT,
+    FEATURE,
+    MODEL,
+    DAY
   }
 
   /**
@@ -99,9 +142,19 @@ public final class ConversationCosts {
    * conversations and turns in it, the per-conversation percentiles (zero without any), and the
    * estimate under sampling when some of its calls were sampled by probability (null otherwise).
    */
-  public record Group(String tenant, String feature, String model, LocalDate day, BigDecimal totalUsd,
-      long conversations, long turns, BigDecimal p50Usd, BigDecimal p95Usd, BigDecimal p99Usd,
-      BigDecimal maxUsd, Estimate estimate) {}
+  public record Group(
+      String tenant,
+      String feature,
+      String model,
+      LocalDate day,
+      BigDecimal totalUsd,
+      long conversations,
+      long turns,
+      BigDecimal p50Usd,
+      BigDecimal p95Usd,
+      BigDecimal p99Usd,
+      BigDecimal maxUsd,
+      Estimate estimate) {}
 
   /**
    * Money estimated from probability-sampled calls, apart from counted money: the group's calls
@@ -118,7 +171,9 @@ public final class ConversationCosts {
     this(client, database, DEFAULT_MAX_EXECUTION_SECONDS);
   }
 
-  /** @param maxExecutionSeconds ClickHouse cancels a query running longer (0: no limit) */
+  /**
+   * @param maxExecutionSeconds ClickHouse cancels a query running longer (0: no limit)
+   */
   public ConversationCosts(Client client, String database, long maxExecutionSeconds) {
     this.client = Objects.requireNonNull(client, "client");
     this.database = ReportSql.database(Objects.requireNonNull(database, "database"));
@@ -147,9 +202,12 @@ public final class ConversationCosts {
   /** The models and tools of a conversation, most expensive first; unpriced ones included. */
   public List<ModelUsage> models(Conversation c) {
     List<ModelUsage> out = new ArrayList<>();
-    for (GenericRecord r : run("conversation_models",
-        Map.of("db", database, "id", c.conversationId(), "tenant", c.tenantId()))) {
-      out.add(new ModelUsage(r.getString("model"), r.getLong("calls"), r.getBigDecimal("total_cost")));
+    for (GenericRecord r :
+        run(
+            "conversation_models",
+            Map.of("db", database, "id", c.conversationId(), "tenant", c.tenantId()))) {
+      out.add(
+          new ModelUsage(r.getString("model"), r.getLong("calls"), r.getBigDecimal("total_cost")));
     }
     return out;
   }
@@ -160,22 +218,43 @@ public final class ConversationCosts {
       throw new IllegalArgumentException("max must be positive");
     }
     List<Call> out = new ArrayList<>();
-    for (GenericRecord r : run("conversation_calls", Map.of("db", database, "id", c.conversationId(),
-        "tenant", c.tenantId(), "max_calls", max))) {
-      out.add(new Call(r.getString("trace_id"), r.getString("span_id"), nanos(r, "start_ns"),
-          nanos(r, "end_ns"), r.getString("service_name"), r.getString("provider"),
-          r.getString("model"), r.getString("operation"), r.getLong("input_tokens"),
-          r.getLong("cache_read_tokens"), r.getLong("cache_write_tokens"), r.getLong("output_tokens"),
-          r.getLong("reasoning_tokens"), r.getBigDecimal("total_cost"), r.getString("pricing_status"),
-          r.getString("pricing_reason")));
+    for (GenericRecord r :
+        run(
+            "conversation_calls",
+            Map.of(
+                "db",
+                database,
+                "id",
+                c.conversationId(),
+                "tenant",
+                c.tenantId(),
+                "max_calls",
+                max))) {
+      out.add(
+          new Call(
+              r.getString("trace_id"),
+              r.getString("span_id"),
+              nanos(r, "start_ns"),
+              nanos(r, "end_ns"),
+              r.getString("service_name"),
+              r.getString("provider"),
+              r.getString("model"),
+              r.getString("operation"),
+              r.getLong("input_tokens"),
+              r.getLong("cache_read_tokens"),
+              r.getLong("cache_write_tokens"),
+              r.getLong("output_tokens"),
+              r.getLong("reasoning_tokens"),
+              r.getBigDecimal("total_cost"),
+              r.getString("pricing_status"),
+              r.getString("pricing_reason")));
     }
     return out;
   }
 
   /**
-   * Conversations whose last span ended within {@code window}, most expensive first (ties by ID
-   * and tenant),
-   * {@code limit} at most, starting after {@code after} (null: from the top).
+   * Conversations whose last span ended within {@code window}, most expensive first (ties by ID and
+   * tenant), {@code limit} at most, starting after {@code after} (null: from the top).
    */
   public Page conversations(Filter filter, Window window, Position after, int limit) {
     if (limit < 1) {
@@ -195,7 +274,9 @@ public final class ConversationCosts {
     return new Page(page, new Position(last.totalUsd(), last.conversationId(), last.tenantId()));
   }
 
-  /** Spend of the traces that started within {@code window}, grouped by {@code keys}, largest first. */
+  /**
+   * Spend of the traces that started within {@code window}, grouped by {@code keys}, largest first.
+   */
   public List<Group> costs(Filter filter, Window window, Set<GroupKey> keys) {
     Set<GroupKey> by = keys.isEmpty() ? EnumSet.noneOf(GroupKey.class) : EnumSet.copyOf(keys);
     Map<String, Object> p = filterParams(filter, window);
@@ -205,26 +286,37 @@ public final class ConversationCosts {
     p.put("by_day", by.contains(GroupKey.DAY) ? 1 : 0);
     Map<List<Object>, Estimate> estimates = new HashMap<>();
     for (GenericRecord r : run("grouped_estimates", p)) {
-      estimates.put(groupKey(r), new Estimate(r.getLong("sampled_calls"), r.getBigDecimal("counted"),
-          r.getBigDecimal("estimated")));
+      estimates.put(
+          groupKey(r),
+          new Estimate(
+              r.getLong("sampled_calls"),
+              r.getBigDecimal("counted"),
+              r.getBigDecimal("estimated")));
     }
     List<Group> out = new ArrayList<>();
     for (GenericRecord r : run("grouped_costs", p)) {
       long conversations = r.getLong("conversations");
-      out.add(new Group(
-          by.contains(GroupKey.TENANT) ? r.getString("tenant") : null,
-          by.contains(GroupKey.FEATURE) ? r.getString("feature") : null,
-          by.contains(GroupKey.MODEL) ? r.getString("model") : null,
-          by.contains(GroupKey.DAY) ? r.getLocalDate("day") : null,
-          r.getBigDecimal("total_cost"), conversations, r.getLong("turns"),
-          orZero(r, "p50", conversations), orZero(r, "p95", conversations),
-          orZero(r, "p99", conversations), orZero(r, "max_cost", conversations), estimates.get(groupKey(r))));
+      out.add(
+          new Group(
+              by.contains(GroupKey.TENANT) ? r.getString("tenant") : null,
+              by.contains(GroupKey.FEATURE) ? r.getString("feature") : null,
+              by.contains(GroupKey.MODEL) ? r.getString("model") : null,
+              by.contains(GroupKey.DAY) ? r.getLocalDate("day") : null,
+              r.getBigDecimal("total_cost"),
+              conversations,
+              r.getLong("turns"),
+              orZero(r, "p50", conversations),
+              orZero(r, "p95", conversations),
+              orZero(r, "p99", conversations),
+              orZero(r, "max_cost", conversations),
+              estimates.get(groupKey(r))));
     }
     return out;
   }
 
   private static List<Object> groupKey(GenericRecord r) {
-    return List.of(r.getString("tenant"), r.getString("feature"), r.getString("model"), r.getLocalDate("day"));
+    return List.of(
+        r.getString("tenant"), r.getString("feature"), r.getString("model"), r.getLocalDate("day"));
   }
 
   private Map<String, Object> filterParams(Filter f, Window w) {
@@ -257,13 +349,26 @@ public final class ConversationCosts {
   }
 
   private static Conversation conversation(GenericRecord r) {
-    return new Conversation(r.getString("conversation_id"), r.getString("tenant_id"),
-        r.getString("user_id"), r.getString("feature"), r.getBigDecimal("total_cost"),
-        r.getBigDecimal("llm_cost"), r.getBigDecimal("tool_cost"), BigDecimal.ZERO,
-        r.getLong("turns"), r.getLong("llm_calls"), r.getLong("tool_calls"),
-        r.getLong("unpriced_calls"), r.getLong("input_tokens"), r.getLong("output_tokens"),
-        r.getLong("cache_read_tokens"), r.getLong("cache_write_tokens"),
-        r.getLong("reasoning_tokens"), nanos(r, "first_seen_ns"), nanos(r, "last_seen_ns"));
+    return new Conversation(
+        r.getString("conversation_id"),
+        r.getString("tenant_id"),
+        r.getString("user_id"),
+        r.getString("feature"),
+        r.getBigDecimal("total_cost"),
+        r.getBigDecimal("llm_cost"),
+        r.getBigDecimal("tool_cost"),
+        BigDecimal.ZERO,
+        r.getLong("turns"),
+        r.getLong("llm_calls"),
+        r.getLong("tool_calls"),
+        r.getLong("unpriced_calls"),
+        r.getLong("input_tokens"),
+        r.getLong("output_tokens"),
+        r.getLong("cache_read_tokens"),
+        r.getLong("cache_write_tokens"),
+        r.getLong("reasoning_tokens"),
+        nanos(r, "first_seen_ns"),
+        nanos(r, "last_seen_ns"));
   }
 
   private static BigDecimal orZero(GenericRecord r, String column, long conversations) {
@@ -272,7 +377,8 @@ public final class ConversationCosts {
 
   private static Instant nanos(GenericRecord r, String column) {
     long n = r.getLong(column);
-    return Instant.ofEpochSecond(Math.floorDiv(n, 1_000_000_000L), Math.floorMod(n, 1_000_000_000L));
+    return Instant.ofEpochSecond(
+        Math.floorDiv(n, 1_000_000_000L), Math.floorMod(n, 1_000_000_000L));
   }
 
   /** Epoch nanoseconds, clamped to what Int64 holds. */

@@ -35,21 +35,35 @@ public final class CostReport {
   }
 
   /** One row of the report. */
-  public record Row(String key, BigDecimal totalUsd, long turns, long llmCalls, long toolCalls,
-      long inputTokens, long outputTokens, String models) {}
+  public record Row(
+      String key,
+      BigDecimal totalUsd,
+      long turns,
+      long llmCalls,
+      long toolCalls,
+      long inputTokens,
+      long outputTokens,
+      String models) {}
 
   /**
    * The report. Every amount is counted money (each stored call once) except {@link Sampling}'s
    * estimate, which is apart.
    */
-  public record Result(By by, List<Row> rows, BigDecimal p50, BigDecimal p95, BigDecimal p99,
-      long conversations, BigDecimal totalUsd, Sampling sampling) {}
+  public record Result(
+      By by,
+      List<Row> rows,
+      BigDecimal p50,
+      BigDecimal p95,
+      BigDecimal p99,
+      long conversations,
+      BigDecimal totalUsd,
+      Sampling sampling) {}
 
   /**
    * Money under probability sampling (issue 19), apart from counted money: {@code sampledCalls}
-   * calls in the window were sampled by an emitter that said so (adjusted count above 1);
-   * {@code countedUsd} is the window's calls each counted once, {@code estimatedUsd} the same
-   * calls each weighed by its adjusted count, an estimate. Equal when nothing was sampled.
+   * calls in the window were sampled by an emitter that said so (adjusted count above 1); {@code
+   * countedUsd} is the window's calls each counted once, {@code estimatedUsd} the same calls each
+   * weighed by its adjusted count, an estimate. Equal when nothing was sampled.
    */
   public record Sampling(long sampledCalls, BigDecimal countedUsd, BigDecimal estimatedUsd) {
     /** Whether any call stands for more than itself, i.e. whether there is an estimate to show. */
@@ -58,8 +72,10 @@ public final class CostReport {
     }
   }
 
-  private static final SqlTemplate TOP_MODELS = SqlTemplate.load(CostReport.class, "top_models.sql");
-  private static final SqlTemplate TOP_GROUPS = SqlTemplate.load(CostReport.class, "top_groups.sql");
+  private static final SqlTemplate TOP_MODELS =
+      SqlTemplate.load(CostReport.class, "top_models.sql");
+  private static final SqlTemplate TOP_GROUPS =
+      SqlTemplate.load(CostReport.class, "top_groups.sql");
   private static final SqlTemplate COST_PER_CONVERSATION =
       SqlTemplate.load(CostReport.class, "cost_per_conversation.sql");
   private static final SqlTemplate ESTIMATED_TOTAL =
@@ -78,27 +94,56 @@ public final class CostReport {
       throw new IllegalArgumentException("top must be positive");
     }
     String seconds = Long.toString(since.toSeconds());
-    String sql = by == By.MODEL
-        ? TOP_MODELS.render("db", database, "seconds", seconds, "top", Integer.toString(top))
-        : TOP_GROUPS.render("db", database, "key", by.column, "seconds", seconds,
-            "key_filter", by == By.TRACE ? "" : "AND " + by.column + " != ''", "top", Integer.toString(top));
+    String sql =
+        by == By.MODEL
+            ? TOP_MODELS.render("db", database, "seconds", seconds, "top", Integer.toString(top))
+            : TOP_GROUPS.render(
+                "db",
+                database,
+                "key",
+                by.column,
+                "seconds",
+                seconds,
+                "key_filter",
+                by == By.TRACE ? "" : "AND " + by.column + " != ''",
+                "top",
+                Integer.toString(top));
     List<Row> rows = new ArrayList<>();
     for (GenericRecord r : client.queryAll(sql)) {
-      rows.add(new Row(r.getString("key"), r.getBigDecimal("total"), r.getLong("turns"),
-          r.getLong("llm"), r.getLong("tools"), r.getLong("tin"), r.getLong("tout"),
-          r.getString("models")));
+      rows.add(
+          new Row(
+              r.getString("key"),
+              r.getBigDecimal("total"),
+              r.getLong("turns"),
+              r.getLong("llm"),
+              r.getLong("tools"),
+              r.getLong("tin"),
+              r.getLong("tout"),
+              r.getString("models")));
     }
-    GenericRecord q = client.queryAll(COST_PER_CONVERSATION.render("db", database, "seconds", seconds)).get(0);
+    GenericRecord q =
+        client.queryAll(COST_PER_CONVERSATION.render("db", database, "seconds", seconds)).get(0);
     long n = q.getLong("n");
-    GenericRecord s = client.queryAll(ESTIMATED_TOTAL.render("db", database, "seconds", seconds)).get(0);
-    Sampling sampling = new Sampling(s.getLong("sampled_calls"), s.getBigDecimal("counted"),
-        s.getBigDecimal("estimated"));
-    return new Result(by, rows, n == 0 ? BigDecimal.ZERO : q.getBigDecimal("p50"),
-        n == 0 ? BigDecimal.ZERO : q.getBigDecimal("p95"), n == 0 ? BigDecimal.ZERO : q.getBigDecimal("p99"),
-        n, n == 0 ? BigDecimal.ZERO : q.getBigDecimal("total"), sampling);
+    GenericRecord s =
+        client.queryAll(ESTIMATED_TOTAL.render("db", database, "seconds", seconds)).get(0);
+    Sampling sampling =
+        new Sampling(
+            s.getLong("sampled_calls"), s.getBigDecimal("counted"), s.getBigDecimal("estimated"));
+    return new Result(
+        by,
+        rows,
+        n == 0 ? BigDecimal.ZERO : q.getBigDecimal("p50"),
+        n == 0 ? BigDecimal.ZERO : q.getBigDecimal("p95"),
+        n == 0 ? BigDecimal.ZERO : q.getBigDecimal("p99"),
+        n,
+        n == 0 ? BigDecimal.ZERO : q.getBigDecimal("total"),
+        sampling);
   }
 
-  /** Exact dollars for machines (JSON, the API): a decimal string without trailing zeros, "0" for zero. */
+  /**
+   * Exact dollars for machines (JSON, the API): a decimal string without trailing zeros, "0" for
+   * zero.
+   */
   public static String exact(BigDecimal v) {
     return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
   }
@@ -106,8 +151,9 @@ public final class CostReport {
   /** Dollars for people: 4 decimals below a dollar, 2 above. */
   public static String usd(BigDecimal v) {
     BigDecimal a = v.abs();
-    return "$" + (a.compareTo(BigDecimal.ONE) < 0
-        ? v.setScale(4, java.math.RoundingMode.HALF_EVEN).toPlainString()
-        : String.format(Locale.ROOT, "%,.2f", v));
+    return "$"
+        + (a.compareTo(BigDecimal.ONE) < 0
+            ? v.setScale(4, java.math.RoundingMode.HALF_EVEN).toPlainString()
+            : String.format(Locale.ROOT, "%,.2f", v));
   }
 }

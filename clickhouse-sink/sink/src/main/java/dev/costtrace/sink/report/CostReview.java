@@ -15,16 +15,18 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The weekly long-tail review ({@code costtrace review}): a period compared with the one before
- * it. Spend belongs to the period its trace started in; a conversation (an ID within a tenant) is
- * in a period when it spent in it, with what it spent there. Read from the exact rollups with the
- * {@code review_*.sql} queries; the weekly-review dashboard shows the same figures.
+ * The weekly long-tail review ({@code costtrace review}): a period compared with the one before it.
+ * Spend belongs to the period its trace started in; a conversation (an ID within a tenant) is in a
+ * period when it spent in it, with what it spent there. Read from the exact rollups with the {@code
+ * review_*.sql} queries; the weekly-review dashboard shows the same figures.
  */
 public final class CostReview {
   /** Conversations over the threshold listed at most (the count covers them all). */
   public static final int DEFAULT_MAX_OVER_THRESHOLD = 100;
+
   /** Movers listed per kind (feature, model). */
   public static final int MOVERS = 5;
+
   /** Shares (of spend, of conversations) carry this many decimals. */
   public static final int SHARE_SCALE = 4;
 
@@ -36,17 +38,38 @@ public final class CostReview {
    * @param top5pctShare the share of the conversations' spend in the most expensive 5 % of them
    * @param overThreshold conversations that cost at least the threshold
    */
-  public record Period(Instant from, Instant to, BigDecimal totalUsd, BigDecimal unattributedUsd,
-      long conversations, BigDecimal p50Usd, BigDecimal p95Usd, BigDecimal p99Usd, BigDecimal maxUsd,
-      BigDecimal top5pctShare, long overThreshold) {}
+  public record Period(
+      Instant from,
+      Instant to,
+      BigDecimal totalUsd,
+      BigDecimal unattributedUsd,
+      long conversations,
+      BigDecimal p50Usd,
+      BigDecimal p95Usd,
+      BigDecimal p99Usd,
+      BigDecimal maxUsd,
+      BigDecimal top5pctShare,
+      long overThreshold) {}
 
   /** A conversation over the threshold; {@code link} is its Grafana conversation detail. */
-  public record Expensive(String tenantId, String conversationId, String userId, String feature,
-      long turns, List<String> models, BigDecimal costUsd, String link) {}
+  public record Expensive(
+      String tenantId,
+      String conversationId,
+      String userId,
+      String feature,
+      long turns,
+      List<String> models,
+      BigDecimal costUsd,
+      String link) {}
 
   /** A feature or model whose per-conversation p95 moved; change is (now - before) / before. */
-  public record Mover(String name, BigDecimal p95NowUsd, BigDecimal p95BeforeUsd, BigDecimal change,
-      long conversationsNow, long conversationsBefore) {}
+  public record Mover(
+      String name,
+      BigDecimal p95NowUsd,
+      BigDecimal p95BeforeUsd,
+      BigDecimal change,
+      long conversationsNow,
+      long conversationsBefore) {}
 
   /** Calls without a price, by model and status. */
   public record Unpriced(String model, String provider, String status, long calls, String reason) {}
@@ -64,7 +87,9 @@ public final class CostReview {
     }
   }
 
-  /** On the cumulative curve: the top {@code conversationsShare} of conversations spent this share. */
+  /**
+   * On the cumulative curve: the top {@code conversationsShare} of conversations spent this share.
+   */
   public record SharePoint(BigDecimal conversationsShare, BigDecimal spendShare) {}
 
   /**
@@ -77,20 +102,31 @@ public final class CostReview {
    * The review. {@code limitHits} is null when the schema has no budget events (budgets are not
    * installed), an empty list when there were none.
    */
-  public record Review(Period current, Period previous, BigDecimal thresholdUsd,
-      List<Expensive> overThreshold, List<Mover> features, List<Mover> models,
-      List<Unpriced> unpriced, List<LimitHit> limitHits, List<Bucket> histogram,
-      List<SharePoint> cumulative, List<Day> days) {}
+  public record Review(
+      Period current,
+      Period previous,
+      BigDecimal thresholdUsd,
+      List<Expensive> overThreshold,
+      List<Mover> features,
+      List<Mover> models,
+      List<Unpriced> unpriced,
+      List<LimitHit> limitHits,
+      List<Bucket> histogram,
+      List<SharePoint> cumulative,
+      List<Day> days) {}
 
   private final Client client;
   private final String database;
   private final String grafanaUrl;
 
-  /** @param grafanaUrl where the CostTrace dashboards are, for the conversation links */
+  /**
+   * @param grafanaUrl where the CostTrace dashboards are, for the conversation links
+   */
   public CostReview(Client client, String database, String grafanaUrl) {
     this.client = Objects.requireNonNull(client, "client");
     this.database = ReportSql.database(Objects.requireNonNull(database, "database"));
-    this.grafanaUrl = grafanaUrl.endsWith("/") ? grafanaUrl.substring(0, grafanaUrl.length() - 1) : grafanaUrl;
+    this.grafanaUrl =
+        grafanaUrl.endsWith("/") ? grafanaUrl.substring(0, grafanaUrl.length() - 1) : grafanaUrl;
   }
 
   /** Reviews {@code [until - length, until)} against the period of the same length before it. */
@@ -109,9 +145,16 @@ public final class CostReview {
     p.put("max_rows", DEFAULT_MAX_OVER_THRESHOLD);
     for (GenericRecord r : run("review_over_threshold", p)) {
       String id = r.getString("conversation_id");
-      expensive.add(new Expensive(r.getString("tenant_id"), id, r.getString("user_id"),
-          r.getString("feature"), r.getLong("turns"), List.of(r.getStringArray("models")),
-          r.getBigDecimal("cost"), link(id, from, until)));
+      expensive.add(
+          new Expensive(
+              r.getString("tenant_id"),
+              id,
+              r.getString("user_id"),
+              r.getString("feature"),
+              r.getLong("turns"),
+              List.of(r.getStringArray("models")),
+              r.getBigDecimal("cost"),
+              link(id, from, until)));
     }
     Map<String, Object> both = new HashMap<>(window);
     both.put("prev_from_ns", ConversationCosts.epochNanos(prevFrom));
@@ -125,21 +168,30 @@ public final class CostReview {
       }
       BigDecimal p95Now = r.getBigDecimal("p95_now");
       BigDecimal p95Before = r.getBigDecimal("p95_before");
-      BigDecimal change = p95Before.signum() == 0 ? null
-          : p95Now.subtract(p95Before).divide(p95Before, SHARE_SCALE, RoundingMode.HALF_EVEN);
+      BigDecimal change =
+          p95Before.signum() == 0
+              ? null
+              : p95Now.subtract(p95Before).divide(p95Before, SHARE_SCALE, RoundingMode.HALF_EVEN);
       Mover m = new Mover(r.getString("name"), p95Now, p95Before, change, now, before);
       (r.getString("kind").equals("feature") ? features : models).add(m);
     }
     List<Unpriced> unpriced = new ArrayList<>();
     for (GenericRecord r : run("review_unpriced", window)) {
-      unpriced.add(new Unpriced(r.getString("model"), r.getString("provider"),
-          r.getString("pricing_status"), r.getLong("calls"), r.getString("reason")));
+      unpriced.add(
+          new Unpriced(
+              r.getString("model"),
+              r.getString("provider"),
+              r.getString("pricing_status"),
+              r.getLong("calls"),
+              r.getString("reason")));
     }
     List<Bucket> histogram = new ArrayList<>();
     for (GenericRecord r : run("review_histogram", window)) {
       int k = r.getInteger("k");
-      histogram.add(k == -1000 ? new Bucket(BigDecimal.ZERO, BigDecimal.ZERO, r.getLong("conversations"))
-          : new Bucket(quarterDecade(k), quarterDecade(k + 1), r.getLong("conversations")));
+      histogram.add(
+          k == -1000
+              ? new Bucket(BigDecimal.ZERO, BigDecimal.ZERO, r.getLong("conversations"))
+              : new Bucket(quarterDecade(k), quarterDecade(k + 1), r.getLong("conversations")));
     }
     GenericRecord c = run("review_cumulative", window).get(0);
     BigDecimal total = c.getBigDecimal("total");
@@ -147,8 +199,10 @@ public final class CostReview {
     if (current.conversations() > 0) {
       Object[] top = c.getObjectArray("top_cost");
       for (int i = 0; i < top.length; i++) {
-        cumulative.add(new SharePoint(BigDecimal.valueOf(i + 1, 2).setScale(SHARE_SCALE),
-            share((BigDecimal) top[i], total)));
+        cumulative.add(
+            new SharePoint(
+                BigDecimal.valueOf(i + 1, 2).setScale(SHARE_SCALE),
+                share((BigDecimal) top[i], total)));
       }
     }
     Map<String, Object> days = new HashMap<>(window);
@@ -158,8 +212,18 @@ public final class CostReview {
     for (GenericRecord r : run("review_days", days)) {
       daily.add(new Day(r.getLocalDate("day"), r.getBigDecimal("cost"), r.getBoolean("current")));
     }
-    return new Review(current, previous, thresholdUsd, expensive, top(features), top(models),
-        unpriced, limitHits(window), histogram, cumulative, daily);
+    return new Review(
+        current,
+        previous,
+        thresholdUsd,
+        expensive,
+        top(features),
+        top(models),
+        unpriced,
+        limitHits(window),
+        histogram,
+        cumulative,
+        daily);
   }
 
   private Period period(Instant from, Instant to, BigDecimal threshold) {
@@ -169,48 +233,78 @@ public final class CostReview {
     long n = r.getLong("conversations");
     BigDecimal conversationCost = r.getBigDecimal("conversation_cost");
     BigDecimal total = r.getBigDecimal("total_cost");
-    return new Period(from, to, total, total.subtract(conversationCost), n,
-        n == 0 ? BigDecimal.ZERO : r.getBigDecimal("p50"), n == 0 ? BigDecimal.ZERO : r.getBigDecimal("p95"),
-        n == 0 ? BigDecimal.ZERO : r.getBigDecimal("p99"), n == 0 ? BigDecimal.ZERO : r.getBigDecimal("max_cost"),
-        share(r.getBigDecimal("top_5pct_cost"), conversationCost), r.getLong("over_threshold"));
+    return new Period(
+        from,
+        to,
+        total,
+        total.subtract(conversationCost),
+        n,
+        n == 0 ? BigDecimal.ZERO : r.getBigDecimal("p50"),
+        n == 0 ? BigDecimal.ZERO : r.getBigDecimal("p95"),
+        n == 0 ? BigDecimal.ZERO : r.getBigDecimal("p99"),
+        n == 0 ? BigDecimal.ZERO : r.getBigDecimal("max_cost"),
+        share(r.getBigDecimal("top_5pct_cost"), conversationCost),
+        r.getLong("over_threshold"));
   }
 
   /** The budget events, or null when the schema has none (budgets not installed). */
   private List<LimitHit> limitHits(Map<String, Object> window) {
-    long tables = client.queryAll("SELECT count() AS n FROM system.tables WHERE database = {db:String}"
-        + " AND name = 'budget_events'", Map.of("db", database)).get(0).getLong("n");
+    long tables =
+        client
+            .queryAll(
+                "SELECT count() AS n FROM system.tables WHERE database = {db:String}"
+                    + " AND name = 'budget_events'",
+                Map.of("db", database))
+            .get(0)
+            .getLong("n");
     if (tables == 0) {
       return null;
     }
     List<LimitHit> out = new ArrayList<>();
     for (GenericRecord r : run("review_limit_hits", window)) {
-      out.add(new LimitHit(r.getString("limit_name"), r.getString("action"), r.getLong("hits"),
-          r.getLong("conversations")));
+      out.add(
+          new LimitHit(
+              r.getString("limit_name"),
+              r.getString("action"),
+              r.getLong("hits"),
+              r.getLong("conversations")));
     }
     return out;
   }
 
   /** The movers with the largest relative change first (ties by name), at most {@link #MOVERS}. */
   private static List<Mover> top(List<Mover> movers) {
-    return movers.stream().filter(m -> m.change() != null)
-        .sorted(Comparator.comparing((Mover m) -> m.change().abs()).reversed().thenComparing(Mover::name))
-        .limit(MOVERS).toList();
+    return movers.stream()
+        .filter(m -> m.change() != null)
+        .sorted(
+            Comparator.comparing((Mover m) -> m.change().abs())
+                .reversed()
+                .thenComparing(Mover::name))
+        .limit(MOVERS)
+        .toList();
   }
 
   private static BigDecimal share(BigDecimal part, BigDecimal whole) {
-    return whole.signum() == 0 ? BigDecimal.ZERO.setScale(SHARE_SCALE)
+    return whole.signum() == 0
+        ? BigDecimal.ZERO.setScale(SHARE_SCALE)
         : part.divide(whole, SHARE_SCALE, RoundingMode.HALF_EVEN);
   }
 
   /** 10^(k/4) USD to six significant digits (a bucket bound, a label: not an amount). */
   static BigDecimal quarterDecade(int k) {
-    return new BigDecimal(Math.pow(10, k / 4.0)).round(new java.math.MathContext(6)).stripTrailingZeros();
+    return new BigDecimal(Math.pow(10, k / 4.0))
+        .round(new java.math.MathContext(6))
+        .stripTrailingZeros();
   }
 
   private String link(String conversationId, Instant from, Instant to) {
-    return grafanaUrl + "/d/costtrace-conversation/conversation-detail?var-conversation="
+    return grafanaUrl
+        + "/d/costtrace-conversation/conversation-detail?var-conversation="
         + java.net.URLEncoder.encode(conversationId, java.nio.charset.StandardCharsets.UTF_8)
-        + "&from=" + from.toEpochMilli() + "&to=" + to.toEpochMilli();
+        + "&from="
+        + from.toEpochMilli()
+        + "&to="
+        + to.toEpochMilli();
   }
 
   private Map<String, Object> window(Instant from, Instant to) {

@@ -16,12 +16,12 @@ import java.util.regex.Pattern;
 
 /**
  * The report queries' SQL, read once from the {@code .sql} files beside this class, and run with
- * ClickHouse query parameters ({@code {name:Type}}) for every value. The one name put into the
- * text is the database ({@code {db:Identifier}} in the files), checked to be a plain identifier
- * first: the embedded engine refuses {@code Identifier} parameters (it cannot see what they would
- * name), and the configured database is such an identifier anyway. A query may include
- * another file's query as a subquery with {@code {include:name}} (text from this package, never
- * from a caller), so that a shared part is written once.
+ * ClickHouse query parameters ({@code {name:Type}}) for every value. The one name put into the text
+ * is the database ({@code {db:Identifier}} in the files), checked to be a plain identifier first:
+ * the embedded engine refuses {@code Identifier} parameters (it cannot see what they would name),
+ * and the configured database is such an identifier anyway. A query may include another file's
+ * query as a subquery with {@code {include:name}} (text from this package, never from a caller), so
+ * that a shared part is written once.
  */
 final class ReportSql {
   private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
@@ -56,8 +56,10 @@ final class ReportSql {
       if (m.group(1).equals(name)) {
         throw new IllegalStateException("report query " + name + ".sql includes itself");
       }
-      out.append(line, 0, m.start()).append(withoutComments(load(m.group(1))))
-          .append(line.substring(m.end())).append('\n');
+      out.append(line, 0, m.start())
+          .append(withoutComments(load(m.group(1))))
+          .append(line.substring(m.end()))
+          .append('\n');
     }
     CACHE.put(name, out.toString());
     return out.toString();
@@ -86,8 +88,8 @@ final class ReportSql {
    * Runs {@code name}.sql with {@code params} and, when positive, a time limit in seconds. The
    * parameter {@code db} names the database.
    */
-  static List<GenericRecord> run(Client client, String name, Map<String, Object> params,
-      long maxExecutionSeconds) {
+  static List<GenericRecord> run(
+      Client client, String name, Map<String, Object> params, long maxExecutionSeconds) {
     QuerySettings settings = new QuerySettings();
     if (maxExecutionSeconds > 0) {
       settings.serverSetting("max_execution_time", Long.toString(maxExecutionSeconds));

@@ -27,16 +27,16 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Prices stored spans again: reads the current row of every LLM call that matches a
- * {@link Filter} (priced from tokens: status PRICED, UNKNOWN_MODEL or PARTIAL), asks a
- * {@link Prices} for its new pricing, and for every span whose pricing changed writes a new row of
- * the same key and time with a higher {@code row_version} (the server's clock), the previous total
- * and catalog version kept for audit; then recomputes the rollups of those traces
- * ({@link RollupRecomputer#recompute(java.util.Collection)}), window by window of at most
- * {@link #DEFAULT_WINDOW_SPANS} spans by default.
+ * Prices stored spans again: reads the current row of every LLM call that matches a {@link Filter}
+ * (priced from tokens: status PRICED, UNKNOWN_MODEL or PARTIAL), asks a {@link Prices} for its new
+ * pricing, and for every span whose pricing changed writes a new row of the same key and time with
+ * a higher {@code row_version} (the server's clock), the previous total and catalog version kept
+ * for audit; then recomputes the rollups of those traces ({@link
+ * RollupRecomputer#recompute(java.util.Collection)}), window by window of at most {@link
+ * #DEFAULT_WINDOW_SPANS} spans by default.
  *
- * <p>Idempotent by construction: a span whose new pricing equals its stored one is left alone, so
- * a second run with the same catalog writes nothing; a run interrupted anywhere leaves rows either
+ * <p>Idempotent by construction: a span whose new pricing equals its stored one is left alone, so a
+ * second run with the same catalog writes nothing; a run interrupted anywhere leaves rows either
  * repriced (and found unchanged by the next run) or not (and repriced by it), and every run ends by
  * recomputing the traces whose repriced rows are newer than their rollup (stale_traces.sql), which
  * is what an interruption between a window's rows and its recomputation leaves behind.
@@ -48,7 +48,8 @@ public final class Repricing {
    */
   public static final int DEFAULT_WINDOW_SPANS = 20_000;
 
-  private static final SqlTemplate WINDOWS = SqlTemplate.load(Repricing.class, "reprice_windows.sql");
+  private static final SqlTemplate WINDOWS =
+      SqlTemplate.load(Repricing.class, "reprice_windows.sql");
   private static final SqlTemplate ROWS = SqlTemplate.load(Repricing.class, "reprice_rows.sql");
   private static final SqlTemplate STALE = SqlTemplate.load(Repricing.class, "stale_traces.sql");
   private static final SqlTemplate CONVERSATION_TOTALS =
@@ -60,8 +61,8 @@ public final class Repricing {
   @FunctionalInterface
   public interface Prices {
     /**
-     * The stored row with its pricing columns (costs, total, status, reason, catalog version,
-     * price entry) as the current catalog gives them; any other column is ignored.
+     * The stored row with its pricing columns (costs, total, status, reason, catalog version, price
+     * entry) as the current catalog gives them; any other column is ignored.
      */
     SpanCostRow reprice(SpanCostRow stored);
   }
@@ -76,7 +77,12 @@ public final class Repricing {
    * @param service the resource's {@code service.name}
    * @param conversation the trace's resolved conversation, or the one the span carried
    */
-  public record Filter(Instant since, String model, String provider, String tenant, String service,
+  public record Filter(
+      Instant since,
+      String model,
+      String provider,
+      String tenant,
+      String service,
       String conversation) {
     public Filter {
       Objects.requireNonNull(since, "since");
@@ -94,11 +100,11 @@ public final class Repricing {
   }
 
   /**
-   * One conversation's cost before and after (for spans of traces with no conversation: the
-   * changed spans' old and new total).
+   * One conversation's cost before and after (for spans of traces with no conversation: the changed
+   * spans' old and new total).
    */
-  public record ConversationChange(String authTenant, String conversationId, BigDecimal before,
-      BigDecimal after, int spans) {
+  public record ConversationChange(
+      String authTenant, String conversationId, BigDecimal before, BigDecimal after, int spans) {
     public BigDecimal difference() {
       return after.subtract(before);
     }
@@ -116,8 +122,15 @@ public final class Repricing {
    * @param tracesRecomputed traces whose rollups were recomputed (0 in a dry run)
    * @param dryRun whether nothing was written
    */
-  public record Result(int examined, int changed, int newlyPriced, BigDecimal before, BigDecimal after,
-      List<ConversationChange> conversations, int tracesRecomputed, boolean dryRun) {
+  public record Result(
+      int examined,
+      int changed,
+      int newlyPriced,
+      BigDecimal before,
+      BigDecimal after,
+      List<ConversationChange> conversations,
+      int tracesRecomputed,
+      boolean dryRun) {
     public BigDecimal difference() {
       return after.subtract(before);
     }
@@ -161,14 +174,20 @@ public final class Repricing {
     Map<List<String>, BigDecimal[]> conversations = new TreeMap<>(Repricing::compareKeys);
     Map<List<String>, Integer> conversationSpans = new LinkedHashMap<>();
     for (long[] w : windows(spanFilter)) {
-      String windowFilter = spanFilter + " AND x.start_time >= " + SqlTemplate.nanos(w[0])
-          + " AND x.start_time < " + SqlTemplate.nanos(w[1]);
+      String windowFilter =
+          spanFilter
+              + " AND x.start_time >= "
+              + SqlTemplate.nanos(w[0])
+              + " AND x.start_time < "
+              + SqlTemplate.nanos(w[1]);
       List<SpanCostRow> rows = new ArrayList<>();
       List<String> rowConversations = new ArrayList<>();
-      for (GenericRecord r : query(ROWS.render("db", db, "columns", columns(), "span_filter", windowFilter))) {
+      for (GenericRecord r :
+          query(ROWS.render("db", db, "columns", columns(), "span_filter", windowFilter))) {
         rows.add(row(r));
         String c = r.getString("rollup_conversation_id");
-        rowConversations.add(c == null || c.isEmpty() ? r.getString(SpanColumns.CONVERSATION_ID.name()) : c);
+        rowConversations.add(
+            c == null || c.isEmpty() ? r.getString(SpanColumns.CONVERSATION_ID.name()) : c);
       }
       List<SpanCostRow> written = new ArrayList<>();
       Set<List<String>> fresh = new LinkedHashSet<>();
@@ -218,8 +237,11 @@ public final class Repricing {
       traces += recomputeStale(spanFilter);
     }
     List<ConversationChange> out = new ArrayList<>();
-    conversations.forEach((k, v) -> out.add(
-        new ConversationChange(k.get(0), k.get(1), v[0], v[0].add(v[1]), conversationSpans.get(k))));
+    conversations.forEach(
+        (k, v) ->
+            out.add(
+                new ConversationChange(
+                    k.get(0), k.get(1), v[0], v[0].add(v[1]), conversationSpans.get(k))));
     return new Result(examined, changed, newlyPriced, before, after, out, traces, dryRun);
   }
 
@@ -234,16 +256,26 @@ public final class Repricing {
         .build();
   }
 
-  private static final List<SpanColumns.Column<?>> PRICING_COLUMNS = List.of(SpanColumns.INPUT_COST,
-      SpanColumns.CACHE_READ_COST, SpanColumns.CACHE_WRITE_COST, SpanColumns.OUTPUT_COST,
-      SpanColumns.REASONING_COST, SpanColumns.AUDIO_COST, SpanColumns.REQUEST_COST, SpanColumns.TOOL_COST,
-      SpanColumns.TOTAL_COST, SpanColumns.PRICING_STATUS, SpanColumns.PRICING_REASON,
-      SpanColumns.CATALOG_VERSION, SpanColumns.PRICE_ENTRY);
+  private static final List<SpanColumns.Column<?>> PRICING_COLUMNS =
+      List.of(
+          SpanColumns.INPUT_COST,
+          SpanColumns.CACHE_READ_COST,
+          SpanColumns.CACHE_WRITE_COST,
+          SpanColumns.OUTPUT_COST,
+          SpanColumns.REASONING_COST,
+          SpanColumns.AUDIO_COST,
+          SpanColumns.REQUEST_COST,
+          SpanColumns.TOOL_COST,
+          SpanColumns.TOTAL_COST,
+          SpanColumns.PRICING_STATUS,
+          SpanColumns.PRICING_REASON,
+          SpanColumns.CATALOG_VERSION,
+          SpanColumns.PRICE_ENTRY);
 
   /**
-   * Whether a repricing would change nothing that matters: every amount (compared as numbers),
-   * the status and the entry. A new catalog version or reason alone is not a change, so that a
-   * second run writes nothing.
+   * Whether a repricing would change nothing that matters: every amount (compared as numbers), the
+   * status and the entry. A new catalog version or reason alone is not a change, so that a second
+   * run writes nothing.
    */
   static boolean samePricing(SpanCostRow a, SpanCostRow b) {
     for (SpanColumns.Column<?> c : PRICING_COLUMNS) {
@@ -252,8 +284,10 @@ public final class Repricing {
       }
       Object x = a.get(c);
       Object y = b.get(c);
-      boolean same = x instanceof BigDecimal dx && y instanceof BigDecimal dy ? dx.compareTo(dy) == 0
-          : Objects.equals(x, y);
+      boolean same =
+          x instanceof BigDecimal dx && y instanceof BigDecimal dy
+              ? dx.compareTo(dy) == 0
+              : Objects.equals(x, y);
       if (!same) {
         return false;
       }
@@ -269,11 +303,18 @@ public final class Repricing {
   /** The filter on {@code span_rows AS x}; every value goes in as a literal. */
   String spanFilter(Filter f) {
     long since = f.since().getEpochSecond() * 1_000_000_000L + f.since().getNano();
-    StringBuilder s = new StringBuilder("x.start_time >= ").append(SqlTemplate.nanos(since))
-        .append(" AND x.operation != 'execute_tool' AND x.pricing_status IN ").append(REPRICED_STATUSES);
+    StringBuilder s =
+        new StringBuilder("x.start_time >= ")
+            .append(SqlTemplate.nanos(since))
+            .append(" AND x.operation != 'execute_tool' AND x.pricing_status IN ")
+            .append(REPRICED_STATUSES);
     if (!f.model().isEmpty()) {
       String m = SqlTemplate.literal(f.model());
-      s.append(" AND (x.response_model = ").append(m).append(" OR x.request_model = ").append(m).append(')');
+      s.append(" AND (x.response_model = ")
+          .append(m)
+          .append(" OR x.request_model = ")
+          .append(m)
+          .append(')');
     }
     if (!f.provider().isEmpty()) {
       s.append(" AND x.provider = ").append(SqlTemplate.literal(f.provider()));
@@ -283,15 +324,25 @@ public final class Repricing {
     }
     if (!f.tenant().isEmpty()) {
       String t = SqlTemplate.literal(f.tenant());
-      s.append(" AND (x.auth_tenant = ").append(t).append(" OR x.tenant_id = ").append(t)
-          .append(" OR (x.auth_tenant, x.trace_id) IN (SELECT auth_tenant, trace_id FROM ").append(db)
-          .append(".trace_rollups FINAL WHERE tenant_id = ").append(t).append("))");
+      s.append(" AND (x.auth_tenant = ")
+          .append(t)
+          .append(" OR x.tenant_id = ")
+          .append(t)
+          .append(" OR (x.auth_tenant, x.trace_id) IN (SELECT auth_tenant, trace_id FROM ")
+          .append(db)
+          .append(".trace_rollups FINAL WHERE tenant_id = ")
+          .append(t)
+          .append("))");
     }
     if (!f.conversation().isEmpty()) {
       String c = SqlTemplate.literal(f.conversation());
-      s.append(" AND (x.conversation_id = ").append(c)
-          .append(" OR (x.auth_tenant, x.trace_id) IN (SELECT auth_tenant, trace_id FROM ").append(db)
-          .append(".trace_rollups FINAL WHERE conversation_id = ").append(c).append("))");
+      s.append(" AND (x.conversation_id = ")
+          .append(c)
+          .append(" OR (x.auth_tenant, x.trace_id) IN (SELECT auth_tenant, trace_id FROM ")
+          .append(db)
+          .append(".trace_rollups FINAL WHERE conversation_id = ")
+          .append(c)
+          .append("))");
     }
     return s.toString();
   }
@@ -335,17 +386,27 @@ public final class Repricing {
     StringBuilder values = new StringBuilder();
     for (List<String> k : keys) {
       if (!k.get(1).isEmpty()) {
-        values.append(values.length() == 0 ? "" : ", ").append('(').append(SqlTemplate.literal(k.get(0)))
-            .append(", ").append(SqlTemplate.literal(k.get(1))).append(')');
+        values
+            .append(values.length() == 0 ? "" : ", ")
+            .append('(')
+            .append(SqlTemplate.literal(k.get(0)))
+            .append(", ")
+            .append(SqlTemplate.literal(k.get(1)))
+            .append(')');
       }
     }
     if (values.length() == 0) {
       return out;
     }
-    String conversations = "SELECT tupleElement(c, 1), tupleElement(c, 2) FROM (SELECT arrayJoin(["
-        + values + "]) AS c)";
-    for (GenericRecord r : query(CONVERSATION_TOTALS.render("db", db, "conversations", conversations))) {
-      out.put(List.of(r.getString("auth_tenant"), r.getString("conversation_id")), r.getBigDecimal("total_cost"));
+    String conversations =
+        "SELECT tupleElement(c, 1), tupleElement(c, 2) FROM (SELECT arrayJoin(["
+            + values
+            + "]) AS c)";
+    for (GenericRecord r :
+        query(CONVERSATION_TOTALS.render("db", db, "conversations", conversations))) {
+      out.put(
+          List.of(r.getString("auth_tenant"), r.getString("conversation_id")),
+          r.getBigDecimal("total_cost"));
     }
     return out;
   }
@@ -411,8 +472,10 @@ public final class Repricing {
       ClusterConsistency.writes(settings);
     }
     try {
-      client.insert(db + ".span_rows", bytes.inputStream(), ClickHouseFormat.RowBinary, settings)
-          .get(120, TimeUnit.SECONDS).close();
+      client
+          .insert(db + ".span_rows", bytes.inputStream(), ClickHouseFormat.RowBinary, settings)
+          .get(120, TimeUnit.SECONDS)
+          .close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RepricingException("interrupted", e);
@@ -423,7 +486,9 @@ public final class Repricing {
   }
 
   private long serverNanos() {
-    return query("SELECT toUInt64(toUnixTimestamp64Nano(now64(9))) AS now").get(0).getBigInteger("now")
+    return query("SELECT toUInt64(toUnixTimestamp64Nano(now64(9))) AS now")
+        .get(0)
+        .getBigInteger("now")
         .longValueExact();
   }
 

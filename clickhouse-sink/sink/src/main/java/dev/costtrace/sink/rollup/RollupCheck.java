@@ -19,9 +19,9 @@ import java.util.logging.Logger;
 /**
  * The receiver's background check of the rollups: every {@code interval}, {@link RollupVerifier}
  * over the recent {@code window}. A rollup can differ for a moment while its batch is in flight
- * (its spans in, its recomputation not yet), so a difference counts only if it is still there
- * after the sink has written everything it had accepted when the check began ({@code settle}).
- * Counts what it found for {@code /metrics}, logs it, and with {@code repair} recomputes it.
+ * (its spans in, its recomputation not yet), so a difference counts only if it is still there after
+ * the sink has written everything it had accepted when the check began ({@code settle}). Counts
+ * what it found for {@code /metrics}, logs it, and with {@code repair} recomputes it.
  */
 public final class RollupCheck implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RollupCheck.class.getName());
@@ -51,7 +51,12 @@ public final class RollupCheck implements AutoCloseable {
    * @param repaired rollups recomputed by the check
    * @param lastMillis how long the last check took
    */
-  public record Status(long checks, long failures, long lastDifferences, long differencesTotal, long repaired,
+  public record Status(
+      long checks,
+      long failures,
+      long lastDifferences,
+      long differencesTotal,
+      long repaired,
       long lastMillis) {}
 
   private RollupCheck(Builder b) {
@@ -62,11 +67,13 @@ public final class RollupCheck implements AutoCloseable {
     this.interval = b.interval;
     this.repair = b.repair;
     this.settle = b.settle;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "costtrace-rollup-check");
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "costtrace-rollup-check");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   public static Builder builder(SchemaOptions schema) {
@@ -81,7 +88,12 @@ public final class RollupCheck implements AutoCloseable {
   }
 
   public Status status() {
-    return new Status(checks.get(), failures.get(), lastDifferences, differencesTotal.get(), repaired.get(),
+    return new Status(
+        checks.get(),
+        failures.get(),
+        lastDifferences,
+        differencesTotal.get(),
+        repaired.get(),
         lastMillis);
   }
 
@@ -97,13 +109,20 @@ public final class RollupCheck implements AutoCloseable {
         before.add(d.kind() + "/" + d.authTenant() + "/" + d.id());
       }
       RollupVerifier.Report second = verifier.verify(window);
-      persisting = second.differences().stream()
-          .filter(d -> before.contains(d.kind() + "/" + d.authTenant() + "/" + d.id())).toList();
+      persisting =
+          second.differences().stream()
+              .filter(d -> before.contains(d.kind() + "/" + d.authTenant() + "/" + d.id()))
+              .toList();
       if (!persisting.isEmpty()) {
-        LOG.warning(persisting.size() + " rollup(s) differ from a recomputation from the stored spans"
-            + (repair ? " (repairing)" : "") + "; first: " + persisting.get(0));
+        LOG.warning(
+            persisting.size()
+                + " rollup(s) differ from a recomputation from the stored spans"
+                + (repair ? " (repairing)" : "")
+                + "; first: "
+                + persisting.get(0));
         if (repair) {
-          verifier.repair(new RollupVerifier.Report(second.traces(), second.conversations(), persisting));
+          verifier.repair(
+              new RollupVerifier.Report(second.traces(), second.conversations(), persisting));
           repaired.addAndGet(persisting.size());
         }
       }
@@ -150,15 +169,16 @@ public final class RollupCheck implements AutoCloseable {
     }
 
     /**
-     * {@code costtrace.rollup.check.interval} (default 5m; 0 turns the check off, see
-     * {@link #enabled}), {@code .window} (1h), {@code .repair} (false).
+     * {@code costtrace.rollup.check.interval} (default 5m; 0 turns the check off, see {@link
+     * #enabled}), {@code .window} (1h), {@code .repair} (false).
      */
     public Builder fromConfig(Config config) {
       config.getDuration("costtrace.rollup.check.interval").ifPresent(d -> interval = d);
       config.getDuration("costtrace.rollup.check.window").ifPresent(this::window);
       config.getBoolean("costtrace.rollup.check.repair").ifPresent(this::repair);
       if (interval.isNegative()) {
-        throw Config.invalid("costtrace.rollup.check.interval", interval.toString(), "expected 0 or more");
+        throw Config.invalid(
+            "costtrace.rollup.check.interval", interval.toString(), "expected 0 or more");
       }
       return this;
     }

@@ -27,24 +27,28 @@ import java.util.concurrent.TimeoutException;
  * trace that moved from one conversation to another changes both. Idempotent: running it again,
  * after any crash, retry or duplicate, writes the same rollups; the newest version wins.
  *
- * <p>The writer calls {@link #recompute(TouchedTraces)} for every batch before it commits the
- * batch in its buffer; it reads span rows only where the trace's rows can be: the batch's own rows
- * and the range its stored rollup covers (every batch that stored a span recomputed its trace
- * before it was committed). {@link #recompute(String, Collection)} reads every span row of the
- * traces, whatever their time: for repricing and repair. Not thread-safe; one per thread.
+ * <p>The writer calls {@link #recompute(TouchedTraces)} for every batch before it commits the batch
+ * in its buffer; it reads span rows only where the trace's rows can be: the batch's own rows and
+ * the range its stored rollup covers (every batch that stored a span recomputed its trace before it
+ * was committed). {@link #recompute(String, Collection)} reads every span row of the traces,
+ * whatever their time: for repricing and repair. Not thread-safe; one per thread.
  */
 public final class RollupRecomputer {
   /** Traces whose span rows lie within this window of one another are recomputed in one query. */
   static final long GROUP_WINDOW_NANOS = Duration.ofHours(1).toNanos();
+
   /** What a recomputer without timeouts waits for a statement in client-v2's asynchronous mode. */
   static final Duration ASYNC_WAIT = Duration.ofSeconds(120);
+
   /** At most this many traces are named in one query. */
   static final int CHUNK = 20_000;
 
-  private static final SqlTemplate TRACES = SqlTemplate.load(RollupRecomputer.class, "trace_rollups.sql");
+  private static final SqlTemplate TRACES =
+      SqlTemplate.load(RollupRecomputer.class, "trace_rollups.sql");
   private static final SqlTemplate CONVERSATIONS =
       SqlTemplate.load(RollupRecomputer.class, "conversation_rollups.sql");
-  private static final SqlTemplate BOUNDS = SqlTemplate.load(RollupRecomputer.class, "trace_bounds.sql");
+  private static final SqlTemplate BOUNDS =
+      SqlTemplate.load(RollupRecomputer.class, "trace_bounds.sql");
 
   private final Client client;
   private final String database;
@@ -55,9 +59,8 @@ public final class RollupRecomputer {
   public record Recomputed(int traces, int queries) {}
 
   /**
-   * Bounded by the client's own timeouts only, and in client-v2's asynchronous mode by
-   * {@link #ASYNC_WAIT}: for repair and repricing, whose recomputation of a period may
-   * rightly run long.
+   * Bounded by the client's own timeouts only, and in client-v2's asynchronous mode by {@link
+   * #ASYNC_WAIT}: for repair and repricing, whose recomputation of a period may rightly run long.
    */
   public RollupRecomputer(Client client, SchemaOptions schema) {
     this(client, schema.database(), schema.clustered(), null);
@@ -68,10 +71,15 @@ public final class RollupRecomputer {
    * the writer's, which must never hang on a stalled connection.
    */
   public RollupRecomputer(Client client, SchemaOptions schema, ClickHouseTimeouts timeouts) {
-    this(client, schema.database(), schema.clustered(), java.util.Objects.requireNonNull(timeouts, "timeouts"));
+    this(
+        client,
+        schema.database(),
+        schema.clustered(),
+        java.util.Objects.requireNonNull(timeouts, "timeouts"));
   }
 
-  private RollupRecomputer(Client client, String database, boolean clustered, ClickHouseTimeouts timeouts) {
+  private RollupRecomputer(
+      Client client, String database, boolean clustered, ClickHouseTimeouts timeouts) {
     this.client = client;
     this.database = database;
     this.clustered = clustered;
@@ -94,11 +102,15 @@ public final class RollupRecomputer {
     int queries = 0;
     List<List<TraceKey>> chunks = chunks(touched.keys());
     for (List<TraceKey> chunk : chunks) {
-      for (GenericRecord r : query(BOUNDS.render("db", database, "trace_filter", traceFilter("t", chunk)))) {
+      for (GenericRecord r :
+          query(BOUNDS.render("db", database, "trace_filter", traceFilter("t", chunk)))) {
         TraceKey k = new TraceKey(r.getString("auth_tenant"), r.getString("trace_id"));
         long from = r.getLong("first_start");
         long to = r.getLong("last_end");
-        windows.merge(k, new long[] {from, to}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+        windows.merge(
+            k,
+            new long[] {from, to},
+            (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
       }
       queries++;
     }
@@ -110,8 +122,15 @@ public final class RollupRecomputer {
         from = Math.min(from, windows.get(k)[0]);
         to = Math.max(to, windows.get(k)[1]);
       }
-      insertTraces(group, "x.start_time >= " + SqlTemplate.nanos(from) + " AND x.start_time <= "
-          + SqlTemplate.nanos(to) + " AND (" + traceFilter("x", group) + ")");
+      insertTraces(
+          group,
+          "x.start_time >= "
+              + SqlTemplate.nanos(from)
+              + " AND x.start_time <= "
+              + SqlTemplate.nanos(to)
+              + " AND ("
+              + traceFilter("x", group)
+              + ")");
       queries++;
     }
     for (List<TraceKey> chunk : chunks) {
@@ -132,11 +151,12 @@ public final class RollupRecomputer {
   }
 
   /**
-   * Recomputes these traces of one tenant key from every span row they have, whatever its time,
-   * and their conversations: for a repricing that wrote new versions of their spans, or a repair.
+   * Recomputes these traces of one tenant key from every span row they have, whatever its time, and
+   * their conversations: for a repricing that wrote new versions of their spans, or a repair.
    */
   public Recomputed recompute(String authTenant, Collection<String> traceIds) {
-    List<TraceKey> keys = traceIds.stream().distinct().map(t -> new TraceKey(authTenant, t)).toList();
+    List<TraceKey> keys =
+        traceIds.stream().distinct().map(t -> new TraceKey(authTenant, t)).toList();
     return recompute(keys);
   }
 
@@ -161,14 +181,37 @@ public final class RollupRecomputer {
   public void recompute(java.time.Instant from, java.time.Instant to) {
     long f = from.getEpochSecond() * 1_000_000_000L + from.getNano();
     long t = to.getEpochSecond() * 1_000_000_000L + to.getNano();
-    String traces = "SELECT DISTINCT auth_tenant, trace_id FROM " + database + ".span_rows WHERE start_time >= "
-        + SqlTemplate.nanos(f) + " AND start_time < " + SqlTemplate.nanos(t);
-    execute("INSERT INTO " + database + ".trace_rollups " + TRACES.render("db", database,
-        "span_filter", "(x.auth_tenant, x.trace_id) IN (" + traces + ")",
-        "attribution_filter", "(o.auth_tenant, o.trace_id) IN (" + traces + ")"));
-    execute("INSERT INTO " + database + ".conversation_rollups " + CONVERSATIONS.render("db", database,
-        "conversations", "SELECT auth_tenant, conversation_id FROM " + database
-            + ".span_attributions WHERE (auth_tenant, trace_id) IN (" + traces + ")"));
+    String traces =
+        "SELECT DISTINCT auth_tenant, trace_id FROM "
+            + database
+            + ".span_rows WHERE start_time >= "
+            + SqlTemplate.nanos(f)
+            + " AND start_time < "
+            + SqlTemplate.nanos(t);
+    execute(
+        "INSERT INTO "
+            + database
+            + ".trace_rollups "
+            + TRACES.render(
+                "db",
+                database,
+                "span_filter",
+                "(x.auth_tenant, x.trace_id) IN (" + traces + ")",
+                "attribution_filter",
+                "(o.auth_tenant, o.trace_id) IN (" + traces + ")"));
+    execute(
+        "INSERT INTO "
+            + database
+            + ".conversation_rollups "
+            + CONVERSATIONS.render(
+                "db",
+                database,
+                "conversations",
+                "SELECT auth_tenant, conversation_id FROM "
+                    + database
+                    + ".span_attributions WHERE (auth_tenant, trace_id) IN ("
+                    + traces
+                    + ")"));
   }
 
   /** Recomputes these conversations from the stored trace rollups (a repair). */
@@ -177,13 +220,26 @@ public final class RollupRecomputer {
     for (int i = 0; i < all.size(); i += CHUNK) {
       StringBuilder values = new StringBuilder();
       for (ConversationKey c : all.subList(i, Math.min(all.size(), i + CHUNK))) {
-        values.append(values.length() == 0 ? "" : ", ").append('(')
-            .append(SqlTemplate.literal(c.authTenant())).append(", ")
-            .append(SqlTemplate.literal(c.conversationId())).append(')');
+        values
+            .append(values.length() == 0 ? "" : ", ")
+            .append('(')
+            .append(SqlTemplate.literal(c.authTenant()))
+            .append(", ")
+            .append(SqlTemplate.literal(c.conversationId()))
+            .append(')');
       }
-      execute("INSERT INTO " + database + ".conversation_rollups " + CONVERSATIONS.render("db", database,
-          "conversations", "SELECT tupleElement(c, 1) AS auth_tenant, tupleElement(c, 2) AS conversation_id"
-              + " FROM (SELECT arrayJoin([" + values + "]) AS c)"));
+      execute(
+          "INSERT INTO "
+              + database
+              + ".conversation_rollups "
+              + CONVERSATIONS.render(
+                  "db",
+                  database,
+                  "conversations",
+                  "SELECT tupleElement(c, 1) AS auth_tenant, tupleElement(c, 2) AS conversation_id"
+                      + " FROM (SELECT arrayJoin(["
+                      + values
+                      + "]) AS c)"));
     }
   }
 
@@ -201,7 +257,8 @@ public final class RollupRecomputer {
     long to = 0;
     for (TraceKey k : sorted) {
       long[] w = windows.get(k);
-      if (!group.isEmpty() && (Math.max(to, w[1]) - from > GROUP_WINDOW_NANOS || group.size() >= CHUNK)) {
+      if (!group.isEmpty()
+          && (Math.max(to, w[1]) - from > GROUP_WINDOW_NANOS || group.size() >= CHUNK)) {
         out.add(group);
         group = new ArrayList<>();
       }
@@ -220,22 +277,40 @@ public final class RollupRecomputer {
   }
 
   private void insertTraces(Collection<TraceKey> traces, String spanFilter) {
-    execute("INSERT INTO " + database + ".trace_rollups " + TRACES.render("db", database,
-        "span_filter", spanFilter, "attribution_filter", traceFilter("o", traces)));
+    execute(
+        "INSERT INTO "
+            + database
+            + ".trace_rollups "
+            + TRACES.render(
+                "db",
+                database,
+                "span_filter",
+                spanFilter,
+                "attribution_filter",
+                traceFilter("o", traces)));
   }
 
   /** Every conversation any of these traces was observed with: its old and its new one alike. */
   private void insertConversations(Collection<TraceKey> traces) {
-    execute("INSERT INTO " + database + ".conversation_rollups " + CONVERSATIONS.render("db", database,
-        "conversations", "SELECT auth_tenant, conversation_id FROM " + database
-            + ".span_attributions AS o WHERE " + traceFilter("o", traces)));
+    execute(
+        "INSERT INTO "
+            + database
+            + ".conversation_rollups "
+            + CONVERSATIONS.render(
+                "db",
+                database,
+                "conversations",
+                "SELECT auth_tenant, conversation_id FROM "
+                    + database
+                    + ".span_attributions AS o WHERE "
+                    + traceFilter("o", traces)));
   }
 
   /**
-   * {@code (a.auth_tenant = 't' AND a.trace_id IN (SELECT arrayJoin(splitByChar(',', 'id,id,...')))) OR ...}:
-   * one term per tenant key, the IDs as one string literal (a list of thousands of literals costs
-   * ClickHouse's parser and analyzer far more than the query itself); the primary key and the
-   * trace-ID index of each table use the set the subquery makes.
+   * {@code (a.auth_tenant = 't' AND a.trace_id IN (SELECT arrayJoin(splitByChar(',',
+   * 'id,id,...')))) OR ...}: one term per tenant key, the IDs as one string literal (a list of
+   * thousands of literals costs ClickHouse's parser and analyzer far more than the query itself);
+   * the primary key and the trace-ID index of each table use the set the subquery makes.
    */
   static String traceFilter(String alias, Collection<TraceKey> traces) {
     Map<String, StringBuilder> byTenant = new TreeMap<>();
@@ -251,17 +326,23 @@ public final class RollupRecomputer {
     }
     StringBuilder out = new StringBuilder();
     for (Map.Entry<String, StringBuilder> e : byTenant.entrySet()) {
-      out.append(out.length() == 0 ? "" : " OR ").append('(').append(alias).append(".auth_tenant = ")
-          .append(SqlTemplate.literal(e.getKey())).append(" AND ").append(alias)
-          .append(".trace_id IN (SELECT arrayJoin(splitByChar(',', ").append(SqlTemplate.literal(e.getValue().toString()))
+      out.append(out.length() == 0 ? "" : " OR ")
+          .append('(')
+          .append(alias)
+          .append(".auth_tenant = ")
+          .append(SqlTemplate.literal(e.getKey()))
+          .append(" AND ")
+          .append(alias)
+          .append(".trace_id IN (SELECT arrayJoin(splitByChar(',', ")
+          .append(SqlTemplate.literal(e.getValue().toString()))
           .append("))))");
     }
     return out.toString();
   }
 
   /**
-   * A batch's queries name its traces: thousands of IDs, past ClickHouse's default 256 KiB of
-   * query text.
+   * A batch's queries name its traces: thousands of IDs, past ClickHouse's default 256 KiB of query
+   * text.
    */
   static final String MAX_QUERY_SIZE = Integer.toString(64 << 20);
 
@@ -297,7 +378,8 @@ public final class RollupRecomputer {
       Thread.currentThread().interrupt();
       throw new RollupException("interrupted", e);
     } catch (ExecutionException e) {
-      throw new RollupException("rollup recomputation failed: " + e.getCause().getMessage(), e.getCause());
+      throw new RollupException(
+          "rollup recomputation failed: " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
       throw new RollupException("rollup recomputation took over " + clientWait(), e);
     } catch (RollupException e) {

@@ -16,26 +16,57 @@ import java.util.Set;
 /**
  * Checks the invariant of the rollups: every trace rollup equals a recomputation from the stored
  * span rows (FINAL) and attribution observations, and every conversation rollup equals a
- * recomputation from the trace rollups; together, every rollup is a function of what is stored.
- * It uses the very queries the writer uses ({@code trace_rollups.sql},
- * {@code conversation_rollups.sql}), compares every column (amounts exactly, to the 12th decimal),
- * and can repair what differs by recomputing it ({@link #repair}).
+ * recomputation from the trace rollups; together, every rollup is a function of what is stored. It
+ * uses the very queries the writer uses ({@code trace_rollups.sql}, {@code
+ * conversation_rollups.sql}), compares every column (amounts exactly, to the 12th decimal), and can
+ * repair what differs by recomputing it ({@link #repair}).
  */
 public final class RollupVerifier {
-  private static final SqlTemplate TRACES = SqlTemplate.load(RollupVerifier.class, "trace_rollups.sql");
+  private static final SqlTemplate TRACES =
+      SqlTemplate.load(RollupVerifier.class, "trace_rollups.sql");
   private static final SqlTemplate CONVERSATIONS =
       SqlTemplate.load(RollupVerifier.class, "conversation_rollups.sql");
-  private static final SqlTemplate VERIFY_TRACES = SqlTemplate.load(RollupVerifier.class, "verify_traces.sql");
+  private static final SqlTemplate VERIFY_TRACES =
+      SqlTemplate.load(RollupVerifier.class, "verify_traces.sql");
   private static final SqlTemplate VERIFY_CONVERSATIONS =
       SqlTemplate.load(RollupVerifier.class, "verify_conversations.sql");
-  private static final List<String> TRACE_COLUMNS = List.of("conversation_id", "tenant_id", "user_id",
-      "feature", "service_name", "start_time", "end_time", "total_cost", "input_tokens",
-      "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "llm_calls",
-      "tool_calls", "unpriced_calls", "model_costs");
-  private static final List<String> CONVERSATION_COLUMNS = List.of("tenant_id", "user_id", "feature",
-      "turns", "total_cost", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-      "reasoning_tokens", "llm_calls", "tool_calls", "unpriced_calls", "model_costs", "first_seen",
-      "last_seen");
+  private static final List<String> TRACE_COLUMNS =
+      List.of(
+          "conversation_id",
+          "tenant_id",
+          "user_id",
+          "feature",
+          "service_name",
+          "start_time",
+          "end_time",
+          "total_cost",
+          "input_tokens",
+          "cache_read_tokens",
+          "cache_write_tokens",
+          "output_tokens",
+          "reasoning_tokens",
+          "llm_calls",
+          "tool_calls",
+          "unpriced_calls",
+          "model_costs");
+  private static final List<String> CONVERSATION_COLUMNS =
+      List.of(
+          "tenant_id",
+          "user_id",
+          "feature",
+          "turns",
+          "total_cost",
+          "input_tokens",
+          "output_tokens",
+          "cache_read_tokens",
+          "cache_write_tokens",
+          "reasoning_tokens",
+          "llm_calls",
+          "tool_calls",
+          "unpriced_calls",
+          "model_costs",
+          "first_seen",
+          "last_seen");
 
   private final Client client;
   private final SchemaOptions schema;
@@ -59,10 +90,15 @@ public final class RollupVerifier {
    * @param id the trace or conversation ID
    * @param columns per differing column: {@code name: stored -> expected}
    */
-  public record Difference(String kind, String authTenant, String id, Problem problem, List<String> columns) {
+  public record Difference(
+      String kind, String authTenant, String id, Problem problem, List<String> columns) {
     @Override
     public String toString() {
-      return kind + " " + (authTenant.isEmpty() ? "" : authTenant + "/") + id + ": "
+      return kind
+          + " "
+          + (authTenant.isEmpty() ? "" : authTenant + "/")
+          + id
+          + ": "
           + problem.name().toLowerCase(java.util.Locale.ROOT)
           + (columns.isEmpty() ? "" : " " + String.join(", ", columns));
     }
@@ -92,26 +128,51 @@ public final class RollupVerifier {
    */
   public Report verify(Duration since) {
     String from = "now64(9) - toIntervalSecond(" + since.toSeconds() + ")";
-    String traces = "SELECT auth_tenant, trace_id FROM " + db + ".span_rows WHERE start_time >= " + from
-        + " UNION DISTINCT SELECT auth_tenant, trace_id FROM " + db + ".trace_rollups FINAL WHERE end_time >= "
-        + from;
-    String conversations = "SELECT auth_tenant, conversation_id FROM " + db
-        + ".trace_rollups FINAL WHERE end_time >= " + from + " AND conversation_id != ''"
-        + " UNION DISTINCT SELECT auth_tenant, conversation_id FROM " + db
-        + ".conversation_rollups FINAL WHERE last_seen >= " + from;
+    String traces =
+        "SELECT auth_tenant, trace_id FROM "
+            + db
+            + ".span_rows WHERE start_time >= "
+            + from
+            + " UNION DISTINCT SELECT auth_tenant, trace_id FROM "
+            + db
+            + ".trace_rollups FINAL WHERE end_time >= "
+            + from;
+    String conversations =
+        "SELECT auth_tenant, conversation_id FROM "
+            + db
+            + ".trace_rollups FINAL WHERE end_time >= "
+            + from
+            + " AND conversation_id != ''"
+            + " UNION DISTINCT SELECT auth_tenant, conversation_id FROM "
+            + db
+            + ".conversation_rollups FINAL WHERE last_seen >= "
+            + from;
     return check(traces, conversations);
   }
 
   /** Compares the rollups of these traces and of every conversation they were observed with. */
   public Report verify(List<TraceKey> traces) {
     String keys = keys(traces);
-    return check(keys, "SELECT auth_tenant, conversation_id FROM " + db + ".span_attributions"
-        + " WHERE (auth_tenant, trace_id) IN (" + keys + ") AND conversation_id != ''"
-        + " UNION DISTINCT SELECT auth_tenant, conversation_id FROM " + db + ".trace_rollups FINAL"
-        + " WHERE (auth_tenant, trace_id) IN (" + keys + ") AND conversation_id != ''");
+    return check(
+        keys,
+        "SELECT auth_tenant, conversation_id FROM "
+            + db
+            + ".span_attributions"
+            + " WHERE (auth_tenant, trace_id) IN ("
+            + keys
+            + ") AND conversation_id != ''"
+            + " UNION DISTINCT SELECT auth_tenant, conversation_id FROM "
+            + db
+            + ".trace_rollups FINAL"
+            + " WHERE (auth_tenant, trace_id) IN ("
+            + keys
+            + ") AND conversation_id != ''");
   }
 
-  /** Recomputes what a check found different: its traces (whatever their time), then its conversations. */
+  /**
+   * Recomputes what a check found different: its traces (whatever their time), then its
+   * conversations.
+   */
   public void repair(Report report) {
     Set<TraceKey> traces = new LinkedHashSet<>();
     Set<ConversationKey> conversations = new LinkedHashSet<>();
@@ -129,23 +190,32 @@ public final class RollupVerifier {
 
   private Report check(String traces, String conversations) {
     List<Difference> out = new ArrayList<>();
-    String expectedTraces = TRACES.render("db", db,
-        "span_filter", "(x.auth_tenant, x.trace_id) IN (" + traces + ")",
-        "attribution_filter", "(o.auth_tenant, o.trace_id) IN (" + traces + ")");
-    for (GenericRecord r : query(VERIFY_TRACES.render("db", db, "traces", traces, "expected", expectedTraces))) {
+    String expectedTraces =
+        TRACES.render(
+            "db",
+            db,
+            "span_filter",
+            "(x.auth_tenant, x.trace_id) IN (" + traces + ")",
+            "attribution_filter",
+            "(o.auth_tenant, o.trace_id) IN (" + traces + ")");
+    for (GenericRecord r :
+        query(VERIFY_TRACES.render("db", db, "traces", traces, "expected", expectedTraces))) {
       out.add(difference("trace", r, r.getString("trace_id"), TRACE_COLUMNS));
     }
     long traceCount = count("SELECT count() AS n FROM (" + traces + ")");
     String expectedConversations = CONVERSATIONS.render("db", db, "conversations", conversations);
-    for (GenericRecord r : query(VERIFY_CONVERSATIONS.render("db", db, "conversations", conversations,
-        "expected", expectedConversations))) {
+    for (GenericRecord r :
+        query(
+            VERIFY_CONVERSATIONS.render(
+                "db", db, "conversations", conversations, "expected", expectedConversations))) {
       out.add(difference("conversation", r, r.getString("conversation_id"), CONVERSATION_COLUMNS));
     }
     long conversationCount = count("SELECT count() AS n FROM (" + conversations + ")");
     return new Report(traceCount, conversationCount, List.copyOf(out));
   }
 
-  private static Difference difference(String kind, GenericRecord r, String id, List<String> columns) {
+  private static Difference difference(
+      String kind, GenericRecord r, String id, List<String> columns) {
     boolean expected = r.getBoolean("e_found");
     boolean stored = r.getBoolean("s_found");
     String tenant = r.getString("auth_tenant");
@@ -184,11 +254,17 @@ public final class RollupVerifier {
     }
     StringBuilder values = new StringBuilder();
     for (TraceKey k : traces) {
-      values.append(values.length() == 0 ? "" : ", ").append('(').append(SqlTemplate.literal(k.authTenant()))
-          .append(", ").append(SqlTemplate.literal(k.traceId())).append(')');
+      values
+          .append(values.length() == 0 ? "" : ", ")
+          .append('(')
+          .append(SqlTemplate.literal(k.authTenant()))
+          .append(", ")
+          .append(SqlTemplate.literal(k.traceId()))
+          .append(')');
     }
     return "SELECT tupleElement(k, 1) AS auth_tenant, tupleElement(k, 2) AS trace_id FROM (SELECT arrayJoin(["
-        + values + "]) AS k)";
+        + values
+        + "]) AS k)";
   }
 
   private List<GenericRecord> query(String sql) {

@@ -8,15 +8,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The traces a batch touches (by a span row or an attribution observation), with the start times
- * of the span rows it carries for each: where those rows are, besides where the trace's stored
- * rollup says its other rows are.
+ * The traces a batch touches (by a span row or an attribution observation), with the start times of
+ * the span rows it carries for each: where those rows are, besides where the trace's stored rollup
+ * says its other rows are.
  */
 public final class TouchedTraces {
   /** Per trace: {min start, max start} of the batch's span rows, or null when it has none. */
   private final Map<TraceKey, long[]> traces = new HashMap<>();
 
-  public static TouchedTraces of(Collection<SpanCostRow> spans, Collection<SpanAttribution> attributions) {
+  public static TouchedTraces of(
+      Collection<SpanCostRow> spans, Collection<SpanAttribution> attributions) {
     TouchedTraces t = new TouchedTraces();
     for (SpanCostRow r : spans) {
       t.span(new TraceKey(r.authTenant(), r.traceId()), r.startEpochNanos());

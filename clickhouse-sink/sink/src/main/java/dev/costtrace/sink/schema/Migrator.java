@@ -109,28 +109,44 @@ public final class Migrator {
   }
 
   private void bootstrap() {
-    execute("CREATE DATABASE IF NOT EXISTS " + options.database()
-        + (options.clustered() && options.replicated() ? " ON CLUSTER " + options.cluster() : ""));
-    for (String sql : renderer.render(
-        "CREATE TABLE IF NOT EXISTS {db}.schema_migrations {on_cluster} (version UInt32, name String,"
-            + " applied UInt8, changed_at DateTime64(6, 'UTC'))"
-            + " ENGINE = {engine:ReplacingMergeTree(changed_at)} ORDER BY version")) {
+    execute(
+        "CREATE DATABASE IF NOT EXISTS "
+            + options.database()
+            + (options.clustered() && options.replicated()
+                ? " ON CLUSTER " + options.cluster()
+                : ""));
+    for (String sql :
+        renderer.render(
+            "CREATE TABLE IF NOT EXISTS {db}.schema_migrations {on_cluster} (version UInt32, name String,"
+                + " applied UInt8, changed_at DateTime64(6, 'UTC'))"
+                + " ENGINE = {engine:ReplacingMergeTree(changed_at)} ORDER BY version")) {
       execute(sql);
     }
   }
 
   private Map<Integer, Boolean> appliedVersions() {
     Map<Integer, Boolean> out = new HashMap<>();
-    for (GenericRecord r : client.queryAll("SELECT version, argMax(applied, changed_at) AS applied FROM "
-        + options.database() + ".schema_migrations GROUP BY version")) {
+    for (GenericRecord r :
+        client.queryAll(
+            "SELECT version, argMax(applied, changed_at) AS applied FROM "
+                + options.database()
+                + ".schema_migrations GROUP BY version")) {
       out.put((int) r.getLong("version"), r.getLong("applied") == 1);
     }
     return out;
   }
 
   private void record(int version, String name, boolean applied) {
-    execute("INSERT INTO " + options.database() + ".schema_migrations VALUES (" + version + ", '"
-        + name + "', " + (applied ? 1 : 0) + ", now64(6))");
+    execute(
+        "INSERT INTO "
+            + options.database()
+            + ".schema_migrations VALUES ("
+            + version
+            + ", '"
+            + name
+            + "', "
+            + (applied ? 1 : 0)
+            + ", now64(6))");
   }
 
   private void execute(String sql) {
@@ -140,20 +156,23 @@ public final class Migrator {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted during migration", e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("migration statement failed: " + describe(e.getCause()) + "\n" + sql,
-          e.getCause());
+      throw new IllegalStateException(
+          "migration statement failed: " + describe(e.getCause()) + "\n" + sql, e.getCause());
     } catch (Exception e) {
       throw new IllegalStateException("migration statement failed: " + describe(e) + "\n" + sql, e);
     }
   }
 
-  /** The message and, when another, the root cause's: client-v2 says only "Query request failed". */
+  /**
+   * The message and, when another, the root cause's: client-v2 says only "Query request failed".
+   */
   private static String describe(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return root == e ? String.valueOf(e.getMessage())
+    return root == e
+        ? String.valueOf(e.getMessage())
         : e.getMessage() + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
   }
 

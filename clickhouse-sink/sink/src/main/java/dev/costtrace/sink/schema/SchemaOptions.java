@@ -46,9 +46,9 @@ public record SchemaOptions(String database, String cluster, Duration ttl, boole
   }
 
   /**
-   * {@code costtrace.clickhouse.database}, {@code costtrace.clickhouse.cluster},
-   * {@code costtrace.clickhouse.cluster.replicated} (default true), {@code costtrace.clickhouse.ttl}
-   * (e.g. {@code 90d}; 0 keeps forever).
+   * {@code costtrace.clickhouse.database}, {@code costtrace.clickhouse.cluster}, {@code
+   * costtrace.clickhouse.cluster.replicated} (default true), {@code costtrace.clickhouse.ttl} (e.g.
+   * {@code 90d}; 0 keeps forever).
    */
   public static SchemaOptions fromConfig(Config config) {
     String db = config.getString("costtrace.clickhouse.database").orElse(DEFAULT_DATABASE);

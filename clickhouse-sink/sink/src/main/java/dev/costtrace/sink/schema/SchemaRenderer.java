@@ -6,13 +6,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Renders migration templates. Slots: {@code {db}}; {@code {local}} (empty on one server,
- * {@code _local} on a cluster, where the plain name is the Distributed table);
- * {@code {on_cluster}} (on a replicated cluster); {@code {cluster}}; {@code {engine:X}} (X, or
- * ReplicatedX on a replicated cluster);
- * {@code {ttl:column}} (a TTL clause, or nothing); {@code {sync_insert}} (after an
- * {@code INSERT ... SELECT}: on a cluster, the settings that make it write through the Distributed
- * tables synchronously, see {@link ClusterConsistency}; nothing on one server). A statement starting with
+ * Renders migration templates. Slots: {@code {db}}; {@code {local}} (empty on one server, {@code
+ * _local} on a cluster, where the plain name is the Distributed table); {@code {on_cluster}} (on a
+ * replicated cluster); {@code {cluster}}; {@code {engine:X}} (X, or ReplicatedX on a replicated
+ * cluster); {@code {ttl:column}} (a TTL clause, or nothing); {@code {sync_insert}} (after an {@code
+ * INSERT ... SELECT}: on a cluster, the settings that make it write through the Distributed tables
+ * synchronously, see {@link ClusterConsistency}; nothing on one server). A statement starting with
  * {@code /* cluster-only *}{@code /} is rendered only on a cluster.
  */
 public final class SchemaRenderer {
@@ -47,19 +46,33 @@ public final class SchemaRenderer {
 
   private String slots(String s) {
     boolean c = options.clustered();
-    String r = s.replace("{db}", options.database())
-        .replace("{local}", c ? "_local" : "")
-        .replace("{on_cluster}", c && options.replicated() ? "ON CLUSTER " + options.cluster() : "")
-        .replace("{cluster}", c ? options.cluster() : "")
-        .replace("{sync_insert}", c ? "SETTINGS distributed_foreground_insert = 1, insert_quorum = 'auto',"
-            + " insert_quorum_parallel = 0, select_sequential_consistency = 1" : "");
+    String r =
+        s.replace("{db}", options.database())
+            .replace("{local}", c ? "_local" : "")
+            .replace(
+                "{on_cluster}", c && options.replicated() ? "ON CLUSTER " + options.cluster() : "")
+            .replace("{cluster}", c ? options.cluster() : "")
+            .replace(
+                "{sync_insert}",
+                c
+                    ? "SETTINGS distributed_foreground_insert = 1, insert_quorum = 'auto',"
+                        + " insert_quorum_parallel = 0, select_sequential_consistency = 1"
+                    : "");
     Matcher e = ENGINE.matcher(r);
-    r = e.replaceAll(m -> Matcher.quoteReplacement(c && options.replicated() ? "Replicated" + m.group(1) : m.group(1)));
+    r =
+        e.replaceAll(
+            m ->
+                Matcher.quoteReplacement(
+                    c && options.replicated() ? "Replicated" + m.group(1) : m.group(1)));
     Matcher t = TTL.matcher(r);
     long seconds = options.ttl().getSeconds();
-    r = t.replaceAll(m -> seconds == 0
-        ? ""
-        : Matcher.quoteReplacement("TTL toDateTime(" + m.group(1) + ") + INTERVAL " + seconds + " SECOND"));
+    r =
+        t.replaceAll(
+            m ->
+                seconds == 0
+                    ? ""
+                    : Matcher.quoteReplacement(
+                        "TTL toDateTime(" + m.group(1) + ") + INTERVAL " + seconds + " SECOND"));
     return r.replaceAll("[ \\t]+\\n", "\n").replaceAll(" {2,}", " ");
   }
 

@@ -27,7 +27,8 @@ public final class SqlTemplate {
   public static SqlTemplate load(Class<?> base, String resource) {
     try (InputStream in = base.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("SQL resource " + resource + " missing beside " + base.getName());
+        throw new IllegalStateException(
+            "SQL resource " + resource + " missing beside " + base.getName());
       }
       StringBuilder b = new StringBuilder();
       for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {

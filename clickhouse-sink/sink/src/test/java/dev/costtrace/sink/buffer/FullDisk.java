@@ -136,7 +136,8 @@ final class FullDisk implements WriteAheadBuffer.Channels {
     }
 
     @Override
-    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+    public long transferTo(long position, long count, WritableByteChannel target)
+        throws IOException {
       return delegate.transferTo(position, count, target);
     }
 

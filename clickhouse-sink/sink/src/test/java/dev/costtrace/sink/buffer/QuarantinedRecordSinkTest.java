@@ -32,9 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a previous process left in the buffer includes a record this version cannot decode: the
- * sink sets it aside and writes the rest, through its public API only. Before, the writer retried
- * that record for ever and nothing behind it ever reached ClickHouse.
+ * What a previous process left in the buffer includes a record this version cannot decode: the sink
+ * sets it aside and writes the rest, through its public API only. Before, the writer retried that
+ * record for ever and nothing behind it ever reached ClickHouse.
  */
 class QuarantinedRecordSinkTest {
   private static final long T0 = 1_767_225_600_000_000_000L;
@@ -44,12 +44,24 @@ class QuarantinedRecordSinkTest {
   private static List<SpanCostRow> rows(String trace, int n) {
     List<SpanCostRow> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(SpanCostRow.builder().traceId(trace).spanId(String.format("%016x", i + 1))
-          .set(START_TIME, T0 + i).set(END_TIME, T0 + i + 500).set(SERVICE_NAME, "chat-api")
-          .set(PROVIDER, "openai").set(REQUEST_MODEL, "gpt-4o").set(RESPONSE_MODEL, "gpt-4o")
-          .set(OPERATION, "chat").set(INPUT_TOKENS, 100L).set(OUTPUT_TOKENS, 10L)
-          .set(INPUT_COST, new BigDecimal("0.000250")).set(TOTAL_COST, new BigDecimal("0.000250"))
-          .set(PRICING_STATUS, "PRICED").set(CATALOG_VERSION, "test").build());
+      out.add(
+          SpanCostRow.builder()
+              .traceId(trace)
+              .spanId(String.format("%016x", i + 1))
+              .set(START_TIME, T0 + i)
+              .set(END_TIME, T0 + i + 500)
+              .set(SERVICE_NAME, "chat-api")
+              .set(PROVIDER, "openai")
+              .set(REQUEST_MODEL, "gpt-4o")
+              .set(RESPONSE_MODEL, "gpt-4o")
+              .set(OPERATION, "chat")
+              .set(INPUT_TOKENS, 100L)
+              .set(OUTPUT_TOKENS, 10L)
+              .set(INPUT_COST, new BigDecimal("0.000250"))
+              .set(TOTAL_COST, new BigDecimal("0.000250"))
+              .set(PRICING_STATUS, "PRICED")
+              .set(CATALOG_VERSION, "test")
+              .build());
     }
     return out;
   }
@@ -64,20 +76,28 @@ class QuarantinedRecordSinkTest {
     String before = "a1".repeat(16);
     String after = "b2".repeat(16);
     Path buffer = dir.resolve("buffer");
-    try (WriteAheadBuffer earlier = new WriteAheadBuffer(buffer, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.ALWAYS)) {
+    try (WriteAheadBuffer earlier =
+        new WriteAheadBuffer(buffer, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.ALWAYS)) {
       earlier.append(RowCodec.encode(rows(before, 3), List.of()));
       // Checksummed but not a record this version knows (a future format, a bug): undecodable.
       earlier.append("\u0009 a record of format version 9".getBytes(StandardCharsets.UTF_8));
       earlier.append(RowCodec.encode(rows(after, 2), List.of()));
     }
-    try (ClickHouseSink sink = ClickHouseSink.builder().client(e.newClient("default"), true).database(db)
-        .bufferDir(buffer).maxBatchDelay(Duration.ofMillis(20)).maxBackoff(Duration.ofMillis(100)).build()) {
+    try (ClickHouseSink sink =
+        ClickHouseSink.builder()
+            .client(e.newClient("default"), true)
+            .database(db)
+            .bufferDir(buffer)
+            .maxBatchDelay(Duration.ofMillis(20))
+            .maxBackoff(Duration.ofMillis(100))
+            .build()) {
       sink.accept(rows("c3".repeat(16), 4), List.of());
       assertThat(sink.flush(Duration.ofSeconds(30))).as(() -> sink.metrics().toString()).isTrue();
       assertThat(sink.metrics().bufferRecordsQuarantined()).isEqualTo(1);
     }
     try (Client c = e.newClient("default")) {
-      assertThat(c.queryAll("SELECT count() AS n FROM " + db + ".spans FINAL").get(0).getLong("n")).isEqualTo(9);
+      assertThat(c.queryAll("SELECT count() AS n FROM " + db + ".spans FINAL").get(0).getLong("n"))
+          .isEqualTo(9);
     }
     assertThat(buffer.resolve(WriteAheadBuffer.QUARANTINE)).exists();
   }

@@ -7,7 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +27,8 @@ class WriteAheadBufferTest {
   /** Regression: committing a caught-up active segment past half its size restarts it. */
   @Test
   void readingContinuesAfterTheActiveSegmentIsRestartedOnCommit() throws Exception {
-    try (WriteAheadBuffer buffer = new WriteAheadBuffer(dir, 64 * 1024, 4 * 1024, WriteAheadBuffer.Sync.OS)) {
+    try (WriteAheadBuffer buffer =
+        new WriteAheadBuffer(dir, 64 * 1024, 4 * 1024, WriteAheadBuffer.Sync.OS)) {
       for (int i = 0; i < 12; i++) { // ~2.5 KB: more than half a segment
         assertThat(buffer.append(record(i))).isTrue();
       }
@@ -39,7 +39,8 @@ class WriteAheadBufferTest {
       assertThat(buffer.append(record(12))).isTrue();
       assertThat(buffer.hasPending()).isTrue();
       List<WriteAheadBuffer.Record> next = buffer.read(buffer.committed(), 1 << 20);
-      assertThat(next).extracting(r -> new String(r.payload(), StandardCharsets.UTF_8))
+      assertThat(next)
+          .extracting(r -> new String(r.payload(), StandardCharsets.UTF_8))
           .containsExactly(new String(record(12), StandardCharsets.UTF_8));
       buffer.commit(next.get(0).end());
       assertThat(buffer.hasPending()).isFalse();
@@ -54,7 +55,8 @@ class WriteAheadBufferTest {
   @Test
   void pendingBytesAreWhatIsNotYetCommittedAcrossSegmentsAndAReopen() throws Exception {
     long each = 8 + record(0).length;
-    try (WriteAheadBuffer buffer = new WriteAheadBuffer(dir, 64 * 1024, 1024, WriteAheadBuffer.Sync.ALWAYS)) {
+    try (WriteAheadBuffer buffer =
+        new WriteAheadBuffer(dir, 64 * 1024, 1024, WriteAheadBuffer.Sync.ALWAYS)) {
       assertThat(buffer.pendingBytes()).isZero();
       for (int i = 0; i < 10; i++) { // four records a segment: three segments
         assertThat(buffer.append(record(i))).isTrue();
@@ -65,7 +67,8 @@ class WriteAheadBufferTest {
       buffer.commit(read.get(5).end()); // inside the second segment
       assertThat(buffer.pendingBytes()).isEqualTo(4 * each);
     }
-    try (WriteAheadBuffer reopened = new WriteAheadBuffer(dir, 64 * 1024, 1024, WriteAheadBuffer.Sync.ALWAYS)) {
+    try (WriteAheadBuffer reopened =
+        new WriteAheadBuffer(dir, 64 * 1024, 1024, WriteAheadBuffer.Sync.ALWAYS)) {
       assertThat(reopened.pendingBytes()).isEqualTo(4 * each);
       List<WriteAheadBuffer.Record> rest = reopened.read(reopened.committed(), 1 << 20);
       assertThat(rest).hasSize(4);
@@ -85,20 +88,24 @@ class WriteAheadBufferTest {
     int threads = 6;
     int perThread = 60;
     java.util.Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    try (WriteAheadBuffer buffer = new WriteAheadBuffer(dir, 16 << 20, 8 * 1024, WriteAheadBuffer.Sync.ALWAYS)) {
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try (WriteAheadBuffer buffer =
+        new WriteAheadBuffer(dir, 16 << 20, 8 * 1024, WriteAheadBuffer.Sync.ALWAYS)) {
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(threads);
       java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        done.add(pool.submit(() -> {
-          for (int i = 0; i < perThread; i++) {
-            byte[] r = record(thread * 1000 + i);
-            if (buffer.append(r)) {
-              acknowledged.add(new String(r, StandardCharsets.UTF_8));
-            }
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < perThread; i++) {
+                    byte[] r = record(thread * 1000 + i);
+                    if (buffer.append(r)) {
+                      acknowledged.add(new String(r, StandardCharsets.UTF_8));
+                    }
+                  }
+                  return null;
+                }));
       }
       for (java.util.concurrent.Future<?> f : done) {
         f.get();
@@ -106,16 +113,22 @@ class WriteAheadBufferTest {
       pool.shutdown();
     }
     assertThat(acknowledged).hasSize(threads * perThread);
-    try (WriteAheadBuffer reopened = new WriteAheadBuffer(dir, 16 << 20, 8 * 1024, WriteAheadBuffer.Sync.ALWAYS)) {
-      List<String> read = reopened.read(reopened.committed(), 1 << 30).stream()
-          .map(r -> new String(r.payload(), StandardCharsets.UTF_8)).toList();
-      assertThat(read).hasSize(threads * perThread).containsExactlyInAnyOrderElementsOf(acknowledged);
+    try (WriteAheadBuffer reopened =
+        new WriteAheadBuffer(dir, 16 << 20, 8 * 1024, WriteAheadBuffer.Sync.ALWAYS)) {
+      List<String> read =
+          reopened.read(reopened.committed(), 1 << 30).stream()
+              .map(r -> new String(r.payload(), StandardCharsets.UTF_8))
+              .toList();
+      assertThat(read)
+          .hasSize(threads * perThread)
+          .containsExactlyInAnyOrderElementsOf(acknowledged);
     }
   }
 
   private static List<String> readAll(WriteAheadBuffer buffer) throws IOException {
     return buffer.read(buffer.committed(), 1L << 30).stream()
-        .map(r -> new String(r.payload(), StandardCharsets.UTF_8)).toList();
+        .map(r -> new String(r.payload(), StandardCharsets.UTF_8))
+        .toList();
   }
 
   private static String text(int i) {
@@ -125,15 +138,16 @@ class WriteAheadBufferTest {
   /**
    * The disk fills up in the middle of a record: the append fails and leaves nothing of it; the
    * records appended once there is room again are read at the right offsets, and a restart keeps
-   * every acknowledged record (before, the torn bytes shifted every later record and the reopen
-   * cut them all off at the torn one).
+   * every acknowledged record (before, the torn bytes shifted every later record and the reopen cut
+   * them all off at the torn one).
    */
   @Test
   void aWriteThatFailsPartWayLeavesNoTraceAndLosesNothingAcknowledged() throws Exception {
     FullDisk disk = new FullDisk(3 * (8 + record(0).length) + 100); // room for 3 records and a bit
     List<String> acknowledged = new ArrayList<>();
     IOException full = null;
-    try (WriteAheadBuffer buffer = new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.ALWAYS, disk)) {
+    try (WriteAheadBuffer buffer =
+        new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.ALWAYS, disk)) {
       for (int i = 0; i < 10 && full == null; i++) {
         try {
           assertThat(buffer.append(record(i))).isTrue();
@@ -153,7 +167,8 @@ class WriteAheadBufferTest {
       }
       assertThat(readAll(buffer)).containsExactlyElementsOf(acknowledged);
     }
-    try (WriteAheadBuffer reopened = new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.ALWAYS)) {
+    try (WriteAheadBuffer reopened =
+        new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.ALWAYS)) {
       assertThat(readAll(reopened)).containsExactlyElementsOf(acknowledged);
       assertThat(reopened.quarantinedRecords()).isZero();
     }
@@ -167,13 +182,16 @@ class WriteAheadBufferTest {
   @Test
   void aSmallMaximumSizeEmptiesOnCommitInsteadOfStayingFull() throws Exception {
     long max = 256 * 1024;
-    try (WriteAheadBuffer buffer = new WriteAheadBuffer(dir, max, 64L << 20, WriteAheadBuffer.Sync.OS)) {
+    try (WriteAheadBuffer buffer =
+        new WriteAheadBuffer(dir, max, 64L << 20, WriteAheadBuffer.Sync.OS)) {
       for (int round = 0; round < 5; round++) {
         int appended = 0;
         while (buffer.append(record(appended))) {
           appended++;
         }
-        assertThat(appended).as("round %d", round).isGreaterThan((int) (max / 2 / (8 + record(0).length)));
+        assertThat(appended)
+            .as("round %d", round)
+            .isGreaterThan((int) (max / 2 / (8 + record(0).length)));
         List<WriteAheadBuffer.Record> all = buffer.read(buffer.committed(), 1L << 30);
         assertThat(all).hasSize(appended);
         buffer.commit(all.get(all.size() - 1).end()); // ClickHouse took everything
@@ -185,14 +203,17 @@ class WriteAheadBufferTest {
 
   @Test
   void aSecondSinkInThisProcessIsRefusedNamingTheDirectory() throws Exception {
-    try (WriteAheadBuffer first = new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
-      assertThatThrownBy(() -> new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS))
+    try (WriteAheadBuffer first =
+        new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
+      assertThatThrownBy(
+              () -> new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS))
           .isInstanceOf(BufferInUseException.class)
           .hasMessageContaining(dir.toString())
           .hasMessageContaining("pid " + ProcessHandle.current().pid());
       assertThat(first.append(record(1))).isTrue(); // the first one keeps working
     }
-    try (WriteAheadBuffer again = new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
+    try (WriteAheadBuffer again =
+        new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
       assertThat(readAll(again)).containsExactly(text(1));
     }
   }
@@ -200,26 +221,48 @@ class WriteAheadBufferTest {
   /** Two receivers on one directory would delete each other's segments: the second is refused. */
   @Test
   void aSecondProcessOnTheSameDirectoryIsRefusedNamingTheDirectory() throws Exception {
-    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), BufferHolder.class.getName(), dir.toString())
-        .redirectErrorStream(true).start();
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
+    Process holder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                BufferHolder.class.getName(),
+                dir.toString())
+            .redirectErrorStream(true)
+            .start();
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
       assertThat(out.readLine()).isEqualTo("OPENED");
-      assertThatThrownBy(() -> new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS))
+      assertThatThrownBy(
+              () -> new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS))
           .isInstanceOf(BufferInUseException.class)
-          .hasMessage("the sink buffer directory " + dir + " is in use by another process (pid "
-              + holder.pid() + "): give each receiver its own costtrace.sink.buffer.dir"
-              + " (COSTTRACE_SINK_BUFFER_DIR)");
+          .hasMessage(
+              "the sink buffer directory "
+                  + dir
+                  + " is in use by another process (pid "
+                  + holder.pid()
+                  + "): give each receiver its own costtrace.sink.buffer.dir"
+                  + " (COSTTRACE_SINK_BUFFER_DIR)");
       holder.getOutputStream().close(); // the other process stops
       assertThat(holder.waitFor()).isZero();
     }
-    try (WriteAheadBuffer mine = new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
-      Process second = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"), BufferHolder.class.getName(), dir.toString())
-          .redirectErrorStream(true).start();
-      String line = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    try (WriteAheadBuffer mine =
+        new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
+      Process second =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  BufferHolder.class.getName(),
+                  dir.toString())
+              .redirectErrorStream(true)
+              .start();
+      String line =
+          new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       assertThat(second.waitFor()).isZero();
-      assertThat(line).startsWith("REFUSED the sink buffer directory " + dir)
+      assertThat(line)
+          .startsWith("REFUSED the sink buffer directory " + dir)
           .contains("pid " + ProcessHandle.current().pid());
       assertThat(mine.append(record(7))).isTrue();
     }
@@ -229,33 +272,39 @@ class WriteAheadBufferTest {
   @Test
   void directoryAndFilesAreOwnerOnly() throws Exception {
     Path buffers = dir.resolve("new").resolve("buffer");
-    try (WriteAheadBuffer buffer = new WriteAheadBuffer(buffers, 1 << 20, 4 << 10, WriteAheadBuffer.Sync.ALWAYS)) {
+    try (WriteAheadBuffer buffer =
+        new WriteAheadBuffer(buffers, 1 << 20, 4 << 10, WriteAheadBuffer.Sync.ALWAYS)) {
       for (int i = 0; i < 40; i++) { // several segments
         buffer.append(record(i));
       }
       List<WriteAheadBuffer.Record> all = buffer.read(buffer.committed(), 1 << 20);
       buffer.commit(all.get(3).end());
-      Files.write(buffers.resolve("seg-99999999999999999999.bad"), new byte[0]); // not ours: ignored
+      Files.write(
+          buffers.resolve("seg-99999999999999999999.bad"), new byte[0]); // not ours: ignored
     }
     assertThat(permissions(buffers)).isEqualTo("rwx------");
     assertThat(permissions(buffers.getParent())).isEqualTo("rwx------");
     try (Stream<Path> files = Files.list(buffers)) {
       List<Path> ours = files.filter(f -> !f.getFileName().toString().endsWith(".bad")).toList();
-      assertThat(ours).extracting(f -> f.getFileName().toString())
+      assertThat(ours)
+          .extracting(f -> f.getFileName().toString())
           .contains("checkpoint", WriteAheadBuffer.LOCK, "seg-00000000000000000001.wal");
-      assertThat(ours).allSatisfy(f -> assertThat(permissions(f)).as(f.toString()).isEqualTo("rw-------"));
+      assertThat(ours)
+          .allSatisfy(f -> assertThat(permissions(f)).as(f.toString()).isEqualTo("rw-------"));
     }
   }
 
   /** Segments an earlier version created world-readable are made owner-only when opened. */
   @Test
   void worldReadableSegmentsFromBeforeAreMadeOwnerOnly() throws Exception {
-    try (WriteAheadBuffer buffer = new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
+    try (WriteAheadBuffer buffer =
+        new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
       buffer.append(record(1));
     }
     Path segment = dir.resolve("seg-00000000000000000001.wal");
     Files.setPosixFilePermissions(segment, PosixFilePermissions.fromString("rw-r--r--"));
-    try (WriteAheadBuffer reopened = new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
+    try (WriteAheadBuffer reopened =
+        new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
       assertThat(permissions(segment)).isEqualTo("rw-------");
       assertThat(readAll(reopened)).containsExactly(text(1));
     }
@@ -271,33 +320,45 @@ class WriteAheadBufferTest {
    */
   @Test
   void anUndecodableRecordIsQuarantinedOnceAndSkipped() throws Exception {
-    WriteAheadBuffer.Decoder<String> decoder = payload -> {
-      String s = new String(payload, StandardCharsets.UTF_8);
-      if (s.startsWith("poison")) {
-        throw new IOException("unknown buffer record version 9");
-      }
-      return s;
-    };
-    try (WriteAheadBuffer buffer = new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
+    WriteAheadBuffer.Decoder<String> decoder =
+        payload -> {
+          String s = new String(payload, StandardCharsets.UTF_8);
+          if (s.startsWith("poison")) {
+            throw new IOException("unknown buffer record version 9");
+          }
+          return s;
+        };
+    try (WriteAheadBuffer buffer =
+        new WriteAheadBuffer(dir, 1 << 20, 64 << 10, WriteAheadBuffer.Sync.OS)) {
       buffer.append(record(1));
       buffer.append("poison-a".getBytes(StandardCharsets.UTF_8));
       buffer.append(record(2));
       buffer.append("poison-b".getBytes(StandardCharsets.UTF_8));
       for (int attempt = 0; attempt < 3; attempt++) { // a consumer that fails and reads again
-        List<WriteAheadBuffer.Decoded<String>> read = buffer.read(buffer.committed(), 1 << 20, decoder);
-        assertThat(read).extracting(WriteAheadBuffer.Decoded::value).containsExactly(text(1), text(2));
+        List<WriteAheadBuffer.Decoded<String>> read =
+            buffer.read(buffer.committed(), 1 << 20, decoder);
+        assertThat(read)
+            .extracting(WriteAheadBuffer.Decoded::value)
+            .containsExactly(text(1), text(2));
       }
       assertThat(buffer.quarantinedRecords()).isEqualTo(2);
-      List<WriteAheadBuffer.Decoded<String>> read = buffer.read(buffer.committed(), 1 << 20, decoder);
+      List<WriteAheadBuffer.Decoded<String>> read =
+          buffer.read(buffer.committed(), 1 << 20, decoder);
       buffer.commit(read.get(1).end()); // ClickHouse took records 1 and 2; poison-b is last
       assertThat(buffer.hasPending()).isTrue();
       assertThat(buffer.read(buffer.committed(), 1 << 20, decoder)).isEmpty();
-      assertThat(buffer.hasPending()).as("the checkpoint moved past the last, undecodable record").isFalse();
+      assertThat(buffer.hasPending())
+          .as("the checkpoint moved past the last, undecodable record")
+          .isFalse();
       assertThat(buffer.quarantinedRecords()).isEqualTo(2);
     }
     byte[] quarantine = Files.readAllBytes(dir.resolve(WriteAheadBuffer.QUARANTINE));
     String q = new String(quarantine, StandardCharsets.ISO_8859_1);
-    assertThat(q).contains("poison-a", "poison-b", "cannot decode: java.io.IOException: unknown buffer record version 9");
+    assertThat(q)
+        .contains(
+            "poison-a",
+            "poison-b",
+            "cannot decode: java.io.IOException: unknown buffer record version 9");
     assertThat(permissions(dir.resolve(WriteAheadBuffer.QUARANTINE))).isEqualTo("rw-------");
   }
 
@@ -309,7 +370,8 @@ class WriteAheadBufferTest {
   @Test
   void aCorruptRecordIsQuarantinedAndTheRecordsBehindItAreKept() throws Exception {
     List<WriteAheadBuffer.Record> all;
-    try (WriteAheadBuffer buffer = new WriteAheadBuffer(dir, 1 << 20, 2 << 10, WriteAheadBuffer.Sync.OS)) {
+    try (WriteAheadBuffer buffer =
+        new WriteAheadBuffer(dir, 1 << 20, 2 << 10, WriteAheadBuffer.Sync.OS)) {
       for (int i = 0; i < 20; i++) {
         buffer.append(record(i));
       }
@@ -322,8 +384,13 @@ class WriteAheadBufferTest {
     lastSegmentStart = new WriteAheadBuffer.Position(lastSegmentStart.segment(), 0);
     Path last = dir.resolve(String.format("seg-%020d.wal", lastSegmentStart.segment()));
     flip(last, 8 + 3);
-    int firstOfLast = (int) all.stream().filter(x -> x.end().segment() < all.get(all.size() - 1).end().segment()).count();
-    try (WriteAheadBuffer reopened = new WriteAheadBuffer(dir, 1 << 20, 2 << 10, WriteAheadBuffer.Sync.OS)) {
+    int firstOfLast =
+        (int)
+            all.stream()
+                .filter(x -> x.end().segment() < all.get(all.size() - 1).end().segment())
+                .count();
+    try (WriteAheadBuffer reopened =
+        new WriteAheadBuffer(dir, 1 << 20, 2 << 10, WriteAheadBuffer.Sync.OS)) {
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
         if (i != 1 && i != firstOfLast) {

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 
 class InfraAllocationTest {
   static InfraRule rule(String yaml) {
-    return InfraRules.parse("rules:\n  - name: r\n    match: {provider: vllm}\n" + yaml).rules().get(0);
+    return InfraRules.parse("rules:\n  - name: r\n    match: {provider: vllm}\n" + yaml)
+        .rules()
+        .get(0);
   }
 
   static BigDecimal sum(List<InfraAllocation.Share> shares) {
@@ -33,18 +35,26 @@ class InfraAllocationTest {
     // 1000 / 744 = 1.344086021505376...: the first hours carry the remainder's 10^-12 units
     assertThat(r.hourCost(hour)).isEqualByComparingTo("1.344086021506");
     assertThat(r.hourCost(hour.plus(743, ChronoUnit.HOURS))).isEqualByComparingTo("1.344086021505");
-    assertThat(rule("    hourly_usd: 2.5\n    allocate: per_call\n").hourCost(hour)).isEqualByComparingTo("2.5");
-    assertThatThrownBy(() -> r.hourCost(hour.plusSeconds(1))).hasMessageContaining("not the start of an hour");
+    assertThat(rule("    hourly_usd: 2.5\n    allocate: per_call\n").hourCost(hour))
+        .isEqualByComparingTo("2.5");
+    assertThatThrownBy(() -> r.hourCost(hour.plusSeconds(1)))
+        .hasMessageContaining("not the start of an hour");
   }
 
   @Test
   void actualUseSplitsAnHourExactlyByLargestRemainder() {
     InfraRule r = rule("    hourly_usd: 1\n    allocate: per_call\n");
-    List<InfraAllocation.Share> s = InfraAllocation.split(r, new BigDecimal("1"), List.of(
-        new InfraAllocation.Use("", "c", BigDecimal.ONE), new InfraAllocation.Use("", "a", BigDecimal.ONE),
-        new InfraAllocation.Use("", "b", BigDecimal.ONE)));
+    List<InfraAllocation.Share> s =
+        InfraAllocation.split(
+            r,
+            new BigDecimal("1"),
+            List.of(
+                new InfraAllocation.Use("", "c", BigDecimal.ONE),
+                new InfraAllocation.Use("", "a", BigDecimal.ONE),
+                new InfraAllocation.Use("", "b", BigDecimal.ONE)));
     // 1/3 each: 0.333333333333, and the one unit left over goes to the first by key
-    assertThat(s).extracting(x -> x.traceId() + " " + x.usd().toPlainString())
+    assertThat(s)
+        .extracting(x -> x.traceId() + " " + x.usd().toPlainString())
         .containsExactly("a 0.333333333334", "b 0.333333333333", "c 0.333333333333");
     assertThat(sum(s)).isEqualByComparingTo("1");
   }
@@ -54,14 +64,19 @@ class InfraAllocationTest {
     InfraRule r = rule("    monthly_usd: 7200\n    allocate: per_second\n");
     Random random = new Random(7);
     for (int round = 0; round < 200; round++) {
-      BigDecimal cost = new BigDecimal(random.nextInt(1_000_000_000)).movePointLeft(random.nextInt(12));
+      BigDecimal cost =
+          new BigDecimal(random.nextInt(1_000_000_000)).movePointLeft(random.nextInt(12));
       List<InfraAllocation.Use> uses = new ArrayList<>();
       for (int i = 0; i < 1 + random.nextInt(50); i++) {
-        uses.add(new InfraAllocation.Use(random.nextBoolean() ? "acme" : "", "t" + i,
-            new BigDecimal(random.nextInt(2_000_000_000)).movePointLeft(random.nextInt(10))));
+        uses.add(
+            new InfraAllocation.Use(
+                random.nextBoolean() ? "acme" : "",
+                "t" + i,
+                new BigDecimal(random.nextInt(2_000_000_000)).movePointLeft(random.nextInt(10))));
       }
       List<InfraAllocation.Share> s = InfraAllocation.split(r, cost, uses);
-      BigDecimal used = uses.stream().map(InfraAllocation.Use::units).reduce(BigDecimal.ZERO, BigDecimal::add);
+      BigDecimal used =
+          uses.stream().map(InfraAllocation.Use::units).reduce(BigDecimal.ZERO, BigDecimal::add);
       assertThat(sum(s)).isEqualByComparingTo(used.signum() == 0 ? BigDecimal.ZERO : cost);
       Collections.shuffle(uses, random);
       assertThat(InfraAllocation.split(r, cost, uses)).isEqualTo(s);
@@ -71,47 +86,100 @@ class InfraAllocationTest {
   @Test
   void anUnusedHourIsIdleAndAFixedRateChargesOnlyWhatWasUsed() {
     InfraRule actual = rule("    hourly_usd: 3.6\n    allocate: per_second\n");
-    assertThat(InfraAllocation.split(actual, new BigDecimal("3.6"), List.of())).singleElement()
-        .satisfies(x -> {
-          assertThat(x.traceId()).isNull();
-          assertThat(x.usd()).isEqualByComparingTo("3.6");
-        });
+    assertThat(InfraAllocation.split(actual, new BigDecimal("3.6"), List.of()))
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.traceId()).isNull();
+              assertThat(x.usd()).isEqualByComparingTo("3.6");
+            });
     InfraRule fixed = rule("    hourly_usd: 3.6\n    allocate: per_second\n    rate: fixed\n");
-    List<InfraAllocation.Share> s = InfraAllocation.split(fixed, new BigDecimal("3.6"), List.of(
-        new InfraAllocation.Use("", "a", new BigDecimal("10")), new InfraAllocation.Use("", "b", new BigDecimal("0.5"))));
-    assertThat(s).extracting(x -> x.usd().toPlainString()).containsExactly("0.010000000000", "0.000500000000");
-    InfraRule perCall = rule("    hourly_usd: 1\n    allocate: per_call\n    rate: fixed\n    capacity_per_hour: 3\n");
-    assertThat(InfraAllocation.split(perCall, BigDecimal.ONE, List.of(new InfraAllocation.Use("", "a", BigDecimal.ONE))))
-        .extracting(x -> x.usd().toPlainString()).containsExactly("0.333333333333");
-    assertThatThrownBy(() -> InfraAllocation.split(actual, BigDecimal.ONE, List.of(new InfraAllocation.Use("", "a", BigDecimal.ONE),
-        new InfraAllocation.Use("", "a", BigDecimal.TEN)))).hasMessageContaining("given twice");
+    List<InfraAllocation.Share> s =
+        InfraAllocation.split(
+            fixed,
+            new BigDecimal("3.6"),
+            List.of(
+                new InfraAllocation.Use("", "a", new BigDecimal("10")),
+                new InfraAllocation.Use("", "b", new BigDecimal("0.5"))));
+    assertThat(s)
+        .extracting(x -> x.usd().toPlainString())
+        .containsExactly("0.010000000000", "0.000500000000");
+    InfraRule perCall =
+        rule(
+            "    hourly_usd: 1\n    allocate: per_call\n    rate: fixed\n    capacity_per_hour: 3\n");
+    assertThat(
+            InfraAllocation.split(
+                perCall, BigDecimal.ONE, List.of(new InfraAllocation.Use("", "a", BigDecimal.ONE))))
+        .extracting(x -> x.usd().toPlainString())
+        .containsExactly("0.333333333333");
+    assertThatThrownBy(
+            () ->
+                InfraAllocation.split(
+                    actual,
+                    BigDecimal.ONE,
+                    List.of(
+                        new InfraAllocation.Use("", "a", BigDecimal.ONE),
+                        new InfraAllocation.Use("", "a", BigDecimal.TEN))))
+        .hasMessageContaining("given twice");
   }
 
   @Test
   void theRulesFileIsStrictAndNamesTheRule() {
-    assertThatThrownBy(() -> InfraRules.parse("rules:\n  - name: gpu\n    match: {provider: vllm}\n    monthly_usd: 1\n"))
+    assertThatThrownBy(
+            () ->
+                InfraRules.parse(
+                    "rules:\n  - name: gpu\n    match: {provider: vllm}\n    monthly_usd: 1\n"))
         .hasMessage("rule 1 (gpu): allocate is required");
-    assertThatThrownBy(() -> InfraRules.parse("rules:\n  - name: gpu\n    match: {provider: vllm}\n    monthly_usd: 1\n"
-        + "    hourly_usd: 1\n    allocate: per_call\n")).hasMessageContaining("give one of monthly_usd and hourly_usd");
-    assertThatThrownBy(() -> InfraRules.parse("rules:\n  - name: gpu\n    match: {vendor: x}\n    monthly_usd: 1\n"
-        + "    allocate: per_call\n")).hasMessage("rule 1 (gpu): unknown key 'vendor'");
-    assertThatThrownBy(() -> InfraRules.parse("rules:\n  - name: gpu\n    match: {tool: db}\n    monthly_usd: -1\n"
-        + "    allocate: per_call\n")).hasMessageContaining("monthly_usd must be non-negative");
-    assertThatThrownBy(() -> InfraRules.parse("rules:\n  - name: gpu\n    match: {tool: db}\n    monthly_usd: 1\n"
-        + "    allocate: per_minute\n")).hasMessageContaining("allocate must be one of per_second, per_call, per_conversation");
-    assertThatThrownBy(() -> InfraRules.parse("rules:\n  - name: gpu\n    match: {tool: db}\n    monthly_usd: 1\n"
-        + "    allocate: per_call\n    rate: fixed\n")).hasMessageContaining("needs capacity_per_hour");
-    assertThatThrownBy(() -> InfraRules.parse("rules:\n  - {name: a, match: {tool: x}, hourly_usd: 1, allocate: per_call}\n"
-        + "  - {name: a, match: {tool: y}, hourly_usd: 1, allocate: per_call}\n")).hasMessage("rule 2 (a): another rule has this name");
-    assertThatThrownBy(() -> InfraRules.parse("budget: 1")).hasMessageContaining("unknown key 'budget'");
+    assertThatThrownBy(
+            () ->
+                InfraRules.parse(
+                    "rules:\n  - name: gpu\n    match: {provider: vllm}\n    monthly_usd: 1\n"
+                        + "    hourly_usd: 1\n    allocate: per_call\n"))
+        .hasMessageContaining("give one of monthly_usd and hourly_usd");
+    assertThatThrownBy(
+            () ->
+                InfraRules.parse(
+                    "rules:\n  - name: gpu\n    match: {vendor: x}\n    monthly_usd: 1\n"
+                        + "    allocate: per_call\n"))
+        .hasMessage("rule 1 (gpu): unknown key 'vendor'");
+    assertThatThrownBy(
+            () ->
+                InfraRules.parse(
+                    "rules:\n  - name: gpu\n    match: {tool: db}\n    monthly_usd: -1\n"
+                        + "    allocate: per_call\n"))
+        .hasMessageContaining("monthly_usd must be non-negative");
+    assertThatThrownBy(
+            () ->
+                InfraRules.parse(
+                    "rules:\n  - name: gpu\n    match: {tool: db}\n    monthly_usd: 1\n"
+                        + "    allocate: per_minute\n"))
+        .hasMessageContaining("allocate must be one of per_second, per_call, per_conversation");
+    assertThatThrownBy(
+            () ->
+                InfraRules.parse(
+                    "rules:\n  - name: gpu\n    match: {tool: db}\n    monthly_usd: 1\n"
+                        + "    allocate: per_call\n    rate: fixed\n"))
+        .hasMessageContaining("needs capacity_per_hour");
+    assertThatThrownBy(
+            () ->
+                InfraRules.parse(
+                    "rules:\n  - {name: a, match: {tool: x}, hourly_usd: 1, allocate: per_call}\n"
+                        + "  - {name: a, match: {tool: y}, hourly_usd: 1, allocate: per_call}\n"))
+        .hasMessage("rule 2 (a): another rule has this name");
+    assertThatThrownBy(() -> InfraRules.parse("budget: 1"))
+        .hasMessageContaining("unknown key 'budget'");
   }
 
   @Test
   void yamlAndJsonOfTheSameRulesAreOneVersion() {
-    InfraRules yaml = InfraRules.parse("rules:\n  - name: gpu\n    match: {provider: vllm}\n    monthly_usd: 7200.00\n"
-        + "    allocate: per_second\n");
-    InfraRules json = InfraRules.parse("{\"rules\": [{\"name\": \"gpu\", \"allocate\": \"per_second\", \"monthly_usd\": \"7200\","
-        + " \"match\": {\"provider\": \"vllm\"}, \"rate\": \"actual\"}]}");
+    InfraRules yaml =
+        InfraRules.parse(
+            "rules:\n  - name: gpu\n    match: {provider: vllm}\n    monthly_usd: 7200.00\n"
+                + "    allocate: per_second\n");
+    InfraRules json =
+        InfraRules.parse(
+            "{\"rules\": [{\"name\": \"gpu\", \"allocate\": \"per_second\", \"monthly_usd\": \"7200\","
+                + " \"match\": {\"provider\": \"vllm\"}, \"rate\": \"actual\"}]}");
     assertThat(json.version()).isEqualTo(yaml.version());
     assertThat(InfraRules.fromCanonicalJson(yaml.canonicalJson())).isEqualTo(yaml);
     assertThat(InfraRules.parse("").isEmpty()).isTrue();

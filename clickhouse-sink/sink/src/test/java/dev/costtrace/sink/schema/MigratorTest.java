@@ -23,10 +23,25 @@ class MigratorTest {
       assertThat(m.up()).isEqualTo(Migrator.names().size());
       assertThat(m.up()).isZero();
       assertThat(m.status()).allMatch(Migrator.Migration::applied);
-      assertThat(client.queryAll("SELECT name FROM system.tables WHERE database = '" + db + "' ORDER BY name")
-          .stream().map(r -> r.getString("name")).toList())
-          .contains("span_rows", "span_attributions", "trace_rollups", "conversation_rollups", "spans",
-              "trace_costs", "trace_rollup", "conversation_costs", "llm_calls", "budget_events", "budget_notifications",
+      assertThat(
+              client
+                  .queryAll(
+                      "SELECT name FROM system.tables WHERE database = '" + db + "' ORDER BY name")
+                  .stream()
+                  .map(r -> r.getString("name"))
+                  .toList())
+          .contains(
+              "span_rows",
+              "span_attributions",
+              "trace_rollups",
+              "conversation_rollups",
+              "spans",
+              "trace_costs",
+              "trace_rollup",
+              "conversation_costs",
+              "llm_calls",
+              "budget_events",
+              "budget_notifications",
               "schema_migrations")
           .doesNotContain("trace_attributions", "trace_costs_mv");
       int last = Migrator.names().size() - 1;
@@ -35,8 +50,15 @@ class MigratorTest {
       assertThat(m.status().get(last - 1).applied()).isTrue();
       assertThat(m.up()).isEqualTo(1);
       assertThat(m.down(Migrator.names().size())).isEqualTo(Migrator.names().size());
-      assertThat(client.queryAll("SELECT count() AS n FROM system.tables WHERE database = '" + db
-          + "' AND name != 'schema_migrations'").get(0).getLong("n")).isZero();
+      assertThat(
+              client
+                  .queryAll(
+                      "SELECT count() AS n FROM system.tables WHERE database = '"
+                          + db
+                          + "' AND name != 'schema_migrations'")
+                  .get(0)
+                  .getLong("n"))
+          .isZero();
     }
   }
 
@@ -48,11 +70,13 @@ class MigratorTest {
     try {
       List<Future<Integer>> runs = new java.util.ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        runs.add(pool.submit(() -> {
-          try (Client client = e.newClient("default")) {
-            return new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
-          }
-        }));
+        runs.add(
+            pool.submit(
+                () -> {
+                  try (Client client = e.newClient("default")) {
+                    return new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
+                  }
+                }));
       }
       for (Future<Integer> f : runs) {
         f.get();

@@ -42,22 +42,38 @@ public final class ClickHouseFaultProxy implements AutoCloseable {
     AFTER
   }
 
-  private static final Set<String> HOP_BY_HOP = Set.of("host", "connection", "content-length", "expect",
-      "upgrade", "transfer-encoding", "keep-alive", "te", "trailer", "proxy-connection");
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "host",
+          "connection",
+          "content-length",
+          "expect",
+          "upgrade",
+          "transfer-encoding",
+          "keep-alive",
+          "te",
+          "trailer",
+          "proxy-connection");
 
   private final HttpServer server;
-  private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "clickhouse-fault-proxy");
-    t.setDaemon(true);
-    return t;
-  });
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private final ExecutorService workers =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "clickhouse-fault-proxy");
+            t.setDaemon(true);
+            return t;
+          });
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
   private final URI target;
   private volatile boolean gateOpen = true;
   private volatile Armed armed;
 
-  private record Armed(Pattern sql, AtomicInteger left, Moment moment, Runnable kill, CountDownLatch fired) {}
+  private record Armed(
+      Pattern sql, AtomicInteger left, Moment moment, Runnable kill, CountDownLatch fired) {}
 
   public ClickHouseFaultProxy(int targetPort) {
     this.target = URI.create("http://127.0.0.1:" + targetPort);
@@ -114,18 +130,24 @@ public final class ClickHouseFaultProxy implements AutoCloseable {
         refuse(exchange, "engine killed before " + head(sql));
         return;
       }
-      HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().toString()))
-          .timeout(Duration.ofSeconds(120))
-          .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-      exchange.getRequestHeaders().forEach((name, values) -> {
-        if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
-          values.forEach(v -> request.header(name, v));
-        }
-      });
-      CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().toString()))
+              .timeout(Duration.ofSeconds(120))
+              .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+      exchange
+          .getRequestHeaders()
+          .forEach(
+              (name, values) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                  values.forEach(v -> request.header(name, v));
+                }
+              });
+      CompletableFuture<HttpResponse<byte[]>> sent =
+          http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
       if (moment == Moment.DURING) {
         Armed killing = a;
-        CompletableFuture.runAsync(() -> fire(killing), CompletableFuture.delayedExecutor(2, TimeUnit.MILLISECONDS));
+        CompletableFuture.runAsync(
+            () -> fire(killing), CompletableFuture.delayedExecutor(2, TimeUnit.MILLISECONDS));
       }
       HttpResponse<byte[]> response;
       try {
@@ -139,11 +161,16 @@ public final class ClickHouseFaultProxy implements AutoCloseable {
         refuse(exchange, "engine killed after " + head(sql));
         return;
       }
-      response.headers().map().forEach((name, values) -> {
-        if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT)) && !name.equals(":status")) {
-          exchange.getResponseHeaders().put(name, List.copyOf(values));
-        }
-      });
+      response
+          .headers()
+          .map()
+          .forEach(
+              (name, values) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))
+                    && !name.equals(":status")) {
+                  exchange.getResponseHeaders().put(name, List.copyOf(values));
+                }
+              });
       byte[] out = response.body();
       exchange.sendResponseHeaders(response.statusCode(), out.length == 0 ? -1 : out.length);
       try (OutputStream o = exchange.getResponseBody()) {

@@ -16,14 +16,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The embedded engine on its own data directory and a fixed port, as a process the harness can
- * kill with SIGKILL ({@link #kill}). The engine is supervised by the process that started it (as in
- * {@code costtrace serve}): after a kill it comes back on the same port, data and secret by
- * itself, and {@link #start} then waits for that.
+ * The embedded engine on its own data directory and a fixed port, as a process the harness can kill
+ * with SIGKILL ({@link #kill}). The engine is supervised by the process that started it (as in
+ * {@code costtrace serve}): after a kill it comes back on the same port, data and secret by itself,
+ * and {@link #start} then waits for that.
  */
 public final class EngineProcess implements AutoCloseable {
   /** How long the supervisor may take to bring a killed engine back, on a loaded machine. */
   private static final Duration RESTART_TIMEOUT = Duration.ofMinutes(2);
+
   private static final Pattern PID = Pattern.compile("\"pid\":(\\d+)");
 
   private final Path dataDir;
@@ -51,7 +52,8 @@ public final class EngineProcess implements AutoCloseable {
     }
     ClickHouseEndpoint e = endpoint;
     long killed = killedPid;
-    await("the engine started again by its supervisor").atMost(RESTART_TIMEOUT)
+    await("the engine started again by its supervisor")
+        .atMost(RESTART_TIMEOUT)
         .pollInterval(Duration.ofMillis(50))
         .until(() -> e.engineStatus().map(s -> s.up() && s.pid() != killed).orElse(false));
     return endpoint;
@@ -62,8 +64,13 @@ public final class EngineProcess implements AutoCloseable {
    * engine's own, or a proxy in front of it): the URL, and the user and secret the engine takes.
    */
   public synchronized Map<String, String> clientEnvironment(String url) {
-    return Map.of("CLICKHOUSE_URL", url, "CLICKHOUSE_USER", endpoint.user(),
-        "CLICKHOUSE_PASSWORD", endpoint.password());
+    return Map.of(
+        "CLICKHOUSE_URL",
+        url,
+        "CLICKHOUSE_USER",
+        endpoint.user(),
+        "CLICKHOUSE_PASSWORD",
+        endpoint.password());
   }
 
   public int port() {
@@ -80,7 +87,9 @@ public final class EngineProcess implements AutoCloseable {
     synchronized (this) {
       killedPid = pid;
     }
-    ProcessHandle p = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no engine process " + pid));
+    ProcessHandle p =
+        ProcessHandle.of(pid)
+            .orElseThrow(() -> new IllegalStateException("no engine process " + pid));
     p.destroyForcibly();
     try {
       p.onExit().get(30, TimeUnit.SECONDS);

@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * Ctrl-C ({@link #stop}), and started again with the same settings (same buffer, same database).
  */
 public final class ServeProcess implements AutoCloseable {
-  private static final Pattern PORTS = Pattern.compile("receiving OTLP/gRPC on :(\\d+) and OTLP/HTTP on :(\\d+)");
+  private static final Pattern PORTS =
+      Pattern.compile("receiving OTLP/gRPC on :(\\d+) and OTLP/HTTP on :(\\d+)");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final Path jar;
@@ -53,8 +54,8 @@ public final class ServeProcess implements AutoCloseable {
    * {@code clickhouseUrl} (the engine's own, or a proxy's), with short batch delays and back-offs
    * so that faults resolve in seconds. A mutable map: callers add their own.
    */
-  public static Map<String, String> environment(EngineProcess engine, String clickhouseUrl, String database,
-      Path buffer) {
+  public static Map<String, String> environment(
+      EngineProcess engine, String clickhouseUrl, String database, Path buffer) {
     Map<String, String> env = new HashMap<>(engine.clientEnvironment(clickhouseUrl));
     env.put("COSTTRACE_CLICKHOUSE_DATABASE", database);
     env.put("COSTTRACE_SINK_BUFFER_DIR", buffer.toString());
@@ -69,9 +70,12 @@ public final class ServeProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmArgs);
-    command.addAll(List.of("-jar", jar.toString(), "serve", "--grpc-port", "0", "--http-port", "0"));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    command.addAll(
+        List.of("-jar", jar.toString(), "serve", "--grpc-port", "0", "--http-port", "0"));
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().putAll(environment);
     long logStart;
     try {
@@ -81,13 +85,17 @@ public final class ServeProcess implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     Process started = process;
-    await("costtrace serve to listen").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
-        .until(() -> {
-          if (!started.isAlive()) {
-            throw new IllegalStateException("costtrace serve exited " + started.exitValue() + ": " + tail());
-          }
-          return ports(logStart);
-        });
+    await("costtrace serve to listen")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              if (!started.isAlive()) {
+                throw new IllegalStateException(
+                    "costtrace serve exited " + started.exitValue() + ": " + tail());
+              }
+              return ports(logStart);
+            });
     return this;
   }
 
@@ -145,8 +153,11 @@ public final class ServeProcess implements AutoCloseable {
   /** {@code /metrics}: Prometheus text. */
   public String metrics() {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + "/metrics"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

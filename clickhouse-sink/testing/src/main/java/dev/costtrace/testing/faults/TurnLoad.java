@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TurnLoad {
   /** gpt-4o-mini: 1,000 × $0.15/M + 100 × $0.60/M. */
   public static final BigDecimal CALL_USD = new BigDecimal("0.00021");
+
   public static final int CALLS_PER_TURN = 2;
 
   /** One export request. */
@@ -70,7 +71,8 @@ public final class TurnLoad {
 
   /**
    * @param turns conversation turns (traces)
-   * @param conversations conversations they belong to, turn i to {@code prefix + (i % conversations)}
+   * @param conversations conversations they belong to, turn i to {@code prefix + (i %
+   *     conversations)}
    * @param turnsPerExport turns whose children (then whose roots) share an export
    * @param idSeed 0 for random trace and span IDs; else IDs drawn from this seed, so that two loads
    *     with one seed have the same IDs (one tenant's traces under another's token)
@@ -81,21 +83,25 @@ public final class TurnLoad {
     SdkTracerProviderBuilder builder = SdkTracerProvider.builder();
     if (idSeed != 0) {
       Random ids = new Random(idSeed);
-      builder.setIdGenerator(new IdGenerator() {
-        @Override
-        public String generateSpanId() {
-          return String.format("%016x", ids.nextLong() | 1L);
-        }
+      builder.setIdGenerator(
+          new IdGenerator() {
+            @Override
+            public String generateSpanId() {
+              return String.format("%016x", ids.nextLong() | 1L);
+            }
 
-        @Override
-        public String generateTraceId() {
-          return String.format("%016x%016x", ids.nextLong() | 1L, ids.nextLong());
-        }
-      });
+            @Override
+            public String generateTraceId() {
+              return String.format("%016x%016x", ids.nextLong() | 1L, ids.nextLong());
+            }
+          });
     }
-    try (SdkTracerProvider provider = builder
-        .setResource(Resource.getDefault().toBuilder().put("service.name", "fault-load").build())
-        .addSpanProcessor(SimpleSpanProcessor.create(memory)).build()) {
+    try (SdkTracerProvider provider =
+        builder
+            .setResource(
+                Resource.getDefault().toBuilder().put("service.name", "fault-load").build())
+            .addSpanProcessor(SimpleSpanProcessor.create(memory))
+            .build()) {
       Tracer tracer = provider.get("costtrace-faults");
       for (int t = 0; t < turns; t++) {
         String conversation = prefix + (t % conversations);
@@ -104,7 +110,8 @@ public final class TurnLoad {
         root.setAttribute("enduser.id", "user-" + (t % 5));
         try (Scope ignored = root.makeCurrent()) {
           for (int c = 0; c < CALLS_PER_TURN; c++) {
-            Span llm = tracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT).startSpan();
+            Span llm =
+                tracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT).startSpan();
             llm.setAttribute("gen_ai.provider.name", "openai");
             llm.setAttribute("gen_ai.operation.name", "chat");
             llm.setAttribute("gen_ai.request.model", "gpt-4o-mini");
@@ -114,7 +121,8 @@ public final class TurnLoad {
           }
         }
         root.end();
-        costs.merge(conversation, CALL_USD.multiply(BigDecimal.valueOf(CALLS_PER_TURN)), BigDecimal::add);
+        costs.merge(
+            conversation, CALL_USD.multiply(BigDecimal.valueOf(CALLS_PER_TURN)), BigDecimal::add);
       }
       List<SpanData> finished = memory.getFinishedSpanItems();
       Map<String, List<SpanData>> byTrace = new LinkedHashMap<>();
@@ -125,7 +133,8 @@ public final class TurnLoad {
       for (int i = 0; i < traces.size(); i += turnsPerExport) {
         List<SpanData> children = new ArrayList<>();
         List<SpanData> roots = new ArrayList<>();
-        for (List<SpanData> trace : traces.subList(i, Math.min(traces.size(), i + turnsPerExport))) {
+        for (List<SpanData> trace :
+            traces.subList(i, Math.min(traces.size(), i + turnsPerExport))) {
           for (SpanData s : trace) {
             (s.getParentSpanContext().isValid() ? children : roots).add(s);
           }
@@ -169,8 +178,8 @@ public final class TurnLoad {
 
   /**
    * Sends these exports once each, from {@code threads} senders, through the SDK's OTLP/HTTP
-   * exporter (its own retries off: the caller decides what to send again); marks those the
-   * receiver acknowledged. Returns how many were.
+   * exporter (its own retries off: the caller decides what to send again); marks those the receiver
+   * acknowledged. Returns how many were.
    *
    * @param token a bearer token, or null
    */
@@ -184,17 +193,29 @@ public final class TurnLoad {
    * 503, 504 and failed connections, with back-off): for sending to a receiver that may still be
    * starting or replaying its buffer, as a real exporter would.
    */
-  public int send(String tracesUrl, String token, Collection<Export> which, int threads, RetryPolicy retryPolicy) {
-    // The exporter's own OkHttp dispatcher runs on an executor exactly as large as its request limit
+  public int send(
+      String tracesUrl,
+      String token,
+      Collection<Export> which,
+      int threads,
+      RetryPolicy retryPolicy) {
+    // The exporter's own OkHttp dispatcher runs on an executor exactly as large as its request
+    // limit
     // with no queue: several threads exporting at once sometimes get "executor rejected" without a
     // request being sent (square/okhttp#9443). An executor that can always grow avoids it.
-    ExecutorService calls = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "turn-load-okhttp");
-      t.setDaemon(true);
-      return t;
-    });
-    OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(tracesUrl)
-        .setTimeout(Duration.ofSeconds(20)).setRetryPolicy(retryPolicy).setExecutorService(calls);
+    ExecutorService calls =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "turn-load-okhttp");
+              t.setDaemon(true);
+              return t;
+            });
+    OtlpHttpSpanExporterBuilder b =
+        OtlpHttpSpanExporter.builder()
+            .setEndpoint(tracesUrl)
+            .setTimeout(Duration.ofSeconds(20))
+            .setRetryPolicy(retryPolicy)
+            .setExecutorService(calls);
     if (token != null) {
       b.addHeader("Authorization", "Bearer " + token);
     }
@@ -203,18 +224,28 @@ public final class TurnLoad {
     try (OtlpHttpSpanExporter exporter = b.build()) {
       List<Future<?>> sent = new ArrayList<>();
       for (Export e : which) {
-        sent.add(pool.submit(() -> {
-          long start = System.nanoTime();
-          CompletableResultCode result = exporter.export(e.spans()).join(30, TimeUnit.SECONDS);
-          if (result.isSuccess()) {
-            e.acknowledged = true;
-            acknowledged.incrementAndGet();
-          } else {
-            failures.add(String.format("export %d after %.1f s: %s", exports.indexOf(e),
-                (System.nanoTime() - start) / 1e9, !result.isDone() ? "no answer within 30 s"
-                    : result.getFailureThrowable() != null ? result.getFailureThrowable().toString() : "failed"));
-          }
-        }));
+        sent.add(
+            pool.submit(
+                () -> {
+                  long start = System.nanoTime();
+                  CompletableResultCode result =
+                      exporter.export(e.spans()).join(30, TimeUnit.SECONDS);
+                  if (result.isSuccess()) {
+                    e.acknowledged = true;
+                    acknowledged.incrementAndGet();
+                  } else {
+                    failures.add(
+                        String.format(
+                            "export %d after %.1f s: %s",
+                            exports.indexOf(e),
+                            (System.nanoTime() - start) / 1e9,
+                            !result.isDone()
+                                ? "no answer within 30 s"
+                                : result.getFailureThrowable() != null
+                                    ? result.getFailureThrowable().toString()
+                                    : "failed"));
+                  }
+                }));
       }
       for (Future<?> f : sent) {
         f.get();

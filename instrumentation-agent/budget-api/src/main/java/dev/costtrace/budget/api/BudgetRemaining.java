@@ -4,7 +4,8 @@ import java.math.BigDecimal;
 
 /**
  * What a conversation has left under the rules that apply to it, as far as this process knows (its
- * own calls plus what the receiver reported). A {@code null} field is "no such limit" (or no agent).
+ * own calls plus what the receiver reported). A {@code null} field is "no such limit" (or no
+ * agent).
  */
 public final class BudgetRemaining {
   /** No limit applies, or no agent is attached. */

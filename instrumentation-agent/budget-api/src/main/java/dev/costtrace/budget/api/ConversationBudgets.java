@@ -7,8 +7,8 @@ public final class ConversationBudgets {
   private ConversationBudgets() {}
 
   /**
-   * What {@code conversationId} has left under its rules; {@link BudgetRemaining#UNLIMITED} when
-   * no agent with budgets is attached. Never throws.
+   * What {@code conversationId} has left under its rules; {@link BudgetRemaining#UNLIMITED} when no
+   * agent with budgets is attached. Never throws.
    */
   public static BudgetRemaining remaining(String conversationId) {
     BudgetGate gate = BudgetGate.Holder.get();

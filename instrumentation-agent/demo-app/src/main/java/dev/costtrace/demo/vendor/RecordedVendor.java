@@ -15,8 +15,8 @@ import java.util.concurrent.Executors;
 /**
  * Serves the recorded responses of this package: {@code POST /v1/chat/completions}, {@code POST
  * /v1/responses}, {@code POST /v1/messages} (Anthropic, streamed as recorded: one SSE event per
- * flush) and {@code GET /health}. Anything else is a 404 with an OpenAI-style error body; a
- * request body that is not JSON a 400.
+ * flush) and {@code GET /health}. Anything else is a 404 with an OpenAI-style error body; a request
+ * body that is not JSON a 400.
  */
 public final class RecordedVendor implements AutoCloseable {
   public static final int DEFAULT_PORT = 8080;
@@ -81,7 +81,9 @@ public final class RecordedVendor implements AutoCloseable {
         send(exchange, 200, "application/json", recording("chat-completion.json"));
       } else if (path.equals("/v1/responses")) {
         send(exchange, 200, "application/json", recording("response.json"));
-      } else if (path.equals("/v1/messages") && request != null && request.path("stream").asBoolean()) {
+      } else if (path.equals("/v1/messages")
+          && request != null
+          && request.path("stream").asBoolean()) {
         stream(exchange, recording("messages-stream.sse"));
       } else {
         send(exchange, 404, "application/json", NOT_FOUND);

@@ -1,9 +1,9 @@
 package dev.costtrace.agent.anthropic;
 
-import dev.costtrace.agent.config.HelperClasses;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
 import com.google.auto.service.AutoService;
+import dev.costtrace.agent.config.HelperClasses;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.Arrays;
@@ -19,11 +19,12 @@ import net.bytebuddy.matcher.ElementMatcher;
 @AutoService(InstrumentationModule.class)
 public final class AnthropicInstrumentationModule extends InstrumentationModule {
   static final String MESSAGE_SERVICE = "com.anthropic.services.blocking.MessageServiceImpl";
-  static final String MESSAGE_SERVICE_ASYNC = "com.anthropic.services.async.MessageServiceAsyncImpl";
+  static final String MESSAGE_SERVICE_ASYNC =
+      "com.anthropic.services.async.MessageServiceAsyncImpl";
 
   /**
-   * Every class the advice reaches, directly or not: the foundation and this package, as the
-   * build lists them in the extension jar ({@link HelperClasses}).
+   * Every class the advice reaches, directly or not: the foundation and this package, as the build
+   * lists them in the extension jar ({@link HelperClasses}).
    */
   static final List<String> HELPERS =
       HelperClasses.under(

@@ -65,8 +65,8 @@ public final class AnthropicModel {
   }
 
   /**
-   * Token counts as Anthropic reports them (input without cache); a stream updates them from
-   * {@code message_delta}, whose counts are cumulative.
+   * Token counts as Anthropic reports them (input without cache); a stream updates them from {@code
+   * message_delta}, whose counts are cumulative.
    */
   public static final class UsageCounts {
     Long uncachedInput;

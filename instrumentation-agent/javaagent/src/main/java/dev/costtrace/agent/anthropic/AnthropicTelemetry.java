@@ -16,9 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * What the advice calls, one static method per hook, on the foundation's {@link GenAiCall} /
- * {@link GenAiStreamCall}. Every method contains its own failures and, where it returns an SDK
- * object, returns the original one when anything goes wrong.
+ * What the advice calls, one static method per hook, on the foundation's {@link GenAiCall} / {@link
+ * GenAiStreamCall}. Every method contains its own failures and, where it returns an SDK object,
+ * returns the original one when anything goes wrong.
  */
 public final class AnthropicTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.anthropic-java";
@@ -82,9 +82,7 @@ public final class AnthropicTelemetry {
 
   /** The async stream the app gets, wrapped likewise. */
   public static AsyncStreamResponse<RawMessageStreamEvent> wrapAsync(
-      GenAiStreamCall call,
-      AsyncStreamResponse<RawMessageStreamEvent> response,
-      Throwable error) {
+      GenAiStreamCall call, AsyncStreamResponse<RawMessageStreamEvent> response, Throwable error) {
     return GenAiStreamCall.wrap(
         call,
         response,

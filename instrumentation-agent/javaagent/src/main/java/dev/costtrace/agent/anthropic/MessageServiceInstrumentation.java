@@ -23,8 +23,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Hooks {@code create} and {@code createStreaming(MessageCreateParams, RequestOptions)} of the
- * blocking or the async message service. Advice suppresses its own throwables and only calls
- * {@link AnthropicTelemetry}, which contains its failures: the app sees the SDK's result unchanged.
+ * blocking or the async message service. Advice suppresses its own throwables and only calls {@link
+ * AnthropicTelemetry}, which contains its failures: the app sees the SDK's result unchanged.
  */
 final class MessageServiceInstrumentation implements TypeInstrumentation {
   private final String typeName;
@@ -53,7 +53,8 @@ final class MessageServiceInstrumentation implements TypeInstrumentation {
           named("createStreaming").and(params), prefix + "$AsyncStreamAdvice");
     } else {
       transformer.applyAdviceToMethod(named("create").and(params), prefix + "$CreateAdvice");
-      transformer.applyAdviceToMethod(named("createStreaming").and(params), prefix + "$StreamAdvice");
+      transformer.applyAdviceToMethod(
+          named("createStreaming").and(params), prefix + "$StreamAdvice");
     }
   }
 

@@ -53,7 +53,8 @@ final class TracingAsyncStreamResponse implements AsyncStreamResponse<RawMessage
     private final Handler<? super RawMessageStreamEvent> delegate;
     private final AnthropicStreamRecorder recorder;
 
-    TracingHandler(Handler<? super RawMessageStreamEvent> delegate, AnthropicStreamRecorder recorder) {
+    TracingHandler(
+        Handler<? super RawMessageStreamEvent> delegate, AnthropicStreamRecorder recorder) {
       this.delegate = delegate;
       this.recorder = recorder;
     }

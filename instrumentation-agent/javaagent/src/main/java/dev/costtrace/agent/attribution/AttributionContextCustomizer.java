@@ -7,8 +7,8 @@ import io.opentelemetry.instrumentation.api.instrumenter.ContextCustomizer;
 
 /**
  * Found by the agent through {@link AutoService}: gives every instrumenter the {@link
- * InboundAttribution} context customizer, so an inbound request's attribution headers travel in
- * the context whether or not its spans are sampled.
+ * InboundAttribution} context customizer, so an inbound request's attribution headers travel in the
+ * context whether or not its spans are sampled.
  */
 @AutoService(InstrumenterCustomizerProvider.class)
 public final class AttributionContextCustomizer implements InstrumenterCustomizerProvider {

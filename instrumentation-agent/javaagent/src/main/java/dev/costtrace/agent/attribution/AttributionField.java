@@ -26,7 +26,11 @@ public final class AttributionField {
    * @param trustInbound whether the inbound request's header and propagated baggage may set it;
    *     when false only the application's own baggage (set in this process) does
    */
-  public AttributionField(String name, boolean trustInbound, String baggageKey, String headerName,
+  public AttributionField(
+      String name,
+      boolean trustInbound,
+      String baggageKey,
+      String headerName,
       String spanAttribute) {
     this.name = requireNonBlank(name, "name");
     this.trustInbound = trustInbound;

@@ -15,10 +15,10 @@ import java.util.function.Function;
  * COSTTRACE_AGENT_CONVERSATION_HEADER}). Defaults live here, in one place.
  *
  * <p>{@code costtrace.agent.trust.inbound} lists the fields an inbound request may set through its
- * headers and its propagated W3C baggage (default {@value #DEFAULT_TRUST_INBOUND}; {@code none}
- * for none). The tenant is not in the default: an app's end users could otherwise charge their
- * calls to any tenant by sending {@code X-Tenant-Id} or {@code baggage: costtrace.tenant.id=...}.
- * The application's own baggage, set in this process, is always used.
+ * headers and its propagated W3C baggage (default {@value #DEFAULT_TRUST_INBOUND}; {@code none} for
+ * none). The tenant is not in the default: an app's end users could otherwise charge their calls to
+ * any tenant by sending {@code X-Tenant-Id} or {@code baggage: costtrace.tenant.id=...}. The
+ * application's own baggage, set in this process, is always used.
  */
 public final class AttributionSettings {
   public static final String DEFAULT_CONVERSATION_BAGGAGE = "gen_ai.conversation.id";
@@ -36,6 +36,7 @@ public final class AttributionSettings {
 
   /** Fields inbound requests may set: not the tenant. */
   public static final String DEFAULT_TRUST_INBOUND = "conversation,user,feature";
+
   public static final String TRUST_INBOUND_KEY = "costtrace.agent.trust.inbound";
   private static final String[] FIELDS = {"conversation", "tenant", "user", "feature"};
 
@@ -57,7 +58,8 @@ public final class AttributionSettings {
    * tenant, user and feature; a property that is absent keeps the default.
    */
   public static AttributionSettings fromProperties(Function<String, String> properties) {
-    Set<String> trusted = trustedFields(value(properties, TRUST_INBOUND_KEY, DEFAULT_TRUST_INBOUND));
+    Set<String> trusted =
+        trustedFields(value(properties, TRUST_INBOUND_KEY, DEFAULT_TRUST_INBOUND));
     List<AttributionField> fields = new ArrayList<>();
     fields.add(
         field(
@@ -104,8 +106,14 @@ public final class AttributionSettings {
     for (String part : trimmed.split(",")) {
       String name = part.trim();
       if (!Arrays.asList(FIELDS).contains(name)) {
-        throw new IllegalArgumentException("Invalid value '" + list + "' for " + TRUST_INBOUND_KEY
-            + ": '" + name + "' is not one of conversation, tenant, user, feature (or none)");
+        throw new IllegalArgumentException(
+            "Invalid value '"
+                + list
+                + "' for "
+                + TRUST_INBOUND_KEY
+                + ": '"
+                + name
+                + "' is not one of conversation, tenant, user, feature (or none)");
       }
       trusted.add(name);
     }

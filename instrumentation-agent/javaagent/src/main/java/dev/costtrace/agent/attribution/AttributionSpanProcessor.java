@@ -12,8 +12,8 @@ import java.util.List;
 /**
  * Writes attribution onto spans as they start, in the issue's order of precedence: Baggage set by
  * the application, then the value inherited from the parent span in this process (which is how a
- * header captured on the inbound server span reaches the LLM calls made while serving it), then
- * the captured header of the request being served as {@link InboundAttribution} carries it in the
+ * header captured on the inbound server span reaches the LLM calls made while serving it), then the
+ * captured header of the request being served as {@link InboundAttribution} carries it in the
  * context (the same header, when the spans in between were not sampled and so hold nothing), then
  * the captured header on the span itself. Every recorded span under a request carries the values,
  * so the whole conversation can be filtered, and the gen_ai spans get them whatever depth they
@@ -48,11 +48,7 @@ public final class AttributionSpanProcessor implements SpanProcessor {
         AttributionField field = fields.get(i);
         String value =
             resolve(
-                field,
-                baggage,
-                readableParent,
-                InboundAttribution.carried(parentContext, i),
-                span);
+                field, baggage, readableParent, InboundAttribution.carried(parentContext, i), span);
         if (value != null) {
           span.setAttribute(field.spanAttribute(), value);
         }

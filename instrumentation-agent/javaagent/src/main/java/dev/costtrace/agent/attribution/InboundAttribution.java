@@ -15,9 +15,8 @@ import java.util.List;
  *
  * <p>{@link #carry} runs as a context customizer of every instrumenter (before its span starts, so
  * the span's own processors see the result), reading the headers the HTTP server instrumentation
- * captured into the span's start attributes; {@link AttributionSpanProcessor} reads it back.
- * Fields not trusted from inbound requests ({@link AttributionField#trustInbound()}) are not
- * carried.
+ * captured into the span's start attributes; {@link AttributionSpanProcessor} reads it back. Fields
+ * not trusted from inbound requests ({@link AttributionField#trustInbound()}) are not carried.
  */
 public final class InboundAttribution {
   private static final ContextKey<String[]> KEY = ContextKey.named("costtrace-inbound-attribution");
@@ -33,9 +32,9 @@ public final class InboundAttribution {
   }
 
   /**
-   * {@code context} plus the values of every attribution header captured in {@code
-   * startAttributes} (per field, a header found here replaces one carried from further up); {@code
-   * context} itself when there are none. Never throws.
+   * {@code context} plus the values of every attribution header captured in {@code startAttributes}
+   * (per field, a header found here replaces one carried from further up); {@code context} itself
+   * when there are none. Never throws.
    */
   public static Context carry(Context context, Attributes startAttributes) {
     try {
@@ -45,14 +44,16 @@ public final class InboundAttribution {
         if (!fs.get(i).trustInbound()) {
           continue; // an untrusted header is never used, so never carried
         }
-        String v = AttributionSpanProcessor.firstNonBlank(
-            startAttributes.get(fs.get(i).capturedHeaderAttribute()));
+        String v =
+            AttributionSpanProcessor.firstNonBlank(
+                startAttributes.get(fs.get(i).capturedHeaderAttribute()));
         if (v != null) {
           if (values == null) {
             String[] carried = context.get(KEY);
-            values = carried == null || carried.length != fs.size()
-                ? new String[fs.size()]
-                : carried.clone();
+            values =
+                carried == null || carried.length != fs.size()
+                    ? new String[fs.size()]
+                    : carried.clone();
           }
           values[i] = v;
         }

@@ -8,12 +8,13 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Azure OpenAI deployment names mapped to the models they serve: {@code costtrace.azure.deployments}
- * ({@code COSTTRACE_AZURE_DEPLOYMENTS}), {@code deployment=model,...}, the receiver's setting — the
- * same value resolves a deployment name the same way in both places (names compared lower-cased,
- * models lower-cased). An Azure request names its deployment, not its model: the span's request
- * model is the mapped model when the table knows the deployment, else the deployment name (which
- * the receiver can still map, or prices from the response model Azure reports).
+ * Azure OpenAI deployment names mapped to the models they serve: {@code
+ * costtrace.azure.deployments} ({@code COSTTRACE_AZURE_DEPLOYMENTS}), {@code deployment=model,...},
+ * the receiver's setting — the same value resolves a deployment name the same way in both places
+ * (names compared lower-cased, models lower-cased). An Azure request names its deployment, not its
+ * model: the span's request model is the mapped model when the table knows the deployment, else the
+ * deployment name (which the receiver can still map, or prices from the response model Azure
+ * reports).
  */
 public final class AzureDeployments {
   public static final String PROPERTY = "costtrace.azure.deployments";

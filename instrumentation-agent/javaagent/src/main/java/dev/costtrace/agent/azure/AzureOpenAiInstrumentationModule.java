@@ -12,8 +12,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Agent glue for the Azure OpenAI client library ({@code com.azure:azure-ai-openai}): applies only
- * where {@code OpenAIClient} is on the class path. Without muzzle every class the advice reaches
- * is listed ({@link HelperClasses}) and injected into the app's loader. Disable with {@code
+ * where {@code OpenAIClient} is on the class path. Without muzzle every class the advice reaches is
+ * listed ({@link HelperClasses}) and injected into the app's loader. Disable with {@code
  * -Dotel.instrumentation.costtrace-azure-ai-openai.enabled=false}.
  */
 @AutoService(InstrumentationModule.class)

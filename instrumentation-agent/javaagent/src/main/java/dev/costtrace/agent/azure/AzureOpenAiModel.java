@@ -46,7 +46,9 @@ public final class AzureOpenAiModel {
                 GenAiAttributes.OPERATION_CHAT)
             .streaming(streaming)
             .requestModel(
-                openAi ? deploymentOrModel : AzureDeployments.fromSystem().model(deploymentOrModel));
+                openAi
+                    ? deploymentOrModel
+                    : AzureDeployments.fromSystem().model(deploymentOrModel));
     URI endpoint = openAi ? URI.create("https://api.openai.com") : endpoint(azure);
     if (endpoint != null && endpoint.getHost() != null) {
       b.serverAddress(endpoint.getHost());

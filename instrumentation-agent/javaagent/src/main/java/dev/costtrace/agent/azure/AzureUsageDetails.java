@@ -1,8 +1,8 @@
 package dev.costtrace.agent.azure;
 
 import com.azure.ai.openai.models.CompletionsUsage;
-import com.azure.ai.openai.models.CompletionsUsagePromptTokensDetails;
 import com.azure.ai.openai.models.CompletionsUsageCompletionTokensDetails;
+import com.azure.ai.openai.models.CompletionsUsagePromptTokensDetails;
 
 /**
  * The usage details newer client libraries have and older ones lack (1.0.0-beta.12 has no token

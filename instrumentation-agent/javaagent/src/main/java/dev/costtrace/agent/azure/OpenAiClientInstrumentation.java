@@ -22,8 +22,9 @@ import reactor.core.publisher.Mono;
 /**
  * The client library's {@code OpenAIClient} (blocking) or {@code OpenAIAsyncClient}: {@code
  * getChatCompletions(deployment, options)} and {@code getChatCompletionsWithResponse(deployment,
- * options, requestOptions)}, {@code getChatCompletionsStream(deployment, options[, streamOptions])}.
- * Advice suppresses its own throwables and only calls {@link AzureOpenAiTelemetry}.
+ * options, requestOptions)}, {@code getChatCompletionsStream(deployment, options[,
+ * streamOptions])}. Advice suppresses its own throwables and only calls {@link
+ * AzureOpenAiTelemetry}.
  */
 final class OpenAiClientInstrumentation implements TypeInstrumentation {
   private final String typeName;

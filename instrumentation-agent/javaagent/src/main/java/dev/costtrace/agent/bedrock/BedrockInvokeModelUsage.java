@@ -1,9 +1,9 @@
 package dev.costtrace.agent.bedrock;
 
-import dev.costtrace.agent.genai.GenAiFailures;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.costtrace.agent.genai.GenAiFailures;
 import java.io.IOException;
 import java.util.function.Function;
 

@@ -15,9 +15,9 @@ import io.opentelemetry.sdk.trace.ReadableSpan;
 /**
  * The engine as the instrumentation sees it: fills in each call's conversation, tenant and feature
  * the way attribution resolved them on its span (baggage, parent, inbound header, then the
- * request's own conversation), or, for an untraced call, from the context's baggage and the
- * nearest recorded span; then asks the {@link BudgetEngine}. Contains its failures (an admission
- * that fails is no admission: the call proceeds).
+ * request's own conversation), or, for an untraced call, from the context's baggage and the nearest
+ * recorded span; then asks the {@link BudgetEngine}. Contains its failures (an admission that fails
+ * is no admission: the call proceeds).
  */
 final class AgentBudgetGate implements BudgetGate {
   private final BudgetEngine engine;
@@ -50,7 +50,9 @@ final class AgentBudgetGate implements BudgetGate {
         span = readable(Span.fromContextOrNull((Context) call.context));
       }
       Baggage baggage =
-          call.context instanceof Context ? Baggage.fromContext((Context) call.context) : Baggage.empty();
+          call.context instanceof Context
+              ? Baggage.fromContext((Context) call.context)
+              : Baggage.empty();
       call.conversationId =
           first(span, conversationAttribute, baggage, conversationBaggage, call.conversationId);
       call.tenantId = first(span, tenantAttribute, baggage, tenantBaggage, null);
@@ -75,7 +77,11 @@ final class AgentBudgetGate implements BudgetGate {
 
   /** The span's resolved value (attribution already applied baggage and headers), else baggage. */
   private static String first(
-      ReadableSpan span, AttributeKey<String> attribute, Baggage baggage, String baggageKey, String dflt) {
+      ReadableSpan span,
+      AttributeKey<String> attribute,
+      Baggage baggage,
+      String baggageKey,
+      String dflt) {
     if (span != null) {
       String v = span.getAttribute(attribute);
       if (v != null && !v.isEmpty()) {

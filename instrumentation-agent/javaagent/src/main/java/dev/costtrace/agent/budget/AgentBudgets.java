@@ -13,9 +13,9 @@ import java.util.logging.Logger;
 /**
  * Builds the budget engine from the agent's configuration and installs it as the JVM's gate, at
  * agent start. Budgets are off (the gate stays unset, instrumentation skips every check) when no
- * limit or rules file is configured, on a runtime older than Java 17 (span-pricing, which prices the
- * estimate, is Java 17: one log line says so), or when a setting is bad (one log line naming the
- * key: the app runs, unprotected, rather than not at all).
+ * limit or rules file is configured, on a runtime older than Java 17 (span-pricing, which prices
+ * the estimate, is Java 17: one log line says so), or when a setting is bad (one log line naming
+ * the key: the app runs, unprotected, rather than not at all).
  */
 public final class AgentBudgets {
   private static final Logger LOG = Logger.getLogger("dev.costtrace.budget");
@@ -27,7 +27,8 @@ public final class AgentBudgets {
   /**
    * @param config the agent's property lookup ({@code ConfigProperties::getString})
    */
-  public static void install(java.util.function.Function<String, String> config, AttributionSettings attribution) {
+  public static void install(
+      java.util.function.Function<String, String> config, AttributionSettings attribution) {
     BudgetSettings settings;
     try {
       settings = BudgetSettings.from(config);
@@ -80,7 +81,8 @@ public final class AgentBudgets {
    * else that host on the receiver's HTTP port 4318 (gRPC exporters), else {@code
    * http://localhost:4318}; none with {@code costtrace.budget.remote.enabled=false}.
    */
-  static String endpoint(BudgetSettings settings, java.util.function.Function<String, String> config) {
+  static String endpoint(
+      BudgetSettings settings, java.util.function.Function<String, String> config) {
     if (!settings.remoteEnabled()) {
       return null;
     }
@@ -106,7 +108,8 @@ public final class AgentBudgets {
 
   /** The exporter's own {@code Authorization} header (a receiver with auth on wants its token). */
   static String authorization(java.util.function.Function<String, String> config) {
-    for (String key : new String[] {"otel.exporter.otlp.traces.headers", "otel.exporter.otlp.headers"}) {
+    for (String key :
+        new String[] {"otel.exporter.otlp.traces.headers", "otel.exporter.otlp.headers"}) {
       String headers = config.apply(key);
       if (headers == null) {
         continue;
@@ -127,7 +130,9 @@ public final class AgentBudgets {
 
   static int javaVersion() {
     String v = System.getProperty("java.specification.version", "1.8");
-    return v.startsWith("1.") ? Integer.parseInt(v.substring(2)) : Integer.parseInt(v.split("\\.")[0]);
+    return v.startsWith("1.")
+        ? Integer.parseInt(v.substring(2))
+        : Integer.parseInt(v.split("\\.")[0]);
   }
 
   static void log(String line) {

@@ -12,12 +12,13 @@ import java.util.jar.JarFile;
 
 /**
  * Puts the budget API ({@code dev.costtrace.budget.api}: the exception apps catch, {@code
- * ConversationBudgets.remaining}, the gate) on the bootstrap class path, and tells the agent to load
- * that package from there for every class loader. So the {@code ConversationBudgetExceededException}
- * an app catches is the one the agent throws, whether or not the app ships the API jar itself
- * (child-first and app-server class loaders included), and the gate is one per JVM. Runs before
- * any instrumentation is installed. The API jar is embedded in the extension ({@link #API_JAR}) and
- * written to a temporary file, as the JVM appends only files to the bootstrap search path.
+ * ConversationBudgets.remaining}, the gate) on the bootstrap class path, and tells the agent to
+ * load that package from there for every class loader. So the {@code
+ * ConversationBudgetExceededException} an app catches is the one the agent throws, whether or not
+ * the app ships the API jar itself (child-first and app-server class loaders included), and the
+ * gate is one per JVM. Runs before any instrumentation is installed. The API jar is embedded in the
+ * extension ({@link #API_JAR}) and written to a temporary file, as the JVM appends only files to
+ * the bootstrap search path.
  */
 @AutoService(BootstrapPackagesConfigurer.class)
 public final class BudgetBootstrapPackages implements BootstrapPackagesConfigurer {
@@ -44,9 +45,11 @@ public final class BudgetBootstrapPackages implements BootstrapPackagesConfigure
     if (appended) {
       return;
     }
-    try (InputStream in = BudgetBootstrapPackages.class.getClassLoader().getResourceAsStream(API_JAR)) {
+    try (InputStream in =
+        BudgetBootstrapPackages.class.getClassLoader().getResourceAsStream(API_JAR)) {
       if (in == null) {
-        AgentBudgets.log("costtrace budgets: the budget API is missing from the extension; budgets are off");
+        AgentBudgets.log(
+            "costtrace budgets: the budget API is missing from the extension; budgets are off");
         return;
       }
       File jar = File.createTempFile("costtrace-budget-api", ".jar");
@@ -58,7 +61,10 @@ public final class BudgetBootstrapPackages implements BootstrapPackagesConfigure
       inst.appendToBootstrapClassLoaderSearch(new JarFile(jar));
       appended = true;
     } catch (Throwable t) {
-      AgentBudgets.log("costtrace budgets: cannot put the budget API on the bootstrap class path (" + t + "); budgets are off");
+      AgentBudgets.log(
+          "costtrace budgets: cannot put the budget API on the bootstrap class path ("
+              + t
+              + "); budgets are off");
     }
   }
 }

@@ -2,14 +2,14 @@ package dev.costtrace.agent.config;
 
 import com.google.auto.service.AutoService;
 import dev.costtrace.agent.attribution.AttributionSettings;
-import dev.costtrace.agent.azure.AzureDeployments;
 import dev.costtrace.agent.attribution.AttributionSpanProcessor;
 import dev.costtrace.agent.attribution.InboundAttribution;
 import dev.costtrace.agent.attribution.InboundBaggageFilter;
+import dev.costtrace.agent.azure.AzureDeployments;
 import dev.costtrace.agent.budget.AgentBudgets;
 import dev.costtrace.agent.budget.BudgetBootstrapPackages;
-import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.genai.GenAiSettings;
+import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.sampling.GenAiKeepingSampler;
 import dev.costtrace.agent.sampling.SamplingSettings;
 import io.opentelemetry.api.common.Attributes;
@@ -26,8 +26,8 @@ import java.util.Set;
 
 /**
  * Found by the upstream agent through {@link AutoService}: installs the attribution span processor
- * and wraps the configured sampler ({@link GenAiKeepingSampler}). Configuration uses the agent's own
- * property resolution, so {@code -Dcosttrace.agent.conversation.header=...} and {@code
+ * and wraps the configured sampler ({@link GenAiKeepingSampler}). Configuration uses the agent's
+ * own property resolution, so {@code -Dcosttrace.agent.conversation.header=...} and {@code
  * COSTTRACE_AGENT_CONVERSATION_HEADER=...} are equivalent.
  */
 @AutoService(AutoConfigurationCustomizerProvider.class)
@@ -41,7 +41,8 @@ public final class CostTraceAgentCustomizer implements AutoConfigurationCustomiz
   public void customize(AutoConfigurationCustomizer autoConfiguration) {
     autoConfiguration
         .addPropertiesCustomizer(CostTraceAgentCustomizer::captureAttributionHeaders)
-        // Inbound baggage must not set the fields not trusted from requests (the tenant by default).
+        // Inbound baggage must not set the fields not trusted from requests (the tenant by
+        // default).
         .addPropagatorCustomizer(
             (propagator, config) ->
                 new InboundBaggageFilter(propagator, settings(config).untrustedBaggageKeys()))

@@ -21,9 +21,9 @@ public final class HelperClasses {
   private HelperClasses() {}
 
   /**
-   * The listed helper classes under any of {@code packagePrefixes} (dotted); a prefix starting
-   * with {@code !} excludes (the wiring for another library must not be injected: its classes
-   * could not be defined where that library is absent).
+   * The listed helper classes under any of {@code packagePrefixes} (dotted); a prefix starting with
+   * {@code !} excludes (the wiring for another library must not be injected: its classes could not
+   * be defined where that library is absent).
    */
   public static List<String> under(Class<?> module, String... packagePrefixes) {
     List<String> names = new ArrayList<>();

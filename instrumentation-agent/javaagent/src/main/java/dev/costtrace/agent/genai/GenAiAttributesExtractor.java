@@ -8,10 +8,12 @@ import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
 /**
  * Writes the gen_ai attributes of a {@link GenAiRequest} at span start and of a {@link
  * GenAiResponse} at end. Our own rather than the incubator's {@code GenAiAttributesExtractor}: that
- * one's getter interface gains abstract methods between agent versions (2.33 added one the published
- * 2.31 API lacks), and it has no cache-creation, service-tier or time-to-first-token attributes.
+ * one's getter interface gains abstract methods between agent versions (2.33 added one the
+ * published 2.31 API lacks), and it has no cache-creation, service-tier or time-to-first-token
+ * attributes.
  */
-public final class GenAiAttributesExtractor implements AttributesExtractor<GenAiRequest, GenAiResponse> {
+public final class GenAiAttributesExtractor
+    implements AttributesExtractor<GenAiRequest, GenAiResponse> {
   private static final GenAiAttributesExtractor INSTANCE = new GenAiAttributesExtractor();
 
   private GenAiAttributesExtractor() {}
@@ -67,7 +69,8 @@ public final class GenAiAttributesExtractor implements AttributesExtractor<GenAi
             ? GenAiAttributes.ANTHROPIC_RESPONSE_SERVICE_TIER
             : GenAiAttributes.OPENAI_RESPONSE_SERVICE_TIER,
         response.serviceTier());
-    putIfNotNull(attributes, GenAiAttributes.TIME_TO_FIRST_TOKEN_NS, response.timeToFirstTokenNanos());
+    putIfNotNull(
+        attributes, GenAiAttributes.TIME_TO_FIRST_TOKEN_NS, response.timeToFirstTokenNanos());
     putUsage(attributes, response.usage());
   }
 

@@ -53,8 +53,8 @@ public final class GenAiBudget {
   }
 
   /**
-   * The span of the call whose context this is: its own span, or the invalid span when the call
-   * is budgeted but not traced (its context then holds the caller's span, which must not get the
+   * The span of the call whose context this is: its own span, or the invalid span when the call is
+   * budgeted but not traced (its context then holds the caller's span, which must not get the
    * call's attributes).
    */
   public static Span callSpan(Context context) {
@@ -88,12 +88,13 @@ public final class GenAiBudget {
    * Admits a call under {@code parent} whose own span, if one was started, is in {@code context}
    * (null: not traced). Returns the context the call runs in: {@code context} (or {@code parent},
    * when not traced) carrying the admission, or {@code context} unchanged when no rule applies or
-   * anything fails. A block is recorded on the span, which is ended, and thrown: the only
-   * exception that leaves this method.
+   * anything fails. A block is recorded on the span, which is ended, and thrown: the only exception
+   * that leaves this method.
    */
   static Context admit(
       GenAiInstrumenter instrumenter, Context parent, Context context, GenAiRequest request) {
-    BudgetTicket ticket = ticket(parent, context == null ? null : Span.fromContext(context), request);
+    BudgetTicket ticket =
+        ticket(parent, context == null ? null : Span.fromContext(context), request);
     if (ticket == null) {
       return context;
     }
@@ -109,8 +110,8 @@ public final class GenAiBudget {
 
   /**
    * Admits a call covered by a gen_ai span someone else made (the upstream agent's OpenAI chat
-   * span) that no CostTrace layer has admitted: the decision goes on that span, which is left to its
-   * owner. Null when there is nothing to admit; throws on a block, like {@link #admit}.
+   * span) that no CostTrace layer has admitted: the decision goes on that span, which is left to
+   * its owner. Null when there is nothing to admit; throws on a block, like {@link #admit}.
    */
   static Context admitUnderForeignSpan(Context parent, GenAiRequest request) {
     if (GenAiSpans.isOwn(parent)) {
@@ -204,8 +205,8 @@ public final class GenAiBudget {
 
   /**
    * Settles the admission in {@code context} (if any) with the call's usage; a call that failed
-   * without usage releases its reservation. Returns whether the span in {@code context} is still
-   * to be ended by the caller.
+   * without usage releases its reservation. Returns whether the span in {@code context} is still to
+   * be ended by the caller.
    */
   static boolean settle(Context context, GenAiResponse response, Throwable error) {
     Admission a = admission(context);

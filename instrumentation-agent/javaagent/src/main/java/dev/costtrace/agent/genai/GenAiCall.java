@@ -90,7 +90,9 @@ public class GenAiCall {
     return GenAiBudget.downgradeModel(context);
   }
 
-  /** What the advice's exit throws: the budget's exception for a blocked call, else {@code error}. */
+  /**
+   * What the advice's exit throws: the budget's exception for a blocked call, else {@code error}.
+   */
   public static Throwable thrown(GenAiCall call, Throwable error) {
     return call instanceof Blocked ? ((Blocked) call).exception : error;
   }

@@ -10,7 +10,9 @@ public final class GenAiFailures {
 
   private GenAiFailures() {}
 
-  /** Contains {@code t}; rethrows nothing, not even errors (the app's own errors never pass here). */
+  /**
+   * Contains {@code t}; rethrows nothing, not even errors (the app's own errors never pass here).
+   */
   public static void contain(Throwable t) {
     if (DEBUG && t != null) {
       System.err.println("[costtrace] contained agent failure:");

@@ -7,8 +7,8 @@ import java.lang.reflect.Method;
 
 /**
  * The text of a request as the model reads it, for the budget's input-token estimate: every string
- * value of the request's JSON (message contents, system prompt, tool definitions), without keys
- * and without the few fields that are not read as text ({@code model}, {@code role}, {@code type}).
+ * value of the request's JSON (message contents, system prompt, tool definitions), without keys and
+ * without the few fields that are not read as text ({@code model}, {@code role}, {@code type}).
  * Only computed when a budget rule needs an estimate; never put on a span.
  */
 public final class GenAiInputText {

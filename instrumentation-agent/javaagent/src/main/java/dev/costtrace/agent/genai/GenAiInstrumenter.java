@@ -11,8 +11,8 @@ import java.util.function.Supplier;
  * Makes one gen_ai client span per LLM call on the upstream {@link Instrumenter}: span name {@code
  * "{operation} {model}"}, {@link GenAiAttributesExtractor}, the {@link GenAiSpans} mark in the
  * span's context, and no span when one is already active. Every method contains its own failures
- * ({@link GenAiFailures}); a call that could not be traced returns {@code null} or a no-op stream and
- * the application carries on.
+ * ({@link GenAiFailures}); a call that could not be traced returns {@code null} or a no-op stream
+ * and the application carries on.
  *
  * <pre>{@code
  * Context ctx = tracer.start(Context.current(), request);   // null: not traced
@@ -36,14 +36,15 @@ public final class GenAiInstrumenter {
         Instrumenter.<GenAiRequest, GenAiResponse>builder(
                 openTelemetry, instrumentationName, GenAiInstrumenter::spanName)
             .addAttributesExtractor(GenAiAttributesExtractor.create())
-            .addContextCustomizer((context, request, startAttributes) -> GenAiSpans.markActive(context))
+            .addContextCustomizer(
+                (context, request, startAttributes) -> GenAiSpans.markActive(context))
             .buildInstrumenter(SpanKindExtractor.alwaysClient());
     return new GenAiInstrumenter(instrumenter);
   }
 
   /**
-   * The instrumenter of an SDK instrumentation on the global OpenTelemetry, made at first use (after
-   * the agent installed it; advice classes are loaded earlier).
+   * The instrumenter of an SDK instrumentation on the global OpenTelemetry, made at first use
+   * (after the agent installed it; advice classes are loaded earlier).
    */
   public static Supplier<GenAiInstrumenter> lazy(String instrumentationName) {
     return new Supplier<GenAiInstrumenter>() {
@@ -78,11 +79,11 @@ public final class GenAiInstrumenter {
    * non-null context may carry no span of ours (an untraced call with a budget): pass it to {@link
    * #end} all the same.
    *
-   * @throws dev.costtrace.budget.api.ConversationBudgetExceededException when the budget blocks
-   *     the call (its span, if any, is already ended): the one exception this method lets out, to
-   *     be thrown to the app instead of sending the request. Advice must not let its {@code
-   *     suppress} swallow it: {@link GenAiCall} and {@link GenAiStreamCall} turn it into a {@code
-   *     Blocked} call the advice skips the method on and rethrows from its exit.
+   * @throws dev.costtrace.budget.api.ConversationBudgetExceededException when the budget blocks the
+   *     call (its span, if any, is already ended): the one exception this method lets out, to be
+   *     thrown to the app instead of sending the request. Advice must not let its {@code suppress}
+   *     swallow it: {@link GenAiCall} and {@link GenAiStreamCall} turn it into a {@code Blocked}
+   *     call the advice skips the method on and rethrows from its exit.
    */
   public Context start(Context parent, GenAiRequest request) {
     Context context = null;

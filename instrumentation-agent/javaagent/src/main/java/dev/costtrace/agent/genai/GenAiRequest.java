@@ -171,7 +171,8 @@ public final class GenAiRequest {
         }
         this.serverAddress = uri.getHost();
         int port = uri.getPort();
-        this.serverPort = port > 0 ? (long) port : "http".equalsIgnoreCase(uri.getScheme()) ? 80L : 443L;
+        this.serverPort =
+            port > 0 ? (long) port : "http".equalsIgnoreCase(uri.getScheme()) ? 80L : 443L;
       } catch (IllegalArgumentException e) {
         // not a URL: no server attributes
       }

@@ -93,7 +93,10 @@ public final class GenAiSettings {
       // below
     }
     throw new IllegalArgumentException(
-        "Invalid value for " + STREAM_TIMEOUT_PROPERTY + ": '" + v
+        "Invalid value for "
+            + STREAM_TIMEOUT_PROPERTY
+            + ": '"
+            + v
             + "' (expected a non-negative duration such as 500ms, 30s, 10m)");
   }
 

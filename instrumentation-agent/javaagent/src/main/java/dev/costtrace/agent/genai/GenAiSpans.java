@@ -17,13 +17,14 @@ import java.lang.reflect.Method;
  * gen_ai.operation.name} — read reflectively through the SDK's public {@code ReadableSpan}
  * interface, which helper code cannot link against (the SDK lives in the agent's class loader). The
  * second check sees only the innermost span: a layer that runs under an intermediate span (e.g.
- * inside an HTTP client span) relies on the key. For the JDK HttpClient capture, whose helpers
- * live in the platform class loader (where {@code java.net.http} is), {@link #markActive} also sets
- * the key of that loader's copy of this class: an HTTP client span between a gen_ai span and the
- * JDK client (Spring's WebClient over it) then hides nothing.
+ * inside an HTTP client span) relies on the key. For the JDK HttpClient capture, whose helpers live
+ * in the platform class loader (where {@code java.net.http} is), {@link #markActive} also sets the
+ * key of that loader's copy of this class: an HTTP client span between a gen_ai span and the JDK
+ * client (Spring's WebClient over it) then hides nothing.
  */
 public final class GenAiSpans {
-  private static final ContextKey<Boolean> ACTIVE = ContextKey.named("costtrace-gen-ai-client-span");
+  private static final ContextKey<Boolean> ACTIVE =
+      ContextKey.named("costtrace-gen-ai-client-span");
   private static final String READABLE_SPAN = "io.opentelemetry.sdk.trace.ReadableSpan";
 
   private static final ClassValue<Method[]> READERS =
@@ -51,8 +52,8 @@ public final class GenAiSpans {
 
   /**
    * The key of this class's copy in the platform class loader (injected there with the JDK
-   * HttpClient capture), or null when this is that copy or there is none yet (looked up again
-   * after {@link #PLATFORM_RETRY_NANOS}).
+   * HttpClient capture), or null when this is that copy or there is none yet (looked up again after
+   * {@link #PLATFORM_RETRY_NANOS}).
    */
   @SuppressWarnings("unchecked")
   private static ContextKey<Boolean> platformKey() {
@@ -80,7 +81,9 @@ public final class GenAiSpans {
     }
   }
 
-  /** True when a CostTrace layer in this class loader marked {@code context} (not upstream's span). */
+  /**
+   * True when a CostTrace layer in this class loader marked {@code context} (not upstream's span).
+   */
   static boolean isOwn(Context context) {
     return context != null && context.get(ACTIVE) != null;
   }
@@ -128,7 +131,9 @@ public final class GenAiSpans {
   private static Method[] readersOfInterface(Class<?> i) {
     if (i.getName().equals(READABLE_SPAN)) {
       try {
-        return new Method[] {i.getMethod("getKind"), i.getMethod("getAttribute", AttributeKey.class)};
+        return new Method[] {
+          i.getMethod("getKind"), i.getMethod("getAttribute", AttributeKey.class)
+        };
       } catch (NoSuchMethodException e) {
         return null;
       }

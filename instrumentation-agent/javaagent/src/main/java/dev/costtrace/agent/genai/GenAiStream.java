@@ -63,8 +63,8 @@ public final class GenAiStream {
   }
 
   /**
-   * Ends the span with {@code error.type=timeout} if the stream has not ended within {@code
-   * millis} (0: never); for libraries that end a stream only by calling the app back.
+   * Ends the span with {@code error.type=timeout} if the stream has not ended within {@code millis}
+   * (0: never); for libraries that end a stream only by calling the app back.
    */
   public void timeoutAfter(long millis) {
     if (instrumenter != null && !ended.get()) {

@@ -22,7 +22,9 @@ public class GenAiStreamCall {
     this.scope = scope;
   }
 
-  /** Starts the span of a streamed call and makes it current; null when not traced (as GenAiCall). */
+  /**
+   * Starts the span of a streamed call and makes it current; null when not traced (as GenAiCall).
+   */
   public static GenAiStreamCall start(
       GenAiInstrumenter instrumenter, Supplier<GenAiRequest> requests) {
     try {
@@ -63,7 +65,9 @@ public class GenAiStreamCall {
     return stream == null ? null : GenAiBudget.downgradeModel(stream.context());
   }
 
-  /** What the advice's exit throws: the budget's exception for a blocked call, else {@code error}. */
+  /**
+   * What the advice's exit throws: the budget's exception for a blocked call, else {@code error}.
+   */
   public static Throwable thrown(GenAiStreamCall call, Throwable error) {
     return call instanceof Blocked ? ((Blocked) call).exception : error;
   }
@@ -82,7 +86,8 @@ public class GenAiStreamCall {
    * The method returned {@code response} or threw {@code error}: the stream the app gets, {@code
    * wrapper.apply(response)}, or the SDK's own one when the call failed or the wrapper threw.
    */
-  public static <S> S wrap(GenAiStreamCall call, S response, Throwable error, Function<S, S> wrapper) {
+  public static <S> S wrap(
+      GenAiStreamCall call, S response, Throwable error, Function<S, S> wrapper) {
     if (call == null || call instanceof Blocked) {
       return response;
     }

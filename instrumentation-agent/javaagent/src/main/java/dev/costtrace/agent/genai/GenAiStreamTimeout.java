@@ -43,7 +43,8 @@ public final class GenAiStreamTimeout extends RuntimeException {
       return null;
     }
     try {
-      return TIMERS.schedule(() -> stream.fail(new GenAiStreamTimeout(millis)), millis, TimeUnit.MILLISECONDS);
+      return TIMERS.schedule(
+          () -> stream.fail(new GenAiStreamTimeout(millis)), millis, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       GenAiFailures.contain(e);
       return null;

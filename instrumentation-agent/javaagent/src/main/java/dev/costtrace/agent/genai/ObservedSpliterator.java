@@ -5,8 +5,8 @@ import java.util.function.Consumer;
 
 /**
  * A vendor SDK's stream spliterator, unchanged for the app, that shows every element to a {@link
- * GenAiStreamObserver} first, reports a failure while advancing (and rethrows it to the app as
- * is), and the end of the stream. Never splits, so events are observed in order.
+ * GenAiStreamObserver} first, reports a failure while advancing (and rethrows it to the app as is),
+ * and the end of the stream. Never splits, so events are observed in order.
  */
 public final class ObservedSpliterator<T> implements Spliterator<T> {
   private final Spliterator<T> delegate;

@@ -8,8 +8,8 @@
  * when the stream completes, fails or is closed ({@link dev.costtrace.agent.genai.GenAiStream}),
  * the call lifecycle SDK advice needs ({@link dev.costtrace.agent.genai.GenAiCall}, {@link
  * dev.costtrace.agent.genai.GenAiStreamCall}) and the observation of a vendor stream's events
- * ({@link dev.costtrace.agent.genai.ObservedSpliterator}),
- * and the rule that an inner layer (an HTTP-level capture under an SDK) makes no second span for a
- * call an outer layer already traces ({@link dev.costtrace.agent.genai.GenAiSpans}).
+ * ({@link dev.costtrace.agent.genai.ObservedSpliterator}), and the rule that an inner layer (an
+ * HTTP-level capture under an SDK) makes no second span for a call an outer layer already traces
+ * ({@link dev.costtrace.agent.genai.GenAiSpans}).
  */
 package dev.costtrace.agent.genai;

@@ -30,7 +30,10 @@ final class GoogleGenAiClient {
     }
     try {
       Object member =
-          MEMBERS.get(client.getClass()).computeIfAbsent(name, n -> find(client.getClass(), n)).orElse(null);
+          MEMBERS
+              .get(client.getClass())
+              .computeIfAbsent(name, n -> find(client.getClass(), n))
+              .orElse(null);
       if (member instanceof Method) {
         return ((Method) member).invoke(client);
       }

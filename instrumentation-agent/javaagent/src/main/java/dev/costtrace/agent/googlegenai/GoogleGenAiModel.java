@@ -22,8 +22,8 @@ import java.util.function.Supplier;
  * promptTokenCount} already includes the cached content ({@code cachedContentTokenCount}, the cache
  * read), and the prompt of tool use ({@code toolUsePromptTokenCount}, billed as input) is added to
  * it; {@code candidatesTokenCount} excludes the thinking tokens ({@code thoughtsTokenCount}, billed
- * as output), which are added to output and also written as reasoning. Finish reasons are the
- * SDK's enum names in lower case ({@code stop}, {@code max_tokens}, {@code safety}).
+ * as output), which are added to output and also written as reasoning. Finish reasons are the SDK's
+ * enum names in lower case ({@code stop}, {@code max_tokens}, {@code safety}).
  *
  * <p>Every field is read on its own: a getter the SDK at hand lacks (a {@link LinkageError}, the
  * extension is compiled against the newest) or a malformed value loses only that field.
@@ -31,12 +31,15 @@ import java.util.function.Supplier;
 public final class GoogleGenAiModel {
   /** semconv {@code gen_ai.provider.name} for the Gemini API (AI Studio). */
   public static final String PROVIDER_GEMINI = "gcp.gemini";
+
   /** semconv {@code gen_ai.provider.name} for Gemini on Vertex AI. */
   public static final String PROVIDER_VERTEX_AI = "gcp.vertex_ai";
 
   static final String GEMINI_HOST = "generativelanguage.googleapis.com";
+
   /** A base URL that could not be read: no server address is written. */
   public static final String UNKNOWN_BASE_URL = "";
+
   /** Label keys on the request read as its conversation ID (lowest precedence, as elsewhere). */
   static final String[] CONVERSATION_LABELS = {
     "conversation_id", "gen_ai.conversation.id", "session_id"
@@ -114,8 +117,8 @@ public final class GoogleGenAiModel {
   }
 
   /**
-   * Fills {@code b} from one response, or one chunk of a stream: later chunks replace id, model
-   * and usage (Gemini's streamed usage is cumulative, the last chunk has the totals) and add their
+   * Fills {@code b} from one response, or one chunk of a stream: later chunks replace id, model and
+   * usage (Gemini's streamed usage is cumulative, the last chunk has the totals) and add their
    * finish reasons.
    */
   public static void fill(GenAiResponse.Builder b, GenerateContentResponse response) {

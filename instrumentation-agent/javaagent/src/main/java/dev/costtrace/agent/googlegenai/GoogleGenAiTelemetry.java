@@ -25,10 +25,10 @@ import java.util.function.Supplier;
  * GenAiCall} / {@link GenAiStreamCall}. Every method contains its own failures and, where it
  * returns an SDK object, returns the original one when anything goes wrong.
  *
- * <p>The SDK's {@code ApiClient} is package-private up to 1.x: it is passed around as an object
- * and read by {@link GoogleGenAiClient}. The SDK's {@code ResponseStream} is a concrete class the app iterates, not an interface the
- * advice could wrap: the call's {@link GenAiStream} is remembered for the stream object (weakly,
- * by identity) and the iterator the app gets from it is observed.
+ * <p>The SDK's {@code ApiClient} is package-private up to 1.x: it is passed around as an object and
+ * read by {@link GoogleGenAiClient}. The SDK's {@code ResponseStream} is a concrete class the app
+ * iterates, not an interface the advice could wrap: the call's {@link GenAiStream} is remembered
+ * for the stream object (weakly, by identity) and the iterator the app gets from it is observed.
  */
 public final class GoogleGenAiTelemetry {
   public static final String INSTRUMENTATION_NAME = "dev.costtrace.google-genai";

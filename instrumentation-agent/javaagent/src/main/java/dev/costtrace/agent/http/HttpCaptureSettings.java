@@ -72,8 +72,8 @@ public final class HttpCaptureSettings {
   }
 
   /**
-   * The endpoint a request goes to, or {@code null} when it is not an LLM call we capture (host
-   * not listed, or a path that is not one of the OpenAI-compatible operations).
+   * The endpoint a request goes to, or {@code null} when it is not an LLM call we capture (host not
+   * listed, or a path that is not one of the OpenAI-compatible operations).
    */
   public LlmEndpoint match(String scheme, String host, int port, String path) {
     if (host == null || path == null) {

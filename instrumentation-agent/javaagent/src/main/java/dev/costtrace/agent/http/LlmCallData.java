@@ -12,8 +12,10 @@ import java.util.List;
 public final class LlmCallData {
   String requestModel;
   boolean stream;
+
   /** The request's maximum output tokens, for the budget estimate; null when it sets none. */
   Long maxTokens;
+
   String responseId;
   String responseModel;
   final List<String> finishReasons = new ArrayList<>();
@@ -24,6 +26,7 @@ public final class LlmCallData {
   Long reasoningTokens;
   String errorType;
   String serviceTier;
+
   /** Nanos from request start to the first content chunk; streams only. */
   Long timeToFirstTokenNanos;
 

@@ -95,7 +95,9 @@ public final class LlmEndpoint {
 
   /** {@code ollama} for requests to Ollama's default port, whatever the host. */
   static LlmEndpoint withPort(LlmEndpoint e, int port) {
-    return port == 11434 ? new LlmEndpoint("ollama", e.operation, e.responsesApi, e.azureDeployment) : e;
+    return port == 11434
+        ? new LlmEndpoint("ollama", e.operation, e.responsesApi, e.azureDeployment)
+        : e;
   }
 
   public String provider() {

@@ -18,9 +18,9 @@ import java.util.function.Supplier;
 /**
  * The gen_ai client span of one OpenAI-compatible HTTP call, made through the shared {@link
  * GenAiInstrumenter} (same attributes as every CostTrace instrumentation, and no span when an SDK-
- * or framework-level gen_ai span is already active): started when the request goes out, ended
- * once, when the response body has been read to its end or closed, or the call failed. Every
- * method contains its own failures: telemetry never reaches the application.
+ * or framework-level gen_ai span is already active): started when the request goes out, ended once,
+ * when the response body has been read to its end or closed, or the call failed. Every method
+ * contains its own failures: telemetry never reaches the application.
  */
 public final class LlmHttpSpan {
   static final String INSTRUMENTATION_NAME = "dev.costtrace.agent.http";

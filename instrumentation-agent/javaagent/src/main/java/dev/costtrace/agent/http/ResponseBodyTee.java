@@ -117,7 +117,11 @@ public final class ResponseBodyTee {
       dispatchEvent();
       return;
     }
-    if (len >= 5 && buf[0] == 'd' && buf[1] == 'a' && buf[2] == 't' && buf[3] == 'a'
+    if (len >= 5
+        && buf[0] == 'd'
+        && buf[1] == 'a'
+        && buf[2] == 't'
+        && buf[3] == 'a'
         && buf[4] == ':') {
       int from = len > 5 && buf[5] == ' ' ? 6 : 5;
       if (eventLen >= 0) {
@@ -134,7 +138,8 @@ public final class ResponseBodyTee {
       return;
     }
     if (need > eventData.length) {
-      eventData = Arrays.copyOf(eventData, Math.min(maxBytes, Math.max(need, eventData.length * 2)));
+      eventData =
+          Arrays.copyOf(eventData, Math.min(maxBytes, Math.max(need, eventData.length * 2)));
     }
     if (eventLen > 0) {
       eventData[eventLen++] = '\n';
@@ -149,8 +154,9 @@ public final class ResponseBodyTee {
     if (n <= 0) {
       return;
     }
-    if (n == 6 && new String(eventData, 0, 6, java.nio.charset.StandardCharsets.US_ASCII)
-        .equals("[DONE]")) {
+    if (n == 6
+        && new String(eventData, 0, 6, java.nio.charset.StandardCharsets.US_ASCII)
+            .equals("[DONE]")) {
       return;
     }
     if (call.timeToFirstTokenNanos != null

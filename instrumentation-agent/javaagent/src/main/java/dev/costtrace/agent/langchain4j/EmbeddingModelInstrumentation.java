@@ -49,7 +49,8 @@ public final class EmbeddingModelInstrumentation implements TypeInstrumentation 
                             .and(
                                 takesArgument(
                                     0,
-                                    named("dev.langchain4j.model.embedding.request.EmbeddingRequest"))))),
+                                    named(
+                                        "dev.langchain4j.model.embedding.request.EmbeddingRequest"))))),
         EmbeddingModelInstrumentation.class.getName() + "$EmbedAdvice");
   }
 

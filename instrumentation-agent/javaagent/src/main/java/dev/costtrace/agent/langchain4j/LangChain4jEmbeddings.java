@@ -73,8 +73,8 @@ public final class LangChain4jEmbeddings {
   }
 
   /**
-   * {@code EmbeddingResponse.metadata().tokenUsage()} (1.13+), read reflectively so this class
-   * also loads next to an older LangChain4j.
+   * {@code EmbeddingResponse.metadata().tokenUsage()} (1.13+), read reflectively so this class also
+   * loads next to an older LangChain4j.
    */
   private static TokenUsage embeddingResponseUsage(Object response) {
     try {

@@ -57,7 +57,9 @@ final class LangChain4jModels {
     return b.build();
   }
 
-  /** The messages as LangChain4j serialises them (text, tool calls and results), for the estimate. */
+  /**
+   * The messages as LangChain4j serialises them (text, tool calls and results), for the estimate.
+   */
   static CharSequence inputText(ChatRequest chatRequest) {
     byte[] json =
         ChatMessageSerializer.messagesToJson(chatRequest.messages())

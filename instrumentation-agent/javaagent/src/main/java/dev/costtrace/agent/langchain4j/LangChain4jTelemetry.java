@@ -75,7 +75,8 @@ public final class LangChain4jTelemetry {
       return null;
     }
     return r.provider().equals(LangChain4jSemconv.UNKNOWN_PROVIDER)
-        ? context.with(UNKNOWN_PROVIDER_CALL, new UnknownProviderCall(GenAiBudget.callSpan(context), r))
+        ? context.with(
+            UNKNOWN_PROVIDER_CALL, new UnknownProviderCall(GenAiBudget.callSpan(context), r))
         : context;
   }
 
@@ -171,13 +172,18 @@ public final class LangChain4jTelemetry {
 
   /** The request with the budget's downgraded model, or {@code request} itself. */
   public static ChatRequest downgraded(ChatRequest request, ChatCall call) {
-    return downgradedTo(request, call == null || call.context == null ? null : GenAiBudget.downgradeModel(call.context));
+    return downgradedTo(
+        request,
+        call == null || call.context == null ? null : GenAiBudget.downgradeModel(call.context));
   }
 
   /** The streamed request with the budget's downgraded model, or {@code request} itself. */
   public static ChatRequest downgraded(ChatRequest request, StreamCall call) {
     return downgradedTo(
-        request, call == null || call.stream == null ? null : GenAiBudget.downgradeModel(call.stream.context()));
+        request,
+        call == null || call.stream == null
+            ? null
+            : GenAiBudget.downgradeModel(call.stream.context()));
   }
 
   private static ChatRequest downgradedTo(ChatRequest request, String model) {
@@ -187,11 +193,14 @@ public final class LangChain4jTelemetry {
         (r, m) ->
             r.toBuilder()
                 .parameters(
-                    r.parameters().overrideWith(ChatRequestParameters.builder().modelName(m).build()))
+                    r.parameters()
+                        .overrideWith(ChatRequestParameters.builder().modelName(m).build()))
                 .build());
   }
 
-  /** What the advice's exit throws: the budget's exception for a blocked call, else {@code error}. */
+  /**
+   * What the advice's exit throws: the budget's exception for a blocked call, else {@code error}.
+   */
   public static Throwable thrown(Object call, Throwable error) {
     if (call instanceof BlockedChatCall) {
       return ((BlockedChatCall) call).exception;

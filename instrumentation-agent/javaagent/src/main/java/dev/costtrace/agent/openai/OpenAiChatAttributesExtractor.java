@@ -12,8 +12,8 @@ import java.util.Optional;
 /**
  * What the upstream chat span lacks: {@code openai.api.type}, {@code openai.request.service_tier}
  * (not written for {@code auto}, as semconv says) and {@code gen_ai.conversation.id} from the
- * request's {@code metadata} (keys {@link OpenAiConversationKeys#METADATA}, the lowest precedence — app
- * baggage and an inbound header written later by the attribution processor win), and {@code
+ * request's {@code metadata} (keys {@link OpenAiConversationKeys#METADATA}, the lowest precedence —
+ * app baggage and an inbound header written later by the attribution processor win), and {@code
  * openai.response.service_tier}. Reads {@code serviceTier()} and {@code metadata()} by reflection,
  * cached per class; contains every failure.
  *
@@ -30,6 +30,7 @@ public final class OpenAiChatAttributesExtractor implements AttributesExtractor<
   private static final ClassValue<Method> METADATA = accessor("metadata");
   private static final ClassValue<Method> ADDITIONAL_PROPERTIES = accessor("_additionalProperties");
   private static final ClassValue<Method> AS_STRING = accessor("asString");
+
   /** The wrapped params of the upstream request wrapper, or null when the request is the params. */
   private static final ClassValue<Method> UNWRAP =
       new ClassValue<Method>() {
@@ -47,6 +48,7 @@ public final class OpenAiChatAttributesExtractor implements AttributesExtractor<
           }
         }
       };
+
   public static final String API_TYPE_CHAT_COMPLETIONS = "chat_completions";
   static final String SERVICE_TIER_AUTO = "auto";
 
@@ -151,7 +153,9 @@ public final class OpenAiChatAttributesExtractor implements AttributesExtractor<
       protected Method computeValue(Class<?> type) {
         try {
           Method m = type.getMethod(name);
-          return java.lang.reflect.Modifier.isPublic(m.getDeclaringClass().getModifiers()) ? m : null;
+          return java.lang.reflect.Modifier.isPublic(m.getDeclaringClass().getModifiers())
+              ? m
+              : null;
         } catch (NoSuchMethodException e) {
           return null;
         }

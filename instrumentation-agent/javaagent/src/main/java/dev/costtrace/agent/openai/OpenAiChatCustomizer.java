@@ -20,7 +20,8 @@ public final class OpenAiChatCustomizer implements InstrumenterCustomizerProvide
     if (!customizer.getInstrumentationName().startsWith(UPSTREAM_INSTRUMENTATION_PREFIX)) {
       return;
     }
-    ContextCustomizer<Object> mark = (context, request, attributes) -> GenAiSpans.markActive(context);
+    ContextCustomizer<Object> mark =
+        (context, request, attributes) -> GenAiSpans.markActive(context);
     customizer.addAttributesExtractor(OpenAiChatAttributesExtractor.create());
     customizer.addContextCustomizer(mark);
   }

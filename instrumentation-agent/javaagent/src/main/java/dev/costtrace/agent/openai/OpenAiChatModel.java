@@ -54,10 +54,7 @@ public final class OpenAiChatModel {
       b.serviceTier(tier);
     }
     b.conversationId(
-        field(
-            () ->
-                known(params._metadata())
-                    .map(m -> conversationId(m._additionalProperties()))));
+        field(() -> known(params._metadata()).map(m -> conversationId(m._additionalProperties()))));
     b.inputText(() -> GenAiInputText.fromSdkBody(params._body(), SDK_OBJECT_MAPPERS));
     return b.build();
   }
@@ -85,7 +82,8 @@ public final class OpenAiChatModel {
     b.responseModel(field(() -> known(completion._model())));
     b.serviceTier(field(() -> known(completion._serviceTier()).map(t -> t.asString())));
     List<ChatCompletion.Choice> choices = field(() -> known(completion._choices()));
-    for (ChatCompletion.Choice choice : choices == null ? Collections.<ChatCompletion.Choice>emptyList() : choices) {
+    for (ChatCompletion.Choice choice :
+        choices == null ? Collections.<ChatCompletion.Choice>emptyList() : choices) {
       b.addFinishReason(field(() -> known(choice._finishReason()).map(r -> r.asString())));
     }
     CompletionUsage usage = field(() -> known(completion._usage()));
@@ -101,7 +99,8 @@ public final class OpenAiChatModel {
     b.responseModel(field(() -> known(chunk._model())));
     b.serviceTier(field(() -> known(chunk._serviceTier()).map(t -> t.asString())));
     List<ChatCompletionChunk.Choice> choices = field(() -> known(chunk._choices()));
-    for (ChatCompletionChunk.Choice choice : choices == null ? Collections.<ChatCompletionChunk.Choice>emptyList() : choices) {
+    for (ChatCompletionChunk.Choice choice :
+        choices == null ? Collections.<ChatCompletionChunk.Choice>emptyList() : choices) {
       b.addFinishReason(field(() -> known(choice._finishReason()).map(r -> r.asString())));
     }
     CompletionUsage usage = field(() -> known(chunk._usage()));
@@ -118,7 +117,9 @@ public final class OpenAiChatModel {
             field(() -> known(usage._promptTokensDetails()).flatMap(d -> known(d._cachedTokens()))))
         .reasoningOutputTokens(
             field(
-                () -> known(usage._completionTokensDetails()).flatMap(d -> known(d._reasoningTokens()))))
+                () ->
+                    known(usage._completionTokensDetails())
+                        .flatMap(d -> known(d._reasoningTokens()))))
         .build();
   }
 }

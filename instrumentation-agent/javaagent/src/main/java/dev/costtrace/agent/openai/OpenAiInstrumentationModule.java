@@ -1,9 +1,9 @@
 package dev.costtrace.agent.openai;
 
-import dev.costtrace.agent.config.HelperClasses;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
 import com.google.auto.service.AutoService;
+import dev.costtrace.agent.config.HelperClasses;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.Arrays;
@@ -13,10 +13,9 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * Agent glue for the OpenAI Java SDK: the Responses API's services (our spans) and the chat
  * services (time to first token on the upstream chat span; our own span where none covers the
- * call). Applies only
- * where {@code ResponseServiceImpl} is on the class path; without muzzle every class the advice
- * reaches is listed in {@link #HELPERS} (dependencies first) and injected into the app's loader.
- * Disable with {@code -Dotel.instrumentation.costtrace-openai-java.enabled=false}.
+ * call). Applies only where {@code ResponseServiceImpl} is on the class path; without muzzle every
+ * class the advice reaches is listed in {@link #HELPERS} (dependencies first) and injected into the
+ * app's loader. Disable with {@code -Dotel.instrumentation.costtrace-openai-java.enabled=false}.
  */
 @AutoService(InstrumentationModule.class)
 public final class OpenAiInstrumentationModule extends InstrumentationModule {
@@ -29,8 +28,8 @@ public final class OpenAiInstrumentationModule extends InstrumentationModule {
       "com.openai.services.async.chat.ChatCompletionServiceAsyncImpl";
 
   /**
-   * Every class the advice reaches, directly or not: the foundation and this package, as the
-   * build lists them in the extension jar ({@link HelperClasses}).
+   * Every class the advice reaches, directly or not: the foundation and this package, as the build
+   * lists them in the extension jar ({@link HelperClasses}).
    */
   static final List<String> HELPERS =
       HelperClasses.under(

@@ -7,8 +7,8 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseUsage;
 import dev.costtrace.agent.genai.GenAiAttributes;
-import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
@@ -18,10 +18,10 @@ import java.util.function.Supplier;
 /**
  * Maps the OpenAI SDK's Responses API objects to the foundation's model. OpenAI's {@code
  * input_tokens} already include cached ones and {@code output_tokens} reasoning ones, as semconv
- * wants. Every field is read on its own, through the raw {@code JsonField} accessors where the typed
- * getter changed between SDK versions (2.x {@code model()} is not {@code Optional}) or would throw
- * on a missing or mistyped value: a field the SDK at hand lacks, or a malformed response, loses
- * only that field.
+ * wants. Every field is read on its own, through the raw {@code JsonField} accessors where the
+ * typed getter changed between SDK versions (2.x {@code model()} is not {@code Optional}) or would
+ * throw on a missing or mistyped value: a field the SDK at hand lacks, or a malformed response,
+ * loses only that field.
  *
  * <p>Conversation ID: the request's {@code conversation} (an ID or {@code {id}}), the Responses
  * API's own conversation object. {@code previous_response_id} is not used: it names the previous
@@ -40,8 +40,11 @@ public final class OpenAiResponsesModel {
     return request(params, streaming, null);
   }
 
-  /** @param baseUrl the client's base URL ({@code server.address} / {@code .port}), or null */
-  public static GenAiRequest request(ResponseCreateParams params, boolean streaming, String baseUrl) {
+  /**
+   * @param baseUrl the client's base URL ({@code server.address} / {@code .port}), or null
+   */
+  public static GenAiRequest request(
+      ResponseCreateParams params, boolean streaming, String baseUrl) {
     GenAiRequest.Builder b =
         GenAiRequest.builder(GenAiAttributes.PROVIDER_OPENAI, GenAiAttributes.OPERATION_CHAT)
             .streaming(streaming)
@@ -56,7 +59,11 @@ public final class OpenAiResponsesModel {
         field(
             () ->
                 known(params._conversation())
-                    .flatMap(c -> c.isId() ? Optional.of(c.asId()) : c.responseConversationParam().map(p -> p.id()))));
+                    .flatMap(
+                        c ->
+                            c.isId()
+                                ? Optional.of(c.asId())
+                                : c.responseConversationParam().map(p -> p.id()))));
     b.inputText(() -> GenAiInputText.fromSdkBody(params._body(), SDK_OBJECT_MAPPERS));
     return b.build();
   }
@@ -66,7 +73,11 @@ public final class OpenAiResponsesModel {
     b.responseId(field(() -> known(response._id())));
     b.responseModel(field(() -> known(response._model()).map(OpenAiResponsesModel::modelName)));
     String reason =
-        field(() -> known(response._incompleteDetails()).flatMap(d -> known(d._reason())).map(r -> r.asString()));
+        field(
+            () ->
+                known(response._incompleteDetails())
+                    .flatMap(d -> known(d._reason()))
+                    .map(r -> r.asString()));
     b.addFinishReason(
         reason != null ? reason : field(() -> known(response._status()).map(s -> s.asString())));
     b.serviceTier(field(() -> known(response._serviceTier()).map(t -> t.asString())));
@@ -118,8 +129,8 @@ public final class OpenAiResponsesModel {
   }
 
   /**
-   * One field: {@code null} when absent, malformed, or when this SDK version lacks the accessor
-   * (a {@link LinkageError}, since the extension is compiled against a newer SDK).
+   * One field: {@code null} when absent, malformed, or when this SDK version lacks the accessor (a
+   * {@link LinkageError}, since the extension is compiled against a newer SDK).
    */
   static <T> T field(Supplier<Optional<T>> read) {
     try {

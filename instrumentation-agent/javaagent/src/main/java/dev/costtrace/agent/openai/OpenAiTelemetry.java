@@ -42,7 +42,9 @@ public final class OpenAiTelemetry {
     return INSTRUMENTER.get();
   }
 
-  /** Starts the span of a non-streamed Responses call and makes it current; null when not traced. */
+  /**
+   * Starts the span of a non-streamed Responses call and makes it current; null when not traced.
+   */
   public static GenAiCall start(ResponseCreateParams params, ClientOptions options) {
     GenAiCall call =
         GenAiCall.start(
@@ -230,7 +232,8 @@ public final class OpenAiTelemetry {
         return timer == null ? null : new ChatStreamCall(timer, null);
       }
       if (timer == null) {
-        markApiType(call.stream().context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
+        markApiType(
+            call.stream().context(), OpenAiChatAttributesExtractor.API_TYPE_CHAT_COMPLETIONS);
       }
       return new ChatStreamCall(timer, call);
     } catch (Throwable t) {
@@ -252,7 +255,8 @@ public final class OpenAiTelemetry {
         call.own,
         response,
         error,
-        r -> new ObservedStreamResponse<>(r, new ChatStreamRecorder(call.own.stream(), call.timer)));
+        r ->
+            new ObservedStreamResponse<>(r, new ChatStreamRecorder(call.own.stream(), call.timer)));
   }
 
   /** The async chat stream, observed likewise. */
@@ -286,7 +290,8 @@ public final class OpenAiTelemetry {
    * Under a gen_ai span someone else made for this call (the upstream chat span): what only the
    * SDK's client knows, that it is an Azure OpenAI call. True when such a span covers the call.
    */
-  private static boolean onUpstreamSpan(OpenAiEndpoint endpoint, ChatCompletionCreateParams params) {
+  private static boolean onUpstreamSpan(
+      OpenAiEndpoint endpoint, ChatCompletionCreateParams params) {
     try {
       if (!GenAiSpans.isActive(Context.current())) {
         return false;
@@ -314,9 +319,9 @@ public final class OpenAiTelemetry {
   }
 
   /**
-   * A chat stream being observed: the upstream span's first-chunk timer (null when no upstream
-   * span covers the call) and our call (null when not traced and not budgeted): our own span, or
-   * only the budget's admission under the upstream span.
+   * A chat stream being observed: the upstream span's first-chunk timer (null when no upstream span
+   * covers the call) and our call (null when not traced and not budgeted): our own span, or only
+   * the budget's admission under the upstream span.
    */
   public static class ChatStreamCall {
     final ChatStreamTimer timer;
@@ -332,7 +337,9 @@ public final class OpenAiTelemetry {
       return call == null || call.own == null ? null : call.own.downgradeModel();
     }
 
-    /** What the advice's exit throws: the budget's exception for a blocked call, else {@code error}. */
+    /**
+     * What the advice's exit throws: the budget's exception for a blocked call, else {@code error}.
+     */
     public static Throwable thrown(ChatStreamCall call, Throwable error) {
       return call instanceof Blocked ? GenAiStreamCall.thrown(call.own, error) : error;
     }

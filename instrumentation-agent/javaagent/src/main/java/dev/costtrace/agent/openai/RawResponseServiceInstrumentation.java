@@ -48,7 +48,8 @@ final class RawResponseServiceInstrumentation implements TypeInstrumentation {
             .and(takesArguments(2))
             .and(takesArgument(0, named("com.openai.models.responses.ResponseCreateParams")));
     String prefix = RawResponseServiceInstrumentation.class.getName();
-    transformer.applyAdviceToMethod(create, prefix + (async ? "$AsyncCreateAdvice" : "$CreateAdvice"));
+    transformer.applyAdviceToMethod(
+        create, prefix + (async ? "$AsyncCreateAdvice" : "$CreateAdvice"));
   }
 
   @SuppressWarnings("unused")

@@ -55,7 +55,8 @@ final class ResponseServiceInstrumentation implements TypeInstrumentation {
           named("createStreaming").and(params), prefix + "$AsyncStreamAdvice");
     } else {
       transformer.applyAdviceToMethod(named("create").and(params), prefix + "$CreateAdvice");
-      transformer.applyAdviceToMethod(named("createStreaming").and(params), prefix + "$StreamAdvice");
+      transformer.applyAdviceToMethod(
+          named("createStreaming").and(params), prefix + "$StreamAdvice");
     }
   }
 

@@ -18,20 +18,20 @@ import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import java.util.List;
 
 /**
- * Wraps the sampler the application configured ({@code OTEL_TRACES_SAMPLER}) so that every LLM
- * call is counted: a span that is a gen_ai client span ({@code gen_ai.operation.name} among its
- * start attributes, kind CLIENT) or an {@code execute_tool} span is recorded and sampled even when
- * the configured sampler would not sample it, and then carries {@link #KEPT_FOR_COST}{@code
- * =true}. Every other span gets exactly the configured sampler's decision, so the share of the
- * app's other spans that is exported does not change.
+ * Wraps the sampler the application configured ({@code OTEL_TRACES_SAMPLER}) so that every LLM call
+ * is counted: a span that is a gen_ai client span ({@code gen_ai.operation.name} among its start
+ * attributes, kind CLIENT) or an {@code execute_tool} span is recorded and sampled even when the
+ * configured sampler would not sample it, and then carries {@link #KEPT_FOR_COST}{@code =true}.
+ * Every other span gets exactly the configured sampler's decision, so the share of the app's other
+ * spans that is exported does not change.
  *
- * <p>A kept span's context is sampled while its parent's is not. Left alone, a parent-based
- * sampler would then sample everything under it (the HTTP client span of the LLM request, the
- * spans of a tool), and the trace flags sent downstream would change. So the configured sampler
- * decides for a child of a kept span as it would have without us: it sees the kept parent with
- * the sampled flag cleared, which is the flag that parent would have had. A kept span's own
- * context keeps the flag set; instrumentations inject the context of the HTTP client span under
- * it, which is unsampled again, so downstream services see the trace as the app's sampler decided.
+ * <p>A kept span's context is sampled while its parent's is not. Left alone, a parent-based sampler
+ * would then sample everything under it (the HTTP client span of the LLM request, the spans of a
+ * tool), and the trace flags sent downstream would change. So the configured sampler decides for a
+ * child of a kept span as it would have without us: it sees the kept parent with the sampled flag
+ * cleared, which is the flag that parent would have had. A kept span's own context keeps the flag
+ * set; instrumentations inject the context of the HTTP client span under it, which is unsampled
+ * again, so downstream services see the trace as the app's sampler decided.
  *
  * <p>The decision is made at span start, from the attributes instrumentations set then: every
  * CostTrace instrumentation and the upstream OpenAI one put {@code gen_ai.operation.name} there.
@@ -92,8 +92,8 @@ public final class GenAiKeepingSampler implements Sampler {
   }
 
   /**
-   * True for the spans whose money the receiver counts: gen_ai client spans (chat, embeddings,
-   * any operation) and tool executions.
+   * True for the spans whose money the receiver counts: gen_ai client spans (chat, embeddings, any
+   * operation) and tool executions.
    */
   static boolean carriesCost(SpanKind kind, Attributes attributes) {
     String operation = attributes.get(GenAiAttributes.OPERATION_NAME);
@@ -141,8 +141,8 @@ public final class GenAiKeepingSampler implements Sampler {
   }
 
   /**
-   * Recorded and sampled, marked, and with the trace state the configured sampler chose (a
-   * sampler may rewrite it even when it drops).
+   * Recorded and sampled, marked, and with the trace state the configured sampler chose (a sampler
+   * may rewrite it even when it drops).
    */
   private static final class KeptForCost implements SamplingResult {
     private final SamplingResult configured;

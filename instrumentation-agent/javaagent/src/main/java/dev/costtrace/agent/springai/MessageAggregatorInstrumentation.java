@@ -16,8 +16,8 @@ import reactor.core.publisher.Flux;
 /**
  * {@code MessageAggregator.aggregate(Flux, Consumer)}, which every Spring AI streaming model calls
  * right after starting its model call's observation, on the same thread: the model's responses are
- * shown to that call on their way to the aggregator — time to
- * first token, and usage as the provider reported it for this call.
+ * shown to that call on their way to the aggregator — time to first token, and usage as the
+ * provider reported it for this call.
  */
 public final class MessageAggregatorInstrumentation implements TypeInstrumentation {
   @Override

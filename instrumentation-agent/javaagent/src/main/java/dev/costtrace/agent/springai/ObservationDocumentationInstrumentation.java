@@ -59,8 +59,7 @@ public final class ObservationDocumentationInstrumentation implements TypeInstru
 
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter Object covered,
-        @Advice.Return(readOnly = false) Observation observation) {
+        @Advice.Enter Object covered, @Advice.Return(readOnly = false) Observation observation) {
       observation = SpringAiTelemetry.wrap(covered, observation);
     }
   }

@@ -2,8 +2,9 @@ package dev.costtrace.agent.springai;
 
 /**
  * What happens to a span when Spring AI runs the observation of one model or tool call: either
- * around code ({@code observe(...)}: the span is current while the code runs), or as {@code start()}
- * ... {@code error(t)} ... {@code stop()} (a stream). Implementations contain their own failures.
+ * around code ({@code observe(...)}: the span is current while the code runs), or as {@code
+ * start()} ... {@code error(t)} ... {@code stop()} (a stream). Implementations contain their own
+ * failures.
  */
 abstract class ObservedCall {
   /** {@code observe(...)} is about to run the observed code. */

@@ -15,18 +15,18 @@ import org.springframework.ai.chat.observation.ChatModelObservationContext;
 import reactor.core.publisher.Flux;
 
 /**
- * One Spring AI model call, traced around its observation: a blocking call ({@code observe}) through
- * the foundation's {@link GenAiCall}, a streamed one ({@code start} ... {@code stop}) through a
- * {@link GenAiStream}. While the call runs its context also holds this object ({@link #CURRENT}),
- * so that {@link #reportUsage} can give it the call's own usage.
+ * One Spring AI model call, traced around its observation: a blocking call ({@code observe})
+ * through the foundation's {@link GenAiCall}, a streamed one ({@code start} ... {@code stop})
+ * through a {@link GenAiStream}. While the call runs its context also holds this object ({@link
+ * #CURRENT}), so that {@link #reportUsage} can give it the call's own usage.
  *
  * <p>Which usage: Spring AI 1.x models run tool calls themselves and call the model again, adding
  * each call's usage to the previous ones' ({@code UsageCalculator.getCumulativeUsage}) and dropping
  * the provider's native usage on the way; the response of the second call thus carries both calls'
  * tokens. The usage passed into that sum is this call's alone, with the native usage (cached and
  * reasoning tokens) — it wins. For a stream, the last usage a streamed response carried; for a 1.x
- * stream whose responses came from more than one model response (the loop's later calls are
- * merged into the first call's stream there), only what Spring AI aggregated is known.
+ * stream whose responses came from more than one model response (the loop's later calls are merged
+ * into the first call's stream there), only what Spring AI aggregated is known.
  */
 final class SpringAiChatCall extends ObservedCall {
   static final ContextKey<SpringAiChatCall> CURRENT =
@@ -56,9 +56,7 @@ final class SpringAiChatCall extends ObservedCall {
 
   @Override
   void startAround() {
-    call =
-        GenAiCall.start(
-            SpringAiTelemetry.instrumenter(), () -> request = request(false));
+    call = GenAiCall.start(SpringAiTelemetry.instrumenter(), () -> request = request(false));
     if (call != null) {
       scope = call.context().with(CURRENT, this).makeCurrent();
     }

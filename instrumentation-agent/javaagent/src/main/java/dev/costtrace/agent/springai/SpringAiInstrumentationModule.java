@@ -12,9 +12,9 @@ import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * Agent glue for Spring AI: applies only where {@code ChatModelObservationContext} (Spring AI
- * 1.0+) is on the class path. Java 8 bytecode like the rest of the extension; the instrumentations
- * it returns are compiled for Java 17 (Spring AI's class files) and loaded by name, as LangChain4j's
+ * Agent glue for Spring AI: applies only where {@code ChatModelObservationContext} (Spring AI 1.0+)
+ * is on the class path. Java 8 bytecode like the rest of the extension; the instrumentations it
+ * returns are compiled for Java 17 (Spring AI's class files) and loaded by name, as LangChain4j's
  * are. Disable with {@code -Dotel.instrumentation.costtrace-spring-ai.enabled=false}.
  */
 @AutoService(InstrumentationModule.class)

@@ -74,9 +74,9 @@ final class SpringAiModels {
 
   /**
    * Semconv usage from Spring AI's: prompt and completion tokens, and from the provider's native
-   * usage (or Spring AI 2.0's own cache fields) cache read, cache write and reasoning tokens. Spring
-   * AI's prompt tokens are the provider's input count: OpenAI's includes cached input, Anthropic's
-   * does not (added back here).
+   * usage (or Spring AI 2.0's own cache fields) cache read, cache write and reasoning tokens.
+   * Spring AI's prompt tokens are the provider's input count: OpenAI's includes cached input,
+   * Anthropic's does not (added back here).
    */
   static GenAiUsage usage(Usage usage, String provider) {
     if (isEmpty(usage)) {

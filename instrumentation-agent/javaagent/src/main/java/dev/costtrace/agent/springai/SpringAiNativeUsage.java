@@ -44,7 +44,8 @@ final class SpringAiNativeUsage {
     } catch (Throwable t) {
       GenAiFailures.contain(t);
     }
-    Long cacheRead = first(number(usage, "getCacheReadInputTokens"), number(n, "cacheReadInputTokens"));
+    Long cacheRead =
+        first(number(usage, "getCacheReadInputTokens"), number(n, "cacheReadInputTokens"));
     cacheRead = first(cacheRead, number(n, "promptTokensDetails", "cachedTokens"));
     Long cacheWrite =
         first(number(usage, "getCacheWriteInputTokens"), number(n, "cacheCreationInputTokens"));

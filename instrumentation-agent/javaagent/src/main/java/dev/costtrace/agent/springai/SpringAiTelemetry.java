@@ -42,7 +42,8 @@ public final class SpringAiTelemetry {
   static final String DEFAULT_CONVERSATION_ID = "default";
 
   /** The ChatClient request's conversation ID, for the model and tool calls made under it. */
-  static final ContextKey<String> CONVERSATION = ContextKey.named("costtrace-spring-ai-conversation");
+  static final ContextKey<String> CONVERSATION =
+      ContextKey.named("costtrace-spring-ai-conversation");
 
   private static final Supplier<GenAiInstrumenter> INSTRUMENTER =
       GenAiInstrumenter.lazy(INSTRUMENTATION_NAME);

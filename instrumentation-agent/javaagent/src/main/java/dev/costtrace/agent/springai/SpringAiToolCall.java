@@ -17,7 +17,8 @@ import org.springframework.ai.tool.observation.ToolCallingObservationContext;
  * the tool threw is reported by {@link #failed} and recorded as {@code error.type}.
  */
 final class SpringAiToolCall extends ObservedCall {
-  static final ContextKey<GenAiToolCall> CURRENT = ContextKey.named("costtrace-spring-ai-tool-call");
+  static final ContextKey<GenAiToolCall> CURRENT =
+      ContextKey.named("costtrace-spring-ai-tool-call");
 
   /** {@code getToolCallId()}: Spring AI 2.0 on; null where the context has none. */
   private static final ClassValue<Method> TOOL_CALL_ID =

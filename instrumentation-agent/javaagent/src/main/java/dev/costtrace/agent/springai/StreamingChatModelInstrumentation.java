@@ -26,8 +26,7 @@ import reactor.core.publisher.Flux;
  * and makes none of its own.
  */
 public final class StreamingChatModelInstrumentation implements TypeInstrumentation {
-  static final String STREAMING_CHAT_MODEL =
-      "org.springframework.ai.chat.model.StreamingChatModel";
+  static final String STREAMING_CHAT_MODEL = "org.springframework.ai.chat.model.StreamingChatModel";
 
   @Override
   public ElementMatcher<ClassLoader> classLoaderOptimization() {

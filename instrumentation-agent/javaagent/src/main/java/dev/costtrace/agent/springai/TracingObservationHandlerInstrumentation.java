@@ -17,8 +17,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * {@code supportsContext} of Micrometer Tracing's handlers (the ones that turn observations into
  * spans, e.g. through the OpenTelemetry bridge): false for a Spring AI model or tool observation
- * CostTrace makes the span of, so an app that wired Micrometer Tracing to OpenTelemetry does not get
- * a second span for the same call. Its other handlers (metrics) see the observation as before.
+ * CostTrace makes the span of, so an app that wired Micrometer Tracing to OpenTelemetry does not
+ * get a second span for the same call. Its other handlers (metrics) see the observation as before.
  */
 public final class TracingObservationHandlerInstrumentation implements TypeInstrumentation {
   static final String TRACING_HANDLER = "io.micrometer.tracing.handler.TracingObservationHandler";

@@ -5,7 +5,7 @@
  * each model call inside a {@code ChatModelObservationContext} observation and each tool call
  * inside a {@code ToolCallingObservationContext} one, whether or not the app configured an
  * observation registry; the span is made around that observation. {@code
- * SpringAiInstrumentationModule} is the thin agent glue (Java 8, loading the Java 17 rest by
- * name); {@code SpringAiTelemetry} is what the advice calls.
+ * SpringAiInstrumentationModule} is the thin agent glue (Java 8, loading the Java 17 rest by name);
+ * {@code SpringAiTelemetry} is what the advice calls.
  */
 package dev.costtrace.agent.springai;

@@ -29,10 +29,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The LLM call of a request whose server span was not sampled still gets the request's
- * attribution: the server instrumenter's context customizer carries the captured headers in the
- * context, through unsampled spans, to the kept LLM span — the fields trusted from inbound requests
- * only ({@code costtrace.agent.trust.inbound}; not the tenant by default).
+ * The LLM call of a request whose server span was not sampled still gets the request's attribution:
+ * the server instrumenter's context customizer carries the captured headers in the context, through
+ * unsampled spans, to the kept LLM span — the fields trusted from inbound requests only ({@code
+ * costtrace.agent.trust.inbound}; not the tenant by default).
  */
 class InboundAttributionTest {
   private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
@@ -51,13 +51,15 @@ class InboundAttributionTest {
 
   private void start(Sampler configured, AttributionSettings settings) {
     InboundAttribution.install(settings);
-    otel = OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder()
-            .setSampler(GenAiKeepingSampler.wrap(configured))
-            .addSpanProcessor(new AttributionSpanProcessor(settings))
-            .addSpanProcessor(SimpleSpanProcessor.create(exporter))
-            .build())
-        .build();
+    otel =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .setSampler(GenAiKeepingSampler.wrap(configured))
+                    .addSpanProcessor(new AttributionSpanProcessor(settings))
+                    .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+                    .build())
+            .build();
   }
 
   /**
@@ -66,21 +68,33 @@ class InboundAttributionTest {
    * AttributionContextCustomizer}).
    */
   private Instrumenter<Map<String, String>, Void> server() {
-    return Instrumenter.<Map<String, String>, Void>builder(otel, "test.http-server", r -> "GET /ask")
-        .addAttributesExtractor(AttributesExtractor.<Map<String, String>, Void, String>constant(
-            AttributeKey.stringKey("http.request.method"), "GET"))
-        .addAttributesExtractor(new AttributesExtractor<Map<String, String>, Void>() {
-          @Override
-          public void onStart(io.opentelemetry.api.common.AttributesBuilder attributes,
-              Context parentContext, Map<String, String> headers) {
-            headers.forEach((name, value) -> attributes.put(
-                AttributeKey.stringArrayKey("http.request.header." + name), Arrays.asList(value)));
-          }
+    return Instrumenter.<Map<String, String>, Void>builder(
+            otel, "test.http-server", r -> "GET /ask")
+        .addAttributesExtractor(
+            AttributesExtractor.<Map<String, String>, Void, String>constant(
+                AttributeKey.stringKey("http.request.method"), "GET"))
+        .addAttributesExtractor(
+            new AttributesExtractor<Map<String, String>, Void>() {
+              @Override
+              public void onStart(
+                  io.opentelemetry.api.common.AttributesBuilder attributes,
+                  Context parentContext,
+                  Map<String, String> headers) {
+                headers.forEach(
+                    (name, value) ->
+                        attributes.put(
+                            AttributeKey.stringArrayKey("http.request.header." + name),
+                            Arrays.asList(value)));
+              }
 
-          @Override
-          public void onEnd(io.opentelemetry.api.common.AttributesBuilder attributes,
-              Context context, Map<String, String> headers, Void response, Throwable error) {}
-        })
+              @Override
+              public void onEnd(
+                  io.opentelemetry.api.common.AttributesBuilder attributes,
+                  Context context,
+                  Map<String, String> headers,
+                  Void response,
+                  Throwable error) {}
+            })
         .addContextCustomizer(AttributionContextCustomizer.CARRY)
         .buildInstrumenter(SpanKindExtractor.alwaysServer());
   }
@@ -102,7 +116,8 @@ class InboundAttributionTest {
       Span app = otel.getTracer("app").spanBuilder("answer").startSpan();
       try (Scope a = app.makeCurrent()) {
         GenAiInstrumenter llm = GenAiInstrumenter.create(otel, "dev.costtrace.test");
-        GenAiRequest call = GenAiRequest.builder("openai", "chat").requestModel("gpt-4o-mini").build();
+        GenAiRequest call =
+            GenAiRequest.builder("openai", "chat").requestModel("gpt-4o-mini").build();
         llm.end(llm.start(Context.current(), call), call, null, null);
       }
       app.end();
@@ -128,16 +143,21 @@ class InboundAttributionTest {
     assertThat(llm.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isTrue();
     assertThat(llm.getAttributes().get(GenAiAttributes.CONVERSATION_ID)).isEqualTo("conv-header-1");
     assertThat(llm.getAttributes().get(AttributeKey.stringKey("user.id"))).isEqualTo("user-42");
-    assertThat(llm.getAttributes().get(AttributeKey.stringKey("costtrace.feature"))).isEqualTo("support-bot");
+    assertThat(llm.getAttributes().get(AttributeKey.stringKey("costtrace.feature")))
+        .isEqualTo("support-bot");
     // The tenant is not trusted from inbound requests by default: not carried, not written.
     assertThat(llm.getAttributes().get(TENANT)).isNull();
   }
 
   @Test
   void aTrustedTenantHeaderReachesTheKeptLlmSpanToo() {
-    start(Sampler.parentBased(Sampler.traceIdRatioBased(0)),
-        AttributionSettings.fromProperties(k -> k.equals(AttributionSettings.TRUST_INBOUND_KEY)
-            ? "conversation,tenant,user,feature" : null));
+    start(
+        Sampler.parentBased(Sampler.traceIdRatioBased(0)),
+        AttributionSettings.fromProperties(
+            k ->
+                k.equals(AttributionSettings.TRUST_INBOUND_KEY)
+                    ? "conversation,tenant,user,feature"
+                    : null));
     serve(headers(), Context::root);
 
     SpanData llm = llmSpan();
@@ -153,12 +173,16 @@ class InboundAttributionTest {
 
     List<SpanData> spans = exporter.getFinishedSpanItems();
     assertThat(spans).hasSize(3);
-    assertThat(spans).allSatisfy(s -> {
-      assertThat(s.getAttributes().get(GenAiAttributes.CONVERSATION_ID)).isEqualTo("conv-header-1");
-      assertThat(s.getAttributes().get(AttributeKey.stringKey("user.id"))).isEqualTo("user-42");
-      assertThat(s.getAttributes().get(TENANT)).isNull();
-      assertThat(s.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isNull();
-    });
+    assertThat(spans)
+        .allSatisfy(
+            s -> {
+              assertThat(s.getAttributes().get(GenAiAttributes.CONVERSATION_ID))
+                  .isEqualTo("conv-header-1");
+              assertThat(s.getAttributes().get(AttributeKey.stringKey("user.id")))
+                  .isEqualTo("user-42");
+              assertThat(s.getAttributes().get(TENANT)).isNull();
+              assertThat(s.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isNull();
+            });
   }
 
   @Test
@@ -168,7 +192,8 @@ class InboundAttributionTest {
     serve(headers(), () -> Context.root().with(baggage));
 
     SpanData llm = llmSpan();
-    assertThat(llm.getAttributes().get(GenAiAttributes.CONVERSATION_ID)).isEqualTo("conv-baggage-7");
+    assertThat(llm.getAttributes().get(GenAiAttributes.CONVERSATION_ID))
+        .isEqualTo("conv-baggage-7");
     assertThat(llm.getAttributes().get(AttributeKey.stringKey("user.id"))).isEqualTo("user-42");
   }
 

@@ -32,9 +32,13 @@ import org.junit.jupiter.api.Test;
  */
 class GenAiBudgetTest {
   /** gpt-4o: $2.50 / $10 per million; gpt-4o-mini: $0.15 / $0.60 (in picodollars per token). */
-  static final CallPricer PRICER = (provider, model, in, cr, cw, out, r, tier) ->
-      model.startsWith("gpt-4o-mini") ? in * 150_000L + out * 600_000L
-          : model.startsWith("gpt-4o") ? in * 2_500_000L + out * 10_000_000L : CallPricer.UNKNOWN;
+  static final CallPricer PRICER =
+      (provider, model, in, cr, cw, out, r, tier) ->
+          model.startsWith("gpt-4o-mini")
+              ? in * 150_000L + out * 600_000L
+              : model.startsWith("gpt-4o")
+                  ? in * 2_500_000L + out * 10_000_000L
+                  : CallPricer.UNKNOWN;
 
   private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
 
@@ -44,36 +48,46 @@ class GenAiBudgetTest {
   }
 
   private GenAiInstrumenter instrumenter(Sampler sampler) {
-    SdkTracerProvider provider = SdkTracerProvider.builder().setSampler(sampler)
-        .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build();
-    return GenAiInstrumenter.create(OpenTelemetrySdk.builder().setTracerProvider(provider).build(), "dev.costtrace.test");
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setSampler(sampler)
+            .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+            .build();
+    return GenAiInstrumenter.create(
+        OpenTelemetrySdk.builder().setTracerProvider(provider).build(), "dev.costtrace.test");
   }
 
   private static BudgetEngine install(Map<String, String> settings) {
     BudgetEngine engine = BudgetEngine.builder(BudgetSettings.from(settings::get), PRICER).build();
-    BudgetGate.Holder.set(new BudgetGate() {
-      @Override
-      public BudgetTicket admit(BudgetCall call) {
-        return engine.admit(call);
-      }
+    BudgetGate.Holder.set(
+        new BudgetGate() {
+          @Override
+          public BudgetTicket admit(BudgetCall call) {
+            return engine.admit(call);
+          }
 
-      @Override
-      public BudgetRemaining remaining(String id) {
-        return engine.remaining(id);
-      }
-    });
+          @Override
+          public BudgetRemaining remaining(String id) {
+            return engine.remaining(id);
+          }
+        });
     return engine;
   }
 
   private static GenAiRequest request(String model) {
     return GenAiRequest.builder(GenAiAttributes.PROVIDER_OPENAI, GenAiAttributes.OPERATION_CHAT)
-        .requestModel(model).maxTokens(1000L).conversationId("conv-1").inputText(() -> "Hello, world!")
+        .requestModel(model)
+        .maxTokens(1000L)
+        .conversationId("conv-1")
+        .inputText(() -> "Hello, world!")
         .build();
   }
 
   private static GenAiResponse usage(String model, long in, long out) {
-    return GenAiResponse.builder().responseModel(model)
-        .usage(GenAiUsage.builder().inputTokens(in).outputTokens(out).build()).build();
+    return GenAiResponse.builder()
+        .responseModel(model)
+        .usage(GenAiUsage.builder().inputTokens(in).outputTokens(out).build())
+        .build();
   }
 
   @Test
@@ -84,25 +98,29 @@ class GenAiBudgetTest {
     tracer.end(first, request("gpt-4o"), usage("gpt-4o", 1000, 1000), null); // 0.0125
     assertThatThrownBy(() -> tracer.start(Context.root(), request("gpt-4o")))
         .isInstanceOf(ConversationBudgetExceededException.class)
-        .hasMessage("conversation conv-1 over its budget: conversation_cap_usd is $0.02, this call"
-            + " would reach $0.02251");
+        .hasMessage(
+            "conversation conv-1 over its budget: conversation_cap_usd is $0.02, this call"
+                + " would reach $0.02251");
     List<SpanData> spans = exporter.getFinishedSpanItems();
     assertThat(spans).hasSize(2);
     SpanData blocked = spans.get(1);
-    assertThat(blocked.getAttributes().get(AttributeKey.stringKey("costtrace.budget.action"))).isEqualTo("block");
+    assertThat(blocked.getAttributes().get(AttributeKey.stringKey("costtrace.budget.action")))
+        .isEqualTo("block");
     assertThat(blocked.getAttributes().get(AttributeKey.stringKey("error.type")))
         .isEqualTo(ConversationBudgetExceededException.class.getName());
-    assertThat(blocked.getEvents()).extracting(e -> e.getName())
+    assertThat(blocked.getEvents())
+        .extracting(e -> e.getName())
         .containsExactly("costtrace.budget.limit_hit", "exception");
     assertThat(engine.remaining("conv-1").spentUsd()).isEqualByComparingTo("0.0125");
   }
 
   @Test
   void downgradeRenamesTheSpanAndTheCallCarriesTheModel() {
-    install(Map.of(
-        "costtrace.budget.conversation.cap.usd", "0.005",
-        "costtrace.budget.action", "downgrade",
-        "costtrace.budget.downgrade", "gpt-4o=gpt-4o-mini"));
+    install(
+        Map.of(
+            "costtrace.budget.conversation.cap.usd", "0.005",
+            "costtrace.budget.action", "downgrade",
+            "costtrace.budget.downgrade", "gpt-4o=gpt-4o-mini"));
     GenAiInstrumenter tracer = instrumenter(Sampler.alwaysOn());
     GenAiCall call;
     try (Scope ignored = Context.root().makeCurrent()) {
@@ -112,8 +130,10 @@ class GenAiBudgetTest {
     GenAiCall.end(call, "ok", null, r -> usage("gpt-4o-mini-2024-07-18", 4, 10));
     SpanData span = exporter.getFinishedSpanItems().get(0);
     assertThat(span.getName()).isEqualTo("chat gpt-4o-mini");
-    assertThat(span.getAttributes().get(AttributeKey.stringKey("gen_ai.request.model"))).isEqualTo("gpt-4o-mini");
-    assertThat(span.getAttributes().get(AttributeKey.stringKey("costtrace.budget.requested_model"))).isEqualTo("gpt-4o");
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("gen_ai.request.model")))
+        .isEqualTo("gpt-4o-mini");
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("costtrace.budget.requested_model")))
+        .isEqualTo("gpt-4o");
   }
 
   @Test
@@ -124,7 +144,8 @@ class GenAiBudgetTest {
       call = GenAiCall.start(instrumenter(Sampler.alwaysOn()), () -> request("gpt-4o"));
     }
     assertThat(call).isInstanceOf(GenAiCall.Blocked.class);
-    assertThat(GenAiCall.thrown(call, null)).isInstanceOf(ConversationBudgetExceededException.class);
+    assertThat(GenAiCall.thrown(call, null))
+        .isInstanceOf(ConversationBudgetExceededException.class);
     assertThat(GenAiCall.thrown(null, null)).isNull();
   }
 

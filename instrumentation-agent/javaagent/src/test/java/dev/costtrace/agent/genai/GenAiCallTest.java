@@ -19,9 +19,12 @@ class GenAiCallTest {
   private final OpenTelemetrySdk otel =
       OpenTelemetrySdk.builder()
           .setTracerProvider(
-              SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
+              SdkTracerProvider.builder()
+                  .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+                  .build())
           .build();
-  private final GenAiInstrumenter instrumenter = GenAiInstrumenter.create(otel, "dev.costtrace.test");
+  private final GenAiInstrumenter instrumenter =
+      GenAiInstrumenter.create(otel, "dev.costtrace.test");
   private final GenAiRequest request =
       GenAiRequest.builder("openai", "chat").requestModel("o4-mini").build();
 
@@ -42,7 +45,8 @@ class GenAiCallTest {
   @Test
   void spanIsCurrentDuringTheCallAndEndsWithTheMappedResult() {
     GenAiCall call = GenAiCall.start(instrumenter, () -> request);
-    assertThat(Span.current().getSpanContext()).isEqualTo(Span.fromContext(call.context()).getSpanContext());
+    assertThat(Span.current().getSpanContext())
+        .isEqualTo(Span.fromContext(call.context()).getSpanContext());
     GenAiCall.end(call, "resp_1", null, GenAiCallTest::withId);
     assertThat(Span.current().getSpanContext().isValid()).isFalse();
     assertThat(onlySpan().getAttributes().get(AttributeKey.stringKey("gen_ai.response.id")))
@@ -90,7 +94,8 @@ class GenAiCallTest {
   @Test
   void untracedCallIsNullAndEveryHookAcceptsIt() {
     GenAiCall.end(null, "x", null, GenAiCallTest::withId);
-    GenAiCall.endWhenDone(null, CompletableFuture.completedFuture("x"), null, GenAiCallTest::withId);
+    GenAiCall.endWhenDone(
+        null, CompletableFuture.completedFuture("x"), null, GenAiCallTest::withId);
     assertThat(GenAiStreamCall.wrap(null, "stream", null, s -> "wrapped")).isEqualTo("stream");
     assertThat(exporter.getFinishedSpanItems()).isEmpty();
   }
@@ -98,7 +103,8 @@ class GenAiCallTest {
   @Test
   void streamCallHandsTheAppTheWrappedStreamOrItsOwnWhenTheWrapperFails() {
     GenAiStreamCall call = GenAiStreamCall.start(instrumenter, () -> request);
-    assertThat(GenAiStreamCall.wrap(call, "stream", null, s -> "wrapped " + s)).isEqualTo("wrapped stream");
+    assertThat(GenAiStreamCall.wrap(call, "stream", null, s -> "wrapped " + s))
+        .isEqualTo("wrapped stream");
     call.stream().complete();
     GenAiStreamCall failing = GenAiStreamCall.start(instrumenter, () -> request);
     assertThat(

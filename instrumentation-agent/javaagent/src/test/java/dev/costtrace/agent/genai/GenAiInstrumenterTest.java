@@ -126,7 +126,8 @@ class GenAiInstrumenterTest {
             .setSpanKind(SpanKind.CLIENT)
             .setAttribute(GenAiAttributes.OPERATION_NAME, "chat")
             .startSpan();
-    Span http = otel.getTracer("upstream").spanBuilder("POST").setSpanKind(SpanKind.CLIENT).startSpan();
+    Span http =
+        otel.getTracer("upstream").spanBuilder("POST").setSpanKind(SpanKind.CLIENT).startSpan();
     assertThat(GenAiSpans.isActive(Context.root().with(upstream))).isTrue();
     assertThat(GenAiSpans.isActive(Context.root().with(http))).isFalse();
     assertThat(GenAiSpans.isActive(Context.root())).isFalse();
@@ -160,9 +161,7 @@ class GenAiInstrumenterTest {
     stream.response().responseId("chatcmpl-1").responseModel("gpt-4o-mini-2024-07-18");
     stream.onChunk();
     stream.response().addFinishReason("stop");
-    stream
-        .response()
-        .usage(GenAiUsage.builder().inputTokens(20L).outputTokens(5L).build());
+    stream.response().usage(GenAiUsage.builder().inputTokens(20L).outputTokens(5L).build());
     stream.complete();
     stream.close();
     stream.fail(new RuntimeException("after end"));
@@ -171,7 +170,9 @@ class GenAiInstrumenterTest {
     List<SpanData> spans = exporter.getFinishedSpanItems();
     assertThat(spans).hasSize(1);
     Attributes a = spans.get(0).getAttributes();
-    assertThat(a.get(GenAiAttributes.TIME_TO_FIRST_TOKEN_NS)).isNotNull().isGreaterThanOrEqualTo(0L);
+    assertThat(a.get(GenAiAttributes.TIME_TO_FIRST_TOKEN_NS))
+        .isNotNull()
+        .isGreaterThanOrEqualTo(0L);
     assertThat(a.get(GenAiAttributes.USAGE_INPUT_TOKENS)).isEqualTo(20L);
     assertThat(a.get(GenAiAttributes.RESPONSE_FINISH_REASONS)).isEqualTo(Arrays.asList("stop"));
     assertThat(a.get(GenAiAttributes.ERROR_TYPE)).isNull();
@@ -207,7 +208,8 @@ class GenAiInstrumenterTest {
     List<SpanData> spans = exporter.getFinishedSpanItems();
     assertThat(spans).hasSize(1);
     assertThat(spans.get(0).getAttributes().get(GenAiAttributes.ERROR_TYPE)).isEqualTo("timeout");
-    assertThat(spans.get(0).getAttributes().get(GenAiAttributes.RESPONSE_ID)).isEqualTo("msg_stalled");
+    assertThat(spans.get(0).getAttributes().get(GenAiAttributes.RESPONSE_ID))
+        .isEqualTo("msg_stalled");
     assertThat(spans.get(0).getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     stream.complete(); // a late end changes nothing
     assertThat(exporter.getFinishedSpanItems()).hasSize(1);
@@ -227,11 +229,13 @@ class GenAiInstrumenterTest {
   @Test
   void serverComesFromTheBaseUrlWithTheSchemesDefaultPort() {
     GenAiRequest.Builder b = GenAiRequest.builder("openai", "chat");
-    assertThat(b.server("https://api.openai.com/v1").build().serverAddress()).isEqualTo("api.openai.com");
+    assertThat(b.server("https://api.openai.com/v1").build().serverAddress())
+        .isEqualTo("api.openai.com");
     assertThat(b.server("https://api.openai.com/v1").build().serverPort()).isEqualTo(443L);
     assertThat(b.server("http://127.0.0.1:8080/v1").build().serverPort()).isEqualTo(8080L);
     assertThat(b.server("http://vendor/").build().serverPort()).isEqualTo(80L);
-    GenAiRequest none = GenAiRequest.builder("openai", "chat").server("not a url").server(null).build();
+    GenAiRequest none =
+        GenAiRequest.builder("openai", "chat").server("not a url").server(null).build();
     assertThat(none.serverAddress()).isNull();
     assertThat(none.serverPort()).isNull();
   }
@@ -250,9 +254,12 @@ class GenAiInstrumenterTest {
   void captureContentIsOffByDefaultAndBadValuesFailNamingTheKey() {
     assertThat(GenAiSettings.defaults().captureContent()).isFalse();
     assertThat(GenAiSettings.fromProperties(k -> null).captureContent()).isFalse();
-    assertThat(GenAiSettings.fromProperties(only(GenAiSettings.CAPTURE_CONTENT_PROPERTY, "TRUE")).captureContent())
+    assertThat(
+            GenAiSettings.fromProperties(only(GenAiSettings.CAPTURE_CONTENT_PROPERTY, "TRUE"))
+                .captureContent())
         .isTrue();
-    assertThatThrownBy(() -> GenAiSettings.fromProperties(only(GenAiSettings.CAPTURE_CONTENT_PROPERTY, "yes")))
+    assertThatThrownBy(
+            () -> GenAiSettings.fromProperties(only(GenAiSettings.CAPTURE_CONTENT_PROPERTY, "yes")))
         .hasMessage(
             "Invalid value for costtrace.agent.capture.content: 'yes' (expected true or false)");
   }
@@ -262,11 +269,16 @@ class GenAiInstrumenterTest {
     String key = GenAiSettings.STREAM_TIMEOUT_PROPERTY;
     assertThat(GenAiSettings.defaults().streamTimeoutMillis()).isEqualTo(600_000L);
     assertThat(GenAiSettings.fromProperties(k -> null).streamTimeoutMillis()).isEqualTo(600_000L);
-    assertThat(GenAiSettings.fromProperties(only(key, "500ms")).streamTimeoutMillis()).isEqualTo(500L);
-    assertThat(GenAiSettings.fromProperties(only(key, " 30s ")).streamTimeoutMillis()).isEqualTo(30_000L);
-    assertThat(GenAiSettings.fromProperties(only(key, "2m")).streamTimeoutMillis()).isEqualTo(120_000L);
-    assertThat(GenAiSettings.fromProperties(only(key, "1h")).streamTimeoutMillis()).isEqualTo(3_600_000L);
-    assertThat(GenAiSettings.fromProperties(only(key, "45")).streamTimeoutMillis()).isEqualTo(45_000L);
+    assertThat(GenAiSettings.fromProperties(only(key, "500ms")).streamTimeoutMillis())
+        .isEqualTo(500L);
+    assertThat(GenAiSettings.fromProperties(only(key, " 30s ")).streamTimeoutMillis())
+        .isEqualTo(30_000L);
+    assertThat(GenAiSettings.fromProperties(only(key, "2m")).streamTimeoutMillis())
+        .isEqualTo(120_000L);
+    assertThat(GenAiSettings.fromProperties(only(key, "1h")).streamTimeoutMillis())
+        .isEqualTo(3_600_000L);
+    assertThat(GenAiSettings.fromProperties(only(key, "45")).streamTimeoutMillis())
+        .isEqualTo(45_000L);
     assertThat(GenAiSettings.fromProperties(only(key, "0")).streamTimeoutMillis()).isZero();
     assertThatThrownBy(() -> GenAiSettings.fromProperties(only(key, "-1s")))
         .hasMessage(

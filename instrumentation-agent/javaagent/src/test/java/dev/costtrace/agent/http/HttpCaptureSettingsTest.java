@@ -18,7 +18,11 @@ class HttpCaptureSettingsTest {
     assertThat(openai.operation()).isEqualTo("chat");
 
     LlmEndpoint azure =
-        s.match("https", "contoso.openai.azure.com", 443, "/openai/deployments/gpt4o-prod/chat/completions");
+        s.match(
+            "https",
+            "contoso.openai.azure.com",
+            443,
+            "/openai/deployments/gpt4o-prod/chat/completions");
     assertThat(azure.provider()).isEqualTo("azure.ai.openai");
     assertThat(azure.azureDeployment()).isEqualTo("gpt4o-prod");
 
@@ -57,13 +61,18 @@ class HttpCaptureSettingsTest {
 
   @Test
   void badValuesFailNamingTheKey() {
-    assertThatThrownBy(() -> HttpCaptureSettings.fromProperties(k -> k.endsWith("hosts") ? "a:notaport" : null))
+    assertThatThrownBy(
+            () ->
+                HttpCaptureSettings.fromProperties(k -> k.endsWith("hosts") ? "a:notaport" : null))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Invalid value for costtrace.agent.http.hosts: 'a:notaport' (port is not a number)");
-    assertThatThrownBy(() -> HttpCaptureSettings.fromProperties(k -> k.endsWith("hosts") ? "api.*.com" : null))
+        .hasMessage(
+            "Invalid value for costtrace.agent.http.hosts: 'a:notaport' (port is not a number)");
+    assertThatThrownBy(
+            () -> HttpCaptureSettings.fromProperties(k -> k.endsWith("hosts") ? "api.*.com" : null))
         .hasMessageContaining("costtrace.agent.http.hosts");
     assertThatThrownBy(
-            () -> HttpCaptureSettings.fromProperties(k -> k.endsWith("max-body-bytes") ? "0" : null))
+            () ->
+                HttpCaptureSettings.fromProperties(k -> k.endsWith("max-body-bytes") ? "0" : null))
         .hasMessage(
             "Invalid value for costtrace.agent.http.max-body-bytes: '0' (must be a positive number of bytes)");
   }

@@ -29,8 +29,7 @@ class ResponseBodyTeeTest {
 
   @Test
   void chatCompletionJsonGivesUsageIdModelAndFinishReason() throws IOException {
-    LlmCallData call =
-        read(fixture("fixtures/openai/chat-completion.json"), false, 7, 4 << 20);
+    LlmCallData call = read(fixture("fixtures/openai/chat-completion.json"), false, 7, 4 << 20);
     assertThat(call.responseId()).isEqualTo("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
     assertThat(call.responseModel()).isEqualTo("gpt-4o-mini-2024-07-18");
     assertThat(call.finishReasons()).containsExactly("stop");
@@ -75,7 +74,9 @@ class ResponseBodyTeeTest {
   @Test
   void crlfLineEndingsAreHandled() throws IOException {
     byte[] body =
-        new String(fixture("fixtures/openai-compatible/chat-completion-stream.sse"), StandardCharsets.UTF_8)
+        new String(
+                fixture("fixtures/openai-compatible/chat-completion-stream.sse"),
+                StandardCharsets.UTF_8)
             .replace("\n", "\r\n")
             .getBytes(StandardCharsets.UTF_8);
     assertThat(read(body, true, 5, 1 << 20).inputTokens()).isEqualTo(2310L);
@@ -84,7 +85,11 @@ class ResponseBodyTeeTest {
   @Test
   void ollamaStreamUsage() throws IOException {
     LlmCallData call =
-        read(fixture("fixtures/openai-compatible/ollama-chat-completion-stream.sse"), true, 64, 1 << 20);
+        read(
+            fixture("fixtures/openai-compatible/ollama-chat-completion-stream.sse"),
+            true,
+            64,
+            1 << 20);
     assertThat(call.responseModel()).isEqualTo("llama3.2:3b");
     assertThat(call.inputTokens()).isEqualTo(33L);
     assertThat(call.outputTokens()).isEqualTo(8L);
@@ -94,7 +99,8 @@ class ResponseBodyTeeTest {
 
   @Test
   void responsesApiJsonAndStream() throws IOException {
-    LlmCallData json = read(fixture("fixtures/openai-compatible/responses.json"), false, 100, 1 << 20);
+    LlmCallData json =
+        read(fixture("fixtures/openai-compatible/responses.json"), false, 100, 1 << 20);
     assertThat(json.responseId()).isEqualTo("resp_68d1f0a2c5e08190b1f3a6c2d4e5f60708");
     assertThat(json.responseModel()).isEqualTo("o4-mini-2025-04-16");
     assertThat(json.inputTokens()).isEqualTo(1536L);
@@ -115,7 +121,8 @@ class ResponseBodyTeeTest {
 
   @Test
   void embeddingsUsage() throws IOException {
-    LlmCallData call = read(fixture("fixtures/openai-compatible/embeddings.json"), false, 50, 1 << 20);
+    LlmCallData call =
+        read(fixture("fixtures/openai-compatible/embeddings.json"), false, 50, 1 << 20);
     assertThat(call.responseModel()).isEqualTo("text-embedding-3-small");
     assertThat(call.inputTokens()).isEqualTo(8L);
     assertThat(call.outputTokens()).isNull();
@@ -123,7 +130,8 @@ class ResponseBodyTeeTest {
 
   @Test
   void errorBodyGivesTheErrorTypeAndNoUsage() throws IOException {
-    LlmCallData call = read(fixture("fixtures/openai-compatible/error-429.json"), false, 50, 1 << 20);
+    LlmCallData call =
+        read(fixture("fixtures/openai-compatible/error-429.json"), false, 50, 1 << 20);
     assertThat(call.errorType()).isEqualTo("tokens");
     assertThat(call.inputTokens()).isNull();
     LlmCallData notFound =
@@ -152,13 +160,20 @@ class ResponseBodyTeeTest {
   @Test
   void malformedBodiesLeaveEveryFieldUnknown() {
     for (String body :
-        new String[] {"{\"usage\": {\"prompt_tokens\": ", "<html>502 Bad Gateway</html>", "[1,2", ""}) {
+        new String[] {
+          "{\"usage\": {\"prompt_tokens\": ", "<html>502 Bad Gateway</html>", "[1,2", ""
+        }) {
       LlmCallData call = read(body.getBytes(StandardCharsets.UTF_8), false, 3, 1 << 20);
       assertThat(call.inputTokens()).isNull();
       assertThat(call.errorType()).isNull();
     }
     LlmCallData sse =
-        read("data: {not json\n\ndata: {\"usage\":{\"prompt_tokens\":5}}\n\n".getBytes(StandardCharsets.UTF_8), true, 4, 1 << 20);
+        read(
+            "data: {not json\n\ndata: {\"usage\":{\"prompt_tokens\":5}}\n\n"
+                .getBytes(StandardCharsets.UTF_8),
+            true,
+            4,
+            1 << 20);
     assertThat(sse.inputTokens()).isEqualTo(5L);
   }
 

@@ -31,10 +31,11 @@ import org.openjdk.jmh.util.Statistics;
 
 /**
  * What one LLM call costs the application with no agent, the plain upstream agent and
- * costtrace-javaagent (JMH, sample time, per-call latency percentiles): a real OpenAI SDK chat call,
- * a real Anthropic SDK message call and a raw OkHttp OpenAI-compatible call (our HTTP capture),
- * each under app baggage, against {@link VendorReplayServer}. The replay server and the discarding
- * OTLP endpoint run in the JMH host process, so the agent under test instruments only the app.
+ * costtrace-javaagent (JMH, sample time, per-call latency percentiles): a real OpenAI SDK chat
+ * call, a real Anthropic SDK message call and a raw OkHttp OpenAI-compatible call (our HTTP
+ * capture), each under app baggage, against {@link VendorReplayServer}. The replay server and the
+ * discarding OTLP endpoint run in the JMH host process, so the agent under test instruments only
+ * the app.
  *
  * <p>{@link #measure} runs one JMH fork per agent and benchmark, {@code rounds} times, the agent
  * order rotated each round; the added latency is costtrace − upstream per round (paired).
@@ -102,8 +103,12 @@ public class AgentCallBenchmark {
    * for none) and round; the forks get {@code appClasspath}. Returns {@code [json, markdown]}.
    */
   static String[] measure(
-      Map<String, String> jars, String appClasspath, int rounds, VendorReplayServer vendor,
-      OtlpTestBackend otlp) throws Exception {
+      Map<String, String> jars,
+      String appClasspath,
+      int rounds,
+      VendorReplayServer vendor,
+      OtlpTestBackend otlp)
+      throws Exception {
     List<String> agents = new ArrayList<>(jars.keySet());
     // JMH starts its forks with this process's java.class.path: the app's, not the test's.
     String hostClasspath = System.getProperty("java.class.path");
@@ -137,7 +142,8 @@ public class AgentCallBenchmark {
           Collection<RunResult> results = new Runner(options).run();
           for (RunResult result : results) {
             BenchmarkParams params = result.getParams();
-            String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+            String method =
+                params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
             int b = List.of(BENCHMARKS).indexOf(method);
             Statistics stats = result.getPrimaryResult().getStatistics();
             for (int p = 0; p < PERCENTILES.length; p++) {
@@ -167,9 +173,14 @@ public class AgentCallBenchmark {
     int up = agents.indexOf("upstream");
     int ct = agents.indexOf("costtrace");
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "{%n    \"rounds\": %d,%n    \"unit\": \"us\",%n    \"benchmarks\": {", rounds));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "{%n    \"rounds\": %d,%n    \"unit\": \"us\",%n    \"benchmarks\": {",
+            rounds));
     for (int b = 0; b < BENCHMARKS.length; b++) {
-      sb.append(b == 0 ? "" : ",").append(String.format(Locale.ROOT, "%n      \"%s\": {", BENCHMARKS[b]));
+      sb.append(b == 0 ? "" : ",")
+          .append(String.format(Locale.ROOT, "%n      \"%s\": {", BENCHMARKS[b]));
       for (int a = 0; a < agents.size(); a++) {
         Map<String, String> fields = new LinkedHashMap<>();
         for (int p = 0; p < PERCENTILES.length; p++) {
@@ -180,17 +191,28 @@ public class AgentCallBenchmark {
           n += s;
         }
         fields.put("samples", Long.toString(n));
-        sb.append(a == 0 ? "" : ",").append(String.format(Locale.ROOT, "%n        \"%s\": %s", agents.get(a), object(fields)));
+        sb.append(a == 0 ? "" : ",")
+            .append(
+                String.format(Locale.ROOT, "%n        \"%s\": %s", agents.get(a), object(fields)));
       }
       Map<String, String> added = new LinkedHashMap<>();
       for (int p = 0; p < PERCENTILES.length; p++) {
-        double[] d = BenchStats.differences(rounds(pct, ct, b, p, rounds), rounds(pct, up, b, p, rounds));
+        double[] d =
+            BenchStats.differences(rounds(pct, ct, b, p, rounds), rounds(pct, up, b, p, rounds));
         double[] range = BenchStats.medianInterval(d);
-        added.put("p" + label(PERCENTILES[p]), String.format(Locale.ROOT,
-            "{\"median\": %.1f, \"interval\": [%.1f, %.1f], \"rounds\": %s}",
-            BenchStats.median(d), range[0], range[1], array(d)));
+        added.put(
+            "p" + label(PERCENTILES[p]),
+            String.format(
+                Locale.ROOT,
+                "{\"median\": %.1f, \"interval\": [%.1f, %.1f], \"rounds\": %s}",
+                BenchStats.median(d),
+                range[0],
+                range[1],
+                array(d)));
       }
-      sb.append(String.format(Locale.ROOT, ",%n        \"costtrace_minus_upstream\": %s%n      }", object(added)));
+      sb.append(
+          String.format(
+              Locale.ROOT, ",%n        \"costtrace_minus_upstream\": %s%n      }", object(added)));
     }
     sb.append(String.format("%n    }%n  }"));
     return sb.toString();
@@ -201,22 +223,32 @@ public class AgentCallBenchmark {
     int up = agents.indexOf("upstream");
     int ct = agents.indexOf("costtrace");
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT,
-        "Per-call latency (µs), median over %d rounds of one JMH fork per agent (sample time; the"
-            + " interval is the smallest to largest round when fewer than 6 rounds, else the 95%% CI"
-            + " of the median):%n%n"
-            + "| call | percentile | no agent | upstream | costtrace | added (costtrace − upstream) |%n"
-            + "|---|---|---:|---:|---:|---:|%n", rounds));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "Per-call latency (µs), median over %d rounds of one JMH fork per agent (sample time; the"
+                + " interval is the smallest to largest round when fewer than 6 rounds, else the 95%% CI"
+                + " of the median):%n%n"
+                + "| call | percentile | no agent | upstream | costtrace | added (costtrace − upstream) |%n"
+                + "|---|---|---:|---:|---:|---:|%n",
+            rounds));
     for (int b = 0; b < BENCHMARKS.length; b++) {
       for (int p = 0; p < PERCENTILES.length; p++) {
-        double[] d = BenchStats.differences(rounds(pct, ct, b, p, rounds), rounds(pct, up, b, p, rounds));
+        double[] d =
+            BenchStats.differences(rounds(pct, ct, b, p, rounds), rounds(pct, up, b, p, rounds));
         double[] range = BenchStats.medianInterval(d);
-        sb.append(String.format(Locale.ROOT, "| %s | p%s | %.1f | %.1f | %.1f | %+.1f [%+.1f, %+.1f] |%n",
-            BENCHMARKS[b], label(PERCENTILES[p]),
-            BenchStats.median(rounds(pct, none, b, p, rounds)),
-            BenchStats.median(rounds(pct, up, b, p, rounds)),
-            BenchStats.median(rounds(pct, ct, b, p, rounds)),
-            BenchStats.median(d), range[0], range[1]));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | p%s | %.1f | %.1f | %.1f | %+.1f [%+.1f, %+.1f] |%n",
+                BENCHMARKS[b],
+                label(PERCENTILES[p]),
+                BenchStats.median(rounds(pct, none, b, p, rounds)),
+                BenchStats.median(rounds(pct, up, b, p, rounds)),
+                BenchStats.median(rounds(pct, ct, b, p, rounds)),
+                BenchStats.median(d),
+                range[0],
+                range[1]));
       }
     }
     return sb.toString();

@@ -43,18 +43,22 @@ public final class AgentProcess {
 
   /** The pinned openai-java replaced by the older one (and what it needs beyond the pinned one). */
   static String classpathWithOlderOpenAi() throws IOException {
-    return classpathSwapping("/com/openai/", Path.of(System.getProperty("costtrace.test.openai-older.dir")));
+    return classpathSwapping(
+        "/com/openai/", Path.of(System.getProperty("costtrace.test.openai-older.dir")));
   }
 
-  /** The Anthropic SDK's jars swapped for those of {@code version}, copied per version by the build. */
+  /**
+   * The Anthropic SDK's jars swapped for those of {@code version}, copied per version by the build.
+   */
   static String classpathWithAnthropic(String version) throws IOException {
-    return classpathSwapping("/com/anthropic/",
+    return classpathSwapping(
+        "/com/anthropic/",
         Path.of(System.getProperty("costtrace.test.anthropic.versions.dir"), version));
   }
 
   /**
-   * The JVM arguments that load the test-only fault extension next to CostTrace's (its spans'
-   * ends throw, see {@code dev.costtrace.agent.faults}) and print what CostTrace contained.
+   * The JVM arguments that load the test-only fault extension next to CostTrace's (its spans' ends
+   * throw, see {@code dev.costtrace.agent.faults}) and print what CostTrace contained.
    */
   static List<String> faults() {
     return List.of(
@@ -70,20 +74,38 @@ public final class AgentProcess {
 
   /** Runs {@code mainClass} with the agent to exit 0 and returns its output lines. */
   static List<String> run(
-      String otlpEndpoint, String classpath, List<String> jvmArgs, Class<?> mainClass, String... args)
+      String otlpEndpoint,
+      String classpath,
+      List<String> jvmArgs,
+      Class<?> mainClass,
+      String... args)
       throws Exception {
     return run(true, otlpEndpoint, classpath, jvmArgs, mainClass, args);
   }
 
   /** Runs {@code mainClass}, with or without the agent, to exit 0 and returns its output lines. */
-  static List<String> run(boolean agent, String otlpEndpoint, String classpath, List<String> jvmArgs,
-      Class<?> mainClass, String... args) throws Exception {
+  static List<String> run(
+      boolean agent,
+      String otlpEndpoint,
+      String classpath,
+      List<String> jvmArgs,
+      Class<?> mainClass,
+      String... args)
+      throws Exception {
     return run(agent, otlpEndpoint, classpath, jvmArgs, mainClass.getName(), args);
   }
 
-  /** As {@link #run(boolean, String, String, List, Class, String...)}, for an app built elsewhere. */
-  static List<String> run(boolean agent, String otlpEndpoint, String classpath, List<String> jvmArgs,
-      String mainClass, String... args) throws Exception {
+  /**
+   * As {@link #run(boolean, String, String, List, Class, String...)}, for an app built elsewhere.
+   */
+  static List<String> run(
+      boolean agent,
+      String otlpEndpoint,
+      String classpath,
+      List<String> jvmArgs,
+      String mainClass,
+      String... args)
+      throws Exception {
     List<String> cmd =
         command(
             agent ? System.getProperty("costtrace.agent.jar") : null,
@@ -104,13 +126,23 @@ public final class AgentProcess {
    * The command line of an app JVM: {@code agentJar} attached ({@code null}: none), exporting
    * traces over OTLP http/protobuf to {@code otlpEndpoint}, no metrics or logs.
    */
-  public static List<String> command(String agentJar, String otlpEndpoint, String classpath,
-      List<String> jvmArgs, Class<?> mainClass, String... args) {
+  public static List<String> command(
+      String agentJar,
+      String otlpEndpoint,
+      String classpath,
+      List<String> jvmArgs,
+      Class<?> mainClass,
+      String... args) {
     return command(agentJar, otlpEndpoint, classpath, jvmArgs, mainClass.getName(), args);
   }
 
-  static List<String> command(String agentJar, String otlpEndpoint, String classpath,
-      List<String> jvmArgs, String mainClass, String... args) {
+  static List<String> command(
+      String agentJar,
+      String otlpEndpoint,
+      String classpath,
+      List<String> jvmArgs,
+      String mainClass,
+      String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (agentJar != null) {

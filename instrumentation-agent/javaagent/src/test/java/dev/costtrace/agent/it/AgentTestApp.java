@@ -59,7 +59,8 @@ public final class AgentTestApp {
                 "baggage",
                 "costtrace.tenant.id=globex,user.id=user-7"));
     // 6. The tenant from baggage the app sets itself, in this process: always trusted.
-    System.out.println("RESULT chat-app-tenant " + openAi.chatWithTenantBaggage("conv-app-6", "initech"));
+    System.out.println(
+        "RESULT chat-app-tenant " + openAi.chatWithTenantBaggage("conv-app-6", "initech"));
     System.exit(0);
   }
 

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AgentToReceiverIT {
   /**
-   * gpt-4o-mini, the recorded chat completion: 1,342 input of which 1,024 cached, 9 output:
-   * 318 × $0.15/M + 1,024 × $0.075/M + 9 × $0.60/M.
+   * gpt-4o-mini, the recorded chat completion: 1,342 input of which 1,024 cached, 9 output: 318 ×
+   * $0.15/M + 1,024 × $0.075/M + 9 × $0.60/M.
    */
   static final BigDecimal ONE_CALL_USD = new BigDecimal("0.0001299");
 
@@ -32,16 +32,29 @@ class AgentToReceiverIT {
   void agentSpansArePricedAndAttributedByTheReceiver() throws Exception {
     try (ReceiverProcess receiver = ReceiverProcess.start(dir, database);
         VendorReplayServer vendor = new VendorReplayServer()) {
-      List<String> app = AgentProcess.run(receiver.endpoint(), AgentProcess.fullClasspath(),
-          List.of(), AgentTestApp.class, "openai", vendor.baseUrl("127.0.0.1"));
+      List<String> app =
+          AgentProcess.run(
+              receiver.endpoint(),
+              AgentProcess.fullClasspath(),
+              List.of(),
+              AgentTestApp.class,
+              "openai",
+              vendor.baseUrl("127.0.0.1"));
       assertThat(AgentProcess.result(app, "chat-header")).startsWith("chatcmpl-");
 
       // The app's six calls, one conversation each: from headers (twice), baggage and metadata.
       Map<String, JsonNode> byConversation = receiver.awaitConversations(6);
-      assertThat(byConversation).containsOnlyKeys("conv-header-1", "conv-baggage-7", "conv-metadata-3",
-          "conv-baggage-9", "conv-inbound-5", "conv-app-6");
+      assertThat(byConversation)
+          .containsOnlyKeys(
+              "conv-header-1",
+              "conv-baggage-7",
+              "conv-metadata-3",
+              "conv-baggage-9",
+              "conv-inbound-5",
+              "conv-app-6");
       JsonNode viaHeader = byConversation.get("conv-header-1");
-      assertThat(new BigDecimal(viaHeader.get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
+      assertThat(new BigDecimal(viaHeader.get("total_usd").asText()))
+          .isEqualByComparingTo(ONE_CALL_USD);
       assertThat(viaHeader.get("llm_calls").asLong()).isEqualTo(1);
       assertThat(viaHeader.get("turns").asLong()).isEqualTo(1);
       assertThat(viaHeader.get("input_tokens").asLong()).isEqualTo(1342);
@@ -58,9 +71,13 @@ class AgentToReceiverIT {
         }
       }
       assertThat(tenants).contains("initech").doesNotContain("acme", "globex");
-      JsonNode initech = byTenant.stream().filter(r -> r.has("tenant_id") && r.get("tenant_id").asText().equals("initech"))
-          .findFirst().orElseThrow();
-      assertThat(new BigDecimal(initech.get("total_usd").asText())).isEqualByComparingTo(ONE_CALL_USD);
+      JsonNode initech =
+          byTenant.stream()
+              .filter(r -> r.has("tenant_id") && r.get("tenant_id").asText().equals("initech"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(new BigDecimal(initech.get("total_usd").asText()))
+          .isEqualByComparingTo(ONE_CALL_USD);
       JsonNode summary = byTenant.get(byTenant.size() - 1).get("cost_per_conversation");
       assertThat(summary.get("conversations").asLong()).isEqualTo(6);
       assertThat(new BigDecimal(summary.get("total_usd").asText()))

@@ -23,7 +23,11 @@ final class AnthropicCalls {
 
   AnthropicCalls(String baseUrl) {
     this.client =
-        AnthropicOkHttpClient.builder().apiKey("sk-ant-test").baseUrl(baseUrl).maxRetries(2).build();
+        AnthropicOkHttpClient.builder()
+            .apiKey("sk-ant-test")
+            .baseUrl(baseUrl)
+            .maxRetries(2)
+            .build();
   }
 
   private static MessageCreateParams params(String model) {
@@ -42,9 +46,11 @@ final class AnthropicCalls {
     report("anthropic-stream", this::stream);
     report("anthropic-async-stream", this::asyncStream);
     report("anthropic-retry", () -> describe(client.messages().create(params("claude-retry"))));
-    report("anthropic-error", () -> describe(client.messages().create(params("claude-bad-request"))));
     report(
-        "anthropic-malformed", () -> describe(client.messages().create(params("claude-malformed"))));
+        "anthropic-error", () -> describe(client.messages().create(params("claude-bad-request"))));
+    report(
+        "anthropic-malformed",
+        () -> describe(client.messages().create(params("claude-malformed"))));
   }
 
   /** One blocking message call, as the app sees its result. */
@@ -59,8 +65,10 @@ final class AnthropicCalls {
     try (Scope ignored = baggage.makeCurrent()) {
       outcome = call.get();
     } catch (RuntimeException e) {
-      Throwable cause = e.getCause() != null && e instanceof java.util.concurrent.CompletionException
-          ? e.getCause() : e;
+      Throwable cause =
+          e.getCause() != null && e instanceof java.util.concurrent.CompletionException
+              ? e.getCause()
+              : e;
       outcome = "error " + cause.getClass().getName();
     }
     System.out.println("RESULT " + scenario + " " + outcome);
@@ -73,7 +81,12 @@ final class AnthropicCalls {
     } catch (RuntimeException e) {
       usage = "usage-error " + e.getClass().getName();
     }
-    return m.id() + " " + m.model() + " " + m.stopReason().map(Object::toString).orElse("-") + " "
+    return m.id()
+        + " "
+        + m.model()
+        + " "
+        + m.stopReason().map(Object::toString).orElse("-")
+        + " "
         + usage;
   }
 

@@ -27,8 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The Anthropic scenarios of {@link AnthropicCalls} (sync, async, stream, async stream, 429 then
  * success, 400, malformed usage) against each tested anthropic-java version, each in its own app
  * JVM whose class path holds that version's SDK jars, with the built agent and without it. 3.x
- * traces its own calls with the OpenTelemetry it finds (on by default): every span the app exported,
- * whatever its scope, is counted and priced, so a second gen_ai span from the SDK would show.
+ * traces its own calls with the OpenTelemetry it finds (on by default): every span the app
+ * exported, whatever its scope, is counted and priced, so a second gen_ai span from the SDK would
+ * show.
  */
 class AnthropicSdkVersionsIT {
   private static final String SCOPE = "dev.costtrace.anthropic-java";
@@ -143,8 +144,10 @@ class AnthropicSdkVersionsIT {
         assertThat(integer(span, "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens"))
             .contains(3000L);
       } else {
-        assertThat(integer(span, "gen_ai.usage.cache_creation.ephemeral_5m_input_tokens")).isEmpty();
-        assertThat(integer(span, "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens")).isEmpty();
+        assertThat(integer(span, "gen_ai.usage.cache_creation.ephemeral_5m_input_tokens"))
+            .isEmpty();
+        assertThat(integer(span, "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens"))
+            .isEmpty();
       }
       assertThat(string(span, "anthropic.response.service_tier")).contains("standard");
       assertThat(string(span, "error.type")).isEmpty();

@@ -27,9 +27,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * sync, async and streamed, a 429 and its retry, a missing deployment; and the OpenAI Java SDK
  * pointed at Azure) against {@link VendorReplayServer}'s Azure recordings, on the newest client
  * library (the build's) and the oldest supported (its jar swapped in), with and without the agent.
- * Deployment {@code chat-prod} maps to {@code gpt-4o-mini} through {@code costtrace.azure.deployments},
- * the receiver's setting. Exactly one gen_ai span per call, provider {@code azure.ai.openai}, every
- * attribute, the app's output unchanged, prices from {@link SpanPricer}.
+ * Deployment {@code chat-prod} maps to {@code gpt-4o-mini} through {@code
+ * costtrace.azure.deployments}, the receiver's setting. Exactly one gen_ai span per call, provider
+ * {@code azure.ai.openai}, every attribute, the app's output unchanged, prices from {@link
+ * SpanPricer}.
  */
 class AzureOpenAiIT {
   private static final String SCOPE = "dev.costtrace.azure-ai-openai";
@@ -71,7 +72,12 @@ class AzureOpenAiIT {
     List<String> args = new java.util.ArrayList<>(jvmArgs);
     args.add("-Dcosttrace.azure.deployments=chat-prod=gpt-4o-mini,chat-retry=gpt-4o-mini");
     return AgentProcess.run(
-        agent, otlp.endpoint(), classpath(version), args, AzureOpenAiTestApp.class, vendor.rootUrl());
+        agent,
+        otlp.endpoint(),
+        classpath(version),
+        args,
+        AzureOpenAiTestApp.class,
+        vendor.rootUrl());
   }
 
   private static List<String> results(List<String> lines) {

@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
 
 /**
  * The application for AzureOpenAiIT, run in its own JVM with (or without) the agent: the Azure
- * OpenAI client library ({@code com.azure:azure-ai-openai}, sync and async, plain and streamed,
- * a 429 and its retry, a missing deployment) and the OpenAI Java SDK pointed at Azure OpenAI, all
+ * OpenAI client library ({@code com.azure:azure-ai-openai}, sync and async, plain and streamed, a
+ * 429 and its retry, a missing deployment) and the OpenAI Java SDK pointed at Azure OpenAI, all
  * calling deployment {@code chat-prod} (or the recordings' other deployments) on the replay server.
  * Each scenario runs under an app span {@code scenario <name>} and prints what the app saw.
  *
@@ -43,7 +43,9 @@ public final class AzureOpenAiTestApp {
             .endpoint(endpoint)
             // The key as a header: the library refuses key credentials over plain HTTP, and the
             // replay server is plain HTTP on loopback.
-            .addPolicy(new AddHeadersPolicy(new HttpHeaders().set(HttpHeaderName.fromString("api-key"), "azure-test-key")))
+            .addPolicy(
+                new AddHeadersPolicy(
+                    new HttpHeaders().set(HttpHeaderName.fromString("api-key"), "azure-test-key")))
             .retryOptions(
                 new RetryOptions(
                     new ExponentialBackoffOptions()
@@ -70,7 +72,8 @@ public final class AzureOpenAiTestApp {
                 .map(AzureOpenAiTestApp::text)
                 .collect(Collectors.joining())
                 .block());
-    scenario("azure-retry", () -> describe(client.getChatCompletions("chat-retry", options(false))));
+    scenario(
+        "azure-retry", () -> describe(client.getChatCompletions("chat-retry", options(false))));
     scenario(
         "azure-error",
         () -> {

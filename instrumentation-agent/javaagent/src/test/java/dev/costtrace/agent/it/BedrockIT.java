@@ -54,8 +54,8 @@ class BedrockIT {
 
   private static List<String> run(boolean agent, OtlpTestBackend backend, String classpath)
       throws Exception {
-    return AgentProcess.run(agent, backend.endpoint(), classpath, List.of(),
-            BedrockTestApp.class, vendor.rootUrl())
+    return AgentProcess.run(
+            agent, backend.endpoint(), classpath, List.of(), BedrockTestApp.class, vendor.rootUrl())
         .stream()
         .filter(l -> l.startsWith("RESULT "))
         .collect(Collectors.toList());
@@ -75,7 +75,11 @@ class BedrockIT {
   private static Span of(List<ScopedSpan> spans, String scenario) {
     List<ScopedSpan> found =
         genAi(spans).stream()
-            .filter(s -> string(s.span(), "gen_ai.conversation.id").orElse("").equals("conv-bedrock-" + scenario))
+            .filter(
+                s ->
+                    string(s.span(), "gen_ai.conversation.id")
+                        .orElse("")
+                        .equals("conv-bedrock-" + scenario))
             .collect(Collectors.toList());
     assertThat(found).as(scenario + ": gen_ai spans").hasSize(1);
     assertThat(found.get(0).scope()).as(scenario + ": scope").isEqualTo(UPSTREAM_SCOPE);
@@ -120,7 +124,8 @@ class BedrockIT {
 
     Span anthropic = of("invoke-anthropic");
     assertThat(string(anthropic, "gen_ai.request.model")).contains(BedrockTestApp.CLAUDE);
-    assertThat(string(anthropic, "gen_ai.response.id")).contains("msg_bdrk_01Qa8T6cLx2Ncq4vXx3bDbRz");
+    assertThat(string(anthropic, "gen_ai.response.id"))
+        .contains("msg_bdrk_01Qa8T6cLx2Ncq4vXx3bDbRz");
     assertThat(string(anthropic, "gen_ai.response.model")).contains("claude-3-5-sonnet-20241022");
     assertThat(integer(anthropic, "gen_ai.usage.input_tokens")).contains(21L + 1500L + 4000L);
     assertThat(integer(anthropic, "gen_ai.usage.output_tokens")).contains(12L);
@@ -148,14 +153,23 @@ class BedrockIT {
   void theOldestClaimedSdkGetsTheSameUsage() throws Exception {
     String classpath =
         AgentProcess.classpathSwapping(
-            "/software/amazon/", java.nio.file.Path.of(System.getProperty("costtrace.test.awssdk-oldest.dir")));
-    assertThat(classpath).contains("bedrockruntime-2.32.0.jar").doesNotContain("bedrockruntime-2.59.1");
+            "/software/amazon/",
+            java.nio.file.Path.of(System.getProperty("costtrace.test.awssdk-oldest.dir")));
+    assertThat(classpath)
+        .contains("bedrockruntime-2.32.0.jar")
+        .doesNotContain("bedrockruntime-2.59.1");
     try (OtlpTestBackend older = new OtlpTestBackend()) {
       List<String> olderOut = run(true, older, classpath);
       assertThat(olderOut).isEqualTo(out).isEqualTo(run(false, older, classpath));
       List<ScopedSpan> spans = older.await(s -> genAi(s).size() >= SCENARIOS);
       assertThat(genAi(spans)).hasSize(SCENARIOS);
-      for (String scenario : List.of("converse", "converse-stream", "invoke-anthropic", "invoke-llama", "invoke-mistral")) {
+      for (String scenario :
+          List.of(
+              "converse",
+              "converse-stream",
+              "invoke-anthropic",
+              "invoke-llama",
+              "invoke-mistral")) {
         Span old = of(spans, scenario);
         Span pinned = of(scenario);
         for (String key :
@@ -165,11 +179,13 @@ class BedrockIT {
                 "gen_ai.usage.output_tokens",
                 "gen_ai.usage.cache_read.input_tokens",
                 "gen_ai.usage.cache_creation.input_tokens")) {
-          assertThat(OtlpTestBackend.attribute(old, key)).as(scenario + " " + key)
+          assertThat(OtlpTestBackend.attribute(old, key))
+              .as(scenario + " " + key)
               .isEqualTo(OtlpTestBackend.attribute(pinned, key));
         }
       }
-      assertThat(integer(of(spans, "converse"), "gen_ai.usage.cache_creation.input_tokens")).contains(1024L);
+      assertThat(integer(of(spans, "converse"), "gen_ai.usage.cache_creation.input_tokens"))
+          .contains(1024L);
     }
   }
 

@@ -55,7 +55,9 @@ final class BedrockReplay {
 
   private static void error(HttpExchange exchange, int status, String type, String file)
       throws IOException {
-    exchange.getResponseHeaders().add("x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/");
+    exchange
+        .getResponseHeaders()
+        .add("x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/");
     VendorReplayServer.json(exchange, status, fixture(DIR + file));
   }
 

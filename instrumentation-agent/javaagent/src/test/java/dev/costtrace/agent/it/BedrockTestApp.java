@@ -59,17 +59,26 @@ public final class BedrockTestApp {
     report("converse-stream", () -> stream(async));
     report(
         "invoke-anthropic",
-        () -> invoke(client, CLAUDE,
-            "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":512,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"What is the capital of France?\"}]}"));
+        () ->
+            invoke(
+                client,
+                CLAUDE,
+                "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":512,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"What is the capital of France?\"}]}"));
     report(
         "invoke-llama",
-        () -> invoke(client, LLAMA,
-            "{\"prompt\":\"What is the capital of France?\",\"max_gen_len\":512,\"temperature\":0.5}"));
+        () ->
+            invoke(
+                client,
+                LLAMA,
+                "{\"prompt\":\"What is the capital of France?\",\"max_gen_len\":512,\"temperature\":0.5}"));
     report(
         "invoke-mistral",
-        () -> invoke(client, MISTRAL,
-            "{\"prompt\":\"<s>[INST] What is the capital of France? [/INST]\",\"max_tokens\":400}"));
+        () ->
+            invoke(
+                client,
+                MISTRAL,
+                "{\"prompt\":\"<s>[INST] What is the capital of France? [/INST]\",\"max_tokens\":400}"));
     report("retry", () -> describe(client.converse(converse(CLAUDE, "throttle-once"))));
     report("error", () -> describe(client.converse(converse("anthropic.claude-v0-unknown", null))));
     client.close();
@@ -97,8 +106,13 @@ public final class BedrockTestApp {
   }
 
   private static String describe(ConverseResponse r) {
-    return r.stopReasonAsString() + " " + r.output().message().content().get(0).text() + " "
-        + r.usage().inputTokens() + "/" + r.usage().outputTokens();
+    return r.stopReasonAsString()
+        + " "
+        + r.output().message().content().get(0).text()
+        + " "
+        + r.usage().inputTokens()
+        + "/"
+        + r.usage().outputTokens();
   }
 
   private static String invoke(BedrockRuntimeClient client, String model, String body) {
@@ -144,7 +158,9 @@ public final class BedrockTestApp {
 
   private static void report(String scenario, Supplier<String> call) {
     Baggage baggage =
-        Baggage.current().toBuilder().put("gen_ai.conversation.id", "conv-bedrock-" + scenario).build();
+        Baggage.current().toBuilder()
+            .put("gen_ai.conversation.id", "conv-bedrock-" + scenario)
+            .build();
     String outcome;
     try (Scope ignored = baggage.makeCurrent()) {
       outcome = call.get();

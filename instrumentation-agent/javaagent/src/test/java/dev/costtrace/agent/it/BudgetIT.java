@@ -77,7 +77,10 @@ class BudgetIT {
             "lc4j",
             "http",
             "stream");
-    spans = backend.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 7);
+    spans =
+        backend.await(
+            all ->
+                all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 7);
   }
 
   @AfterAll
@@ -87,7 +90,9 @@ class BudgetIT {
   }
 
   static List<Span> genAi(String scenario) {
-    return genAiOfScenario(spans, scenario).stream().map(OtlpTestBackend.ScopedSpan::span).collect(Collectors.toList());
+    return genAiOfScenario(spans, scenario).stream()
+        .map(OtlpTestBackend.ScopedSpan::span)
+        .collect(Collectors.toList());
   }
 
   static List<Span> withAction(String scenario, String action) {
@@ -116,7 +121,9 @@ class BudgetIT {
     assertThat(string(blocked, "costtrace.budget.spend_usd")).hasValue("0.0031328");
     assertThat(string(blocked, "gen_ai.conversation.id")).hasValue("budget-cap");
     assertThat(string(blocked, "gen_ai.usage.input_tokens")).isEmpty();
-    assertThat(blocked.getEventsList()).extracting(e -> e.getName()).contains("costtrace.budget.limit_hit");
+    assertThat(blocked.getEventsList())
+        .extracting(e -> e.getName())
+        .contains("costtrace.budget.limit_hit");
     assertThat(genAi("cap")).hasSize(3);
     assertThat(withAction("cap", "allow")).hasSize(2);
   }
@@ -145,7 +152,9 @@ class BudgetIT {
       assertThat(string(s, "costtrace.budget.requested_model")).hasValue("gpt-4o");
       assertThat(string(s, "costtrace.budget.downgraded_to")).hasValue("gpt-4o-mini");
       assertThat(string(s, "gen_ai.request.model")).hasValue("gpt-4o-mini");
-      assertThat(s.getEventsList()).extracting(e -> e.getName()).contains("costtrace.budget.limit_hit");
+      assertThat(s.getEventsList())
+          .extracting(e -> e.getName())
+          .contains("costtrace.budget.limit_hit");
     }
   }
 
@@ -158,7 +167,9 @@ class BudgetIT {
     for (Span s : calls) {
       assertThat(string(s, "costtrace.budget.action")).hasValue("warn");
       assertThat(string(s, "costtrace.budget.limit")).hasValue("conversation_cap_usd");
-      assertThat(s.getEventsList()).extracting(e -> e.getName()).containsExactly("costtrace.budget.limit_hit");
+      assertThat(s.getEventsList())
+          .extracting(e -> e.getName())
+          .containsExactly("costtrace.budget.limit_hit");
       assertThat(integer(s, "gen_ai.usage.input_tokens")).isPresent();
     }
   }
@@ -191,7 +202,8 @@ class BudgetIT {
     assertThat(allowed).hasSize(2);
     // The upstream span's time to first token still comes from the same observed stream.
     assertThat(allowed)
-        .allSatisfy(s -> assertThat(integer(s, "costtrace.gen_ai.time_to_first_token_ns")).isPresent());
+        .allSatisfy(
+            s -> assertThat(integer(s, "costtrace.gen_ai.time_to_first_token_ns")).isPresent());
   }
 
   @Test

@@ -31,12 +31,12 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * The application of the budget ITs: real SDK calls in conversations whose feature (baggage
- * {@code costtrace.feature}) picks a budget rule, each scenario calling until the budget stops it
- * (at most {@link #MAX_CALLS}), under an app span {@code scenario <name>}. Catches {@link
- * ConversationBudgetExceededException} by type, as an app compiled against the budget API does,
- * and prints {@code RESULT <scenario> calls=<sent> blocked=<limit>/<conversation> loader=<who
- * loaded the exception class> remaining=<ConversationBudgets.remaining>}.
+ * The application of the budget ITs: real SDK calls in conversations whose feature (baggage {@code
+ * costtrace.feature}) picks a budget rule, each scenario calling until the budget stops it (at most
+ * {@link #MAX_CALLS}), under an app span {@code scenario <name>}. Catches {@link
+ * ConversationBudgetExceededException} by type, as an app compiled against the budget API does, and
+ * prints {@code RESULT <scenario> calls=<sent> blocked=<limit>/<conversation> loader=<who loaded
+ * the exception class> remaining=<ConversationBudgets.remaining>}.
  *
  * <p>Arguments: {@code <openai base url> <anthropic base url> <scenario>...}; scenario {@code
  * wait-file:<path>} waits for a file to exist (the reload IT changes the rules meanwhile).
@@ -52,9 +52,14 @@ public final class BudgetTestApp {
 
   private BudgetTestApp(String openAiBase, String anthropicBase) {
     this.openAiBase = openAiBase;
-    this.openAi = OpenAIOkHttpClient.builder().apiKey("sk-test").baseUrl(openAiBase).maxRetries(0).build();
+    this.openAi =
+        OpenAIOkHttpClient.builder().apiKey("sk-test").baseUrl(openAiBase).maxRetries(0).build();
     this.anthropic =
-        AnthropicOkHttpClient.builder().apiKey("sk-ant-test").baseUrl(anthropicBase).maxRetries(0).build();
+        AnthropicOkHttpClient.builder()
+            .apiKey("sk-ant-test")
+            .baseUrl(anthropicBase)
+            .maxRetries(0)
+            .build();
   }
 
   interface Call {
@@ -190,7 +195,10 @@ public final class BudgetTestApp {
   }
 
   private void run(String scenario, String conversation, Call call) {
-    Span span = GlobalOpenTelemetry.getTracer("budget-test-app").spanBuilder("scenario " + scenario).startSpan();
+    Span span =
+        GlobalOpenTelemetry.getTracer("budget-test-app")
+            .spanBuilder("scenario " + scenario)
+            .startSpan();
     Baggage baggage =
         Baggage.builder()
             .put("gen_ai.conversation.id", conversation)
@@ -207,7 +215,10 @@ public final class BudgetTestApp {
           sent++;
         } catch (ConversationBudgetExceededException e) {
           blocked = e.limitName() + "/" + e.conversationId();
-          loader = e.getClass().getClassLoader() == null ? "bootstrap" : e.getClass().getClassLoader().toString();
+          loader =
+              e.getClass().getClassLoader() == null
+                  ? "bootstrap"
+                  : e.getClass().getClassLoader().toString();
           break;
         }
       }
@@ -218,7 +229,17 @@ public final class BudgetTestApp {
     }
     BudgetRemaining r = ConversationBudgets.remaining(conversation);
     System.out.println(
-        "RESULT " + scenario + " calls=" + sent + " blocked=" + blocked + " loader=" + loader
-            + " remaining=" + r.usd() + "/" + r.llmCalls());
+        "RESULT "
+            + scenario
+            + " calls="
+            + sent
+            + " blocked="
+            + blocked
+            + " loader="
+            + loader
+            + " remaining="
+            + r.usd()
+            + "/"
+            + r.llmCalls());
   }
 }

@@ -2,7 +2,6 @@ package dev.costtrace.agent.it;
 
 import static dev.costtrace.agent.it.OtlpTestBackend.integer;
 import static dev.costtrace.agent.it.OtlpTestBackend.string;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.trace.v1.Span;
@@ -58,7 +57,8 @@ class CostTraceAgentIT {
     assertThat(chats)
         .allSatisfy(s -> assertThat(string(s, "openai.response.service_tier")).contains("default"));
     assertThat(chats)
-        .allSatisfy(s -> assertThat(integer(s, "gen_ai.usage.cache_read.input_tokens")).contains(1024L));
+        .allSatisfy(
+            s -> assertThat(integer(s, "gen_ai.usage.cache_read.input_tokens")).contains(1024L));
     assertThat(chats)
         .allSatisfy(s -> assertThat(string(s, "openai.api.type")).contains("chat_completions"));
     // The customizer reads the request through the upstream ChatCompletionRequest wrapper: the
@@ -117,11 +117,20 @@ class CostTraceAgentIT {
             vendorBaseUrl());
     assertThat(out).contains("RESULT chat-header chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF 1342");
     List<Span> chats = awaitChatSpans(6);
-    assertThat(string(withAttribute(chats, "gen_ai.conversation.id", "conv-header-1"), "costtrace.tenant.id"))
+    assertThat(
+            string(
+                withAttribute(chats, "gen_ai.conversation.id", "conv-header-1"),
+                "costtrace.tenant.id"))
         .contains("acme");
-    assertThat(string(withAttribute(chats, "gen_ai.conversation.id", "conv-inbound-5"), "costtrace.tenant.id"))
+    assertThat(
+            string(
+                withAttribute(chats, "gen_ai.conversation.id", "conv-inbound-5"),
+                "costtrace.tenant.id"))
         .contains("globex");
-    assertThat(string(withAttribute(chats, "gen_ai.conversation.id", "conv-app-6"), "costtrace.tenant.id"))
+    assertThat(
+            string(
+                withAttribute(chats, "gen_ai.conversation.id", "conv-app-6"),
+                "costtrace.tenant.id"))
         .contains("initech");
   }
 

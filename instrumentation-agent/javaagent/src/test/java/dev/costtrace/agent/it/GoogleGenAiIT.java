@@ -29,8 +29,14 @@ class GoogleGenAiIT {
   private static final String SCOPE = "dev.costtrace.google-genai";
   private static final List<String> SCENARIOS =
       List.of(
-          "gemini-sync", "gemini-async", "gemini-stream", "gemini-async-stream", "vertex-sync",
-          "vertex-labels", "gemini-retry", "gemini-error");
+          "gemini-sync",
+          "gemini-async",
+          "gemini-stream",
+          "gemini-async-stream",
+          "vertex-sync",
+          "vertex-labels",
+          "gemini-retry",
+          "gemini-error");
 
   private static VendorReplayServer vendor;
   private static OtlpTestBackend otlp;
@@ -52,7 +58,12 @@ class GoogleGenAiIT {
   }
 
   private static List<String> run(boolean agent, String classpath) throws Exception {
-    return AgentProcess.run(agent, otlp.endpoint(), classpath, List.of(), GoogleGenAiTestApp.class,
+    return AgentProcess.run(
+            agent,
+            otlp.endpoint(),
+            classpath,
+            List.of(),
+            GoogleGenAiTestApp.class,
             vendor.rootUrl())
         .stream()
         .filter(l -> l.startsWith("RESULT "))
@@ -62,7 +73,8 @@ class GoogleGenAiIT {
   /** Our spans so far (the app JVM has exited: the agent flushed them all), then cleared. */
   private static List<Span> spans(int expected) throws InterruptedException {
     List<Span> ours =
-        otlp.await(s -> s.stream().filter(x -> x.scope().equals(SCOPE)).count() >= expected)
+        otlp
+            .await(s -> s.stream().filter(x -> x.scope().equals(SCOPE)).count() >= expected)
             .stream()
             .filter(s -> s.scope().equals(SCOPE))
             .map(ScopedSpan::span)
@@ -73,7 +85,8 @@ class GoogleGenAiIT {
 
   private static String oldestClasspath() throws Exception {
     return AgentProcess.classpathSwapping(
-        "/com/google/genai/", Path.of(System.getProperty("costtrace.test.google-genai-oldest.dir")));
+        "/com/google/genai/",
+        Path.of(System.getProperty("costtrace.test.google-genai-oldest.dir")));
   }
 
   private static String conversation(Span span) {
@@ -82,14 +95,18 @@ class GoogleGenAiIT {
 
   private static Span of(List<Span> spans, String conversation) {
     List<Span> found =
-        spans.stream().filter(s -> conversation(s).equals(conversation)).collect(Collectors.toList());
+        spans.stream()
+            .filter(s -> conversation(s).equals(conversation))
+            .collect(Collectors.toList());
     assertThat(found).as("spans of " + conversation + " in " + spans).hasSize(1);
     return found.get(0);
   }
 
   @Test
   void theAppSeesTheSameWithAndWithoutTheAgent() throws Exception {
-    assertThat(newest).hasSize(SCENARIOS.size()).isEqualTo(run(false, AgentProcess.fullClasspath()));
+    assertThat(newest)
+        .hasSize(SCENARIOS.size())
+        .isEqualTo(run(false, AgentProcess.fullClasspath()));
     assertThat(newest)
         .contains(
             "RESULT gemini-sync mL0yacP8LqGvz7IPy8-k4Qs gemini-2.5-flash Paris is the capital of France. 4213/58",
@@ -132,7 +149,8 @@ class GoogleGenAiIT {
       Span span = of(newestSpans, "conv-" + scenario);
       assertThat(span.getName()).isEqualTo("chat gemini-2.5-flash");
       assertThat(string(span, "gen_ai.provider.name")).contains("gcp.gemini");
-      assertThat(OtlpTestBackend.attribute(span, "gen_ai.request.stream").map(v -> v.getBoolValue()))
+      assertThat(
+              OtlpTestBackend.attribute(span, "gen_ai.request.stream").map(v -> v.getBoolValue()))
           .contains(true);
       assertThat(string(span, "gen_ai.response.id")).contains("sP0yacLxBraWz7IP3uXM-AE");
       assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("stop");
@@ -196,7 +214,8 @@ class GoogleGenAiIT {
     Span stream = of(spans, "conv-gemini-stream");
     assertThat(integer(stream, "gen_ai.usage.input_tokens")).contains(2061L);
     assertThat(integer(stream, "costtrace.gen_ai.time_to_first_token_ns")).isPresent();
-    assertThat(string(of(spans, "conv-vertex-sync"), "gen_ai.provider.name")).contains("gcp.vertex_ai");
+    assertThat(string(of(spans, "conv-vertex-sync"), "gen_ai.provider.name"))
+        .contains("gcp.vertex_ai");
     assertThat(string(of(spans, "conv-gemini-error"), "error.type"))
         .contains("com.google.genai.errors.ClientException");
     for (String scenario : List.of("gemini-async", "gemini-async-stream")) {

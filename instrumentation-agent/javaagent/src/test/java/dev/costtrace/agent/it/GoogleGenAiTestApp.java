@@ -36,30 +36,50 @@ public final class GoogleGenAiTestApp {
             .location("us-central1")
             .credentials(
                 GoogleCredentials.create(
-                    new AccessToken("ya29.test-token", new Date(System.currentTimeMillis() + 3_600_000L))))
+                    new AccessToken(
+                        "ya29.test-token", new Date(System.currentTimeMillis() + 3_600_000L))))
             .httpOptions(options(root))
             .build();
     GenerateContentConfig config = GenerateContentConfig.builder().maxOutputTokens(1024).build();
-    report("gemini-sync", () -> describe(gemini.models.generateContent("gemini-2.5-flash", PROMPT, config)));
+    report(
+        "gemini-sync",
+        () -> describe(gemini.models.generateContent("gemini-2.5-flash", PROMPT, config)));
     report(
         "gemini-async",
-        () -> describe(gemini.async.models.generateContent("gemini-2.5-flash", PROMPT, config).join()));
-    report("gemini-stream", () -> text(gemini.models.generateContentStream("gemini-2.5-flash", PROMPT, config)));
+        () ->
+            describe(
+                gemini.async.models.generateContent("gemini-2.5-flash", PROMPT, config).join()));
+    report(
+        "gemini-stream",
+        () -> text(gemini.models.generateContentStream("gemini-2.5-flash", PROMPT, config)));
     report(
         "gemini-async-stream",
-        () -> text(gemini.async.models.generateContentStream("gemini-2.5-flash", PROMPT, config).join()));
+        () ->
+            text(
+                gemini
+                    .async
+                    .models
+                    .generateContentStream("gemini-2.5-flash", PROMPT, config)
+                    .join()));
     GenerateContentConfig labelled =
         GenerateContentConfig.builder()
             .maxOutputTokens(1024)
             .labels(Map.of("conversation_id", "conv-vertex-labels-7"))
             .build();
-    report("vertex-sync", () -> describe(vertex.models.generateContent("gemini-2.5-flash", PROMPT, labelled)));
+    report(
+        "vertex-sync",
+        () -> describe(vertex.models.generateContent("gemini-2.5-flash", PROMPT, labelled)));
     System.out.println(
         "RESULT vertex-labels "
-            + outcome(() -> describe(vertex.models.generateContent("gemini-2.5-flash", PROMPT, labelled))));
+            + outcome(
+                () ->
+                    describe(vertex.models.generateContent("gemini-2.5-flash", PROMPT, labelled))));
     report("gemini-retry", () -> retried(root, config));
-    report("gemini-error", () -> describe(gemini.models.generateContent("gemini-0.9-nonexistent", PROMPT, config)));
-    // The SDK's HTTP and async threads would keep the JVM up for a minute; the agent flushes at exit.
+    report(
+        "gemini-error",
+        () -> describe(gemini.models.generateContent("gemini-0.9-nonexistent", PROMPT, config)));
+    // The SDK's HTTP and async threads would keep the JVM up for a minute; the agent flushes at
+    // exit.
     System.exit(0);
   }
 
@@ -74,7 +94,8 @@ public final class GoogleGenAiTestApp {
       options =
           HttpOptions.builder()
               .baseUrl(root + "/")
-              .retryOptions(HttpRetryOptions.builder().attempts(2).initialDelay(0.01).maxDelay(0.05).build())
+              .retryOptions(
+                  HttpRetryOptions.builder().attempts(2).initialDelay(0.01).maxDelay(0.05).build())
               .build();
     } catch (LinkageError e) {
       return "retry-unsupported";
@@ -101,8 +122,14 @@ public final class GoogleGenAiTestApp {
   }
 
   private static String describe(GenerateContentResponse r) {
-    return r.responseId().orElse("-") + " " + r.modelVersion().orElse("-") + " " + r.text() + " "
-        + r.usageMetadata().flatMap(u -> u.promptTokenCount()).orElse(-1) + "/"
+    return r.responseId().orElse("-")
+        + " "
+        + r.modelVersion().orElse("-")
+        + " "
+        + r.text()
+        + " "
+        + r.usageMetadata().flatMap(u -> u.promptTokenCount()).orElse(-1)
+        + "/"
         + r.usageMetadata().flatMap(u -> u.candidatesTokenCount()).orElse(-1);
   }
 

@@ -43,7 +43,10 @@ class HttpCaptureIT {
             vendor.baseUrl("127.0.0.1"),
             vendor.baseUrl("localhost"),
             "with-sdk");
-    spans = otlp.await(all -> all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 18);
+    spans =
+        otlp.await(
+            all ->
+                all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 18);
   }
 
   @AfterAll
@@ -85,7 +88,8 @@ class HttpCaptureIT {
     assertThat(AgentProcess.result(out, "okhttp-sse"))
         .isEqualTo("200 " + digestOf("fixtures/openai-compatible/chat-completion-stream.sse"));
     Span span = only("okhttp-sse");
-    assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
+    assertThat(string(span, "gen_ai.response.id"))
+        .contains("chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
     assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("stop");
     assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(2310L);
     assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(7L);
@@ -126,12 +130,20 @@ class HttpCaptureIT {
     List<ScopedSpan> attempts = genAi("okhttp-429-then-200");
     assertThat(attempts).hasSize(2);
     Span limited =
-        attempts.stream().map(ScopedSpan::span).filter(s -> string(s, "error.type").isPresent()).findFirst().orElseThrow();
+        attempts.stream()
+            .map(ScopedSpan::span)
+            .filter(s -> string(s, "error.type").isPresent())
+            .findFirst()
+            .orElseThrow();
     assertThat(string(limited, "error.type")).contains("429");
     assertThat(limited.getStatus().getCode().getNumber()).isEqualTo(2); // STATUS_CODE_ERROR
     assertThat(integer(limited, "gen_ai.usage.input_tokens")).isEmpty();
     Span ok =
-        attempts.stream().map(ScopedSpan::span).filter(s -> string(s, "error.type").isEmpty()).findFirst().orElseThrow();
+        attempts.stream()
+            .map(ScopedSpan::span)
+            .filter(s -> string(s, "error.type").isEmpty())
+            .findFirst()
+            .orElseThrow();
     assertThat(integer(ok, "gen_ai.usage.input_tokens")).contains(1342L);
   }
 
@@ -186,7 +198,8 @@ class HttpCaptureIT {
     Span json = only("jdk-json");
     assertThat(genAi("jdk-json").get(0).scope()).isEqualTo(SCOPE);
     assertThat(string(json, "gen_ai.request.model")).contains("gpt-4o-mini");
-    assertThat(string(json, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
+    assertThat(string(json, "gen_ai.response.id"))
+        .contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
     assertThat(integer(json, "gen_ai.usage.input_tokens")).contains(1342L);
     assertThat(integer(json, "gen_ai.usage.cache_read.input_tokens")).contains(1024L);
     assertThat(integer(json, "gen_ai.usage.output_tokens")).contains(9L);

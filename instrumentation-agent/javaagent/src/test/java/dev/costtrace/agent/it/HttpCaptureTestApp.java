@@ -14,12 +14,12 @@ import okhttp3.Response;
 
 /**
  * The application for the OpenAI-compatible HTTP capture ITs, run in its own JVM with the agent.
- * Each scenario runs under an app span named {@code scenario <name>} (so the test can find the
- * LLM spans of that scenario by parent) and reports what the app saw as {@code RESULT <name>
- * <status> <bytes> <sha-256 of the body bytes>}.
+ * Each scenario runs under an app span named {@code scenario <name>} (so the test can find the LLM
+ * spans of that scenario by parent) and reports what the app saw as {@code RESULT <name> <status>
+ * <bytes> <sha-256 of the body bytes>}.
  *
- * <p>Arguments: {@code <vendorBaseUrl> <otherHostBaseUrl>}; the vendor URL's host is in the
- * agent's host list, the other is not.
+ * <p>Arguments: {@code <vendorBaseUrl> <otherHostBaseUrl>}; the vendor URL's host is in the agent's
+ * host list, the other is not.
  */
 public final class HttpCaptureTestApp {
   private static final MediaType JSON = MediaType.get("application/json");
@@ -115,8 +115,7 @@ public final class HttpCaptureTestApp {
             jdkPost(jdk, base + "/chat/completions", CHAT, "rate-limited-once-jdk", 0)
                 + " | "
                 + jdkPost(jdk, base + "/chat/completions", CHAT, "rate-limited-once-jdk", 0));
-    scenario(
-        "jdk-malformed", () -> jdkPost(jdk, base + "/chat/completions", CHAT, "malformed", 0));
+    scenario("jdk-malformed", () -> jdkPost(jdk, base + "/chat/completions", CHAT, "malformed", 0));
     // A framework-level gen_ai client span (as LangChain4j's would be) already covers the call.
     scenario(
         "okhttp-under-genai-span",
@@ -134,7 +133,8 @@ public final class HttpCaptureTestApp {
 
   /** Runs {@code body} under the app span {@code scenario <name>} and prints its outcome. */
   static void scenario(String name, Callable<String> body) {
-    Span span = GlobalOpenTelemetry.getTracer("test-app").spanBuilder("scenario " + name).startSpan();
+    Span span =
+        GlobalOpenTelemetry.getTracer("test-app").spanBuilder("scenario " + name).startSpan();
     String outcome;
     try (Scope ignored = span.makeCurrent()) {
       outcome = body.call();

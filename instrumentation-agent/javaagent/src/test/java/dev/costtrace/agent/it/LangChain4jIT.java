@@ -45,6 +45,7 @@ class LangChain4jIT {
           "lc4j-header",
           "lc4j-embeddings",
           "jdk-direct");
+
   /**
    * For the stalled stream's own app JVM: shorter than the app's wait ({@code STALL_WAIT_SECONDS});
    * the other runs keep the default, which a replayed stream on a loaded machine never reaches.
@@ -356,7 +357,8 @@ class LangChain4jIT {
     Span viaHeader = onlyChat(spans, "lc4j-header");
     assertThat(string(viaHeader, "gen_ai.conversation.id")).contains("conv-header-1");
     assertThat(string(viaHeader, "user.id")).contains("user-42");
-    assertThat(string(viaHeader, "costtrace.tenant.id")).isEmpty(); // not trusted from requests by default
+    assertThat(string(viaHeader, "costtrace.tenant.id"))
+        .isEmpty(); // not trusted from requests by default
     Span server =
         spans.stream()
             .map(ScopedSpan::span)
@@ -446,12 +448,15 @@ class LangChain4jIT {
     assertThat(string(span, "error.type")).contains("timeout");
     assertThat(span.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
     long seconds = (span.getEndTimeUnixNano() - span.getStartTimeUnixNano()) / 1_000_000_000L;
-    assertThat(seconds).as("ended by the 2 s timeout").isBetween(2L, LangChain4jTestApp.STALL_WAIT_SECONDS - 1L);
+    assertThat(seconds)
+        .as("ended by the 2 s timeout")
+        .isBetween(2L, LangChain4jTestApp.STALL_WAIT_SECONDS - 1L);
     assertThat(integer(span, "gen_ai.usage.input_tokens")).isEmpty();
   }
 
   static String olderLangChain4jClasspath() throws Exception {
-    return AgentProcess.classpathSwapping("/dev/langchain4j/",
+    return AgentProcess.classpathSwapping(
+        "/dev/langchain4j/",
         java.nio.file.Path.of(System.getProperty("costtrace.langchain4j.older.dir")));
   }
 

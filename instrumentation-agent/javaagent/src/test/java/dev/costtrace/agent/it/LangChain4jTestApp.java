@@ -3,6 +3,8 @@ package dev.costtrace.agent.it;
 import static dev.costtrace.agent.it.HttpCaptureTestApp.scenario;
 
 import dev.langchain4j.agent.tool.Tool;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.model.anthropic.AnthropicChatModel;
 import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
@@ -10,12 +12,10 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import dev.langchain4j.data.embedding.Embedding;
-import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
-import dev.langchain4j.model.output.Response;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.langchain4j.model.output.Response;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
 import dev.langchain4j.service.TokenStream;
@@ -201,7 +201,10 @@ public final class LangChain4jTestApp {
                   .customHeaders(Map.of("X-Replay", "embeddings"))
                   .build()
                   .embedAll(List.of(TextSegment.from("Paris is the capital of France.")));
-          return r.content().size() + " x " + r.content().get(0).dimension() + " | "
+          return r.content().size()
+              + " x "
+              + r.content().get(0).dimension()
+              + " | "
               + r.tokenUsage().inputTokenCount();
         });
     System.exit(0);
@@ -301,7 +304,8 @@ public final class LangChain4jTestApp {
   }
 
   /** The app's handler: collects the text, completes {@code done} with the response or error. */
-  static StreamingChatResponseHandler handler(StringBuilder text, CompletableFuture<ChatResponse> done) {
+  static StreamingChatResponseHandler handler(
+      StringBuilder text, CompletableFuture<ChatResponse> done) {
     return new StreamingChatResponseHandler() {
       @Override
       public void onPartialResponse(String partial) {

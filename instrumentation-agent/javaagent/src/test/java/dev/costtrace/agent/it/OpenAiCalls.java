@@ -42,7 +42,8 @@ final class OpenAiCalls {
                     .serviceTier(ChatCompletionCreateParams.ServiceTier.DEFAULT)
                     .metadata(
                         ChatCompletionCreateParams.Metadata.builder()
-                            .putAdditionalProperty("conversation_id", JsonValue.from(conversationId))
+                            .putAdditionalProperty(
+                                "conversation_id", JsonValue.from(conversationId))
                             .build())
                     .addUserMessage("What is the capital of France?")
                     .build());

@@ -19,7 +19,8 @@ final class OpenAiFixtures {
     assertThat(string(span, "gen_ai.provider.name")).contains("openai");
     assertThat(string(span, "gen_ai.request.model")).contains("gpt-4o-mini");
     assertThat(string(span, "gen_ai.response.model")).contains("gpt-4o-mini-2024-07-18");
-    assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
+    assertThat(string(span, "gen_ai.response.id"))
+        .contains("chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
     assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("stop");
     assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(1342L);
     assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(9L);

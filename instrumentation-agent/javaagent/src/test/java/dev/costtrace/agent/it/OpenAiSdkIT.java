@@ -58,7 +58,12 @@ class OpenAiSdkIT {
     List<String> args = new java.util.ArrayList<>(jvmArgs);
     args.add("-Dcosttrace.agent.http.hosts=127.0.0.1");
     return AgentProcess.run(
-        backend.endpoint(), classpath, args, OpenAiSdkTestApp.class, vendor.baseUrl("127.0.0.1"), scenarios);
+        backend.endpoint(),
+        classpath,
+        args,
+        OpenAiSdkTestApp.class,
+        vendor.baseUrl("127.0.0.1"),
+        scenarios);
   }
 
   private static List<ScopedSpan> awaitScenarios(OtlpTestBackend backend, int count)
@@ -108,7 +113,8 @@ class OpenAiSdkIT {
         .startsWith("exception com.openai.errors.NotFoundException");
     assertThat(AgentProcess.result(out, "responses-malformed"))
         .startsWith("resp_68d2b07a11c48190aa0b1c2d3e4f5061 completed usage-error ");
-    assertThat(AgentProcess.result(out, "chat-stream")).isEqualTo("Paris is the capital of France. | 2310/7");
+    assertThat(AgentProcess.result(out, "chat-stream"))
+        .isEqualTo("Paris is the capital of France. | 2310/7");
   }
 
   @Test
@@ -119,7 +125,8 @@ class OpenAiSdkIT {
       Span span = only(scenario);
       assertThat(span.getName()).isEqualTo("chat o4-mini");
       assertThat(string(span, "openai.api.type")).contains("responses");
-      assertThat(string(span, "gen_ai.response.id")).contains("resp_68d1f0a2c5e08190b1f3a6c2d4e5f60708");
+      assertThat(string(span, "gen_ai.response.id"))
+          .contains("resp_68d1f0a2c5e08190b1f3a6c2d4e5f60708");
       assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(1536L);
       assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(212L);
       assertThat(integer(span, "gen_ai.usage.cache_read.input_tokens")).contains(1280L);
@@ -142,7 +149,8 @@ class OpenAiSdkIT {
       assertThat(string(span, "gen_ai.request.model")).contains("o4-mini");
       assertThat(integer(span, "gen_ai.request.max_tokens")).contains(512L);
       assertThat(string(span, "gen_ai.response.model")).contains("o4-mini-2025-04-16");
-      assertThat(string(span, "gen_ai.response.id")).contains("resp_68d1f0a2c5e08190b1f3a6c2d4e5f60708");
+      assertThat(string(span, "gen_ai.response.id"))
+          .contains("resp_68d1f0a2c5e08190b1f3a6c2d4e5f60708");
       assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("completed");
       assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(1536L);
       assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(212L);
@@ -171,7 +179,8 @@ class OpenAiSdkIT {
       assertThat(span.getName()).isEqualTo("chat o4-mini");
       assertThat(string(span, "openai.api.type")).contains("responses");
       assertThat(bool(span, "gen_ai.request.stream")).contains(true);
-      assertThat(string(span, "gen_ai.response.id")).contains("resp_68d2a41c9e7c8193b5d0e2f4a6c8e0f1");
+      assertThat(string(span, "gen_ai.response.id"))
+          .contains("resp_68d2a41c9e7c8193b5d0e2f4a6c8e0f1");
       assertThat(string(span, "gen_ai.response.model")).contains("o4-mini-2025-04-16");
       assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("completed");
       assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(2150L);
@@ -181,7 +190,9 @@ class OpenAiSdkIT {
       // The final event's tier, not response.created's "auto".
       assertThat(string(span, "openai.response.service_tier")).contains("default");
       long ttft = integer(span, "costtrace.gen_ai.time_to_first_token_ns").orElseThrow();
-      assertThat(ttft).isPositive().isLessThanOrEqualTo(span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
+      assertThat(ttft)
+          .isPositive()
+          .isLessThanOrEqualTo(span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
       assertThat(string(span, "error.type")).isEmpty();
     }
   }
@@ -191,7 +202,8 @@ class OpenAiSdkIT {
     assertThat(AgentProcess.result(out, "responses-stream-closed-early")).isEqualTo("first true");
     Span span = only("responses-stream-closed-early");
     assertThat(span.getEndTimeUnixNano()).isGreaterThan(span.getStartTimeUnixNano());
-    assertThat(string(span, "gen_ai.response.id")).contains("resp_68d2a41c9e7c8193b5d0e2f4a6c8e0f1");
+    assertThat(string(span, "gen_ai.response.id"))
+        .contains("resp_68d2a41c9e7c8193b5d0e2f4a6c8e0f1");
     assertThat(integer(span, "gen_ai.usage.input_tokens")).isEmpty();
     assertThat(integer(span, "costtrace.gen_ai.time_to_first_token_ns")).isPresent();
   }
@@ -222,7 +234,8 @@ class OpenAiSdkIT {
     assertThat(integer(error, "gen_ai.usage.input_tokens")).isEmpty();
 
     Span malformed = only("responses-malformed");
-    assertThat(string(malformed, "gen_ai.response.id")).contains("resp_68d2b07a11c48190aa0b1c2d3e4f5061");
+    assertThat(string(malformed, "gen_ai.response.id"))
+        .contains("resp_68d2b07a11c48190aa0b1c2d3e4f5061");
     assertThat(integer(malformed, "gen_ai.usage.input_tokens")).isEmpty();
     assertThat(integer(malformed, "gen_ai.usage.cache_read.input_tokens")).isEmpty();
     assertThat(integer(malformed, "gen_ai.usage.output_tokens")).contains(212L);
@@ -235,11 +248,14 @@ class OpenAiSdkIT {
       Span span = only(spans, scenario, UPSTREAM_SCOPE);
       assertThat(string(span, "gen_ai.operation.name")).contains("chat");
       assertThat(string(span, "openai.api.type")).contains("chat_completions");
-      assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
+      assertThat(string(span, "gen_ai.response.id"))
+          .contains("chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
       assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(2310L);
       assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(7L);
       long ttft = integer(span, "costtrace.gen_ai.time_to_first_token_ns").orElseThrow();
-      assertThat(ttft).isPositive().isLessThanOrEqualTo(span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
+      assertThat(ttft)
+          .isPositive()
+          .isLessThanOrEqualTo(span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
     }
   }
 
@@ -259,7 +275,11 @@ class OpenAiSdkIT {
   void withTheUpstreamOpenAiInstrumentationOffChatCallsGetOurOwnSpan() throws Exception {
     try (OtlpTestBackend backend = new OtlpTestBackend()) {
       List<String> alone =
-          run(backend, AgentProcess.fullClasspath(), List.of("-Dotel.instrumentation.openai-java.enabled=false"), "core");
+          run(
+              backend,
+              AgentProcess.fullClasspath(),
+              List.of("-Dotel.instrumentation.openai-java.enabled=false"),
+              "core");
       assertThat(results(alone)).isEqualTo(results(out).subList(0, CORE_SCENARIOS));
       List<ScopedSpan> all = awaitScenarios(backend, CORE_SCENARIOS);
       assertThat(all).filteredOn(s -> s.scope().equals(UPSTREAM_SCOPE)).isEmpty();
@@ -273,7 +293,8 @@ class OpenAiSdkIT {
       for (String scenario : List.of("chat-stream", "chat-async-stream")) {
         Span span = only(all, scenario, SCOPE);
         assertThat(bool(span, "gen_ai.request.stream")).contains(true);
-        assertThat(string(span, "gen_ai.response.id")).contains("chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
+        assertThat(string(span, "gen_ai.response.id"))
+            .contains("chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
         assertThat(strings(span, "gen_ai.response.finish_reasons")).containsExactly("stop");
         assertThat(integer(span, "gen_ai.usage.input_tokens")).contains(2310L);
         assertThat(integer(span, "gen_ai.usage.output_tokens")).contains(7L);
@@ -281,7 +302,8 @@ class OpenAiSdkIT {
         assertThat(integer(span, "costtrace.gen_ai.time_to_first_token_ns")).isPresent();
       }
       // The Responses API spans are ours in either case.
-      assertThat(integer(only(all, "responses-sync", SCOPE), "gen_ai.usage.input_tokens")).contains(1536L);
+      assertThat(integer(only(all, "responses-sync", SCOPE), "gen_ai.usage.input_tokens"))
+          .contains(1536L);
       assertThat(all).filteredOn(s -> s.scope().equals(HTTP_SCOPE)).isEmpty();
     }
   }
@@ -328,16 +350,27 @@ class OpenAiSdkIT {
   @Test
   void olderSdkVersionGetsTheSameSpansAndTheSameAppOutput() throws Exception {
     String older = AgentProcess.classpathWithOlderOpenAi();
-    try (OtlpTestBackend backend = new OtlpTestBackend(); OtlpTestBackend none = new OtlpTestBackend()) {
+    try (OtlpTestBackend backend = new OtlpTestBackend();
+        OtlpTestBackend none = new OtlpTestBackend()) {
       List<String> with = run(backend, older, List.of(), "core");
       List<String> without =
-          AgentProcess.run(false, none.endpoint(), older, List.of(), OpenAiSdkTestApp.class, vendor.baseUrl("127.0.0.1"), "core");
-      assertThat(results(with)).as("openai-java " + System.getProperty("costtrace.test.openai-older.version"))
-          .hasSize(CORE_SCENARIOS).isEqualTo(results(without));
+          AgentProcess.run(
+              false,
+              none.endpoint(),
+              older,
+              List.of(),
+              OpenAiSdkTestApp.class,
+              vendor.baseUrl("127.0.0.1"),
+              "core");
+      assertThat(results(with))
+          .as("openai-java " + System.getProperty("costtrace.test.openai-older.version"))
+          .hasSize(CORE_SCENARIOS)
+          .isEqualTo(results(without));
       assertThat(AgentProcess.result(with, "responses-sync"))
           .isEqualTo(AgentProcess.result(out, "responses-sync"));
       List<ScopedSpan> all = awaitScenarios(backend, CORE_SCENARIOS);
-      for (String scenario : List.of("responses-sync", "responses-stream", "responses-async-stream")) {
+      for (String scenario :
+          List.of("responses-sync", "responses-stream", "responses-async-stream")) {
         Span oldSpan = only(all, scenario, SCOPE);
         Span newSpan = only(scenario);
         for (String key :
@@ -352,8 +385,10 @@ class OpenAiSdkIT {
                 "gen_ai.usage.reasoning.output_tokens",
                 "server.address",
                 "server.port")) {
-          assertThat(OtlpTestBackend.attribute(oldSpan, key)).as(scenario + " " + key)
-              .isPresent().isEqualTo(OtlpTestBackend.attribute(newSpan, key));
+          assertThat(OtlpTestBackend.attribute(oldSpan, key))
+              .as(scenario + " " + key)
+              .isPresent()
+              .isEqualTo(OtlpTestBackend.attribute(newSpan, key));
         }
       }
       Span chat = only(all, "chat-stream", UPSTREAM_SCOPE);

@@ -5,12 +5,12 @@ import static dev.costtrace.agent.it.HttpCaptureTestApp.scenario;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.AsyncStreamResponse;
+import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
-import com.openai.core.http.HttpResponseFor;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
@@ -46,25 +46,43 @@ public final class OpenAiSdkTestApp {
   public static void main(String[] args) {
     OpenAiSdkTestApp app = new OpenAiSdkTestApp(args[0]);
     boolean all = args.length < 2 || args[1].equals("all");
-    scenario("responses-sync", () -> describe(app.client.responses().create(params("responses-json", "default"))));
+    scenario(
+        "responses-sync",
+        () -> describe(app.client.responses().create(params("responses-json", "default"))));
     scenario(
         "responses-async",
         () ->
             describe(
-                app.client.async().responses().create(params("responses-json", "auto")).get(30, TimeUnit.SECONDS)));
+                app.client
+                    .async()
+                    .responses()
+                    .create(params("responses-json", "auto"))
+                    .get(30, TimeUnit.SECONDS)));
     scenario("responses-stream", app::stream);
     scenario("responses-async-stream", app::asyncStream);
     scenario("responses-stream-closed-early", app::streamClosedEarly);
-    scenario("responses-retry", () -> describe(app.client.responses().create(params("responses-retry", null))));
-    scenario("responses-error", () -> describe(app.client.responses().create(params("model-not-found", null))));
     scenario(
-        "responses-malformed", () -> describe(app.client.responses().create(params("responses-malformed", null))));
-    scenario("chat-sync", () -> describe(app.client.chat().completions().create(chatParams("chat-json"))));
+        "responses-retry",
+        () -> describe(app.client.responses().create(params("responses-retry", null))));
+    scenario(
+        "responses-error",
+        () -> describe(app.client.responses().create(params("model-not-found", null))));
+    scenario(
+        "responses-malformed",
+        () -> describe(app.client.responses().create(params("responses-malformed", null))));
+    scenario(
+        "chat-sync",
+        () -> describe(app.client.chat().completions().create(chatParams("chat-json"))));
     scenario(
         "chat-async",
         () ->
             describe(
-                app.client.async().chat().completions().create(chatParams("chat-json")).get(30, TimeUnit.SECONDS)));
+                app.client
+                    .async()
+                    .chat()
+                    .completions()
+                    .create(chatParams("chat-json"))
+                    .get(30, TimeUnit.SECONDS)));
     scenario("chat-stream", app::chatStream);
     scenario("chat-async-stream", app::chatAsyncStream);
     scenario("responses-raw", app::raw);
@@ -76,17 +94,25 @@ public final class OpenAiSdkTestApp {
               describe(
                   app.client
                       .responses()
-                      .create(params("responses-json", null).toBuilder().conversation(CONVERSATION).build())));
+                      .create(
+                          params("responses-json", null).toBuilder()
+                              .conversation(CONVERSATION)
+                              .build())));
       scenario(
           "responses-conversation-under-baggage",
           () -> {
             Baggage baggage =
-                Baggage.current().toBuilder().put("gen_ai.conversation.id", "conv-app-baggage-5").build();
+                Baggage.current().toBuilder()
+                    .put("gen_ai.conversation.id", "conv-app-baggage-5")
+                    .build();
             try (Scope ignored = baggage.makeCurrent()) {
               return describe(
                   app.client
                       .responses()
-                      .create(params("responses-json", null).toBuilder().conversation(CONVERSATION).build()));
+                      .create(
+                          params("responses-json", null).toBuilder()
+                              .conversation(CONVERSATION)
+                              .build()));
             }
           });
     }
@@ -117,7 +143,11 @@ public final class OpenAiSdkTestApp {
   private String asyncRaw() {
     try {
       HttpResponseFor<Response> raw =
-          client.async().responses().withRawResponse().create(params("responses-json", null))
+          client
+              .async()
+              .responses()
+              .withRawResponse()
+              .create(params("responses-json", null))
               .get(30, TimeUnit.SECONDS);
       try (raw) {
         return raw.statusCode() + " " + describe(raw.parse());
@@ -236,7 +266,8 @@ public final class OpenAiSdkTestApp {
 
   private String chatAsyncStream() throws Exception {
     return collect(
-        client.async().chat().completions().createStreaming(chatParams("chat-sse")), OpenAiSdkTestApp::append);
+        client.async().chat().completions().createStreaming(chatParams("chat-sse")),
+        OpenAiSdkTestApp::append);
   }
 
   private static void append(StringBuilder seen, ChatCompletionChunk c) {
@@ -244,6 +275,12 @@ public final class OpenAiSdkTestApp {
     for (ChatCompletionChunk.Choice choice : choices) {
       choice.delta().content().ifPresent(seen::append);
     }
-    c.usage().ifPresent(u -> seen.append(" | ").append(u.promptTokens()).append('/').append(u.completionTokens()));
+    c.usage()
+        .ifPresent(
+            u ->
+                seen.append(" | ")
+                    .append(u.promptTokens())
+                    .append('/')
+                    .append(u.completionTokens()));
   }
 }

@@ -68,12 +68,14 @@ final class OtlpTestBackend implements AutoCloseable {
           if (forward != null) {
             HttpResponse<byte[]> answer;
             try {
-              answer = client.send(
-                  HttpRequest.newBuilder(forward)
-                      .header("Content-Type", exchange.getRequestHeaders().getFirst("Content-Type"))
-                      .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofByteArray());
+              answer =
+                  client.send(
+                      HttpRequest.newBuilder(forward)
+                          .header(
+                              "Content-Type", exchange.getRequestHeaders().getFirst("Content-Type"))
+                          .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofByteArray());
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
               throw new IOException(e);
@@ -83,9 +85,12 @@ final class OtlpTestBackend implements AutoCloseable {
             if (answer.statusCode() / 100 == 2) {
               keep(body);
             }
-            answer.headers().firstValue("Content-Type")
+            answer
+                .headers()
+                .firstValue("Content-Type")
                 .ifPresent(v -> exchange.getResponseHeaders().add("Content-Type", v));
-            exchange.sendResponseHeaders(answer.statusCode(), answer.body().length == 0 ? -1 : answer.body().length);
+            exchange.sendResponseHeaders(
+                answer.statusCode(), answer.body().length == 0 ? -1 : answer.body().length);
             exchange.getResponseBody().write(answer.body());
             exchange.close();
             return;
@@ -106,7 +111,8 @@ final class OtlpTestBackend implements AutoCloseable {
     for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(body).getResourceSpansList()) {
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         for (Span s : ss.getSpansList()) {
-          spans.add(new ScopedSpan(ss.getScope().getName(), s, rs.getResource().getAttributesList()));
+          spans.add(
+              new ScopedSpan(ss.getScope().getName(), s, rs.getResource().getAttributesList()));
         }
       }
     }
@@ -134,8 +140,8 @@ final class OtlpTestBackend implements AutoCloseable {
   }
 
   /**
-   * The gen_ai spans (any {@code gen_ai.operation.name}) in the trace of {@code root}; an app
-   * span that is the root of its own trace thus gets every gen_ai span made under it, at any depth.
+   * The gen_ai spans (any {@code gen_ai.operation.name}) in the trace of {@code root}; an app span
+   * that is the root of its own trace thus gets every gen_ai span made under it, at any depth.
    */
   static List<ScopedSpan> genAiUnder(List<ScopedSpan> all, Span root) {
     return all.stream()
@@ -175,7 +181,11 @@ final class OtlpTestBackend implements AutoCloseable {
   static List<String> strings(Span span, String key) {
     return attribute(span, key)
         .filter(AnyValue::hasArrayValue)
-        .map(v -> v.getArrayValue().getValuesList().stream().map(AnyValue::getStringValue).collect(Collectors.toList()))
+        .map(
+            v ->
+                v.getArrayValue().getValuesList().stream()
+                    .map(AnyValue::getStringValue)
+                    .collect(Collectors.toList()))
         .orElse(List.of());
   }
 

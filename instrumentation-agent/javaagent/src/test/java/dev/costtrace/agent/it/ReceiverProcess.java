@@ -24,8 +24,8 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The built {@code costtrace serve} (otlp-receiver's {@code target/costtrace.jar}) in its own JVM,
- * as a user runs it, on ephemeral ports with its own database and sink buffer: on the server
- * {@code CLICKHOUSE_URL} names when set, else on an embedded engine in {@code dir} (never a Docker
+ * as a user runs it, on ephemeral ports with its own database and sink buffer: on the server {@code
+ * CLICKHOUSE_URL} names when set, else on an embedded engine in {@code dir} (never a Docker
  * container per process: serve and report must see the same engine). {@link #report} runs {@code
  * costtrace report --format json}; {@link #close} sends SIGTERM (drain and flush) and waits.
  */
@@ -47,7 +47,9 @@ public final class ReceiverProcess implements AutoCloseable {
     this.httpPort = awaitHttpPort();
   }
 
-  /** Starts serve with a database named {@code database} (one per test JVM), data in {@code dir}. */
+  /**
+   * Starts serve with a database named {@code database} (one per test JVM), data in {@code dir}.
+   */
   public static ReceiverProcess start(Path dir, String database) throws Exception {
     return start(dir, database, List.of());
   }
@@ -103,8 +105,8 @@ public final class ReceiverProcess implements AutoCloseable {
   }
 
   /**
-   * {@code costtrace report --format json --top <top> <args>}: one JSON object per row, the
-   * summary last. Works after {@link #close} too (the report opens the same database itself).
+   * {@code costtrace report --format json --top <top> <args>}: one JSON object per row, the summary
+   * last. Works after {@link #close} too (the report opens the same database itself).
    */
   public List<JsonNode> report(int top, String... args) throws Exception {
     List<String> cmd =
@@ -124,23 +126,26 @@ public final class ReceiverProcess implements AutoCloseable {
   }
 
   /**
-   * Polls the report until {@code n} conversations are there (the app's spans, then the sink), or
-   * a minute has passed; by conversation ID.
+   * Polls the report until {@code n} conversations are there (the app's spans, then the sink), or a
+   * minute has passed; by conversation ID.
    */
   public Map<String, JsonNode> awaitConversations(int n) throws Exception {
     AtomicReference<Map<String, JsonNode>> last = new AtomicReference<>(Map.of());
     try {
-      await("conversations in the report").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-          .until(() -> {
-            Map<String, JsonNode> rows = new HashMap<>();
-            for (JsonNode row : report("--by", "conversation")) {
-              if (row.has("conversation_id")) {
-                rows.put(row.get("conversation_id").asText(), row);
-              }
-            }
-            last.set(rows);
-            return rows.size() >= n;
-          });
+      await("conversations in the report")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                Map<String, JsonNode> rows = new HashMap<>();
+                for (JsonNode row : report("--by", "conversation")) {
+                  if (row.has("conversation_id")) {
+                    rows.put(row.get("conversation_id").asText(), row);
+                  }
+                }
+                last.set(rows);
+                return rows.size() >= n;
+              });
     } catch (ConditionTimeoutException e) {
       // the caller's assertions on what did arrive say more than the timeout would
     }

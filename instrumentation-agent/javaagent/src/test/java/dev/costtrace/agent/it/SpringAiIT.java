@@ -125,7 +125,10 @@ class SpringAiIT {
     for (String scenario : List.of("stream", "stream-client")) {
       Span stream = onlyChat(all, scenario);
       assertChat(
-          stream, "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
+          stream,
+          "gpt-4o-mini",
+          "gpt-4o-mini-2024-07-18",
+          "chatcmpl-CRa8pLq2xT7bN0dVf5kYw3mZ1sHgE");
       assertThat(stream.getAttributesList())
           .anyMatch(kv -> kv.getKey().equals("gen_ai.request.stream"));
       assertUsage(stream, 2310, 7, 2048L, 0L);
@@ -137,7 +140,8 @@ class SpringAiIT {
         .contains("conv-spring-stream");
 
     Span memory = onlyChat(all, "memory");
-    assertChat(memory, "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
+    assertChat(
+        memory, "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "chatcmpl-CQ3tXk9vY2aLrB7mN4pE1sQ8wZ0dF");
     assertUsage(memory, 1342, 9, 1024L, 0L);
     assertThat(string(memory, "gen_ai.conversation.id")).contains("conv-spring-memory");
     // App baggage wins over the chat memory's conversation ID.
@@ -298,7 +302,9 @@ class SpringAiIT {
 
   private static Span onlyTool(List<Span> spans) {
     List<Span> tools =
-        spans.stream().filter(s -> s.getName().startsWith("execute_tool")).collect(Collectors.toList());
+        spans.stream()
+            .filter(s -> s.getName().startsWith("execute_tool"))
+            .collect(Collectors.toList());
     assertThat(tools).hasSize(1);
     return tools.get(0);
   }

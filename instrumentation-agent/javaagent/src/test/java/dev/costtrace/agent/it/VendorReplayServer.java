@@ -15,11 +15,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The stand-in for the LLM vendor's HTTP API: a loopback server (ephemeral port) replaying
- * recorded responses. The {@code X-Replay} request header picks the recording (vendor SDK calls
- * send it as a per-request header); without it, it answers with the chat completion. SSE
- * recordings are sent chunked, one event per flush, as the vendors stream them. Anthropic's
- * {@code /v1/messages} is replayed by {@link #anthropic}.
+ * The stand-in for the LLM vendor's HTTP API: a loopback server (ephemeral port) replaying recorded
+ * responses. The {@code X-Replay} request header picks the recording (vendor SDK calls send it as a
+ * per-request header); without it, it answers with the chat completion. SSE recordings are sent
+ * chunked, one event per flush, as the vendors stream them. Anthropic's {@code /v1/messages} is
+ * replayed by {@link #anthropic}.
  */
 final class VendorReplayServer implements AutoCloseable {
   /** A 200 JSON body cut off mid-value, as a broken proxy would deliver it. */
@@ -32,16 +32,20 @@ final class VendorReplayServer implements AutoCloseable {
 
   private final HttpServer server;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-  private final java.util.List<Received> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<Received> received =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<String> traceparents = new CopyOnWriteArrayList<>();
 
   /** One request as the vendor saw it: its {@code X-Scenario} header (or null) and body. */
   record Received(String scenario, String path, String body) {}
+
   private final GoogleGenAiReplay google = new GoogleGenAiReplay();
   private final java.util.concurrent.ExecutorService executor =
       java.util.concurrent.Executors.newCachedThreadPool();
+
   /** Released at close: stalled streams end then. */
-  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+  private final java.util.concurrent.CountDownLatch closed =
+      new java.util.concurrent.CountDownLatch(1);
 
   VendorReplayServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -60,7 +64,9 @@ final class VendorReplayServer implements AutoCloseable {
 
   /** The requests of one scenario (by its {@code X-Scenario} header). */
   java.util.List<Received> received(String scenario) {
-    return received.stream().filter(r -> scenario.equals(r.scenario())).collect(java.util.stream.Collectors.toList());
+    return received.stream()
+        .filter(r -> scenario.equals(r.scenario()))
+        .collect(java.util.stream.Collectors.toList());
   }
 
   String baseUrl(String host) {
@@ -90,8 +96,8 @@ final class VendorReplayServer implements AutoCloseable {
   }
 
   /**
-   * The W3C {@code traceparent} of every request received (those that carried one), in order:
-   * what a traced vendor-side service would have been told about the trace's sampling.
+   * The W3C {@code traceparent} of every request received (those that carried one), in order: what
+   * a traced vendor-side service would have been told about the trace's sampling.
    */
   List<String> traceparents() {
     return List.copyOf(traceparents);
@@ -106,7 +112,9 @@ final class VendorReplayServer implements AutoCloseable {
     String body = new String(raw, StandardCharsets.UTF_8);
     received.add(
         new Received(
-            exchange.getRequestHeaders().getFirst("X-Scenario"), exchange.getRequestURI().getPath(), body));
+            exchange.getRequestHeaders().getFirst("X-Scenario"),
+            exchange.getRequestURI().getPath(),
+            body));
     if (GoogleGenAiReplay.matches(exchange.getRequestURI().getPath())) {
       google.handle(exchange);
       return;
@@ -255,7 +263,8 @@ final class VendorReplayServer implements AutoCloseable {
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String path = exchange.getRequestURI().getPath();
     String deployment = path.substring("/openai/deployments/".length()).split("/")[0];
-    int call = calls.computeIfAbsent("azure " + deployment, k -> new AtomicInteger()).getAndIncrement();
+    int call =
+        calls.computeIfAbsent("azure " + deployment, k -> new AtomicInteger()).getAndIncrement();
     exchange.getResponseHeaders().add("apim-request-id", "7c9e2f4a-3b1d-4e8f-9a6c-1d2e3f4a5b6c");
     if (deployment.equals("chat-missing")) {
       json(exchange, 404, fixture("fixtures/azure/error-deployment-not-found.json"));

@@ -44,7 +44,8 @@ class OpenAiChatAttributesExtractorTest {
 
   @Test
   void readsTheParamsInsideTheUpstreamWrapper() {
-    Attributes a = onStart(new WrappedRequest(params(ChatCompletionCreateParams.ServiceTier.DEFAULT)));
+    Attributes a =
+        onStart(new WrappedRequest(params(ChatCompletionCreateParams.ServiceTier.DEFAULT)));
     assertThat(a.get(AttributeKey.stringKey("openai.request.service_tier"))).isEqualTo("default");
     assertThat(a.get(AttributeKey.stringKey("gen_ai.conversation.id"))).isEqualTo("conv-meta-1");
     assertThat(a.get(AttributeKey.stringKey("openai.api.type"))).isEqualTo("chat_completions");

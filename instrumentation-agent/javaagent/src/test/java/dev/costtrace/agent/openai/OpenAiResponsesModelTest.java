@@ -17,7 +17,8 @@ class OpenAiResponsesModelTest {
   }
 
   private static Response fixture(String name) throws Exception {
-    try (InputStream in = OpenAiResponsesModelTest.class.getClassLoader().getResourceAsStream(name)) {
+    try (InputStream in =
+        OpenAiResponsesModelTest.class.getClassLoader().getResourceAsStream(name)) {
       return ObjectMappers.jsonMapper().readValue(in, Response.class);
     }
   }
@@ -26,7 +27,10 @@ class OpenAiResponsesModelTest {
   void requestCarriesModelMaxTokensTierAndStreamFlag() {
     GenAiRequest r =
         OpenAiResponsesModel.request(
-            params().maxOutputTokens(512).serviceTier(ResponseCreateParams.ServiceTier.FLEX).build(),
+            params()
+                .maxOutputTokens(512)
+                .serviceTier(ResponseCreateParams.ServiceTier.FLEX)
+                .build(),
             true);
     assertThat(r.provider()).isEqualTo("openai");
     assertThat(r.operation()).isEqualTo("chat");
@@ -40,13 +44,16 @@ class OpenAiResponsesModelTest {
   @Test
   void autoServiceTierIsNotARequestedTier() {
     GenAiRequest r =
-        OpenAiResponsesModel.request(params().serviceTier(ResponseCreateParams.ServiceTier.AUTO).build(), false);
+        OpenAiResponsesModel.request(
+            params().serviceTier(ResponseCreateParams.ServiceTier.AUTO).build(), false);
     assertThat(r.serviceTier()).isNull();
   }
 
   @Test
   void conversationIdFromEitherFormOfTheConversationField() {
-    assertThat(OpenAiResponsesModel.request(params().conversation("conv_1").build(), false).conversationId())
+    assertThat(
+            OpenAiResponsesModel.request(params().conversation("conv_1").build(), false)
+                .conversationId())
         .isEqualTo("conv_1");
     ResponseCreateParams asObject =
         params().conversation(ResponseConversationParam.builder().id("conv_2").build()).build();
@@ -75,7 +82,8 @@ class OpenAiResponsesModelTest {
 
   @Test
   void malformedFieldsAreLeftOutAndTheRestIsKept() throws Exception {
-    GenAiResponse r = OpenAiResponsesModel.response(fixture("fixtures/openai/response-malformed.json"));
+    GenAiResponse r =
+        OpenAiResponsesModel.response(fixture("fixtures/openai/response-malformed.json"));
     assertThat(r.responseId()).isEqualTo("resp_68d2b07a11c48190aa0b1c2d3e4f5061");
     assertThat(r.usage().inputTokens()).isNull();
     assertThat(r.usage().cacheReadInputTokens()).isNull();

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 
 class GenAiKeepingSamplerTest {
   private static final Attributes CHAT =
-      Attributes.of(GenAiAttributes.OPERATION_NAME, "chat", GenAiAttributes.PROVIDER_NAME, "openai");
+      Attributes.of(
+          GenAiAttributes.OPERATION_NAME, "chat", GenAiAttributes.PROVIDER_NAME, "openai");
   private static final Attributes TOOL =
       Attributes.of(GenAiAttributes.OPERATION_NAME, "execute_tool");
 
@@ -60,8 +61,12 @@ class GenAiKeepingSamplerTest {
     try (Scope s = server.makeCurrent()) {
       Span app = tracer.spanBuilder("answer").startSpan();
       try (Scope a = app.makeCurrent()) {
-        Span llm = tracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT)
-            .setAllAttributes(CHAT).startSpan();
+        Span llm =
+            tracer
+                .spanBuilder("chat gpt-4o-mini")
+                .setSpanKind(SpanKind.CLIENT)
+                .setAllAttributes(CHAT)
+                .startSpan();
         try (Scope l = llm.makeCurrent()) {
           Span http = tracer.spanBuilder("POST").setSpanKind(SpanKind.CLIENT).startSpan();
           outgoing = http.getSpanContext();
@@ -84,11 +89,14 @@ class GenAiKeepingSamplerTest {
   void atRatioZeroOnlyTheLlmAndToolSpansAreExportedMarkedKeptForCost() {
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
     try (SdkTracerProvider tp =
-        provider(GenAiKeepingSampler.wrap(Sampler.parentBased(Sampler.traceIdRatioBased(0))), exporter)) {
+        provider(
+            GenAiKeepingSampler.wrap(Sampler.parentBased(Sampler.traceIdRatioBased(0))),
+            exporter)) {
       SpanContext outgoing = request(tp.get("test"));
 
       List<SpanData> spans = exporter.getFinishedSpanItems();
-      assertThat(spans).extracting(SpanData::getName)
+      assertThat(spans)
+          .extracting(SpanData::getName)
           .containsExactlyInAnyOrder("chat gpt-4o-mini", "execute_tool lookup");
       for (SpanData s : spans) {
         assertThat(s.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isTrue();
@@ -112,8 +120,9 @@ class GenAiKeepingSamplerTest {
 
       List<SpanData> spans = exporter.getFinishedSpanItems();
       assertThat(spans).hasSize(6);
-      assertThat(spans).allSatisfy(
-          s -> assertThat(s.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isNull());
+      assertThat(spans)
+          .allSatisfy(
+              s -> assertThat(s.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isNull());
       assertThat(outgoing.isSampled()).isTrue();
     }
   }
@@ -150,10 +159,15 @@ class GenAiKeepingSamplerTest {
 
     Map<Boolean, List<SpanData>> byCost =
         wrappedSpans.stream()
-            .collect(Collectors.partitioningBy(s -> s.getAttributes().get(GenAiAttributes.OPERATION_NAME) != null));
-    assertThat(ids(byCost.get(false))).isEqualTo(ids(plainSpans.stream()
-        .filter(s -> s.getAttributes().get(GenAiAttributes.OPERATION_NAME) == null)
-        .collect(Collectors.toList())));
+            .collect(
+                Collectors.partitioningBy(
+                    s -> s.getAttributes().get(GenAiAttributes.OPERATION_NAME) != null));
+    assertThat(ids(byCost.get(false)))
+        .isEqualTo(
+            ids(
+                plainSpans.stream()
+                    .filter(s -> s.getAttributes().get(GenAiAttributes.OPERATION_NAME) == null)
+                    .collect(Collectors.toList())));
     assertThat(byCost.get(true)).hasSize(2 * requests);
     for (SpanData s : byCost.get(true)) {
       boolean dropped = !sampledTraces.contains(s.getTraceId());
@@ -161,8 +175,10 @@ class GenAiKeepingSamplerTest {
           .isEqualTo(dropped ? Boolean.TRUE : null);
     }
     // Downstream services see the same flags on every request.
-    assertThat(outgoingWrapped).extracting(SpanContext::getTraceFlags)
-        .isEqualTo(outgoingPlain.stream().map(SpanContext::getTraceFlags).collect(Collectors.toList()));
+    assertThat(outgoingWrapped)
+        .extracting(SpanContext::getTraceFlags)
+        .isEqualTo(
+            outgoingPlain.stream().map(SpanContext::getTraceFlags).collect(Collectors.toList()));
   }
 
   private static Set<String> ids(List<SpanData> spans) {
@@ -178,73 +194,108 @@ class GenAiKeepingSamplerTest {
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
     try (SdkTracerProvider tp =
         provider(GenAiKeepingSampler.wrap(Sampler.parentBased(Sampler.alwaysOn())), exporter)) {
-      SpanContext remote = SpanContext.createFromRemoteParent(
-          "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", TraceFlags.getDefault(),
-          TraceState.getDefault());
+      SpanContext remote =
+          SpanContext.createFromRemoteParent(
+              "0af7651916cd43dd8448eb211c80319c",
+              "b7ad6b7169203331",
+              TraceFlags.getDefault(),
+              TraceState.getDefault());
       Context parent = Context.root().with(Span.wrap(remote));
       Tracer tracer = tp.get("test");
-      tracer.spanBuilder("GET /ask").setSpanKind(SpanKind.SERVER).setParent(parent).startSpan().end();
-      tracer.spanBuilder("chat gpt-4o-mini").setSpanKind(SpanKind.CLIENT).setAllAttributes(CHAT)
-          .setParent(parent).startSpan().end();
+      tracer
+          .spanBuilder("GET /ask")
+          .setSpanKind(SpanKind.SERVER)
+          .setParent(parent)
+          .startSpan()
+          .end();
+      tracer
+          .spanBuilder("chat gpt-4o-mini")
+          .setSpanKind(SpanKind.CLIENT)
+          .setAllAttributes(CHAT)
+          .setParent(parent)
+          .startSpan()
+          .end();
 
-      assertThat(exporter.getFinishedSpanItems()).singleElement().satisfies(s -> {
-        assertThat(s.getName()).isEqualTo("chat gpt-4o-mini");
-        assertThat(s.getTraceId()).isEqualTo(remote.getTraceId());
-        assertThat(s.getParentSpanId()).isEqualTo(remote.getSpanId());
-        assertThat(s.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isTrue();
-      });
+      assertThat(exporter.getFinishedSpanItems())
+          .singleElement()
+          .satisfies(
+              s -> {
+                assertThat(s.getName()).isEqualTo("chat gpt-4o-mini");
+                assertThat(s.getTraceId()).isEqualTo(remote.getTraceId());
+                assertThat(s.getParentSpanId()).isEqualTo(remote.getSpanId());
+                assertThat(s.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isTrue();
+              });
     }
   }
 
   @Test
   void onlyClientGenAiSpansAndToolExecutionsCarryCost() {
     assertThat(GenAiKeepingSampler.carriesCost(SpanKind.CLIENT, CHAT)).isTrue();
-    assertThat(GenAiKeepingSampler.carriesCost(SpanKind.CLIENT,
-        Attributes.of(GenAiAttributes.OPERATION_NAME, "embeddings"))).isTrue();
+    assertThat(
+            GenAiKeepingSampler.carriesCost(
+                SpanKind.CLIENT, Attributes.of(GenAiAttributes.OPERATION_NAME, "embeddings")))
+        .isTrue();
     assertThat(GenAiKeepingSampler.carriesCost(SpanKind.INTERNAL, TOOL)).isTrue();
     // An agent or workflow span wrapping calls has no price of its own.
-    assertThat(GenAiKeepingSampler.carriesCost(SpanKind.INTERNAL,
-        Attributes.of(GenAiAttributes.OPERATION_NAME, "invoke_agent"))).isFalse();
+    assertThat(
+            GenAiKeepingSampler.carriesCost(
+                SpanKind.INTERNAL, Attributes.of(GenAiAttributes.OPERATION_NAME, "invoke_agent")))
+        .isFalse();
     assertThat(GenAiKeepingSampler.carriesCost(SpanKind.CLIENT, Attributes.empty())).isFalse();
     assertThat(GenAiKeepingSampler.carriesCost(SpanKind.SERVER, Attributes.empty())).isFalse();
   }
 
   @Test
   void theConfiguredSamplersAttributesAndTraceStateAreKept() {
-    Sampler configured = new Sampler() {
-      @Override
-      public SamplingResult shouldSample(Context parentContext, String traceId, String name,
-          SpanKind spanKind, Attributes attributes, List<io.opentelemetry.sdk.trace.data.LinkData> links) {
-        return new SamplingResult() {
+    Sampler configured =
+        new Sampler() {
           @Override
-          public SamplingDecision getDecision() {
-            return SamplingDecision.DROP;
+          public SamplingResult shouldSample(
+              Context parentContext,
+              String traceId,
+              String name,
+              SpanKind spanKind,
+              Attributes attributes,
+              List<io.opentelemetry.sdk.trace.data.LinkData> links) {
+            return new SamplingResult() {
+              @Override
+              public SamplingDecision getDecision() {
+                return SamplingDecision.DROP;
+              }
+
+              @Override
+              public Attributes getAttributes() {
+                return Attributes.of(
+                    io.opentelemetry.api.common.AttributeKey.stringKey("sampler.rule"), "drop-llm");
+              }
+
+              @Override
+              public TraceState getUpdatedTraceState(TraceState parentTraceState) {
+                return parentTraceState.toBuilder().put("vendor", "seen").build();
+              }
+            };
           }
 
           @Override
-          public Attributes getAttributes() {
-            return Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("sampler.rule"), "drop-llm");
-          }
-
-          @Override
-          public TraceState getUpdatedTraceState(TraceState parentTraceState) {
-            return parentTraceState.toBuilder().put("vendor", "seen").build();
+          public String getDescription() {
+            return "Custom";
           }
         };
-      }
-
-      @Override
-      public String getDescription() {
-        return "Custom";
-      }
-    };
     Sampler sampler = GenAiKeepingSampler.wrap(configured);
-    SamplingResult r = sampler.shouldSample(Context.root(), TraceId.fromLongs(1, 2), "chat m",
-        SpanKind.CLIENT, CHAT, Collections.emptyList());
+    SamplingResult r =
+        sampler.shouldSample(
+            Context.root(),
+            TraceId.fromLongs(1, 2),
+            "chat m",
+            SpanKind.CLIENT,
+            CHAT,
+            Collections.emptyList());
 
     assertThat(r.getDecision()).isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
     assertThat(r.getAttributes().get(GenAiKeepingSampler.KEPT_FOR_COST)).isTrue();
-    assertThat(r.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("sampler.rule")))
+    assertThat(
+            r.getAttributes()
+                .get(io.opentelemetry.api.common.AttributeKey.stringKey("sampler.rule")))
         .isEqualTo("drop-llm");
     assertThat(r.getUpdatedTraceState(TraceState.getDefault()).get("vendor")).isEqualTo("seen");
     assertThat(sampler.getDescription()).isEqualTo("CostTraceGenAiKeeping{Custom}");
@@ -256,57 +307,69 @@ class GenAiKeepingSamplerTest {
 
   @Test
   void aFailureOfOursFallsBackToTheConfiguredDecision() {
-    Span broken = new Span() {
-      @Override
-      public SpanContext getSpanContext() {
-        throw new IllegalStateException("broken span");
-      }
+    Span broken =
+        new Span() {
+          @Override
+          public SpanContext getSpanContext() {
+            throw new IllegalStateException("broken span");
+          }
 
-      @Override
-      public <T> Span setAttribute(io.opentelemetry.api.common.AttributeKey<T> key, T value) {
-        return this;
-      }
+          @Override
+          public <T> Span setAttribute(io.opentelemetry.api.common.AttributeKey<T> key, T value) {
+            return this;
+          }
 
-      @Override
-      public Span addEvent(String name, Attributes attributes) {
-        return this;
-      }
+          @Override
+          public Span addEvent(String name, Attributes attributes) {
+            return this;
+          }
 
-      @Override
-      public Span addEvent(String name, Attributes attributes, long timestamp,
-          java.util.concurrent.TimeUnit unit) {
-        return this;
-      }
+          @Override
+          public Span addEvent(
+              String name,
+              Attributes attributes,
+              long timestamp,
+              java.util.concurrent.TimeUnit unit) {
+            return this;
+          }
 
-      @Override
-      public Span setStatus(io.opentelemetry.api.trace.StatusCode statusCode, String description) {
-        return this;
-      }
+          @Override
+          public Span setStatus(
+              io.opentelemetry.api.trace.StatusCode statusCode, String description) {
+            return this;
+          }
 
-      @Override
-      public Span recordException(Throwable exception, Attributes additionalAttributes) {
-        return this;
-      }
+          @Override
+          public Span recordException(Throwable exception, Attributes additionalAttributes) {
+            return this;
+          }
 
-      @Override
-      public Span updateName(String name) {
-        return this;
-      }
+          @Override
+          public Span updateName(String name) {
+            return this;
+          }
 
-      @Override
-      public void end() {}
+          @Override
+          public void end() {}
 
-      @Override
-      public void end(long timestamp, java.util.concurrent.TimeUnit unit) {}
+          @Override
+          public void end(long timestamp, java.util.concurrent.TimeUnit unit) {}
 
-      @Override
-      public boolean isRecording() {
-        return false;
-      }
-    };
+          @Override
+          public boolean isRecording() {
+            return false;
+          }
+        };
     Context parent = Context.root().with(broken);
-    SamplingResult r = GenAiKeepingSampler.wrap(Sampler.alwaysOff()).shouldSample(parent,
-        TraceId.fromLongs(1, 2), "GET /", SpanKind.SERVER, Attributes.empty(), Collections.emptyList());
+    SamplingResult r =
+        GenAiKeepingSampler.wrap(Sampler.alwaysOff())
+            .shouldSample(
+                parent,
+                TraceId.fromLongs(1, 2),
+                "GET /",
+                SpanKind.SERVER,
+                Attributes.empty(),
+                Collections.emptyList());
     assertThat(r.getDecision()).isEqualTo(SamplingDecision.DROP);
   }
 
@@ -319,7 +382,8 @@ class GenAiKeepingSamplerTest {
     assertThat(SamplingSettings.fromProperties(off::get).keepGenAiSpans()).isFalse();
     assertThatThrownBy(() -> SamplingSettings.fromProperties(k -> "no"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Invalid value for costtrace.agent.keep-genai-spans: 'no' (expected true or false)");
+        .hasMessage(
+            "Invalid value for costtrace.agent.keep-genai-spans: 'no' (expected true or false)");
   }
 
   /** Trace and span IDs from a seeded generator: two providers given the same seed agree. */

@@ -8,29 +8,31 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.util.ArrayList;
-import java.util.List;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Realistic conversations as a chat product produces them, each turn one trace: a root server span
  * carrying the conversation ID (and user, tenant, feature) — on the root span only — with LLM calls
- * and tool calls beneath it. About 70 % quick lookups (1–3 turns), 25 % working sessions (5–15),
- * 5 % deep dives (15–30) whose context grows every turn; several models and providers; cached input
+ * and tool calls beneath it. About 70 % quick lookups (1–3 turns), 25 % working sessions (5–15), 5
+ * % deep dives (15–30) whose context grows every turn; several models and providers; cached input
  * (the conversation so far), reasoning tokens, web searches. Seeded: the same seed, the same
  * workload (IDs aside).
  */
 public final class DemoWorkload {
   private static final String[] TENANTS = {"acme", "globex", "initech", "umbrella"};
-  private static final String[] FEATURES = {"support-chat", "code-assistant", "search", "summarize"};
+  private static final String[] FEATURES = {
+    "support-chat", "code-assistant", "search", "summarize"
+  };
 
   /** A model and how its provider reports it. */
   private record Model(String provider, String name, boolean reasoning, boolean caching) {}
@@ -66,7 +68,9 @@ public final class DemoWorkload {
     }
   }
 
-  /** Sends {@code conversations} conversations to an OTLP/HTTP endpoint ({@code http://host:port}). */
+  /**
+   * Sends {@code conversations} conversations to an OTLP/HTTP endpoint ({@code http://host:port}).
+   */
   public static Summary send(String otlpHttpEndpoint, int conversations, long seed) {
     return send(Target.of(otlpHttpEndpoint), conversations, seed);
   }
@@ -82,8 +86,10 @@ public final class DemoWorkload {
    */
   public static Summary send(Target target, int conversations, long seed, Instant base) {
     Random r = new Random(seed);
-    OtlpHttpSpanExporterBuilder builder = OtlpHttpSpanExporter.builder()
-        .setEndpoint(target.otlpHttpEndpoint() + "/v1/traces").setCompression("gzip");
+    OtlpHttpSpanExporterBuilder builder =
+        OtlpHttpSpanExporter.builder()
+            .setEndpoint(target.otlpHttpEndpoint() + "/v1/traces")
+            .setCompression("gzip");
     if (target.bearerToken() != null) {
       builder.addHeader("Authorization", "Bearer " + target.bearerToken());
     }
@@ -94,28 +100,31 @@ public final class DemoWorkload {
     // Spans are collected and exported in explicit batches whose results are checked: a demo that
     // makes spans far faster than an app must not lose any to a full queue or a dropped batch.
     List<SpanData> finished = new ArrayList<>();
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().toBuilder().put("service.name", "demo-chat-app").build())
-        .addSpanProcessor(new SpanProcessor() {
-          @Override
-          public void onStart(Context parentContext, ReadWriteSpan span) {}
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(
+                Resource.getDefault().toBuilder().put("service.name", "demo-chat-app").build())
+            .addSpanProcessor(
+                new SpanProcessor() {
+                  @Override
+                  public void onStart(Context parentContext, ReadWriteSpan span) {}
 
-          @Override
-          public boolean isStartRequired() {
-            return false;
-          }
+                  @Override
+                  public boolean isStartRequired() {
+                    return false;
+                  }
 
-          @Override
-          public void onEnd(ReadableSpan span) {
-            finished.add(span.toSpanData());
-          }
+                  @Override
+                  public void onEnd(ReadableSpan span) {
+                    finished.add(span.toSpanData());
+                  }
 
-          @Override
-          public boolean isEndRequired() {
-            return true;
-          }
-        })
-        .build();
+                  @Override
+                  public boolean isEndRequired() {
+                    return true;
+                  }
+                })
+            .build();
     Tracer tracer = provider.get("costtrace-demo");
     int turns = 0;
     int llm = 0;
@@ -135,8 +144,12 @@ public final class DemoWorkload {
       long context = 800 + r.nextInt(2500); // system prompt + first question
       for (int turn = 0; turn < n; turn++) {
         turns++;
-        Span root = tracer.spanBuilder("POST /chat").setSpanKind(SpanKind.SERVER)
-            .setStartTimestamp(t).startSpan();
+        Span root =
+            tracer
+                .spanBuilder("POST /chat")
+                .setSpanKind(SpanKind.SERVER)
+                .setStartTimestamp(t)
+                .startSpan();
         root.setAttribute("gen_ai.conversation.id", conversation);
         root.setAttribute("enduser.id", user);
         root.setAttribute("tenant.id", tenant);
@@ -148,8 +161,12 @@ public final class DemoWorkload {
         long input = context + question;
         boolean search = r.nextDouble() < 0.15;
         if (search) {
-          Span tool = tracer.spanBuilder("execute_tool web_search").setParent(parent)
-              .setStartTimestamp(at).startSpan();
+          Span tool =
+              tracer
+                  .spanBuilder("execute_tool web_search")
+                  .setParent(parent)
+                  .setStartTimestamp(at)
+                  .startSpan();
           tool.setAttribute("gen_ai.operation.name", "execute_tool");
           tool.setAttribute("gen_ai.tool.name", "web_search");
           at = at.plusMillis(400 + r.nextInt(900));
@@ -160,8 +177,13 @@ public final class DemoWorkload {
         long output = 80 + r.nextInt(model.reasoning ? 1500 : 700);
         long reasoning = model.reasoning ? output / 2 + r.nextInt(2000) : 0;
         long cached = model.caching && turn > 0 ? (context / 1024) * 1024 : 0;
-        Span call = tracer.spanBuilder("chat " + model.name).setSpanKind(SpanKind.CLIENT)
-            .setParent(parent).setStartTimestamp(at).startSpan();
+        Span call =
+            tracer
+                .spanBuilder("chat " + model.name)
+                .setSpanKind(SpanKind.CLIENT)
+                .setParent(parent)
+                .setStartTimestamp(at)
+                .startSpan();
         call.setAttribute("gen_ai.operation.name", "chat");
         call.setAttribute("gen_ai.provider.name", model.provider);
         call.setAttribute("gen_ai.request.model", model.name);
@@ -171,12 +193,14 @@ public final class DemoWorkload {
           call.setAttribute(AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens"), cached);
         }
         if (reasoning > 0) {
-          call.setAttribute(AttributeKey.longKey("gen_ai.usage.reasoning.output_tokens"), reasoning);
+          call.setAttribute(
+              AttributeKey.longKey("gen_ai.usage.reasoning.output_tokens"), reasoning);
         }
         // Streamed: the first token comes after the prompt is read (derived, not drawn, so the
         // seeded workload stays the same).
         long durationMs = 600 + (output + reasoning) / 2;
-        call.setAttribute("gen_ai.server.time_to_first_token",
+        call.setAttribute(
+            "gen_ai.server.time_to_first_token",
             Math.min(150 + input / 50, durationMs * 9 / 10) / 1000.0);
         at = at.plusMillis(durationMs);
         call.end(at);

@@ -38,32 +38,59 @@ public final class ReviewText {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"", "this period", "previous", "change"});
     rows.add(row("spend", c.totalUsd(), p.totalUsd()));
-    rows.add(new String[] {"conversations", Long.toString(c.conversations()), Long.toString(p.conversations()),
-        change(BigDecimal.valueOf(c.conversations()), BigDecimal.valueOf(p.conversations()))});
+    rows.add(
+        new String[] {
+          "conversations",
+          Long.toString(c.conversations()),
+          Long.toString(p.conversations()),
+          change(BigDecimal.valueOf(c.conversations()), BigDecimal.valueOf(p.conversations()))
+        });
     rows.add(row("p50 per conversation", c.p50Usd(), p.p50Usd()));
     rows.add(row("p95 per conversation", c.p95Usd(), p.p95Usd()));
     rows.add(row("p99 per conversation", c.p99Usd(), p.p99Usd()));
     rows.add(row("max per conversation", c.maxUsd(), p.maxUsd()));
-    rows.add(new String[] {"top 5 % share of spend", percent(c.top5pctShare()), percent(p.top5pctShare()), ""});
-    rows.add(new String[] {"over " + CostReport.usd(r.thresholdUsd()), Long.toString(c.overThreshold()),
-        Long.toString(p.overThreshold()), ""});
+    rows.add(
+        new String[] {
+          "top 5 % share of spend", percent(c.top5pctShare()), percent(p.top5pctShare()), ""
+        });
+    rows.add(
+        new String[] {
+          "over " + CostReport.usd(r.thresholdUsd()),
+          Long.toString(c.overThreshold()),
+          Long.toString(p.overThreshold()),
+          ""
+        });
     rows.add(row("spend without a conversation", c.unattributedUsd(), p.unattributedUsd()));
     table(rows);
 
-    heading("Conversations over " + CostReport.usd(r.thresholdUsd()) + " (" + c.overThreshold() + ")");
+    heading(
+        "Conversations over " + CostReport.usd(r.thresholdUsd()) + " (" + c.overThreshold() + ")");
     if (r.overThreshold().isEmpty()) {
       line("none");
     } else {
       List<String[]> over = new ArrayList<>();
-      over.add(new String[] {"conversation", "tenant", "user", "feature", "turns", "cost", "models"});
+      over.add(
+          new String[] {"conversation", "tenant", "user", "feature", "turns", "cost", "models"});
       for (CostReview.Expensive e : r.overThreshold()) {
-        over.add(new String[] {markdown ? "[" + e.conversationId() + "](" + e.link() + ")" : e.conversationId(),
-            e.tenantId(), e.userId(), e.feature(), Long.toString(e.turns()), CostReport.usd(e.costUsd()),
-            String.join(", ", e.models())});
+        over.add(
+            new String[] {
+              markdown ? "[" + e.conversationId() + "](" + e.link() + ")" : e.conversationId(),
+              e.tenantId(),
+              e.userId(),
+              e.feature(),
+              Long.toString(e.turns()),
+              CostReport.usd(e.costUsd()),
+              String.join(", ", e.models())
+            });
       }
       table(over);
       if (!markdown) {
-        line("detail: " + r.overThreshold().get(0).link().replaceFirst("var-conversation=[^&]*", "var-conversation=<id>"));
+        line(
+            "detail: "
+                + r.overThreshold()
+                    .get(0)
+                    .link()
+                    .replaceFirst("var-conversation=[^&]*", "var-conversation=<id>"));
       }
     }
     movers("Features whose p95 moved most", r.features());
@@ -75,7 +102,13 @@ public final class ReviewText {
     } else {
       List<String[]> u = new ArrayList<>();
       u.add(new String[] {"model", "provider", "status", "calls", "reason"});
-      r.unpriced().forEach(x -> u.add(new String[] {x.model(), x.provider(), x.status(), Long.toString(x.calls()), x.reason()}));
+      r.unpriced()
+          .forEach(
+              x ->
+                  u.add(
+                      new String[] {
+                        x.model(), x.provider(), x.status(), Long.toString(x.calls()), x.reason()
+                      }));
       table(u);
     }
     heading("Limit hits");
@@ -86,8 +119,16 @@ public final class ReviewText {
     } else {
       List<String[]> h = new ArrayList<>();
       h.add(new String[] {"limit", "action", "hits", "conversations"});
-      r.limitHits().forEach(x -> h.add(new String[] {x.limit(), x.action(), Long.toString(x.hits()),
-          Long.toString(x.conversations())}));
+      r.limitHits()
+          .forEach(
+              x ->
+                  h.add(
+                      new String[] {
+                        x.limit(),
+                        x.action(),
+                        Long.toString(x.hits()),
+                        Long.toString(x.conversations())
+                      }));
       table(h);
     }
     return out.toString();
@@ -102,8 +143,14 @@ public final class ReviewText {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"name", "p95 now", "p95 before", "change", "conversations"});
     for (CostReview.Mover m : movers) {
-      rows.add(new String[] {m.name(), CostReport.usd(m.p95NowUsd()), CostReport.usd(m.p95BeforeUsd()),
-          signedPercent(m.change()), m.conversationsNow() + " (" + m.conversationsBefore() + ")"});
+      rows.add(
+          new String[] {
+            m.name(),
+            CostReport.usd(m.p95NowUsd()),
+            CostReport.usd(m.p95BeforeUsd()),
+            signedPercent(m.change()),
+            m.conversationsNow() + " (" + m.conversationsBefore() + ")"
+          });
     }
     table(rows);
   }
@@ -162,7 +209,10 @@ public final class ReviewText {
     for (String[] row : rows) {
       StringBuilder b = new StringBuilder();
       for (int i = 0; i < row.length; i++) {
-        b.append(i == 0 ? String.format("%-" + widths[i] + "s", row[i]) : String.format("  %" + widths[i] + "s", row[i]));
+        b.append(
+            i == 0
+                ? String.format("%-" + widths[i] + "s", row[i])
+                : String.format("  %" + widths[i] + "s", row[i]));
       }
       out.append(b.toString().stripTrailing()).append('\n');
     }

@@ -10,8 +10,8 @@ import java.math.BigDecimal;
 import java.util.Map;
 
 /**
- * The API's JSON shapes (the OpenAPI document's schemas): money as a decimal string in USD with
- * no trailing zeros ("0.0123", "2", never a JSON number), times as RFC 3339 UTC.
+ * The API's JSON shapes (the OpenAPI document's schemas): money as a decimal string in USD with no
+ * trailing zeros ("0.0123", "2", never a JSON number), times as RFC 3339 UTC.
  */
 final class ApiJson {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,8 +58,18 @@ final class ApiJson {
     for (String usd : new String[] {"total_usd", "llm_usd", "tool_usd", "infra_usd"}) {
       o.put(usd, "0");
     }
-    for (String count : new String[] {"turns", "llm_calls", "tool_calls", "unpriced_calls", "input_tokens",
-        "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens"}) {
+    for (String count :
+        new String[] {
+          "turns",
+          "llm_calls",
+          "tool_calls",
+          "unpriced_calls",
+          "input_tokens",
+          "output_tokens",
+          "cache_read_tokens",
+          "cache_write_tokens",
+          "reasoning_tokens"
+        }) {
       o.put(count, 0);
     }
     o.putNull("first_seen");
@@ -69,32 +79,40 @@ final class ApiJson {
 
   /**
    * A conversation's budget state (BudgetState). The spend the limits apply to is the stored LLM
-   * and tool spend or this receiver's tally of what it acknowledged, whichever is larger: the
-   * tally is ahead of the store, the store covers every receiver.
+   * and tool spend or this receiver's tally of what it acknowledged, whichever is larger: the tally
+   * is ahead of the store, the store covers every receiver.
    *
    * @param budgets null when budgets are off
    * @param recent the tally, or null
    */
-  static ObjectNode budget(ReceiverBudgets budgets, String tenant, String feature, BigDecimal storedUsd,
-      long storedCalls, ReceiverBudgets.Spend recent) {
+  static ObjectNode budget(
+      ReceiverBudgets budgets,
+      String tenant,
+      String feature,
+      BigDecimal storedUsd,
+      long storedCalls,
+      ReceiverBudgets.Spend recent) {
     BigDecimal spent = storedUsd;
     long calls = storedCalls;
     if (recent != null) {
       spent = spent.max(recent.usd());
       calls = Math.max(calls, recent.llmCalls());
     }
-    Map<String, Object> state = budgets == null ? Map.of("state", "no_limits")
-        : budgets.state(tenant, feature, null, spent, calls);
+    Map<String, Object> state =
+        budgets == null
+            ? Map.of("state", "no_limits")
+            : budgets.state(tenant, feature, null, spent, calls);
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("state", (String) state.get("state"));
     o.put("blocked", Boolean.TRUE.equals(state.get("blocked")));
     o.put("spent_usd", usd(spent));
     o.put("llm_calls", calls);
-    state.forEach((k, v) -> {
-      if (!k.equals("state") && !k.equals("blocked")) {
-        o.set(k, JSON.valueToTree(v));
-      }
-    });
+    state.forEach(
+        (k, v) -> {
+          if (!k.equals("state") && !k.equals("blocked")) {
+            o.set(k, JSON.valueToTree(v));
+          }
+        });
     return o;
   }
 

@@ -18,6 +18,7 @@ import java.util.Set;
 final class ApiParams {
   /** Longest window a request may ask for (10 years; ClickHouse's DateTime64(9) ends in 2262). */
   static final Duration MAX_WINDOW = Duration.ofDays(3660);
+
   /** Money parameters are USD with at most the rollups' 12 fractional digits. */
   private static final int MONEY_SCALE = 12;
 
@@ -39,8 +40,10 @@ final class ApiParams {
         String name = decode(eq < 0 ? pair : pair.substring(0, eq), "parameter name");
         String value = eq < 0 ? "" : decode(pair.substring(eq + 1), name);
         if (!allowed.contains(name)) {
-          throw Problem.invalidParameter(name, "unknown parameter; this endpoint takes "
-              + String.join(", ", allowed.stream().sorted().toList()));
+          throw Problem.invalidParameter(
+              name,
+              "unknown parameter; this endpoint takes "
+                  + String.join(", ", allowed.stream().sorted().toList()));
         }
         if (values.put(name, value) != null) {
           throw Problem.invalidParameter(name, "given more than once");
@@ -79,7 +82,8 @@ final class ApiParams {
       throw Problem.invalidParameter(name, "expected a duration such as 30m, 24h or 7d");
     }
     if (d.isZero() || d.compareTo(MAX_WINDOW) > 0) {
-      throw Problem.invalidParameter(name, "must be more than 0 and at most " + MAX_WINDOW.toDays() + "d");
+      throw Problem.invalidParameter(
+          name, "must be more than 0 and at most " + MAX_WINDOW.toDays() + "d");
     }
     return d;
   }
@@ -108,15 +112,18 @@ final class ApiParams {
     String v = values.get(name);
     try {
       BigDecimal d = new BigDecimal(v);
-      if (d.signum() >= 0 && d.stripTrailingZeros().scale() <= MONEY_SCALE
-          && d.compareTo(new BigDecimal("1e20")) < 0 && !v.contains("e") && !v.contains("E")) {
+      if (d.signum() >= 0
+          && d.stripTrailingZeros().scale() <= MONEY_SCALE
+          && d.compareTo(new BigDecimal("1e20")) < 0
+          && !v.contains("e")
+          && !v.contains("E")) {
         return d;
       }
     } catch (NumberFormatException e) {
       // the message below says what is expected
     }
-    throw Problem.invalidParameter(name, "expected a non-negative USD amount such as 2 or 0.05,"
-        + " at most 12 decimals");
+    throw Problem.invalidParameter(
+        name, "expected a non-negative USD amount such as 2 or 0.05," + " at most 12 decimals");
   }
 
   /** true or false. */

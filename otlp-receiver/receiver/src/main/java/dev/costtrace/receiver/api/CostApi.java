@@ -45,8 +45,8 @@ import java.util.logging.Logger;
  *
  * <ul>
  *   <li>{@code GET /api/v1/conversations/{id}[?calls=true][&tenant=T]}: one conversation (an ID
- *       within a tenant: 409 when the ID exists in several tenants the caller sees and no tenant
- *       is named) with its budget state, which the agent's budgets read for cross-process spend;
+ *       within a tenant: 409 when the ID exists in several tenants the caller sees and no tenant is
+ *       named) with its budget state, which the agent's budgets read for cross-process spend;
  *   <li>{@code GET /api/v1/conversations?since=7d&limit=50&...}: conversations, most expensive
  *       first, a page at a time ({@code next} cursor);
  *   <li>{@code GET /api/v1/costs?since=30d&group_by=tenant,feature,model,day&...}: grouped spend
@@ -60,8 +60,10 @@ import java.util.logging.Logger;
  */
 public final class CostApi implements HttpHandler, MetricsSource {
   private static final Logger LOG = Logger.getLogger(CostApi.class.getName());
+
   /** Where the API is served. */
   public static final String PREFIX = "/api/v1/";
+
   static final String OPENAPI_RESOURCE = "openapi.json";
   private static final String JSON_TYPE = "application/json";
   static final Duration DEFAULT_LIST_SINCE = Duration.ofDays(7);
@@ -69,10 +71,14 @@ public final class CostApi implements HttpHandler, MetricsSource {
   static final int DEFAULT_LIMIT = 50;
   static final int MAX_LIMIT = 500;
   private static final Set<String> LOOKUP_PARAMS = Set.of("calls", "tenant");
+
   /** Tenants one conversation ID is looked up in at most (more are reported as ambiguous too). */
   private static final int MAX_TENANTS_PER_ID = 20;
-  private static final Set<String> FILTERS = Set.of("tenant", "user", "feature", "service", "model");
-  private static final Set<String> LIST_PARAMS = union(FILTERS, "since", "limit", "min_usd", "cursor");
+
+  private static final Set<String> FILTERS =
+      Set.of("tenant", "user", "feature", "service", "model");
+  private static final Set<String> LIST_PARAMS =
+      union(FILTERS, "since", "limit", "min_usd", "cursor");
   private static final Set<String> COSTS_PARAMS = union(FILTERS, "since", "group_by");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -105,13 +111,22 @@ public final class CostApi implements HttpHandler, MetricsSource {
    * @param budgets the receiver's budgets (its tally and rules), asked per request; null from it
    *     when budgets are off
    */
-  public CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock, BooleanSupplier busy,
+  public CostApi(
+      ConversationCosts costs,
+      BearerTokens tokens,
+      Clock clock,
+      BooleanSupplier busy,
       Supplier<ReceiverBudgets> budgets) {
     this(costs, tokens, clock, busy, budgets, ConversationCosts.DEFAULT_MAX_CALLS);
   }
 
-  CostApi(ConversationCosts costs, BearerTokens tokens, Clock clock, BooleanSupplier busy,
-      Supplier<ReceiverBudgets> budgets, int maxCalls) {
+  CostApi(
+      ConversationCosts costs,
+      BearerTokens tokens,
+      Clock clock,
+      BooleanSupplier busy,
+      Supplier<ReceiverBudgets> budgets,
+      int maxCalls) {
     this.busy = Objects.requireNonNull(busy, "busy");
     this.budgets = Objects.requireNonNull(budgets, "budgets");
     this.costs = Objects.requireNonNull(costs, "costs");
@@ -142,7 +157,8 @@ public final class CostApi implements HttpHandler, MetricsSource {
       try {
         route = route(path);
         if (busy.getAsBoolean()) {
-          throw Problem.status(503, "the receiver is at capacity; retry later").header("Retry-After", "1");
+          throw Problem.status(503, "the receiver is at capacity; retry later")
+              .header("Retry-After", "1");
         }
         if (!exchange.getRequestMethod().equals("GET")) {
           throw Problem.status(405, "only GET is allowed on " + path).header("Allow", "GET");
@@ -153,11 +169,12 @@ public final class CostApi implements HttpHandler, MetricsSource {
         } else {
           String scope = scope(exchange.getRequestHeaders().getFirst("Authorization"));
           String query = exchange.getRequestURI().getRawQuery();
-          JsonNode body = switch (route) {
-            case "conversation" -> conversation(segment(path), scope, query);
-            case "conversations" -> conversations(scope, query);
-            default -> costs(scope, query);
-          };
+          JsonNode body =
+              switch (route) {
+                case "conversation" -> conversation(segment(path), scope, query);
+                case "conversations" -> conversations(scope, query);
+                default -> costs(scope, query);
+              };
           send(exchange, 200, JSON_TYPE, JSON.writeValueAsBytes(body));
           status = 200;
         }
@@ -181,7 +198,8 @@ public final class CostApi implements HttpHandler, MetricsSource {
     if (path.equals(PREFIX + "costs")) {
       return "costs";
     }
-    if (path.startsWith(PREFIX + "conversations/") && path.length() > (PREFIX + "conversations/").length()
+    if (path.startsWith(PREFIX + "conversations/")
+        && path.length() > (PREFIX + "conversations/").length()
         && path.indexOf('/', (PREFIX + "conversations/").length()) < 0) {
       return "conversation";
     }
@@ -205,7 +223,8 @@ public final class CostApi implements HttpHandler, MetricsSource {
     }
     BearerTokens.Caller caller = tokens.callerFor(authorization);
     if (caller == null) {
-      throw Problem.status(401, "missing or unknown bearer token: send 'Authorization: Bearer <token>'")
+      throw Problem.status(
+              401, "missing or unknown bearer token: send 'Authorization: Bearer <token>'")
           .header("WWW-Authenticate", "Bearer realm=\"costtrace\"");
     }
     return caller.admin() ? "" : caller.tenant();
@@ -224,19 +243,27 @@ public final class CostApi implements HttpHandler, MetricsSource {
       if (recent != null && scope.isEmpty() && filter.tenant().isEmpty()) {
         return unstored(id, recent, budgets, withCalls);
       }
-      throw Problem.status(404, "no conversation '" + id + "'"
-          + (scope.isEmpty() ? "" : " in tenant '" + scope + "'"));
+      throw Problem.status(
+          404,
+          "no conversation '" + id + "'" + (scope.isEmpty() ? "" : " in tenant '" + scope + "'"));
     }
     if (found.size() > 1) {
-      throw Problem.ambiguous("conversation '" + id + "' exists in tenants "
-          + String.join(", ", found.stream().map(c -> "'" + c.tenantId() + "'").toList())
-          + "; add ?tenant= to choose one");
+      throw Problem.ambiguous(
+          "conversation '"
+              + id
+              + "' exists in tenants "
+              + String.join(", ", found.stream().map(c -> "'" + c.tenantId() + "'").toList())
+              + "; add ?tenant= to choose one");
     }
     Conversation c = found.get(0);
     ObjectNode o = ApiJson.conversation(c);
     ArrayNode models = o.putArray("models");
     for (ConversationCosts.ModelUsage m : costs.models(c)) {
-      models.addObject().put("model", m.model()).put("calls", m.calls()).put("total_usd", ApiJson.usd(m.totalUsd()));
+      models
+          .addObject()
+          .put("model", m.model())
+          .put("calls", m.calls())
+          .put("total_usd", ApiJson.usd(m.totalUsd()));
     }
     if (withCalls) {
       List<ConversationCosts.Call> calls = costs.calls(c, maxCalls + 1);
@@ -246,14 +273,16 @@ public final class CostApi implements HttpHandler, MetricsSource {
       }
       o.put("calls_truncated", calls.size() > maxCalls);
     }
-    o.set("budget", ApiJson.budget(budgets, c.tenantId(), c.feature(), c.llmUsd().add(c.toolUsd()),
-        c.llmCalls(), recent));
+    o.set(
+        "budget",
+        ApiJson.budget(
+            budgets, c.tenantId(), c.feature(), c.llmUsd().add(c.toolUsd()), c.llmCalls(), recent));
     return o;
   }
 
   /** A conversation only this receiver's tally knows: stored figures zero, no times yet. */
-  private static JsonNode unstored(String id, ReceiverBudgets.Spend recent, ReceiverBudgets budgets,
-      boolean withCalls) {
+  private static JsonNode unstored(
+      String id, ReceiverBudgets.Spend recent, ReceiverBudgets budgets, boolean withCalls) {
     ObjectNode o = ApiJson.unstoredConversation(id);
     o.putArray("models");
     if (withCalls) {
@@ -269,18 +298,29 @@ public final class CostApi implements HttpHandler, MetricsSource {
     Duration since = params.duration("since", DEFAULT_LIST_SINCE);
     int limit = params.integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     Filter filter = filter(params, scope, params.usd("min_usd", BigDecimal.ZERO));
-    String fingerprint = ListCursor.fingerprint(String.join("\n", since.toString(), filter.tenant(),
-        filter.user(), filter.feature(), filter.service(), filter.model(),
-        filter.minUsd().stripTrailingZeros().toPlainString()));
+    String fingerprint =
+        ListCursor.fingerprint(
+            String.join(
+                "\n",
+                since.toString(),
+                filter.tenant(),
+                filter.user(),
+                filter.feature(),
+                filter.service(),
+                filter.model(),
+                filter.minUsd().stripTrailingZeros().toPlainString()));
     ListCursor cursor = params.has("cursor") ? ListCursor.decode(params.text("cursor")) : null;
     if (cursor != null && !cursor.filters().equals(fingerprint)) {
-      throw Problem.invalidParameter("cursor", "this cursor belongs to a request with other filters;"
-          + " repeat that request's since, filters and min_usd with it");
+      throw Problem.invalidParameter(
+          "cursor",
+          "this cursor belongs to a request with other filters;"
+              + " repeat that request's since, filters and min_usd with it");
     }
     long windowEnd = cursor != null ? cursor.windowEndNanos() : nanos(clock.instant());
     Instant to = Instant.ofEpochSecond(0, windowEnd);
-    Page page = costs.conversations(filter, new Window(to.minus(since), to),
-        cursor == null ? null : cursor.after(), limit);
+    Page page =
+        costs.conversations(
+            filter, new Window(to.minus(since), to), cursor == null ? null : cursor.after(), limit);
     ObjectNode o = JSON.createObjectNode();
     ArrayNode list = o.putArray("conversations");
     page.conversations().forEach(c -> list.add(ApiJson.conversation(c)));
@@ -303,13 +343,15 @@ public final class CostApi implements HttpHandler, MetricsSource {
             throw Problem.invalidParameter("group_by", "'" + k + "' appears twice");
           }
         } catch (IllegalArgumentException e) {
-          throw Problem.invalidParameter("group_by", "'" + k + "' is not one of tenant, feature, model, day");
+          throw Problem.invalidParameter(
+              "group_by", "'" + k + "' is not one of tenant, feature, model, day");
         }
       }
     }
     Instant to = clock.instant();
     Window window = new Window(to.minus(since), to);
-    List<ConversationCosts.Group> groups = costs.costs(filter(params, scope, BigDecimal.ZERO), window, keys);
+    List<ConversationCosts.Group> groups =
+        costs.costs(filter(params, scope, BigDecimal.ZERO), window, keys);
     ObjectNode o = JSON.createObjectNode();
     o.put("from", window.from().toString());
     o.put("to", window.to().toString());
@@ -332,7 +374,9 @@ public final class CostApi implements HttpHandler, MetricsSource {
     }
     o.put("total_usd", ApiJson.usd(total));
     if (sampled > 0) {
-      o.set("estimated_under_sampling", ApiJson.estimate(new ConversationCosts.Estimate(sampled, counted, estimated)));
+      o.set(
+          "estimated_under_sampling",
+          ApiJson.estimate(new ConversationCosts.Estimate(sampled, counted, estimated)));
     }
     return o;
   }
@@ -341,10 +385,17 @@ public final class CostApi implements HttpHandler, MetricsSource {
   private static Filter filter(ApiParams params, String scope, BigDecimal minUsd) {
     String tenant = params.text("tenant");
     if (!scope.isEmpty() && !tenant.isEmpty() && !tenant.equals(scope)) {
-      throw Problem.otherTenant("this token sees tenant '" + scope + "' only, not '" + tenant + "'");
+      throw Problem.otherTenant(
+          "this token sees tenant '" + scope + "' only, not '" + tenant + "'");
     }
-    return new Filter(scope, tenant, params.text("user"), params.text("feature"),
-        params.text("service"), params.text("model"), minUsd);
+    return new Filter(
+        scope,
+        tenant,
+        params.text("user"),
+        params.text("feature"),
+        params.text("service"),
+        params.text("model"),
+        minUsd);
   }
 
   /** What a failed read tells the caller: unreachable store → 503, anything else → 500. */
@@ -366,7 +417,8 @@ public final class CostApi implements HttpHandler, MetricsSource {
     return p.status();
   }
 
-  private static void send(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
+  private static void send(HttpExchange exchange, int status, String type, byte[] body)
+      throws IOException {
     exchange.getResponseHeaders().set("Content-Type", type);
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
     exchange.sendResponseHeaders(status, body.length);
@@ -387,10 +439,17 @@ public final class CostApi implements HttpHandler, MetricsSource {
 
   @Override
   public void writeTo(PrometheusText out) {
-    requests.forEach((key, n) -> {
-      int space = key.indexOf(' ');
-      out.counter("costtrace_api_requests_total", "Cost API requests by endpoint and HTTP status.",
-          n.sum(), "endpoint", key.substring(0, space), "status", key.substring(space + 1));
-    });
+    requests.forEach(
+        (key, n) -> {
+          int space = key.indexOf(' ');
+          out.counter(
+              "costtrace_api_requests_total",
+              "Cost API requests by endpoint and HTTP status.",
+              n.sum(),
+              "endpoint",
+              key.substring(0, space),
+              "status",
+              key.substring(space + 1));
+        });
   }
 }

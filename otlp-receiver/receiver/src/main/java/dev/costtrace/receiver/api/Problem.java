@@ -22,7 +22,8 @@ final class Problem extends RuntimeException {
   private final transient Map<String, String> invalidParams;
   private final transient Map<String, String> headers = new LinkedHashMap<>();
 
-  private Problem(String type, String title, int status, String detail, Map<String, String> invalidParams) {
+  private Problem(
+      String type, String title, int status, String detail, Map<String, String> invalidParams) {
     super(detail, null, false, false);
     this.type = type;
     this.title = title;
@@ -32,8 +33,12 @@ final class Problem extends RuntimeException {
 
   /** A query or path parameter the API cannot use: 400, naming the parameter and why. */
   static Problem invalidParameter(String name, String reason) {
-    return new Problem(TYPES + "invalid-parameter", "Invalid request parameter", 400,
-        name + ": " + reason, Map.of(name, reason));
+    return new Problem(
+        TYPES + "invalid-parameter",
+        "Invalid request parameter",
+        400,
+        name + ": " + reason,
+        Map.of(name, reason));
   }
 
   /** A tenant's token asking for another tenant's data: 403. */
@@ -43,8 +48,12 @@ final class Problem extends RuntimeException {
 
   /** A conversation ID that exists in several tenants, looked up without naming one: 409. */
   static Problem ambiguous(String detail) {
-    return new Problem(TYPES + "ambiguous-conversation", "Conversation ID in several tenants", 409,
-        detail, Map.of());
+    return new Problem(
+        TYPES + "ambiguous-conversation",
+        "Conversation ID in several tenants",
+        409,
+        detail,
+        Map.of());
   }
 
   /** A problem with no meaning beyond its HTTP status. */
@@ -76,7 +85,8 @@ final class Problem extends RuntimeException {
     o.put("instance", instance);
     if (!invalidParams.isEmpty()) {
       ArrayNode params = o.putArray("invalid-params");
-      invalidParams.forEach((name, reason) -> params.addObject().put("name", name).put("reason", reason));
+      invalidParams.forEach(
+          (name, reason) -> params.addObject().put("name", name).put("reason", reason));
     }
     return o;
   }

@@ -10,6 +10,7 @@ package dev.costtrace.receiver.attribution;
  */
 public record Attribution(String conversationId, String tenantId, String userId, String feature) {
   public static final Attribution NONE = new Attribution("", "", "", "");
+
   /** The number of fields, in the order of {@link #field}: conversation, tenant, user, feature. */
   public static final int FIELDS = 4;
 
@@ -26,7 +27,9 @@ public record Attribution(String conversationId, String tenantId, String userId,
 
   /** This attribution with the tenant replaced (a bearer token's tenant beats what spans say). */
   public Attribution withTenant(String tenant) {
-    return tenant.equals(tenantId) ? this : new Attribution(conversationId, tenant, userId, feature);
+    return tenant.equals(tenantId)
+        ? this
+        : new Attribution(conversationId, tenant, userId, feature);
   }
 
   public boolean isEmpty() {

@@ -29,10 +29,14 @@ public final class AttributionKeys {
    */
   private final Map<String, int[]> slots = new HashMap<>();
 
-  public AttributionKeys(List<String> conversation, List<String> tenant, List<String> user,
-      List<String> feature) {
-    List<List<String>> fields = List.of(List.copyOf(conversation), List.copyOf(tenant), List.copyOf(user),
-        List.copyOf(feature));
+  public AttributionKeys(
+      List<String> conversation, List<String> tenant, List<String> user, List<String> feature) {
+    List<List<String>> fields =
+        List.of(
+            List.copyOf(conversation),
+            List.copyOf(tenant),
+            List.copyOf(user),
+            List.copyOf(feature));
     for (int f = 0; f < FIELDS; f++) {
       List<String> keys = fields.get(f);
       for (int rank = 0; rank < keys.size(); rank++) {
@@ -89,8 +93,8 @@ public final class AttributionKeys {
   }
 
   /**
-   * As {@link #read(List, List)}, with the resource read already: the same result, since a
-   * resource value wins a field only with a strictly better rank than the span's.
+   * As {@link #read(List, List)}, with the resource read already: the same result, since a resource
+   * value wins a field only with a strictly better rank than the span's.
    */
   public Attribution read(List<KeyValue> span, ResourceAttribution resource) {
     String[] values = new String[FIELDS];
@@ -105,7 +109,8 @@ public final class AttributionKeys {
         ranks[f] = resource.ranks[f];
       }
     }
-    return new Attribution(orEmpty(values[0]), orEmpty(values[1]), orEmpty(values[2]), orEmpty(values[3]));
+    return new Attribution(
+        orEmpty(values[0]), orEmpty(values[1]), orEmpty(values[2]), orEmpty(values[3]));
   }
 
   /** A resource's attribution values and their ranks, per field; see {@link #resource}. */
@@ -125,7 +130,9 @@ public final class AttributionKeys {
     }
   }
 
-  /** @return whether any field got a value */
+  /**
+   * @return whether any field got a value
+   */
   private boolean scan(List<KeyValue> attributes, String[] values, int[] ranks) {
     boolean found = false;
     for (int i = 0, n = attributes.size(); i < n; i++) {

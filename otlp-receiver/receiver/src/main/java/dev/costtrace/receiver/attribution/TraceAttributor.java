@@ -8,25 +8,29 @@ import java.util.Map;
 
 /**
  * Remembers, per trace (by its tenant key and 16-byte ID), the attribution the sink has already
- * accepted for it: per field the value of the earliest-starting span that had one, with that
- * span's start and ID. The pipeline asks it what is known ({@link #lookup}) to fill in span rows
- * and to skip observations that cannot change the trace's resolution, and tells it only once the
- * sink accepted a request ({@link #record}), so that a request the sink refused (and the client
- * retries) leaves nothing behind. Bounded: a window since the trace's last span (default 30 s) and
- * a number of traces. What it forgets costs only a redundant observation row, never a wrong
- * rollup: the sink resolves every trace from all its stored observations.
+ * accepted for it: per field the value of the earliest-starting span that had one, with that span's
+ * start and ID. The pipeline asks it what is known ({@link #lookup}) to fill in span rows and to
+ * skip observations that cannot change the trace's resolution, and tells it only once the sink
+ * accepted a request ({@link #record}), so that a request the sink refused (and the client retries)
+ * leaves nothing behind. Bounded: a window since the trace's last span (default 30 s) and a number
+ * of traces. What it forgets costs only a redundant observation row, never a wrong rollup: the sink
+ * resolves every trace from all its stored observations.
  */
 public final class TraceAttributor {
   public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_TRACES = 200_000;
+
   /** Span IDs compare as unsigned bytes: the order of their lowercase hex, as in ClickHouse. */
-  private static final Comparator<ByteString> SPAN_ORDER = ByteString.unsignedLexicographicalComparator();
+  private static final Comparator<ByteString> SPAN_ORDER =
+      ByteString.unsignedLexicographicalComparator();
 
   private final long windowNanos;
   private final int maxTraces;
   private final Map<TraceRef, Known> traces;
 
-  /** A trace of a tenant: the ID's 16 bytes as two longs, cheaper to hash than 32 hex characters. */
+  /**
+   * A trace of a tenant: the ID's 16 bytes as two longs, cheaper to hash than 32 hex characters.
+   */
   public record TraceRef(String authTenant, long high, long low) {
     public static TraceRef of(String authTenant, ByteString id) {
       return new TraceRef(authTenant, longAt(id, 0), longAt(id, 8));

@@ -18,18 +18,19 @@ import java.util.Objects;
 import java.util.logging.Logger;
 
 /**
- * The tokens file: one {@code tenant=token} per line, {@code #} comments and blank lines ignored.
- * A token maps to exactly one tenant. A line {@code *=token} declares an admin token: it reads every
+ * The tokens file: one {@code tenant=token} per line, {@code #} comments and blank lines ignored. A
+ * token maps to exactly one tenant. A line {@code *=token} declares an admin token: it reads every
  * tenant's costs through the cost API and exports nothing ({@code *} is no tenant name). The file
- * is read again when it changes (checked at most
- * every {@link Builder#DEFAULT_RELOAD_INTERVAL}); a file that no longer reads keeps the tokens
- * that were in force and logs why, so a bad edit never locks every exporter out.
+ * is read again when it changes (checked at most every {@link Builder#DEFAULT_RELOAD_INTERVAL}); a
+ * file that no longer reads keeps the tokens that were in force and logs why, so a bad edit never
+ * locks every exporter out.
  *
  * <p>Only SHA-256 digests of the tokens are kept, and a presented token is compared with every
  * known one by {@link MessageDigest#isEqual}, so neither memory nor timing gives a token away.
  */
 public final class BearerTokens {
   private static final Logger LOG = Logger.getLogger(BearerTokens.class.getName());
+
   /** The configuration key the file comes from, named in every error. */
   public static final String CONFIG_KEY = "costtrace.auth.tokens.file";
 
@@ -38,9 +39,7 @@ public final class BearerTokens {
 
   private record Entry(byte[] digest, String tenant) {}
 
-  /**
-   * Who presented a known token: a tenant, or an admin (tenant null), who sees every tenant.
-   */
+  /** Who presented a known token: a tenant, or an admin (tenant null), who sees every tenant. */
   public record Caller(String tenant) {
     public boolean admin() {
       return tenant == null;
@@ -51,8 +50,12 @@ public final class BearerTokens {
   private final Duration reloadInterval;
   private final Clock clock;
   private volatile List<Entry> entries;
-  /** Tokens made in this process ({@link #grantEphemeral}), never written anywhere; not reloaded. */
+
+  /**
+   * Tokens made in this process ({@link #grantEphemeral}), never written anywhere; not reloaded.
+   */
   private final List<Entry> ephemeral = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private volatile FileTime loadedVersion;
   private volatile long nextCheckMillis;
 
@@ -64,7 +67,8 @@ public final class BearerTokens {
       this.loadedVersion = Files.getLastModifiedTime(file);
       this.entries = parse(Files.readString(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new ConfigException(CONFIG_KEY + "=" + file + ": cannot read the tokens file: " + e.getMessage());
+      throw new ConfigException(
+          CONFIG_KEY + "=" + file + ": cannot read the tokens file: " + e.getMessage());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(CONFIG_KEY + "=" + file + ": " + e.getMessage());
     }
@@ -105,7 +109,8 @@ public final class BearerTokens {
     }
     byte[] presented = sha256(value.substring(7).trim());
     Entry found = null;
-    for (Entry e : entries) { // no early exit: the time taken does not depend on which token matched
+    for (Entry e :
+        entries) { // no early exit: the time taken does not depend on which token matched
       if (MessageDigest.isEqual(e.digest, presented)) {
         found = e;
       }
@@ -178,7 +183,12 @@ public final class BearerTokens {
         loadedVersion = version;
         LOG.info("reloaded " + fresh.size() + " bearer tokens from " + file);
       } catch (IOException | IllegalArgumentException e) {
-        LOG.warning(CONFIG_KEY + "=" + file + ": not reloaded, the previous tokens stay in force: " + e.getMessage());
+        LOG.warning(
+            CONFIG_KEY
+                + "="
+                + file
+                + ": not reloaded, the previous tokens stay in force: "
+                + e.getMessage());
       }
     }
   }
@@ -200,14 +210,18 @@ public final class BearerTokens {
       String tenant = line.substring(0, eq).trim();
       String token = line.substring(eq + 1).trim();
       if (tenant.isEmpty() || token.isEmpty() || token.chars().anyMatch(Character::isWhitespace)) {
-        throw new IllegalArgumentException("line " + (i + 1) + ": expected tenant=token, with no spaces in the token");
+        throw new IllegalArgumentException(
+            "line " + (i + 1) + ": expected tenant=token, with no spaces in the token");
       }
       byte[] digest = sha256(token);
       String hex = java.util.HexFormat.of().formatHex(digest);
       String previous = tenantByDigest.putIfAbsent(hex, tenant);
       if (previous != null) {
-        throw new IllegalArgumentException("line " + (i + 1) + ": this token is already given to "
-            + (previous.equals(ADMIN) ? "an admin" : "tenant '" + previous + "'"));
+        throw new IllegalArgumentException(
+            "line "
+                + (i + 1)
+                + ": this token is already given to "
+                + (previous.equals(ADMIN) ? "an admin" : "tenant '" + previous + "'"));
       }
       out.add(new Entry(digest, tenant));
     }

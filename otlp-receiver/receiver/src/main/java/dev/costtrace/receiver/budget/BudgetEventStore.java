@@ -12,11 +12,12 @@ import java.util.function.Consumer;
 /**
  * Writes budget events to {@code budget_events} and remembers which webhooks were delivered in
  * {@code budget_notifications} (schema migration 0020), with parameterised statements on one
- * background thread: the export that carried the event is not held up. A bounded queue: past
- * {@link #DEFAULT_QUEUE} waiting events, new ones are dropped and counted (events are a log for
- * people; the money is in the spans). A failed insert is counted and logged once per minute.
+ * background thread: the export that carried the event is not held up. A bounded queue: past {@link
+ * #DEFAULT_QUEUE} waiting events, new ones are dropped and counted (events are a log for people;
+ * the money is in the spans). A failed insert is counted and logged once per minute.
  */
-public final class BudgetEventStore implements Consumer<BudgetEvent>, BudgetWebhook.Deliveries, AutoCloseable {
+public final class BudgetEventStore
+    implements Consumer<BudgetEvent>, BudgetWebhook.Deliveries, AutoCloseable {
   public static final int DEFAULT_QUEUE = 10_000;
   private static final String INSERT_EVENT =
       "INSERT INTO %s.budget_events (event_time, conversation_id, tenant_id, feature, service_name,"
@@ -35,12 +36,19 @@ public final class BudgetEventStore implements Consumer<BudgetEvent>, BudgetWebh
   public BudgetEventStore(Client client, String database) {
     this.client = client;
     this.database = database;
-    this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(DEFAULT_QUEUE),
-        r -> {
-          Thread t = new Thread(r, "costtrace-budget-events");
-          t.setDaemon(true);
-          return t;
-        }, (task, pool) -> dropped.increment());
+    this.writer =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(DEFAULT_QUEUE),
+            r -> {
+              Thread t = new Thread(r, "costtrace-budget-events");
+              t.setDaemon(true);
+              return t;
+            },
+            (task, pool) -> dropped.increment());
   }
 
   @Override
@@ -74,9 +82,14 @@ public final class BudgetEventStore implements Consumer<BudgetEvent>, BudgetWebh
   @Override
   public boolean delivered(String conversationId, String limitName) {
     try {
-      return !client.queryAll("SELECT 1 FROM " + database + ".budget_notifications"
-              + " WHERE conversation_id = {c:String} AND limit_name = {l:String} LIMIT 1",
-          Map.of("c", conversationId, "l", limitName)).isEmpty();
+      return !client
+          .queryAll(
+              "SELECT 1 FROM "
+                  + database
+                  + ".budget_notifications"
+                  + " WHERE conversation_id = {c:String} AND limit_name = {l:String} LIMIT 1",
+              Map.of("c", conversationId, "l", limitName))
+          .isEmpty();
     } catch (RuntimeException ex) {
       failed(ex);
       return false; // cannot tell: deliver (at least once)
@@ -86,7 +99,10 @@ public final class BudgetEventStore implements Consumer<BudgetEvent>, BudgetWebh
   @Override
   public void markDelivered(String conversationId, String limitName) {
     try {
-      client.queryAll("INSERT INTO " + database + ".budget_notifications (conversation_id, limit_name)"
+      client.queryAll(
+          "INSERT INTO "
+              + database
+              + ".budget_notifications (conversation_id, limit_name)"
               + " SELECT {c:String}, {l:String}",
           Map.of("c", conversationId, "l", limitName));
     } catch (RuntimeException ex) {
@@ -114,7 +130,8 @@ public final class BudgetEventStore implements Consumer<BudgetEvent>, BudgetWebh
   /** Waits (bounded) for the queued events to be written. */
   public void flush(long timeoutMillis) {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-    while ((writer.getQueue().size() > 0 || writer.getActiveCount() > 0) && System.nanoTime() < deadline) {
+    while ((writer.getQueue().size() > 0 || writer.getActiveCount() > 0)
+        && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
   }

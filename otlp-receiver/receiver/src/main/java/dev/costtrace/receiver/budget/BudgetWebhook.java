@@ -26,9 +26,9 @@ import javax.crypto.spec.SecretKeySpec;
  * HMAC-SHA256 of the body under the shared secret in {@value #SIGNATURE_HEADER} ({@code
  * sha256=<hex>}, as GitHub and Stripe-style receivers check), retried with exponential back-off
  * ({@link #DEFAULT_FIRST_BACKOFF} doubling, {@link #DEFAULT_MAX_ATTEMPTS} attempts) on a connection
- * failure or a non-2xx answer. "Once" holds across restarts through {@link Deliveries} (a ClickHouse
- * table): a delivery is recorded after the receiver's 2xx, so a crash between the two means one
- * more delivery (at least once, normally exactly once).
+ * failure or a non-2xx answer. "Once" holds across restarts through {@link Deliveries} (a
+ * ClickHouse table): a delivery is recorded after the receiver's 2xx, so a crash between the two
+ * means one more delivery (at least once, normally exactly once).
  */
 public final class BudgetWebhook implements Consumer<BudgetEvent>, AutoCloseable {
   public static final String URL_KEY = "costtrace.budget.webhook.url";
@@ -59,7 +59,8 @@ public final class BudgetWebhook implements Consumer<BudgetEvent>, AutoCloseable
   private final LongAdder gaveUp = new LongAdder();
   private volatile String lastFailure;
 
-  public BudgetWebhook(URI url, String secret, Deliveries deliveries, int maxAttempts, Duration firstBackoff) {
+  public BudgetWebhook(
+      URI url, String secret, Deliveries deliveries, int maxAttempts, Duration firstBackoff) {
     if (secret == null || secret.isEmpty()) {
       throw new IllegalArgumentException(SECRET_KEY + ": a webhook needs a secret to sign with");
     }
@@ -69,39 +70,44 @@ public final class BudgetWebhook implements Consumer<BudgetEvent>, AutoCloseable
     this.maxAttempts = maxAttempts;
     this.firstBackoff = firstBackoff;
     this.http = HttpClient.newBuilder().connectTimeout(DEFAULT_TIMEOUT).build();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "costtrace-budget-webhook");
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "costtrace-budget-webhook");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   @Override
   public void accept(BudgetEvent e) {
-    if (e.conversationId().isEmpty() || !claimed.add(e.conversationId() + '\u0000' + e.limitName())) {
+    if (e.conversationId().isEmpty()
+        || !claimed.add(e.conversationId() + '\u0000' + e.limitName())) {
       return; // this process already delivers (or delivered) it
     }
-    scheduler.execute(() -> {
-      try {
-        if (deliveries.delivered(e.conversationId(), e.limitName())) {
-          return; // delivered before a restart
-        }
-        attempt(e, body(e), 1);
-      } catch (RuntimeException ex) {
-        System.err.println("costtrace: budget webhook: " + ex);
-      }
-    });
+    scheduler.execute(
+        () -> {
+          try {
+            if (deliveries.delivered(e.conversationId(), e.limitName())) {
+              return; // delivered before a restart
+            }
+            attempt(e, body(e), 1);
+          } catch (RuntimeException ex) {
+            System.err.println("costtrace: budget webhook: " + ex);
+          }
+        });
   }
 
   private void attempt(BudgetEvent e, byte[] body, int n) {
     boolean ok;
     try {
-      HttpRequest request = HttpRequest.newBuilder(url)
-          .timeout(DEFAULT_TIMEOUT)
-          .header("Content-Type", "application/json")
-          .header(SIGNATURE_HEADER, "sha256=" + sign(secret, body))
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-          .build();
+      HttpRequest request =
+          HttpRequest.newBuilder(url)
+              .timeout(DEFAULT_TIMEOUT)
+              .header("Content-Type", "application/json")
+              .header(SIGNATURE_HEADER, "sha256=" + sign(secret, body))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+              .build();
       int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
       ok = status / 100 == 2;
       lastFailure = ok ? lastFailure : "HTTP " + status;
@@ -118,15 +124,28 @@ public final class BudgetWebhook implements Consumer<BudgetEvent>, AutoCloseable
       scheduler.schedule(() -> attempt(e, body, n + 1), delay, TimeUnit.MILLISECONDS);
     } else {
       gaveUp.increment();
-      System.err.println("costtrace: budget webhook " + url + " failed " + n + " times for conversation "
-          + e.conversationId() + " (" + e.limitName() + "), last: " + lastFailure + "; giving up");
+      System.err.println(
+          "costtrace: budget webhook "
+              + url
+              + " failed "
+              + n
+              + " times for conversation "
+              + e.conversationId()
+              + " ("
+              + e.limitName()
+              + "), last: "
+              + lastFailure
+              + "; giving up");
     }
   }
 
   /** The JSON document POSTed for an event. */
   static byte[] body(BudgetEvent e) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("type", "costtrace.budget." + (e.limitName().equals("conversation_warn_usd") ? "warning" : "limit_hit"));
+    m.put(
+        "type",
+        "costtrace.budget."
+            + (e.limitName().equals("conversation_warn_usd") ? "warning" : "limit_hit"));
     m.put("conversation_id", e.conversationId());
     m.put("tenant_id", e.tenantId());
     m.put("feature", e.feature());

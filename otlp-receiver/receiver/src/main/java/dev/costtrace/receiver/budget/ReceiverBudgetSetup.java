@@ -13,15 +13,16 @@ import java.util.function.Consumer;
  * The receiver's budgets from configuration: the same {@code costtrace.budget.*} settings and rules
  * file as the agent ({@link BudgetSettings}), the event store, and the webhook when {@value
  * BudgetWebhook#URL_KEY} is set (with {@value BudgetWebhook#SECRET_KEY}). The tally is kept even
- * without rules: the conversation API reports recent spend from it. A bad setting throws naming
- * the key, before anything starts.
+ * without rules: the conversation API reports recent spend from it. A bad setting throws naming the
+ * key, before anything starts.
  */
 public final class ReceiverBudgetSetup implements AutoCloseable {
   private final ReceiverBudgets budgets;
   private final BudgetEventStore store;
   private final BudgetWebhook webhook;
 
-  private ReceiverBudgetSetup(ReceiverBudgets budgets, BudgetEventStore store, BudgetWebhook webhook) {
+  private ReceiverBudgetSetup(
+      ReceiverBudgets budgets, BudgetEventStore store, BudgetWebhook webhook) {
     this.budgets = budgets;
     this.store = store;
     this.webhook = webhook;
@@ -46,11 +47,17 @@ public final class ReceiverBudgetSetup implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         throw Config.invalid(BudgetWebhook.URL_KEY, url, e.getMessage());
       }
-      webhook = new BudgetWebhook(uri, config.getString(BudgetWebhook.SECRET_KEY).orElse(null), store,
-          BudgetWebhook.DEFAULT_MAX_ATTEMPTS, BudgetWebhook.DEFAULT_FIRST_BACKOFF);
+      webhook =
+          new BudgetWebhook(
+              uri,
+              config.getString(BudgetWebhook.SECRET_KEY).orElse(null),
+              store,
+              BudgetWebhook.DEFAULT_MAX_ATTEMPTS,
+              BudgetWebhook.DEFAULT_FIRST_BACKOFF);
       listeners.add(webhook);
     }
-    return new ReceiverBudgetSetup(new ReceiverBudgets(rules, listeners, System::nanoTime), store, webhook);
+    return new ReceiverBudgetSetup(
+        new ReceiverBudgets(rules, listeners, System::nanoTime), store, webhook);
   }
 
   public ReceiverBudgets budgets() {

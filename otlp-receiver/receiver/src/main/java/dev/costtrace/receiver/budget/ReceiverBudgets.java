@@ -31,11 +31,11 @@ import java.util.function.LongSupplier;
  * agent's decision when the span carries one ({@code costtrace.budget.action} with a limit); else
  * evaluates the rule of the span's tenant, feature and service against the tally and records each
  * threshold the conversation crosses, once per conversation and limit (an app without the agent:
- * the receiver cannot block it, only tell). A span whose conversation is not known yet (it
- * arrives on the root span, often in a later export) waits up to the attribution window for its
- * trace's attribution. Events go to the listeners (the ClickHouse store, the
- * webhook) and the {@code /metrics} counters. Tallies idle for {@link #DEFAULT_IDLE_NANOS} are
- * dropped: past that, ClickHouse has the spend.
+ * the receiver cannot block it, only tell). A span whose conversation is not known yet (it arrives
+ * on the root span, often in a later export) waits up to the attribution window for its trace's
+ * attribution. Events go to the listeners (the ClickHouse store, the webhook) and the {@code
+ * /metrics} counters. Tallies idle for {@link #DEFAULT_IDLE_NANOS} are dropped: past that,
+ * ClickHouse has the spend.
  */
 public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   public static final long DEFAULT_IDLE_NANOS = 3_600_000_000_000L;
@@ -52,8 +52,10 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   private final LongSupplier nanoClock;
   private final ConcurrentHashMap<String, Tally> tallies = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> eventCounts = new ConcurrentHashMap<>();
+
   /** Rows of traces whose conversation is not known yet, by trace ID. */
   private final ConcurrentHashMap<String, List<Held>> pending = new ConcurrentHashMap<>();
+
   private volatile long lastPendingSweep;
 
   /** At most this many traces' rows wait for their conversation. */
@@ -64,7 +66,8 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
 
   private record Held(SpanCostRow row, String agentAction, long acceptedNanos) {}
 
-  public ReceiverBudgets(BudgetRulesSource rules, List<Consumer<BudgetEvent>> listeners, LongSupplier nanoClock) {
+  public ReceiverBudgets(
+      BudgetRulesSource rules, List<Consumer<BudgetEvent>> listeners, LongSupplier nanoClock) {
     this.rules = rules;
     this.listeners = List.copyOf(listeners);
     this.nanoClock = nanoClock;
@@ -97,7 +100,8 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   }
 
   @Override
-  public void accepted(List<SpanCostRow> rows, List<Span> spans, List<SpanAttribution> attributions) {
+  public void accepted(
+      List<SpanCostRow> rows, List<Span> spans, List<SpanAttribution> attributions) {
     List<BudgetEvent> events = null;
     long now = nanoClock.getAsLong();
     BudgetRules current = rules.current();
@@ -105,7 +109,8 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
       SpanCostRow row = rows.get(i);
       Span span = spans.get(i);
       // The agent's decision, if an agent made one ("" when the span has none).
-      String agentAction = emptyToNull(OtlpAttributes.string(span.getAttributesList(), ATTR_ACTION));
+      String agentAction =
+          emptyToNull(OtlpAttributes.string(span.getAttributesList(), ATTR_ACTION));
       BudgetEvent agentEvent = agentEvent(row, span, agentAction);
       if (agentEvent != null) {
         events = add(events, agentEvent);
@@ -113,9 +118,12 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
       if (row.get(SpanColumns.CONVERSATION_ID).isEmpty()) {
         // Its trace's conversation may come later (on the root span): with rules to evaluate,
         // the row waits for it, bounded in count and time (without rules nothing waits: an agent
-        // puts the conversation on the LLM span itself, and the API reads the rest from ClickHouse).
+        // puts the conversation on the LLM span itself, and the API reads the rest from
+        // ClickHouse).
         if (current.hasLimits() && pending.size() < DEFAULT_MAX_PENDING_TRACES) {
-          pending.computeIfAbsent(row.traceId(), k -> new ArrayList<>()).add(new Held(row, agentAction, now));
+          pending
+              .computeIfAbsent(row.traceId(), k -> new ArrayList<>())
+              .add(new Held(row, agentAction, now));
         }
         continue;
       }
@@ -128,12 +136,15 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
       List<Held> held = pending.remove(a.traceId());
       if (held != null) {
         for (Held h : held) {
-          SpanCostRow row = h.row().toBuilder()
-              .set(SpanColumns.CONVERSATION_ID, a.conversationId())
-              .set(SpanColumns.TENANT_ID, orElse(a.tenantId(), h.row().get(SpanColumns.TENANT_ID)))
-              .set(SpanColumns.USER_ID, orElse(a.userId(), h.row().get(SpanColumns.USER_ID)))
-              .set(SpanColumns.FEATURE, orElse(a.feature(), h.row().get(SpanColumns.FEATURE)))
-              .build();
+          SpanCostRow row =
+              h.row().toBuilder()
+                  .set(SpanColumns.CONVERSATION_ID, a.conversationId())
+                  .set(
+                      SpanColumns.TENANT_ID,
+                      orElse(a.tenantId(), h.row().get(SpanColumns.TENANT_ID)))
+                  .set(SpanColumns.USER_ID, orElse(a.userId(), h.row().get(SpanColumns.USER_ID)))
+                  .set(SpanColumns.FEATURE, orElse(a.feature(), h.row().get(SpanColumns.FEATURE)))
+                  .build();
           events = count(events, current, row, h.agentAction(), now);
         }
       }
@@ -144,8 +155,10 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
     }
     if (events != null) {
       for (BudgetEvent e : events) {
-        eventCounts.computeIfAbsent(e.limitName() + '\u0000' + e.action() + '\u0000' + e.source(),
-            k -> new LongAdder()).increment();
+        eventCounts
+            .computeIfAbsent(
+                e.limitName() + '\u0000' + e.action() + '\u0000' + e.source(), k -> new LongAdder())
+            .increment();
         for (Consumer<BudgetEvent> l : listeners) {
           try {
             l.accept(e);
@@ -159,10 +172,18 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
 
   /** Adds a row of a known conversation to its tally; the thresholds it passes become events. */
   private List<BudgetEvent> count(
-      List<BudgetEvent> events, BudgetRules current, SpanCostRow row, String agentAction, long now) {
+      List<BudgetEvent> events,
+      BudgetRules current,
+      SpanCostRow row,
+      String agentAction,
+      long now) {
     Tally t = tally(row.get(SpanColumns.CONVERSATION_ID), now);
     long pico = Money.toPico(row.totalCost());
-    BudgetRule rule = current.ruleFor(row.get(SpanColumns.TENANT_ID), row.get(SpanColumns.FEATURE), row.get(SpanColumns.SERVICE_NAME));
+    BudgetRule rule =
+        current.ruleFor(
+            row.get(SpanColumns.TENANT_ID),
+            row.get(SpanColumns.FEATURE),
+            row.get(SpanColumns.SERVICE_NAME));
     synchronized (t) {
       t.pico += pico;
       if (row.get(SpanColumns.TOOL_NAME).isEmpty() && !"block".equals(agentAction)) {
@@ -226,34 +247,67 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   }
 
   /** Thresholds this span took the conversation past, each reported once. */
-  private static List<BudgetEvent> observe(List<BudgetEvent> events, Tally t, BudgetRule rule, SpanCostRow row) {
+  private static List<BudgetEvent> observe(
+      List<BudgetEvent> events, Tally t, BudgetRule rule, SpanCostRow row) {
     if (rule.warnUsd() != null && (t.observed & 1) == 0 && t.pico > Money.toPico(rule.warnUsd())) {
       t.observed |= 1;
-      events = add(events, observed(row, BudgetLimit.CONVERSATION_WARN_USD, rule.warnUsd(), Money.toUsd(t.pico)));
+      events =
+          add(
+              events,
+              observed(
+                  row, BudgetLimit.CONVERSATION_WARN_USD, rule.warnUsd(), Money.toUsd(t.pico)));
     }
     if (rule.capUsd() != null && (t.observed & 2) == 0 && t.pico > Money.toPico(rule.capUsd())) {
       t.observed |= 2;
-      events = add(events, observed(row, BudgetLimit.CONVERSATION_CAP_USD, rule.capUsd(), Money.toUsd(t.pico)));
+      events =
+          add(
+              events,
+              observed(row, BudgetLimit.CONVERSATION_CAP_USD, rule.capUsd(), Money.toUsd(t.pico)));
     }
     if (rule.maxLlmCalls() != null && (t.observed & 4) == 0 && t.calls > rule.maxLlmCalls()) {
       t.observed |= 4;
-      events = add(events, observed(row, BudgetLimit.CONVERSATION_MAX_LLM_CALLS,
-          BigDecimal.valueOf(rule.maxLlmCalls()), BigDecimal.valueOf(t.calls)));
+      events =
+          add(
+              events,
+              observed(
+                  row,
+                  BudgetLimit.CONVERSATION_MAX_LLM_CALLS,
+                  BigDecimal.valueOf(rule.maxLlmCalls()),
+                  BigDecimal.valueOf(t.calls)));
     }
     Long maxTokens = rule.callMaxTokens();
     long tokens = row.get(SpanColumns.INPUT_TOKENS) + row.get(SpanColumns.OUTPUT_TOKENS);
     if (maxTokens != null && tokens > maxTokens) {
-      events = add(events, observed(row, BudgetLimit.CALL_MAX_TOKENS, BigDecimal.valueOf(maxTokens),
-          BigDecimal.valueOf(tokens)));
+      events =
+          add(
+              events,
+              observed(
+                  row,
+                  BudgetLimit.CALL_MAX_TOKENS,
+                  BigDecimal.valueOf(maxTokens),
+                  BigDecimal.valueOf(tokens)));
     }
     return events;
   }
 
-  private static BudgetEvent observed(SpanCostRow row, String limit, BigDecimal value, BigDecimal reach) {
-    return new BudgetEvent(row.startEpochNanos(), row.get(SpanColumns.CONVERSATION_ID), row.get(SpanColumns.TENANT_ID), row.get(SpanColumns.FEATURE),
-        row.get(SpanColumns.SERVICE_NAME), row.traceId(), row.spanId(), limit, BudgetEvent.ACTION_OBSERVED,
-        value.stripTrailingZeros().toPlainString(), reach.stripTrailingZeros().toPlainString(),
-        row.get(SpanColumns.RESPONSE_MODEL).isEmpty() ? row.get(SpanColumns.REQUEST_MODEL) : row.get(SpanColumns.RESPONSE_MODEL), "",
+  private static BudgetEvent observed(
+      SpanCostRow row, String limit, BigDecimal value, BigDecimal reach) {
+    return new BudgetEvent(
+        row.startEpochNanos(),
+        row.get(SpanColumns.CONVERSATION_ID),
+        row.get(SpanColumns.TENANT_ID),
+        row.get(SpanColumns.FEATURE),
+        row.get(SpanColumns.SERVICE_NAME),
+        row.traceId(),
+        row.spanId(),
+        limit,
+        BudgetEvent.ACTION_OBSERVED,
+        value.stripTrailingZeros().toPlainString(),
+        reach.stripTrailingZeros().toPlainString(),
+        row.get(SpanColumns.RESPONSE_MODEL).isEmpty()
+            ? row.get(SpanColumns.REQUEST_MODEL)
+            : row.get(SpanColumns.RESPONSE_MODEL),
+        "",
         BudgetEvent.SOURCE_RECEIVER);
   }
 
@@ -298,7 +352,9 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
     if (rule.capUsd() != null) {
       state.put("cap_usd", rule.capUsd().stripTrailingZeros().toPlainString());
       BigDecimal left = rule.capUsd().subtract(totalUsd);
-      state.put("remaining_usd", (left.signum() < 0 ? BigDecimal.ZERO : left).stripTrailingZeros().toPlainString());
+      state.put(
+          "remaining_usd",
+          (left.signum() < 0 ? BigDecimal.ZERO : left).stripTrailingZeros().toPlainString());
       if (totalUsd.compareTo(rule.capUsd()) >= 0) {
         s = "capped";
       }
@@ -324,9 +380,16 @@ public final class ReceiverBudgets implements AcceptedSpans, MetricsSource {
   public void writeTo(PrometheusText out) {
     for (Map.Entry<String, LongAdder> e : eventCounts.entrySet()) {
       String[] k = e.getKey().split("\u0000");
-      out.counter("costtrace_budget_events_total",
+      out.counter(
+          "costtrace_budget_events_total",
           "Budget warnings and limit hits, by limit, action (block, downgrade, warn; observed: seen by the receiver in an app without the agent) and source.",
-          e.getValue().sum(), "limit", k[0], "action", k[1], "source", k[2]);
+          e.getValue().sum(),
+          "limit",
+          k[0],
+          "action",
+          k[1],
+          "source",
+          k[2]);
     }
   }
 }

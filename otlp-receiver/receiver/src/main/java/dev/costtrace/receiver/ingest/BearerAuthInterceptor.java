@@ -1,6 +1,7 @@
 package dev.costtrace.receiver.ingest;
 
 import dev.costtrace.receiver.auth.BearerTokens;
+import dev.costtrace.receiver.metrics.RequestMetrics;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -8,7 +9,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import dev.costtrace.receiver.metrics.RequestMetrics;
 
 /**
  * gRPC side of bearer auth: UNAUTHENTICATED without a known token, PERMISSION_DENIED for an admin
@@ -28,17 +28,19 @@ final class BearerAuthInterceptor implements ServerInterceptor {
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-      ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     BearerTokens.Caller caller = tokens.callerFor(headers.get(AUTHORIZATION));
     if (caller == null || caller.admin()) {
-      Status status = caller == null
-          ? Status.UNAUTHENTICATED.withDescription(OtlpReceiver.UNAUTHENTICATED_MESSAGE)
-          : Status.PERMISSION_DENIED.withDescription(OtlpReceiver.ADMIN_EXPORT_MESSAGE);
+      Status status =
+          caller == null
+              ? Status.UNAUTHENTICATED.withDescription(OtlpReceiver.UNAUTHENTICATED_MESSAGE)
+              : Status.PERMISSION_DENIED.withDescription(OtlpReceiver.ADMIN_EXPORT_MESSAGE);
       metrics.refused("grpc", status.getCode().name());
       call.close(status, new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    return Contexts.interceptCall(Context.current().withValue(TENANT, caller.tenant()), call, headers, next);
+    return Contexts.interceptCall(
+        Context.current().withValue(TENANT, caller.tenant()), call, headers, next);
   }
 }

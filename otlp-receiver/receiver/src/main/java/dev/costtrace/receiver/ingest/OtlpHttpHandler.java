@@ -6,12 +6,12 @@ import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.costtrace.receiver.auth.BearerTokens;
+import dev.costtrace.receiver.metrics.RequestMetrics;
 import dev.costtrace.receiver.otlp.OtlpJson;
 import dev.costtrace.receiver.pipeline.BackPressureException;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
 import dev.costtrace.receiver.pipeline.TraceConsumer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import dev.costtrace.receiver.metrics.RequestMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,16 +23,17 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * OTLP/HTTP {@code POST /v1/traces}: protobuf or JSON, optionally gzip; answers in the request's
- * encoding with partial success, 400 for malformed payloads, 413 above the size limit, 415 for other
- * content types, 401 without a known bearer token when auth is on (403 for an admin token, which
- * reads the cost API only), and 429/503 with Retry-After
- * under back-pressure: a full sink, a full worker queue, or the memory budget used up. Error bodies are
- * {@code google.rpc.Status}, as the OTLP specification asks.
+ * encoding with partial success, 400 for malformed payloads, 413 above the size limit, 415 for
+ * other content types, 401 without a known bearer token when auth is on (403 for an admin token,
+ * which reads the cost API only), and 429/503 with Retry-After under back-pressure: a full sink, a
+ * full worker queue, or the memory budget used up. Error bodies are {@code google.rpc.Status}, as
+ * the OTLP specification asks.
  */
 final class OtlpHttpHandler implements HttpHandler {
   private static final String PROTOBUF = "application/x-protobuf";
   private static final String JSON = "application/json";
   private static final int CHUNK = 64 * 1024;
+
   /** Compressed bytes read per refill (the JDK's default of 512 means many small socket reads). */
   private static final int GZIP_BUFFER = 16 * 1024;
 
@@ -43,8 +44,13 @@ final class OtlpHttpHandler implements HttpHandler {
   private final RequestMetrics metrics;
   private final BooleanSupplier ready;
 
-  OtlpHttpHandler(TraceConsumer consumer, long maxRequestBytes, BearerTokens tokens,
-      AdmissionControl admission, RequestMetrics metrics, BooleanSupplier ready) {
+  OtlpHttpHandler(
+      TraceConsumer consumer,
+      long maxRequestBytes,
+      BearerTokens tokens,
+      AdmissionControl admission,
+      RequestMetrics metrics,
+      BooleanSupplier ready) {
     this.ready = ready;
     this.consumer = consumer;
     this.maxRequestBytes = maxRequestBytes;
@@ -67,22 +73,32 @@ final class OtlpHttpHandler implements HttpHandler {
       String type = contentType(exchange);
       boolean json = type.equals(JSON);
       if (!json && !type.equals(PROTOBUF)) {
-        plain(exchange, 415, "unsupported content type '" + type + "': use " + PROTOBUF + " or " + JSON);
+        plain(
+            exchange,
+            415,
+            "unsupported content type '" + type + "': use " + PROTOBUF + " or " + JSON);
         return;
       }
       if (!ready.getAsBoolean()) {
         // Draining: what is in flight finishes, new exports go elsewhere (or come back later).
-        status(exchange, 503, json, OtlpReceiver.DRAINING_MESSAGE, RetryableStatus.BUSY_RETRY_AFTER);
+        status(
+            exchange, 503, json, OtlpReceiver.DRAINING_MESSAGE, RetryableStatus.BUSY_RETRY_AFTER);
         return;
       }
       if (OtlpReceiver.queueFull()) {
         // The worker queue is full and this runs on the accepting thread: answer at once, unread.
-        status(exchange, 503, json, "the receiver is at capacity; retry later", RetryableStatus.BUSY_RETRY_AFTER);
+        status(
+            exchange,
+            503,
+            json,
+            "the receiver is at capacity; retry later",
+            RetryableStatus.BUSY_RETRY_AFTER);
         return;
       }
       String tenant = null;
       if (tokens != null) {
-        BearerTokens.Caller caller = tokens.callerFor(exchange.getRequestHeaders().getFirst("Authorization"));
+        BearerTokens.Caller caller =
+            tokens.callerFor(exchange.getRequestHeaders().getFirst("Authorization"));
         if (caller == null) {
           exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"costtrace\"");
           status(exchange, 401, json, OtlpReceiver.UNAUTHENTICATED_MESSAGE, null);
@@ -98,7 +114,11 @@ final class OtlpHttpHandler implements HttpHandler {
       try {
         body = readBody(exchange, reserved);
       } catch (OverBudgetException e) {
-        status(exchange, 429, json, "the receiver is over its memory budget; retry later",
+        status(
+            exchange,
+            429,
+            json,
+            "the receiver is over its memory budget; retry later",
             RetryableStatus.BUSY_RETRY_AFTER);
         return;
       } catch (TooLargeException e) {
@@ -110,9 +130,7 @@ final class OtlpHttpHandler implements HttpHandler {
       }
       ExportTraceServiceRequest request;
       try {
-        request = json
-            ? OtlpJson.parseTraces(body)
-            : ExportTraceServiceRequest.parseFrom(body);
+        request = json ? OtlpJson.parseTraces(body) : ExportTraceServiceRequest.parseFrom(body);
       } catch (InvalidProtocolBufferException | OtlpJson.InvalidOtlpException e) {
         status(exchange, 400, json, "malformed ExportTraceServiceRequest: " + e.getMessage(), null);
         return;
@@ -130,7 +148,8 @@ final class OtlpHttpHandler implements HttpHandler {
       plain(exchange, 500, "export failed: " + e.getMessage());
     } finally {
       admission.release(reserved[0]);
-      metrics.finished("http", Integer.toString(exchange.getResponseCode()), System.nanoTime() - start);
+      metrics.finished(
+          "http", Integer.toString(exchange.getResponseCode()), System.nanoTime() - start);
     }
   }
 
@@ -144,10 +163,10 @@ final class OtlpHttpHandler implements HttpHandler {
   }
 
   /**
-   * Reads the (decompressed) body, reserving it against the memory budget before holding it;
-   * {@code reserved[0]} says how much to release when the request is done. A plain body of known
-   * length is reserved at once and read into an array of its size; otherwise (gzip, chunked) it is
-   * read in chunks, each reserved first.
+   * Reads the (decompressed) body, reserving it against the memory budget before holding it; {@code
+   * reserved[0]} says how much to release when the request is done. A plain body of known length is
+   * reserved at once and read into an array of its size; otherwise (gzip, chunked) it is read in
+   * chunks, each reserved first.
    */
   private byte[] readBody(HttpExchange exchange, long[] reserved) throws IOException {
     InputStream in = exchange.getRequestBody();
@@ -211,15 +230,24 @@ final class OtlpHttpHandler implements HttpHandler {
    * A failure with its {@code google.rpc.Status} body. With {@code retryAfter} (429 and 503, the
    * retryable ones), {@code Retry-After} in whole seconds and RetryInfo in the status's details.
    */
-  private static void status(HttpExchange exchange, int code, boolean json, String message,
-      java.time.Duration retryAfter) throws IOException {
-    io.grpc.Status.Code grpc = code == 400 || code == 413 ? io.grpc.Status.Code.INVALID_ARGUMENT
-        : code == 401 ? io.grpc.Status.Code.UNAUTHENTICATED
-        : code == 403 ? io.grpc.Status.Code.PERMISSION_DENIED
-        : code == 429 ? io.grpc.Status.Code.RESOURCE_EXHAUSTED : io.grpc.Status.Code.UNAVAILABLE;
+  private static void status(
+      HttpExchange exchange, int code, boolean json, String message, java.time.Duration retryAfter)
+      throws IOException {
+    io.grpc.Status.Code grpc =
+        code == 400 || code == 413
+            ? io.grpc.Status.Code.INVALID_ARGUMENT
+            : code == 401
+                ? io.grpc.Status.Code.UNAUTHENTICATED
+                : code == 403
+                    ? io.grpc.Status.Code.PERMISSION_DENIED
+                    : code == 429
+                        ? io.grpc.Status.Code.RESOURCE_EXHAUSTED
+                        : io.grpc.Status.Code.UNAVAILABLE;
     com.google.rpc.Status status;
     if (retryAfter != null) {
-      exchange.getResponseHeaders().set("Retry-After", RetryableStatus.retryAfterSeconds(retryAfter));
+      exchange
+          .getResponseHeaders()
+          .set("Retry-After", RetryableStatus.retryAfterSeconds(retryAfter));
       status = RetryableStatus.status(grpc, message, retryAfter);
     } else {
       status = com.google.rpc.Status.newBuilder().setCode(grpc.value()).setMessage(message).build();
@@ -227,10 +255,15 @@ final class OtlpHttpHandler implements HttpHandler {
     send(exchange, code, json, status);
   }
 
-  private static void send(HttpExchange exchange, int code, boolean json, Message message) throws IOException {
-    byte[] bytes = json
-        ? JsonFormat.printer().omittingInsignificantWhitespace().print(message).getBytes(StandardCharsets.UTF_8)
-        : message.toByteArray();
+  private static void send(HttpExchange exchange, int code, boolean json, Message message)
+      throws IOException {
+    byte[] bytes =
+        json
+            ? JsonFormat.printer()
+                .omittingInsignificantWhitespace()
+                .print(message)
+                .getBytes(StandardCharsets.UTF_8)
+            : message.toByteArray();
     exchange.getResponseHeaders().set("Content-Type", json ? JSON : PROTOBUF);
     exchange.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
     if (bytes.length > 0) {

@@ -3,56 +3,59 @@ package dev.costtrace.receiver.ingest;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import dev.costtrace.receiver.pipeline.TraceConsumer;
 import dev.costtrace.receiver.api.CostApi;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.budget.ReceiverBudgets;
-import dev.costtrace.sink.report.ConversationCosts;
-import java.time.Clock;
 import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
 import dev.costtrace.receiver.metrics.RequestMetrics;
+import dev.costtrace.receiver.pipeline.TraceConsumer;
+import dev.costtrace.sink.report.ConversationCosts;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import javax.net.ssl.SSLContext;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
- * OTLP/gRPC on {@value Builder#DEFAULT_GRPC_PORT} and OTLP/HTTP on {@value Builder#DEFAULT_HTTP_PORT}
- * (the ports OpenTelemetry exporters default to), plus {@code /health}, {@code /ready},
- * {@code /metrics} (Prometheus text) and, when configured, the cost API ({@code /api/v1/},
- * {@link CostApi}) on the HTTP port. Memory stays bounded under overload: a
- * bounded worker queue per transport and a shared budget for the bytes of requests in flight, past
- * which exporters are told to retry (503/429 with Retry-After, UNAVAILABLE/RESOURCE_EXHAUSTED).
+ * OTLP/gRPC on {@value Builder#DEFAULT_GRPC_PORT} and OTLP/HTTP on {@value
+ * Builder#DEFAULT_HTTP_PORT} (the ports OpenTelemetry exporters default to), plus {@code /health},
+ * {@code /ready}, {@code /metrics} (Prometheus text) and, when configured, the cost API ({@code
+ * /api/v1/}, {@link CostApi}) on the HTTP port. Memory stays bounded under overload: a bounded
+ * worker queue per transport and a shared budget for the bytes of requests in flight, past which
+ * exporters are told to retry (503/429 with Retry-After, UNAVAILABLE/RESOURCE_EXHAUSTED).
  */
 public final class OtlpReceiver implements AutoCloseable {
   /** What an export without a known bearer token is told (never which part was wrong). */
   static final String UNAUTHENTICATED_MESSAGE =
       "missing or unknown bearer token: send 'Authorization: Bearer <token>'";
+
   /** What an export under an admin token is told: admin tokens read, tenants' tokens export. */
   static final String ADMIN_EXPORT_MESSAGE =
       "an admin token reads the cost API only; export with a tenant's token";
+
   /** What an export arriving while the receiver drains is told, with a retryable status. */
   static final String DRAINING_MESSAGE = "the receiver is shutting down; retry on another";
+
   private final Server grpc;
   private final HttpServer http;
   private final ThreadPoolExecutor httpWorkers;
@@ -64,17 +67,23 @@ public final class OtlpReceiver implements AutoCloseable {
   private OtlpReceiver(Builder b) throws IOException {
     AdmissionControl admission = new AdmissionControl(b.memoryBudgetBytes);
     this.grpcService = new OtlpGrpcService(b.consumer, admission, requestMetrics, () -> ready);
-    ServerCredentials credentials = b.tlsCredentials != null ? b.tlsCredentials : InsecureServerCredentials.create();
+    ServerCredentials credentials =
+        b.tlsCredentials != null ? b.tlsCredentials : InsecureServerCredentials.create();
     SSLContext https = b.tlsContext;
-    this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort), credentials)
-        .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, b.maxRequestBytes))
-        .maxConcurrentCallsPerConnection(b.workerThreads)
-        .executor(grpcWorkers = workers("costtrace-otlp-grpc", b.workerThreads, b.queueCapacity))
-        .addService(b.tokens == null ? OtlpGrpcService.definition(grpcService)
-            : ServerInterceptors.intercept(OtlpGrpcService.definition(grpcService),
-                new BearerAuthInterceptor(b.tokens, requestMetrics)))
-        .build()
-        .start();
+    this.grpc =
+        NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort), credentials)
+            .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, b.maxRequestBytes))
+            .maxConcurrentCallsPerConnection(b.workerThreads)
+            .executor(
+                grpcWorkers = workers("costtrace-otlp-grpc", b.workerThreads, b.queueCapacity))
+            .addService(
+                b.tokens == null
+                    ? OtlpGrpcService.definition(grpcService)
+                    : ServerInterceptors.intercept(
+                        OtlpGrpcService.definition(grpcService),
+                        new BearerAuthInterceptor(b.tokens, requestMetrics)))
+            .build()
+            .start();
     if (https != null) {
       HttpsServer server = HttpsServer.create(new InetSocketAddress(b.host, b.httpPort), 128);
       server.setHttpsConfigurator(new HttpsConfigurator(https));
@@ -84,32 +93,57 @@ public final class OtlpReceiver implements AutoCloseable {
     }
     this.httpWorkers = workers("costtrace-otlp-http", b.workerThreads, b.queueCapacity);
     http.setExecutor(httpWorkers);
-    http.createContext("/v1/traces", new OtlpHttpHandler(b.consumer, b.maxRequestBytes, b.tokens, admission,
-        requestMetrics, () -> ready));
-    CostApi api = b.costs == null ? null
-        : new CostApi(b.costs, b.tokens, Clock.systemUTC(), OtlpReceiver::queueFull, b.budgets);
+    http.createContext(
+        "/v1/traces",
+        new OtlpHttpHandler(
+            b.consumer, b.maxRequestBytes, b.tokens, admission, requestMetrics, () -> ready));
+    CostApi api =
+        b.costs == null
+            ? null
+            : new CostApi(b.costs, b.tokens, Clock.systemUTC(), OtlpReceiver::queueFull, b.budgets);
     if (api != null) {
       http.createContext(CostApi.PREFIX, api);
     }
     http.createContext("/health", e -> text(e, 200, "ok", "text/plain; charset=utf-8"));
-    http.createContext("/ready", e -> text(e, ready ? 200 : 503, ready ? "ready" : "draining", "text/plain; charset=utf-8"));
+    http.createContext(
+        "/ready",
+        e -> text(e, ready ? 200 : 503, ready ? "ready" : "draining", "text/plain; charset=utf-8"));
     List<MetricsSource> sources = new ArrayList<>(b.metricsSources);
     sources.add(requestMetrics);
     if (api != null) {
       sources.add(api);
     }
-    sources.add(out -> out
-        .gauge("costtrace_worker_queue_depth", "Requests waiting for a worker thread.", httpWorkers.getQueue().size(), "transport", "http")
-        .gauge("costtrace_worker_queue_depth", "Requests waiting for a worker thread.", grpcWorkers.getQueue().size(), "transport", "grpc")
-        .gauge("costtrace_memory_in_flight_bytes", "Estimated heap held by requests in flight (the admission budget's use).", admission.inFlightBytes())
-        .gauge("costtrace_memory_budget_bytes", "The admission budget for requests in flight.", admission.budgetBytes()));
-    http.createContext("/metrics", e -> {
-      PrometheusText out = new PrometheusText();
-      for (MetricsSource source : sources) {
-        source.writeTo(out);
-      }
-      text(e, 200, out.toString().stripTrailing(), PrometheusText.CONTENT_TYPE);
-    });
+    sources.add(
+        out ->
+            out.gauge(
+                    "costtrace_worker_queue_depth",
+                    "Requests waiting for a worker thread.",
+                    httpWorkers.getQueue().size(),
+                    "transport",
+                    "http")
+                .gauge(
+                    "costtrace_worker_queue_depth",
+                    "Requests waiting for a worker thread.",
+                    grpcWorkers.getQueue().size(),
+                    "transport",
+                    "grpc")
+                .gauge(
+                    "costtrace_memory_in_flight_bytes",
+                    "Estimated heap held by requests in flight (the admission budget's use).",
+                    admission.inFlightBytes())
+                .gauge(
+                    "costtrace_memory_budget_bytes",
+                    "The admission budget for requests in flight.",
+                    admission.budgetBytes()));
+    http.createContext(
+        "/metrics",
+        e -> {
+          PrometheusText out = new PrometheusText();
+          for (MetricsSource source : sources) {
+            source.writeTo(out);
+          }
+          text(e, 200, out.toString().stripTrailing(), PrometheusText.CONTENT_TYPE);
+        });
     http.start();
   }
 
@@ -120,21 +154,28 @@ public final class OtlpReceiver implements AutoCloseable {
    */
   private static ThreadPoolExecutor workers(String name, int threads, int queue) {
     AtomicInteger n = new AtomicInteger();
-    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue), r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }, (task, pool) -> {
-      if (pool.isShutdown()) {
-        throw new RejectedExecutionException(name + " is shut down");
-      }
-      QUEUE_FULL.set(Boolean.TRUE);
-      try {
-        task.run();
-      } finally {
-        QUEUE_FULL.remove();
-      }
-    });
+    return new ThreadPoolExecutor(
+        threads,
+        threads,
+        0,
+        TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(queue),
+        r -> {
+          Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        },
+        (task, pool) -> {
+          if (pool.isShutdown()) {
+            throw new RejectedExecutionException(name + " is shut down");
+          }
+          QUEUE_FULL.set(Boolean.TRUE);
+          try {
+            task.run();
+          } finally {
+            QUEUE_FULL.remove();
+          }
+        });
   }
 
   private static final ThreadLocal<Boolean> QUEUE_FULL = new ThreadLocal<>();
@@ -185,7 +226,8 @@ public final class OtlpReceiver implements AutoCloseable {
     shutdown(Duration.ofSeconds(5));
   }
 
-  private static void text(com.sun.net.httpserver.HttpExchange e, int code, String body, String type)
+  private static void text(
+      com.sun.net.httpserver.HttpExchange e, int code, String body, String type)
       throws IOException {
     byte[] bytes = (body + "\n").getBytes(StandardCharsets.UTF_8);
     e.getResponseHeaders().set("Content-Type", type);
@@ -203,6 +245,7 @@ public final class OtlpReceiver implements AutoCloseable {
     public static final long DEFAULT_MAX_REQUEST_BYTES = 16L << 20;
     public static final int DEFAULT_WORKER_THREADS = 8;
     public static final int DEFAULT_QUEUE_CAPACITY = 64;
+
     /** A quarter of the heap for requests in flight: the rest is the pipeline's and the sink's. */
     public static final double DEFAULT_MEMORY_BUDGET_FRACTION = 0.25;
 
@@ -213,7 +256,8 @@ public final class OtlpReceiver implements AutoCloseable {
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     private int workerThreads = DEFAULT_WORKER_THREADS;
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
-    private long memoryBudgetBytes = (long) (Runtime.getRuntime().maxMemory() * DEFAULT_MEMORY_BUDGET_FRACTION);
+    private long memoryBudgetBytes =
+        (long) (Runtime.getRuntime().maxMemory() * DEFAULT_MEMORY_BUDGET_FRACTION);
     private final List<MetricsSource> metricsSources = new ArrayList<>();
     private SSLContext tlsContext;
     private ServerCredentials tlsCredentials;
@@ -225,8 +269,8 @@ public final class OtlpReceiver implements AutoCloseable {
 
     /**
      * Serves the conversation cost API under {@code /api/v1/} on the HTTP port, reading through
-     * {@code costs} (default: no API). With {@link #auth} on, a tenant's token sees its tenant
-     * and an admin token every tenant.
+     * {@code costs} (default: no API). With {@link #auth} on, a tenant's token sees its tenant and
+     * an admin token every tenant.
      */
     public Builder costApi(ConversationCosts costs) {
       this.costs = Objects.requireNonNull(costs, "costs");
@@ -235,8 +279,8 @@ public final class OtlpReceiver implements AutoCloseable {
 
     /**
      * The cost API with the budget state on its conversation endpoint: the rules' limits and the
-     * spend they apply to, counting what this receiver acknowledged but has not written yet.
-     * {@code budgets} is asked per request (null: budgets off).
+     * spend they apply to, counting what this receiver acknowledged but has not written yet. {@code
+     * budgets} is asked per request (null: budgets off).
      */
     public Builder costApi(ConversationCosts costs, Supplier<ReceiverBudgets> budgets) {
       this.budgets = Objects.requireNonNull(budgets, "budgets");
@@ -320,8 +364,14 @@ public final class OtlpReceiver implements AutoCloseable {
       try {
         this.tlsCredentials = TlsServerCredentials.create(certFile.toFile(), keyFile.toFile());
       } catch (IOException | RuntimeException e) {
-        throw new IllegalArgumentException("cannot use the TLS certificate " + certFile + " with key "
-            + keyFile + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot use the TLS certificate "
+                + certFile
+                + " with key "
+                + keyFile
+                + ": "
+                + e.getMessage(),
+            e);
       }
       return this;
     }

@@ -30,21 +30,22 @@ record ParsedExport(ExportTraceServiceRequest request, long bytes, String malfor
   private static final ThreadLocal<byte[]> SCRATCH = new ThreadLocal<>();
 
   /** Server-side marshaller: parse only ({@code stream} is for responses, never requests). */
-  static final MethodDescriptor.Marshaller<ParsedExport> MARSHALLER = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(ParsedExport value) {
-      throw new UnsupportedOperationException("a request marshaller of the server: parse only");
-    }
+  static final MethodDescriptor.Marshaller<ParsedExport> MARSHALLER =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(ParsedExport value) {
+          throw new UnsupportedOperationException("a request marshaller of the server: parse only");
+        }
 
-    @Override
-    public ParsedExport parse(InputStream stream) {
-      try {
-        return ParsedExport.parse(stream);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
+        @Override
+        public ParsedExport parse(InputStream stream) {
+          try {
+            return ParsedExport.parse(stream);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
 
   /** Reads and parses one request; malformed protobuf is a result, not an exception. */
   static ParsedExport parse(InputStream stream) throws IOException {
@@ -67,9 +68,11 @@ record ParsedExport(ExportTraceServiceRequest request, long bytes, String malfor
       readFully(stream, bytes, size);
     }
     try {
-      // The same parse as ExportTraceServiceRequest.parseFrom(byte[]), on a part of the array; bytes
+      // The same parse as ExportTraceServiceRequest.parseFrom(byte[]), on a part of the array;
+      // bytes
       // fields are copied out (no aliasing), so the scratch buffer can be reused.
-      return new ParsedExport(ExportTraceServiceRequest.parser().parseFrom(bytes, 0, size), size, null);
+      return new ParsedExport(
+          ExportTraceServiceRequest.parser().parseFrom(bytes, 0, size), size, null);
     } catch (InvalidProtocolBufferException e) {
       return new ParsedExport(null, size, e.getMessage());
     }

@@ -39,14 +39,21 @@ final class PemTls {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       store.setKeyEntry("costtrace", key, password, chain.toArray(new Certificate[0]));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(store, password);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(kmf.getKeyManagers(), null, null);
       return context;
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot use the TLS certificate " + certFile + " with key " + keyFile
-          + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot use the TLS certificate "
+              + certFile
+              + " with key "
+              + keyFile
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -56,8 +63,10 @@ final class PemTls {
     int start = pem.indexOf(begin);
     int end = pem.indexOf("-----END PRIVATE KEY-----");
     if (start < 0 || end < start) {
-      throw new IllegalArgumentException(keyFile + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY);"
-          + " convert it with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem");
+      throw new IllegalArgumentException(
+          keyFile
+              + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY);"
+              + " convert it with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem");
     }
     byte[] der = Base64.getMimeDecoder().decode(pem.substring(start + begin.length(), end));
     PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);

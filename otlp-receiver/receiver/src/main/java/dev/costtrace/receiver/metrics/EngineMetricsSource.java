@@ -17,10 +17,17 @@ public final class EngineMetricsSource implements MetricsSource {
 
   @Override
   public void writeTo(PrometheusText out) {
-    status.get().ifPresent(s -> out
-        .gauge("costtrace_clickhouse_embedded_up", "Whether the embedded ClickHouse engine is running (1) or not (0).",
-            s.up() ? 1 : 0)
-        .counter("costtrace_clickhouse_embedded_restarts_total",
-            "Times the embedded ClickHouse engine was restarted after it died.", s.restarts()));
+    status
+        .get()
+        .ifPresent(
+            s ->
+                out.gauge(
+                        "costtrace_clickhouse_embedded_up",
+                        "Whether the embedded ClickHouse engine is running (1) or not (0).",
+                        s.up() ? 1 : 0)
+                    .counter(
+                        "costtrace_clickhouse_embedded_restarts_total",
+                        "Times the embedded ClickHouse engine was restarted after it died.",
+                        s.restarts()));
   }
 }

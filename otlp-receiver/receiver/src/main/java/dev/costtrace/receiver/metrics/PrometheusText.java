@@ -4,8 +4,8 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Writes the Prometheus text exposition format (version 0.0.4): one {@code # HELP} and
- * {@code # TYPE} per family, then its samples. Label values are escaped as the format requires.
+ * Writes the Prometheus text exposition format (version 0.0.4): one {@code # HELP} and {@code #
+ * TYPE} per family, then its samples. Label values are escaped as the format requires.
  */
 public final class PrometheusText {
   /** The content type of the exposition. */
@@ -28,8 +28,8 @@ public final class PrometheusText {
    * A histogram from per-bucket (not cumulative) counts; {@code bounds} are the buckets' upper
    * bounds, and counts has one more entry for observations above the last bound.
    */
-  public PrometheusText histogram(String name, String help, double[] bounds, long[] counts, double sum,
-      String... labels) {
+  public PrometheusText histogram(
+      String name, String help, double[] bounds, long[] counts, double sum, String... labels) {
     header(name, "histogram", help);
     long cumulative = 0;
     for (int i = 0; i <= bounds.length; i++) {
@@ -42,8 +42,8 @@ public final class PrometheusText {
     return this;
   }
 
-  private PrometheusText sample(String family, String type, String help, String name, double value,
-      String... labels) {
+  private PrometheusText sample(
+      String family, String type, String help, String name, double value, String... labels) {
     header(family, type, help);
     line(name, value, labels);
     return this;
@@ -51,8 +51,16 @@ public final class PrometheusText {
 
   private void header(String family, String type, String help) {
     if (families.add(family)) {
-      out.append("# HELP ").append(family).append(' ').append(help.replace("\\", "\\\\").replace("\n", "\\n"))
-          .append('\n').append("# TYPE ").append(family).append(' ').append(type).append('\n');
+      out.append("# HELP ")
+          .append(family)
+          .append(' ')
+          .append(help.replace("\\", "\\\\").replace("\n", "\\n"))
+          .append('\n')
+          .append("# TYPE ")
+          .append(family)
+          .append(' ')
+          .append(type)
+          .append('\n');
     }
   }
 
@@ -64,8 +72,10 @@ public final class PrometheusText {
         if (i > 0) {
           out.append(',');
         }
-        out.append(labels[i]).append("=\"").append(labels[i + 1].replace("\\", "\\\\")
-            .replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+        out.append(labels[i])
+            .append("=\"")
+            .append(labels[i + 1].replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+            .append('"');
       }
       out.append('}');
     }

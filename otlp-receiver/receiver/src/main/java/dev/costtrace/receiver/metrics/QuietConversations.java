@@ -15,27 +15,30 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A histogram of what conversations cost once they have gone quiet ({@link Builder#quietAfter},
- * 30 minutes without a span, by default), for alerts such as "more than 1 % of conversations over
- * $2 this hour".
+ * A histogram of what conversations cost once they have gone quiet ({@link Builder#quietAfter}, 30
+ * minutes without a span, by default), for alerts such as "more than 1 % of conversations over $2
+ * this hour".
  *
- * <p>Read from the exact rollups, not from what this receiver saw: a conversation's traces may
- * have gone to other receivers (load balancing is by trace), and its attribution may have come
- * late. Every {@link Builder#interval} a sweep asks ClickHouse for the conversations whose last
- * span ended in {@code [watermark, now - quietAfter)} and observes each one's total once, then
- * moves the watermark; a failed sweep keeps the watermark and is retried by the next. The first
- * watermark is the receiver's start minus the quiet time: conversations that went quiet earlier
- * are not observed. A conversation that resumes after going quiet is observed again, with its new
- * total, when it goes quiet again; spans arriving more than the quiet time late are not.
+ * <p>Read from the exact rollups, not from what this receiver saw: a conversation's traces may have
+ * gone to other receivers (load balancing is by trace), and its attribution may have come late.
+ * Every {@link Builder#interval} a sweep asks ClickHouse for the conversations whose last span
+ * ended in {@code [watermark, now - quietAfter)} and observes each one's total once, then moves the
+ * watermark; a failed sweep keeps the watermark and is retried by the next. The first watermark is
+ * the receiver's start minus the quiet time: conversations that went quiet earlier are not
+ * observed. A conversation that resumes after going quiet is observed again, with its new total,
+ * when it goes quiet again; spans arriving more than the quiet time late are not.
  *
  * <p>Every receiver that sweeps observes every conversation: with several receivers, sweep on one
  * ({@code COSTTRACE_METRICS_QUIET_ENABLED=false} on the others), or aggregate with {@code max}.
  */
 public final class QuietConversations implements MetricsSource, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(QuietConversations.class.getName());
+
   /** Bucket upper bounds in USD: 1-2.5-5 steps from a tenth of a cent to $100. */
-  static final double[] BOUNDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-      10, 25, 50, 100};
+  static final double[] BOUNDS = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100
+  };
+
   private static final BigDecimal[] EXACT_BOUNDS = new BigDecimal[BOUNDS.length];
   private static final int PAGE = 500;
 
@@ -68,8 +71,8 @@ public final class QuietConversations implements MetricsSource, AutoCloseable {
   }
 
   /**
-   * Observes the conversations that went quiet since the last sweep; returns how many. Throws
-   * (and keeps the watermark) when ClickHouse cannot answer.
+   * Observes the conversations that went quiet since the last sweep; returns how many. Throws (and
+   * keeps the watermark) when ClickHouse cannot answer.
    */
   public synchronized int sweep() {
     Instant until = clock.instant().minus(quietAfter);
@@ -112,13 +115,15 @@ public final class QuietConversations implements MetricsSource, AutoCloseable {
   /** Sweeps every interval on a daemon thread until closed. */
   public synchronized QuietConversations start() {
     if (scheduler == null) {
-      scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "costtrace-quiet-conversations");
-        t.setDaemon(true);
-        return t;
-      });
-      scheduler.scheduleWithFixedDelay(this::sweepQuietly, interval.toMillis(), interval.toMillis(),
-          TimeUnit.MILLISECONDS);
+      scheduler =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "costtrace-quiet-conversations");
+                t.setDaemon(true);
+                return t;
+              });
+      scheduler.scheduleWithFixedDelay(
+          this::sweepQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
     return this;
   }
@@ -130,7 +135,10 @@ public final class QuietConversations implements MetricsSource, AutoCloseable {
       synchronized (this) {
         failedSweeps++;
       }
-      LOG.log(Level.WARNING, "quiet-conversation sweep failed; the next one retries: " + e.getMessage(), e);
+      LOG.log(
+          Level.WARNING,
+          "quiet-conversation sweep failed; the next one retries: " + e.getMessage(),
+          e);
     }
   }
 
@@ -144,11 +152,18 @@ public final class QuietConversations implements MetricsSource, AutoCloseable {
       total = sum.doubleValue();
       failed = failedSweeps;
     }
-    out.histogram("costtrace_quiet_conversation_cost_usd",
-        "What a conversation cost, observed once it has had no span for " + quietAfter.toMinutes()
-            + " minutes (read from the rollups).", BOUNDS, snapshot, total)
-        .counter("costtrace_quiet_conversation_sweeps_failed_total",
-            "Sweeps for quiet conversations that ClickHouse could not answer (retried).", failed);
+    out.histogram(
+            "costtrace_quiet_conversation_cost_usd",
+            "What a conversation cost, observed once it has had no span for "
+                + quietAfter.toMinutes()
+                + " minutes (read from the rollups).",
+            BOUNDS,
+            snapshot,
+            total)
+        .counter(
+            "costtrace_quiet_conversation_sweeps_failed_total",
+            "Sweeps for quiet conversations that ClickHouse could not answer (retried).",
+            failed);
   }
 
   @Override

@@ -5,12 +5,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Export requests by transport and outcome, their latency, and how many are in flight. Recording
- * is a few adder increments: no allocation after the first request of each outcome.
+ * Export requests by transport and outcome, their latency, and how many are in flight. Recording is
+ * a few adder increments: no allocation after the first request of each outcome.
  */
 public final class RequestMetrics implements MetricsSource {
   /** Latency bucket bounds in seconds. */
-  static final double[] BOUNDS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  static final double[] BOUNDS = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+  };
 
   private static final class Transport {
     final Map<String, LongAdder> byOutcome = new ConcurrentHashMap<>();
@@ -60,9 +62,16 @@ public final class RequestMetrics implements MetricsSource {
   public void writeTo(PrometheusText out) {
     for (String name : new String[] {"grpc", "http"}) {
       Transport t = of(name);
-      t.byOutcome.forEach((outcome, n) -> out.counter("costtrace_export_requests_total",
-          "OTLP export requests by transport and outcome (HTTP status or gRPC code).", n.sum(),
-          "transport", name, "outcome", outcome));
+      t.byOutcome.forEach(
+          (outcome, n) ->
+              out.counter(
+                  "costtrace_export_requests_total",
+                  "OTLP export requests by transport and outcome (HTTP status or gRPC code).",
+                  n.sum(),
+                  "transport",
+                  name,
+                  "outcome",
+                  outcome));
     }
     for (String name : new String[] {"grpc", "http"}) {
       Transport t = of(name);
@@ -70,13 +79,22 @@ public final class RequestMetrics implements MetricsSource {
       for (int i = 0; i < counts.length; i++) {
         counts[i] = t.buckets[i].sum();
       }
-      out.histogram("costtrace_export_duration_seconds",
-          "Time to decode, price, attribute and make an export request durable.", BOUNDS, counts,
-          t.nanos.sum() / 1e9, "transport", name);
+      out.histogram(
+          "costtrace_export_duration_seconds",
+          "Time to decode, price, attribute and make an export request durable.",
+          BOUNDS,
+          counts,
+          t.nanos.sum() / 1e9,
+          "transport",
+          name);
     }
     for (String name : new String[] {"grpc", "http"}) {
-      out.gauge("costtrace_export_requests_in_flight", "Export requests being processed.",
-          of(name).inFlight.sum(), "transport", name);
+      out.gauge(
+          "costtrace_export_requests_in_flight",
+          "Export requests being processed.",
+          of(name).inFlight.sum(),
+          "transport",
+          name);
     }
   }
 }

@@ -17,21 +17,21 @@ import java.util.function.LongSupplier;
  * Spend counters for Prometheus: USD by model (with its provider), by tenant and by feature, for
  * alerting on spend with the tools users already run.
  *
- * <p><b>When a span counts.</b> A span that arrives with its tenant and feature known (its own,
- * or its trace's from the same or an earlier request) counts at once. An LLM span exported before
- * the root span that names them waits here until its trace has been quiet for the attribution
- * window (no span or attribution for it), then counts under what the trace resolved to by then:
- * such spend lags by about the window and carries the right labels. Only spans the sink accepted
- * count; an exporter's retry of a request whose answer was lost counts again (the stored rollups
- * never do: they are the exact record, the counters are for alerting).
+ * <p><b>When a span counts.</b> A span that arrives with its tenant and feature known (its own, or
+ * its trace's from the same or an earlier request) counts at once. An LLM span exported before the
+ * root span that names them waits here until its trace has been quiet for the attribution window
+ * (no span or attribution for it), then counts under what the trace resolved to by then: such spend
+ * lags by about the window and carries the right labels. Only spans the sink accepted count; an
+ * exporter's retry of a request whose answer was lost counts again (the stored rollups never do:
+ * they are the exact record, the counters are for alerting).
  *
  * <p><b>Bounded cardinality.</b> Three families with one or two labels each, never their cross
  * product; each keeps at most {@link Builder#maxLabelValues} distinct values (first come, first
  * kept, for the receiver's life), after which new values count as {@value #OTHER}; values are cut
- * at {@value #MAX_LABEL_LENGTH} characters; an unknown tenant or feature is
- * {@value #UNATTRIBUTED}. So at most {@code 3 × (maxLabelValues + 1)} series, whatever arrives.
- * Waiting traces are bounded too ({@link Builder#maxPendingTraces}, a few hundred bytes each):
- * past it the oldest counts early, under what it has.
+ * at {@value #MAX_LABEL_LENGTH} characters; an unknown tenant or feature is {@value #UNATTRIBUTED}.
+ * So at most {@code 3 × (maxLabelValues + 1)} series, whatever arrives. Waiting traces are bounded
+ * too ({@link Builder#maxPendingTraces}, a few hundred bytes each): past it the oldest counts
+ * early, under what it has.
  *
  * <p>Amounts are summed exactly (BigDecimal) and exposed as Prometheus floats.
  */
@@ -89,8 +89,8 @@ public final class SpendMetrics implements MetricsSource {
   }
 
   /**
-   * What the sink accepted for one export request: its priced rows, and the attributions it
-   * learnt (the newest per trace last).
+   * What the sink accepted for one export request: its priced rows, and the attributions it learnt
+   * (the newest per trace last).
    */
   public void accepted(List<SpanCostRow> rows, List<SpanAttribution> attributions) {
     long now = nanoTime.getAsLong();
@@ -98,9 +98,14 @@ public final class SpendMetrics implements MetricsSource {
       for (SpanCostRow row : rows) {
         String provider = row.get(SpanColumns.PROVIDER);
         String responseModel = row.get(SpanColumns.RESPONSE_MODEL);
-        String model = provider + "\n" + (row.get(SpanColumns.OPERATION).equals("execute_tool")
-            ? "tool:" + row.get(SpanColumns.TOOL_NAME)
-            : !responseModel.isEmpty() ? responseModel : row.get(SpanColumns.REQUEST_MODEL));
+        String model =
+            provider
+                + "\n"
+                + (row.get(SpanColumns.OPERATION).equals("execute_tool")
+                    ? "tool:" + row.get(SpanColumns.TOOL_NAME)
+                    : !responseModel.isEmpty()
+                        ? responseModel
+                        : row.get(SpanColumns.REQUEST_MODEL));
         String tenant = row.get(SpanColumns.TENANT_ID);
         String feature = row.get(SpanColumns.FEATURE);
         Pending p = pending.get(row.traceId());
@@ -185,24 +190,43 @@ public final class SpendMetrics implements MetricsSource {
       tenants = Map.copyOf(byTenant.values);
       features = Map.copyOf(byFeature.values);
     }
-    models.forEach((key, usd) -> {
-      int nl = key.indexOf('\n');
-      String provider = nl < 0 ? "" : key.substring(0, nl);
-      String model = nl < 0 ? key : key.substring(nl + 1);
-      out.counter("costtrace_model_spend_usd_total",
-          "USD spent on LLM and tool calls, by model (tools as tool:<name>) and provider.",
-          usd.doubleValue(), "provider", provider, "model", model);
-    });
-    tenants.forEach((tenant, usd) -> out.counter("costtrace_tenant_spend_usd_total",
-        "USD spent on LLM and tool calls, by tenant.", usd.doubleValue(), "tenant", tenant));
-    features.forEach((feature, usd) -> out.counter("costtrace_feature_spend_usd_total",
-        "USD spent on LLM and tool calls, by feature.", usd.doubleValue(), "feature", feature));
+    models.forEach(
+        (key, usd) -> {
+          int nl = key.indexOf('\n');
+          String provider = nl < 0 ? "" : key.substring(0, nl);
+          String model = nl < 0 ? key : key.substring(nl + 1);
+          out.counter(
+              "costtrace_model_spend_usd_total",
+              "USD spent on LLM and tool calls, by model (tools as tool:<name>) and provider.",
+              usd.doubleValue(),
+              "provider",
+              provider,
+              "model",
+              model);
+        });
+    tenants.forEach(
+        (tenant, usd) ->
+            out.counter(
+                "costtrace_tenant_spend_usd_total",
+                "USD spent on LLM and tool calls, by tenant.",
+                usd.doubleValue(),
+                "tenant",
+                tenant));
+    features.forEach(
+        (feature, usd) ->
+            out.counter(
+                "costtrace_feature_spend_usd_total",
+                "USD spent on LLM and tool calls, by feature.",
+                usd.doubleValue(),
+                "feature",
+                feature));
   }
 
   /** Builder for {@link SpendMetrics}; every default is here. */
   public static final class Builder {
     /** As long as the attribution window, so that a trace's root span has come by then. */
     public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(30);
+
     public static final int DEFAULT_MAX_LABEL_VALUES = 100;
     public static final int DEFAULT_MAX_PENDING_TRACES = 10_000;
 

@@ -39,6 +39,8 @@ public final class OtlpAttributes {
 
   /** A value as text: strings as they are, integers in decimal, anything else empty. */
   public static String text(AnyValue v) {
-    return v.hasStringValue() ? v.getStringValue() : v.hasIntValue() ? Long.toString(v.getIntValue()) : "";
+    return v.hasStringValue()
+        ? v.getStringValue()
+        : v.hasIntValue() ? Long.toString(v.getIntValue()) : "";
   }
 }

@@ -18,9 +18,9 @@ import java.util.HexFormat;
  * Parses OTLP/JSON trace requests with protobuf's own JSON support. OTLP/JSON differs from the
  * standard protobuf JSON mapping in one way that matters here: trace and span IDs are hex strings,
  * not base64. Protobuf's parser reads a 32-character hex trace ID as base64 (hex digits are base64
- * characters), giving 24 bytes; re-encoding those bytes as base64 restores the exact hex text, which
- * is then decoded as hex. IDs already of the binary length (base64 from a non-conforming emitter)
- * are kept. Unknown fields are ignored, as the OTLP spec asks of receivers.
+ * characters), giving 24 bytes; re-encoding those bytes as base64 restores the exact hex text,
+ * which is then decoded as hex. IDs already of the binary length (base64 from a non-conforming
+ * emitter) are kept. Unknown fields are ignored, as the OTLP spec asks of receivers.
  */
 public final class OtlpJson {
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
@@ -36,9 +36,13 @@ public final class OtlpJson {
    */
   public static ExportTraceServiceRequest parseTraces(byte[] utf8) {
     try {
-      return parseTraces(StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(utf8)).toString());
+      return parseTraces(
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(utf8))
+              .toString());
     } catch (CharacterCodingException e) {
       throw new InvalidOtlpException("the body is not valid UTF-8: " + e.getMessage());
     }
@@ -96,8 +100,7 @@ public final class OtlpJson {
         throw new InvalidOtlpException(field + ": '" + hex + "' is not hex");
       }
     }
-    throw new InvalidOtlpException(
-        field + ": expected " + binaryLength * 2 + " hex characters");
+    throw new InvalidOtlpException(field + ": expected " + binaryLength * 2 + " hex characters");
   }
 
   private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);

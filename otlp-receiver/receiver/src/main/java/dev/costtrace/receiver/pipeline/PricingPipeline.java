@@ -1,7 +1,7 @@
 package dev.costtrace.receiver.pipeline;
 
-import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import com.google.protobuf.ByteString;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import dev.costtrace.pricing.PricedSpan;
 import dev.costtrace.pricing.PricingStatus;
 import dev.costtrace.pricing.SpanPricer;
@@ -43,23 +43,26 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Attribution: every span's own values (its attributes and resource, by {@link AttributionKeys};
  * with bearer-token auth the token's tenant) are observations of its trace. The sink stores those
  * that can decide a field ({@link SpanAttribution}: per field the earliest-starting span with a
- * value) and resolves each trace from all of them, in any arrival order. A span row carries its
- * own values, filled in with the earliest-starting ones known when it arrived (this request, and
- * what the sink accepted before, per {@link TraceAttributor}); the rollups do not use those.
+ * value) and resolves each trace from all of them, in any arrival order. A span row carries its own
+ * values, filled in with the earliest-starting ones known when it arrived (this request, and what
+ * the sink accepted before, per {@link TraceAttributor}); the rollups do not use those.
  */
 public final class PricingPipeline implements TraceConsumer, MetricsSource {
   /**
-   * Where emitters put a stream's time to first token: CostTrace's agent in nanoseconds, others
-   * in seconds (OpenLIT's name, and the GenAI stream name).
+   * Where emitters put a stream's time to first token: CostTrace's agent in nanoseconds, others in
+   * seconds (OpenLIT's name, and the GenAI stream name).
    */
-  private static final String TIME_TO_FIRST_TOKEN_NANOS_KEY = "costtrace.gen_ai.time_to_first_token_ns";
+  private static final String TIME_TO_FIRST_TOKEN_NANOS_KEY =
+      "costtrace.gen_ai.time_to_first_token_ns";
+
   private static final String[] TIME_TO_FIRST_TOKEN_KEYS = {
-    "gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"};
+    "gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"
+  };
   private static final String ERROR_TYPE_KEY = "error.type";
 
   /**
-   * The pricing status of a call the agent's budget blocked before sending (its span ends with
-   * the budget's exception as {@code error.type}): it never reached the vendor, so it is neither a
+   * The pricing status of a call the agent's budget blocked before sending (its span ends with the
+   * budget's exception as {@code error.type}): it never reached the vendor, so it is neither a
    * priced nor an unpriced call; its budget event is what shows it.
    */
   public static final String BUDGET_BLOCKED = "BUDGET_BLOCKED";
@@ -67,8 +70,10 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private static final String BLOCKED_ERROR_TYPE =
       ConversationBudgetExceededException.class.getName();
   private static final PricingStatus[] STATUSES = PricingStatus.values();
+
   /** How long exporters are told to wait when the sink cannot write its buffer. */
   static final java.time.Duration STORAGE_RETRY_AFTER = java.time.Duration.ofSeconds(5);
+
   private final SpanPricer pricer;
   private final SpanSink sink;
   private final AttributionKeys keys;
@@ -79,8 +84,10 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong spansRejected = new AtomicLong();
   private final AtomicLong spansPriced = new AtomicLong();
+
   /** Calls the agent's budget blocked: taken and stored, but neither priced nor unpriced. */
   private final AtomicLong spansBlocked = new AtomicLong();
+
   private final EnumMap<PricingStatus, LongAdder> byStatus = new EnumMap<>(PricingStatus.class);
 
   /** A pipeline into {@code sink}; everything else has a default, set in {@link Builder} alone. */
@@ -108,13 +115,17 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       return this;
     }
 
-    /** Which attributes carry conversation, tenant, user and feature; default: the built-in lists. */
+    /**
+     * Which attributes carry conversation, tenant, user and feature; default: the built-in lists.
+     */
     public Builder keys(AttributionKeys keys) {
       this.keys = keys;
       return this;
     }
 
-    /** Default: {@link TraceAttributor#DEFAULT_WINDOW}, {@link TraceAttributor#DEFAULT_MAX_TRACES}. */
+    /**
+     * Default: {@link TraceAttributor#DEFAULT_WINDOW}, {@link TraceAttributor#DEFAULT_MAX_TRACES}.
+     */
     public Builder attributor(TraceAttributor attributor) {
       this.attributor = attributor;
       return this;
@@ -139,15 +150,28 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     }
 
     public PricingPipeline build() {
-      return new PricingPipeline(pricer != null ? pricer : SpanPricer.builder().build(), sink, keys,
-          attributor != null ? attributor
-              : new TraceAttributor(TraceAttributor.DEFAULT_WINDOW, TraceAttributor.DEFAULT_MAX_TRACES),
-          spend != null ? spend : SpendMetrics.builder().build(), validation, acceptedSpans);
+      return new PricingPipeline(
+          pricer != null ? pricer : SpanPricer.builder().build(),
+          sink,
+          keys,
+          attributor != null
+              ? attributor
+              : new TraceAttributor(
+                  TraceAttributor.DEFAULT_WINDOW, TraceAttributor.DEFAULT_MAX_TRACES),
+          spend != null ? spend : SpendMetrics.builder().build(),
+          validation,
+          acceptedSpans);
     }
   }
 
-  private PricingPipeline(SpanPricer pricer, SpanSink sink, AttributionKeys keys, TraceAttributor attributor,
-      SpendMetrics spend, SpanValidation validation, AcceptedSpans acceptedSpans) {
+  private PricingPipeline(
+      SpanPricer pricer,
+      SpanSink sink,
+      AttributionKeys keys,
+      TraceAttributor attributor,
+      SpendMetrics spend,
+      SpanValidation validation,
+      AcceptedSpans acceptedSpans) {
     this.validation = java.util.Objects.requireNonNull(validation, "validation");
     this.spend = java.util.Objects.requireNonNull(spend, "spend");
     this.acceptedSpans = acceptedSpans;
@@ -165,8 +189,10 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     final TraceAttributor.TraceRef ref;
     final ByteString traceId;
     final TraceAttributor.Known known;
+
     /** Per field, the earliest observation of this request that has a value for it. */
     final TraceAttributor.Known request = new TraceAttributor.Known();
+
     String hex;
 
     RequestTrace(TraceAttributor.TraceRef ref, ByteString traceId, TraceAttributor.Known known) {
@@ -199,8 +225,13 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   }
 
   /** A priced span waiting for its row until the whole request's attribution is read. */
-  private record Priced(Span span, List<KeyValue> resource, String service, Attribution own,
-      RequestTrace trace, PricedSpan price) {}
+  private record Priced(
+      Span span,
+      List<KeyValue> resource,
+      String service,
+      Attribution own,
+      RequestTrace trace,
+      PricedSpan price) {}
 
   @Override
   public ExportOutcome consume(ExportTraceServiceRequest request, String tenantFromAuth)
@@ -235,7 +266,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
           }
           Attribution own = keys.read(span.getAttributesList(), resourceAttribution);
           if (tenantFromAuth != null) {
-            // The token decides the tenant (the sink's key): what a span says about it is no observation.
+            // The token decides the tenant (the sink's key): what a span says about it is no
+            // observation.
             own = own.withTenant("");
           }
           TraceAttributor.TraceRef ref = TraceAttributor.TraceRef.of(authTenant, span.getTraceId());
@@ -245,11 +277,18 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             traces.put(ref, trace);
           }
           if (!own.isEmpty()) {
-            trace.request.merge(new TraceAttributor.Observation(own, span.getStartTimeUnixNano(), span.getSpanId()));
+            trace.request.merge(
+                new TraceAttributor.Observation(
+                    own, span.getStartTimeUnixNano(), span.getSpanId()));
           }
-          // Priced with the tenant known so far (per-tenant prices): the token's, else the span's or its trace's.
-          String tenant = tenantFromAuth != null ? tenantFromAuth
-              : !own.tenantId().isEmpty() ? own.tenantId() : trace.fill(Attribution.NONE).tenantId();
+          // Priced with the tenant known so far (per-tenant prices): the token's, else the span's
+          // or its trace's.
+          String tenant =
+              tenantFromAuth != null
+                  ? tenantFromAuth
+                  : !own.tenantId().isEmpty()
+                      ? own.tenantId()
+                      : trace.fill(Attribution.NONE).tenantId();
           PricedSpan p = pricer.price(span, resource, tenant);
           if (!p.isApplicable()) {
             continue;
@@ -280,8 +319,15 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     List<SpanCostRow> rows = new ArrayList<>(pricedSpans.size());
     for (Priced p : pricedSpans) {
       Attribution a = p.trace().fill(p.own());
-      rows.add(row(p.span(), p.resource(), authTenant, p.trace().hex(), p.service(),
-          tenantFromAuth == null ? a : a.withTenant(tenantFromAuth), p.price()));
+      rows.add(
+          row(
+              p.span(),
+              p.resource(),
+              authTenant,
+              p.trace().hex(),
+              p.service(),
+              tenantFromAuth == null ? a : a.withTenant(tenantFromAuth),
+              p.price()));
       if (rowSpans != null) {
         rowSpans.add(p.span());
       }
@@ -300,8 +346,12 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       } catch (java.io.UncheckedIOException e) {
         // The sink could not make the rows durable (its disk is full or failing): nothing was
         // acknowledged, and a retry once the disk recovers is what the exporter should do.
-        throw new BackPressureException("the receiver cannot store spans right now ("
-            + e.getCause().getMessage() + "); retry later", STORAGE_RETRY_AFTER, true);
+        throw new BackPressureException(
+            "the receiver cannot store spans right now ("
+                + e.getCause().getMessage()
+                + "); retry later",
+            STORAGE_RETRY_AFTER,
+            true);
       }
       accepted.forEach(Runnable::run); // only now: a refused request leaves nothing behind
       spend.accepted(rows, attributions);
@@ -312,31 +362,49 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     spansRejected.addAndGet(rejected);
     return rejected == 0
         ? ExportOutcome.allAccepted()
-        : new ExportOutcome(rejected, rejected + " span(s) rejected (" + counted(reasons) + "); first: " + firstProblem);
+        : new ExportOutcome(
+            rejected,
+            rejected + " span(s) rejected (" + counted(reasons) + "); first: " + firstProblem);
   }
 
   /** "2 start time absent, 1 ends before it starts": every reason of a request, with its count. */
   private static String counted(Map<String, Integer> reasons) {
     StringBuilder b = new StringBuilder();
-    reasons.forEach((reason, n) -> b.append(b.isEmpty() ? "" : ", ").append(n).append(' ').append(reason));
+    reasons.forEach(
+        (reason, n) -> b.append(b.isEmpty() ? "" : ", ").append(n).append(' ').append(reason));
     return b.toString();
   }
 
   /**
-   * The observations of a trace worth storing: the spans of this request that decide a field
-   * (its earliest with a value), unless the sink already has an earlier one for every field they
-   * decide. Each is recorded in the attributor once the sink has accepted it.
+   * The observations of a trace worth storing: the spans of this request that decide a field (its
+   * earliest with a value), unless the sink already has an earlier one for every field they decide.
+   * Each is recorded in the attributor once the sink has accepted it.
    */
-  private void observations(RequestTrace t, String authTenant, long wall, List<SpanAttribution> out,
-      List<Runnable> accepted, long now) {
+  private void observations(
+      RequestTrace t,
+      String authTenant,
+      long wall,
+      List<SpanAttribution> out,
+      List<Runnable> accepted,
+      long now) {
     for (int f = 0; f < Attribution.FIELDS; f++) {
       TraceAttributor.Observation o = t.request.field(f);
       if (o == null || takenBefore(t, f, o) || !t.known.wouldChange(o)) {
         continue;
       }
       Attribution a = o.attribution();
-      out.add(new SpanAttribution(authTenant, t.hex(), OtlpJson.hex(o.spanId()), o.startEpochNanos(),
-          a.conversationId(), a.tenantId(), a.userId(), a.feature(), Map.of(), wall));
+      out.add(
+          new SpanAttribution(
+              authTenant,
+              t.hex(),
+              OtlpJson.hex(o.spanId()),
+              o.startEpochNanos(),
+              a.conversationId(),
+              a.tenantId(),
+              a.userId(),
+              a.feature(),
+              Map.of(),
+              wall));
       accepted.add(() -> attributor.record(t.ref, o, now));
     }
   }
@@ -351,41 +419,50 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     return false;
   }
 
-  private static SpanCostRow row(Span span, List<KeyValue> resource, String authTenant, String traceId,
-      String service, Attribution a, PricedSpan p) {
+  private static SpanCostRow row(
+      Span span,
+      List<KeyValue> resource,
+      String authTenant,
+      String traceId,
+      String service,
+      Attribution a,
+      PricedSpan p) {
     TokenUsage u = p.span().usage();
     RowAttributes extra = RowAttributes.of(span.getAttributesList());
-    SpanCostRow.Builder b = SpanCostRow.builder()
-        .set(SpanColumns.TRACE_ID, traceId)
-        .set(SpanColumns.SPAN_ID, OtlpJson.hex(span.getSpanId()))
-        .set(SpanColumns.AUTH_TENANT, authTenant)
-        .set(SpanColumns.PARENT_SPAN_ID, span.getParentSpanId().isEmpty() ? "" : OtlpJson.hex(span.getParentSpanId()))
-        .set(SpanColumns.START_TIME, span.getStartTimeUnixNano())
-        .set(SpanColumns.END_TIME, span.getEndTimeUnixNano())
-        .set(SpanColumns.SERVICE_NAME, service)
-        .set(SpanColumns.CONVERSATION_ID, a.conversationId())
-        .set(SpanColumns.TENANT_ID, a.tenantId())
-        .set(SpanColumns.USER_ID, a.userId())
-        .set(SpanColumns.FEATURE, a.feature())
-        .set(SpanColumns.PROVIDER, p.provider())
-        .set(SpanColumns.REQUEST_MODEL, p.span().requestModel())
-        .set(SpanColumns.RESPONSE_MODEL, p.span().responseModel())
-        .set(SpanColumns.OPERATION, p.span().operation())
-        .set(SpanColumns.TOOL_NAME, p.span().toolName())
-        .set(SpanColumns.SPAN_STATUS, status(span.getStatus()))
-        .set(SpanColumns.ERROR_TYPE, extra.errorType())
-        .set(SpanColumns.INPUT_TOKENS, u.uncachedInput())
-        .set(SpanColumns.CACHE_READ_TOKENS, u.cacheRead())
-        .set(SpanColumns.CACHE_WRITE_TOKENS, u.cacheWrite())
-        .set(SpanColumns.CACHE_WRITE_1H_TOKENS, u.cacheWrite1h())
-        .set(SpanColumns.OUTPUT_TOKENS, u.output())
-        .set(SpanColumns.REASONING_TOKENS, u.reasoning())
-        .set(SpanColumns.AUDIO_INPUT_TOKENS, u.audioInput())
-        .set(SpanColumns.AUDIO_OUTPUT_TOKENS, u.audioOutput())
-        .set(SpanColumns.PROVIDED_COST, p.providedCost())
-        .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
-        .set(SpanColumns.SERVICE_TIER, p.span().serviceTier())
-        .set(SpanColumns.ADJUSTED_COUNT, AdjustedCount.of(resource, span));
+    SpanCostRow.Builder b =
+        SpanCostRow.builder()
+            .set(SpanColumns.TRACE_ID, traceId)
+            .set(SpanColumns.SPAN_ID, OtlpJson.hex(span.getSpanId()))
+            .set(SpanColumns.AUTH_TENANT, authTenant)
+            .set(
+                SpanColumns.PARENT_SPAN_ID,
+                span.getParentSpanId().isEmpty() ? "" : OtlpJson.hex(span.getParentSpanId()))
+            .set(SpanColumns.START_TIME, span.getStartTimeUnixNano())
+            .set(SpanColumns.END_TIME, span.getEndTimeUnixNano())
+            .set(SpanColumns.SERVICE_NAME, service)
+            .set(SpanColumns.CONVERSATION_ID, a.conversationId())
+            .set(SpanColumns.TENANT_ID, a.tenantId())
+            .set(SpanColumns.USER_ID, a.userId())
+            .set(SpanColumns.FEATURE, a.feature())
+            .set(SpanColumns.PROVIDER, p.provider())
+            .set(SpanColumns.REQUEST_MODEL, p.span().requestModel())
+            .set(SpanColumns.RESPONSE_MODEL, p.span().responseModel())
+            .set(SpanColumns.OPERATION, p.span().operation())
+            .set(SpanColumns.TOOL_NAME, p.span().toolName())
+            .set(SpanColumns.SPAN_STATUS, status(span.getStatus()))
+            .set(SpanColumns.ERROR_TYPE, extra.errorType())
+            .set(SpanColumns.INPUT_TOKENS, u.uncachedInput())
+            .set(SpanColumns.CACHE_READ_TOKENS, u.cacheRead())
+            .set(SpanColumns.CACHE_WRITE_TOKENS, u.cacheWrite())
+            .set(SpanColumns.CACHE_WRITE_1H_TOKENS, u.cacheWrite1h())
+            .set(SpanColumns.OUTPUT_TOKENS, u.output())
+            .set(SpanColumns.REASONING_TOKENS, u.reasoning())
+            .set(SpanColumns.AUDIO_INPUT_TOKENS, u.audioInput())
+            .set(SpanColumns.AUDIO_OUTPUT_TOKENS, u.audioOutput())
+            .set(SpanColumns.PROVIDED_COST, p.providedCost())
+            .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
+            .set(SpanColumns.SERVICE_TIER, p.span().serviceTier())
+            .set(SpanColumns.ADJUSTED_COUNT, AdjustedCount.of(resource, span));
     withPricing(b, p);
     if (extra.errorType().equals(BLOCKED_ERROR_TYPE)) {
       b.set(SpanColumns.PRICING_STATUS, BUDGET_BLOCKED)
@@ -414,9 +491,13 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
         .set(SpanColumns.PRICE_ENTRY, p.priceEntry());
   }
 
-  /** Whether the span is a call the agent's budget blocked (its error.type is the budget's exception). */
+  /**
+   * Whether the span is a call the agent's budget blocked (its error.type is the budget's
+   * exception).
+   */
   private static boolean isBlocked(Span span) {
-    return OtlpAttributes.string(span.getAttributesList(), ERROR_TYPE_KEY).equals(BLOCKED_ERROR_TYPE);
+    return OtlpAttributes.string(span.getAttributesList(), ERROR_TYPE_KEY)
+        .equals(BLOCKED_ERROR_TYPE);
   }
 
   /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
@@ -428,7 +509,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
    * The span attributes a row takes besides what pricing read (error type, time to first token),
    * found in one pass: the first occurrence of each key, as {@link OtlpAttributes} would find it.
    */
-  private record RowAttributes(KeyValue error, KeyValue ttftNanos, KeyValue ttftSeconds, KeyValue ttftChunk) {
+  private record RowAttributes(
+      KeyValue error, KeyValue ttftNanos, KeyValue ttftSeconds, KeyValue ttftChunk) {
     static RowAttributes of(List<KeyValue> attributes) {
       KeyValue error = null;
       KeyValue nanos = null;
@@ -499,15 +581,28 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   @Override
   public void writeTo(PrometheusText out) {
     out.counter("costtrace_spans_received_total", "Spans in export requests.", spansReceived.get())
-        .counter("costtrace_spans_rejected_total", "Invalid spans rejected (OTLP partial success).", spansRejected.get());
-    byStatus.forEach((status, n) -> out.counter("costtrace_spans_llm_total",
-        "LLM and tool spans taken, by pricing status.", n.sum(), "status", status.name()));
+        .counter(
+            "costtrace_spans_rejected_total",
+            "Invalid spans rejected (OTLP partial success).",
+            spansRejected.get());
+    byStatus.forEach(
+        (status, n) ->
+            out.counter(
+                "costtrace_spans_llm_total",
+                "LLM and tool spans taken, by pricing status.",
+                n.sum(),
+                "status",
+                status.name()));
     long unpriced = 0;
     for (var e : byStatus.entrySet()) {
       unpriced += e.getKey() == PricingStatus.PRICED ? 0 : e.getValue().sum();
     }
-    out.counter("costtrace_spans_unpriced_total", "LLM and tool spans with no price (unknown model, no usage, ...).", unpriced);
-    out.counter("costtrace_spans_budget_blocked_total",
+    out.counter(
+        "costtrace_spans_unpriced_total",
+        "LLM and tool spans with no price (unknown model, no usage, ...).",
+        unpriced);
+    out.counter(
+        "costtrace_spans_budget_blocked_total",
         "Calls the agent's budget blocked before sending (stored as BUDGET_BLOCKED, not counted above).",
         spansBlocked.get());
     spend.writeTo(out);

@@ -9,22 +9,26 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
- * Why a span cannot be stored, or null: the checks OTLP receivers apply per span, and its times.
- * A start that is absent, before 2000 or beyond the allowed clock skew in the future would be
- * stored in a partition of its own (span rows are partitioned by day): one export of such spans
- * could make an insert touch more partitions than ClickHouse allows and stall the sink, and its
- * cost would land on a day nobody looks at. So it is refused here, alone, with its reason.
+ * Why a span cannot be stored, or null: the checks OTLP receivers apply per span, and its times. A
+ * start that is absent, before 2000 or beyond the allowed clock skew in the future would be stored
+ * in a partition of its own (span rows are partitioned by day): one export of such spans could make
+ * an insert touch more partitions than ClickHouse allows and stall the sink, and its cost would
+ * land on a day nobody looks at. So it is refused here, alone, with its reason.
  */
 public final class SpanValidation {
   /** 2000-01-01T00:00:00Z: no LLM call started before. */
-  public static final long FLOOR_NANOS = Instant.parse("2000-01-01T00:00:00Z").getEpochSecond() * 1_000_000_000L;
+  public static final long FLOOR_NANOS =
+      Instant.parse("2000-01-01T00:00:00Z").getEpochSecond() * 1_000_000_000L;
+
   public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofDays(1);
   public static final String MAX_FUTURE_SKEW_KEY = "costtrace.span.max.future.skew";
 
   private final long maxFutureSkewNanos;
   private final LongSupplier nowEpochNanos;
 
-  /** @param nowEpochNanos the wall clock, epoch nanoseconds (injected by tests) */
+  /**
+   * @param nowEpochNanos the wall clock, epoch nanoseconds (injected by tests)
+   */
   public SpanValidation(Duration maxFutureSkew, LongSupplier nowEpochNanos) {
     if (maxFutureSkew.isNegative()) {
       throw new IllegalArgumentException("maxFutureSkew must not be negative");
@@ -43,7 +47,8 @@ public final class SpanValidation {
     try {
       return new SpanValidation(skew, SpanValidation::wallClockNanos);
     } catch (IllegalArgumentException e) {
-      throw Config.invalid(MAX_FUTURE_SKEW_KEY, config.getString(MAX_FUTURE_SKEW_KEY).orElse(""), e.getMessage());
+      throw Config.invalid(
+          MAX_FUTURE_SKEW_KEY, config.getString(MAX_FUTURE_SKEW_KEY).orElse(""), e.getMessage());
     }
   }
 
@@ -64,7 +69,8 @@ public final class SpanValidation {
       return new Problem("invalid span_id", name + "span_id must be 8 bytes, not all zero");
     }
     if (!span.getParentSpanId().isEmpty() && span.getParentSpanId().size() != 8) {
-      return new Problem("invalid parent_span_id", name + "parent_span_id must be 8 bytes or empty");
+      return new Problem(
+          "invalid parent_span_id", name + "parent_span_id must be 8 bytes or empty");
     }
     // Unsigned in OTLP: a value past 2^63 is far in the future, not before 1970.
     long start = span.getStartTimeUnixNano();
@@ -73,20 +79,33 @@ public final class SpanValidation {
       return new Problem("start time absent", name + "start_time_unix_nano is 0 (absent)");
     }
     if (start > 0 && start < FLOOR_NANOS) {
-      return new Problem("start time before 2000", name + "start_time_unix_nano " + Long.toUnsignedString(start)
-          + " is before 2000-01-01");
+      return new Problem(
+          "start time before 2000",
+          name + "start_time_unix_nano " + Long.toUnsignedString(start) + " is before 2000-01-01");
     }
     long latest = nowEpochNanos.getAsLong() + maxFutureSkewNanos;
     if (start < 0 || start > latest) {
-      return new Problem("start time in the future", name + "start_time_unix_nano " + Long.toUnsignedString(start)
-          + " is more than " + Duration.ofNanos(maxFutureSkewNanos) + " ahead of the receiver's clock");
+      return new Problem(
+          "start time in the future",
+          name
+              + "start_time_unix_nano "
+              + Long.toUnsignedString(start)
+              + " is more than "
+              + Duration.ofNanos(maxFutureSkewNanos)
+              + " ahead of the receiver's clock");
     }
     if (end != 0 && Long.compareUnsigned(end, start) < 0) {
       return new Problem("ends before it starts", name + "ends before it starts");
     }
     if (end < 0 || end > latest) {
-      return new Problem("end time in the future", name + "end_time_unix_nano " + Long.toUnsignedString(end)
-          + " is more than " + Duration.ofNanos(maxFutureSkewNanos) + " ahead of the receiver's clock");
+      return new Problem(
+          "end time in the future",
+          name
+              + "end_time_unix_nano "
+              + Long.toUnsignedString(end)
+              + " is more than "
+              + Duration.ofNanos(maxFutureSkewNanos)
+              + " ahead of the receiver's clock");
     }
     return null;
   }

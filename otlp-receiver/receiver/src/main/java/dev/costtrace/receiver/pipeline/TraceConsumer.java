@@ -15,8 +15,8 @@ public interface TraceConsumer {
    * @param tenantFromAuth the tenant an authenticated bearer token maps to, or null when auth is
    *     off; when set, span attributes cannot override it
    * @return the OTLP partial-success outcome (zero rejected when all were taken)
-   * @throws BackPressureException when nothing of the request was taken and the client should
-   *     retry later
+   * @throws BackPressureException when nothing of the request was taken and the client should retry
+   *     later
    */
   ExportOutcome consume(ExportTraceServiceRequest request, String tenantFromAuth)
       throws BackPressureException;

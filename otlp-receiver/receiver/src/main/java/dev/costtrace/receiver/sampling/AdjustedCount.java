@@ -18,23 +18,25 @@ import java.util.List;
  *   <li>{@code costtrace.sampling.kept_for_cost=true} on the span, or {@code
  *       costtrace.sampling.keeps_genai_spans=true} on its resource: the CostTrace agent kept it
  *       whatever the trace's sampler decided, so it is 1 even if its trace state says otherwise.
- *   <li>The W3C {@code tracestate} entry {@code ot} with a rejection threshold {@code th:T} (1 to 14
- *       hex digits, zeros omitted at the right): probability {@code (2^56 - T) / 2^56}, count {@code
- *       2^56 / (2^56 - T)}.
- *   <li>A {@code sampling.adjusted_count} attribute (a number at least 1), for emitters that state the
- *       count rather than a threshold.
+ *   <li>The W3C {@code tracestate} entry {@code ot} with a rejection threshold {@code th:T} (1 to
+ *       14 hex digits, zeros omitted at the right): probability {@code (2^56 - T) / 2^56}, count
+ *       {@code 2^56 / (2^56 - T)}.
+ *   <li>A {@code sampling.adjusted_count} attribute (a number at least 1), for emitters that state
+ *       the count rather than a threshold.
  *   <li>Otherwise 1: an emitter that does not say it samples by probability is counted as sent.
  * </ol>
  *
- * <p>A malformed threshold or count says nothing usable: the span then counts 1 (its money is
- * never dropped, and nothing is extrapolated from a value we cannot read).
+ * <p>A malformed threshold or count says nothing usable: the span then counts 1 (its money is never
+ * dropped, and nothing is extrapolated from a value we cannot read).
  */
 public final class AdjustedCount {
   public static final String KEPT_FOR_COST = "costtrace.sampling.kept_for_cost";
   public static final String KEEPS_GENAI_SPANS = "costtrace.sampling.keeps_genai_spans";
   public static final String ADJUSTED_COUNT = "sampling.adjusted_count";
+
   /** Decimal places of a stored adjusted count (1/p is rarely a finite decimal). */
   public static final int SCALE = 12;
+
   public static final BigDecimal COUNTED = BigDecimal.ONE.setScale(SCALE);
 
   private static final int THRESHOLD_DIGITS = 14;
@@ -112,12 +114,15 @@ public final class AdjustedCount {
     } catch (NumberFormatException e) {
       return COUNTED;
     }
-    return count.compareTo(BigDecimal.ONE) < 0 ? COUNTED : count.setScale(SCALE, RoundingMode.HALF_EVEN);
+    return count.compareTo(BigDecimal.ONE) < 0
+        ? COUNTED
+        : count.setScale(SCALE, RoundingMode.HALF_EVEN);
   }
 
   private static boolean isTrue(List<KeyValue> attributes, String key) {
     AnyValue v = value(attributes, key);
-    return v != null && (v.getBoolValue() || (v.hasStringValue() && v.getStringValue().equals("true")));
+    return v != null
+        && (v.getBoolValue() || (v.hasStringValue() && v.getStringValue().equals("true")));
   }
 
   private static AnyValue value(List<KeyValue> attributes, String key) {

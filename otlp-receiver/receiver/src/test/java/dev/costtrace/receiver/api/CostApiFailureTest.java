@@ -18,9 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the API answers when its reads fail: an unreachable ClickHouse is a 503 problem with
- * Retry-After, a query ClickHouse refuses (here: a database that does not exist) a 500 problem
- * that does not leak the query, a receiver at capacity a 503 at once; as the OpenAPI document
- * says.
+ * Retry-After, a query ClickHouse refuses (here: a database that does not exist) a 500 problem that
+ * does not leak the query, a receiver at capacity a 503 at once; as the OpenAPI document says.
  */
 class CostApiFailureTest {
   private final OpenApiContract contract = new OpenApiContract();
@@ -34,9 +33,12 @@ class CostApiFailureTest {
     server.createContext(CostApi.PREFIX, api);
     server.start();
     try {
-      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
     } finally {
       server.stop(0);
     }
@@ -48,10 +50,18 @@ class CostApiFailureTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closed = s.getLocalPort();
     }
-    try (Client client = new Client.Builder().addEndpoint("http://127.0.0.1:" + closed).setUsername("default")
-        .setPassword("").build()) {
-      for (String[] op : new String[][] {{"/api/v1/conversations/{id}", "/api/v1/conversations/c1"},
-          {"/api/v1/conversations", "/api/v1/conversations"}, {"/api/v1/costs", "/api/v1/costs"}}) {
+    try (Client client =
+        new Client.Builder()
+            .addEndpoint("http://127.0.0.1:" + closed)
+            .setUsername("default")
+            .setPassword("")
+            .build()) {
+      for (String[] op :
+          new String[][] {
+            {"/api/v1/conversations/{id}", "/api/v1/conversations/c1"},
+            {"/api/v1/conversations", "/api/v1/conversations"},
+            {"/api/v1/costs", "/api/v1/costs"}
+          }) {
         HttpResponse<String> r = get(client, "costtrace", op[1]);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
         assertThat(r.headers().firstValue("Retry-After")).hasValue("5");
@@ -63,9 +73,14 @@ class CostApiFailureTest {
   @Test
   void aFailingQueryIsA500ThatLeaksNoSql() throws Exception {
     try (Client client = TestClickHouse.shared().newClient("default")) {
-      for (String[] op : new String[][] {{"/api/v1/conversations/{id}", "/api/v1/conversations/c1"},
-          {"/api/v1/conversations", "/api/v1/conversations"}, {"/api/v1/costs", "/api/v1/costs"}}) {
-        HttpResponse<String> r = get(client, "no_such_database_" + ProcessHandle.current().pid(), op[1]);
+      for (String[] op :
+          new String[][] {
+            {"/api/v1/conversations/{id}", "/api/v1/conversations/c1"},
+            {"/api/v1/conversations", "/api/v1/conversations"},
+            {"/api/v1/costs", "/api/v1/costs"}
+          }) {
+        HttpResponse<String> r =
+            get(client, "no_such_database_" + ProcessHandle.current().pid(), op[1]);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(500);
         JsonNode p = contract.check(op[0], r);
         assertThat(p.get("title").asText()).isEqualTo("Internal Server Error");
@@ -78,11 +93,14 @@ class CostApiFailureTest {
   @Test
   void aFullWorkerQueueIsA503AtOnce() throws Exception {
     try (Client client = TestClickHouse.shared().newClient("default")) {
-      CostApi api = new CostApi(new ConversationCosts(client, "costtrace"), null, Clock.systemUTC(), () -> true);
+      CostApi api =
+          new CostApi(
+              new ConversationCosts(client, "costtrace"), null, Clock.systemUTC(), () -> true);
       HttpResponse<String> r = get(api, "/api/v1/conversations/c1");
       assertThat(r.statusCode()).isEqualTo(503);
       assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
-      assertThat(contract.check("/api/v1/conversations/{id}", r).get("detail").asText()).contains("at capacity");
+      assertThat(contract.check("/api/v1/conversations/{id}", r).get("detail").asText())
+          .contains("at capacity");
     }
   }
 }

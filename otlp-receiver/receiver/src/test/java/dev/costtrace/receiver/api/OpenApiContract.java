@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OpenApiContract {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+  private static final JsonSchemaFactory SCHEMAS =
+      JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
 
   private final JsonNode document;
   private final Set<String> checked = ConcurrentHashMap.newKeySet();
@@ -43,8 +44,8 @@ public final class OpenApiContract {
   }
 
   /**
-   * Checks a response of {@code GET pathTemplate} (e.g. {@code /api/v1/conversations/{id}})
-   * against the document; returns its body as JSON.
+   * Checks a response of {@code GET pathTemplate} (e.g. {@code /api/v1/conversations/{id}}) against
+   * the document; returns its body as JSON.
    */
   public JsonNode check(String pathTemplate, HttpResponse<String> response) {
     JsonNode operation = document.path("paths").path(pathTemplate).path("get");
@@ -52,10 +53,13 @@ public final class OpenApiContract {
     String status = Integer.toString(response.statusCode());
     JsonNode documented = resolve(operation.path("responses").path(status));
     assertThat(documented.isMissingNode())
-        .as("status %s of GET %s is documented (body: %s)", status, pathTemplate, response.body()).isFalse();
+        .as("status %s of GET %s is documented (body: %s)", status, pathTemplate, response.body())
+        .isFalse();
     for (Map.Entry<String, JsonNode> header : documented.path("headers").properties()) {
       String name = header.getKey();
-      assertThat(response.headers().firstValue(name)).as("header %s of %s %s", name, status, pathTemplate).isPresent();
+      assertThat(response.headers().firstValue(name))
+          .as("header %s of %s %s", name, status, pathTemplate)
+          .isPresent();
     }
     Map.Entry<String, JsonNode> content = documented.path("content").properties().iterator().next();
     assertThat(response.headers().firstValue("Content-Type")).hasValue(content.getKey());
@@ -66,7 +70,9 @@ public final class OpenApiContract {
       throw new AssertionError("not JSON: " + response.body(), e);
     }
     Set<ValidationMessage> errors = schema(content.getValue().path("schema")).validate(body);
-    assertThat(errors).as("GET %s %s against the OpenAPI schema: %s", pathTemplate, status, body).isEmpty();
+    assertThat(errors)
+        .as("GET %s %s against the OpenAPI schema: %s", pathTemplate, status, body)
+        .isEmpty();
     checked.add(pathTemplate + " " + status);
     return body;
   }
@@ -74,8 +80,16 @@ public final class OpenApiContract {
   /** Every documented (operation, status) pair, as {@code "/path status"}. */
   public Set<String> documented() {
     Set<String> out = new java.util.TreeSet<>();
-    document.path("paths").properties().forEach(p ->
-        p.getValue().path("get").path("responses").fieldNames().forEachRemaining(s -> out.add(p.getKey() + " " + s)));
+    document
+        .path("paths")
+        .properties()
+        .forEach(
+            p ->
+                p.getValue()
+                    .path("get")
+                    .path("responses")
+                    .fieldNames()
+                    .forEachRemaining(s -> out.add(p.getKey() + " " + s)));
     return out;
   }
 

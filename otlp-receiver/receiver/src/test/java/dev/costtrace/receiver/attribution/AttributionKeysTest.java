@@ -15,50 +15,76 @@ import org.junit.jupiter.api.Test;
 
 class AttributionKeysTest {
   private static KeyValue kv(String key, String value) {
-    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
   }
 
   @Test
   void earlierKeyWinsAndTheSpanWinsATieWithTheResource() {
     AttributionKeys keys = AttributionKeys.defaults();
-    Attribution a = keys.read(
-        List.of(kv("session.id", "from-span-session"), kv("user.id", "span-user"), kv("tenant.id", "")),
-        List.of(kv("gen_ai.conversation.id", "from-resource"), kv("user.id", "resource-user"),
-            kv("tenant.id", "resource-tenant"), kv("feature", "f")));
-    assertThat(a.conversationId()).isEqualTo("from-resource"); // first key, though only on the resource
+    Attribution a =
+        keys.read(
+            List.of(
+                kv("session.id", "from-span-session"),
+                kv("user.id", "span-user"),
+                kv("tenant.id", "")),
+            List.of(
+                kv("gen_ai.conversation.id", "from-resource"),
+                kv("user.id", "resource-user"),
+                kv("tenant.id", "resource-tenant"),
+                kv("feature", "f")));
+    assertThat(a.conversationId())
+        .isEqualTo("from-resource"); // first key, though only on the resource
     assertThat(a.userId()).isEqualTo("span-user");
     assertThat(a.tenantId()).isEqualTo("resource-tenant"); // an empty span value does not count
     assertThat(a.feature()).isEqualTo("f");
-    KeyValue intUser = KeyValue.newBuilder().setKey("enduser.id").setValue(AnyValue.newBuilder().setIntValue(42)).build();
+    KeyValue intUser =
+        KeyValue.newBuilder()
+            .setKey("enduser.id")
+            .setValue(AnyValue.newBuilder().setIntValue(42))
+            .build();
     assertThat(keys.read(List.of(intUser), List.of()).userId()).isEqualTo("42");
     assertThat(keys.read(List.of(), List.of())).isEqualTo(new Attribution("", "", "", ""));
   }
 
   @Test
   void aKeyConfiguredForTwoFieldsFillsBoth() {
-    AttributionKeys keys = new AttributionKeys(List.of("id"), List.of("org", "id"), List.of("id"), List.of());
+    AttributionKeys keys =
+        new AttributionKeys(List.of("id"), List.of("org", "id"), List.of("id"), List.of());
     Attribution a = keys.read(List.of(kv("id", "x")), List.of());
     assertThat(a).isEqualTo(new Attribution("x", "x", "x", ""));
-    assertThat(keys.read(List.of(kv("id", "x")), List.of(kv("org", "o"))).tenantId()).isEqualTo("o");
+    assertThat(keys.read(List.of(kv("id", "x")), List.of(kv("org", "o"))).tenantId())
+        .isEqualTo("o");
   }
 
   /** The one-pass lookup gives what checking each key in order on span, then resource, gives. */
   @Test
   void sameAsCheckingEveryKeyInOrder() {
     AttributionKeys keys = AttributionKeys.defaults();
-    List<String> known = Stream.of(AttributionKeys.DEFAULT_CONVERSATION, AttributionKeys.DEFAULT_TENANT,
-        AttributionKeys.DEFAULT_USER, AttributionKeys.DEFAULT_FEATURE, List.of("service.name", "http.route"))
-        .flatMap(List::stream).collect(Collectors.toList());
+    List<String> known =
+        Stream.of(
+                AttributionKeys.DEFAULT_CONVERSATION,
+                AttributionKeys.DEFAULT_TENANT,
+                AttributionKeys.DEFAULT_USER,
+                AttributionKeys.DEFAULT_FEATURE,
+                List.of("service.name", "http.route"))
+            .flatMap(List::stream)
+            .collect(Collectors.toList());
     Random r = new Random(7);
     for (int i = 0; i < 5_000; i++) {
       List<KeyValue> span = randomAttributes(r, known);
       List<KeyValue> resource = randomAttributes(r, known);
-      Attribution expected = new Attribution(
-          reference(AttributionKeys.DEFAULT_CONVERSATION, span, resource),
-          reference(AttributionKeys.DEFAULT_TENANT, span, resource),
-          reference(AttributionKeys.DEFAULT_USER, span, resource),
-          reference(AttributionKeys.DEFAULT_FEATURE, span, resource));
-      assertThat(keys.read(span, resource)).as("span %s resource %s", span, resource).isEqualTo(expected);
+      Attribution expected =
+          new Attribution(
+              reference(AttributionKeys.DEFAULT_CONVERSATION, span, resource),
+              reference(AttributionKeys.DEFAULT_TENANT, span, resource),
+              reference(AttributionKeys.DEFAULT_USER, span, resource),
+              reference(AttributionKeys.DEFAULT_FEATURE, span, resource));
+      assertThat(keys.read(span, resource))
+          .as("span %s resource %s", span, resource)
+          .isEqualTo(expected);
       // The resource read once, for all of its spans: the same answer.
       assertThat(keys.read(span, keys.resource(resource))).isEqualTo(expected);
     }

@@ -10,8 +10,10 @@ class TraceAttributorTest {
   private static final ByteString TRACE = id(1);
   private static final TraceAttributor.TraceRef REF = TraceAttributor.TraceRef.of("", TRACE);
 
-  private static TraceAttributor.Observation seen(String conversation, String tenant, long start, int span) {
-    return new TraceAttributor.Observation(new Attribution(conversation, tenant, "", ""), start, id(span).substring(0, 8));
+  private static TraceAttributor.Observation seen(
+      String conversation, String tenant, long start, int span) {
+    return new TraceAttributor.Observation(
+        new Attribution(conversation, tenant, "", ""), start, id(span).substring(0, 8));
   }
 
   @Test
@@ -34,7 +36,10 @@ class TraceAttributorTest {
     TraceAttributor.Known k = t.lookup(REF, 1);
     assertThat(k.wouldChange(seen("c2", "t2", 200, 2))).isFalse();
     assertThat(k.wouldChange(seen("c2", "", 50, 2))).isTrue();
-    assertThat(k.wouldChange(new TraceAttributor.Observation(new Attribution("", "", "u", ""), 500, id(5)))).isTrue();
+    assertThat(
+            k.wouldChange(
+                new TraceAttributor.Observation(new Attribution("", "", "u", ""), 500, id(5))))
+        .isTrue();
     assertThat(k.wouldChange(seen("", "", 1, 2))).isFalse();
   }
 
@@ -50,8 +55,10 @@ class TraceAttributorTest {
   void tenantsDoNotShareATraceId() {
     TraceAttributor t = new TraceAttributor(Duration.ofSeconds(30), 10);
     t.record(TraceAttributor.TraceRef.of("a", TRACE), seen("conv-a", "a", 100, 1), 0);
-    assertThat(t.lookup(TraceAttributor.TraceRef.of("b", TRACE), 1).attribution()).isEqualTo(Attribution.NONE);
-    assertThat(t.lookup(TraceAttributor.TraceRef.of("a", TRACE), 1).attribution().conversationId()).isEqualTo("conv-a");
+    assertThat(t.lookup(TraceAttributor.TraceRef.of("b", TRACE), 1).attribution())
+        .isEqualTo(Attribution.NONE);
+    assertThat(t.lookup(TraceAttributor.TraceRef.of("a", TRACE), 1).attribution().conversationId())
+        .isEqualTo("conv-a");
   }
 
   @Test
@@ -63,7 +70,9 @@ class TraceAttributorTest {
     t.record(REF, seen("c1", "", 1, 1), 300);
     t.record(TraceAttributor.TraceRef.of("", id(2)), seen("c2", "", 1, 1), 301);
     t.record(TraceAttributor.TraceRef.of("", id(3)), seen("c3", "", 1, 1), 302);
-    assertThat(t.lookup(REF, 303).attribution()).as("evicted, the oldest of three").isEqualTo(Attribution.NONE);
+    assertThat(t.lookup(REF, 303).attribution())
+        .as("evicted, the oldest of three")
+        .isEqualTo(Attribution.NONE);
   }
 
   private static ByteString id(int n) {

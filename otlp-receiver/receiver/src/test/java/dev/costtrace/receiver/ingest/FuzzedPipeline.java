@@ -4,9 +4,9 @@ import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.pipeline.BackPressureException;
 import dev.costtrace.receiver.pipeline.ExportOutcome;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
+import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.SpanSink;
-import dev.costtrace.sink.SpanAttribution;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,34 +22,48 @@ final class FuzzedPipeline {
   private static final Pattern SPAN_ID = Pattern.compile("[0-9a-f]{16}");
 
   private final List<SpanCostRow> rows = new ArrayList<>();
-  private final SpanSink memory = new SpanSink() {
-    @Override
-    public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
-      rows.addAll(spans);
-    }
+  private final SpanSink memory =
+      new SpanSink() {
+        @Override
+        public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
+          rows.addAll(spans);
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
-  private final PricingPipeline pipeline = PricingPipeline.builder(memory)
-      .attributor(new TraceAttributor(Duration.ofSeconds(30), 1000)).build();
+        @Override
+        public void close() {}
+      };
+  private final PricingPipeline pipeline =
+      PricingPipeline.builder(memory)
+          .attributor(new TraceAttributor(Duration.ofSeconds(30), 1000))
+          .build();
 
-  /** Consumes a decoded request and checks the outcome; throws AssertionError on a broken invariant. */
+  /**
+   * Consumes a decoded request and checks the outcome; throws AssertionError on a broken invariant.
+   */
   void consume(ExportTraceServiceRequest request) throws BackPressureException {
     rows.clear();
-    long spans = request.getResourceSpansList().stream().flatMap(r -> r.getScopeSpansList().stream())
-        .mapToLong(s -> s.getSpansCount()).sum();
+    long spans =
+        request.getResourceSpansList().stream()
+            .flatMap(r -> r.getScopeSpansList().stream())
+            .mapToLong(s -> s.getSpansCount())
+            .sum();
     ExportOutcome outcome = pipeline.consume(request, null);
-    check(outcome.rejectedSpans() >= 0 && outcome.rejectedSpans() <= spans, "rejected count " + outcome);
+    check(
+        outcome.rejectedSpans() >= 0 && outcome.rejectedSpans() <= spans,
+        "rejected count " + outcome);
     check(rows.size() <= spans - outcome.rejectedSpans(), "more rows than accepted spans");
-    check((outcome.rejectedSpans() == 0) == outcome.errorMessage().isEmpty(), "message iff rejected: " + outcome);
+    check(
+        (outcome.rejectedSpans() == 0) == outcome.errorMessage().isEmpty(),
+        "message iff rejected: " + outcome);
     for (SpanCostRow row : rows) {
       check(TRACE_ID.matcher(row.traceId()).matches(), "trace ID " + row.traceId());
       check(SPAN_ID.matcher(row.spanId()).matches(), "span ID " + row.spanId());
-      check(row.totalCost() != null && row.totalCost().signum() >= 0, "total cost " + row.totalCost());
+      check(
+          row.totalCost() != null && row.totalCost().signum() >= 0,
+          "total cost " + row.totalCost());
     }
   }
 

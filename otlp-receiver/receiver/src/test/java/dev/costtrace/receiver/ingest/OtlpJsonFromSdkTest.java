@@ -1,10 +1,10 @@
 package dev.costtrace.receiver.ingest;
 
-import dev.costtrace.e2e.ReceiverFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
+import dev.costtrace.e2e.ReceiverFixture;
 import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -25,15 +25,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * OTLP/JSON as the OpenTelemetry Java SDK writes it (its own request marshaler; its HTTP exporter
- * only sends protobuf), plain and gzip, stores exactly what the SDK's protobuf exporter stores:
- * the same priced spans and the same conversation totals.
+ * only sends protobuf), plain and gzip, stores exactly what the SDK's protobuf exporter stores: the
+ * same priced spans and the same conversation totals.
  */
 class OtlpJsonFromSdkTest {
-  private static final String SPAN_COLUMNS = "trace_id, span_id, parent_span_id, start_time, end_time, service_name,"
-      + " conversation_id, user_id, provider, request_model, operation, tool_name, input_tokens, cache_read_tokens,"
-      + " output_tokens, toString(total_cost) AS cost, pricing_status";
-  private static final String CONVERSATION_COLUMNS = "conversation_id, toString(total_cost) AS cost, turns, llm_calls,"
-      + " tool_calls, user_id";
+  private static final String SPAN_COLUMNS =
+      "trace_id, span_id, parent_span_id, start_time, end_time, service_name,"
+          + " conversation_id, user_id, provider, request_model, operation, tool_name, input_tokens, cache_read_tokens,"
+          + " output_tokens, toString(total_cost) AS cost, pricing_status";
+  private static final String CONVERSATION_COLUMNS =
+      "conversation_id, toString(total_cost) AS cost, turns, llm_calls," + " tool_calls, user_id";
 
   @TempDir Path dir;
 
@@ -86,9 +87,11 @@ class OtlpJsonFromSdkTest {
     List<List<String>> spans = new ArrayList<>();
     List<List<String>> conversations = new ArrayList<>();
     for (String encoding : List.of("protobuf", "json", "json+gzip")) {
-      try (ReceiverFixture env = new ReceiverFixture(dir.resolve(encoding), b -> b.maxRequestBytes(4L << 20))) {
+      try (ReceiverFixture env =
+          new ReceiverFixture(dir.resolve(encoding), b -> b.maxRequestBytes(4L << 20))) {
         if (encoding.equals("protobuf")) {
-          OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(env.httpUrl() + "/v1/traces").build();
+          OtlpHttpSpanExporter exporter =
+              OtlpHttpSpanExporter.builder().setEndpoint(env.httpUrl() + "/v1/traces").build();
           try {
             for (List<SpanData> batch : batches) {
               assertThat(exporter.export(batch).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
@@ -99,29 +102,47 @@ class OtlpJsonFromSdkTest {
         } else {
           for (List<SpanData> batch : batches) {
             byte[] json = sdkJson(batch);
-            assertThat(new String(json, StandardCharsets.UTF_8)).contains("\"traceId\":\"" + batch.get(0).getTraceId());
+            assertThat(new String(json, StandardCharsets.UTF_8))
+                .contains("\"traceId\":\"" + batch.get(0).getTraceId());
             boolean gzip = encoding.endsWith("gzip");
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(env.httpUrl() + "/v1/traces"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(gzip ? gzip(json) : json));
+            HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(env.httpUrl() + "/v1/traces"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(gzip ? gzip(json) : json));
             if (gzip) {
               request.header("Content-Encoding", "gzip");
             }
-            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r =
+                http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             assertThat(r.headers().firstValue("Content-Type")).contains("application/json");
             assertThat(r.body()).doesNotContain("partialSuccess");
           }
         }
-        spans.add(rows(env, "SELECT " + SPAN_COLUMNS + " FROM " + env.db + ".spans ORDER BY trace_id, span_id"));
-        conversations.add(rows(env, "SELECT " + CONVERSATION_COLUMNS + " FROM " + env.db
-            + ".conversation_costs ORDER BY conversation_id"));
+        spans.add(
+            rows(
+                env,
+                "SELECT "
+                    + SPAN_COLUMNS
+                    + " FROM "
+                    + env.db
+                    + ".spans ORDER BY trace_id, span_id"));
+        conversations.add(
+            rows(
+                env,
+                "SELECT "
+                    + CONVERSATION_COLUMNS
+                    + " FROM "
+                    + env.db
+                    + ".conversation_costs ORDER BY conversation_id"));
       }
     }
     // 6 turns, an LLM and a tool span each; conversation c has c turns of 0.029 + 0.01
     assertThat(spans.get(0)).hasSize(12);
-    assertThat(conversations.get(0).stream().map(r -> r.split("\\|")[0] + "=" + r.split("\\|")[1])
-        .collect(Collectors.toList()))
+    assertThat(
+            conversations.get(0).stream()
+                .map(r -> r.split("\\|")[0] + "=" + r.split("\\|")[1])
+                .collect(Collectors.toList()))
         .containsExactly("conv-json-1=0.039", "conv-json-2=0.078", "conv-json-3=0.117");
     assertThat(spans.get(1)).isEqualTo(spans.get(0));
     assertThat(spans.get(2)).isEqualTo(spans.get(0));

@@ -19,7 +19,8 @@ class OtlpProtobufFuzzTest {
   void protobufRequestThroughThePipeline(byte[] body) throws Exception {
     ExportTraceServiceRequest request;
     try {
-      request = ExportTraceServiceRequest.parseFrom(body); // as OtlpHttpHandler and OtlpGrpcService do
+      request =
+          ExportTraceServiceRequest.parseFrom(body); // as OtlpHttpHandler and OtlpGrpcService do
     } catch (InvalidProtocolBufferException e) {
       return;
     }

@@ -20,8 +20,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gRPC marshaller's parse from gRPC's stream into a reused buffer gives what
- * {@code ExportTraceServiceRequest.parseFrom(byte[])} gives, for valid and malformed bytes alike.
+ * The gRPC marshaller's parse from gRPC's stream into a reused buffer gives what {@code
+ * ExportTraceServiceRequest.parseFrom(byte[])} gives, for valid and malformed bytes alike.
  */
 class ParsedExportTest {
   /** A stream that knows its length, as gRPC's message streams do. */
@@ -98,13 +98,23 @@ class ParsedExportTest {
       byte[] span = new byte[8];
       r.nextBytes(trace);
       r.nextBytes(span);
-      ss.addSpans(Span.newBuilder().setTraceId(ByteString.copyFrom(trace)).setSpanId(ByteString.copyFrom(span))
-          .setName("chat " + r.nextInt(9)).setStartTimeUnixNano(r.nextLong() >>> 1)
-          .addAttributes(KeyValue.newBuilder().setKey("gen_ai.request.model")
-              .setValue(AnyValue.newBuilder().setStringValue("gpt-" + r.nextInt(5))))
-          .addAttributes(KeyValue.newBuilder().setKey("gen_ai.usage.input_tokens")
-              .setValue(AnyValue.newBuilder().setIntValue(r.nextInt(9000)))));
+      ss.addSpans(
+          Span.newBuilder()
+              .setTraceId(ByteString.copyFrom(trace))
+              .setSpanId(ByteString.copyFrom(span))
+              .setName("chat " + r.nextInt(9))
+              .setStartTimeUnixNano(r.nextLong() >>> 1)
+              .addAttributes(
+                  KeyValue.newBuilder()
+                      .setKey("gen_ai.request.model")
+                      .setValue(AnyValue.newBuilder().setStringValue("gpt-" + r.nextInt(5))))
+              .addAttributes(
+                  KeyValue.newBuilder()
+                      .setKey("gen_ai.usage.input_tokens")
+                      .setValue(AnyValue.newBuilder().setIntValue(r.nextInt(9000)))));
     }
-    return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(ss)).build();
+    return ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(ss))
+        .build();
   }
 }

@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The sink cannot write its buffer (a real I/O error: the next segment's path is taken by a
  * directory, as a failing disk would refuse it): both transports answer with the statuses the OTLP
- * specification makes retryable — HTTP 503 with Retry-After and RetryInfo in the
- * {@code google.rpc.Status} body, gRPC UNAVAILABLE with RetryInfo — never 500 / INTERNAL, which no
+ * specification makes retryable — HTTP 503 with Retry-After and RetryInfo in the {@code
+ * google.rpc.Status} body, gRPC UNAVAILABLE with RetryInfo — never 500 / INTERNAL, which no
  * exporter retries. The SDK's exporters retry, and once the disk is back their spans are stored,
  * each once.
  */
@@ -52,8 +52,13 @@ class RetryableStatusTest {
   private static Path blockNextSegment(Path buffer) throws Exception {
     long last;
     try (Stream<Path> files = Files.list(buffer)) {
-      last = files.map(f -> SEGMENT.matcher(f.getFileName().toString())).filter(Matcher::matches)
-          .mapToLong(m -> Long.parseLong(m.group(1))).max().orElseThrow();
+      last =
+          files
+              .map(f -> SEGMENT.matcher(f.getFileName().toString()))
+              .filter(Matcher::matches)
+              .mapToLong(m -> Long.parseLong(m.group(1)))
+              .max()
+              .orElseThrow();
     }
     return Files.createDirectory(buffer.resolve(String.format("seg-%020d.wal", last + 1)));
   }
@@ -67,38 +72,61 @@ class RetryableStatusTest {
     throw new AssertionError("no google.rpc.RetryInfo in " + status);
   }
 
-  private static long outcomes(ReceiverFixture env, String transport, String outcome) throws Exception {
-    String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(env.httpUrl() + "/metrics"))
-        .build(), HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("costtrace_export_requests_total\\{transport=\"" + transport + "\",outcome=\""
-        + outcome + "\"} (\\d+)").matcher(metrics);
+  private static long outcomes(ReceiverFixture env, String transport, String outcome)
+      throws Exception {
+    String metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(env.httpUrl() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    Matcher m =
+        Pattern.compile(
+                "costtrace_export_requests_total\\{transport=\""
+                    + transport
+                    + "\",outcome=\""
+                    + outcome
+                    + "\"} (\\d+)")
+            .matcher(metrics);
     return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
 
   private static RetryPolicy patientRetries() {
-    return RetryPolicy.builder().setMaxAttempts(5).setInitialBackoff(Duration.ofSeconds(1))
-        .setMaxBackoff(Duration.ofSeconds(5)).setBackoffMultiplier(2).build();
+    return RetryPolicy.builder()
+        .setMaxAttempts(5)
+        .setInitialBackoff(Duration.ofSeconds(1))
+        .setMaxBackoff(Duration.ofSeconds(5))
+        .setBackoffMultiplier(2)
+        .build();
   }
 
   @Test
   void aBufferWriteFailureIsRetryableOnBothTransportsAndTheSdkRetriesArriveOnce() throws Exception {
     Path buffer = dir.resolve("buffer");
     // Tiny segments: every export starts a new one, so the obstacle is met at once.
-    try (ReceiverFixture env = new ReceiverFixture(buffer, b -> b,
-        sink -> sink.segmentBytes(1024).maxBufferBytes(64L << 20), null)) {
+    try (ReceiverFixture env =
+        new ReceiverFixture(
+            buffer, b -> b, sink -> sink.segmentBytes(1024).maxBufferBytes(64L << 20), null)) {
       List<SpanData> first = SdkSpans.turn("conv-disk-1", "disk-test");
-      try (OtlpHttpSpanExporter warm = OtlpHttpSpanExporter.builder().setEndpoint(env.httpUrl() + "/v1/traces").build()) {
+      try (OtlpHttpSpanExporter warm =
+          OtlpHttpSpanExporter.builder().setEndpoint(env.httpUrl() + "/v1/traces").build()) {
         assertThat(warm.export(first).join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
       }
       Path obstacle = blockNextSegment(buffer);
 
       // HTTP: 503, Retry-After, and RetryInfo in the google.rpc.Status body.
       java.io.ByteArrayOutputStream encoded = new java.io.ByteArrayOutputStream();
-      TraceRequestMarshaler.create(SdkSpans.turn("conv-disk-raw", "disk-test")).writeBinaryTo(encoded);
+      TraceRequestMarshaler.create(SdkSpans.turn("conv-disk-raw", "disk-test"))
+          .writeBinaryTo(encoded);
       byte[] body = encoded.toByteArray();
-      HttpResponse<byte[]> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create(env.httpUrl() + "/v1/traces")).header("Content-Type", "application/x-protobuf")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> refused =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(env.httpUrl() + "/v1/traces"))
+                      .header("Content-Type", "application/x-protobuf")
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
       assertThat(refused.statusCode()).isEqualTo(503);
       assertThat(refused.headers().firstValue("Retry-After")).contains("5");
       com.google.rpc.Status httpStatus = com.google.rpc.Status.parseFrom(refused.body());
@@ -106,12 +134,20 @@ class RetryableStatusTest {
       assertThat(retryInfo(httpStatus).getRetryDelay().getSeconds()).isEqualTo(5);
 
       // gRPC: UNAVAILABLE with RetryInfo, parseable with the com.google.rpc protos.
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", env.receiver.grpcPort()).usePlaintext().build();
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", env.receiver.grpcPort())
+              .usePlaintext()
+              .build();
       try {
-        StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
-            () -> TraceServiceGrpc.newBlockingStub(channel).export(ExportTraceServiceRequest.parseFrom(body)));
+        StatusRuntimeException e =
+            org.assertj.core.api.Assertions.catchThrowableOfType(
+                StatusRuntimeException.class,
+                () ->
+                    TraceServiceGrpc.newBlockingStub(channel)
+                        .export(ExportTraceServiceRequest.parseFrom(body)));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(retryInfo(StatusProto.fromThrowable(e)).getRetryDelay().getSeconds()).isEqualTo(5);
+        assertThat(retryInfo(StatusProto.fromThrowable(e)).getRetryDelay().getSeconds())
+            .isEqualTo(5);
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -121,20 +157,35 @@ class RetryableStatusTest {
       List<SpanData> viaGrpc = SdkSpans.turn("conv-disk-grpc", "disk-test");
       long http503 = outcomes(env, "http", "503");
       long grpcUnavailable = outcomes(env, "grpc", "UNAVAILABLE");
-      try (SpanExporter http = OtlpHttpSpanExporter.builder().setEndpoint(env.httpUrl() + "/v1/traces")
-              .setRetryPolicy(patientRetries()).setTimeout(Duration.ofSeconds(60)).build();
-          SpanExporter grpc = OtlpGrpcSpanExporter.builder().setEndpoint(env.grpcUrl())
-              .setRetryPolicy(patientRetries()).setTimeout(Duration.ofSeconds(60)).build()) {
+      try (SpanExporter http =
+              OtlpHttpSpanExporter.builder()
+                  .setEndpoint(env.httpUrl() + "/v1/traces")
+                  .setRetryPolicy(patientRetries())
+                  .setTimeout(Duration.ofSeconds(60))
+                  .build();
+          SpanExporter grpc =
+              OtlpGrpcSpanExporter.builder()
+                  .setEndpoint(env.grpcUrl())
+                  .setRetryPolicy(patientRetries())
+                  .setTimeout(Duration.ofSeconds(60))
+                  .build()) {
         CompletableResultCode httpResult = http.export(viaHttp);
         CompletableResultCode grpcResult = grpc.export(viaGrpc);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while ((outcomes(env, "http", "503") == http503 || outcomes(env, "grpc", "UNAVAILABLE") == grpcUnavailable)
+        while ((outcomes(env, "http", "503") == http503
+                || outcomes(env, "grpc", "UNAVAILABLE") == grpcUnavailable)
             && System.nanoTime() < deadline) {
           Thread.onSpinWait();
         }
-        assertThat(outcomes(env, "http", "503")).as("the HTTP exporter was refused").isGreaterThan(http503);
-        assertThat(outcomes(env, "grpc", "UNAVAILABLE")).as("the gRPC exporter was refused").isGreaterThan(grpcUnavailable);
-        assertThat(httpResult.isDone() || grpcResult.isDone()).as("nothing acknowledged while the disk fails").isFalse();
+        assertThat(outcomes(env, "http", "503"))
+            .as("the HTTP exporter was refused")
+            .isGreaterThan(http503);
+        assertThat(outcomes(env, "grpc", "UNAVAILABLE"))
+            .as("the gRPC exporter was refused")
+            .isGreaterThan(grpcUnavailable);
+        assertThat(httpResult.isDone() || grpcResult.isDone())
+            .as("nothing acknowledged while the disk fails")
+            .isFalse();
         Files.delete(obstacle); // the disk is back
         assertThat(httpResult.join(60, TimeUnit.SECONDS).isSuccess()).isTrue();
         assertThat(grpcResult.join(60, TimeUnit.SECONDS).isSuccess()).isTrue();
@@ -143,9 +194,11 @@ class RetryableStatusTest {
         assertThat(env.spans(turn.get(0).getTraceId())).isEqualTo(2);
       }
       // Three turns of $0.039 each, counted once: the refused attempts stored nothing.
-      BigDecimal total = env.query("SELECT sum(total_cost) AS s FROM {db}.spans FINAL").get(0).getBigDecimal("s");
+      BigDecimal total =
+          env.query("SELECT sum(total_cost) AS s FROM {db}.spans FINAL").get(0).getBigDecimal("s");
       assertThat(total).isEqualByComparingTo("0.117");
-      BigDecimal rollup = env.query("SELECT sum(total_cost) AS s FROM {db}.trace_costs").get(0).getBigDecimal("s");
+      BigDecimal rollup =
+          env.query("SELECT sum(total_cost) AS s FROM {db}.trace_costs").get(0).getBigDecimal("s");
       assertThat(rollup).isEqualByComparingTo("0.117");
     }
   }

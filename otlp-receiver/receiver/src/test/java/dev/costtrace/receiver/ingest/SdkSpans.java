@@ -11,20 +11,24 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.util.List;
 
-/** Real SpanData from the OpenTelemetry SDK: conversation turns as an instrumented app records them. */
+/**
+ * Real SpanData from the OpenTelemetry SDK: conversation turns as an instrumented app records them.
+ */
 final class SdkSpans {
   private SdkSpans() {}
 
   /**
-   * One turn: a root server span carrying the conversation and user, an OpenAI gpt-4o call
-   * (12,000 input of which 8,000 cached, 900 output: $0.029) and a web_search tool call ($0.01).
-   * Children first, root last, as a batch processor exports them.
+   * One turn: a root server span carrying the conversation and user, an OpenAI gpt-4o call (12,000
+   * input of which 8,000 cached, 900 output: $0.029) and a web_search tool call ($0.01). Children
+   * first, root last, as a batch processor exports them.
    */
   static List<SpanData> turn(String conversation, String service) {
     InMemorySpanExporter memory = InMemorySpanExporter.create();
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().toBuilder().put("service.name", service).build())
-        .addSpanProcessor(SimpleSpanProcessor.create(memory)).build();
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(Resource.getDefault().toBuilder().put("service.name", service).build())
+            .addSpanProcessor(SimpleSpanProcessor.create(memory))
+            .build();
     Tracer tracer = provider.get("costtrace-test");
     Span root = tracer.spanBuilder("POST /chat").startSpan();
     root.setAttribute("gen_ai.conversation.id", conversation);
@@ -37,7 +41,8 @@ final class SdkSpans {
       llm.setAttribute(AttributeKey.longKey("gen_ai.usage.input_tokens"), 12000L);
       llm.setAttribute(AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens"), 8000L);
       llm.setAttribute(AttributeKey.longKey("gen_ai.usage.output_tokens"), 900L);
-      llm.setAttribute(AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"), List.of("stop"));
+      llm.setAttribute(
+          AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"), List.of("stop"));
       llm.setAttribute(AttributeKey.doubleKey("gen_ai.request.temperature"), 0.2);
       llm.end();
       Span tool = tracer.spanBuilder("execute_tool web_search").startSpan();

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the pipeline hands the sink about attribution: every span that can decide a field of its
- * trace, whatever order the spans come in; nothing remembered from a request the sink refused;
- * per tenant with auth on.
+ * trace, whatever order the spans come in; nothing remembered from a request the sink refused; per
+ * tenant with auth on.
  */
 class PipelineAttributionTest {
   private static final long T0 = 1_767_225_600_000_000_000L;
@@ -41,7 +41,8 @@ class PipelineAttributionTest {
     boolean full;
 
     @Override
-    public void accept(List<SpanCostRow> spans, List<SpanAttribution> observations) throws SinkFullException {
+    public void accept(List<SpanCostRow> spans, List<SpanAttribution> observations)
+        throws SinkFullException {
       if (full) {
         throw new SinkFullException("the sink buffer is full", Duration.ofSeconds(1));
       }
@@ -57,40 +58,64 @@ class PipelineAttributionTest {
   }
 
   private static KeyValue kv(String key, String value) {
-    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
   }
 
   private static KeyValue kv(String key, long value) {
-    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)).build();
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setIntValue(value))
+        .build();
   }
 
   private static Span span(int id, long start, KeyValue... attributes) {
-    return Span.newBuilder().setTraceId(ByteString.copyFrom(HexFormat.of().parseHex(TRACE)))
+    return Span.newBuilder()
+        .setTraceId(ByteString.copyFrom(HexFormat.of().parseHex(TRACE)))
         .setSpanId(ByteString.copyFrom(HexFormat.of().parseHex(String.format("%016x", id))))
-        .setName("s" + id).setStartTimeUnixNano(start).setEndTimeUnixNano(start + 1_000_000)
-        .addAllAttributes(List.of(attributes)).build();
+        .setName("s" + id)
+        .setStartTimeUnixNano(start)
+        .setEndTimeUnixNano(start + 1_000_000)
+        .addAllAttributes(List.of(attributes))
+        .build();
   }
 
   private static Span llm(int id, long start) {
-    return span(id, start, kv("gen_ai.provider.name", "openai"), kv("gen_ai.operation.name", "chat"),
-        kv("gen_ai.request.model", "gpt-4o-mini"), kv("gen_ai.usage.input_tokens", 1000),
+    return span(
+        id,
+        start,
+        kv("gen_ai.provider.name", "openai"),
+        kv("gen_ai.operation.name", "chat"),
+        kv("gen_ai.request.model", "gpt-4o-mini"),
+        kv("gen_ai.usage.input_tokens", 1000),
         kv("gen_ai.usage.output_tokens", 100));
   }
 
   private static ExportTraceServiceRequest request(Span... spans) {
-    return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
-        .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(List.of(spans)))).build();
+    return ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(
+            ResourceSpans.newBuilder()
+                .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(List.of(spans))))
+        .build();
   }
 
   private static PricingPipeline pipeline(SpanSink sink) {
-    return PricingPipeline.builder(sink).attributor(new TraceAttributor(Duration.ofSeconds(30), 1000)).build();
+    return PricingPipeline.builder(sink)
+        .attributor(new TraceAttributor(Duration.ofSeconds(30), 1000))
+        .build();
   }
 
   /** The rule, over what the sink was handed: per field the earliest-starting span with a value. */
   private static String resolvedConversation(List<SpanAttribution> observations) {
-    return observations.stream().filter(a -> !a.conversationId().isEmpty())
-        .min(Comparator.comparingLong(SpanAttribution::startEpochNanos).thenComparing(SpanAttribution::spanId))
-        .map(SpanAttribution::conversationId).orElse("");
+    return observations.stream()
+        .filter(a -> !a.conversationId().isEmpty())
+        .min(
+            Comparator.comparingLong(SpanAttribution::startEpochNanos)
+                .thenComparing(SpanAttribution::spanId))
+        .map(SpanAttribution::conversationId)
+        .orElse("");
   }
 
   /**
@@ -99,10 +124,12 @@ class PipelineAttributionTest {
    */
   @Test
   void whateverTheArrivalOrderTheRootsConversationWins() throws Exception {
-    List<Span> spans = List.of(
-        span(1, T0, kv("gen_ai.conversation.id", "conv-root"), kv("enduser.id", "u-1")),
-        span(2, T0 + 50, kv("gen_ai.conversation.id", "conv-child"), kv("tenant.id", "acme")),
-        llm(3, T0 + 100), llm(4, T0 + 200));
+    List<Span> spans =
+        List.of(
+            span(1, T0, kv("gen_ai.conversation.id", "conv-root"), kv("enduser.id", "u-1")),
+            span(2, T0 + 50, kv("gen_ai.conversation.id", "conv-child"), kv("tenant.id", "acme")),
+            llm(3, T0 + 100),
+            llm(4, T0 + 200));
     Random r = new Random(3);
     for (int round = 0; round < 40; round++) {
       List<Span> order = new ArrayList<>(spans);
@@ -112,7 +139,9 @@ class PipelineAttributionTest {
       int cut = r.nextInt(order.size() + 1);
       p.consume(request(order.subList(0, cut).toArray(Span[]::new)), null);
       p.consume(request(order.subList(cut, order.size()).toArray(Span[]::new)), null);
-      assertThat(resolvedConversation(sink.attributions)).as("order %s", order).isEqualTo("conv-root");
+      assertThat(resolvedConversation(sink.attributions))
+          .as("order %s", order)
+          .isEqualTo("conv-root");
       assertThat(sink.attributions).extracting(SpanAttribution::tenantId).contains("acme");
       assertThat(sink.rows).hasSize(2);
     }
@@ -129,7 +158,8 @@ class PipelineAttributionTest {
     p.consume(request(llm(3, T0 + 100)), null);
     Span root = span(1, T0, kv("gen_ai.conversation.id", "conv-root"));
     sink.full = true;
-    assertThatThrownBy(() -> p.consume(request(root), null)).isInstanceOf(BackPressureException.class);
+    assertThatThrownBy(() -> p.consume(request(root), null))
+        .isInstanceOf(BackPressureException.class);
     sink.full = false;
     p.consume(request(root), null);
     assertThat(resolvedConversation(sink.attributions)).isEqualTo("conv-root");
@@ -139,19 +169,32 @@ class PipelineAttributionTest {
     assertThat(sink.attributions).hasSize(before);
   }
 
-  /** With auth on, a span row and its observations carry the token's tenant, whatever the span says. */
+  /**
+   * With auth on, a span row and its observations carry the token's tenant, whatever the span says.
+   */
   @Test
   void perTenantWithAuthOn() throws Exception {
     RecordingSink sink = new RecordingSink();
     PricingPipeline p = pipeline(sink);
-    p.consume(request(span(1, T0, kv("gen_ai.conversation.id", "conv-a"), kv("tenant.id", "spoofed")),
-        llm(3, T0 + 100)), "tenant-a");
+    p.consume(
+        request(
+            span(1, T0, kv("gen_ai.conversation.id", "conv-a"), kv("tenant.id", "spoofed")),
+            llm(3, T0 + 100)),
+        "tenant-a");
     // tenant B, same trace ID: A's conversation must not fill B's rows
     p.consume(request(llm(3, T0 + 100)), "tenant-b");
-    assertThat(sink.rows).extracting(r -> r.authTenant() + " " + r.get(SpanColumns.TENANT_ID) + " "
-        + r.get(SpanColumns.CONVERSATION_ID)).containsExactly("tenant-a tenant-a conv-a", "tenant-b tenant-b ");
+    assertThat(sink.rows)
+        .extracting(
+            r ->
+                r.authTenant()
+                    + " "
+                    + r.get(SpanColumns.TENANT_ID)
+                    + " "
+                    + r.get(SpanColumns.CONVERSATION_ID))
+        .containsExactly("tenant-a tenant-a conv-a", "tenant-b tenant-b ");
     // the token's tenant is the key, not an observation: only tenant A's root said something
-    assertThat(sink.attributions).extracting(a -> a.authTenant() + " " + a.conversationId() + " " + a.tenantId())
+    assertThat(sink.attributions)
+        .extracting(a -> a.authTenant() + " " + a.conversationId() + " " + a.tenantId())
         .containsExactly("tenant-a conv-a ");
   }
 }

@@ -47,11 +47,17 @@ class PipelineSamplingTest {
     return Span.newBuilder()
         .setTraceId(ByteString.copyFrom(HexFormat.of().parseHex(String.format("%032x", id))))
         .setSpanId(ByteString.copyFrom(HexFormat.of().parseHex(String.format("%016x", id))))
-        .setTraceState(traceState).setName("chat gpt-4o-mini")
-        .setStartTimeUnixNano(T0).setEndTimeUnixNano(T0 + 1_000_000)
-        .addAllAttributes(List.of(kv("gen_ai.provider.name", "openai"),
-            kv("gen_ai.operation.name", "chat"), kv("gen_ai.request.model", "gpt-4o-mini"),
-            kv("gen_ai.usage.input_tokens", 1000), kv("gen_ai.usage.output_tokens", 100)))
+        .setTraceState(traceState)
+        .setName("chat gpt-4o-mini")
+        .setStartTimeUnixNano(T0)
+        .setEndTimeUnixNano(T0 + 1_000_000)
+        .addAllAttributes(
+            List.of(
+                kv("gen_ai.provider.name", "openai"),
+                kv("gen_ai.operation.name", "chat"),
+                kv("gen_ai.request.model", "gpt-4o-mini"),
+                kv("gen_ai.usage.input_tokens", 1000),
+                kv("gen_ai.usage.output_tokens", 100)))
         .addAllAttributes(List.of(more))
         .build();
   }
@@ -59,41 +65,56 @@ class PipelineSamplingTest {
   private static ResourceSpans resource(List<KeyValue> attributes, Span... spans) {
     return ResourceSpans.newBuilder()
         .setResource(Resource.newBuilder().addAllAttributes(attributes))
-        .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(List.of(spans))).build();
+        .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(List.of(spans)))
+        .build();
   }
 
   @Test
   void everyRowSaysHowManySpansItStandsFor() throws Exception {
     RecordingSink sink = new RecordingSink();
-    PricingPipeline pipeline = PricingPipeline.builder(sink).attributor(new TraceAttributor(Duration.ofSeconds(30), 1000)).build();
+    PricingPipeline pipeline =
+        PricingPipeline.builder(sink)
+            .attributor(new TraceAttributor(Duration.ofSeconds(30), 1000))
+            .build();
     KeyValue keptForCost =
         kv("costtrace.sampling.kept_for_cost", AnyValue.newBuilder().setBoolValue(true).build());
     KeyValue keepsGenAi =
-        kv("costtrace.sampling.keeps_genai_spans", AnyValue.newBuilder().setBoolValue(true).build());
-    pipeline.consume(ExportTraceServiceRequest.newBuilder()
-        .addResourceSpans(resource(List.of(kv("service.name", "plain")),
-            llm(1, ""), // counted as sent
-            llm(2, "ot=th:8"), // kept with probability 1/2
-            llm(3, "vendor=x,ot=rv:0123456789abcd;th:c"), // probability 1/4
-            llm(4, "ot=th:8", keptForCost), // the agent kept it whatever the sampler said
-            llm(5, "", kv("sampling.adjusted_count", 10)),
-            llm(6, "ot=th:zz"))) // malformed: counted, never extrapolated
-        .addResourceSpans(resource(List.of(kv("service.name", "agent"), keepsGenAi),
-            llm(7, "ot=th:8")))
-        .build(), null);
+        kv(
+            "costtrace.sampling.keeps_genai_spans",
+            AnyValue.newBuilder().setBoolValue(true).build());
+    pipeline.consume(
+        ExportTraceServiceRequest.newBuilder()
+            .addResourceSpans(
+                resource(
+                    List.of(kv("service.name", "plain")),
+                    llm(1, ""), // counted as sent
+                    llm(2, "ot=th:8"), // kept with probability 1/2
+                    llm(3, "vendor=x,ot=rv:0123456789abcd;th:c"), // probability 1/4
+                    llm(4, "ot=th:8", keptForCost), // the agent kept it whatever the sampler said
+                    llm(5, "", kv("sampling.adjusted_count", 10)),
+                    llm(6, "ot=th:zz"))) // malformed: counted, never extrapolated
+            .addResourceSpans(
+                resource(List.of(kv("service.name", "agent"), keepsGenAi), llm(7, "ot=th:8")))
+            .build(),
+        null);
 
-    Map<String, SpanCostRow> bySpan = sink.rows.stream()
-        .collect(Collectors.toMap(r -> r.get(SpanColumns.SPAN_ID), Function.identity()));
+    Map<String, SpanCostRow> bySpan =
+        sink.rows.stream()
+            .collect(Collectors.toMap(r -> r.get(SpanColumns.SPAN_ID), Function.identity()));
     assertThat(bySpan).hasSize(7);
     Map<Integer, String> expected = Map.of(1, "1", 2, "2", 3, "4", 4, "1", 5, "10", 6, "1", 7, "1");
     BigDecimal oneCall = bySpan.get(String.format("%016x", 1)).get(SpanColumns.TOTAL_COST);
     assertThat(oneCall).isPositive();
-    expected.forEach((id, count) -> {
-      SpanCostRow row = bySpan.get(String.format("%016x", id));
-      assertThat(row.get(SpanColumns.ADJUSTED_COUNT)).as("span %d", id)
-          .isEqualByComparingTo(new BigDecimal(count));
-      // Counted money is the call's own cost, whatever it stands for.
-      assertThat(row.get(SpanColumns.TOTAL_COST)).as("span %d", id).isEqualByComparingTo(oneCall);
-    });
+    expected.forEach(
+        (id, count) -> {
+          SpanCostRow row = bySpan.get(String.format("%016x", id));
+          assertThat(row.get(SpanColumns.ADJUSTED_COUNT))
+              .as("span %d", id)
+              .isEqualByComparingTo(new BigDecimal(count));
+          // Counted money is the call's own cost, whatever it stands for.
+          assertThat(row.get(SpanColumns.TOTAL_COST))
+              .as("span %d", id)
+              .isEqualByComparingTo(oneCall);
+        });
   }
 }

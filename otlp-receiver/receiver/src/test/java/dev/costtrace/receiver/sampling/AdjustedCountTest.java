@@ -19,8 +19,11 @@ class AdjustedCountTest {
   }
 
   private static Span span(String traceState, KeyValue... attributes) {
-    return Span.newBuilder().setName("chat gpt-4o-mini").setTraceState(traceState)
-        .addAllAttributes(List.of(attributes)).build();
+    return Span.newBuilder()
+        .setName("chat gpt-4o-mini")
+        .setTraceState(traceState)
+        .addAllAttributes(List.of(attributes))
+        .build();
   }
 
   @Test
@@ -48,33 +51,71 @@ class AdjustedCountTest {
 
   @Test
   void spansKeptByTheAgentAreCountedWhateverTheirTraceStateSays() {
-    assertThat(AdjustedCount.of(List.of(), span("ot=th:e666666666667",
-        kv(AdjustedCount.KEPT_FOR_COST, bool(true))))).isEqualTo(AdjustedCount.COUNTED);
+    assertThat(
+            AdjustedCount.of(
+                List.of(),
+                span("ot=th:e666666666667", kv(AdjustedCount.KEPT_FOR_COST, bool(true)))))
+        .isEqualTo(AdjustedCount.COUNTED);
     // A gen_ai span of a sampled trace from an agent that keeps them all: counted too.
-    assertThat(AdjustedCount.of(List.of(kv(AdjustedCount.KEEPS_GENAI_SPANS, bool(true))),
-        span("ot=th:e666666666667"))).isEqualTo(AdjustedCount.COUNTED);
-    assertThat(AdjustedCount.of(List.of(kv(AdjustedCount.KEEPS_GENAI_SPANS, bool(false))),
-        span("ot=th:8"))).isEqualByComparingTo("2");
+    assertThat(
+            AdjustedCount.of(
+                List.of(kv(AdjustedCount.KEEPS_GENAI_SPANS, bool(true))),
+                span("ot=th:e666666666667")))
+        .isEqualTo(AdjustedCount.COUNTED);
+    assertThat(
+            AdjustedCount.of(
+                List.of(kv(AdjustedCount.KEEPS_GENAI_SPANS, bool(false))), span("ot=th:8")))
+        .isEqualByComparingTo("2");
   }
 
   @Test
   void aStatedAdjustedCountIsUsedWhenThereIsNoThreshold() {
-    assertThat(AdjustedCount.of(List.of(), span("",
-        kv(AdjustedCount.ADJUSTED_COUNT, AnyValue.newBuilder().setIntValue(20).build()))))
+    assertThat(
+            AdjustedCount.of(
+                List.of(),
+                span(
+                    "",
+                    kv(
+                        AdjustedCount.ADJUSTED_COUNT,
+                        AnyValue.newBuilder().setIntValue(20).build()))))
         .isEqualByComparingTo("20");
-    assertThat(AdjustedCount.of(List.of(), span("",
-        kv(AdjustedCount.ADJUSTED_COUNT, AnyValue.newBuilder().setDoubleValue(2.5).build()))))
+    assertThat(
+            AdjustedCount.of(
+                List.of(),
+                span(
+                    "",
+                    kv(
+                        AdjustedCount.ADJUSTED_COUNT,
+                        AnyValue.newBuilder().setDoubleValue(2.5).build()))))
         .isEqualByComparingTo("2.5");
     // Below 1 or unreadable: counted as sent.
-    assertThat(AdjustedCount.of(List.of(), span("",
-        kv(AdjustedCount.ADJUSTED_COUNT, AnyValue.newBuilder().setDoubleValue(0.5).build()))))
+    assertThat(
+            AdjustedCount.of(
+                List.of(),
+                span(
+                    "",
+                    kv(
+                        AdjustedCount.ADJUSTED_COUNT,
+                        AnyValue.newBuilder().setDoubleValue(0.5).build()))))
         .isEqualTo(AdjustedCount.COUNTED);
-    assertThat(AdjustedCount.of(List.of(), span("",
-        kv(AdjustedCount.ADJUSTED_COUNT, AnyValue.newBuilder().setStringValue("many").build()))))
+    assertThat(
+            AdjustedCount.of(
+                List.of(),
+                span(
+                    "",
+                    kv(
+                        AdjustedCount.ADJUSTED_COUNT,
+                        AnyValue.newBuilder().setStringValue("many").build()))))
         .isEqualTo(AdjustedCount.COUNTED);
     // The threshold wins over a stated count.
-    assertThat(AdjustedCount.of(List.of(), span("ot=th:8",
-        kv(AdjustedCount.ADJUSTED_COUNT, AnyValue.newBuilder().setIntValue(20).build()))))
+    assertThat(
+            AdjustedCount.of(
+                List.of(),
+                span(
+                    "ot=th:8",
+                    kv(
+                        AdjustedCount.ADJUSTED_COUNT,
+                        AnyValue.newBuilder().setIntValue(20).build()))))
         .isEqualByComparingTo("2");
   }
 

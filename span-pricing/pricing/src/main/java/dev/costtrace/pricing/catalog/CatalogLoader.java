@@ -78,7 +78,9 @@ public final class CatalogLoader {
             ? rule(node.get("provider_match"), source, path + ".provider_match")
             : null;
     MatchRule modelMatch =
-        node.has("model_match") ? rule(node.get("model_match"), source, path + ".model_match") : null;
+        node.has("model_match")
+            ? rule(node.get("model_match"), source, path + ".model_match")
+            : null;
     List<String> fallbacks = new ArrayList<>();
     if (node.has("fallback_model_providers")) {
       node.get("fallback_model_providers").forEach(f -> fallbacks.add(f.asText()));
@@ -134,7 +136,9 @@ public final class CatalogLoader {
         } catch (DateTimeParseException | NullPointerException e) {
           throw new CatalogException(source + ": " + p + ".constraint: bad date or time " + c, e);
         }
-        out.add(new ConditionalPrice(start, from, to, modelPrice(cp.get("prices"), source, p + ".prices")));
+        out.add(
+            new ConditionalPrice(
+                start, from, to, modelPrice(cp.get("prices"), source, p + ".prices")));
       }
     } else {
       throw new CatalogException(
@@ -222,8 +226,12 @@ public final class CatalogLoader {
   static MatchRule rule(JsonNode node, String source, String path, boolean versionBoundaries) {
     if (node == null || !node.isObject() || node.size() != 1) {
       throw new CatalogException(
-          source + ": " + path + ": expected one of equals, starts_with, ends_with, contains,"
-              + " regex, or, and; got " + node);
+          source
+              + ": "
+              + path
+              + ": expected one of equals, starts_with, ends_with, contains,"
+              + " regex, or, and; got "
+              + node);
     }
     Map.Entry<String, JsonNode> clause = node.properties().iterator().next();
     String kind = clause.getKey();
@@ -250,7 +258,8 @@ public final class CatalogLoader {
       case "or":
       case "and":
         if (!value.isArray() || value.isEmpty()) {
-          throw new CatalogException(source + ": " + path + "." + kind + ": expected a non-empty array");
+          throw new CatalogException(
+              source + ": " + path + "." + kind + ": expected a non-empty array");
         }
         List<MatchRule> rules = new ArrayList<>();
         for (int i = 0; i < value.size(); i++) {
@@ -263,7 +272,8 @@ public final class CatalogLoader {
     }
   }
 
-  private static String text(JsonNode node, String field, String source, String path, boolean required) {
+  private static String text(
+      JsonNode node, String field, String source, String path, boolean required) {
     JsonNode v = node.get(field);
     if (v == null || !v.isTextual() || v.asText().isBlank()) {
       if (required) {

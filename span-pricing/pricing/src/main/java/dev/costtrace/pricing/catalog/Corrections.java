@@ -74,10 +74,11 @@ public final class Corrections {
       }
     }
     List<ProviderEntry> layer = new ArrayList<>();
-    models.forEach((id, ms) -> {
-      ProviderEntry p = byId.get(id);
-      layer.add(new ProviderEntry(id, p.name(), List.of(), null, null, List.of(), ms));
-    });
+    models.forEach(
+        (id, ms) -> {
+          ProviderEntry p = byId.get(id);
+          layer.add(new ProviderEntry(id, p.name(), List.of(), null, null, List.of(), ms));
+        });
     return layer;
   }
 

@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * to the lower-cased id, as the reference implementation does.
  *
  * <p>Catalog rules ({@link #startsWith}, {@link #contains}) never match across a version number:
- * {@code starts_with: claude-opus-4} accepts {@code claude-opus-4-20250514} and
- * {@code claude-opus-4-latest} but not {@code claude-opus-4-6} or {@code claude-opus-4.6}, the next
+ * {@code starts_with: claude-opus-4} accepts {@code claude-opus-4-20250514} and {@code
+ * claude-opus-4-latest} but not {@code claude-opus-4-6} or {@code claude-opus-4.6}, the next
  * generation, whose price an older entry must not give. Overrides, the user's own prices, use the
  * plain {@link #prefix} and {@link #substring}.
  */

@@ -28,8 +28,8 @@ public record ModelEntry(
   }
 
   /**
-   * The prices in effect at an instant: conditional prices are tried last to first and the last
-   * one whose condition holds wins; if none holds, the first applies (genai-prices semantics).
+   * The prices in effect at an instant: conditional prices are tried last to first and the last one
+   * whose condition holds wins; if none holds, the first applies (genai-prices semantics).
    */
   public ConditionalPrice pricesAt(Instant at) {
     if (prices.size() == 1) {

@@ -18,7 +18,8 @@ import java.util.Set;
 public final class PriceCatalog {
   /** Providers whose prices are the user's own: never borrow another provider's list price. */
   private static final Set<String> SELF_HOSTED =
-      Set.of("ollama", "vllm", "lmstudio", "lm_studio", "localai", "llamacpp", "self-hosted", "tgi");
+      Set.of(
+          "ollama", "vllm", "lmstudio", "lm_studio", "localai", "llamacpp", "self-hosted", "tgi");
 
   private final List<ProviderEntry> providers;
   private final Map<String, ProviderEntry> byId;
@@ -38,8 +39,8 @@ public final class PriceCatalog {
    * Layers catalogs. A higher layer's model replaces the lower layers' model of the same provider
    * and id where it stands, so match order is kept; its other models come first, before the lower
    * layers' models of that provider. Providers new in a higher layer come before the lower layers'
-   * providers; the lowest layer's providers keep their order (the order the reference implementation
-   * infers a provider from a model id in).
+   * providers; the lowest layer's providers keep their order (the order the reference
+   * implementation infers a provider from a model id in).
    */
   public static List<ProviderEntry> layer(List<List<ProviderEntry>> lowToHigh) {
     Map<String, ProviderEntry> merged = new LinkedHashMap<>();
@@ -120,12 +121,12 @@ public final class PriceCatalog {
   }
 
   /**
-   * Finds the entry that prices a model reference, or a match without entry saying why. A span
-   * that names its provider is priced only by that provider's entries, or by those of a provider
-   * it declares to serve at their list prices ({@code fallback_model_providers}: Azure serves
-   * OpenAI's models, Vertex AI Anthropic's); a provider the catalog does not know prices nothing.
-   * Only a span that names no provider has its provider inferred: from a vendor prefix in the
-   * model id ({@code openai/gpt-4o}), else from the providers' {@code model_match}.
+   * Finds the entry that prices a model reference, or a match without entry saying why. A span that
+   * names its provider is priced only by that provider's entries, or by those of a provider it
+   * declares to serve at their list prices ({@code fallback_model_providers}: Azure serves OpenAI's
+   * models, Vertex AI Anthropic's); a provider the catalog does not know prices nothing. Only a
+   * span that names no provider has its provider inferred: from a vendor prefix in the model id
+   * ({@code openai/gpt-4o}), else from the providers' {@code model_match}.
    */
   public Match find(ModelRef ref) {
     List<String> candidates = ref.candidates();
@@ -136,17 +137,31 @@ public final class PriceCatalog {
     if (!ref.provider().isEmpty()) {
       ProviderEntry own = provider(ref.provider());
       if (own == null) {
-        return Match.none(SELF_HOSTED.contains(ref.provider())
-            ? "'" + ref.provider() + "' is self-hosted: add your own price for " + model
-                + " in an override file"
-            : "provider '" + ref.provider() + "' is not in catalog " + version
-                + ": add its prices for " + model + " in a price file or an override");
+        return Match.none(
+            SELF_HOSTED.contains(ref.provider())
+                ? "'"
+                    + ref.provider()
+                    + "' is self-hosted: add your own price for "
+                    + model
+                    + " in an override file"
+                : "provider '"
+                    + ref.provider()
+                    + "' is not in catalog "
+                    + version
+                    + ": add its prices for "
+                    + model
+                    + " in a price file or an override");
       }
       Match m = findIn(own, candidates);
       return m != null
           ? m
-          : Match.none("no price for model '" + model + "' of provider '" + own.id()
-              + "' in catalog " + version);
+          : Match.none(
+              "no price for model '"
+                  + model
+                  + "' of provider '"
+                  + own.id()
+                  + "' in catalog "
+                  + version);
     }
     if (!ref.vendor().isEmpty()) {
       ProviderEntry v = provider(ref.vendor());
@@ -163,8 +178,12 @@ public final class PriceCatalog {
         }
       }
     }
-    return Match.none("no price for model '" + model + "' in catalog " + version
-        + "; the span names no provider and none of the catalog's providers has it");
+    return Match.none(
+        "no price for model '"
+            + model
+            + "' in catalog "
+            + version
+            + "; the span names no provider and none of the catalog's providers has it");
   }
 
   /**
@@ -182,8 +201,15 @@ public final class PriceCatalog {
         ProviderEntry f = byId.get(fb);
         m = f == null ? null : f.find(c);
         if (m != null) {
-          return new Match(m, "priced at " + f.id() + "'s list price, which " + own.id()
-              + " charges for " + f.id() + "'s models");
+          return new Match(
+              m,
+              "priced at "
+                  + f.id()
+                  + "'s list price, which "
+                  + own.id()
+                  + " charges for "
+                  + f.id()
+                  + "'s models");
         }
       }
     }

@@ -33,8 +33,10 @@ import java.util.logging.Logger;
  */
 public final class PriceCatalogSource implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PriceCatalogSource.class.getName());
+
   /** The genai-prices reference data, generated from the pinned npm package (genai-prices/). */
   static final String BUNDLED_CATALOG = "/dev/costtrace/pricing/catalog/genai-prices.json";
+
   /** Our corrections and additions, each with its source and reason, on top of it. */
   static final String BUNDLED_CORRECTIONS = "/dev/costtrace/pricing/catalog/corrections.json";
 
@@ -71,12 +73,12 @@ public final class PriceCatalogSource implements AutoCloseable {
   }
 
   /**
-   * From configuration: {@code costtrace.prices} (comma-separated genai-prices files),
-   * {@code costtrace.prices.overrides} (override file), {@code costtrace.prices.tools} (tool price
-   * files), {@code costtrace.prices.bundled} (false to drop the bundled catalog),
-   * {@code costtrace.prices.reload.interval} (0 disables reloading), {@code costtrace.prices.url}
-   * (a genai-prices file to fetch in place of the bundled one) and
-   * {@code costtrace.prices.url.interval} (how often to fetch it again; 0: only at start).
+   * From configuration: {@code costtrace.prices} (comma-separated genai-prices files), {@code
+   * costtrace.prices.overrides} (override file), {@code costtrace.prices.tools} (tool price files),
+   * {@code costtrace.prices.bundled} (false to drop the bundled catalog), {@code
+   * costtrace.prices.reload.interval} (0 disables reloading), {@code costtrace.prices.url} (a
+   * genai-prices file to fetch in place of the bundled one) and {@code
+   * costtrace.prices.url.interval} (how often to fetch it again; 0: only at start).
    */
   public static Builder builder(Config config) {
     Builder b = builder();
@@ -84,7 +86,9 @@ public final class PriceCatalogSource implements AutoCloseable {
     config.getDuration("costtrace.prices.url.interval").ifPresent(b::urlInterval);
     config.getList("costtrace.prices").ifPresent(l -> l.forEach(p -> b.addCatalogFile(Path.of(p))));
     config.getString("costtrace.prices.overrides").ifPresent(p -> b.overridesFile(Path.of(p)));
-    config.getList("costtrace.prices.tools").ifPresent(l -> l.forEach(p -> b.addToolFile(Path.of(p))));
+    config
+        .getList("costtrace.prices.tools")
+        .ifPresent(l -> l.forEach(p -> b.addToolFile(Path.of(p))));
     config.getBoolean("costtrace.prices.bundled").ifPresent(b::bundled);
     config.getDuration("costtrace.prices.reload.interval").ifPresent(b::reloadInterval);
     return b;
@@ -127,9 +131,9 @@ public final class PriceCatalogSource implements AutoCloseable {
   }
 
   /**
-   * Fetches {@code costtrace.prices.url} again (a 304 when unchanged), validates what comes back
-   * by loading the whole catalog with it, and puts it in force. On failure the previous tables
-   * stay, and {@link #lastError()} says why.
+   * Fetches {@code costtrace.prices.url} again (a 304 when unchanged), validates what comes back by
+   * loading the whole catalog with it, and puts it in force. On failure the previous tables stay,
+   * and {@link #lastError()} says why.
    *
    * @return true when new tables were loaded
    */
@@ -151,8 +155,13 @@ public final class PriceCatalogSource implements AutoCloseable {
         return true;
       } catch (RuntimeException e) {
         lastError = e.getMessage();
-        LOG.log(Level.WARNING, "prices from " + remote.uri() + " rejected, previous catalog"
-            + " stays: " + e.getMessage());
+        LOG.log(
+            Level.WARNING,
+            "prices from "
+                + remote.uri()
+                + " rejected, previous catalog"
+                + " stays: "
+                + e.getMessage());
         return false;
       }
     }
@@ -176,13 +185,13 @@ public final class PriceCatalogSource implements AutoCloseable {
                 });
         if (files) {
           long ms = reloadInterval.toMillis();
-          poller.scheduleWithFixedDelay(() -> quietly(this::reloadIfChanged), ms, ms,
-              TimeUnit.MILLISECONDS);
+          poller.scheduleWithFixedDelay(
+              () -> quietly(this::reloadIfChanged), ms, ms, TimeUnit.MILLISECONDS);
         }
         if (url) {
           long ms = urlInterval.toMillis();
-          poller.scheduleWithFixedDelay(() -> quietly(this::refreshFromUrl), ms, ms,
-              TimeUnit.MILLISECONDS);
+          poller.scheduleWithFixedDelay(
+              () -> quietly(this::refreshFromUrl), ms, ms, TimeUnit.MILLISECONDS);
         }
       }
     }
@@ -270,8 +279,11 @@ public final class PriceCatalogSource implements AutoCloseable {
     }
     String version =
         bundledLabel
-            + (catalogFiles.isEmpty() && overridesFile == null && toolFiles.isEmpty() ? "" : "+user")
-            + "@" + HexFormat.of().formatHex(digest.digest(), 0, 6);
+            + (catalogFiles.isEmpty() && overridesFile == null && toolFiles.isEmpty()
+                ? ""
+                : "+user")
+            + "@"
+            + HexFormat.of().formatHex(digest.digest(), 0, 6);
     PriceCatalog catalog = new PriceCatalog(PriceCatalog.layer(layers), version);
     return new PricingTables(catalog, overrides, tools, ServiceTiers.bundled(), version);
   }

@@ -19,8 +19,8 @@ import java.util.List;
  * ]}
  * }</pre>
  *
- * {@code model} is shorthand for {@code "match": {"equals": …}}; {@code provider} and {@code tenant}
- * are optional. Tenant-specific entries are tried before general ones, then file order.
+ * {@code model} is shorthand for {@code "match": {"equals": …}}; {@code provider} and {@code
+ * tenant} are optional. Tenant-specific entries are tried before general ones, then file order.
  */
 public final class PriceOverrides {
   public static final PriceOverrides NONE = new PriceOverrides(List.of());
@@ -52,12 +52,15 @@ public final class PriceOverrides {
       String provider = m.hasNonNull("provider") ? m.get("provider").asText() : "";
       String tenant = m.hasNonNull("tenant") ? m.get("tenant").asText() : "";
       String note = m.hasNonNull("note") ? m.get("note").asText() : "";
-      List<ConditionalPrice> prices = CatalogLoader.prices(m.get("prices"), source, path + ".prices");
-      String id = (provider.isEmpty() ? "*" : provider) + "/" + label
-          + (tenant.isEmpty() ? "" : "@" + tenant);
+      List<ConditionalPrice> prices =
+          CatalogLoader.prices(m.get("prices"), source, path + ".prices");
+      String id =
+          (provider.isEmpty() ? "*" : provider)
+              + "/"
+              + label
+              + (tenant.isEmpty() ? "" : "@" + tenant);
       entries.add(
-          new Entry(provider, tenant, note,
-              new ModelEntry("override", id, match, prices, source)));
+          new Entry(provider, tenant, note, new ModelEntry("override", id, match, prices, source)));
     }
     entries.sort(Comparator.comparing(e -> e.tenant.isEmpty()));
     return new PriceOverrides(entries);

@@ -17,6 +17,7 @@ import java.time.Duration;
 final class RemoteCatalog {
   /** A catalog is about half a megabyte; this bounds what a wrong URL can make us hold. */
   static final int MAX_BYTES = 32 << 20;
+
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final URI uri;
@@ -27,10 +28,11 @@ final class RemoteCatalog {
 
   RemoteCatalog(URI uri) {
     this.uri = uri;
-    this.client = HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .build();
+    this.client =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
   }
 
   URI uri() {
@@ -75,7 +77,9 @@ final class RemoteCatalog {
       if (bytes.length > MAX_BYTES) {
         throw new CatalogException(uri + ": larger than " + (MAX_BYTES >> 20) + " MiB");
       }
-      return new Fetched(bytes, response.headers().firstValue("ETag").orElse(null),
+      return new Fetched(
+          bytes,
+          response.headers().firstValue("ETag").orElse(null),
           response.headers().firstValue("Last-Modified").orElse(null));
     } catch (IOException e) {
       throw new CatalogException(uri + ": cannot be read: " + e, e);

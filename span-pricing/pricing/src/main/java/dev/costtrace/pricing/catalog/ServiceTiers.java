@@ -44,7 +44,10 @@ public final class ServiceTiers {
       JsonNode t = tiers.get(i);
       String path = "$.tiers[" + i + "]";
       JsonNode m = t.get("multiplier");
-      if (!t.hasNonNull("provider") || !t.hasNonNull("tier") || m == null || !m.isNumber()
+      if (!t.hasNonNull("provider")
+          || !t.hasNonNull("tier")
+          || m == null
+          || !m.isNumber()
           || m.decimalValue().signum() < 0) {
         throw new CatalogException(
             source + ": " + path + ": needs provider, tier and a non-negative number multiplier");

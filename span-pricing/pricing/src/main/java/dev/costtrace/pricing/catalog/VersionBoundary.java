@@ -4,12 +4,12 @@ package dev.costtrace.pricing.catalog;
  * Where a matched prefix ends inside a model id, tells a new version from a snapshot of the same
  * one. A version continues when more digits of the number follow ({@code gpt-4} → {@code gpt-4.5},
  * {@code gpt-41}), when letters are glued to it ({@code gpt-4} → {@code gpt-4o}), when the next
- * part is a short number ({@code claude-opus-4} → {@code claude-opus-4-6}, {@code mistral-large}
- * → {@code mistral-large-3}) or a later version tag ({@code deepseek-chat} →
- * {@code deepseek-chat-v4}). Not a new version: a date or revision ({@code -20250514},
- * {@code -2411}, {@code -0613}, {@code -001}), a size ({@code -70b}), words ({@code -latest},
- * {@code -instruct}), the first version tag ({@code -v1}), a version tag after a date
- * ({@code -20241022-v2}), or an API version after a colon ({@code -v1:0}).
+ * part is a short number ({@code claude-opus-4} → {@code claude-opus-4-6}, {@code mistral-large} →
+ * {@code mistral-large-3}) or a later version tag ({@code deepseek-chat} → {@code
+ * deepseek-chat-v4}). Not a new version: a date or revision ({@code -20250514}, {@code -2411},
+ * {@code -0613}, {@code -001}), a size ({@code -70b}), words ({@code -latest}, {@code -instruct}),
+ * the first version tag ({@code -v1}), a version tag after a date ({@code -20241022-v2}), or an API
+ * version after a colon ({@code -v1:0}).
  */
 final class VersionBoundary {
   private VersionBoundary() {}
@@ -42,7 +42,9 @@ final class VersionBoundary {
     if (isSeparator(next) && end + 1 < id.length() && isDigit(id.charAt(end + 1))) {
       return isVersionNumber(id, end + 1);
     }
-    if (isSeparator(next) && end + 2 < id.length() && id.charAt(end + 1) == 'v'
+    if (isSeparator(next)
+        && end + 2 < id.length()
+        && id.charAt(end + 1) == 'v'
         && isDigit(id.charAt(end + 2))) {
       // After a date the snapshot is pinned: claude-3-5-sonnet-20241022-v2:0 is Bedrock's
       // revision of that snapshot; without one, titan-embed-text-v2 is a new model.
@@ -55,8 +57,8 @@ final class VersionBoundary {
   }
 
   /**
-   * A bare number starting at {@code start}: not a revision, not glued to letters (70b), not an
-   * API version before a colon ({@code -1:0}).
+   * A bare number starting at {@code start}: not a revision, not glued to letters (70b), not an API
+   * version before a colon ({@code -1:0}).
    */
   private static boolean isVersionNumber(String id, int start) {
     int end = digitsEnd(id, start);
@@ -67,8 +69,8 @@ final class VersionBoundary {
   }
 
   /**
-   * A version tag {@code v2}, {@code v3}... ending the part ({@code deepseek-chat-v4},
-   * {@code titan-embed-text-v2:0}); {@code v0} and {@code v1}, the first version, are not later.
+   * A version tag {@code v2}, {@code v3}... ending the part ({@code deepseek-chat-v4}, {@code
+   * titan-embed-text-v2:0}); {@code v0} and {@code v1}, the first version, are not later.
    */
   private static boolean isLaterVersionTag(String id, int digits) {
     int end = digitsEnd(id, digits);

@@ -9,10 +9,10 @@ import java.util.regex.Pattern;
 
 /**
  * Canonicalises a model reference as emitters spell it into the ids a price catalog matches on:
- * lower case; ARNs and Google's {@code models/} prefix dropped; provider prefixes
- * ({@code openai/gpt-4o}, OpenRouter's {@code anthropic/claude-sonnet-4.5}) split off as a vendor
- * hint; Bedrock model ids and cross-region inference profiles
- * ({@code us.anthropic.claude-3-5-sonnet-20241022-v2:0}) reduced to the vendor's model id; Vertex
+ * lower case; ARNs and Google's {@code models/} prefix dropped; provider prefixes ({@code
+ * openai/gpt-4o}, OpenRouter's {@code anthropic/claude-sonnet-4.5}) split off as a vendor hint;
+ * Bedrock model ids and cross-region inference profiles ({@code
+ * us.anthropic.claude-3-5-sonnet-20241022-v2:0}) reduced to the vendor's model id; Vertex
  * {@code @version} suffixes and snapshot dates dropped; Azure deployment names mapped by the user's
  * table. Candidates go from the id as written to the most reduced; suffixes that change the price
  * (OpenRouter's {@code :free}, {@code :nitro}) are kept.
@@ -122,7 +122,8 @@ public final class ModelIdentity {
    * A model reference ready for catalog look-up.
    *
    * @param provider canonical provider id from the span, may be empty
-   * @param vendor the model's vendor when the id names one (OpenRouter prefix, Bedrock id), or empty
+   * @param vendor the model's vendor when the id names one (OpenRouter prefix, Bedrock id), or
+   *     empty
    * @param candidates ids to try, most specific first
    */
   public record ModelRef(String provider, String vendor, List<String> candidates) {}

@@ -53,11 +53,24 @@ public record NormalizedSpan(
    *
    * @param provider the provider as any emitter spells it; canonicalised here
    */
-  public static NormalizedSpan llmCall(String provider, String model, String serviceTier,
-      TokenUsage usage, long startEpochNanos) {
-    return new NormalizedSpan(Kind.LLM, ProviderNames.canonical(provider), model, "", "chat", "", 0,
-        serviceTier == null ? "" : serviceTier.toLowerCase(Locale.ROOT), usage, true,
-        false, null, null, "", startEpochNanos);
+  public static NormalizedSpan llmCall(
+      String provider, String model, String serviceTier, TokenUsage usage, long startEpochNanos) {
+    return new NormalizedSpan(
+        Kind.LLM,
+        ProviderNames.canonical(provider),
+        model,
+        "",
+        "chat",
+        "",
+        0,
+        serviceTier == null ? "" : serviceTier.toLowerCase(Locale.ROOT),
+        usage,
+        true,
+        false,
+        null,
+        null,
+        "",
+        startEpochNanos);
   }
 
   /** The model to price: the response model wins over the request model. */

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * Maps the many spellings of a provider (OTel {@code gen_ai.provider.name} values, the deprecated
- * {@code gen_ai.system}, Spring AI, LangChain4j enum names, OpenInference) and API host names to the
- * price catalog's provider ids.
+ * {@code gen_ai.system}, Spring AI, LangChain4j enum names, OpenInference) and API host names to
+ * the price catalog's provider ids.
  */
 public final class ProviderNames {
   private static final Map<String, String> ALIASES =

@@ -240,8 +240,14 @@ public final class SpanNormalizer {
         op = operationFromSpanKind(spanKind);
       }
       boolean reported =
-          inputInclusive >= 0 || inputExclusive >= 0 || output >= 0 || cacheRead >= 0
-              || cacheWrite >= 0 || reasoning >= 0 || audioInput >= 0 || audioOutput >= 0;
+          inputInclusive >= 0
+              || inputExclusive >= 0
+              || output >= 0
+              || cacheRead >= 0
+              || cacheWrite >= 0
+              || reasoning >= 0
+              || audioInput >= 0
+              || audioOutput >= 0;
       TokenUsage usage = usage(canonicalProvider);
       NormalizedSpan.Kind kind;
       if (op.equals("execute_tool") || (spanKind.equals("TOOL") && !toolName.isEmpty())) {

@@ -33,12 +33,14 @@ class BundledCatalogTest {
     assertThat(GENERATED.stream().mapToInt(p -> p.models().size()).sum())
         .isEqualTo(Integer.parseInt(generated.getProperty("models")));
     JsonNode pinned;
-    try (InputStream in = getClass().getResourceAsStream("/dev/costtrace/pricing/oracle/package.json")) {
+    try (InputStream in =
+        getClass().getResourceAsStream("/dev/costtrace/pricing/oracle/package.json")) {
       pinned = CatalogLoader.JSON.readTree(in);
     }
     assertThat(pinned.at("/dependencies/@pydantic~1genai-prices").asText())
-        .as("genai-prices/package.json pins another version than genai-prices.json was generated"
-            + " from: run generate.mjs")
+        .as(
+            "genai-prices/package.json pins another version than genai-prices.json was generated"
+                + " from: run generate.mjs")
         .isEqualTo(generated.getProperty("version"));
     assertThat(generated.getProperty("license")).isEqualTo("MIT");
   }
@@ -54,10 +56,14 @@ class BundledCatalogTest {
       assertThat(c.source()).as(id).startsWith("https://");
       assertThat(c.reason()).as(id).hasSizeGreaterThan(40);
       assertThat(base).as(id).containsKey(c.provider());
-      ModelEntry upstream = base.get(c.provider()).models().stream()
-          .filter(m -> m.id().equals(c.model().id())).findFirst().orElse(null);
+      ModelEntry upstream =
+          base.get(c.provider()).models().stream()
+              .filter(m -> m.id().equals(c.model().id()))
+              .findFirst()
+              .orElse(null);
       if (upstream != null) {
-        assertThat(c.model().prices()).as(id + " corrects nothing: remove it")
+        assertThat(c.model().prices())
+            .as(id + " corrects nothing: remove it")
             .isNotEqualTo(upstream.prices());
       }
     }
@@ -65,8 +71,9 @@ class BundledCatalogTest {
 
   @Test
   void aCorrectionMustNameItsSource() {
-    String json = "{\"corrections\":[{\"provider\":\"openai\",\"reason\":\"because\",\"model\":"
-        + "{\"id\":\"x\",\"match\":{\"equals\":\"x\"},\"prices\":{\"input_mtok\":1}}}]}";
+    String json =
+        "{\"corrections\":[{\"provider\":\"openai\",\"reason\":\"because\",\"model\":"
+            + "{\"id\":\"x\",\"match\":{\"equals\":\"x\"},\"prices\":{\"input_mtok\":1}}}]}";
     assertThatThrownBy(() -> Corrections.parse(json.getBytes(StandardCharsets.UTF_8), "c.json"))
         .isInstanceOf(CatalogException.class)
         .hasMessage("c.json: $.corrections[0].source: required string");
@@ -74,27 +81,31 @@ class BundledCatalogTest {
 
   @Test
   void aCorrectionOfAProviderTheBaseLacksIsLeftOut() {
-    String json = "{\"corrections\":[{\"provider\":\"acme\",\"source\":\"https://acme.example\","
-        + "\"reason\":\"because\",\"model\":{\"id\":\"x\",\"match\":{\"equals\":\"x\"},"
-        + "\"prices\":{\"input_mtok\":1}}}]}";
+    String json =
+        "{\"corrections\":[{\"provider\":\"acme\",\"source\":\"https://acme.example\","
+            + "\"reason\":\"because\",\"model\":{\"id\":\"x\",\"match\":{\"equals\":\"x\"},"
+            + "\"prices\":{\"input_mtok\":1}}}]}";
     Corrections c = Corrections.parse(json.getBytes(StandardCharsets.UTF_8), "c.json");
     assertThat(c.layerOver(GENERATED)).isEmpty();
   }
 
   @Test
   void correctionsReplaceUpstreamModelsWhereTheyStand() {
-    List<ProviderEntry> layered = PriceCatalog.layer(List.of(GENERATED,
-        PriceCatalogSource.bundledCorrections().layerOver(GENERATED)));
-    ProviderEntry upstream = GENERATED.stream().filter(p -> p.id().equals("deepseek")).findFirst()
-        .orElseThrow();
-    ProviderEntry corrected = layered.stream().filter(p -> p.id().equals("deepseek")).findFirst()
-        .orElseThrow();
-    assertThat(corrected.models()).extracting(ModelEntry::id)
+    List<ProviderEntry> layered =
+        PriceCatalog.layer(
+            List.of(GENERATED, PriceCatalogSource.bundledCorrections().layerOver(GENERATED)));
+    ProviderEntry upstream =
+        GENERATED.stream().filter(p -> p.id().equals("deepseek")).findFirst().orElseThrow();
+    ProviderEntry corrected =
+        layered.stream().filter(p -> p.id().equals("deepseek")).findFirst().orElseThrow();
+    assertThat(corrected.models())
+        .extracting(ModelEntry::id)
         .containsExactlyElementsOf(upstream.models().stream().map(ModelEntry::id).toList());
     assertThat(corrected.find("deepseek-chat").source()).isEqualTo("corrections.json");
     // The base layer's providers keep their order: it decides which provider a bare model id
     // is inferred to belong to.
-    assertThat(layered).extracting(ProviderEntry::id)
+    assertThat(layered)
+        .extracting(ProviderEntry::id)
         .containsExactlyElementsOf(GENERATED.stream().map(ProviderEntry::id).toList());
   }
 }

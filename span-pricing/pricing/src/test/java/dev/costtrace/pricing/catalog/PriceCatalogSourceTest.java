@@ -4,11 +4,11 @@ import static dev.costtrace.pricing.Attrs.span;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.PricedSpan;
 import dev.costtrace.pricing.PricingStatus;
 import dev.costtrace.pricing.SpanPricer;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -40,16 +40,26 @@ class PriceCatalogSourceTest {
   }
 
   private static PricedSpan acme(SpanPricer pricer) {
-    return pricer.price(span("2026-11-01T00:00:00Z", "gen_ai.provider.name", "acme",
-        "gen_ai.request.model", "acme-1", "gen_ai.usage.input_tokens", 1_000_000), List.of());
+    return pricer.price(
+        span(
+            "2026-11-01T00:00:00Z",
+            "gen_ai.provider.name",
+            "acme",
+            "gen_ai.request.model",
+            "acme-1",
+            "gen_ai.usage.input_tokens",
+            1_000_000),
+        List.of());
   }
 
   @Test
   void userFileExtendsBundledCatalog() throws IOException {
     Path file = dir.resolve("acme.json");
     write(file, String.format(ONE_MODEL, "1"));
-    try (SpanPricer pricer = SpanPricer.builder()
-        .source(PriceCatalogSource.builder().addCatalogFile(file).build()).build()) {
+    try (SpanPricer pricer =
+        SpanPricer.builder()
+            .source(PriceCatalogSource.builder().addCatalogFile(file).build())
+            .build()) {
       assertThat(acme(pricer).total()).isEqualByComparingTo("1");
       assertThat(pricer.tables().catalog().provider("openai")).isNotNull();
     }
@@ -58,15 +68,37 @@ class PriceCatalogSourceTest {
   @Test
   void userFileReplacesBundledModelOfSameId() throws IOException {
     Path file = dir.resolve("openai.json");
-    write(file, "[{\"id\":\"openai\",\"name\":\"OpenAI\",\"api_pattern\":\"x\",\"models\":[{\"id\":\"gpt-4o\","
-        + "\"match\":{\"equals\":\"gpt-4o\"},\"prices\":{\"input_mtok\":1.5,\"output_mtok\":6}}]}]");
-    try (SpanPricer pricer = SpanPricer.builder()
-        .source(PriceCatalogSource.builder().addCatalogFile(file).build()).build()) {
-      PricedSpan p = pricer.price(span("2026-11-01T00:00:00Z", "gen_ai.provider.name", "openai",
-          "gen_ai.request.model", "gpt-4o", "gen_ai.usage.input_tokens", 1_000_000), List.of());
+    write(
+        file,
+        "[{\"id\":\"openai\",\"name\":\"OpenAI\",\"api_pattern\":\"x\",\"models\":[{\"id\":\"gpt-4o\","
+            + "\"match\":{\"equals\":\"gpt-4o\"},\"prices\":{\"input_mtok\":1.5,\"output_mtok\":6}}]}]");
+    try (SpanPricer pricer =
+        SpanPricer.builder()
+            .source(PriceCatalogSource.builder().addCatalogFile(file).build())
+            .build()) {
+      PricedSpan p =
+          pricer.price(
+              span(
+                  "2026-11-01T00:00:00Z",
+                  "gen_ai.provider.name",
+                  "openai",
+                  "gen_ai.request.model",
+                  "gpt-4o",
+                  "gen_ai.usage.input_tokens",
+                  1_000_000),
+              List.of());
       assertThat(p.total()).isEqualByComparingTo("1.5");
-      PricedSpan mini = pricer.price(span("2026-11-01T00:00:00Z", "gen_ai.provider.name", "openai",
-          "gen_ai.request.model", "gpt-4o-mini", "gen_ai.usage.input_tokens", 1_000_000), List.of());
+      PricedSpan mini =
+          pricer.price(
+              span(
+                  "2026-11-01T00:00:00Z",
+                  "gen_ai.provider.name",
+                  "openai",
+                  "gen_ai.request.model",
+                  "gpt-4o-mini",
+                  "gen_ai.usage.input_tokens",
+                  1_000_000),
+              List.of());
       assertThat(mini.total()).isEqualByComparingTo("0.15");
     }
   }
@@ -112,8 +144,12 @@ class PriceCatalogSourceTest {
   void backgroundPollingPicksUpChanges() throws Exception {
     Path file = dir.resolve("acme.json");
     write(file, String.format(ONE_MODEL, "1"));
-    try (PriceCatalogSource source = PriceCatalogSource.builder().addCatalogFile(file)
-        .reloadInterval(Duration.ofMillis(20)).build().start()) {
+    try (PriceCatalogSource source =
+        PriceCatalogSource.builder()
+            .addCatalogFile(file)
+            .reloadInterval(Duration.ofMillis(20))
+            .build()
+            .start()) {
       write(file, String.format(ONE_MODEL, "5"));
       SpanPricer pricer = SpanPricer.builder().source(source).build();
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -128,8 +164,10 @@ class PriceCatalogSourceTest {
   @Test
   void badFileAtStartFailsFastNamingFileAndField() throws IOException {
     Path file = dir.resolve("bad.json");
-    write(file, "[{\"id\":\"x\",\"name\":\"X\",\"api_pattern\":\"x\",\"models\":[{\"id\":\"m\","
-        + "\"match\":{\"sounds_like\":\"m\"},\"prices\":{}}]}]");
+    write(
+        file,
+        "[{\"id\":\"x\",\"name\":\"X\",\"api_pattern\":\"x\",\"models\":[{\"id\":\"m\","
+            + "\"match\":{\"sounds_like\":\"m\"},\"prices\":{}}]}]");
     assertThatThrownBy(() -> PriceCatalogSource.builder().addCatalogFile(file).build())
         .isInstanceOf(CatalogException.class)
         .hasMessage(file + ": $[0].models[0].match: unknown match clause 'sounds_like'");
@@ -145,12 +183,20 @@ class PriceCatalogSourceTest {
   @Test
   void aFullGenaiPricesFileWorksAsAUserLayer() throws IOException {
     Path file = Files.write(dir.resolve("data.json"), PriceCatalogSource.bundledCatalog());
-    try (SpanPricer pricer = SpanPricer.builder().source(
-        PriceCatalogSource.builder().bundled(false).addCatalogFile(file).build()).build()) {
+    try (SpanPricer pricer =
+        SpanPricer.builder()
+            .source(PriceCatalogSource.builder().bundled(false).addCatalogFile(file).build())
+            .build()) {
       assertThat(pricer.tables().catalog().modelCount()).isGreaterThan(1500);
       // A dated price change, and daily peak windows (time-of-day constraints) after it.
-      Object[] kv = {"gen_ai.provider.name", "deepseek", "gen_ai.request.model", "deepseek-v4-flash",
-          "gen_ai.usage.input_tokens", 1_000_000};
+      Object[] kv = {
+        "gen_ai.provider.name",
+        "deepseek",
+        "gen_ai.request.model",
+        "deepseek-v4-flash",
+        "gen_ai.usage.input_tokens",
+        1_000_000
+      };
       assertThat(pricer.price(span("2026-08-16T12:00:00Z", kv), List.of()).total())
           .isEqualByComparingTo("0.14");
       assertThat(pricer.price(span("2026-08-17T12:00:00Z", kv), List.of()).total())
@@ -168,13 +214,29 @@ class PriceCatalogSourceTest {
   void configuresFromEnvironmentStyleKeys() throws IOException {
     Path file = dir.resolve("acme.json");
     write(file, String.format(ONE_MODEL, "1"));
-    Config config = Config.of(Map.of(),
-        Map.of("COSTTRACE_PRICES", file.toString(), "COSTTRACE_PRICES_RELOAD_INTERVAL", "0",
-            "COSTTRACE_AZURE_DEPLOYMENTS", "chat-prod=gpt-4o-mini"));
+    Config config =
+        Config.of(
+            Map.of(),
+            Map.of(
+                "COSTTRACE_PRICES",
+                file.toString(),
+                "COSTTRACE_PRICES_RELOAD_INTERVAL",
+                "0",
+                "COSTTRACE_AZURE_DEPLOYMENTS",
+                "chat-prod=gpt-4o-mini"));
     try (SpanPricer pricer = SpanPricer.fromConfig(config)) {
       assertThat(acme(pricer).status()).isEqualTo(PricingStatus.PRICED);
-      PricedSpan azure = pricer.price(span("2026-11-01T00:00:00Z", "gen_ai.provider.name", "azure.ai.openai",
-          "gen_ai.request.model", "chat-prod", "gen_ai.usage.input_tokens", 1_000_000), List.of());
+      PricedSpan azure =
+          pricer.price(
+              span(
+                  "2026-11-01T00:00:00Z",
+                  "gen_ai.provider.name",
+                  "azure.ai.openai",
+                  "gen_ai.request.model",
+                  "chat-prod",
+                  "gen_ai.usage.input_tokens",
+                  1_000_000),
+              List.of());
       assertThat(azure.total()).isEqualByComparingTo("0.15");
     }
   }
@@ -184,8 +246,11 @@ class PriceCatalogSourceTest {
       throws IOException {
     String acme = String.format(ONE_MODEL, "1");
     try (PricesServer server = new PricesServer(acme);
-        PriceCatalogSource source = PriceCatalogSource.builder().pricesUrl(server.uri())
-            .reloadInterval(Duration.ZERO).build();
+        PriceCatalogSource source =
+            PriceCatalogSource.builder()
+                .pricesUrl(server.uri())
+                .reloadInterval(Duration.ZERO)
+                .build();
         SpanPricer pricer = SpanPricer.builder().source(source).build()) {
       assertThat(acme(pricer).total()).isEqualByComparingTo("1");
       assertThat(source.current().version()).startsWith("url@");
@@ -201,13 +266,17 @@ class PriceCatalogSourceTest {
   @Test
   void aBadOrFailedFetchKeepsThePreviousCatalog() throws IOException {
     try (PricesServer server = new PricesServer(String.format(ONE_MODEL, "1"));
-        PriceCatalogSource source = PriceCatalogSource.builder().pricesUrl(server.uri())
-            .reloadInterval(Duration.ZERO).build();
+        PriceCatalogSource source =
+            PriceCatalogSource.builder()
+                .pricesUrl(server.uri())
+                .reloadInterval(Duration.ZERO)
+                .build();
         SpanPricer pricer = SpanPricer.builder().source(source).build()) {
       server.content = String.format(ONE_MODEL, "-2");
       assertThat(source.refreshFromUrl()).isFalse();
-      assertThat(source.lastError()).isEqualTo(
-          server.uri() + ": $[0].models[0].prices.input_mtok: must not be negative, got -2");
+      assertThat(source.lastError())
+          .isEqualTo(
+              server.uri() + ": $[0].models[0].prices.input_mtok: must not be negative, got -2");
       server.content = "[]";
       assertThat(source.refreshFromUrl()).isFalse();
       assertThat(source.lastError()).isEqualTo(server.uri() + ": no models");
@@ -224,8 +293,8 @@ class PriceCatalogSourceTest {
     try (PricesServer server = new PricesServer("[]")) {
       gone = server.uri();
     }
-    try (PriceCatalogSource source = PriceCatalogSource.builder().pricesUrl(gone)
-        .reloadInterval(Duration.ZERO).build()) {
+    try (PriceCatalogSource source =
+        PriceCatalogSource.builder().pricesUrl(gone).reloadInterval(Duration.ZERO).build()) {
       assertThat(source.current().version()).startsWith("bundled@");
       assertThat(source.lastError()).startsWith(gone + ": cannot be fetched");
     }
@@ -235,8 +304,9 @@ class PriceCatalogSourceTest {
   void aUrlThatIsNotHttpFailsFastNamingTheKey() {
     Config config = Config.of(Map.of("costtrace.prices.url", "file:///tmp/prices.json"));
     assertThatThrownBy(() -> PriceCatalogSource.builder(config))
-        .hasMessage("Invalid value 'file:///tmp/prices.json' for costtrace.prices.url"
-            + " (COSTTRACE_PRICES_URL): expected an http(s) URL");
+        .hasMessage(
+            "Invalid value 'file:///tmp/prices.json' for costtrace.prices.url"
+                + " (COSTTRACE_PRICES_URL): expected an http(s) URL");
   }
 
   /** A stand-in for the host of a genai-prices file: serves it with an ETag, 304 when unchanged. */
@@ -249,20 +319,22 @@ class PriceCatalogSourceTest {
     PricesServer(String content) throws IOException {
       this.content = content;
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      server.createContext("/data.json", exchange -> {
-        lastIfNoneMatch = exchange.getRequestHeaders().getFirst("If-None-Match");
-        byte[] body = this.content.getBytes(StandardCharsets.UTF_8);
-        if (status != 200) {
-          exchange.sendResponseHeaders(status, -1);
-        } else if (etag().equals(lastIfNoneMatch)) {
-          exchange.sendResponseHeaders(304, -1);
-        } else {
-          exchange.getResponseHeaders().set("ETag", etag());
-          exchange.sendResponseHeaders(200, body.length);
-          exchange.getResponseBody().write(body);
-        }
-        exchange.close();
-      });
+      server.createContext(
+          "/data.json",
+          exchange -> {
+            lastIfNoneMatch = exchange.getRequestHeaders().getFirst("If-None-Match");
+            byte[] body = this.content.getBytes(StandardCharsets.UTF_8);
+            if (status != 200) {
+              exchange.sendResponseHeaders(status, -1);
+            } else if (etag().equals(lastIfNoneMatch)) {
+              exchange.sendResponseHeaders(304, -1);
+            } else {
+              exchange.getResponseHeaders().set("ETag", etag());
+              exchange.sendResponseHeaders(200, body.length);
+              exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+          });
       server.start();
     }
 

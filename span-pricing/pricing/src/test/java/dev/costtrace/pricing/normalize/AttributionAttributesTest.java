@@ -15,9 +15,13 @@ class AttributionAttributesTest {
   @Test
   void everyDefaultConversationKeyIsReadAlone() {
     for (String key : AttributionAttributes.CONVERSATION) {
-      assertThat(conversation("gen_ai.request.model", "gpt-4o", key, "c-" + key)).as(key).isEqualTo("c-" + key);
+      assertThat(conversation("gen_ai.request.model", "gpt-4o", key, "c-" + key))
+          .as(key)
+          .isEqualTo("c-" + key);
     }
-    assertThat(conversation("gen_ai.request.model", "gpt-4o", "chat.id", "x")).as("not in the list").isEmpty();
+    assertThat(conversation("gen_ai.request.model", "gpt-4o", "chat.id", "x"))
+        .as("not in the list")
+        .isEmpty();
   }
 
   @Test
@@ -25,8 +29,10 @@ class AttributionAttributesTest {
     List<String> keys = AttributionAttributes.CONVERSATION;
     for (int better = 0; better < keys.size(); better++) {
       for (int worse = better + 1; worse < keys.size(); worse++) {
-        assertThat(conversation(keys.get(worse), "worse", keys.get(better), "better")).isEqualTo("better");
-        assertThat(conversation(keys.get(better), "better", keys.get(worse), "worse")).isEqualTo("better");
+        assertThat(conversation(keys.get(worse), "worse", keys.get(better), "better"))
+            .isEqualTo("better");
+        assertThat(conversation(keys.get(better), "better", keys.get(worse), "worse"))
+            .isEqualTo("better");
         assertThat(conversation(keys.get(better), "", keys.get(worse), "worse")).isEqualTo("worse");
       }
     }

@@ -18,27 +18,32 @@ class ModelIdentityTest {
   void providerPrefixBecomesVendorHint() {
     ModelIdentity.ModelRef ref = identity.resolve("openrouter", "anthropic/claude-sonnet-4.5");
     assertThat(ref.vendor()).isEqualTo("anthropic");
-    assertThat(ref.candidates()).containsExactly("anthropic/claude-sonnet-4.5", "claude-sonnet-4.5");
+    assertThat(ref.candidates())
+        .containsExactly("anthropic/claude-sonnet-4.5", "claude-sonnet-4.5");
   }
 
   @Test
   void variantSuffixesThatChangeThePriceAreKept() {
     // OpenRouter's :free variant costs nothing, :nitro more: never priced as the plain model.
-    assertThat(identity.resolve("openrouter", "meta-llama/llama-3.3-70b-instruct:free").candidates())
+    assertThat(
+            identity.resolve("openrouter", "meta-llama/llama-3.3-70b-instruct:free").candidates())
         .containsExactly("meta-llama/llama-3.3-70b-instruct:free", "llama-3.3-70b-instruct:free");
   }
 
   @Test
   void bedrockCrossRegionProfile() {
-    ModelIdentity.ModelRef ref = identity.resolve("aws", "eu.anthropic.claude-sonnet-4-20250514-v1:0");
+    ModelIdentity.ModelRef ref =
+        identity.resolve("aws", "eu.anthropic.claude-sonnet-4-20250514-v1:0");
     assertThat(ref.vendor()).isEqualTo("anthropic");
     assertThat(ref.candidates()).contains("claude-sonnet-4-20250514", "claude-sonnet-4");
   }
 
   @Test
   void bedrockArnOfInferenceProfile() {
-    ModelIdentity.ModelRef ref = identity.resolve("aws",
-        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.meta.llama3-3-70b-instruct-v1:0");
+    ModelIdentity.ModelRef ref =
+        identity.resolve(
+            "aws",
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.meta.llama3-3-70b-instruct-v1:0");
     assertThat(ref.vendor()).isEqualTo("meta");
     assertThat(ref.candidates()).contains("llama3-3-70b-instruct");
   }

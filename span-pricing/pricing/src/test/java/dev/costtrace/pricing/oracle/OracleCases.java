@@ -24,11 +24,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The cases the oracle test and the pricing benchmark run through both implementations: every
- * model of the bundled genai-prices catalog under each spelling it lists (its id, its
- * {@code equals} and {@code starts_with} ids), in several token mixes (plain, cache reads and
- * writes, 1-hour cache writes, reasoning, audio, and both sides of every long-context tier), at a
- * base instant and on both sides of every dated price change and daily price window.
+ * The cases the oracle test and the pricing benchmark run through both implementations: every model
+ * of the bundled genai-prices catalog under each spelling it lists (its id, its {@code equals} and
+ * {@code starts_with} ids), in several token mixes (plain, cache reads and writes, 1-hour cache
+ * writes, reasoning, audio, and both sides of every long-context tier), at a base instant and on
+ * both sides of every dated price change and daily price window.
  */
 public final class OracleCases {
   /** The base instant: the date the measurement was made on. */
@@ -56,8 +56,8 @@ public final class OracleCases {
     JsonNode corrections = read("/dev/costtrace/pricing/catalog/corrections.json");
     Map<String, JsonNode> corrected = new LinkedHashMap<>();
     for (JsonNode c : corrections.get("corrections")) {
-      corrected.put(c.get("provider").asText() + "/" + c.get("model").get("id").asText(),
-          c.get("model"));
+      corrected.put(
+          c.get("provider").asText() + "/" + c.get("model").get("id").asText(), c.get("model"));
     }
     List<OracleCase> out = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
@@ -97,7 +97,8 @@ public final class OracleCases {
             }
             for (long t : tiers) {
               out.add(new OracleCase(provider, id, spelling, "tier " + t, at, atTier(t)));
-              out.add(new OracleCase(provider, id, spelling, "tier " + t + "+1", at, atTier(t + 1)));
+              out.add(
+                  new OracleCase(provider, id, spelling, "tier " + t + "+1", at, atTier(t + 1)));
             }
           }
         }
@@ -123,13 +124,15 @@ public final class OracleCases {
   }
 
   private static void allLiterals(JsonNode rule, Set<String> out) {
-    rule.properties().forEach(e -> {
-      if (e.getKey().equals("or") || e.getKey().equals("and")) {
-        e.getValue().forEach(r -> allLiterals(r, out));
-      } else if (!e.getKey().equals("regex")) {
-        out.add(e.getValue().asText().toLowerCase(Locale.ROOT));
-      }
-    });
+    rule.properties()
+        .forEach(
+            e -> {
+              if (e.getKey().equals("or") || e.getKey().equals("and")) {
+                e.getValue().forEach(r -> allLiterals(r, out));
+              } else if (!e.getKey().equals("regex")) {
+                out.add(e.getValue().asText().toLowerCase(Locale.ROOT));
+              }
+            });
   }
 
   /** {@code total} input tokens, half of them cache reads, and 1000 output tokens. */
@@ -146,19 +149,21 @@ public final class OracleCases {
   }
 
   private static void literals(JsonNode rule, Set<String> out) {
-    rule.properties().forEach(e -> {
-      switch (e.getKey()) {
-        case "or", "and" -> e.getValue().forEach(r -> literals(r, out));
-        case "equals" -> out.add(e.getValue().asText().toLowerCase(Locale.ROOT));
-        case "starts_with" -> {
-          String s = e.getValue().asText().toLowerCase(Locale.ROOT);
-          if (!s.isEmpty() && "-_.@/:".indexOf(s.charAt(s.length() - 1)) < 0) {
-            out.add(s);
-          }
-        }
-        default -> { }
-      }
-    });
+    rule.properties()
+        .forEach(
+            e -> {
+              switch (e.getKey()) {
+                case "or", "and" -> e.getValue().forEach(r -> literals(r, out));
+                case "equals" -> out.add(e.getValue().asText().toLowerCase(Locale.ROOT));
+                case "starts_with" -> {
+                  String s = e.getValue().asText().toLowerCase(Locale.ROOT);
+                  if (!s.isEmpty() && "-_.@/:".indexOf(s.charAt(s.length() - 1)) < 0) {
+                    out.add(s);
+                  }
+                }
+                default -> {}
+              }
+            });
   }
 
   /**
@@ -178,8 +183,10 @@ public final class OracleCases {
           days.add(day);
         } else if (c.has("start_time")) {
           for (String t : List.of(c.get("start_time").asText(), c.get("end_time").asText())) {
-            LocalTime edge = OffsetTime.parse(t.replace("Z", "+00:00"))
-                .withOffsetSameInstant(ZoneOffset.UTC).toLocalTime();
+            LocalTime edge =
+                OffsetTime.parse(t.replace("Z", "+00:00"))
+                    .withOffsetSameInstant(ZoneOffset.UTC)
+                    .toLocalTime();
             times.add(edge);
             times.add(edge.minusSeconds(1));
           }
@@ -222,8 +229,11 @@ public final class OracleCases {
     /** The span an instrumented app would export for this call (OTel GenAI attributes). */
     public Span span() {
       long nanos = at.getEpochSecond() * 1_000_000_000L + at.getNano();
-      Span.Builder b = Span.newBuilder().setName("chat " + model).setStartTimeUnixNano(nanos)
-          .setEndTimeUnixNano(nanos + 1_000_000_000L);
+      Span.Builder b =
+          Span.newBuilder()
+              .setName("chat " + model)
+              .setStartTimeUnixNano(nanos)
+              .setEndTimeUnixNano(nanos + 1_000_000_000L);
       attr(b, "gen_ai.operation.name", "chat");
       attr(b, "gen_ai.provider.name", provider);
       attr(b, "gen_ai.request.model", model);
@@ -231,8 +241,8 @@ public final class OracleCases {
       attr(b, "gen_ai.usage.output_tokens", usage.totalOutput());
       attrIfPositive(b, "gen_ai.usage.cache_read.input_tokens", usage.cacheRead());
       attrIfPositive(b, "gen_ai.usage.cache_creation.input_tokens", usage.cacheWrite());
-      attrIfPositive(b, "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens",
-          usage.cacheWrite1h());
+      attrIfPositive(
+          b, "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens", usage.cacheWrite1h());
       attrIfPositive(b, "gen_ai.usage.reasoning.output_tokens", usage.reasoning());
       attrIfPositive(b, "gen_ai.usage.input_audio_tokens", usage.audioInput());
       attrIfPositive(b, "gen_ai.usage.output_audio_tokens", usage.audioOutput());
@@ -240,13 +250,13 @@ public final class OracleCases {
     }
 
     private static void attr(Span.Builder b, String key, String value) {
-      b.addAttributes(KeyValue.newBuilder().setKey(key)
-          .setValue(AnyValue.newBuilder().setStringValue(value)));
+      b.addAttributes(
+          KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)));
     }
 
     private static void attr(Span.Builder b, String key, long value) {
-      b.addAttributes(KeyValue.newBuilder().setKey(key)
-          .setValue(AnyValue.newBuilder().setIntValue(value)));
+      b.addAttributes(
+          KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)));
     }
 
     private static void attrIfPositive(Span.Builder b, String key, long value) {

@@ -39,23 +39,27 @@ import org.junit.jupiter.api.Test;
 class ReferenceOracleTest {
   /** Our totals have 12 fractional digits; the reference's are doubles. */
   private static final BigDecimal ABSOLUTE = new BigDecimal("1e-11");
+
   private static final BigDecimal RELATIVE = new BigDecimal("1e-9");
   private static final Instant DEEPSEEK_V31 = Instant.parse("2025-09-05T00:00:00Z");
 
   /** The differences we keep on purpose: each with why, and which cases it covers. */
-  private static final List<Listed> LISTED = List.of(
-      new Listed("Claude 1-hour cache writes where the entry lists no 1-hour price",
-          "Anthropic bills 1-hour cache writes at twice the input rate, and Bedrock, Vertex AI,"
-              + " Azure and OpenRouter pass its multiplier on; the reference bills them at the"
-              + " 5-minute cache-write rate",
-          o -> o.ours().reason().contains("at twice the input rate, Anthropic's multiplier")),
-      correction("deepseek", "deepseek-chat", o -> !o.c().at().isBefore(DEEPSEEK_V31)),
-      correction("deepseek", "deepseek-reasoner", o -> !o.c().at().isBefore(DEEPSEEK_V31)),
-      correction("anthropic", "claude-sonnet-4-0", o -> o.c().usage().totalInput() > 200_000),
-      correction("google", "gemini-1.5-pro", o -> o.c().usage().cacheRead() > 0),
-      correction("x-ai", "grok-4-0709", o -> o.c().usage().totalInput() > 127_999),
-      correction("x-ai", "grok-4-fast-reasoning", o -> o.c().usage().totalInput() > 127_999),
-      correction("x-ai", "grok-4-fast-non-reasoning", o -> o.c().usage().totalInput() > 127_999));
+  private static final List<Listed> LISTED =
+      List.of(
+          new Listed(
+              "Claude 1-hour cache writes where the entry lists no 1-hour price",
+              "Anthropic bills 1-hour cache writes at twice the input rate, and Bedrock, Vertex AI,"
+                  + " Azure and OpenRouter pass its multiplier on; the reference bills them at the"
+                  + " 5-minute cache-write rate",
+              o -> o.ours().reason().contains("at twice the input rate, Anthropic's multiplier")),
+          correction("deepseek", "deepseek-chat", o -> !o.c().at().isBefore(DEEPSEEK_V31)),
+          correction("deepseek", "deepseek-reasoner", o -> !o.c().at().isBefore(DEEPSEEK_V31)),
+          correction("anthropic", "claude-sonnet-4-0", o -> o.c().usage().totalInput() > 200_000),
+          correction("google", "gemini-1.5-pro", o -> o.c().usage().cacheRead() > 0),
+          correction("x-ai", "grok-4-0709", o -> o.c().usage().totalInput() > 127_999),
+          correction("x-ai", "grok-4-fast-reasoning", o -> o.c().usage().totalInput() > 127_999),
+          correction(
+              "x-ai", "grok-4-fast-non-reasoning", o -> o.c().usage().totalInput() > 127_999));
 
   private final SpanPricer pricer = SpanPricer.builder().build();
 
@@ -65,8 +69,9 @@ class ReferenceOracleTest {
     Batch reference = ReferencePrices.calcPrice(cases.stream().map(OracleCase::reference).toList());
     Properties generated = generatedFrom();
     assertThat(reference.version())
-        .as("genai-prices.json was generated from another version than the one pinned: run"
-            + " genai-prices/generate.mjs")
+        .as(
+            "genai-prices.json was generated from another version than the one pinned: run"
+                + " genai-prices/generate.mjs")
         .isEqualTo(generated.getProperty("version"));
     assertThat(reference.models()).isEqualTo(Integer.parseInt(generated.getProperty("models")));
 
@@ -82,8 +87,9 @@ class ReferenceOracleTest {
       if (listed != null) {
         covered.merge(listed, 1, Integer::sum);
         assertThat(o.differs())
-            .as("listed difference '%s' is no longer one for %s: remove or narrow it", listed.what(),
-                o)
+            .as(
+                "listed difference '%s' is no longer one for %s: remove or narrow it",
+                listed.what(), o)
             .isTrue();
       } else if (o.differs()) {
         unlisted.add(o.toString());
@@ -95,20 +101,23 @@ class ReferenceOracleTest {
 
     assertThat(unlisted).as("differences from the reference that are not listed").isEmpty();
     for (Listed l : LISTED) {
-      assertThat(covered.getOrDefault(l, 0)).as("listed difference '%s' covers no case", l.what())
+      assertThat(covered.getOrDefault(l, 0))
+          .as("listed difference '%s' covers no case", l.what())
           .isPositive();
     }
-    assertThat(report.coverage()).as("share of the reference's priced models we price")
+    assertThat(report.coverage())
+        .as("share of the reference's priced models we price")
         .isGreaterThanOrEqualTo(0.99);
-    assertThat(report.plainAgreement()).as("share of them on which we agree, plain mix")
+    assertThat(report.plainAgreement())
+        .as("share of them on which we agree, plain mix")
         .isGreaterThanOrEqualTo(0.99);
   }
 
   /**
    * The next generation of a known model (claude-opus-4-8 → claude-opus-4-9, gpt-5.4 → gpt-5.5,
-   * claude-sonnet-5 → claude-sonnet-5-1) is never priced by the entry of the one before it: it is an unknown model unless the
-   * catalog has an entry for it. The reference is run on the same ids to count how many it prices
-   * with the older generation's entry.
+   * claude-sonnet-5 → claude-sonnet-5-1) is never priced by the entry of the one before it: it is
+   * an unknown model unless the catalog has an entry for it. The reference is run on the same ids
+   * to count how many it prices with the older generation's entry.
    */
   @Test
   void nextGenerationsOfKnownModelsAreNotPricedAsTheOlderOnes() throws IOException {
@@ -144,17 +153,38 @@ class ReferenceOracleTest {
         inherited.add(c.provider() + " " + c.model() + " priced as " + older.get(i).model());
       }
       Result r = reference.results().get(i);
-      if (r.total() != null && r.entry().equals(reference.results().get(cases.size() + i).entry())) {
-        referenceInherits.add(c.provider() + " " + c.model() + " priced as " + older.get(i).model()
-            + " (" + r.entry() + "); ours: " + ours.status());
+      if (r.total() != null
+          && r.entry().equals(reference.results().get(cases.size() + i).entry())) {
+        referenceInherits.add(
+            c.provider()
+                + " "
+                + c.model()
+                + " priced as "
+                + older.get(i).model()
+                + " ("
+                + r.entry()
+                + "); ours: "
+                + ours.status());
       }
     }
-    String summary = "next generations of known models: " + cases.size() + " ids, " + unknown
-        + " unknown to us; the reference prices " + referenceInherits.size() + " of them with the older"
-        + " generation's entry, we " + inherited.size();
-    Files.writeString(Path.of("target", "reference-oracle-next.txt"),
-        summary + "\n\nours:\n" + String.join("\n", inherited) + "\n\nthe reference:\n"
-            + String.join("\n", referenceInherits) + "\n");
+    String summary =
+        "next generations of known models: "
+            + cases.size()
+            + " ids, "
+            + unknown
+            + " unknown to us; the reference prices "
+            + referenceInherits.size()
+            + " of them with the older"
+            + " generation's entry, we "
+            + inherited.size();
+    Files.writeString(
+        Path.of("target", "reference-oracle-next.txt"),
+        summary
+            + "\n\nours:\n"
+            + String.join("\n", inherited)
+            + "\n\nthe reference:\n"
+            + String.join("\n", referenceInherits)
+            + "\n");
     System.out.println(summary);
     assertThat(cases).hasSizeGreaterThan(100);
     assertThat(inherited).as(summary).isEmpty();
@@ -165,8 +195,8 @@ class ReferenceOracleTest {
 
   /**
    * The id with its last version number raised by one: a short number, not a date's part, not a
-   * version tag ({@code -v1}, a re-release rather than a generation), not an API version
-   * ({@code :0}). Null when it has none.
+   * version tag ({@code -v1}, a re-release rather than a generation), not an API version ({@code
+   * :0}). Null when it has none.
    */
   static String nextVersion(String id) {
     Matcher m = SHORT_NUMBER.matcher(id);
@@ -178,14 +208,16 @@ class ReferenceOracleTest {
         end = m.end();
       }
     }
-    return start < 0 ? null
-        : id.substring(0, start) + (Integer.parseInt(id.substring(start, end)) + 1)
+    return start < 0
+        ? null
+        : id.substring(0, start)
+            + (Integer.parseInt(id.substring(start, end)) + 1)
             + id.substring(end);
   }
 
   /**
-   * The id with a minor version added to the version number it ends with ({@code claude-sonnet-5}
-   * → {@code claude-sonnet-5-1}, {@code gemini-3.5} → {@code gemini-3.5.1}), or null.
+   * The id with a minor version added to the version number it ends with ({@code claude-sonnet-5} →
+   * {@code claude-sonnet-5-1}, {@code gemini-3.5} → {@code gemini-3.5.1}), or null.
    */
   static String nextMinorVersion(String id) {
     Matcher m = SHORT_NUMBER.matcher(id);
@@ -209,20 +241,24 @@ class ReferenceOracleTest {
 
   private static Properties generatedFrom() throws IOException {
     Properties p = new Properties();
-    try (InputStream in = ReferenceOracleTest.class.getResourceAsStream(
-        "/dev/costtrace/pricing/catalog/genai-prices.properties")) {
+    try (InputStream in =
+        ReferenceOracleTest.class.getResourceAsStream(
+            "/dev/costtrace/pricing/catalog/genai-prices.properties")) {
       p.load(in);
     }
     return p;
   }
 
   private static Listed correction(String provider, String model, Predicate<Outcome> when) {
-    Correction c = PriceCatalogSource.bundledCorrections().entries().stream()
-        .filter(e -> e.provider().equals(provider) && e.model().id().equals(model))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no correction " + provider + "/" + model));
+    Correction c =
+        PriceCatalogSource.bundledCorrections().entries().stream()
+            .filter(e -> e.provider().equals(provider) && e.model().id().equals(model))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no correction " + provider + "/" + model));
     String entry = provider + "/" + model;
-    return new Listed("correction " + entry, c.reason() + " (" + c.source() + ")",
+    return new Listed(
+        "correction " + entry,
+        c.reason() + " (" + c.source() + ")",
         o -> o.ours().priceEntry().equals(entry) && when.test(o));
   }
 
@@ -258,10 +294,23 @@ class ReferenceOracleTest {
 
     @Override
     public String toString() {
-      return c.provider() + " " + c.model() + " [" + c.mix() + " at " + c.at() + "]: ours "
-          + ours.status() + " " + ours.total().stripTrailingZeros().toPlainString() + " ("
-          + ours.reason() + "), reference " + (reference.error() != null ? "error "
-          + reference.error() : reference.total() + " " + reference.entry());
+      return c.provider()
+          + " "
+          + c.model()
+          + " ["
+          + c.mix()
+          + " at "
+          + c.at()
+          + "]: ours "
+          + ours.status()
+          + " "
+          + ours.total().stripTrailingZeros().toPlainString()
+          + " ("
+          + ours.reason()
+          + "), reference "
+          + (reference.error() != null
+              ? "error " + reference.error()
+              : reference.total() + " " + reference.entry());
     }
   }
 
@@ -283,8 +332,10 @@ class ReferenceOracleTest {
         if (!c.model().equals(c.modelId().toLowerCase(java.util.Locale.ROOT))) {
           continue;
         }
-        boolean[] m = models.computeIfAbsent(c.provider() + "\u0001" + c.modelId(),
-            k -> new boolean[] {false, false, true, true});
+        boolean[] m =
+            models.computeIfAbsent(
+                c.provider() + "\u0001" + c.modelId(),
+                k -> new boolean[] {false, false, true, true});
         if (c.mix().equals("plain") && c.at().equals(OracleCases.BASE)) {
           m[0] = o.referencePriced() && o.reference().total().signum() > 0;
           m[1] = o.oursPriced() && o.ours().total().signum() > 0;
@@ -297,17 +348,19 @@ class ReferenceOracleTest {
         }
       }
       this.agreeingCases = agreeing;
-      models.forEach((key, m) -> {
-        if (!m[0]) {
-          return;
-        }
-        int[] row = perProvider.computeIfAbsent(key.substring(0, key.indexOf('\u0001')),
-            k -> new int[4]);
-        row[0]++;
-        row[1] += m[1] ? 1 : 0;
-        row[2] += m[1] && m[2] ? 1 : 0;
-        row[3] += m[1] && m[3] ? 1 : 0;
-      });
+      models.forEach(
+          (key, m) -> {
+            if (!m[0]) {
+              return;
+            }
+            int[] row =
+                perProvider.computeIfAbsent(
+                    key.substring(0, key.indexOf('\u0001')), k -> new int[4]);
+            row[0]++;
+            row[1] += m[1] ? 1 : 0;
+            row[2] += m[1] && m[2] ? 1 : 0;
+            row[3] += m[1] && m[3] ? 1 : 0;
+          });
     }
 
     private int total(int column) {
@@ -324,18 +377,30 @@ class ReferenceOracleTest {
 
     String markdown() {
       StringBuilder sb = new StringBuilder();
-      sb.append("| provider | priced by the reference | priced by us | same total, plain mix |"
-          + " same total, every mix |\n| --- | ---: | ---: | ---: | ---: |\n");
+      sb.append(
+          "| provider | priced by the reference | priced by us | same total, plain mix |"
+              + " same total, every mix |\n| --- | ---: | ---: | ---: | ---: |\n");
       perProvider.forEach((p, r) -> sb.append(row(p, r[0], r[1], r[2], r[3])));
       sb.append(row("**all**", total(0), total(1), total(2), total(3)));
-      sb.append("\nCases: ").append(cases).append(", same total: ").append(agreeingCases)
+      sb.append("\nCases: ")
+          .append(cases)
+          .append(", same total: ")
+          .append(agreeingCases)
           .append(String.format(" (%.2f %%)", 100.0 * agreeingCases / cases))
-          .append(". Coverage ").append(String.format("%.2f %%", 100 * coverage()))
+          .append(". Coverage ")
+          .append(String.format("%.2f %%", 100 * coverage()))
           .append(", agreement on the plain mix ")
-          .append(String.format("%.2f %%", 100 * plainAgreement())).append(".\n\nListed"
-              + " differences (cases):\n");
-      covered.forEach((l, n) -> sb.append("- ").append(l.what()).append(" (").append(n)
-          .append("): ").append(l.reason()).append('\n'));
+          .append(String.format("%.2f %%", 100 * plainAgreement()))
+          .append(".\n\nListed" + " differences (cases):\n");
+      covered.forEach(
+          (l, n) ->
+              sb.append("- ")
+                  .append(l.what())
+                  .append(" (")
+                  .append(n)
+                  .append("): ")
+                  .append(l.reason())
+                  .append('\n'));
       return sb.toString();
     }
 

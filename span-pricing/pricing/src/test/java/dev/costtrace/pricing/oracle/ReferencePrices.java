@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReferencePrices {
   private static final String RESOURCES = "/dev/costtrace/pricing/oracle/";
-  private static final List<String> FILES = List.of("package.json", "package-lock.json", "oracle.mjs");
+  private static final List<String> FILES =
+      List.of("package.json", "package-lock.json", "oracle.mjs");
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
@@ -56,8 +57,11 @@ public final class ReferencePrices {
       throw new IllegalStateException(
           "the reference answered " + results.size() + " of " + cases.size() + " cases");
     }
-    return new Batch(out.get("version").asText(), out.get("providers").asInt(),
-        out.get("models").asInt(), results);
+    return new Batch(
+        out.get("version").asText(),
+        out.get("providers").asInt(),
+        out.get("models").asInt(),
+        results);
   }
 
   /**
@@ -66,8 +70,11 @@ public final class ReferencePrices {
    */
   public static Timing time(List<Case> cases, int seconds) {
     JsonNode out = run(cases, "--time", Integer.toString(seconds));
-    return new Timing(out.get("version").asText(), out.get("ns_per_call").asDouble(),
-        out.get("cpu_ns_per_call").asDouble(), out.get("calls").asLong());
+    return new Timing(
+        out.get("version").asText(),
+        out.get("ns_per_call").asDouble(),
+        out.get("cpu_ns_per_call").asDouble(),
+        out.get("calls").asLong());
   }
 
   private static JsonNode run(List<Case> cases, String... args) {
@@ -84,10 +91,11 @@ public final class ReferencePrices {
     List<String> command = new ArrayList<>(List.of("node", "oracle.mjs"));
     command.addAll(List.of(args));
     try {
-      Process p = new ProcessBuilder(command)
-          .directory(dir.toFile())
-          .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("oracle.log").toFile()))
-          .start();
+      Process p =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("oracle.log").toFile()))
+              .start();
       try (OutputStream stdin = p.getOutputStream()) {
         JSON.writeValue(stdin, in);
       }
@@ -109,8 +117,8 @@ public final class ReferencePrices {
   }
 
   /**
-   * The reference's usage keys for disjoint token classes: {@code input_tokens} and
-   * {@code output_tokens} are totals, the other keys parts of them.
+   * The reference's usage keys for disjoint token classes: {@code input_tokens} and {@code
+   * output_tokens} are totals, the other keys parts of them.
    */
   static ObjectNode usage(TokenUsage u) {
     ObjectNode o = JSON.createObjectNode();
@@ -145,12 +153,19 @@ public final class ReferencePrices {
         }
         digest.update(contents.get(contents.size() - 1));
       }
-      Path dir = Path.of(System.getProperty("user.home"), ".cache", "costtrace",
-          "genai-prices-" + HexFormat.of().formatHex(digest.digest(), 0, 6));
+      Path dir =
+          Path.of(
+              System.getProperty("user.home"),
+              ".cache",
+              "costtrace",
+              "genai-prices-" + HexFormat.of().formatHex(digest.digest(), 0, 6));
       Files.createDirectories(dir);
       // Test forks and the benchmark may install at once: one does, the others wait.
-      try (FileChannel channel = FileChannel.open(dir.resolve(".install.lock"),
-              StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try (FileChannel channel =
+              FileChannel.open(
+                  dir.resolve(".install.lock"),
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE);
           FileLock lock = channel.lock()) {
         for (int i = 0; i < FILES.size(); i++) {
           Files.write(dir.resolve(FILES.get(i)), contents.get(i));
@@ -171,16 +186,17 @@ public final class ReferencePrices {
 
   private static void npmCi(Path dir) throws IOException {
     Path log = dir.resolve("npm-install.log");
-    Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-        .directory(dir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     try {
       if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
         p.destroyForcibly();
-        throw new IllegalStateException("npm ci of the genai-prices reference failed: "
-            + Files.readString(log));
+        throw new IllegalStateException(
+            "npm ci of the genai-prices reference failed: " + Files.readString(log));
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();

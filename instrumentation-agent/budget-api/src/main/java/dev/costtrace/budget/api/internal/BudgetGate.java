@@ -2,7 +2,9 @@ package dev.costtrace.budget.api.internal;
 
 import dev.costtrace.budget.api.BudgetRemaining;
 
-/** The agent's budget engine, as instrumentation sees it. Implementations contain their failures. */
+/**
+ * The agent's budget engine, as instrumentation sees it. Implementations contain their failures.
+ */
 public interface BudgetGate {
   /**
    * Decides on a call before it is sent and reserves its estimate; the ticket says what to do and

@@ -27,7 +27,10 @@ public interface BudgetTicket {
    */
   Map<String, Object> spanAttributes();
 
-  /** The span event's name when the decision is worth an event (a warning or a limit hit), else null. */
+  /**
+   * The span event's name when the decision is worth an event (a warning or a limit hit), else
+   * null.
+   */
   String eventName();
 
   /**

@@ -1,12 +1,12 @@
 package dev.costtrace.agent.http.jdk;
 
 import dev.costtrace.agent.genai.GenAiFailures;
-import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import dev.costtrace.agent.http.HttpCaptureConfig;
 import dev.costtrace.agent.http.HttpCaptureSettings;
 import dev.costtrace.agent.http.LlmEndpoint;
 import dev.costtrace.agent.http.LlmHttpSpan;
 import dev.costtrace.agent.http.ResponseBodyTee;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,8 +17,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 
 /**
- * Wraps the app's {@code BodyHandler} for a request to a listed LLM host: the span starts here,
- * and the app's {@code BodySubscriber} gets every buffer unchanged through {@link TeeBodySubscriber}.
+ * Wraps the app's {@code BodyHandler} for a request to a listed LLM host: the span starts here, and
+ * the app's {@code BodySubscriber} gets every buffer unchanged through {@link TeeBodySubscriber}.
  */
 public class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
   private final HttpResponse.BodyHandler<T> delegate;
@@ -43,7 +43,10 @@ public class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
       LlmEndpoint endpoint =
           settings.match(uri.getScheme(), uri.getHost(), uri.getPort(), uri.getRawPath());
       if (endpoint == null
-          || request.headers().firstValue(dev.costtrace.agent.http.SpanLayering.SDK_HEADER).isPresent()) {
+          || request
+              .headers()
+              .firstValue(dev.costtrace.agent.http.SpanLayering.SDK_HEADER)
+              .isPresent()) {
         return null;
       }
       byte[] body = requestBody(request, settings.maxBodyBytes());
@@ -132,7 +135,9 @@ public class LlmBodyHandler<T> implements HttpResponse.BodyHandler<T> {
 
   /** Ends the span if the call fails before a body (connect error, timeout). */
   @SuppressWarnings("rawtypes")
-  /** What the advice's exit throws: the budget's exception for a blocked call, else {@code thrown}. */
+  /**
+   * What the advice's exit throws: the budget's exception for a blocked call, else {@code thrown}.
+   */
   public static Throwable thrown(LlmBodyHandler<?> wrapped, Throwable thrown) {
     return wrapped instanceof Blocked ? ((Blocked<?>) wrapped).exception : thrown;
   }

@@ -19,7 +19,8 @@ final class TeeBodySubscriber<T> implements HttpResponse.BodySubscriber<T> {
   private final LlmHttpSpan span;
   private final byte[] chunk = new byte[8192];
 
-  TeeBodySubscriber(HttpResponse.BodySubscriber<T> delegate, ResponseBodyTee tee, LlmHttpSpan span) {
+  TeeBodySubscriber(
+      HttpResponse.BodySubscriber<T> delegate, ResponseBodyTee tee, LlmHttpSpan span) {
     this.delegate = delegate;
     this.tee = tee;
     this.span = span;

@@ -11,9 +11,9 @@ import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * Adds {@link LlmCallInterceptor} to OkHttp 3.x/4.x clients. With Maven there is no muzzle
- * plugin, so the helper classes injected next to OkHttp are listed explicitly: the gen_ai foundation,
- * our HTTP capture packages and the relocated jackson-core they parse with.
+ * Adds {@link LlmCallInterceptor} to OkHttp 3.x/4.x clients. With Maven there is no muzzle plugin,
+ * so the helper classes injected next to OkHttp are listed explicitly: the gen_ai foundation, our
+ * HTTP capture packages and the relocated jackson-core they parse with.
  */
 @AutoService(InstrumentationModule.class)
 public final class OkHttpLlmInstrumentationModule extends InstrumentationModule {
