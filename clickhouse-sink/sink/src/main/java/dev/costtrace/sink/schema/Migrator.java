@@ -72,20 +72,28 @@ public final class Migrator {
     return count;
   }
 
-  /** Reverts the last {@code steps} applied migrations; returns how many were reverted. */
+  /**
+   * Reverts the last {@code steps} applied migrations, the last applied first; returns how many
+   * were reverted. By when each was applied, not by its number: after an upgrade brings a migration
+   * numbered below ones already applied, that one was applied last and is undone first.
+   */
   public int down(int steps) {
     if (steps < 0) {
       throw new IllegalArgumentException("steps must be non-negative");
     }
     bootstrap();
-    Map<Integer, Boolean> applied = appliedVersions();
-    List<String> names = names();
+    Map<Integer, String> byVersion = new HashMap<>();
+    for (String name : names()) {
+      byVersion.put(version(name), name);
+    }
     int count = 0;
-    for (int i = names.size() - 1; i >= 0 && count < steps; i--) {
-      String name = names.get(i);
-      int version = version(name);
-      if (!applied.getOrDefault(version, false)) {
-        continue;
+    for (int version : appliedLastFirst()) {
+      if (count >= steps) {
+        break;
+      }
+      String name = byVersion.get(version);
+      if (name == null) {
+        continue; // recorded by a newer release than this one: not ours to revert
       }
       for (String sql : statements(name, false)) {
         execute(sql);
@@ -95,6 +103,22 @@ public final class Migrator {
       count++;
     }
     return count;
+  }
+
+  /**
+   * The applied versions, the one applied last first (ties, within one run of up: higher first).
+   */
+  private List<Integer> appliedLastFirst() {
+    List<Integer> out = new ArrayList<>();
+    for (GenericRecord r :
+        client.queryAll(
+            "SELECT version, argMax(applied, changed_at) AS applied, max(changed_at) AS at FROM "
+                + options.database()
+                + ".schema_migrations GROUP BY version HAVING applied = 1"
+                + " ORDER BY at DESC, version DESC")) {
+      out.add((int) r.getLong("version"));
+    }
+    return out;
   }
 
   /** Every known migration with its state. */

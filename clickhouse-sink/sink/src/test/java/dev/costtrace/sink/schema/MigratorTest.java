@@ -62,6 +62,35 @@ class MigratorTest {
     }
   }
 
+  /**
+   * An upgrade brings a migration numbered below ones already applied: it is applied last, so
+   * {@code down 1} reverts it, not the highest number.
+   */
+  @Test
+  void downRevertsTheLastAppliedFirstWhateverItsNumber() {
+    ClickHouseEndpoint e = TestClickHouse.shared();
+    String db = TestClickHouse.newDatabase("migrate_order");
+    try (Client client = e.newClient("default")) {
+      Migrator m = new Migrator(client, new SchemaOptions(db, "", Duration.ofDays(90)));
+      m.up();
+      // As a database from before 0020 existed: 0020 undone and recorded as not applied.
+      String budgets = "0020_budget_events";
+      for (String sql : m.statements(budgets, false)) {
+        client.queryAll(sql);
+      }
+      client.queryAll(
+          "INSERT INTO " + db + ".schema_migrations VALUES (20, '" + budgets + "', 0, now64(6))");
+      assertThat(m.up()).as("the upgrade applies only 0020").isEqualTo(1);
+      assertThat(m.down(1)).isEqualTo(1);
+      assertThat(m.status())
+          .filteredOn(x -> !x.applied())
+          .extracting(Migrator.Migration::name)
+          .containsExactly(budgets);
+      assertThat(m.up()).isEqualTo(1);
+      assertThat(m.status()).allMatch(Migrator.Migration::applied);
+    }
+  }
+
   @Test
   void severalReceiversStartingAtOnceConverge() throws Exception {
     ClickHouseEndpoint e = TestClickHouse.shared();
