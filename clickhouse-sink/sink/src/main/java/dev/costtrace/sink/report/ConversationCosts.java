@@ -77,8 +77,9 @@ public final class ConversationCosts {
   }
 
   /**
-   * One conversation's rollup. Token counts follow the rollup: input includes cache reads and
-   * writes.
+   * One conversation's rollup: {@code totalUsd} = {@code llmUsd} + {@code toolUsd} + {@code
+   * infraUsd} (its {@code infra:<rule>} allocations). Token counts follow the rollup: input
+   * includes cache reads and writes.
    */
   public record Conversation(
       String conversationId,
@@ -138,9 +139,10 @@ public final class ConversationCosts {
   }
 
   /**
-   * One group of spend: the keys grouped by (the others empty or null), the total, the
-   * conversations and turns in it, the per-conversation percentiles (zero without any), and the
-   * estimate under sampling when some of its calls were sampled by probability (null otherwise).
+   * One group of spend: the keys grouped by (the others empty or null), the total and its
+   * infrastructure part ({@code infra:<rule>}), the conversations and turns in it, the
+   * per-conversation percentiles (zero without any), and the estimate under sampling when some of
+   * its calls were sampled by probability (null otherwise).
    */
   public record Group(
       String tenant,
@@ -148,6 +150,7 @@ public final class ConversationCosts {
       String model,
       LocalDate day,
       BigDecimal totalUsd,
+      BigDecimal infraUsd,
       long conversations,
       long turns,
       BigDecimal p50Usd,
@@ -303,6 +306,7 @@ public final class ConversationCosts {
               by.contains(GroupKey.MODEL) ? r.getString("model") : null,
               by.contains(GroupKey.DAY) ? r.getLocalDate("day") : null,
               r.getBigDecimal("total_cost"),
+              r.getBigDecimal("infra_cost"),
               conversations,
               r.getLong("turns"),
               orZero(r, "p50", conversations),
@@ -357,7 +361,7 @@ public final class ConversationCosts {
         r.getBigDecimal("total_cost"),
         r.getBigDecimal("llm_cost"),
         r.getBigDecimal("tool_cost"),
-        BigDecimal.ZERO,
+        r.getBigDecimal("infra_cost"),
         r.getLong("turns"),
         r.getLong("llm_calls"),
         r.getLong("tool_calls"),

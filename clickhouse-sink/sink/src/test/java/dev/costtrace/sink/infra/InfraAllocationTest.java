@@ -101,17 +101,19 @@ class InfraAllocationTest {
             List.of(
                 new InfraAllocation.Use("", "a", new BigDecimal("10")),
                 new InfraAllocation.Use("", "b", new BigDecimal("0.5"))));
+    // 3.6 per 3600 s: 0.001 a second; the unused capacity is the idle rest, so it adds up to 3.6
     assertThat(s)
-        .extracting(x -> x.usd().toPlainString())
-        .containsExactly("0.010000000000", "0.000500000000");
+        .extracting(x -> x.traceId() + " " + x.usd().toPlainString())
+        .containsExactly("a 0.010000000000", "b 0.000500000000", "null 3.589500000000");
+    assertThat(sum(s)).isEqualByComparingTo("3.6");
     InfraRule perCall =
         rule(
             "    hourly_usd: 1\n    allocate: per_call\n    rate: fixed\n    capacity_per_hour: 3\n");
     assertThat(
             InfraAllocation.split(
                 perCall, BigDecimal.ONE, List.of(new InfraAllocation.Use("", "a", BigDecimal.ONE))))
-        .extracting(x -> x.usd().toPlainString())
-        .containsExactly("0.333333333333");
+        .extracting(x -> x.traceId() + " " + x.usd().toPlainString())
+        .containsExactly("a 0.333333333333", "null 0.666666666667");
     assertThatThrownBy(
             () ->
                 InfraAllocation.split(
@@ -129,7 +131,7 @@ class InfraAllocationTest {
             () ->
                 InfraRules.parse(
                     "rules:\n  - name: gpu\n    match: {provider: vllm}\n    monthly_usd: 1\n"))
-        .hasMessage("rule 1 (gpu): allocate is required");
+        .hasMessage("rule 1 (gpu) at line 2: allocate is required");
     assertThatThrownBy(
             () ->
                 InfraRules.parse(
@@ -141,7 +143,7 @@ class InfraAllocationTest {
                 InfraRules.parse(
                     "rules:\n  - name: gpu\n    match: {vendor: x}\n    monthly_usd: 1\n"
                         + "    allocate: per_call\n"))
-        .hasMessage("rule 1 (gpu): unknown key 'vendor'");
+        .hasMessage("rule 1 (gpu) at line 2: unknown key 'vendor'");
     assertThatThrownBy(
             () ->
                 InfraRules.parse(
@@ -165,7 +167,7 @@ class InfraAllocationTest {
                 InfraRules.parse(
                     "rules:\n  - {name: a, match: {tool: x}, hourly_usd: 1, allocate: per_call}\n"
                         + "  - {name: a, match: {tool: y}, hourly_usd: 1, allocate: per_call}\n"))
-        .hasMessage("rule 2 (a): another rule has this name");
+        .hasMessage("rule 2 (a) at line 3: another rule has this name");
     assertThatThrownBy(() -> InfraRules.parse("budget: 1"))
         .hasMessageContaining("unknown key 'budget'");
   }
