@@ -18,7 +18,7 @@ SELECT
     s.service_name AS service_name,
     s.first_start AS start_time,
     s.last_end AS end_time,
-    s.cost + i.cost AS total_cost,
+    s.cost + ifNull(i.cost, toDecimal128(0, 12)) AS total_cost,
     s.input AS input_tokens,
     s.cache_read AS cache_read_tokens,
     s.cache_write AS cache_write_tokens,

@@ -146,7 +146,28 @@ class InfraAllocatorTest {
       assertThat(conversations(c, db)).containsExactly("c1 0.502", "c2 0.501");
       // Nothing left to do; the rollups equal their recomputation.
       assertThat(a.runOnce().hours()).isZero();
-      assertThat(new RollupVerifier(c, schema).verify(Duration.ofDays(1)).clean()).isTrue();
+      RollupVerifier verifier = new RollupVerifier(c, schema);
+      assertThat(verifier.verify(Duration.ofDays(1)).clean()).isTrue();
+      // An allocation the rollup does not carry is a difference, and repair takes it in.
+      c.queryAll(
+          "INSERT INTO "
+              + db
+              + ".trace_rollups SELECT * REPLACE (total_cost - 0.5 AS total_cost,"
+              + " mapFilter((k, v) -> k != 'infra:gpu', model_costs) AS model_costs,"
+              + " version + 1 AS version) FROM "
+              + db
+              + ".trace_rollups FINAL WHERE trace_id = '"
+              + String.format("%032x", 3)
+              + "'");
+      RollupVerifier.Report wrong = verifier.verify(Duration.ofDays(1));
+      assertThat(wrong.differences())
+          .extracting(Object::toString)
+          .anySatisfy(
+              d ->
+                  assertThat(d)
+                      .startsWith("trace " + String.format("%032x", 3) + ": differs total_cost"));
+      verifier.repair(wrong);
+      assertThat(verifier.verify(Duration.ofDays(1)).clean()).isTrue();
 
       rules.set("rules: []");
       InfraAllocator.Run removed = a.runOnce();
