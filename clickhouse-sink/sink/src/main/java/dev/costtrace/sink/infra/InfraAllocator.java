@@ -41,10 +41,13 @@ import java.util.logging.Logger;
  * spans) with an actual rate; at once, and again as it fills, with a fixed rate (a trace's share
  * does not depend on the others). A rule taken out of the file has its hours in the window zeroed.
  *
- * <p>Deterministic: the same spans and rules give the same rows, so several receivers allocating
- * against one ClickHouse write the same thing (the newest version wins, and the check of each run
- * allocates an hour again if its rows no longer add up to what it allocated). Idempotent after any
- * crash: the hour's record is written last.
+ * <p>One leader: each run writes a heartbeat ({@code infra_allocator_runs}) and skips its work
+ * while another allocator's heartbeat is fresh, so with several receivers against one ClickHouse
+ * one allocates, and another takes over a few intervals after it stops. Deterministic besides: the
+ * same spans and rules give the same rows, so two allocators that both allocate an hour (both
+ * started together) write the same thing (the newest version wins, and each run allocates an hour
+ * again if its rows no longer add up to what it allocated). Idempotent after any crash: the hour's
+ * record is written last.
  */
 public final class InfraAllocator implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(InfraAllocator.class.getName());
@@ -76,6 +79,10 @@ public final class InfraAllocator implements AutoCloseable {
   private final AtomicLong hoursAllocated = new AtomicLong();
   private final AtomicLong tracesRecomputed = new AtomicLong();
   private volatile long lastMillis;
+  private volatile boolean leading;
+
+  /** Who this allocator is in the heartbeats: host and a random ID of this process's allocator. */
+  private final String holder = host() + "/" + java.util.UUID.randomUUID();
 
   /**
    * What the allocator has done so far.
@@ -85,12 +92,21 @@ public final class InfraAllocator implements AutoCloseable {
    * @param hoursAllocated (rule, hour) periods allocated, again or for the first time
    * @param tracesRecomputed trace rollups recomputed because their allocation changed
    * @param lastMillis how long the last run took
+   * @param leading whether the last run led (another receiver's allocator leads otherwise)
    */
   public record Status(
-      long runs, long failures, long hoursAllocated, long tracesRecomputed, long lastMillis) {}
+      long runs,
+      long failures,
+      long hoursAllocated,
+      long tracesRecomputed,
+      long lastMillis,
+      boolean leading) {}
 
-  /** What one run did: the periods it allocated and the traces whose rollups it recomputed. */
-  public record Run(int hours, int traces) {}
+  /**
+   * What one run did: whether it led (or followed another receiver's allocator and did nothing),
+   * the periods it allocated and the traces whose rollups it recomputed.
+   */
+  public record Run(boolean led, int hours, int traces) {}
 
   private InfraAllocator(Builder b) {
     this.client = b.client;
@@ -124,13 +140,53 @@ public final class InfraAllocator implements AutoCloseable {
 
   public Status status() {
     return new Status(
-        runs.get(), failures.get(), hoursAllocated.get(), tracesRecomputed.get(), lastMillis);
+        runs.get(),
+        failures.get(),
+        hoursAllocated.get(),
+        tracesRecomputed.get(),
+        lastMillis,
+        leading);
   }
 
   /**
-   * One run now, on the caller's thread (one at a time: the scheduled runs and this share a lock).
+   * One run now, on the caller's thread (one at a time: the scheduled runs and this share a lock):
+   * {@link #allocate()} if this allocator leads, that is, unless another one's heartbeat is newer
+   * than {@link #staleAfter()}; then its own heartbeat.
    */
   public synchronized Run runOnce() {
+    GenericRecord newest =
+        query(
+                "SELECT argMax(holder, at) AS holder, count() AS n FROM "
+                    + db
+                    + ".infra_allocator_runs WHERE at >= now64(3) - toIntervalMillisecond("
+                    + staleAfter().toMillis()
+                    + ")")
+            .get(0);
+    if (newest.getLong("n") > 0 && !newest.getString("holder").equals(holder)) {
+      leading = false;
+      runs.incrementAndGet();
+      return new Run(false, 0, 0);
+    }
+    execute(
+        "INSERT INTO "
+            + db
+            + ".infra_allocator_runs (holder, at) VALUES ("
+            + SqlTemplate.literal(holder)
+            + ", now64(3))");
+    leading = true;
+    return allocate();
+  }
+
+  /** How old the newest heartbeat of another allocator may be for this one to follow it. */
+  Duration staleAfter() {
+    return interval.multipliedBy(3).plusSeconds(10);
+  }
+
+  /**
+   * Allocates every due hour whose use or rule changed, whoever leads (a command, a test); one at a
+   * time with {@link #runOnce()}.
+   */
+  public synchronized Run allocate() {
     long started = System.nanoTime();
     long nowNanos = serverNanos();
     long now = Math.floorDiv(nowNanos, 1_000_000_000L);
@@ -192,7 +248,7 @@ public final class InfraAllocator implements AutoCloseable {
     tracesRecomputed.addAndGet(touched.size());
     lastMillis = (System.nanoTime() - started) / 1_000_000;
     runs.incrementAndGet();
-    return new Run(hours, touched.size());
+    return new Run(true, hours, touched.size());
   }
 
   /** Hour records waiting for the rollups of their traces: written last, so a crash redoes them. */
@@ -392,6 +448,14 @@ public final class InfraAllocator implements AutoCloseable {
               + ".infra_allocations (auth_tenant, trace_id, rule, hour, units, spans, usd,"
               + " rule_digest, version) VALUES "
               + String.join(", ", rows.subList(i, Math.min(rows.size(), i + INSERT_ROWS))));
+    }
+  }
+
+  private static String host() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "unknown-host";
     }
   }
 

@@ -2,8 +2,8 @@
 -- second or per call: one row per (hour, trace) with its units (per_second: nanoseconds of its
 -- matching spans within the hour, a span's duration clipped to each hour it overlaps; per call:
 -- its matching spans that started in the hour) and its matching spans. Spans of calls a budget
--- blocked were never made and use nothing. A span's seconds are counted within a day of its start
--- (so that the read of a window stays a read of its days).
+-- blocked were never made and use nothing. A span's seconds are counted within six hours of its
+-- start (so that the read of a window stays a read of its hours plus six).
 -- Slots: {db}, {match} (a condition on span_rows AS x), {from}, {to}, {per_second} (1 or 0).
 SELECT
     toUInt32(h * 3600) AS hour,
@@ -28,7 +28,7 @@ FROM
             range(toInt64(intDiv(toUnixTimestamp(x.start_time), 3600)),
                 toInt64(intDiv(toUnixTimestamp(x.end_time), 3600)) + 1),
             [toInt64(intDiv(toUnixTimestamp(x.start_time), 3600))]) AS h
-    WHERE x.start_time >= toDateTime64({from} - 86400, 9, 'UTC')
+    WHERE x.start_time >= toDateTime64({from} - 21600, 9, 'UTC')
         AND x.start_time < toDateTime64({to}, 9, 'UTC')
         AND x.pricing_status != 'BUDGET_BLOCKED'
         AND ({match})

@@ -29,6 +29,9 @@ WHERE arrayExists(k -> startsWith(k, 'infra:'), mapKeys(model_costs))
 {sync_insert};
 
 /* cluster-only */
+DROP TABLE IF EXISTS {db}.infra_allocator_runs {on_cluster} SYNC;
+DROP TABLE IF EXISTS {db}.infra_allocator_runs{local} {on_cluster} SYNC;
+/* cluster-only */
 DROP TABLE IF EXISTS {db}.infra_periods {on_cluster} SYNC;
 DROP TABLE IF EXISTS {db}.infra_periods{local} {on_cluster} SYNC;
 /* cluster-only */

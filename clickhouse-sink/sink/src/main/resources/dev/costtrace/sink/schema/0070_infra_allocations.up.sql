@@ -58,3 +58,20 @@ ORDER BY (rule, hour)
 /* cluster-only */
 CREATE TABLE IF NOT EXISTS {db}.infra_periods {on_cluster} AS {db}.infra_periods_local
 ENGINE = Distributed({cluster}, {db}, infra_periods_local, cityHash64(rule));
+
+-- The allocators' heartbeats: each run of a receiver's allocator looks at the newest, and follows
+-- (skips the run) while another's is fresh; so with several receivers one leads, and another takes
+-- over within a few intervals when it stops. Two leading at once (both started together) is
+-- harmless: their rows are the same.
+CREATE TABLE IF NOT EXISTS {db}.infra_allocator_runs{local} {on_cluster}
+(
+    holder String,
+    at     DateTime64(3, 'UTC')
+)
+ENGINE = {engine:MergeTree}
+ORDER BY at
+TTL toDateTime(at) + INTERVAL 1 DAY;
+
+/* cluster-only */
+CREATE TABLE IF NOT EXISTS {db}.infra_allocator_runs {on_cluster} AS {db}.infra_allocator_runs_local
+ENGINE = Distributed({cluster}, {db}, infra_allocator_runs_local, rand());

@@ -123,9 +123,12 @@ class InfraAllocatorTest {
         InfraAllocator b = allocator(c2, schema, rules)) {
       // Each allocates the hour with use and the empty hours of the window; b does it again, as a
       // second receiver that had not seen a's record of the hours would.
-      assertThat(a.runOnce().hours()).isEqualTo(4);
+      assertThat(a.runOnce()).isEqualTo(new InfraAllocator.Run(true, 4, 3));
+      // b follows while a's heartbeat is fresh; made to allocate, it writes what a wrote.
+      assertThat(b.runOnce()).isEqualTo(new InfraAllocator.Run(false, 0, 0));
+      assertThat(b.status().leading()).isFalse();
       c.queryAll("TRUNCATE TABLE " + db + ".infra_periods");
-      assertThat(b.runOnce().hours()).isEqualTo(4);
+      assertThat(b.allocate().hours()).isEqualTo(4);
       // Every key's rows, whoever wrote them, say the same: 1/6, 2/6 and 3/6 of $1, the cut's
       // 10^-12 left over to the largest remainders.
       List<GenericRecord> keys =

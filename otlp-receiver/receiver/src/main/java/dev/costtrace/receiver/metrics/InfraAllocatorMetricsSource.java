@@ -31,6 +31,10 @@ public final class InfraAllocatorMetricsSource implements MetricsSource {
             "Trace rollups recomputed because their infrastructure allocation changed.",
             s.tracesRecomputed())
         .gauge(
+            "costtrace_infra_allocator_leading",
+            "1 while this receiver's allocator leads; 0 while it follows another receiver's.",
+            s.leading() ? 1 : 0)
+        .gauge(
             "costtrace_infra_allocation_seconds",
             "How long the last allocation run took.",
             s.lastMillis() / 1000.0);
