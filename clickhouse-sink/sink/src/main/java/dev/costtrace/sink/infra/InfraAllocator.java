@@ -389,7 +389,9 @@ public final class InfraAllocator implements AutoCloseable {
         "to",
         "" + to,
         "per_second",
-        rule.unit() == InfraRule.Unit.PER_SECOND ? "1" : "0");
+        rule.unit() == InfraRule.Unit.PER_SECOND ? "1" : "0",
+        "use_within",
+        Long.toString(InfraRule.USE_WITHIN.toSeconds()));
   }
 
   /** The rule's match as a condition on {@code span_rows AS x}. */

@@ -5,6 +5,7 @@ import com.clickhouse.client.api.command.CommandSettings;
 import com.clickhouse.client.api.query.GenericRecord;
 import com.clickhouse.client.api.query.QuerySettings;
 import dev.costtrace.sink.engine.ClickHouseTimeouts;
+import dev.costtrace.sink.infra.InfraRule;
 import dev.costtrace.sink.schema.ClusterConsistency;
 import dev.costtrace.sink.schema.SchemaOptions;
 import dev.costtrace.sink.schema.SqlTemplate;
@@ -130,7 +131,8 @@ public final class RollupRecomputer {
               + SqlTemplate.nanos(to)
               + " AND ("
               + traceFilter("x", group)
-              + ")");
+              + ")",
+          allocationHours(from, to) + " AND (" + traceFilter("o", group) + ")");
       queries++;
     }
     for (List<TraceKey> chunk : chunks) {
@@ -167,7 +169,7 @@ public final class RollupRecomputer {
     }
     int queries = 0;
     for (List<TraceKey> chunk : chunks(traces)) {
-      insertTraces(chunk, traceFilter("x", chunk));
+      insertTraces(chunk, traceFilter("x", chunk), traceFilter("o", chunk));
       insertConversations(chunk);
       queries += 2;
     }
@@ -198,6 +200,8 @@ public final class RollupRecomputer {
                 "span_filter",
                 "(x.auth_tenant, x.trace_id) IN (" + traces + ")",
                 "attribution_filter",
+                "(o.auth_tenant, o.trace_id) IN (" + traces + ")",
+                "allocation_filter",
                 "(o.auth_tenant, o.trace_id) IN (" + traces + ")"));
     execute(
         "INSERT INTO "
@@ -276,7 +280,8 @@ public final class RollupRecomputer {
     return out;
   }
 
-  private void insertTraces(Collection<TraceKey> traces, String spanFilter) {
+  private void insertTraces(
+      Collection<TraceKey> traces, String spanFilter, String allocationFilter) {
     execute(
         "INSERT INTO "
             + database
@@ -287,7 +292,22 @@ public final class RollupRecomputer {
                 "span_filter",
                 spanFilter,
                 "attribution_filter",
-                traceFilter("o", traces)));
+                traceFilter("o", traces),
+                "allocation_filter",
+                allocationFilter));
+  }
+
+  /**
+   * The hours a trace whose span rows start within [from, to] can have infrastructure allocations
+   * in: from the hour of its first start to {@link InfraRule#USE_WITHIN} after its last (a span's
+   * seconds are counted in the hours that start within that of its start). The allocations table is
+   * sorted by hour first, so the writer reads the hours of its batch only.
+   */
+  public static String allocationHours(long fromNanos, long toNanos) {
+    return "o.hour >= toStartOfHour("
+        + SqlTemplate.nanos(fromNanos)
+        + ") AND o.hour <= "
+        + SqlTemplate.nanos(toNanos + InfraRule.USE_WITHIN.toNanos());
   }
 
   /** Every conversation any of these traces was observed with: its old and its new one alike. */

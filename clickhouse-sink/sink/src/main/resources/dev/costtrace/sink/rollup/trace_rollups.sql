@@ -6,8 +6,9 @@
 -- FINAL, the rows of the hours it used) as infra:<rule> beside its models and tools, and in its
 -- total. Columns in the order of trace_rollups; the version is the time of this read, so that of
 -- two recomputations the later one, which saw at least as much, wins.
--- Slots: {span_filter} on span_rows AS x, {attribution_filter} on span_attributions AS o (and on
--- infra_allocations AS o, which has the same key columns).
+-- Slots: {span_filter} on span_rows AS x, {attribution_filter} on span_attributions AS o,
+-- {allocation_filter} on infra_allocations AS o (the traces, and where the writer knows it, the
+-- hours their allocations can be in).
 SELECT
     s.auth_tenant AS auth_tenant,
     s.trace_id AS trace_id,
@@ -75,6 +76,6 @@ LEFT JOIN
         sum(o.usd) AS cost,
         sumMap(map(concat('infra:', o.rule), o.usd)) AS models
     FROM {db}.infra_allocations AS o FINAL
-    WHERE ({attribution_filter}) AND o.spans > 0
+    WHERE ({allocation_filter}) AND o.spans > 0
     GROUP BY o.auth_tenant, o.trace_id
 ) AS i ON s.auth_tenant = i.auth_tenant AND s.trace_id = i.trace_id

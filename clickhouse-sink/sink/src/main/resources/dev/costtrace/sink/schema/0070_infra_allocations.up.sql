@@ -4,8 +4,9 @@
 -- trace rollups add a trace's rows as infra:<rule> beside its models and tools. Keyed and
 -- versioned: a re-allocation (late spans, changed rules) writes every trace of the hour again with
 -- a higher version, a trace that no longer uses the hour with zero units, spans and cost; two
--- receivers allocating the same hour from the same spans and rules write the same rows. Ordered by
--- trace, as the rollups look them up.
+-- receivers allocating the same hour from the same spans and rules write the same rows. Sorted by
+-- hour first: the writer's recomputation of a batch's traces reads the hours the batch's spans are
+-- in (and up to six after), the set index finds a trace's granules within them.
 CREATE TABLE IF NOT EXISTS {db}.infra_allocations{local} {on_cluster}
 (
     auth_tenant LowCardinality(String),
@@ -22,7 +23,7 @@ CREATE TABLE IF NOT EXISTS {db}.infra_allocations{local} {on_cluster}
 )
 ENGINE = {engine:ReplacingMergeTree(version)}
 PARTITION BY toYYYYMM(hour)
-ORDER BY (auth_tenant, trace_id, rule, hour)
+ORDER BY (hour, auth_tenant, trace_id, rule)
 {ttl:hour}
 SETTINGS index_granularity = 1024;
 

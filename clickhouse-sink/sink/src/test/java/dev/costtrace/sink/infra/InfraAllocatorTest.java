@@ -74,6 +74,13 @@ class InfraAllocatorTest {
               Map.of(),
               start));
     }
+    write(e, db, rows, attributions);
+    return schema;
+  }
+
+  void write(
+      ClickHouseEndpoint e, String db, List<SpanCostRow> rows, List<SpanAttribution> attributions)
+      throws Exception {
     try (ClickHouseSink sink =
         ClickHouseSink.builder()
             .client(e.newClient("default"), true)
@@ -84,7 +91,6 @@ class InfraAllocatorTest {
       sink.accept(rows, attributions);
       assertThat(sink.flush(Duration.ofSeconds(30))).isTrue();
     }
-    return schema;
   }
 
   static InfraAllocator allocator(Client c, SchemaOptions schema, AtomicReference<String> rules) {
@@ -172,11 +178,36 @@ class InfraAllocatorTest {
       verifier.repair(wrong);
       assertThat(verifier.verify(Duration.ofDays(1)).clean()).isTrue();
 
+      // A late span of trace 3 (5 s more): the writer's recomputation keeps the trace's
+      // allocation (it reads the hours of its spans); the next run splits the hour again.
+      long late = HOUR.plusSeconds(1800).getEpochSecond() * 1_000_000_000L;
+      write(
+          e,
+          db,
+          List.of(
+              SpanCostRow.builder()
+                  .traceId(String.format("%032x", 3))
+                  .spanId("00000000000000ff")
+                  .set(SpanColumns.START_TIME, late)
+                  .set(SpanColumns.END_TIME, late + 5_000_000_000L)
+                  .set(SpanColumns.SERVICE_NAME, "gpu-svc")
+                  .set(SpanColumns.TOTAL_COST, new BigDecimal("0.001"))
+                  .set(SpanColumns.PRICING_STATUS, "PRICED")
+                  .build()),
+          List.of());
+      assertThat(conversations(c, db)).containsExactly("c1 0.502", "c2 0.502");
+      assertThat(verifier.verify(Duration.ofDays(1)).clean()).isTrue();
+      assertThat(a.runOnce()).isEqualTo(new InfraAllocator.Run(true, 1, 3));
+      // 10, 20 and 35 of 65 s: 0.153846153846|15, 0.307692307692|31, 0.538461538461|54; the
+      // one 10^-12 left goes to the largest remainder, trace 3's.
+      assertThat(conversations(c, db)).containsExactly("c1 0.463538461538", "c2 0.540461538462");
+      assertThat(verifier.verify(Duration.ofDays(1)).clean()).isTrue();
+
       rules.set("rules: []");
       InfraAllocator.Run removed = a.runOnce();
       assertThat(removed.hours()).isEqualTo(4);
       assertThat(removed.traces()).isEqualTo(3);
-      assertThat(conversations(c, db)).containsExactly("c1 0.002", "c2 0.001");
+      assertThat(conversations(c, db)).containsExactly("c1 0.002", "c2 0.002");
       assertThat(
               c.queryAll("SELECT count() AS n FROM " + db + ".infra_periods FINAL")
                   .get(0)
