@@ -255,6 +255,12 @@ class InfraCostEndToEndTest {
           .contains("infra:gpu")
           .contains("infra:vector-db");
       assertThat(CliRun.ok("verify", "--since", "1d")).contains("every one equals");
+      // review: the period's spend and its infrastructure part.
+      JsonNode review = JSON.readTree(CliRun.ok("review", "--since", "1d", "--format", "json"));
+      assertThat(usd(review, "infra_usd")).isEqualByComparingTo("9.06");
+      assertThat(usd(review, "total_usd"))
+          .isEqualByComparingTo(new BigDecimal("9.06").add(CALL.multiply(BigDecimal.TEN)));
+      assertThat(CliRun.ok("review", "--since", "1d")).contains("of it infrastructure");
 
       // A late span in hour 1 (conv-4, 20 s): hour 1 of gpu is split again over 150 s.
       export(base, "inference-svc", t -> turn(t, "conv-4", H1.plusSeconds(2400), 20, 1));
