@@ -187,6 +187,8 @@ public final class InfraAllocator implements AutoCloseable {
    * time with {@link #runOnce()}.
    */
   public synchronized Run allocate() {
+    // Records of a run that failed part-way are not written: their hours are allocated again.
+    pendingRecords.clear();
     long started = System.nanoTime();
     long nowNanos = serverNanos();
     long now = Math.floorDiv(nowNanos, 1_000_000_000L);
