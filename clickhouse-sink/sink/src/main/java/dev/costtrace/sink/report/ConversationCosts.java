@@ -205,14 +205,30 @@ public final class ConversationCosts {
   /** The models and tools of a conversation, most expensive first; unpriced ones included. */
   public List<ModelUsage> models(Conversation c) {
     List<ModelUsage> out = new ArrayList<>();
-    for (GenericRecord r :
-        run(
-            "conversation_models",
-            Map.of("db", database, "id", c.conversationId(), "tenant", c.tenantId()))) {
+    for (GenericRecord r : run("conversation_models", conversationParams(c))) {
       out.add(
           new ModelUsage(r.getString("model"), r.getLong("calls"), r.getBigDecimal("total_cost")));
     }
     return out;
+  }
+
+  /**
+   * The parameters that find a conversation's calls: its ID and tenant, and its first and last seen
+   * (every stored call of its traces starts between them; all time when it has none yet).
+   */
+  private Map<String, Object> conversationParams(Conversation c) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("db", database);
+    p.put("id", c.conversationId());
+    p.put("tenant", c.tenantId());
+    p.put("from_ns", epochNanos(c.firstSeen() != null ? c.firstSeen() : ALL_TIME.from()));
+    p.put("to_ns", epochNanos(c.lastSeen() != null ? c.lastSeen() : ALL_TIME.to()));
+    return p;
+  }
+
+  private static Map<String, Object> withMaxCalls(Map<String, Object> p, int max) {
+    p.put("max_calls", max);
+    return p;
   }
 
   /** Up to {@code max} calls of a conversation in the order they started. */
@@ -221,18 +237,7 @@ public final class ConversationCosts {
       throw new IllegalArgumentException("max must be positive");
     }
     List<Call> out = new ArrayList<>();
-    for (GenericRecord r :
-        run(
-            "conversation_calls",
-            Map.of(
-                "db",
-                database,
-                "id",
-                c.conversationId(),
-                "tenant",
-                c.tenantId(),
-                "max_calls",
-                max))) {
+    for (GenericRecord r : run("conversation_calls", withMaxCalls(conversationParams(c), max))) {
       out.add(
           new Call(
               r.getString("trace_id"),
