@@ -142,6 +142,24 @@ public final class GenAiBudget {
     }
   }
 
+  /**
+   * Admits a call made in {@code context} whose span is another library's, started before the
+   * request leaves and ended by that library (the upstream agent's AWS SDK span), or {@link
+   * Span#getInvalid()} for an untraced call: the decision goes on that span. Returns the ticket the
+   * caller settles with {@link #settle(BudgetTicket, GenAiResponse, Throwable)}, null when there is
+   * nothing to admit (no rule, or a CostTrace layer above already admitted the call); throws on a
+   * block, after marking the span, which the caller then ends.
+   */
+  public static BudgetTicket admitOnSpan(Context context, Span span, GenAiRequest request) {
+    BudgetTicket ticket = ticket(context, span, request);
+    if (ticket != null && BudgetTicket.OUTCOME_BLOCK.equals(ticket.outcome())) {
+      RuntimeException e = ticket.exception();
+      markBlocked(span, e);
+      throw e;
+    }
+    return ticket;
+  }
+
   /** Whether {@code parent} still needs an admission under its active foreign span. */
   static boolean needsAdmissionUnder(Context parent) {
     return enabled() && !admitted(parent) && !GenAiSpans.isOwn(parent);
@@ -161,6 +179,7 @@ public final class GenAiBudget {
       call.maxOutputTokens = request.maxTokens() == null ? -1 : request.maxTokens();
       call.serviceTier = request.serviceTier();
       call.inputText = request.inputText();
+      call.downgradable = request.downgradable();
       call.span = span != null && span.getSpanContext().isValid() ? span : null;
       call.context = parent;
       ticket = gate.admit(call);
@@ -213,14 +232,27 @@ public final class GenAiBudget {
     if (a == null) {
       return true;
     }
+    settle(a.ticket, response, error);
+    return a.ownSpan;
+  }
+
+  /**
+   * Settles {@code ticket} with the call's usage; a call that failed without usage releases its
+   * reservation, one whose usage was not seen keeps its estimate. Once per ticket (later calls do
+   * nothing); never throws.
+   */
+  public static void settle(BudgetTicket ticket, GenAiResponse response, Throwable error) {
+    if (ticket == null) {
+      return;
+    }
     try {
       GenAiUsage usage = response == null ? null : response.usage();
       if (usage == null && error != null) {
-        a.ticket.release();
+        ticket.release();
       } else if (usage == null) {
-        a.ticket.settle(response == null ? null : response.responseModel(), -1, -1, -1, -1, -1);
+        ticket.settle(response == null ? null : response.responseModel(), -1, -1, -1, -1, -1);
       } else {
-        a.ticket.settle(
+        ticket.settle(
             response.responseModel(),
             orMinusOne(usage.inputTokens()),
             orMinusOne(usage.cacheReadInputTokens()),
@@ -231,7 +263,6 @@ public final class GenAiBudget {
     } catch (Throwable t) {
       GenAiFailures.contain(t);
     }
-    return a.ownSpan;
   }
 
   private static long orMinusOne(Long v) {
