@@ -238,10 +238,10 @@ public final class BudgetTestApp {
           if (!(e.getCause() instanceof ConversationBudgetExceededException)) {
             throw e;
           }
-          ConversationBudgetExceededException b =
+          ConversationBudgetExceededException cause =
               (ConversationBudgetExceededException) e.getCause();
-          blocked = b.limitName() + "/" + b.conversationId() + " (in CompletionException)";
-          loader = loader(b);
+          blocked = cause.limitName() + "/" + cause.conversationId() + " (in CompletionException)";
+          loader = loader(cause);
           break;
         }
       }
