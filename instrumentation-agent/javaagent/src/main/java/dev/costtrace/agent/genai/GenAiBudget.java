@@ -143,21 +143,42 @@ public final class GenAiBudget {
   }
 
   /**
-   * Admits a call made in {@code context} whose span is another library's, started before the
+   * Decides on a call made in {@code context} whose span is another library's, started before the
    * request leaves and ended by that library (the upstream agent's AWS SDK span), or {@link
-   * Span#getInvalid()} for an untraced call: the decision goes on that span. Returns the ticket the
-   * caller settles with {@link #settle(BudgetTicket, GenAiResponse, Throwable)}, null when there is
-   * nothing to admit (no rule, or a CostTrace layer above already admitted the call); throws on a
-   * block, after marking the span, which the caller then ends.
+   * Span#getInvalid()} when that span is not known yet or the call is untraced: the decision goes
+   * on the span ({@link #record(Span, GenAiRequest, BudgetTicket)} puts it there later). Returns
+   * the ticket, a blocked one included (its {@link BudgetTicket#exception()} is for the caller to
+   * throw once the span is ended), or null when there is nothing to admit (no rule, or a CostTrace
+   * layer above already admitted the call). The caller settles it with {@link #settle(BudgetTicket,
+   * GenAiResponse, Throwable)}.
    */
-  public static BudgetTicket admitOnSpan(Context context, Span span, GenAiRequest request) {
-    BudgetTicket ticket = ticket(context, span, request);
-    if (ticket != null && BudgetTicket.OUTCOME_BLOCK.equals(ticket.outcome())) {
-      RuntimeException e = ticket.exception();
-      markBlocked(span, e);
-      throw e;
+  public static BudgetTicket decide(Context context, Span span, GenAiRequest request) {
+    BudgetTicket ticket;
+    try {
+      ticket = ticket(context, span, request);
+    } catch (ConversationBudgetExceededException e) {
+      return null; // the engine returns blocked tickets; contained all the same
+    }
+    if (ticket != null
+        && BudgetTicket.OUTCOME_BLOCK.equals(ticket.outcome())
+        && span.getSpanContext().isValid()) {
+      markBlocked(span, ticket.exception());
     }
     return ticket;
+  }
+
+  /**
+   * Puts a decision made before the call's span existed on that span: the attributes and event, the
+   * downgraded model and name, and for a block its {@code error.type}.
+   */
+  public static void record(Span span, GenAiRequest request, BudgetTicket ticket) {
+    if (span == null || !span.getSpanContext().isValid() || ticket == null) {
+      return;
+    }
+    recordDecision(span, request, ticket);
+    if (BudgetTicket.OUTCOME_BLOCK.equals(ticket.outcome())) {
+      markBlocked(span, ticket.exception());
+    }
   }
 
   /** Whether {@code parent} still needs an admission under its active foreign span. */
@@ -184,7 +205,7 @@ public final class GenAiBudget {
       call.context = parent;
       ticket = gate.admit(call);
       if (ticket != null && call.span != null) {
-        record(span, request, ticket);
+        recordDecision(span, request, ticket);
       }
     } catch (ConversationBudgetExceededException e) {
       throw e;
@@ -196,7 +217,7 @@ public final class GenAiBudget {
   }
 
   /** The decision's attributes and event on the span; a downgrade renames span and model. */
-  static void record(Span span, GenAiRequest request, BudgetTicket ticket) {
+  static void recordDecision(Span span, GenAiRequest request, BudgetTicket ticket) {
     try {
       AttributesBuilder attributes = Attributes.builder();
       for (Map.Entry<String, Object> e : ticket.spanAttributes().entrySet()) {

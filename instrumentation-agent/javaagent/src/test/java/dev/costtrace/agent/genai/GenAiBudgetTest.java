@@ -147,25 +147,32 @@ class GenAiBudgetTest {
         SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build();
     io.opentelemetry.api.trace.Span upstream =
         provider.get("upstream").spanBuilder("chat gpt-4o").startSpan();
-    Context context = Context.root().with(upstream);
-    BudgetTicket ticket = GenAiBudget.admitOnSpan(context, upstream, request("gpt-4o"));
+    BudgetTicket ticket =
+        GenAiBudget.decide(Context.root().with(upstream), upstream, request("gpt-4o"));
     assertThat(ticket.outcome()).isEqualTo("allow");
     GenAiBudget.settle(ticket, usage("gpt-4o", 1000, 1000), null);
     GenAiBudget.settle(ticket, usage("gpt-4o", 9000, 9000), null); // once per ticket
     upstream.end();
     assertThat(engine.remaining("conv-1").spentUsd()).isEqualByComparingTo("0.0125");
 
-    io.opentelemetry.api.trace.Span second =
+    // Decided before the other library's span started, recorded on it once it exists.
+    BudgetTicket blocked =
+        GenAiBudget.decide(
+            Context.root(), io.opentelemetry.api.trace.Span.getInvalid(), request("gpt-4o"));
+    assertThat(blocked.outcome()).isEqualTo("block");
+    assertThat(blocked.exception()).isInstanceOf(ConversationBudgetExceededException.class);
+    io.opentelemetry.api.trace.Span later =
         provider.get("upstream").spanBuilder("chat gpt-4o").startSpan();
-    assertThatThrownBy(
-            () -> GenAiBudget.admitOnSpan(Context.root().with(second), second, request("gpt-4o")))
-        .isInstanceOf(ConversationBudgetExceededException.class);
-    second.end(); // its owner ends it
-    SpanData blocked = exporter.getFinishedSpanItems().get(1);
-    assertThat(blocked.getAttributes().get(AttributeKey.stringKey("costtrace.budget.action")))
+    GenAiBudget.record(later, request("gpt-4o"), blocked);
+    later.end(); // its owner ends it
+    SpanData span = exporter.getFinishedSpanItems().get(1);
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("costtrace.budget.action")))
         .isEqualTo("block");
-    assertThat(blocked.getAttributes().get(AttributeKey.stringKey("error.type")))
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("error.type")))
         .isEqualTo(ConversationBudgetExceededException.class.getName());
+    assertThat(span.getEvents())
+        .extracting(e -> e.getName())
+        .contains("costtrace.budget.limit_hit");
     assertThat(
             exporter
                 .getFinishedSpanItems()

@@ -14,9 +14,9 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * Registers {@link BedrockBudgetInterceptor} as a global AWS SDK interceptor (the SDK reads {@code
  * software/amazon/awssdk/global/handlers/execution.interceptors} from the class path when a client
- * is built), where Bedrock Runtime is on the class path. Ordered after the upstream {@code
- * aws-sdk-2.2} module, so its interceptor comes first and has started the span ours admits against.
- * Disable with {@code -Dotel.instrumentation.costtrace-bedrock-budget.enabled=false}.
+ * is built), where Bedrock Runtime is on the class path, next to the upstream {@code aws-sdk-2.2}
+ * module's interceptor (in either order: see {@link BedrockBudgetInterceptor}). Disable with {@code
+ * -Dotel.instrumentation.costtrace-bedrock-budget.enabled=false}.
  */
 @AutoService(InstrumentationModule.class)
 public final class BedrockBudgetInstrumentationModule extends InstrumentationModule {
@@ -33,11 +33,6 @@ public final class BedrockBudgetInstrumentationModule extends InstrumentationMod
 
   public BedrockBudgetInstrumentationModule() {
     super("costtrace-bedrock-budget", "costtrace-bedrock-budget-2.2");
-  }
-
-  @Override
-  public int order() {
-    return 1; // after upstream's aws-sdk-2.2 (0): its interceptor is listed, and runs, first
   }
 
   @Override

@@ -5,7 +5,6 @@ import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
-import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import dev.costtrace.budget.api.internal.BudgetTicket;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -20,15 +19,17 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
 
 /**
- * The budget gate of Bedrock Runtime calls, a global AWS SDK interceptor listed after the upstream
- * agent's. {@code modifyRequest} runs once per call (not per retry), after upstream's has started
- * the call's span and before the request is marshalled and signed: the call is admitted against
- * that span ({@link GenAiBudget#admitOnSpan}); a downgrade returns the request rebuilt with the
- * cheaper model id; a block ends upstream's span with the exception (through upstream's own
- * finisher, as its failure path would) and throws it, so nothing is sent. The ticket stays in the
- * call's execution attributes, where {@code BedrockSpanExtractor} settles it with the usage it
- * records at the span's end; a call with no upstream span is settled here. Every failure of ours is
- * contained: the call then goes out unchanged.
+ * The budget gate of Bedrock Runtime calls, a global AWS SDK interceptor next to the upstream
+ * agent's (which one the SDK runs first is the class loader's resource order: ours, as the agent
+ * 2.33 injects them). {@code modifyRequest}, once per call (not per retry) and before the request
+ * is marshalled and signed, decides ({@link GenAiBudget#decide}); a downgrade returns the request
+ * rebuilt with the cheaper model id. {@code beforeMarshalling}, when upstream's {@code
+ * modifyRequest} has started the call's span, puts the decision on that span ({@link
+ * GenAiBudget#record}); a block then ends upstream's span with the exception (through upstream's
+ * own finisher, as its failure path would) and throws it, before anything is sent. The ticket goes
+ * into the call's execution attributes, where {@code BedrockSpanExtractor} settles it with the
+ * usage it records at the span's end; a call with no upstream span is settled here. Our failures
+ * are contained: the call then goes out unchanged.
  */
 public final class BedrockBudgetInterceptor implements ExecutionInterceptor {
   /** Upstream's attributes, named after its (shaded) interceptor class. */
@@ -36,13 +37,28 @@ public final class BedrockBudgetInterceptor implements ExecutionInterceptor {
 
   private static final String UPSTREAM_FINISHER = "TracingExecutionInterceptor.RequestFinisher";
 
+  /** The decision between {@code modifyRequest} and {@code beforeMarshalling}. */
+  static final ExecutionAttribute<Decision> DECISION =
+      new ExecutionAttribute<>("dev.costtrace.agent.bedrock.gate.Decision");
+
   /** The ticket of a call under upstream's span, settled by the span's extractor. */
   static final ExecutionAttribute<BudgetTicket> TICKET =
       new ExecutionAttribute<>("dev.costtrace.agent.bedrock.gate.BudgetTicket");
 
   /** The ticket of a call without an upstream span, settled by this interceptor. */
-  static final ExecutionAttribute<Object> UNTRACED_TICKET =
-      new ExecutionAttribute<>("dev.costtrace.agent.bedrock.gate.UntracedBudgetTicket");
+  static final ExecutionAttribute<Decision> UNTRACED =
+      new ExecutionAttribute<>("dev.costtrace.agent.bedrock.gate.Untraced");
+
+  /** A call's request and ticket (not a ticket itself: the extractor looks for tickets). */
+  static final class Decision {
+    final GenAiRequest request;
+    final BudgetTicket ticket;
+
+    Decision(GenAiRequest request, BudgetTicket ticket) {
+      this.request = request;
+      this.ticket = ticket;
+    }
+  }
 
   @Override
   public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
@@ -50,31 +66,23 @@ public final class BedrockBudgetInterceptor implements ExecutionInterceptor {
     if (!GenAiBudget.enabled()) {
       return request;
     }
-    io.opentelemetry.context.Context upstream = null;
     try {
       GenAiRequest call = BedrockRequests.request(request);
       if (call == null) {
         return request;
       }
-      upstream = upstreamContext(attributes);
+      io.opentelemetry.context.Context upstream = upstreamContext(attributes);
       BudgetTicket ticket =
           upstream != null
-              ? GenAiBudget.admitOnSpan(upstream, Span.fromContext(upstream), call)
-              : GenAiBudget.admitOnSpan(
+              ? GenAiBudget.decide(upstream, Span.fromContext(upstream), call)
+              : GenAiBudget.decide(
                   io.opentelemetry.context.Context.current(), Span.getInvalid(), call);
       if (ticket == null) {
         return request;
       }
-      if (upstream != null) {
-        attributes.putAttribute(TICKET, ticket);
-      } else {
-        attributes.putAttribute(UNTRACED_TICKET, ticket);
-      }
+      attributes.putAttribute(DECISION, new Decision(upstream == null ? call : null, ticket));
       String cheaper = ticket.downgradeModel();
       return cheaper == null ? request : BedrockRequests.withModel(request, cheaper);
-    } catch (ConversationBudgetExceededException e) {
-      endUpstreamSpan(upstream, attributes, e);
-      throw e;
     } catch (Throwable t) {
       GenAiFailures.contain(t);
       return request;
@@ -82,18 +90,48 @@ public final class BedrockBudgetInterceptor implements ExecutionInterceptor {
   }
 
   @Override
+  public void beforeMarshalling(Context.BeforeMarshalling context, ExecutionAttributes attributes) {
+    Decision decision = attributes.getAttribute(DECISION);
+    if (decision == null) {
+      return;
+    }
+    io.opentelemetry.context.Context upstream = null;
+    try {
+      upstream = upstreamContext(attributes);
+      if (upstream != null) {
+        if (decision.request != null) { // decided before upstream's span started
+          GenAiBudget.record(Span.fromContext(upstream), decision.request, decision.ticket);
+        }
+        attributes.putAttribute(TICKET, decision.ticket);
+      } else {
+        attributes.putAttribute(UNTRACED, decision);
+      }
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
+    RuntimeException blocked =
+        BudgetTicket.OUTCOME_BLOCK.equals(decision.ticket.outcome())
+            ? decision.ticket.exception()
+            : null;
+    if (blocked != null) {
+      endUpstreamSpan(upstream, attributes, blocked);
+      throw blocked;
+    }
+  }
+
+  @Override
   public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
-    Object ticket = attributes.getAttribute(UNTRACED_TICKET);
-    if (ticket instanceof BudgetTicket) {
-      GenAiBudget.settle((BudgetTicket) ticket, response(context), null);
+    Decision untraced = attributes.getAttribute(UNTRACED);
+    if (untraced != null) {
+      GenAiBudget.settle(untraced.ticket, response(context), null);
     }
   }
 
   @Override
   public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
-    Object ticket = attributes.getAttribute(UNTRACED_TICKET);
-    if (ticket instanceof BudgetTicket) {
-      GenAiBudget.settle((BudgetTicket) ticket, null, context.exception());
+    Decision untraced = attributes.getAttribute(UNTRACED);
+    if (untraced != null) {
+      GenAiBudget.settle(untraced.ticket, null, context.exception());
     }
   }
 
@@ -135,9 +173,9 @@ public final class BedrockBudgetInterceptor implements ExecutionInterceptor {
   }
 
   /**
-   * A blocked call never reaches the SDK's failure path (the interceptor chain stops at {@code
-   * modifyRequest}), so upstream's span is ended here: by upstream's finisher (its instrumenter's
-   * {@code end}, with its extractors and metrics), else directly.
+   * A blocked call never reaches the SDK's failure path (the exception leaves before the request
+   * pipeline), so upstream's span is ended here: by upstream's finisher (its instrumenter's {@code
+   * end}, with its extractors and metrics), else directly.
    */
   private static void endUpstreamSpan(
       io.opentelemetry.context.Context upstream,
