@@ -23,13 +23,8 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
-import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
-import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
-import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
-import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
 import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelRequest;
-import software.amazon.awssdk.services.bedrockruntime.model.Message;
 
 /**
  * The budget ITs' calls of the clients added after the first budget work: the Google Gen AI SDK
@@ -39,8 +34,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.Message;
  */
 final class BudgetClientCalls {
   static final String PROMPT = "What is the capital of France?";
-  static final String CLAUDE = "anthropic.claude-3-5-sonnet-20241022-v2:0";
-  static final String CLAUDE_STREAM = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+  static final String CLAUDE = BedrockTestApp.CLAUDE;
 
   private final String root;
   private BedrockRuntimeClient bedrock;
@@ -182,17 +176,10 @@ final class BudgetClientCalls {
         AwsBasicCredentials.create("AKIATESTKEY", "test-secret"));
   }
 
-  private static Message question() {
-    return Message.builder()
-        .role(ConversationRole.USER)
-        .content(ContentBlock.fromText(PROMPT))
-        .build();
-  }
-
   private static ConverseRequest converse(String scenario, String model) {
     return ConverseRequest.builder()
         .modelId(model)
-        .messages(question())
+        .messages(BedrockTestApp.question())
         .inferenceConfig(c -> c.maxTokens(512))
         .overrideConfiguration(o -> o.putHeader("X-Scenario", scenario))
         .build();
@@ -209,31 +196,6 @@ final class BudgetClientCalls {
               .credentialsProvider(credentials())
               .build();
     }
-    StringBuilder text = new StringBuilder();
-    ConverseStreamResponseHandler handler =
-        ConverseStreamResponseHandler.builder()
-            .subscriber(
-                ConverseStreamResponseHandler.Visitor.builder()
-                    .onContentBlockDelta(
-                        d -> {
-                          synchronized (text) {
-                            text.append(d.delta().text());
-                          }
-                        })
-                    .build())
-            .build();
-    bedrockAsync
-        .converseStream(
-            ConverseStreamRequest.builder()
-                .modelId(CLAUDE_STREAM)
-                .messages(question())
-                .inferenceConfig(c -> c.maxTokens(512))
-                .overrideConfiguration(o -> o.putHeader("X-Scenario", scenario))
-                .build(),
-            handler)
-        .join();
-    synchronized (text) {
-      return text.toString();
-    }
+    return BedrockTestApp.stream(bedrockAsync, scenario);
   }
 }

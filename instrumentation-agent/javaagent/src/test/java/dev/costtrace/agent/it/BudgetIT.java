@@ -361,7 +361,8 @@ class BudgetIT {
         BudgetClientCalls.CLAUDE,
         BEDROCK_CHEAPER,
         "/model/" + BEDROCK_CHEAPER + "/converse");
-    // ConverseStream on the async client: the future fails with the budget's exception.
+    // ConverseStream on the async client: the future fails with the budget's exception (the
+    // SDK's SdkClientException around it taken off), which join() wraps as for any failure.
     assertCallLimit("bedrock-limit", 2, " (in CompletionException)");
     assertWarnedOnly("bedrock-warn"); // InvokeModel, settled from the body's usage
   }

@@ -7,7 +7,7 @@ import dev.costtrace.agent.config.HelperClasses;
 import io.opentelemetry.javaagent.extension.instrumentation.HelperResourceBuilder;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -59,6 +59,7 @@ public final class BedrockBudgetInstrumentationModule extends InstrumentationMod
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Collections.<TypeInstrumentation>singletonList(new SdkClientInstrumentation());
+    return Arrays.<TypeInstrumentation>asList(
+        new SdkClientInstrumentation(), new BedrockAsyncClientInstrumentation());
   }
 }
