@@ -4,7 +4,7 @@ import com.clickhouse.client.api.Client;
 import dev.costtrace.cli.demo.DemoWorkload;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
+import dev.costtrace.pricing.normalize.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.budget.ReceiverBudgetSetup;
