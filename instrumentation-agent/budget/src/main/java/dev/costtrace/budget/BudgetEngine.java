@@ -269,6 +269,7 @@ public final class BudgetEngine implements BudgetGate {
     boolean downgradable =
         action == BudgetAction.DOWNGRADE
             && cheaper != null
+            && (call.downgradable == null || call.downgradable.test(cheaper))
             && !t.spendUnknown
             && !BudgetLimit.CONVERSATION_MAX_LLM_CALLS.equals(t.limitName);
     if (downgradable) {

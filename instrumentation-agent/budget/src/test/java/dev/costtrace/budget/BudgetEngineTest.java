@@ -162,6 +162,24 @@ class BudgetEngineTest {
   }
 
   @Test
+  void downgradeTheClientCannotSendBlocks() {
+    BudgetEngine e =
+        engine(
+            Map.of(
+                "costtrace.budget.conversation.cap.usd", "0.10",
+                "costtrace.budget.action", "downgrade",
+                "costtrace.budget.downgrade", "big=small"));
+    BudgetCall fixed = call("c", "big", 100_000, 100_000);
+    fixed.downgradable = m -> false; // e.g. a request built before the check
+    BudgetTicket t = e.admit(fixed);
+    assertThat(t.outcome()).isEqualTo("block");
+    assertThat(t.exception()).hasMessageContaining("conversation_cap_usd");
+    BudgetCall servable = call("c", "big", 100_000, 100_000);
+    servable.downgradable = "small"::equals; // e.g. a deployment serves it
+    assertThat(e.admit(servable).downgradeModel()).isEqualTo("small");
+  }
+
+  @Test
   void warnActionLetsTheCallThroughWithAnEvent() {
     BudgetEngine e =
         engine(

@@ -75,6 +75,24 @@ public final class AzureDeployments {
     return d;
   }
 
+  /**
+   * A deployment serving {@code model} (the lower-cased name in the table; the first in name order
+   * when several do), or null: where a budget downgrade sends an Azure call.
+   */
+  public String deployment(String model) {
+    if (model == null) {
+      return null;
+    }
+    String wanted = model.trim().toLowerCase(Locale.ROOT);
+    String found = null;
+    for (Map.Entry<String, String> e : models.entrySet()) {
+      if (e.getValue().equals(wanted) && (found == null || e.getKey().compareTo(found) < 0)) {
+        found = e.getKey();
+      }
+    }
+    return found;
+  }
+
   /** The model {@code deployment} serves, or {@code deployment} itself when not in the table. */
   public String model(String deployment) {
     if (deployment == null) {

@@ -4,8 +4,10 @@ import com.azure.ai.openai.models.ChatChoice;
 import com.azure.ai.openai.models.ChatCompletions;
 import com.azure.ai.openai.models.ChatCompletionsOptions;
 import com.azure.ai.openai.models.CompletionsUsage;
+import com.azure.core.util.BinaryData;
 import dev.costtrace.agent.genai.GenAiAttributes;
 import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
@@ -38,6 +40,21 @@ public final class AzureOpenAiModel {
    */
   public static GenAiRequest request(
       Object client, String deploymentOrModel, ChatCompletionsOptions options, boolean streaming) {
+    return request(client, deploymentOrModel, options, streaming, true);
+  }
+
+  /**
+   * @param replaceable whether a budget downgrade can replace the first argument (before the call
+   *     is made; not for an async call, admitted when its {@code Mono} is subscribed): then
+   *     OpenAI's any model, an Azure deployment serving the cheaper model ({@link
+   *     AzureDeployments#deployment}); else none
+   */
+  public static GenAiRequest request(
+      Object client,
+      String deploymentOrModel,
+      ChatCompletionsOptions options,
+      boolean streaming,
+      boolean replaceable) {
     Object azure = value(SERVICE_CLIENT, client);
     boolean openAi = azure == null && value(OPENAI_SERVICE_CLIENT, client) != null;
     GenAiRequest.Builder b =
@@ -49,6 +66,12 @@ public final class AzureOpenAiModel {
                 openAi
                     ? deploymentOrModel
                     : AzureDeployments.fromSystem().model(deploymentOrModel));
+    if (!replaceable) {
+      b.notDowngradable();
+    } else if (!openAi) {
+      b.downgradable(m -> AzureDeployments.fromSystem().deployment(m) != null);
+    }
+    b.inputText(() -> inputText(options));
     URI endpoint = openAi ? URI.create("https://api.openai.com") : endpoint(azure);
     if (endpoint != null && endpoint.getHost() != null) {
       b.serverAddress(endpoint.getHost());
@@ -71,6 +94,20 @@ public final class AzureOpenAiModel {
       b.maxTokens(max == null ? null : max.longValue());
     }
     return b.build();
+  }
+
+  /** Whether {@code client} talks to OpenAI itself (an OpenAI key), not to an Azure endpoint. */
+  static boolean isOpenAi(Object client) {
+    return value(SERVICE_CLIENT, client) == null && value(OPENAI_SERVICE_CLIENT, client) != null;
+  }
+
+  /** The request's text for the budget estimate: the options as the library serialises them. */
+  static CharSequence inputText(ChatCompletionsOptions options) {
+    if (options == null) {
+      return null;
+    }
+    byte[] json = BinaryData.fromObject(options).toBytes();
+    return GenAiInputText.fromJson(json, json.length);
   }
 
   public static GenAiResponse response(ChatCompletions completions) {

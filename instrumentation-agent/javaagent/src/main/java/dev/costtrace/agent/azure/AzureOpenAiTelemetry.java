@@ -4,6 +4,7 @@ import com.azure.ai.openai.models.ChatCompletions;
 import com.azure.ai.openai.models.ChatCompletionsOptions;
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.IterableStream;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
@@ -11,6 +12,7 @@ import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiSpans;
 import dev.costtrace.agent.genai.GenAiStream;
 import dev.costtrace.agent.genai.GenAiStreamCall;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import io.opentelemetry.context.Context;
 import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,6 +45,23 @@ public final class AzureOpenAiTelemetry {
         instrumenter(), () -> AzureOpenAiModel.request(client, deployment, options, false));
   }
 
+  /**
+   * The first argument with the budget's downgraded model: OpenAI's model, or the Azure deployment
+   * serving it (the request said it can be sent there); {@code deploymentOrModel} when none.
+   */
+  public static String downgraded(Object client, String deploymentOrModel, String cheaper) {
+    return GenAiBudget.downgraded(
+        deploymentOrModel,
+        cheaper,
+        (d, m) -> {
+          if (AzureOpenAiModel.isOpenAi(client)) {
+            return m;
+          }
+          String deployment = AzureDeployments.fromSystem().deployment(m);
+          return deployment != null ? deployment : d;
+        });
+  }
+
   /** Ends a blocking call's span; {@code result} is the completions or a response holding them. */
   public static void end(GenAiCall call, Object result, Throwable error) {
     GenAiCall.end(
@@ -69,7 +88,10 @@ public final class AzureOpenAiTelemetry {
         s -> new IterableStream<>(new ObservedIterable(s, new AzureStreamRecorder(call.stream()))));
   }
 
-  /** An async call: the span is made when the {@code Mono} is subscribed. */
+  /**
+   * An async call: the span is made, and the budget admits the call, when the {@code Mono} is
+   * subscribed; a blocked call's {@code Mono} fails with the budget's exception.
+   */
   public static Mono<ChatCompletions> traceMono(
       Object client,
       String deployment,
@@ -83,10 +105,15 @@ public final class AzureOpenAiTelemetry {
       if (GenAiSpans.isActive(parent)) {
         return mono;
       }
-      GenAiRequest request = AzureOpenAiModel.request(client, deployment, options, false);
+      GenAiRequest request = AzureOpenAiModel.request(client, deployment, options, false, false);
       return Mono.defer(
           () -> {
-            Context context = instrumenter().start(parent, request);
+            Context context;
+            try {
+              context = instrumenter().start(parent, request);
+            } catch (ConversationBudgetExceededException e) {
+              return Mono.error(e); // blocked: the library's Mono is never subscribed
+            }
             if (context == null) {
               return mono;
             }
@@ -115,10 +142,15 @@ public final class AzureOpenAiTelemetry {
       if (GenAiSpans.isActive(parent)) {
         return flux;
       }
-      GenAiRequest request = AzureOpenAiModel.request(client, deployment, options, true);
+      GenAiRequest request = AzureOpenAiModel.request(client, deployment, options, true, false);
       return Flux.defer(
           () -> {
-            GenAiStream stream = instrumenter().startStream(parent, request);
+            GenAiStream stream;
+            try {
+              stream = instrumenter().startStream(parent, request);
+            } catch (ConversationBudgetExceededException e) {
+              return Flux.error(e);
+            }
             if (!stream.isRecording()) {
               return flux;
             }

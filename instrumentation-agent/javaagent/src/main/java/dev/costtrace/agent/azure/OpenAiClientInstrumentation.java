@@ -24,7 +24,8 @@ import reactor.core.publisher.Mono;
  * getChatCompletions(deployment, options)} and {@code getChatCompletionsWithResponse(deployment,
  * options, requestOptions)}, {@code getChatCompletionsStream(deployment, options[,
  * streamOptions])}. Advice suppresses its own throwables and only calls {@link
- * AzureOpenAiTelemetry}.
+ * AzureOpenAiTelemetry}; a blocking call the budget blocks is skipped and its exception thrown from
+ * the exit, a downgrade replaces the deployment (or OpenAI model) argument.
  */
 final class OpenAiClientInstrumentation implements TypeInstrumentation {
   private final String typeName;
@@ -72,20 +73,25 @@ final class OpenAiClientInstrumentation implements TypeInstrumentation {
   public static final class CallAdvice {
     private CallAdvice() {}
 
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
         @Advice.This Object client,
-        @Advice.Argument(0) String deployment,
+        @Advice.Argument(value = 0, readOnly = false) String deployment,
         @Advice.Argument(1) ChatCompletionsOptions options) {
-      return AzureOpenAiTelemetry.start(client, deployment, options);
+      GenAiCall call = AzureOpenAiTelemetry.start(client, deployment, options);
+      deployment =
+          AzureOpenAiTelemetry.downgraded(
+              client, deployment, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return Object result,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       AzureOpenAiTelemetry.end(call, result, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
@@ -93,20 +99,25 @@ final class OpenAiClientInstrumentation implements TypeInstrumentation {
   public static final class StreamAdvice {
     private StreamAdvice() {}
 
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
         @Advice.This Object client,
-        @Advice.Argument(0) String deployment,
+        @Advice.Argument(value = 0, readOnly = false) String deployment,
         @Advice.Argument(1) ChatCompletionsOptions options) {
-      return AzureOpenAiTelemetry.startStream(client, deployment, options);
+      GenAiStreamCall call = AzureOpenAiTelemetry.startStream(client, deployment, options);
+      deployment =
+          AzureOpenAiTelemetry.downgraded(
+              client, deployment, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiStreamCall call,
         @Advice.Return(readOnly = false) IterableStream<ChatCompletions> stream,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       stream = AzureOpenAiTelemetry.wrap(call, stream, error);
+      error = GenAiStreamCall.thrown(call, error);
     }
   }
 

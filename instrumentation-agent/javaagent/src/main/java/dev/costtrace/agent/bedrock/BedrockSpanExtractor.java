@@ -2,7 +2,10 @@ package dev.costtrace.agent.bedrock;
 
 import dev.costtrace.agent.genai.GenAiAttributes;
 import dev.costtrace.agent.genai.GenAiAttributesExtractor;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.agent.genai.GenAiResponse;
+import dev.costtrace.budget.api.internal.BudgetTicket;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
@@ -26,7 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ConverseResponse.usage()}, {@code InvokeModelResponse.body()} and its HTTP headers — and, for
  * {@code ConverseStream}, the {@code TokenUsage} of the stream's metadata event that upstream's
  * stream handler keeps ({@code BedrockRuntimeStreamResponseHandler.fromContext(context).usage}).
- * Any other AWS call, or any failure, writes nothing.
+ * Any other AWS call, or any failure, writes nothing. A call the budget gate admitted is settled
+ * here with that usage (the span's end is the call's, streams included).
  */
 public final class BedrockSpanExtractor implements AttributesExtractor<Object, Object> {
   static final String SERVICE_PACKAGE = "software.amazon.awssdk.services.bedrockruntime.";
@@ -61,24 +65,66 @@ public final class BedrockSpanExtractor implements AttributesExtractor<Object, O
       Object request,
       Object response,
       Throwable error) {
+    BedrockUsage usage = null;
+    String responseModel = null;
     try {
       if (error != null && error.getClass().getName().startsWith(SERVICE_PACKAGE)) {
         // Upstream marks the span failed but names no error.type for Bedrock's own exceptions.
         attributes.put(GenAiAttributes.ERROR_TYPE, error.getClass().getName());
       }
-      if (response == null) {
+      if (response != null) {
+        Object sdkResponse = call(response, "getSdkResponse");
+        String type = sdkResponse == null ? "" : sdkResponse.getClass().getName();
+        if (type.equals(MODEL_PACKAGE + "ConverseResponse")) {
+          usage = tokenUsage(call(sdkResponse, "usage"));
+        } else if (type.equals(MODEL_PACKAGE + "InvokeModelResponse")) {
+          BedrockInvokeModelUsage.Parsed parsed = invokeModel(response, sdkResponse);
+          if (parsed.responseId != null) {
+            attributes.put(GenAiAttributes.RESPONSE_ID, parsed.responseId);
+          }
+          responseModel = parsed.responseModel;
+          if (responseModel != null) {
+            attributes.put(GenAiAttributes.RESPONSE_MODEL, responseModel);
+          }
+          usage = parsed.usage;
+        } else if (sdkResponse == null || type.startsWith(MODEL_PACKAGE)) {
+          Object streamed = streamUsage(response);
+          if (streamed != null) {
+            usage = tokenUsage(streamed);
+          }
+        }
+      }
+      put(attributes, usage);
+    } catch (Throwable t) {
+      GenAiFailures.contain(t);
+    }
+    settle(request, usage, responseModel, error);
+  }
+
+  /**
+   * Settles the budget ticket the gate ({@code dev.costtrace.agent.bedrock.gate}) left in the
+   * call's {@code ExecutionAttributes} (the upstream instrumenter's request), with the usage this
+   * span records. The ticket's type is on the bootstrap class path, seen alike from here and from
+   * the gate in the app's class loader.
+   */
+  private static void settle(
+      Object executionAttributes, BedrockUsage usage, String responseModel, Throwable error) {
+    if (executionAttributes == null || !GenAiBudget.enabled()) {
+      return;
+    }
+    try {
+      Object all = call(executionAttributes, "getAttributes");
+      if (!(all instanceof Map)) {
         return;
       }
-      Object sdkResponse = call(response, "getSdkResponse");
-      String type = sdkResponse == null ? "" : sdkResponse.getClass().getName();
-      if (type.equals(MODEL_PACKAGE + "ConverseResponse")) {
-        put(attributes, tokenUsage(call(sdkResponse, "usage")));
-      } else if (type.equals(MODEL_PACKAGE + "InvokeModelResponse")) {
-        invokeModel(attributes, response, sdkResponse);
-      } else if (sdkResponse == null || type.startsWith(MODEL_PACKAGE)) {
-        Object usage = streamUsage(response);
-        if (usage != null) {
-          put(attributes, tokenUsage(usage));
+      for (Object value : ((Map<?, ?>) all).values()) {
+        if (value instanceof BudgetTicket) {
+          GenAiResponse.Builder response = GenAiResponse.builder().responseModel(responseModel);
+          if (usage != null && !usage.isEmpty()) {
+            response.usage(usage.toUsage());
+          }
+          GenAiBudget.settle((BudgetTicket) value, response.build(), error);
+          return;
         }
       }
     } catch (Throwable t) {
@@ -86,20 +132,12 @@ public final class BedrockSpanExtractor implements AttributesExtractor<Object, O
     }
   }
 
-  private static void invokeModel(AttributesBuilder attributes, Object response, Object sdk)
+  private static BedrockInvokeModelUsage.Parsed invokeModel(Object response, Object sdk)
       throws ReflectiveOperationException {
     Object bytes = call(sdk, "body");
     byte[] body = bytes == null ? null : (byte[]) call(bytes, "asByteArrayUnsafe");
     Object http = call(response, "getSdkHttpResponse");
-    BedrockInvokeModelUsage.Parsed parsed =
-        BedrockInvokeModelUsage.parse(body, name -> header(http, name));
-    if (parsed.responseId != null) {
-      attributes.put(GenAiAttributes.RESPONSE_ID, parsed.responseId);
-    }
-    if (parsed.responseModel != null) {
-      attributes.put(GenAiAttributes.RESPONSE_MODEL, parsed.responseModel);
-    }
-    put(attributes, parsed.usage);
+    return BedrockInvokeModelUsage.parse(body, name -> header(http, name));
   }
 
   private static String header(Object http, String name) {

@@ -114,6 +114,8 @@ public final class GenAiAttributes {
 
   public static final String PROVIDER_ANTHROPIC = "anthropic";
 
+  public static final String PROVIDER_AWS_BEDROCK = "aws.bedrock";
+
   /** {@code gen_ai.operation.name} values used by the extension. */
   public static final String OPERATION_CHAT = "chat";
 

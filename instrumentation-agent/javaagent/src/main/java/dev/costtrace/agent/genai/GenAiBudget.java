@@ -142,6 +142,45 @@ public final class GenAiBudget {
     }
   }
 
+  /**
+   * Decides on a call made in {@code context} whose span is another library's, started before the
+   * request leaves and ended by that library (the upstream agent's AWS SDK span), or {@link
+   * Span#getInvalid()} when that span is not known yet or the call is untraced: the decision goes
+   * on the span ({@link #record(Span, GenAiRequest, BudgetTicket)} puts it there later). Returns
+   * the ticket, a blocked one included (its {@link BudgetTicket#exception()} is for the caller to
+   * throw once the span is ended), or null when there is nothing to admit (no rule, or a CostTrace
+   * layer above already admitted the call). The caller settles it with {@link #settle(BudgetTicket,
+   * GenAiResponse, Throwable)}.
+   */
+  public static BudgetTicket decide(Context context, Span span, GenAiRequest request) {
+    BudgetTicket ticket;
+    try {
+      ticket = ticket(context, span, request);
+    } catch (ConversationBudgetExceededException e) {
+      return null; // the engine returns blocked tickets; contained all the same
+    }
+    if (ticket != null
+        && BudgetTicket.OUTCOME_BLOCK.equals(ticket.outcome())
+        && span.getSpanContext().isValid()) {
+      markBlocked(span, ticket.exception());
+    }
+    return ticket;
+  }
+
+  /**
+   * Puts a decision made before the call's span existed on that span: the attributes and event, the
+   * downgraded model and name, and for a block its {@code error.type}.
+   */
+  public static void record(Span span, GenAiRequest request, BudgetTicket ticket) {
+    if (span == null || !span.getSpanContext().isValid() || ticket == null) {
+      return;
+    }
+    recordDecision(span, request, ticket);
+    if (BudgetTicket.OUTCOME_BLOCK.equals(ticket.outcome())) {
+      markBlocked(span, ticket.exception());
+    }
+  }
+
   /** Whether {@code parent} still needs an admission under its active foreign span. */
   static boolean needsAdmissionUnder(Context parent) {
     return enabled() && !admitted(parent) && !GenAiSpans.isOwn(parent);
@@ -161,11 +200,12 @@ public final class GenAiBudget {
       call.maxOutputTokens = request.maxTokens() == null ? -1 : request.maxTokens();
       call.serviceTier = request.serviceTier();
       call.inputText = request.inputText();
+      call.downgradable = request.downgradable();
       call.span = span != null && span.getSpanContext().isValid() ? span : null;
       call.context = parent;
       ticket = gate.admit(call);
       if (ticket != null && call.span != null) {
-        record(span, request, ticket);
+        recordDecision(span, request, ticket);
       }
     } catch (ConversationBudgetExceededException e) {
       throw e;
@@ -177,7 +217,7 @@ public final class GenAiBudget {
   }
 
   /** The decision's attributes and event on the span; a downgrade renames span and model. */
-  static void record(Span span, GenAiRequest request, BudgetTicket ticket) {
+  static void recordDecision(Span span, GenAiRequest request, BudgetTicket ticket) {
     try {
       AttributesBuilder attributes = Attributes.builder();
       for (Map.Entry<String, Object> e : ticket.spanAttributes().entrySet()) {
@@ -213,14 +253,27 @@ public final class GenAiBudget {
     if (a == null) {
       return true;
     }
+    settle(a.ticket, response, error);
+    return a.ownSpan;
+  }
+
+  /**
+   * Settles {@code ticket} with the call's usage; a call that failed without usage releases its
+   * reservation, one whose usage was not seen keeps its estimate. Once per ticket (later calls do
+   * nothing); never throws.
+   */
+  public static void settle(BudgetTicket ticket, GenAiResponse response, Throwable error) {
+    if (ticket == null) {
+      return;
+    }
     try {
       GenAiUsage usage = response == null ? null : response.usage();
       if (usage == null && error != null) {
-        a.ticket.release();
+        ticket.release();
       } else if (usage == null) {
-        a.ticket.settle(response == null ? null : response.responseModel(), -1, -1, -1, -1, -1);
+        ticket.settle(response == null ? null : response.responseModel(), -1, -1, -1, -1, -1);
       } else {
-        a.ticket.settle(
+        ticket.settle(
             response.responseModel(),
             orMinusOne(usage.inputTokens()),
             orMinusOne(usage.cacheReadInputTokens()),
@@ -231,7 +284,6 @@ public final class GenAiBudget {
     } catch (Throwable t) {
       GenAiFailures.contain(t);
     }
-    return a.ownSpan;
   }
 
   private static long orMinusOne(Long v) {

@@ -1,5 +1,6 @@
 package dev.costtrace.agent.genai;
 
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -17,6 +18,7 @@ public final class GenAiRequest {
   private final String serverAddress;
   private final Long serverPort;
   private final Supplier<? extends CharSequence> inputText;
+  private final Predicate<String> downgradable;
 
   private GenAiRequest(Builder b) {
     this.provider = b.provider;
@@ -29,6 +31,7 @@ public final class GenAiRequest {
     this.serverAddress = b.serverAddress;
     this.serverPort = b.serverPort;
     this.inputText = b.inputText;
+    this.downgradable = b.downgradable;
   }
 
   /**
@@ -90,6 +93,14 @@ public final class GenAiRequest {
     return inputText;
   }
 
+  /**
+   * Which models the instrumentation can send this call with if the budget downgrades it; null: any
+   * (the request's model can be replaced). A downgrade it cannot take is a block.
+   */
+  public Predicate<String> downgradable() {
+    return downgradable;
+  }
+
   /** Optional fields default to absent; provider and operation are required. */
   public static final class Builder {
     private final String provider;
@@ -102,6 +113,7 @@ public final class GenAiRequest {
     private String serverAddress;
     private Long serverPort;
     private Supplier<? extends CharSequence> inputText;
+    private Predicate<String> downgradable;
 
     private Builder(String provider, String operation) {
       this.provider = requireNonBlank(provider, "provider");
@@ -154,6 +166,17 @@ public final class GenAiRequest {
     public Builder inputText(Supplier<? extends CharSequence> v) {
       this.inputText = v;
       return this;
+    }
+
+    /** See {@link GenAiRequest#downgradable()}. */
+    public Builder downgradable(Predicate<String> v) {
+      this.downgradable = v;
+      return this;
+    }
+
+    /** The request's model cannot be replaced: a downgrade is a block. */
+    public Builder notDowngradable() {
+      return downgradable(m -> false);
     }
 
     /**

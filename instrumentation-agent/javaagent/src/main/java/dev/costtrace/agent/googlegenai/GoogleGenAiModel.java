@@ -1,14 +1,17 @@
 package dev.costtrace.agent.googlegenai;
 
 import com.google.genai.types.Candidate;
+import com.google.genai.types.Content;
 import com.google.genai.types.GenerateContentConfig;
 import com.google.genai.types.GenerateContentResponse;
 import com.google.genai.types.GenerateContentResponseUsageMetadata;
 import dev.costtrace.agent.genai.GenAiAttributes;
 import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.agent.genai.GenAiInputText;
 import dev.costtrace.agent.genai.GenAiRequest;
 import dev.costtrace.agent.genai.GenAiResponse;
 import dev.costtrace.agent.genai.GenAiUsage;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,6 +58,7 @@ public final class GoogleGenAiModel {
    */
   public static GenAiRequest request(
       String model,
+      List<Content> contents,
       GenerateContentConfig config,
       boolean vertexAi,
       String baseUrl,
@@ -64,7 +68,8 @@ public final class GoogleGenAiModel {
         GenAiRequest.builder(
                 vertexAi ? PROVIDER_VERTEX_AI : PROVIDER_GEMINI, GenAiAttributes.OPERATION_CHAT)
             .streaming(streaming)
-            .requestModel(modelName(model));
+            .requestModel(modelName(model))
+            .inputText(() -> inputText(contents, config));
     if (config != null) {
       Integer max = field(config::maxOutputTokens);
       b.maxTokens(max == null ? null : max.longValue());
@@ -81,6 +86,24 @@ public final class GoogleGenAiModel {
     }
     server(b, vertexAi, baseUrl, location);
     return b.build();
+  }
+
+  /**
+   * The request's text for the budget estimate: the string values of the contents' and the config's
+   * JSON as the SDK serialises them (system instruction and tool declarations are in the config).
+   */
+  static CharSequence inputText(List<Content> contents, GenerateContentConfig config) {
+    StringBuilder json = new StringBuilder("[");
+    if (contents != null) {
+      for (Content c : contents) {
+        if (c != null) {
+          json.append(c.toJson()).append(',');
+        }
+      }
+    }
+    json.append(config == null ? "null" : config.toJson()).append(']');
+    byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+    return GenAiInputText.fromJson(bytes, bytes.length);
   }
 
   /** {@code models/gemini-2.5-flash} and {@code publishers/google/models/x} name the model last. */

@@ -1,9 +1,11 @@
 package dev.costtrace.agent.googlegenai;
 
 import com.google.genai.ResponseStream;
+import com.google.genai.types.Content;
 import com.google.genai.types.GenerateContentConfig;
 import com.google.genai.types.GenerateContentResponse;
 import com.google.genai.types.HttpOptions;
+import dev.costtrace.agent.genai.GenAiBudget;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiFailures;
 import dev.costtrace.agent.genai.GenAiInstrumenter;
@@ -14,6 +16,7 @@ import dev.costtrace.agent.genai.GenAiStreamCall;
 import dev.costtrace.agent.genai.ObservedIterator;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
@@ -43,10 +46,15 @@ public final class GoogleGenAiTelemetry {
   private GoogleGenAiTelemetry() {}
 
   private static GenAiRequest request(
-      Object client, String model, GenerateContentConfig config, boolean streaming) {
+      Object client,
+      String model,
+      List<Content> contents,
+      GenerateContentConfig config,
+      boolean streaming) {
     boolean vertex = Boolean.TRUE.equals(GoogleGenAiClient.read(client, "vertexAI"));
     return GoogleGenAiModel.request(
         model,
+        contents,
         config,
         vertex,
         baseUrl(client),
@@ -71,9 +79,24 @@ public final class GoogleGenAiTelemetry {
     }
   }
 
-  /** Starts the span of a non-streamed call and makes it current; null when not traced. */
-  public static GenAiCall start(Object client, String model, GenerateContentConfig config) {
-    return GenAiCall.start(INSTRUMENTER.get(), () -> request(client, model, config, false));
+  /**
+   * Starts the span of a non-streamed call and makes it current, admitted by the budget; null when
+   * not traced, a {@link GenAiCall.Blocked} when the budget blocks it.
+   */
+  public static GenAiCall start(
+      Object client, String model, List<Content> contents, GenerateContentConfig config) {
+    return GenAiCall.start(
+        INSTRUMENTER.get(), () -> request(client, model, contents, config, false));
+  }
+
+  /**
+   * The model argument with the budget's downgraded model, in the same form ({@code
+   * models/gemini-2.5-pro} becomes {@code models/gemini-2.5-flash}); {@code model} itself when
+   * there is none.
+   */
+  public static String downgraded(String model, String cheaper) {
+    return GenAiBudget.downgraded(
+        model, cheaper, (m, c) -> m.substring(0, m.lastIndexOf('/') + 1) + c);
   }
 
   public static void end(GenAiCall call, GenerateContentResponse response, Throwable error) {
@@ -87,8 +110,9 @@ public final class GoogleGenAiTelemetry {
 
   /** Starts the span of a streamed call (current until the method returns); null when not. */
   public static GenAiStreamCall startStream(
-      Object client, String model, GenerateContentConfig config) {
-    return GenAiStreamCall.start(INSTRUMENTER.get(), () -> request(client, model, config, true));
+      Object client, String model, List<Content> contents, GenerateContentConfig config) {
+    return GenAiStreamCall.start(
+        INSTRUMENTER.get(), () -> request(client, model, contents, config, true));
   }
 
   /** The blocking stream call returned: its stream is remembered; the app gets it unchanged. */

@@ -5,12 +5,14 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import com.google.genai.ResponseStream;
+import com.google.genai.types.Content;
 import com.google.genai.types.GenerateContentConfig;
 import com.google.genai.types.GenerateContentResponse;
 import dev.costtrace.agent.genai.GenAiCall;
 import dev.costtrace.agent.genai.GenAiStreamCall;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
@@ -23,7 +25,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * List<Content>, GenerateContentConfig)} of {@code Models} or {@code AsyncModels}: every public
  * {@code generateContent*} overload ends there, once per request sent to the model (automatic
  * function calling sends several, each its own span). Advice suppresses its own throwables and only
- * calls {@link GoogleGenAiTelemetry}.
+ * calls {@link GoogleGenAiTelemetry}; a call the budget blocks is skipped and its exception thrown
+ * from the exit, a downgrade replaces the model argument.
  */
 final class ModelsInstrumentation implements TypeInstrumentation {
   private final String typeName;
@@ -61,77 +64,93 @@ final class ModelsInstrumentation implements TypeInstrumentation {
 
   @SuppressWarnings("unused")
   public static final class GenerateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
         @Advice.FieldValue(value = "apiClient", typing = Assigner.Typing.DYNAMIC) Object client,
-        @Advice.Argument(0) String model,
+        @Advice.Argument(value = 0, readOnly = false) String model,
+        @Advice.Argument(1) List<Content> contents,
         @Advice.Argument(2) GenerateContentConfig config) {
-      return GoogleGenAiTelemetry.start(client, model, config);
+      GenAiCall call = GoogleGenAiTelemetry.start(client, model, contents, config);
+      model = GoogleGenAiTelemetry.downgraded(model, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return GenerateContentResponse response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       GoogleGenAiTelemetry.end(call, response, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncGenerateAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiCall.Blocked.class)
     public static GenAiCall onEnter(
         @Advice.FieldValue(value = "apiClient", typing = Assigner.Typing.DYNAMIC) Object client,
-        @Advice.Argument(0) String model,
+        @Advice.Argument(value = 0, readOnly = false) String model,
+        @Advice.Argument(1) List<Content> contents,
         @Advice.Argument(2) GenerateContentConfig config) {
-      return GoogleGenAiTelemetry.start(client, model, config);
+      GenAiCall call = GoogleGenAiTelemetry.start(client, model, contents, config);
+      model = GoogleGenAiTelemetry.downgraded(model, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiCall call,
         @Advice.Return CompletableFuture<GenerateContentResponse> future,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       GoogleGenAiTelemetry.endAsync(call, future, error);
+      error = GenAiCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class StreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
         @Advice.FieldValue(value = "apiClient", typing = Assigner.Typing.DYNAMIC) Object client,
-        @Advice.Argument(0) String model,
+        @Advice.Argument(value = 0, readOnly = false) String model,
+        @Advice.Argument(1) List<Content> contents,
         @Advice.Argument(2) GenerateContentConfig config) {
-      return GoogleGenAiTelemetry.startStream(client, model, config);
+      GenAiStreamCall call = GoogleGenAiTelemetry.startStream(client, model, contents, config);
+      model = GoogleGenAiTelemetry.downgraded(model, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiStreamCall call,
         @Advice.Return ResponseStream<GenerateContentResponse> response,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       GoogleGenAiTelemetry.streamReturned(call, response, error);
+      error = GenAiStreamCall.thrown(call, error);
     }
   }
 
   @SuppressWarnings("unused")
   public static final class AsyncStreamAdvice {
-    @Advice.OnMethodEnter(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class, skipOn = GenAiStreamCall.Blocked.class)
     public static GenAiStreamCall onEnter(
         @Advice.FieldValue(value = "apiClient", typing = Assigner.Typing.DYNAMIC) Object client,
-        @Advice.Argument(0) String model,
+        @Advice.Argument(value = 0, readOnly = false) String model,
+        @Advice.Argument(1) List<Content> contents,
         @Advice.Argument(2) GenerateContentConfig config) {
-      return GoogleGenAiTelemetry.startStream(client, model, config);
+      GenAiStreamCall call = GoogleGenAiTelemetry.startStream(client, model, contents, config);
+      model = GoogleGenAiTelemetry.downgraded(model, call == null ? null : call.downgradeModel());
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.Enter GenAiStreamCall call,
         @Advice.Return CompletableFuture<ResponseStream<GenerateContentResponse>> future,
-        @Advice.Thrown Throwable error) {
+        @Advice.Thrown(readOnly = false) Throwable error) {
       GoogleGenAiTelemetry.streamFutureReturned(call, future, error);
+      error = GenAiStreamCall.thrown(call, error);
     }
   }
 }

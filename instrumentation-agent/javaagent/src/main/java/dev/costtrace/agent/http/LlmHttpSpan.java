@@ -72,6 +72,9 @@ public final class LlmHttpSpan {
               .serverPort((long) port)
               .inputText(() -> GenAiInputText.fromJson(requestBody, requestLength))
               .maxTokens(call.maxTokens)
+              // The body is the app's bytes, sent as they are: a downgrade cannot be applied here
+              // and blocks instead.
+              .notDowngradable()
               .build();
       Context context = instrumenter().start(parent, request);
       return context == null ? null : new LlmHttpSpan(context, request, call, System.nanoTime());

@@ -1,6 +1,7 @@
 package dev.costtrace.agent.springai;
 
 import dev.costtrace.agent.genai.GenAiFailures;
+import dev.costtrace.budget.api.ConversationBudgetExceededException;
 import io.micrometer.observation.Observation;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -14,6 +15,8 @@ import java.lang.reflect.Proxy;
  * when the observed code runs ({@code observe}, {@code observeChecked}), starts, fails and stops.
  * Fluent methods return the proxy, so chained calls keep going through it. What the observation
  * does for the app (handlers, metrics, its scope) is unchanged; our hooks contain their failures.
+ * The one exception let through is the budget's, when it blocks the call before the observed code
+ * (or the stream's request) runs.
  */
 final class InterceptedObservation implements InvocationHandler {
   private final Observation delegate;
@@ -42,6 +45,8 @@ final class InterceptedObservation implements InvocationHandler {
     if (arity == 0 && name.equals("start")) {
       try {
         call.start();
+      } catch (ConversationBudgetExceededException e) {
+        throw e; // blocked stream: Spring AI starts it inside the flux, which fails with it
       } catch (Throwable t) {
         GenAiFailures.contain(t);
       }
@@ -66,6 +71,8 @@ final class InterceptedObservation implements InvocationHandler {
   private Object around(Method method, Object[] args) throws Throwable {
     try {
       call.startAround();
+    } catch (ConversationBudgetExceededException e) {
+      throw e; // the budget blocked the call: the observed code (the vendor call) does not run
     } catch (Throwable t) {
       GenAiFailures.contain(t);
     }

@@ -7,13 +7,21 @@ package dev.costtrace.agent.springai;
  * failures.
  */
 abstract class ObservedCall {
-  /** {@code observe(...)} is about to run the observed code. */
+  /**
+   * {@code observe(...)} is about to run the observed code.
+   *
+   * @throws dev.costtrace.budget.api.ConversationBudgetExceededException when the budget blocks the
+   *     call: the observed code is not run and the app gets the exception
+   */
   abstract void startAround();
 
   /** The observed code returned {@code result} or threw {@code error}. */
   abstract void endAround(Object result, Throwable error);
 
-  /** {@code start()}: the call begins; it ends at {@link #stop}. */
+  /**
+   * {@code start()}: the call begins; it ends at {@link #stop}. Throws the budget's exception as
+   * {@link #startAround} does.
+   */
   abstract void start();
 
   /** {@code error(t)}: the call failed with {@code error} (before {@link #stop}). */

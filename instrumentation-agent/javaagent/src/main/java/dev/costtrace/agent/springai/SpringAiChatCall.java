@@ -57,6 +57,11 @@ final class SpringAiChatCall extends ObservedCall {
   @Override
   void startAround() {
     call = GenAiCall.start(SpringAiTelemetry.instrumenter(), () -> request = request(false));
+    if (call instanceof GenAiCall.Blocked) {
+      Throwable blocked = GenAiCall.thrown(call, null);
+      call = null;
+      throw (RuntimeException) blocked;
+    }
     if (call != null) {
       scope = call.context().with(CURRENT, this).makeCurrent();
     }

@@ -35,8 +35,14 @@ final class SpringAiModels {
                 provider == null ? SpringAiProviders.UNKNOWN : provider,
                 GenAiAttributes.OPERATION_CHAT)
             .streaming(streaming)
-            .conversationId(conversationId);
+            .conversationId(conversationId)
+            // The model built its vendor request before its observation starts: too late to
+            // change the model, so a budget downgrade is a block.
+            .notDowngradable();
     Prompt prompt = context.getRequest();
+    if (prompt != null) {
+      b.inputText(prompt::getContents);
+    }
     ChatOptions options = prompt == null ? null : prompt.getOptions();
     if (options != null) {
       b.requestModel(options.getModel());

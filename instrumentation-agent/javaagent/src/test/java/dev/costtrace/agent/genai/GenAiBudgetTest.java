@@ -115,6 +115,74 @@ class GenAiBudgetTest {
   }
 
   @Test
+  void aRequestThatCannotTakeTheCheaperModelIsBlockedInsteadOfDowngraded() {
+    install(
+        Map.of(
+            "costtrace.budget.conversation.cap.usd", "0.005",
+            "costtrace.budget.action", "downgrade",
+            "costtrace.budget.downgrade", "gpt-4o=gpt-4o-mini"));
+    GenAiInstrumenter tracer = instrumenter(Sampler.alwaysOn());
+    GenAiRequest fixed =
+        GenAiRequest.builder(GenAiAttributes.PROVIDER_OPENAI, GenAiAttributes.OPERATION_CHAT)
+            .requestModel("gpt-4o")
+            .maxTokens(1000L)
+            .conversationId("conv-1")
+            .notDowngradable()
+            .build();
+    assertThatThrownBy(() -> tracer.start(Context.root(), fixed))
+        .isInstanceOf(ConversationBudgetExceededException.class);
+    assertThat(
+            exporter
+                .getFinishedSpanItems()
+                .get(0)
+                .getAttributes()
+                .get(AttributeKey.stringKey("costtrace.budget.action")))
+        .isEqualTo("block");
+  }
+
+  @Test
+  void aCallUnderAnotherLibrarysSpanIsDecidedOnThatSpanAndSettledByItsTicket() {
+    BudgetEngine engine = install(Map.of("costtrace.budget.conversation.cap.usd", "0.02"));
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build();
+    io.opentelemetry.api.trace.Span upstream =
+        provider.get("upstream").spanBuilder("chat gpt-4o").startSpan();
+    BudgetTicket ticket =
+        GenAiBudget.decide(Context.root().with(upstream), upstream, request("gpt-4o"));
+    assertThat(ticket.outcome()).isEqualTo("allow");
+    GenAiBudget.settle(ticket, usage("gpt-4o", 1000, 1000), null);
+    GenAiBudget.settle(ticket, usage("gpt-4o", 9000, 9000), null); // once per ticket
+    upstream.end();
+    assertThat(engine.remaining("conv-1").spentUsd()).isEqualByComparingTo("0.0125");
+
+    // Decided before the other library's span started, recorded on it once it exists.
+    BudgetTicket blocked =
+        GenAiBudget.decide(
+            Context.root(), io.opentelemetry.api.trace.Span.getInvalid(), request("gpt-4o"));
+    assertThat(blocked.outcome()).isEqualTo("block");
+    assertThat(blocked.exception()).isInstanceOf(ConversationBudgetExceededException.class);
+    io.opentelemetry.api.trace.Span later =
+        provider.get("upstream").spanBuilder("chat gpt-4o").startSpan();
+    GenAiBudget.record(later, request("gpt-4o"), blocked);
+    later.end(); // its owner ends it
+    SpanData span = exporter.getFinishedSpanItems().get(1);
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("costtrace.budget.action")))
+        .isEqualTo("block");
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("error.type")))
+        .isEqualTo(ConversationBudgetExceededException.class.getName());
+    assertThat(span.getEvents())
+        .extracting(e -> e.getName())
+        .contains("costtrace.budget.limit_hit");
+    assertThat(
+            exporter
+                .getFinishedSpanItems()
+                .get(0)
+                .getAttributes()
+                .get(AttributeKey.stringKey("costtrace.budget.action")))
+        .isEqualTo("allow");
+  }
+
+  @Test
   void downgradeRenamesTheSpanAndTheCallCarriesTheModel() {
     install(
         Map.of(

@@ -56,7 +56,7 @@ public final class BedrockTestApp {
             .credentialsProvider(credentials)
             .build();
     report("converse", () -> describe(client.converse(converse(CLAUDE, null))));
-    report("converse-stream", () -> stream(async));
+    report("converse-stream", () -> stream(async, null));
     report(
         "invoke-anthropic",
         () ->
@@ -86,7 +86,7 @@ public final class BedrockTestApp {
     System.exit(0); // the agent flushes its spans at exit
   }
 
-  private static Message question() {
+  static Message question() {
     return Message.builder()
         .role(ConversationRole.USER)
         .content(ContentBlock.fromText("What is the capital of France?"))
@@ -128,7 +128,8 @@ public final class BedrockTestApp {
         .asUtf8String();
   }
 
-  private static String stream(BedrockRuntimeAsyncClient async) {
+  /** A ConverseStream call's text; {@code scenario}: its {@code X-Scenario} header, or null. */
+  static String stream(BedrockRuntimeAsyncClient async, String scenario) {
     StringBuilder text = new StringBuilder();
     ConverseStreamResponseHandler handler =
         ConverseStreamResponseHandler.builder()
@@ -148,6 +149,12 @@ public final class BedrockTestApp {
                 .modelId(CLAUDE_STREAM)
                 .messages(question())
                 .inferenceConfig(c -> c.maxTokens(512))
+                .overrideConfiguration(
+                    o -> {
+                      if (scenario != null) {
+                        o.putHeader("X-Scenario", scenario);
+                      }
+                    })
                 .build(),
             handler)
         .join();

@@ -9,6 +9,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * look-up is off here (this process's ledger); cross-process spend is in {@link BudgetReceiverIT}.
  */
 class BudgetIT {
+  static final String BEDROCK_CHEAPER = "anthropic.claude-3-haiku-20240307-v1:0";
+
   static final String RULES =
       String.join(
           "\n",
@@ -46,7 +49,62 @@ class BudgetIT {
           "rule.http.conversation.max.llm.calls = 1",
           "rule.stream.feature = stream",
           "rule.stream.conversation.cap.usd = 0.0003",
+          // The clients added later: Google Gen AI, the Azure OpenAI client library, Bedrock.
+          "rule.googlecap.feature = google-cap",
+          "rule.googlecap.conversation.cap.usd = 0.000001",
+          "rule.googledowngrade.feature = google-downgrade",
+          "rule.googledowngrade.conversation.cap.usd = 0.005",
+          "rule.googledowngrade.action = downgrade",
+          "rule.googledowngrade.downgrade = gemini-2.5-pro=gemini-2.5-flash",
+          "rule.googlelimit.feature = google-limit",
+          "rule.googlelimit.conversation.max.llm.calls = 2",
+          "rule.googlewarn.feature = google-warn",
+          "rule.googlewarn.conversation.cap.usd = 0.000001",
+          "rule.googlewarn.action = warn",
+          "rule.azurecap.feature = azure-cap",
+          "rule.azurecap.conversation.cap.usd = 0.000001",
+          "rule.azuredowngrade.feature = azure-downgrade",
+          "rule.azuredowngrade.conversation.cap.usd = 0.005",
+          "rule.azuredowngrade.action = downgrade",
+          "rule.azuredowngrade.downgrade = gpt-4o=gpt-4o-mini",
+          "rule.azurelimit.feature = azure-limit",
+          "rule.azurelimit.conversation.max.llm.calls = 2",
+          "rule.azureasync.feature = azure-async",
+          "rule.azureasync.conversation.max.llm.calls = 1",
+          "rule.bedrockcap.feature = bedrock-cap",
+          "rule.bedrockcap.conversation.cap.usd = 0.000001",
+          "rule.bedrockdowngrade.feature = bedrock-downgrade",
+          "rule.bedrockdowngrade.conversation.cap.usd = 0.004",
+          "rule.bedrockdowngrade.action = downgrade",
+          "rule.bedrockdowngrade.downgrade = " + BudgetClientCalls.CLAUDE + "=" + BEDROCK_CHEAPER,
+          "rule.bedrocklimit.feature = bedrock-limit",
+          "rule.bedrocklimit.conversation.max.llm.calls = 2",
+          "rule.bedrockwarn.feature = bedrock-warn",
+          "rule.bedrockwarn.conversation.cap.usd = 0.000001",
+          "rule.bedrockwarn.action = warn",
           "");
+
+  static final List<String> SCENARIOS =
+      List.of(
+          "cap",
+          "calls",
+          "downgrade",
+          "warn",
+          "lc4j",
+          "http",
+          "stream",
+          "google-cap",
+          "google-downgrade",
+          "google-limit",
+          "google-warn",
+          "azure-cap",
+          "azure-downgrade",
+          "azure-limit",
+          "azure-async",
+          "bedrock-cap",
+          "bedrock-downgrade",
+          "bedrock-limit",
+          "bedrock-warn");
 
   static VendorReplayServer vendor;
   static OtlpTestBackend backend;
@@ -59,6 +117,10 @@ class BudgetIT {
     backend = new OtlpTestBackend();
     Path rules = dir.resolve("budgets.properties");
     Files.writeString(rules, RULES);
+    List<String> args = new ArrayList<>();
+    args.add(vendor.baseUrl("127.0.0.1"));
+    args.add(vendor.anthropicBaseUrl());
+    args.addAll(SCENARIOS);
     out =
         AgentProcess.run(
             backend.endpoint(),
@@ -66,21 +128,15 @@ class BudgetIT {
             List.of(
                 "-Dcosttrace.budgets.file=" + rules,
                 "-Dcosttrace.budget.remote.enabled=false",
-                "-Dcosttrace.agent.http.hosts=127.0.0.1"),
+                "-Dcosttrace.agent.http.hosts=127.0.0.1",
+                "-Dcosttrace.azure.deployments=chat-big=gpt-4o,chat-prod=gpt-4o-mini"),
             BudgetTestApp.class,
-            vendor.baseUrl("127.0.0.1"),
-            vendor.anthropicBaseUrl(),
-            "cap",
-            "calls",
-            "downgrade",
-            "warn",
-            "lc4j",
-            "http",
-            "stream");
+            args.toArray(new String[0]));
     spans =
         backend.await(
             all ->
-                all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count() >= 7);
+                all.stream().filter(s -> s.span().getName().startsWith("scenario ")).count()
+                    >= SCENARIOS.size());
   }
 
   @AfterAll
@@ -204,6 +260,111 @@ class BudgetIT {
     assertThat(allowed)
         .allSatisfy(
             s -> assertThat(integer(s, "costtrace.gen_ai.time_to_first_token_ns")).isPresent());
+  }
+
+  static final String EXCEPTION = "dev.costtrace.budget.api.ConversationBudgetExceededException";
+
+  /** The first call is past the cap: blocked, never sent, its span ended with the exception. */
+  static void assertCapBlocksBeforeSending(String scenario, String provider) {
+    assertThat(AgentProcess.result(out, scenario))
+        .startsWith(
+            "calls=0 blocked=conversation_cap_usd/budget-" + scenario + " loader=bootstrap");
+    assertThat(vendor.received(scenario)).isEmpty();
+    Span blocked = blockedSpan(scenario);
+    assertThat(string(blocked, "error.type")).hasValue(EXCEPTION);
+    assertThat(string(blocked, "gen_ai.provider.name")).hasValue(provider);
+    assertThat(string(blocked, "costtrace.budget.limit")).hasValue("conversation_cap_usd");
+    assertThat(blocked.getEventsList())
+        .extracting(e -> e.getName())
+        .contains("costtrace.budget.limit_hit");
+    assertThat(genAi(scenario)).hasSize(1);
+  }
+
+  /** Every call sent was downgraded: the vendor saw the cheaper model, every span says so. */
+  static void assertDowngraded(
+      String scenario, String requested, String cheaper, String cheaperInPath) {
+    List<VendorReplayServer.Received> sent = vendor.received(scenario);
+    assertThat(AgentProcess.result(out, scenario)).startsWith("calls=" + sent.size() + " ");
+    assertThat(sent).isNotEmpty();
+    assertThat(sent).allSatisfy(r -> assertThat(r.path()).contains(cheaperInPath));
+    List<Span> downgraded = withAction(scenario, "downgrade");
+    assertThat(downgraded).hasSize(sent.size());
+    for (Span s : downgraded) {
+      assertThat(string(s, "costtrace.budget.requested_model")).hasValue(requested);
+      assertThat(string(s, "costtrace.budget.downgraded_to")).hasValue(cheaper);
+      assertThat(string(s, "gen_ai.request.model")).hasValue(cheaper);
+      assertThat(s.getName()).endsWith(" " + cheaper);
+      assertThat(s.getEventsList())
+          .extracting(e -> e.getName())
+          .contains("costtrace.budget.limit_hit");
+    }
+  }
+
+  /** The call limit of 2: two calls sent, the third blocked and never sent. */
+  static void assertCallLimit(String scenario, int limit, String suffix) {
+    assertThat(AgentProcess.result(out, scenario))
+        .startsWith(
+            "calls="
+                + limit
+                + " blocked=conversation_max_llm_calls/budget-"
+                + scenario
+                + suffix
+                + " loader=bootstrap");
+    assertThat(vendor.received(scenario)).hasSize(limit);
+    Span blocked = blockedSpan(scenario);
+    assertThat(string(blocked, "costtrace.budget.limit_value")).hasValue(String.valueOf(limit));
+    assertThat(string(blocked, "error.type")).hasValue(EXCEPTION);
+    assertThat(withAction(scenario, "allow")).hasSize(limit);
+  }
+
+  /** Warn only: every call sent, each span with the event and its real usage. */
+  static void assertWarnedOnly(String scenario) {
+    assertThat(AgentProcess.result(out, scenario))
+        .startsWith("calls=" + BudgetTestApp.MAX_CALLS + " blocked=none");
+    assertThat(vendor.received(scenario)).hasSize(BudgetTestApp.MAX_CALLS);
+    List<Span> calls = genAi(scenario);
+    assertThat(calls).hasSize(BudgetTestApp.MAX_CALLS);
+    for (Span s : calls) {
+      assertThat(string(s, "costtrace.budget.action")).hasValue("warn");
+      assertThat(s.getEventsList())
+          .extracting(e -> e.getName())
+          .containsExactly("costtrace.budget.limit_hit");
+      assertThat(integer(s, "gen_ai.usage.input_tokens")).isPresent();
+    }
+  }
+
+  @Test
+  void googleGenAiIsGatedLikeTheOthers() {
+    assertCapBlocksBeforeSending("google-cap", "gcp.gemini");
+    assertDowngraded(
+        "google-downgrade", "gemini-2.5-pro", "gemini-2.5-flash", "/models/gemini-2.5-flash:");
+    assertCallLimit("google-limit", 2, ""); // streams, settled at their end
+    assertWarnedOnly("google-warn"); // async
+  }
+
+  @Test
+  void azureOpenAiClientLibraryIsGatedLikeTheOthers() {
+    assertCapBlocksBeforeSending("azure-cap", "azure.ai.openai");
+    // gpt-4o's deployment swapped for the one serving gpt-4o-mini (costtrace.azure.deployments)
+    assertDowngraded("azure-downgrade", "gpt-4o", "gpt-4o-mini", "/openai/deployments/chat-prod/");
+    assertCallLimit("azure-limit", 2, ""); // streams
+    assertCallLimit("azure-async", 1, ""); // the Mono fails at subscription, nothing sent
+  }
+
+  @Test
+  void bedrockIsGatedOnTheUpstreamSpan() {
+    assertCapBlocksBeforeSending("bedrock-cap", "aws.bedrock");
+    assertThat(genAi("bedrock-cap").get(0).getStatus().getCode())
+        .isEqualTo(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR);
+    assertDowngraded(
+        "bedrock-downgrade",
+        BudgetClientCalls.CLAUDE,
+        BEDROCK_CHEAPER,
+        "/model/" + BEDROCK_CHEAPER + "/converse");
+    // ConverseStream on the async client: the future fails with the budget's exception (the
+    // SDK's SdkClientException around it taken off), which join() wraps as for any failure.
+    assertCallLimit("bedrock-limit", 2, " (in CompletionException)");
+    assertWarnedOnly("bedrock-warn"); // InvokeModel, settled from the body's usage
   }
 
   @Test

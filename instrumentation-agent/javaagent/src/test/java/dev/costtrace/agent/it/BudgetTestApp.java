@@ -23,6 +23,7 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -49,8 +50,10 @@ public final class BudgetTestApp {
   private final OpenAIClient openAi;
   private final AnthropicClient anthropic;
   private final OkHttpClient http = new OkHttpClient();
+  private final BudgetClientCalls clients;
 
   private BudgetTestApp(String openAiBase, String anthropicBase) {
+    this.clients = new BudgetClientCalls(anthropicBase);
     this.openAiBase = openAiBase;
     this.openAi =
         OpenAIOkHttpClient.builder().apiKey("sk-test").baseUrl(openAiBase).maxRetries(0).build();
@@ -79,6 +82,9 @@ public final class BudgetTestApp {
       String conversation = parts.length > 1 ? parts[1] : "budget-" + scenario;
       app.run(scenario, conversation, app.call(scenario));
     }
+    // The SDKs' HTTP and async threads (Google Gen AI, the AWS SDK) would keep the JVM up; the
+    // agent flushes its spans at exit.
+    System.exit(0);
   }
 
   /** Blocks until {@code file} exists (the test creates it), at most ten minutes. */
@@ -190,8 +196,18 @@ public final class BudgetTestApp {
           }
         };
       default:
-        throw new IllegalArgumentException(scenario);
+        Call call = clients.call(scenario);
+        if (call == null) {
+          throw new IllegalArgumentException(scenario);
+        }
+        return call;
     }
+  }
+
+  private static String loader(Exception e) {
+    return e.getClass().getClassLoader() == null
+        ? "bootstrap"
+        : e.getClass().getClassLoader().toString();
   }
 
   private void run(String scenario, String conversation, Call call) {
@@ -215,10 +231,17 @@ public final class BudgetTestApp {
           sent++;
         } catch (ConversationBudgetExceededException e) {
           blocked = e.limitName() + "/" + e.conversationId();
-          loader =
-              e.getClass().getClassLoader() == null
-                  ? "bootstrap"
-                  : e.getClass().getClassLoader().toString();
+          loader = loader(e);
+          break;
+        } catch (CompletionException e) {
+          // An async call whose future failed with the budget's exception (AWS SDK async).
+          if (!(e.getCause() instanceof ConversationBudgetExceededException)) {
+            throw e;
+          }
+          ConversationBudgetExceededException cause =
+              (ConversationBudgetExceededException) e.getCause();
+          blocked = cause.limitName() + "/" + cause.conversationId() + " (in CompletionException)";
+          loader = loader(cause);
           break;
         }
       }

@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -227,6 +228,108 @@ class SpringAiIT {
       PricedSpan toolPrice = pricer.price(tool, List.of());
       assertThat(toolPrice.status()).isEqualTo(PricingStatus.UNREGISTERED_TOOL);
     }
+  }
+
+  /** Rules picked by feature: one scenario each of {@code SpringAiTestApp}'s budget run. */
+  static final String BUDGET_RULES =
+      String.join(
+          "\n",
+          "rule.limit.feature = spring-limit",
+          "rule.limit.conversation.max.llm.calls = 2",
+          "rule.stream.feature = spring-stream",
+          "rule.stream.conversation.max.llm.calls = 1",
+          "rule.downgrade.feature = spring-downgrade",
+          "rule.downgrade.conversation.cap.usd = 0.000001",
+          "rule.downgrade.action = downgrade",
+          "rule.downgrade.downgrade = gpt-4o-mini=gpt-4.1-nano",
+          "rule.warn.feature = spring-warn",
+          "rule.warn.conversation.cap.usd = 0.000001",
+          "rule.warn.action = warn",
+          "");
+
+  /**
+   * The budget gate on Spring AI's model calls, blocking and streamed, on each release: the call
+   * limit stops the third call (the stream's second) before anything is sent; a downgrade cannot be
+   * applied (the model builds its vendor request before its observation starts) and blocks; warn
+   * lets every call through with the event on our span.
+   */
+  @ParameterizedTest(name = "Spring AI {0}")
+  @MethodSource("versions")
+  void budgetsGateEveryModelCall(String version, @TempDir Path dir) throws Exception {
+    Path rules = dir.resolve("budgets.properties");
+    Files.writeString(rules, BUDGET_RULES);
+    otlp.clear();
+    int before = vendor.received().size();
+    String base = vendor.baseUrl("127.0.0.1");
+    List<String> out =
+        results(
+            AgentProcess.run(
+                true,
+                otlp.endpoint(),
+                classpath(version),
+                List.of(
+                    "-Dcosttrace.budgets.file=" + rules, "-Dcosttrace.budget.remote.enabled=false"),
+                MAIN,
+                base,
+                "budget"));
+    List<ScopedSpan> all =
+        otlp.await(
+            spans ->
+                spans.stream().filter(s -> s.span().getName().startsWith("scenario ")).count()
+                    >= 4);
+    List<VendorReplayServer.Received> sent =
+        vendor.received().subList(before, vendor.received().size());
+
+    assertThat(AgentProcess.result(out, "spring-limit"))
+        .startsWith("calls=2 blocked=")
+        .contains("conversation_max_llm_calls", "budget-spring-limit")
+        .doesNotContain("(in ");
+    assertThat(sentFor(sent, "spring-limit")).isEqualTo(2);
+    assertBlockedSpan(all, "spring-limit", 3);
+
+    assertThat(AgentProcess.result(out, "spring-stream"))
+        .startsWith("calls=1 blocked=")
+        .contains("conversation_max_llm_calls");
+    assertThat(sentFor(sent, "spring-stream")).isEqualTo(1);
+    assertBlockedSpan(all, "spring-stream", 2);
+
+    assertThat(AgentProcess.result(out, "spring-downgrade"))
+        .startsWith("calls=0 blocked=")
+        .contains("conversation_cap_usd");
+    assertThat(sentFor(sent, "spring-downgrade")).isZero();
+    assertThat(string(assertBlockedSpan(all, "spring-downgrade", 1), "costtrace.budget.limit"))
+        .hasValue("conversation_cap_usd");
+
+    assertThat(AgentProcess.result(out, "spring-warn")).startsWith("calls=4 blocked=none");
+    assertThat(sentFor(sent, "spring-warn")).isEqualTo(4);
+    List<Span> warned = chats(spans(genAi(all, "spring-warn")));
+    assertThat(warned).as(dump(all)).hasSize(4);
+    for (Span s : warned) {
+      assertThat(string(s, "costtrace.budget.action")).hasValue("warn");
+      assertThat(s.getEventsList())
+          .extracting(e -> e.getName())
+          .containsExactly("costtrace.budget.limit_hit");
+      assertThat(integer(s, "gen_ai.usage.input_tokens")).isPresent();
+    }
+  }
+
+  private static long sentFor(List<VendorReplayServer.Received> sent, String scenario) {
+    return sent.stream().filter(r -> r.body().contains("(" + scenario + ")")).count();
+  }
+
+  /** {@code calls} spans of ours for the scenario, the last one blocked; returns that one. */
+  private static Span assertBlockedSpan(List<ScopedSpan> all, String scenario, int calls) {
+    List<ScopedSpan> genAi = genAi(all, scenario);
+    assertThat(genAi).as(scenario + ": " + dump(all)).hasSize(calls);
+    assertThat(genAi).allSatisfy(s -> assertThat(s.scope()).isEqualTo(SCOPE));
+    List<Span> blocked =
+        spans(genAi).stream()
+            .filter(s -> string(s, "costtrace.budget.action").orElse("").equals("block"))
+            .collect(Collectors.toList());
+    assertThat(blocked).hasSize(1);
+    assertThat(string(blocked.get(0), "error.type"))
+        .hasValue("dev.costtrace.budget.api.ConversationBudgetExceededException");
+    return blocked.get(0);
   }
 
   private static void assertChat(Span span, String requestModel, String responseModel, String id) {

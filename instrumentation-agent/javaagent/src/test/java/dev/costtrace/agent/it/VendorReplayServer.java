@@ -50,7 +50,15 @@ final class VendorReplayServer implements AutoCloseable {
   VendorReplayServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/v1", this::handle); // also the Gemini API and Vertex AI
-    server.createContext("/model/", new BedrockReplay()::handle); // Bedrock Runtime
+    BedrockReplay bedrock = new BedrockReplay();
+    server.createContext( // Bedrock Runtime
+        "/model/",
+        exchange -> {
+          record(
+              exchange,
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          bedrock.handle(exchange);
+        });
     server.createContext("/openai/deployments/", this::azure); // Azure OpenAI
     // A thread per exchange: a stalled stream must not hold up the other requests.
     server.setExecutor(executor);
@@ -103,6 +111,14 @@ final class VendorReplayServer implements AutoCloseable {
     return List.copyOf(traceparents);
   }
 
+  private void record(HttpExchange exchange, String body) {
+    received.add(
+        new Received(
+            exchange.getRequestHeaders().getFirst("X-Scenario"),
+            exchange.getRequestURI().getPath(),
+            body));
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
     if (traceparent != null) {
@@ -110,11 +126,7 @@ final class VendorReplayServer implements AutoCloseable {
     }
     byte[] raw = exchange.getRequestBody().readAllBytes();
     String body = new String(raw, StandardCharsets.UTF_8);
-    received.add(
-        new Received(
-            exchange.getRequestHeaders().getFirst("X-Scenario"),
-            exchange.getRequestURI().getPath(),
-            body));
+    record(exchange, body);
     if (GoogleGenAiReplay.matches(exchange.getRequestURI().getPath())) {
       google.handle(exchange);
       return;
@@ -261,6 +273,7 @@ final class VendorReplayServer implements AutoCloseable {
    */
   private void azure(HttpExchange exchange) throws IOException {
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    record(exchange, body);
     String path = exchange.getRequestURI().getPath();
     String deployment = path.substring("/openai/deployments/".length()).split("/")[0];
     int call =

@@ -1,5 +1,6 @@
 package dev.costtrace.budget.api.internal;
 
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +25,13 @@ public final class BudgetCall {
 
   /** The request's maximum output tokens, or -1 when it sets none. */
   public long maxOutputTokens = -1;
+
+  /**
+   * Which downgrade models the instrumentation can send this call with (an Azure deployment must
+   * serve the model; a framework that builds its vendor request before the check cannot change it),
+   * or null: any. A downgrade the call cannot take is a block.
+   */
+  public Predicate<String> downgradable;
 
   /** The requested service tier, or null. */
   public String serviceTier;

@@ -58,6 +58,10 @@ public final class SpringAiTestApp {
 
   public static void main(String[] args) throws Exception {
     String base = args[0];
+    if (args.length > 1 && args[1].equals("budget")) {
+      budget(base);
+      return;
+    }
     ObservationRegistry none = ObservationRegistry.NOOP;
     // Control: the JDK HttpClient capture is on for this host, so its absence under Spring AI spans
     // is the one-span rule at work, not a capture that never fires.
@@ -120,6 +124,77 @@ public final class SpringAiTestApp {
           }
         });
     scenario("micrometer", () -> micrometer(base));
+  }
+
+  /**
+   * The budget scenarios (run with a rules file scoped by feature): each calls the model until the
+   * budget stops it, at most {@link #BUDGET_CALLS} times, in a conversation of its own whose feature
+   * is the scenario's name, and prints {@code calls=<made> blocked=<the exception's message>}. The
+   * prompt names the scenario, so the replay server's log tells its requests apart.
+   */
+  private static void budget(String base) {
+    ObservationRegistry none = ObservationRegistry.NOOP;
+    for (String name : List.of("spring-limit", "spring-downgrade", "spring-warn")) {
+      budgetScenario(
+          name,
+          () ->
+              describe(
+                  OpenAiModels.openAi(base, "gpt-4o-mini", "chat-json", none)
+                      .call(new Prompt(budgetPrompt(name)))));
+    }
+    budgetScenario(
+        "spring-stream",
+        () ->
+            OpenAiModels.openAi(base, "gpt-4o-mini", "chat-sse", none)
+                .stream(new Prompt(budgetPrompt("spring-stream")))
+                .map(SpringAiTestApp::text)
+                .collect(Collectors.joining())
+                .block());
+  }
+
+  static final int BUDGET_CALLS = 4;
+
+  static String budgetPrompt(String scenario) {
+    return "What is the capital of France? (" + scenario + ")";
+  }
+
+  private static void budgetScenario(String name, Callable<String> call) {
+    Baggage baggage =
+        Baggage.builder()
+            .put("gen_ai.conversation.id", "budget-" + name)
+            .put("costtrace.feature", name)
+            .build();
+    try (Scope ignored = baggage.makeCurrent()) {
+      scenario(
+          name,
+          () -> {
+            int made = 0;
+            for (int i = 0; i < BUDGET_CALLS; i++) {
+              try {
+                call.call();
+                made++;
+              } catch (RuntimeException e) {
+                Throwable blocked = e;
+                while (blocked != null
+                    && !blocked
+                        .getClass()
+                        .getSimpleName()
+                        .equals("ConversationBudgetExceededException")) {
+                  blocked = blocked.getCause();
+                }
+                if (blocked == null) {
+                  throw e;
+                }
+                return "calls="
+                    + made
+                    + " blocked="
+                    + blocked.getMessage()
+                    + (blocked == e ? "" : " (in " + e.getClass().getName() + ")");
+              }
+            }
+            return "calls=" + made + " blocked=none";
+          });
+    }
   }
 
   private static String memory(String base, String conversation) {
