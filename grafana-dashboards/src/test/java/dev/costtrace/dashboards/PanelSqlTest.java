@@ -3,6 +3,7 @@ package dev.costtrace.dashboards;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
@@ -152,11 +153,10 @@ class PanelSqlTest {
       DemoWorkload.Summary sent = DemoWorkload.send(url, 40, 7);
       sendUnknownModelCall(url);
       sendHostileConversation(url);
-      long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-      while (pipeline.spansReceived() < sent.spans() + 4 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(pipeline.spansReceived()).isEqualTo(sent.spans() + 4);
+      await("every span received")
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(20))
+          .untilAsserted(() -> assertThat(pipeline.spansReceived()).isEqualTo(sent.spans() + 4));
       assertThat(sink.flush(Duration.ofMinutes(1))).isTrue();
     } finally {
       sink.close();

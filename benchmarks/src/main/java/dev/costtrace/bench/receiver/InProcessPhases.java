@@ -2,8 +2,9 @@ package dev.costtrace.bench.receiver;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.Attribution;
-import dev.costtrace.receiver.attribution.AttributionKeys;
+import dev.costtrace.pricing.normalize.Attribution;
+import dev.costtrace.pricing.normalize.NormalizedSpan;
+import dev.costtrace.pricing.normalize.SpanNormalizer;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.pipeline.PricingPipeline;
 import dev.costtrace.sink.SpanAttribution;
@@ -58,15 +59,15 @@ final class InProcessPhases {
   /**
    * CPU per span of the receiver's stages on one thread, each measured cumulatively over freshly
    * decoded requests (so each includes the cache misses of its first touch of the data): decode; +
-   * attribution (read the keys, merge into the trace); + normalise and price; the whole pipeline (+
-   * validation, rows, hex IDs); + the sink's encoding of the rows for its buffer. The increments
-   * are the stages' costs.
+   * attribution (the normaliser's one pass over the attributes, merged into the trace); + price;
+   * the whole pipeline (+ validation, rows, hex IDs); + the sink's encoding of the rows for its
+   * buffer. The increments are the stages' costs.
    */
   static void stages(List<byte[]> payloads, int warmUpSeconds, int seconds, Measurements runs)
       throws Exception {
     String[] stages = {"decode", "attribution", "price", "pipeline", "sink_encode"};
     SpanPricer pricer = SpanPricer.builder().build();
-    AttributionKeys keys = AttributionKeys.defaults();
+    SpanNormalizer normalizer = SpanNormalizer.defaults();
     double previous = 0;
     for (String stage : stages) {
       SpanSink sink =
@@ -86,7 +87,7 @@ final class InProcessPhases {
           };
       TraceAttributor attributor = new TraceAttributor(Duration.ofSeconds(30), 100_000);
       PricingPipeline pipeline =
-          PricingPipeline.builder(sink).pricer(pricer).keys(keys).attributor(attributor).build();
+          PricingPipeline.builder(sink).pricer(pricer).attributor(attributor).build();
       double cpu = 0;
       for (int pass = 0; pass < 2; pass++) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -107,20 +108,22 @@ final class InProcessPhases {
           long now = System.nanoTime();
           for (ResourceSpans rs : request.getResourceSpansList()) {
             List<KeyValue> resource = rs.getResource().getAttributesList();
-            AttributionKeys.ResourceAttribution ra = keys.resource(resource);
+            SpanNormalizer.ResourceFacts facts = normalizer.resource(resource);
             for (ScopeSpans ss : rs.getScopeSpansList()) {
               for (Span span : ss.getSpansList()) {
                 if (stage.equals("decode")) {
                   check += span.getAttributesCount();
                   continue;
                 }
+                NormalizedSpan n =
+                    normalizer.read(span.getAttributesList(), facts, span.getStartTimeUnixNano());
                 Attribution a =
                     attributor
                         .lookup(TraceAttributor.TraceRef.of("", span.getTraceId()), now)
                         .attribution()
-                        .orElse(keys.read(span.getAttributesList(), ra));
+                        .orElse(n.attribution());
                 if (stage.equals("price")) {
-                  check += pricer.price(span, resource, a.tenantId()).status().ordinal();
+                  check += pricer.price(n, a.tenantId()).status().ordinal();
                 } else {
                   check += a.conversationId().length();
                 }

@@ -2,6 +2,7 @@ package dev.costtrace.bench.reliability;
 
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.EmbeddedClickHouse;
+import dev.costtrace.testing.faults.ServeProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -39,7 +39,7 @@ final class ReceiverKillScenario implements Scenario {
         long acknowledged = run.load.acknowledged().size();
         run.serve.kill();
         long killed = System.nanoTime();
-        run.restart(env);
+        run.restart();
         double listening = run.secondsSince(killed);
         // Acknowledging again: the generator's retries and new requests get answers from the new
         // process.

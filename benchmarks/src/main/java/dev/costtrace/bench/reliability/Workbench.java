@@ -1,13 +1,16 @@
 package dev.costtrace.bench.reliability;
 
+import dev.costtrace.cli.CostTrace;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.testing.TestClickHouse;
+import dev.costtrace.testing.faults.ServeProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -73,8 +76,13 @@ public final class Workbench {
 
     /** The environment of a receiver writing to the workbench's ClickHouse through {@code url}. */
     Map<String, String> env(String url) {
-      return ServeProcess.env(
-          url, clickhouse.user(), clickhouse.password(), database, dir(scenario).resolve("buffer"));
+      Map<String, String> env = new HashMap<>();
+      env.put("CLICKHOUSE_URL", url);
+      env.put("CLICKHOUSE_USER", clickhouse.user());
+      env.put("CLICKHOUSE_PASSWORD", clickhouse.password());
+      env.put("COSTTRACE_CLICKHOUSE_DATABASE", database);
+      env.put("COSTTRACE_SINK_BUFFER_DIR", dir(scenario).resolve("buffer").toString());
+      return env;
     }
 
     /** Starts the receiver and a generator aimed at it. */
@@ -83,7 +91,15 @@ public final class Workbench {
         env.putIfAbsent(
             "COSTTRACE_SINK_DEDUP_RECENT_SPANS", Integer.toString(settings.recentSpans()));
       }
-      serve = new ServeProcess(settings.heap(), env, tmpfsMiB);
+      serve =
+          ServeProcess.onClassPath(
+                  CostTrace.class.getName(),
+                  env,
+                  dir(scenario).resolve("serve.log"),
+                  List.of("-Xmx" + settings.heap(), "-XX:+ExitOnOutOfMemoryError"))
+              .restartOnSamePorts()
+              .bufferOnTmpfs(tmpfsMiB)
+              .start();
       load = new LoadGenerator(requests, serve.httpUrl(), serve.grpcPort(), maxInFlight);
     }
 
@@ -91,9 +107,9 @@ public final class Workbench {
      * Starts a new receiver in place of the current one (which the scenario killed), on the same
      * ports and buffer, so that the generator's retries reach it. Returns once it listens.
      */
-    void restart(Map<String, String> env) throws IOException {
+    void restart() {
       replacedPeakRssMiB = Math.max(replacedPeakRssMiB, serve.peakRssMiB());
-      serve = new ServeProcess(settings.heap(), env, 0, serve.grpcPort(), serve.httpPort());
+      serve.start();
     }
 
     void loadStarts() {
@@ -155,7 +171,7 @@ public final class Workbench {
               : drained < 0 ? -1 : secondsSince(faultEnded);
       Verifier.Counts counts = Verifier.count(readFrom, database, requests, load.acknowledged());
       if (!serve.alive()) {
-        violations.add("the receiver died:\n" + serve.output());
+        violations.add("the receiver died:\n" + serve.tail());
       }
       double peak = Math.max(serve.peakRssMiB(), replacedPeakRssMiB);
       int exit = serve.stop(Duration.ofMinutes(2));
@@ -163,7 +179,7 @@ public final class Workbench {
       if (exit != 0
           && exit != 143
           && violations.stream().noneMatch(v -> v.startsWith("the receiver died"))) {
-        violations.add("the receiver exited with " + exit + " on SIGTERM:\n" + serve.output());
+        violations.add("the receiver exited with " + exit + " on SIGTERM:\n" + serve.tail());
       }
       load.close();
       if (counts.lostRows() != 0) {
@@ -234,7 +250,7 @@ public final class Workbench {
           if (serve.metrics().getOrDefault("costtrace_sink_pending_bytes", -1.0) == 0) {
             return secondsSince(start);
           }
-        } catch (IOException e) {
+        } catch (UncheckedIOException e) {
           // not answering for a moment: ask again
         }
         Thread.sleep(250);

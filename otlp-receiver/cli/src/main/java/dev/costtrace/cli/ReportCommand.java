@@ -118,6 +118,7 @@ public final class ReportCommand implements Callable<Integer> {
         ObjectNode o = JSON.createObjectNode();
         o.put(key, row.key());
         o.put("total_usd", row.totalUsd().toPlainString());
+        o.put("infra_usd", row.infraUsd().toPlainString());
         o.put("turns", row.turns());
         o.put("llm_calls", row.llmCalls());
         o.put("tool_calls", row.toolCalls());
@@ -129,6 +130,7 @@ public final class ReportCommand implements Callable<Integer> {
       ObjectNode summary = JSON.createObjectNode();
       summary.put("conversations", r.conversations());
       summary.put("total_usd", r.totalUsd().toPlainString());
+      summary.put("infra_usd", r.infraUsd().toPlainString());
       summary.put("p50_usd", r.p50().toPlainString());
       summary.put("p95_usd", r.p95().toPlainString());
       summary.put("p99_usd", r.p99().toPlainString());
@@ -146,13 +148,14 @@ public final class ReportCommand implements Callable<Integer> {
       out.println(last);
     } else {
       out.printf(
-          "%-38s %12s %6s %6s %6s %10s %9s  %s%n",
-          key, "cost", "turns", "llm", "tools", "in tok", "out tok", "models");
+          "%-38s %12s %10s %6s %6s %6s %10s %9s  %s%n",
+          key, "cost", "infra", "turns", "llm", "tools", "in tok", "out tok", "models");
       for (CostReport.Row row : r.rows()) {
         out.printf(
-            "%-38s %12s %6d %6d %6d %10d %9d  %s%n",
+            "%-38s %12s %10s %6d %6d %6d %10d %9d  %s%n",
             abbreviate(row.key()),
             CostReport.usd(row.totalUsd()),
+            CostReport.usd(row.infraUsd()),
             row.turns(),
             row.llmCalls(),
             row.toolCalls(),
@@ -161,9 +164,11 @@ public final class ReportCommand implements Callable<Integer> {
             row.models());
       }
       out.printf(
-          "%ncost per conversation over %d conversations (total %s): p50 %s  p95 %s  p99 %s%n",
+          "%ncost per conversation over %d conversations (total %s, infrastructure %s):"
+              + " p50 %s  p95 %s  p99 %s%n",
           r.conversations(),
           CostReport.usd(r.totalUsd()),
+          CostReport.usd(r.infraUsd()),
           CostReport.usd(r.p50()),
           CostReport.usd(r.p95()),
           CostReport.usd(r.p99()));

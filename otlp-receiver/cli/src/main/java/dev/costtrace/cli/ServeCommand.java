@@ -4,12 +4,13 @@ import com.clickhouse.client.api.Client;
 import dev.costtrace.cli.demo.DemoWorkload;
 import dev.costtrace.config.Config;
 import dev.costtrace.pricing.SpanPricer;
-import dev.costtrace.receiver.attribution.AttributionKeys;
+import dev.costtrace.pricing.normalize.AttributionKeys;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.auth.BearerTokens;
 import dev.costtrace.receiver.budget.ReceiverBudgetSetup;
 import dev.costtrace.receiver.ingest.OtlpReceiver;
 import dev.costtrace.receiver.metrics.EngineMetricsSource;
+import dev.costtrace.receiver.metrics.InfraAllocatorMetricsSource;
 import dev.costtrace.receiver.metrics.QuietConversations;
 import dev.costtrace.receiver.metrics.RollupCheckMetricsSource;
 import dev.costtrace.receiver.metrics.SinkMetricsSource;
@@ -19,6 +20,8 @@ import dev.costtrace.receiver.pipeline.SpanValidation;
 import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.sink.infra.InfraAllocator;
+import dev.costtrace.sink.infra.InfraRulesFile;
 import dev.costtrace.sink.report.ConversationCosts;
 import dev.costtrace.sink.report.CostReport;
 import dev.costtrace.sink.rollup.RollupCheck;
@@ -100,6 +103,7 @@ public final class ServeCommand implements Callable<Integer> {
     SchemaOptions schema = SchemaOptions.fromConfig(config);
     SpanValidation validation = SpanValidation.fromConfig(config);
     RollupCheck.Builder check = RollupCheck.builder(schema).fromConfig(config);
+    InfraAllocator.Builder infra = InfraAllocator.builder(schema).fromConfig(config);
     OtlpReceiver.Builder b = OtlpReceiver.builder();
     if (tlsCert.isPresent()) {
       try {
@@ -219,9 +223,20 @@ public final class ServeCommand implements Callable<Integer> {
     if (rollupCheck != null) {
       b.metrics(new RollupCheckMetricsSource(rollupCheck::status));
     }
+    InfraAllocator allocator =
+        infra.enabled() ? infra.client(CostTrace.client(endpoint, config), true).build() : null;
+    if (allocator != null) {
+      b.metrics(new InfraAllocatorMetricsSource(allocator::status));
+      out.println(
+          "costtrace: infrastructure cost rules from "
+              + config.getString(InfraRulesFile.CONFIG_KEY).orElseThrow());
+    }
     receiver = b.start();
     if (quiet != null) {
       quiet.start();
+    }
+    if (allocator != null) {
+      allocator.start();
     }
     // SIGTERM / Ctrl-C: the hook holds the JVM open until the receiver has drained and the sink
     // has flushed (what ClickHouse has not taken by then stays in the durable buffer).
@@ -319,6 +334,9 @@ public final class ServeCommand implements Callable<Integer> {
       receiver.shutdown(Duration.ofSeconds(10));
       if (rollupCheck != null) {
         rollupCheck.close();
+      }
+      if (allocator != null) {
+        allocator.close();
       }
       if (quiet != null) {
         quiet.close();

@@ -58,5 +58,16 @@ class ServeConfigTest {
                 .err())
         .contains("costtrace.auth.tokens.file")
         .contains("cannot read the tokens file");
+    Path infra =
+        Files.writeString(
+            dir.resolve("infra.yaml"),
+            "rules:\n  - name: gpu\n    match: {service: inference}\n    monthly_usd: lots\n"
+                + "    allocate: per_second\n");
+    assertThat(serveWith(Map.of("costtrace.infra.costs", infra.toString())).err())
+        .contains("costtrace.infra.costs")
+        .contains("rule 1 (gpu) at line 2: monthly_usd must be a number, not 'lots'")
+        .doesNotContain("finding ClickHouse");
+    assertThat(serveWith(Map.of("costtrace.infra.grace", "-1m")).err())
+        .contains("costtrace.infra.grace");
   }
 }

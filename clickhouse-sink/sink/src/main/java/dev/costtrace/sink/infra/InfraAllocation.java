@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -19,8 +20,10 @@ import java.util.Objects;
  * remainders, ties to the lower (tenant key, trace ID). So the shares add up to C exactly (the
  * largest-remainder method). An hour nobody used keeps its cost as idle (no trace).
  *
- * <p><b>Fixed rate.</b> Trace i pays C·u_i/capacity, rounded half-even to 12 decimals; unused
- * capacity is paid by nobody, and the shares add up to what was used, not what was spent.
+ * <p><b>Fixed rate.</b> Trace i pays C·u_i/capacity, rounded half-even to 12 decimals, whatever the
+ * others used. The hour's unallocated rest, C minus the traces' shares, is the idle share (trace ID
+ * null): unused capacity, or, negative, use past the capacity (the rate then charged more than the
+ * hour cost). So the shares, idle included, add up to C exactly here too.
  */
 public final class InfraAllocation {
 
@@ -60,14 +63,30 @@ public final class InfraAllocation {
 
   private static List<Share> fixed(InfraRule rule, BigDecimal hourCost, List<Use> uses) {
     List<Share> out = new ArrayList<>();
+    BigDecimal idle = hourCost.setScale(InfraRule.SCALE, RoundingMode.UNNECESSARY);
     for (Use u : uses) {
       BigDecimal usd =
           hourCost
               .multiply(u.units())
               .divide(rule.capacity(), InfraRule.SCALE, RoundingMode.HALF_EVEN);
       out.add(new Share(u.authTenant(), u.traceId(), u.units(), usd));
+      idle = idle.subtract(usd);
+    }
+    if (idle.signum() != 0 || uses.isEmpty()) {
+      out.add(new Share("", null, BigDecimal.ZERO, idle));
     }
     return out;
+  }
+
+  /** The idle share of {@code shares} (trace ID null), zero when there is none. */
+  public static BigDecimal idle(List<Share> shares) {
+    BigDecimal idle = BigDecimal.ZERO.setScale(InfraRule.SCALE);
+    for (Share s : shares) {
+      if (s.traceId() == null) {
+        idle = idle.add(s.usd());
+      }
+    }
+    return idle;
   }
 
   private static List<Share> actual(BigDecimal hourCost, List<Use> uses) {
@@ -102,7 +121,7 @@ public final class InfraAllocation {
       order[i] = i;
     }
     // Largest remainder first; ties keep the key order (the sort is stable).
-    java.util.Arrays.sort(order, (a, b) -> remainder[b].compareTo(remainder[a]));
+    Arrays.sort(order, (a, b) -> remainder[b].compareTo(remainder[a]));
     for (int j = 0; j < left; j++) {
       floor[order[j]] = floor[order[j]].add(BigInteger.ONE);
     }

@@ -32,6 +32,13 @@ public record InfraRule(
   /** Amounts have the rollups' 12 fractional digits. */
   public static final int SCALE = 12;
 
+  /**
+   * A span's seconds are counted in the hours that start within this of its start (per second): so
+   * that a read of the use of some hours, and the rollups' read of a trace's allocations, stays a
+   * read of those hours plus this.
+   */
+  public static final java.time.Duration USE_WITHIN = java.time.Duration.ofHours(6);
+
   /** Seconds in an hour: the capacity of one fully busy server, the default for per-second use. */
   public static final BigDecimal SECONDS_PER_HOUR = BigDecimal.valueOf(3600);
 

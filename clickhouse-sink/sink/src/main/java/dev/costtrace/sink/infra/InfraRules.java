@@ -1,6 +1,8 @@
 package dev.costtrace.sink.infra;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,8 +39,8 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * Strict: an unknown key, a missing or negative amount, a duplicate name is an error naming the
- * rule. {@link #version()} is a digest of the rules' canonical form, so the same rules read twice
- * (a restart, a touched file) are one version.
+ * rule, the line it starts on and the key. {@link #version()} is a digest of the rules' canonical
+ * form, so the same rules read twice (a restart, a touched file) are one version.
  */
 public record InfraRules(List<InfraRule> rules, String version) {
   private static final ObjectMapper YAML =
@@ -70,7 +73,10 @@ public record InfraRules(List<InfraRule> rules, String version) {
     try {
       root = text.isBlank() ? JsonNodeFactory.instance.objectNode() : YAML.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not YAML or JSON: " + e.getOriginalMessage());
+      throw new IllegalArgumentException(
+          (e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ")
+              + "not YAML or JSON: "
+              + e.getOriginalMessage());
     }
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("expected an object with a list 'rules'");
@@ -87,11 +93,15 @@ public record InfraRules(List<InfraRule> rules, String version) {
     }
     List<InfraRule> rules = new ArrayList<>();
     Set<String> names = new HashSet<>();
+    List<Integer> lines = ruleLines(text);
     int i = 0;
     for (JsonNode r : list) {
       i++;
       String where =
-          "rule " + i + (r.path("name").isTextual() ? " (" + r.path("name").asText() + ")" : "");
+          "rule "
+              + i
+              + (r.path("name").isTextual() ? " (" + r.path("name").asText() + ")" : "")
+              + (i <= lines.size() ? " at line " + lines.get(i - 1) : "");
       try {
         InfraRule rule = rule(r);
         if (!names.add(rule.name())) {
@@ -103,6 +113,31 @@ public record InfraRules(List<InfraRule> rules, String version) {
       }
     }
     return of(rules);
+  }
+
+  /** The line each element of the list {@code rules} starts on (the tree keeps no locations). */
+  private static List<Integer> ruleLines(String text) {
+    List<Integer> lines = new ArrayList<>();
+    try (JsonParser p = YAML.getFactory().createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return lines;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean isRules = p.currentName().equals("rules");
+        JsonToken value = p.nextToken();
+        if (isRules && value == JsonToken.START_ARRAY) {
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            lines.add(p.currentTokenLocation().getLineNr());
+            p.skipChildren();
+          }
+          return lines;
+        }
+        p.skipChildren();
+      }
+    } catch (IOException e) {
+      // the tree's parse reports it
+    }
+    return lines;
   }
 
   private static InfraRule rule(JsonNode r) {

@@ -77,8 +77,9 @@ public final class ConversationCosts {
   }
 
   /**
-   * One conversation's rollup. Token counts follow the rollup: input includes cache reads and
-   * writes.
+   * One conversation's rollup: {@code totalUsd} = {@code llmUsd} + {@code toolUsd} + {@code
+   * infraUsd} (its {@code infra:<rule>} allocations). Token counts follow the rollup: input
+   * includes cache reads and writes.
    */
   public record Conversation(
       String conversationId,
@@ -138,9 +139,10 @@ public final class ConversationCosts {
   }
 
   /**
-   * One group of spend: the keys grouped by (the others empty or null), the total, the
-   * conversations and turns in it, the per-conversation percentiles (zero without any), and the
-   * estimate under sampling when some of its calls were sampled by probability (null otherwise).
+   * One group of spend: the keys grouped by (the others empty or null), the total and its
+   * infrastructure part ({@code infra:<rule>}), the conversations and turns in it, the
+   * per-conversation percentiles (zero without any), and the estimate under sampling when some of
+   * its calls were sampled by probability (null otherwise).
    */
   public record Group(
       String tenant,
@@ -148,6 +150,7 @@ public final class ConversationCosts {
       String model,
       LocalDate day,
       BigDecimal totalUsd,
+      BigDecimal infraUsd,
       long conversations,
       long turns,
       BigDecimal p50Usd,
@@ -202,14 +205,30 @@ public final class ConversationCosts {
   /** The models and tools of a conversation, most expensive first; unpriced ones included. */
   public List<ModelUsage> models(Conversation c) {
     List<ModelUsage> out = new ArrayList<>();
-    for (GenericRecord r :
-        run(
-            "conversation_models",
-            Map.of("db", database, "id", c.conversationId(), "tenant", c.tenantId()))) {
+    for (GenericRecord r : run("conversation_models", conversationParams(c))) {
       out.add(
           new ModelUsage(r.getString("model"), r.getLong("calls"), r.getBigDecimal("total_cost")));
     }
     return out;
+  }
+
+  /**
+   * The parameters that find a conversation's calls: its ID and tenant, and its first and last seen
+   * (every stored call of its traces starts between them; all time when it has none yet).
+   */
+  private Map<String, Object> conversationParams(Conversation c) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("db", database);
+    p.put("id", c.conversationId());
+    p.put("tenant", c.tenantId());
+    p.put("from_ns", epochNanos(c.firstSeen() != null ? c.firstSeen() : ALL_TIME.from()));
+    p.put("to_ns", epochNanos(c.lastSeen() != null ? c.lastSeen() : ALL_TIME.to()));
+    return p;
+  }
+
+  private static Map<String, Object> withMaxCalls(Map<String, Object> p, int max) {
+    p.put("max_calls", max);
+    return p;
   }
 
   /** Up to {@code max} calls of a conversation in the order they started. */
@@ -218,18 +237,7 @@ public final class ConversationCosts {
       throw new IllegalArgumentException("max must be positive");
     }
     List<Call> out = new ArrayList<>();
-    for (GenericRecord r :
-        run(
-            "conversation_calls",
-            Map.of(
-                "db",
-                database,
-                "id",
-                c.conversationId(),
-                "tenant",
-                c.tenantId(),
-                "max_calls",
-                max))) {
+    for (GenericRecord r : run("conversation_calls", withMaxCalls(conversationParams(c), max))) {
       out.add(
           new Call(
               r.getString("trace_id"),
@@ -303,6 +311,7 @@ public final class ConversationCosts {
               by.contains(GroupKey.MODEL) ? r.getString("model") : null,
               by.contains(GroupKey.DAY) ? r.getLocalDate("day") : null,
               r.getBigDecimal("total_cost"),
+              r.getBigDecimal("infra_cost"),
               conversations,
               r.getLong("turns"),
               orZero(r, "p50", conversations),
@@ -357,7 +366,7 @@ public final class ConversationCosts {
         r.getBigDecimal("total_cost"),
         r.getBigDecimal("llm_cost"),
         r.getBigDecimal("tool_cost"),
-        BigDecimal.ZERO,
+        r.getBigDecimal("infra_cost"),
         r.getLong("turns"),
         r.getLong("llm_calls"),
         r.getLong("tool_calls"),

@@ -34,10 +34,11 @@ public final class CostReport {
     }
   }
 
-  /** One row of the report. */
+  /** One row of the report: {@code infraUsd} is the part of the total that is infrastructure. */
   public record Row(
       String key,
       BigDecimal totalUsd,
+      BigDecimal infraUsd,
       long turns,
       long llmCalls,
       long toolCalls,
@@ -46,8 +47,9 @@ public final class CostReport {
       String models) {}
 
   /**
-   * The report. Every amount is counted money (each stored call once) except {@link Sampling}'s
-   * estimate, which is apart.
+   * The report; {@code totalUsd} is the conversations' total, {@code infraUsd} its infrastructure
+   * part. Every amount is counted money (each stored call once) except {@link Sampling}'s estimate,
+   * which is apart.
    */
   public record Result(
       By by,
@@ -57,6 +59,7 @@ public final class CostReport {
       BigDecimal p99,
       long conversations,
       BigDecimal totalUsd,
+      BigDecimal infraUsd,
       Sampling sampling) {}
 
   /**
@@ -114,6 +117,7 @@ public final class CostReport {
           new Row(
               r.getString("key"),
               r.getBigDecimal("total"),
+              r.getBigDecimal("infra"),
               r.getLong("turns"),
               r.getLong("llm"),
               r.getLong("tools"),
@@ -137,6 +141,7 @@ public final class CostReport {
         n == 0 ? BigDecimal.ZERO : q.getBigDecimal("p99"),
         n,
         n == 0 ? BigDecimal.ZERO : q.getBigDecimal("total"),
+        n == 0 ? BigDecimal.ZERO : q.getBigDecimal("infra"),
         sampling);
   }
 

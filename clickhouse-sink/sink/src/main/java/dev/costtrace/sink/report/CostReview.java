@@ -34,6 +34,7 @@ public final class CostReview {
    * One period's figures.
    *
    * @param totalUsd all spend of the traces that started in the period
+   * @param infraUsd the part of it that is infrastructure (COSTTRACE_INFRA_COSTS)
    * @param unattributedUsd the part of it without a conversation
    * @param top5pctShare the share of the conversations' spend in the most expensive 5 % of them
    * @param overThreshold conversations that cost at least the threshold
@@ -42,6 +43,7 @@ public final class CostReview {
       Instant from,
       Instant to,
       BigDecimal totalUsd,
+      BigDecimal infraUsd,
       BigDecimal unattributedUsd,
       long conversations,
       BigDecimal p50Usd,
@@ -237,6 +239,7 @@ public final class CostReview {
         from,
         to,
         total,
+        r.getBigDecimal("infra_cost"),
         total.subtract(conversationCost),
         n,
         n == 0 ? BigDecimal.ZERO : r.getBigDecimal("p50"),

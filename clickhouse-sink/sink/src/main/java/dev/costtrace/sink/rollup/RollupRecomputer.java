@@ -5,6 +5,7 @@ import com.clickhouse.client.api.command.CommandSettings;
 import com.clickhouse.client.api.query.GenericRecord;
 import com.clickhouse.client.api.query.QuerySettings;
 import dev.costtrace.sink.engine.ClickHouseTimeouts;
+import dev.costtrace.sink.infra.InfraRule;
 import dev.costtrace.sink.schema.ClusterConsistency;
 import dev.costtrace.sink.schema.SchemaOptions;
 import dev.costtrace.sink.schema.SqlTemplate;
@@ -135,7 +136,8 @@ public final class RollupRecomputer {
               + SqlTemplate.nanos(from)
               + " AND x.start_time <= "
               + SqlTemplate.nanos(to)
-              + " AND ");
+              + " AND ",
+          allocationHours(from, to) + " AND ");
       queries++;
     }
     return new Recomputed(windows.size(), queries + insertConversationsOf(chunks));
@@ -168,7 +170,7 @@ public final class RollupRecomputer {
     }
     List<List<TraceKey>> chunks = chunks(traces);
     for (List<TraceKey> chunk : chunks) {
-      insertTraces(chunk, "");
+      insertTraces(chunk, "", "");
     }
     return new Recomputed(traces.size(), chunks.size() + insertConversationsOf(chunks));
   }
@@ -197,6 +199,8 @@ public final class RollupRecomputer {
                 "span_filter",
                 "(x.auth_tenant, x.trace_id) IN (" + traces + ")",
                 "attribution_filter",
+                "(o.auth_tenant, o.trace_id) IN (" + traces + ")",
+                "allocation_filter",
                 "(o.auth_tenant, o.trace_id) IN (" + traces + ")"));
     execute(
         "INSERT INTO "
@@ -304,8 +308,13 @@ public final class RollupRecomputer {
     return out;
   }
 
-  /** The rollups of these traces, from their span rows where {@code spanWindow} (may be empty). */
-  private void insertTraces(Collection<TraceKey> traces, String spanWindow) {
+  /**
+   * The rollups of these traces, from their span rows where {@code spanWindow} and their
+   * infrastructure allocations where {@code allocationWindow} (each empty, or a condition followed
+   * by AND).
+   */
+  private void insertTraces(
+      Collection<TraceKey> traces, String spanWindow, String allocationWindow) {
     NamedTraces named = new NamedTraces(traces);
     execute(
         "INSERT INTO "
@@ -318,7 +327,22 @@ public final class RollupRecomputer {
                     "span_filter",
                     spanWindow + "(" + named.filter("x") + ")",
                     "attribution_filter",
-                    named.filter("o"))));
+                    named.filter("o"),
+                    "allocation_filter",
+                    allocationWindow + "(" + named.filter("o") + ")")));
+  }
+
+  /**
+   * The hours a trace whose span rows start within [from, to] can have infrastructure allocations
+   * in: from the hour of its first start to {@link InfraRule#USE_WITHIN} after its last (a span's
+   * seconds are counted in the hours that start within that of its start). The allocations table is
+   * sorted by hour first, so the writer reads the hours of its batch only.
+   */
+  public static String allocationHours(long fromNanos, long toNanos) {
+    return "o.hour >= toStartOfHour("
+        + SqlTemplate.nanos(fromNanos)
+        + ") AND o.hour <= "
+        + SqlTemplate.nanos(toNanos + InfraRule.USE_WITHIN.toNanos());
   }
 
   /**

@@ -197,6 +197,8 @@ public final class RollupVerifier {
             "span_filter",
             "(x.auth_tenant, x.trace_id) IN (" + traces + ")",
             "attribution_filter",
+            "(o.auth_tenant, o.trace_id) IN (" + traces + ")",
+            "allocation_filter",
             "(o.auth_tenant, o.trace_id) IN (" + traces + ")");
     for (GenericRecord r :
         query(VERIFY_TRACES.render("db", db, "traces", traces, "expected", expectedTraces))) {

@@ -1,5 +1,6 @@
 -- Every LLM and tool call of one conversation (an ID within a tenant) in the order they started,
--- at most max_calls. Parameters: db, id, tenant (the conversation's), max_calls.
+-- at most max_calls, read as conversation_models.sql reads them (its traces, within its first and
+-- last seen). Parameters: db, id, tenant, from_ns, to_ns (the conversation's), max_calls.
 SELECT
     trace_id,
     span_id,
@@ -19,5 +20,10 @@ SELECT
     pricing_reason
 FROM {db:Identifier}.llm_calls
 WHERE conversation_id = {id:String} AND tenant_id = {tenant:String}
+    AND start_time >= fromUnixTimestamp64Nano({from_ns:Int64}, 'UTC')
+    AND start_time <= fromUnixTimestamp64Nano({to_ns:Int64}, 'UTC')
+    AND trace_id IN (
+        SELECT trace_id FROM {db:Identifier}.trace_rollup
+        WHERE conversation_id = {id:String} AND tenant_id = {tenant:String})
 ORDER BY start_time ASC, span_id ASC
 LIMIT {max_calls:UInt32}

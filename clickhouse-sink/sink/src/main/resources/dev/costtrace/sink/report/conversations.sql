@@ -1,5 +1,6 @@
 -- Conversations with their rollup figures (the sums of their traces' rollups), most expensive
--- first, one page at a time. A conversation is a conversation ID within a tenant: the same ID
+-- first, one page at a time. The total splits into LLM calls, tools ('tool:<name>') and
+-- infrastructure ('infra:<rule>', COSTTRACE_INFRA_COSTS) by the rollup's model_costs. A conversation is a conversation ID within a tenant: the same ID
 -- sent under two tenants is two conversations, and a tenant scope (a bearer token's tenant) never
 -- sees another tenant's. Listed when its last span ended within [from_ns, to_ns); its figures are
 -- the whole conversation's. Keyset pagination: after (after_usd, after_id, after_tenant) in
@@ -13,8 +14,10 @@ SELECT
     c_feature AS feature,
     turns,
     c_total AS total_cost,
-    arraySum(mapValues(mapFilter((k, v) -> NOT startsWith(k, 'tool:'), c_models))) AS llm_cost,
+    arraySum(mapValues(mapFilter((k, v) -> NOT startsWith(k, 'tool:') AND NOT startsWith(k, 'infra:'),
+        c_models))) AS llm_cost,
     arraySum(mapValues(mapFilter((k, v) -> startsWith(k, 'tool:'), c_models))) AS tool_cost,
+    arraySum(mapValues(mapFilter((k, v) -> startsWith(k, 'infra:'), c_models))) AS infra_cost,
     c_input AS input_tokens,
     c_output AS output_tokens,
     c_cache_read AS cache_read_tokens,

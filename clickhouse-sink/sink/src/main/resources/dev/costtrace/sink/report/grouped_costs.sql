@@ -2,7 +2,8 @@
 -- model and day (a key not grouped by is '' or 1970-01-01), with the per-conversation p50, p95,
 -- p99 and max of each group: each trace's cost is split by model (the rollup's model_costs, tools
 -- as 'tool:<name>'), summed per conversation within the group, and the percentiles taken over
--- those sums (a conversation is a conversation ID within a tenant). Spend without a conversation
+-- those sums (a conversation is a conversation ID within a tenant). infra_cost: the part of
+-- total_cost that is infrastructure ('infra:<rule>'). Spend without a conversation
 -- counts in total_cost, not in the conversations or the percentiles.
 -- Parameters: db, scope, tenant, user, feature, service, model, from_ns, to_ns, by_tenant,
 -- by_feature, by_model, by_day.
@@ -12,6 +13,7 @@ SELECT
     model,
     day,
     sum(cost) AS total_cost,
+    sum(infra) AS infra_cost,
     countIf(conversation_id != '') AS conversations,
     sum(turns) AS turns,
     quantileExactIf(0.5)(cost, conversation_id != '') AS p50,
@@ -28,6 +30,7 @@ FROM
         tenant_id,
         conversation_id,
         sum(entry.2) AS cost,
+        sumIf(entry.2, startsWith(entry.1, 'infra:')) AS infra,
         uniqExact(trace_id) AS turns
     FROM {db:Identifier}.trace_rollup
     ARRAY JOIN CAST(model_costs, 'Array(Tuple(String, Decimal(38, 12)))') AS entry

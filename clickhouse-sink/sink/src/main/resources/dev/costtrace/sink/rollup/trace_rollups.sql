@@ -2,9 +2,13 @@
 -- (FINAL: of the rows of one span the highest row_version), and its attribution, resolved from
 -- every observation of the trace (SpanAttribution): per field the non-empty value of the
 -- earliest-starting span that has one (ties: the lowest span ID); with a tenant key (bearer-token
--- auth) the tenant is the key. Columns in the order of trace_rollups; the version is the time of
--- this read, so that of two recomputations the later one, which saw at least as much, wins.
--- Slots: {span_filter} on span_rows AS x, {attribution_filter} on span_attributions AS o.
+-- auth) the tenant is the key. Infrastructure cost: the trace's allocations (infra_allocations
+-- FINAL, the rows of the hours it used) as infra:<rule> beside its models and tools, and in its
+-- total. Columns in the order of trace_rollups; the version is the time of this read, so that of
+-- two recomputations the later one, which saw at least as much, wins.
+-- Slots: {span_filter} on span_rows AS x, {attribution_filter} on span_attributions AS o,
+-- {allocation_filter} on infra_allocations AS o (the traces, and where the writer knows it, the
+-- hours their allocations can be in).
 SELECT
     s.auth_tenant AS auth_tenant,
     s.trace_id AS trace_id,
@@ -15,7 +19,7 @@ SELECT
     s.service_name AS service_name,
     s.first_start AS start_time,
     s.last_end AS end_time,
-    s.cost AS total_cost,
+    s.cost + ifNull(i.cost, toDecimal128(0, 12)) AS total_cost,
     s.input AS input_tokens,
     s.cache_read AS cache_read_tokens,
     s.cache_write AS cache_write_tokens,
@@ -24,7 +28,7 @@ SELECT
     s.llm AS llm_calls,
     s.tools AS tool_calls,
     s.unpriced AS unpriced_calls,
-    s.models AS model_costs,
+    mapUpdate(s.models, i.models) AS model_costs,
     toUInt64(toUnixTimestamp64Nano(now64(9))) AS version
 FROM
 (
@@ -64,3 +68,14 @@ LEFT JOIN
     WHERE {attribution_filter}
     GROUP BY o.auth_tenant, o.trace_id
 ) AS a ON s.auth_tenant = a.auth_tenant AND s.trace_id = a.trace_id
+LEFT JOIN
+(
+    SELECT
+        o.auth_tenant AS auth_tenant,
+        o.trace_id AS trace_id,
+        sum(o.usd) AS cost,
+        sumMap(map(concat('infra:', o.rule), o.usd)) AS models
+    FROM {db}.infra_allocations AS o FINAL
+    WHERE ({allocation_filter}) AND o.spans > 0
+    GROUP BY o.auth_tenant, o.trace_id
+) AS i ON s.auth_tenant = i.auth_tenant AND s.trace_id = i.trace_id

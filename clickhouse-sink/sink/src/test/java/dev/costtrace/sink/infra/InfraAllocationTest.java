@@ -101,17 +101,19 @@ class InfraAllocationTest {
             List.of(
                 new InfraAllocation.Use("", "a", new BigDecimal("10")),
                 new InfraAllocation.Use("", "b", new BigDecimal("0.5"))));
+    // 3.6 per 3600 s: 0.001 a second; the unused capacity is the idle rest, so it adds up to 3.6
     assertThat(s)
-        .extracting(x -> x.usd().toPlainString())
-        .containsExactly("0.010000000000", "0.000500000000");
+        .extracting(x -> x.traceId() + " " + x.usd().toPlainString())
+        .containsExactly("a 0.010000000000", "b 0.000500000000", "null 3.589500000000");
+    assertThat(sum(s)).isEqualByComparingTo("3.6");
     InfraRule perCall =
         rule(
             "    hourly_usd: 1\n    allocate: per_call\n    rate: fixed\n    capacity_per_hour: 3\n");
     assertThat(
             InfraAllocation.split(
                 perCall, BigDecimal.ONE, List.of(new InfraAllocation.Use("", "a", BigDecimal.ONE))))
-        .extracting(x -> x.usd().toPlainString())
-        .containsExactly("0.333333333333");
+        .extracting(x -> x.traceId() + " " + x.usd().toPlainString())
+        .containsExactly("a 0.333333333333", "null 0.666666666667");
     assertThatThrownBy(
             () ->
                 InfraAllocation.split(
@@ -129,7 +131,7 @@ class InfraAllocationTest {
             () ->
                 InfraRules.parse(
                     "rules:\n  - name: gpu\n    match: {provider: vllm}\n    monthly_usd: 1\n"))
-        .hasMessage("rule 1 (gpu): allocate is required");
+        .hasMessage("rule 1 (gpu) at line 2: allocate is required");
     assertThatThrownBy(
             () ->
                 InfraRules.parse(
@@ -141,7 +143,7 @@ class InfraAllocationTest {
                 InfraRules.parse(
                     "rules:\n  - name: gpu\n    match: {vendor: x}\n    monthly_usd: 1\n"
                         + "    allocate: per_call\n"))
-        .hasMessage("rule 1 (gpu): unknown key 'vendor'");
+        .hasMessage("rule 1 (gpu) at line 2: unknown key 'vendor'");
     assertThatThrownBy(
             () ->
                 InfraRules.parse(
@@ -165,7 +167,7 @@ class InfraAllocationTest {
                 InfraRules.parse(
                     "rules:\n  - {name: a, match: {tool: x}, hourly_usd: 1, allocate: per_call}\n"
                         + "  - {name: a, match: {tool: y}, hourly_usd: 1, allocate: per_call}\n"))
-        .hasMessage("rule 2 (a): another rule has this name");
+        .hasMessage("rule 2 (a) at line 3: another rule has this name");
     assertThatThrownBy(() -> InfraRules.parse("budget: 1"))
         .hasMessageContaining("unknown key 'budget'");
   }
@@ -184,5 +186,69 @@ class InfraAllocationTest {
     assertThat(InfraRules.fromCanonicalJson(yaml.canonicalJson())).isEqualTo(yaml);
     assertThat(InfraRules.parse("").isEmpty()).isTrue();
     assertThat(InfraRules.parse("rules: []").version()).isEqualTo(InfraRules.none().version());
+  }
+
+  @Test
+  void oneUserPaysTheWholeHourAndTiesGoByKey() {
+    InfraRule r = rule("    hourly_usd: 0.000000000002\n    allocate: per_call\n");
+    assertThat(
+            InfraAllocation.split(
+                r,
+                new BigDecimal("7.5"),
+                List.of(new InfraAllocation.Use("t", "x", BigDecimal.TEN))))
+        .extracting(x -> x.traceId() + " " + x.usd().toPlainString())
+        .containsExactly("x 7.500000000000");
+    // 2 units of 10^-12 over three equal users: the two first by (tenant key, trace ID) get one.
+    List<InfraAllocation.Share> s =
+        InfraAllocation.split(
+            r,
+            new BigDecimal("0.000000000002"),
+            List.of(
+                new InfraAllocation.Use("b", "a", BigDecimal.ONE),
+                new InfraAllocation.Use("a", "z", BigDecimal.ONE),
+                new InfraAllocation.Use("a", "y", BigDecimal.ONE)));
+    assertThat(s)
+        .extracting(x -> x.authTenant() + "/" + x.traceId() + " " + x.usd().toPlainString())
+        .containsExactly("a/y 0.000000000001", "a/z 0.000000000001", "b/a 0.000000000000");
+    // A user with no use is no user: the hour is idle.
+    assertThat(
+            InfraAllocation.split(
+                r, BigDecimal.ONE, List.of(new InfraAllocation.Use("", "x", BigDecimal.ZERO))))
+        .extracting(x -> x.traceId() + " " + x.usd().toPlainString())
+        .containsExactly("null 1.000000000000");
+  }
+
+  @Test
+  void useBeyondAFixedCapacityIsANegativeIdleShare() {
+    InfraRule r =
+        rule(
+            "    hourly_usd: 1\n    allocate: per_call\n    rate: fixed\n"
+                + "    capacity_per_hour: 2\n");
+    List<InfraAllocation.Share> s =
+        InfraAllocation.split(
+            r,
+            BigDecimal.ONE,
+            List.of(
+                new InfraAllocation.Use("", "a", BigDecimal.ONE),
+                new InfraAllocation.Use("", "b", new BigDecimal("2"))));
+    assertThat(s)
+        .extracting(x -> x.traceId() + " " + x.usd().toPlainString())
+        .containsExactly("a 0.500000000000", "b 1.000000000000", "null -0.500000000000");
+    assertThat(sum(s)).isEqualByComparingTo("1");
+    assertThat(InfraAllocation.idle(s)).isEqualByComparingTo("-0.5");
+  }
+
+  @Test
+  void aBadFileNamesTheLine() {
+    assertThatThrownBy(() -> InfraRules.parse("rules:\n  - name: [gpu\n"))
+        .hasMessageStartingWith("line 2: not YAML or JSON");
+    assertThatThrownBy(
+            () ->
+                InfraRules.parse(
+                    "# shared costs\nrules:\n  - {name: a, match: {tool: x}, hourly_usd: 1,"
+                        + " allocate: per_call}\n\n  - name: b\n    match: {tool: y}\n"
+                        + "    hourly_usd: 1.0000000000001\n    allocate: per_call\n"))
+        .hasMessage(
+            "rule 2 (b) at line 5: hourly_usd must be non-negative with at most 12 decimals");
   }
 }

@@ -8,7 +8,6 @@ import dev.costtrace.pricing.PricingStatus;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.pricing.TokenUsage;
 import dev.costtrace.pricing.normalize.NormalizedSpan;
-import dev.costtrace.pricing.normalize.ProviderNames;
 
 /**
  * Prices a call with span-pricing's {@link SpanPricer}: the receiver's catalog, tiers, overrides
@@ -42,22 +41,12 @@ public final class SpanPricerCallPricer implements CallPricer {
       return UNKNOWN;
     }
     NormalizedSpan span =
-        new NormalizedSpan(
-            NormalizedSpan.Kind.LLM,
-            provider == null ? "" : ProviderNames.canonical(provider),
+        NormalizedSpan.llmCall(
+            provider == null ? "" : provider,
             model,
-            "",
-            "chat",
-            "",
-            0,
-            serviceTier == null ? "" : serviceTier,
+            serviceTier,
             TokenUsage.fromOtelTotals(
                 inputTokens, cacheReadTokens, cacheCreationTokens, outputTokens, reasoningTokens),
-            true,
-            false,
-            null,
-            null,
-            "",
             System.currentTimeMillis() * 1_000_000L);
     PricedSpan priced = pricer.price(span, "");
     if (priced.status() != PricingStatus.PRICED) {

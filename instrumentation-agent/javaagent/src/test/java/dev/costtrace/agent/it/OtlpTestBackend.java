@@ -14,12 +14,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * An OTLP http/protobuf endpoint on loopback (ephemeral port) that keeps every span with the name
@@ -132,9 +134,13 @@ final class OtlpTestBackend implements AutoCloseable {
 
   /** Waits up to 10 s until a span matching {@code until} has arrived. */
   List<ScopedSpan> await(Predicate<List<ScopedSpan>> until) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!until.test(spans()) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
+    try {
+      Awaitility.await("spans")
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> until.test(spans()));
+    } catch (ConditionTimeoutException e) {
+      // the caller's assertions on what did arrive say more than the timeout would
     }
     return spans();
   }

@@ -71,6 +71,7 @@ public final class ReviewHtml {
     out.append(
         "<h2>This period against the one before</h2>\n<table id=\"summary\"><tr><th></th><th>this period</th><th>previous</th><th>change</th></tr>\n");
     money("Spend", c.totalUsd(), p.totalUsd());
+    money("Of it infrastructure", c.infraUsd(), p.infraUsd());
     summaryRow(
         "Conversations",
         Long.toString(c.conversations()),

@@ -97,6 +97,7 @@ public final class ReviewJson {
     o.put("from", p.from().toString());
     o.put("to", p.to().toString());
     o.put("total_usd", usd(p.totalUsd()));
+    o.put("infra_usd", usd(p.infraUsd()));
     o.put("unattributed_usd", usd(p.unattributedUsd()));
     o.put("conversations", p.conversations());
     o.put("p50_usd", usd(p.p50Usd()));

@@ -38,6 +38,7 @@ public final class ReviewText {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"", "this period", "previous", "change"});
     rows.add(row("spend", c.totalUsd(), p.totalUsd()));
+    rows.add(row("of it infrastructure", c.infraUsd(), p.infraUsd()));
     rows.add(
         new String[] {
           "conversations",

@@ -154,6 +154,7 @@ final class ApiJson {
       o.put("day", g.day().toString());
     }
     o.put("total_usd", usd(g.totalUsd()));
+    o.put("infra_usd", usd(g.infraUsd()));
     o.put("conversations", g.conversations());
     o.put("turns", g.turns());
     o.put("p50_usd", usd(g.p50Usd()));

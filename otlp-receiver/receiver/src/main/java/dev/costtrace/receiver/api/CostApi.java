@@ -358,6 +358,7 @@ public final class CostApi implements HttpHandler, MetricsSource {
     ArrayNode by = o.putArray("group_by");
     keys.forEach(k -> by.add(k.name().toLowerCase(Locale.ROOT)));
     BigDecimal total = BigDecimal.ZERO;
+    BigDecimal infra = BigDecimal.ZERO;
     // The groups partition the window's calls, so their estimates add up to the window's.
     long sampled = 0;
     BigDecimal counted = BigDecimal.ZERO;
@@ -366,6 +367,7 @@ public final class CostApi implements HttpHandler, MetricsSource {
     for (ConversationCosts.Group g : groups) {
       out.add(ApiJson.group(g));
       total = total.add(g.totalUsd());
+      infra = infra.add(g.infraUsd());
       if (g.estimate() != null) {
         sampled += g.estimate().sampledCalls();
         counted = counted.add(g.estimate().countedUsd());
@@ -373,6 +375,7 @@ public final class CostApi implements HttpHandler, MetricsSource {
       }
     }
     o.put("total_usd", ApiJson.usd(total));
+    o.put("infra_usd", ApiJson.usd(infra));
     if (sampled > 0) {
       o.set(
           "estimated_under_sampling",

@@ -1,6 +1,7 @@
 package dev.costtrace.receiver.attribution;
 
 import com.google.protobuf.ByteString;
+import dev.costtrace.pricing.normalize.Attribution;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

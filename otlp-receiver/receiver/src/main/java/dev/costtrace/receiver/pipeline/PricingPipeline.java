@@ -6,8 +6,10 @@ import dev.costtrace.pricing.PricedSpan;
 import dev.costtrace.pricing.PricingStatus;
 import dev.costtrace.pricing.SpanPricer;
 import dev.costtrace.pricing.TokenUsage;
-import dev.costtrace.receiver.attribution.Attribution;
-import dev.costtrace.receiver.attribution.AttributionKeys;
+import dev.costtrace.pricing.normalize.Attribution;
+import dev.costtrace.pricing.normalize.AttributionKeys;
+import dev.costtrace.pricing.normalize.NormalizedSpan;
+import dev.costtrace.pricing.normalize.SpanNormalizer;
 import dev.costtrace.receiver.attribution.TraceAttributor;
 import dev.costtrace.receiver.metrics.MetricsSource;
 import dev.costtrace.receiver.metrics.PrometheusText;
@@ -40,6 +42,9 @@ import java.util.concurrent.atomic.LongAdder;
  * turns into back-pressure for the whole request, so nothing of it is acknowledged, and nothing of
  * it is remembered either.
  *
+ * <p>Each span's attributes are read once, by {@link SpanNormalizer}: pricing facts, attribution,
+ * error type and time to first token.
+ *
  * <p>Attribution: every span's own values (its attributes and resource, by {@link AttributionKeys};
  * with bearer-token auth the token's tenant) are observations of its trace. The sink stores those
  * that can decide a field ({@link SpanAttribution}: per field the earliest-starting span with a
@@ -48,18 +53,6 @@ import java.util.concurrent.atomic.LongAdder;
  * the sink accepted before, per {@link TraceAttributor}); the rollups do not use those.
  */
 public final class PricingPipeline implements TraceConsumer, MetricsSource {
-  /**
-   * Where emitters put a stream's time to first token: CostTrace's agent in nanoseconds, others in
-   * seconds (OpenLIT's name, and the GenAI stream name).
-   */
-  private static final String TIME_TO_FIRST_TOKEN_NANOS_KEY =
-      "costtrace.gen_ai.time_to_first_token_ns";
-
-  private static final String[] TIME_TO_FIRST_TOKEN_KEYS = {
-    "gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"
-  };
-  private static final String ERROR_TYPE_KEY = "error.type";
-
   /**
    * The pricing status of a call the agent's budget blocked before sending (its span ends with the
    * budget's exception as {@code error.type}): it never reached the vendor, so it is neither a
@@ -76,7 +69,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
 
   private final SpanPricer pricer;
   private final SpanSink sink;
-  private final AttributionKeys keys;
+  private final SpanNormalizer normalizer;
   private final TraceAttributor attributor;
   private final SpendMetrics spend;
   private final SpanValidation validation;
@@ -153,7 +146,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       return new PricingPipeline(
           pricer != null ? pricer : SpanPricer.builder().build(),
           sink,
-          keys,
+          SpanNormalizer.of(keys),
           attributor != null
               ? attributor
               : new TraceAttributor(
@@ -167,7 +160,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
   private PricingPipeline(
       SpanPricer pricer,
       SpanSink sink,
-      AttributionKeys keys,
+      SpanNormalizer normalizer,
       TraceAttributor attributor,
       SpendMetrics spend,
       SpanValidation validation,
@@ -177,7 +170,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     this.acceptedSpans = acceptedSpans;
     this.pricer = pricer;
     this.sink = sink;
-    this.keys = keys;
+    this.normalizer = normalizer;
     this.attributor = attributor;
     for (PricingStatus status : PricingStatus.values()) {
       byStatus.put(status, new LongAdder());
@@ -250,7 +243,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
     for (ResourceSpans rs : request.getResourceSpansList()) {
       List<KeyValue> resource = rs.getResource().getAttributesList();
       String service = OtlpAttributes.string(resource, "service.name");
-      AttributionKeys.ResourceAttribution resourceAttribution = keys.resource(resource);
+      SpanNormalizer.ResourceFacts facts = normalizer.resource(resource);
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         for (Span span : ss.getSpansList()) {
           received++;
@@ -264,7 +257,9 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             reasons.merge(problem.reason(), 1, Integer::sum);
             continue;
           }
-          Attribution own = keys.read(span.getAttributesList(), resourceAttribution);
+          NormalizedSpan normalized =
+              normalizer.read(span.getAttributesList(), facts, span.getStartTimeUnixNano());
+          Attribution own = normalized.attribution();
           if (tenantFromAuth != null) {
             // The token decides the tenant (the sink's key): what a span says about it is no
             // observation.
@@ -289,12 +284,12 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
                   : !own.tenantId().isEmpty()
                       ? own.tenantId()
                       : trace.fill(Attribution.NONE).tenantId();
-          PricedSpan p = pricer.price(span, resource, tenant);
+          PricedSpan p = pricer.price(normalized, tenant);
           if (!p.isApplicable()) {
             continue;
           }
           // A blocked call has no usage, so it is never PRICED: only unpriced ones are looked at.
-          if (p.status() != PricingStatus.PRICED && isBlocked(span)) {
+          if (p.status() != PricingStatus.PRICED && isBlocked(normalized)) {
             blocked++;
           } else {
             priced[p.status().ordinal()]++;
@@ -428,7 +423,6 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
       Attribution a,
       PricedSpan p) {
     TokenUsage u = p.span().usage();
-    RowAttributes extra = RowAttributes.of(span.getAttributesList());
     SpanCostRow.Builder b =
         SpanCostRow.builder()
             .set(SpanColumns.TRACE_ID, traceId)
@@ -450,7 +444,7 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             .set(SpanColumns.OPERATION, p.span().operation())
             .set(SpanColumns.TOOL_NAME, p.span().toolName())
             .set(SpanColumns.SPAN_STATUS, status(span.getStatus()))
-            .set(SpanColumns.ERROR_TYPE, extra.errorType())
+            .set(SpanColumns.ERROR_TYPE, p.span().errorType())
             .set(SpanColumns.INPUT_TOKENS, u.uncachedInput())
             .set(SpanColumns.CACHE_READ_TOKENS, u.cacheRead())
             .set(SpanColumns.CACHE_WRITE_TOKENS, u.cacheWrite())
@@ -460,11 +454,11 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
             .set(SpanColumns.AUDIO_INPUT_TOKENS, u.audioInput())
             .set(SpanColumns.AUDIO_OUTPUT_TOKENS, u.audioOutput())
             .set(SpanColumns.PROVIDED_COST, p.providedCost())
-            .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, extra.timeToFirstTokenNanos())
+            .set(SpanColumns.TIME_TO_FIRST_TOKEN_NS, p.span().timeToFirstTokenNanos())
             .set(SpanColumns.SERVICE_TIER, p.span().serviceTier())
             .set(SpanColumns.ADJUSTED_COUNT, AdjustedCount.of(resource, span));
     withPricing(b, p);
-    if (extra.errorType().equals(BLOCKED_ERROR_TYPE)) {
+    if (isBlocked(p.span())) {
       b.set(SpanColumns.PRICING_STATUS, BUDGET_BLOCKED)
           .set(SpanColumns.PRICING_REASON, "not sent: blocked by the conversation's budget");
     }
@@ -495,64 +489,8 @@ public final class PricingPipeline implements TraceConsumer, MetricsSource {
    * Whether the span is a call the agent's budget blocked (its error.type is the budget's
    * exception).
    */
-  private static boolean isBlocked(Span span) {
-    return OtlpAttributes.string(span.getAttributesList(), ERROR_TYPE_KEY)
-        .equals(BLOCKED_ERROR_TYPE);
-  }
-
-  /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
-  static long timeToFirstTokenNanos(Span span) {
-    return RowAttributes.of(span.getAttributesList()).timeToFirstTokenNanos();
-  }
-
-  /**
-   * The span attributes a row takes besides what pricing read (error type, time to first token),
-   * found in one pass: the first occurrence of each key, as {@link OtlpAttributes} would find it.
-   */
-  private record RowAttributes(
-      KeyValue error, KeyValue ttftNanos, KeyValue ttftSeconds, KeyValue ttftChunk) {
-    static RowAttributes of(List<KeyValue> attributes) {
-      KeyValue error = null;
-      KeyValue nanos = null;
-      KeyValue seconds = null;
-      KeyValue chunk = null;
-      for (int i = 0, n = attributes.size(); i < n; i++) {
-        KeyValue kv = attributes.get(i);
-        String key = kv.getKey();
-        if (error == null && key.equals(ERROR_TYPE_KEY)) {
-          error = kv;
-        } else if (nanos == null && key.equals(TIME_TO_FIRST_TOKEN_NANOS_KEY)) {
-          nanos = kv;
-        } else if (seconds == null && key.equals(TIME_TO_FIRST_TOKEN_KEYS[0])) {
-          seconds = kv;
-        } else if (chunk == null && key.equals(TIME_TO_FIRST_TOKEN_KEYS[1])) {
-          chunk = kv;
-        }
-      }
-      return new RowAttributes(error, nanos, seconds, chunk);
-    }
-
-    String errorType() {
-      return error == null ? "" : OtlpAttributes.text(error.getValue());
-    }
-
-    long timeToFirstTokenNanos() {
-      double nanos = number(ttftNanos);
-      if (nanos >= 0 && nanos < 86_400e9) {
-        return (long) nanos;
-      }
-      long fromSeconds = fromSeconds(ttftSeconds);
-      return fromSeconds >= 0 ? fromSeconds : fromSeconds(ttftChunk);
-    }
-
-    private static long fromSeconds(KeyValue kv) {
-      double seconds = number(kv);
-      return seconds >= 0 && seconds < 86_400 ? Math.round(seconds * 1e9) : -1;
-    }
-
-    private static double number(KeyValue kv) {
-      return kv == null ? Double.NaN : OtlpAttributes.number(kv.getValue());
-    }
+  private static boolean isBlocked(NormalizedSpan span) {
+    return span.errorType().equals(BLOCKED_ERROR_TYPE);
   }
 
   private static String status(Status s) {

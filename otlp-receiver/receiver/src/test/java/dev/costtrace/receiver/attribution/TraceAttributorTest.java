@@ -3,6 +3,7 @@ package dev.costtrace.receiver.attribution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.costtrace.pricing.normalize.Attribution;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,15 +1,13 @@
 package dev.costtrace.pricing.normalize;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The one default list of the span and resource attributes that name a span's conversation, tenant,
  * user and feature, most preferred first, across the emitters CostTrace reads (OTel semconv,
  * OpenLLMetry's association properties, Langfuse, Spring AI, baggage copied to attributes). The
- * receiver's attribution reads them (its keys configurable); the normalizer reads the conversation
- * list for the ID a span names itself. One list, so the two cannot drift apart.
+ * defaults of {@link AttributionKeys}, which {@link SpanNormalizer} reads (configurable in the
+ * receiver).
  */
 public final class AttributionAttributes {
   public static final List<String> CONVERSATION =
@@ -44,21 +42,5 @@ public final class AttributionAttributes {
           "langfuse.trace.name",
           "baggage.feature");
 
-  private static final Map<String, Integer> CONVERSATION_RANK = new HashMap<>();
-
-  static {
-    for (int i = 0; i < CONVERSATION.size(); i++) {
-      CONVERSATION_RANK.put(CONVERSATION.get(i), i);
-    }
-  }
-
   private AttributionAttributes() {}
-
-  /**
-   * The key's place in {@link #CONVERSATION} (0 is preferred), or -1 when it names no conversation.
-   */
-  public static int conversationRank(String key) {
-    Integer rank = CONVERSATION_RANK.get(key);
-    return rank == null ? -1 : rank;
-  }
 }

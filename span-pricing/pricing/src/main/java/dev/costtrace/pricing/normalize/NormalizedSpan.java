@@ -20,7 +20,9 @@ import java.util.Locale;
  * @param onlyTotalTokens the span reported a total token count but no input/output split
  * @param invalidUsage why a token count was rejected (negative, absurd, not a number), or null
  * @param providedCost a cost the span itself carried (OpenLIT and others), or null
- * @param conversationId a conversation/session id the span itself carries, or empty
+ * @param attribution the conversation, tenant, user and feature the span and its resource name
+ * @param errorType the span's {@code error.type}, or empty
+ * @param timeToFirstTokenNanos a streamed call's time to first token, -1 when the span has none
  * @param startEpochNanos span start: the instant whose prices apply
  */
 public record NormalizedSpan(
@@ -37,7 +39,9 @@ public record NormalizedSpan(
     boolean onlyTotalTokens,
     String invalidUsage,
     BigDecimal providedCost,
-    String conversationId,
+    Attribution attribution,
+    String errorType,
+    long timeToFirstTokenNanos,
     long startEpochNanos) {
 
   /** What kind of span this is, for pricing. */
@@ -69,8 +73,15 @@ public record NormalizedSpan(
         false,
         null,
         null,
+        Attribution.NONE,
         "",
+        -1,
         startEpochNanos);
+  }
+
+  /** The conversation the span or its resource names, or empty. */
+  public String conversationId() {
+    return attribution.conversationId();
   }
 
   /** The model to price: the response model wins over the request model. */

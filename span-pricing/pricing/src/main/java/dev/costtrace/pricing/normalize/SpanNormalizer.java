@@ -4,12 +4,15 @@ import dev.costtrace.pricing.TokenUsage;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.math.BigDecimal;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Reads one span's attributes, of whichever convention its emitter used, into a {@link
- * NormalizedSpan}. One pass over the attributes, no regular expressions, no maps.
+ * NormalizedSpan}: the pricing facts, the attribution ({@link AttributionKeys}), the error type and
+ * a stream's time to first token. The one place that reads span attributes: one pass over them, no
+ * regular expressions, one hash look-up per attribute for the configurable attribution keys.
  *
  * <p>Token semantics are explicit per convention. OpenTelemetry GenAI (current and deprecated
  * names), OpenLLMetry, OpenInference, OpenLIT and Spring AI report input <em>including</em> cache
@@ -18,15 +21,45 @@ import java.util.Locale;
  * which <em>excludes</em> cache tokens. Should an inclusive count still be smaller than its cache
  * parts (an emitter that passed a raw Anthropic count through an OTel name), the count is taken as
  * exclusive rather than going negative.
+ *
+ * <p>A resource's attributes are read once for all the spans under it ({@link #resource}); the
+ * span's own values win over the resource's, except that a resource's attribution value wins a
+ * field when its key is strictly more preferred.
  */
 public final class SpanNormalizer {
   /** Larger token counts than this in one span are not plausible: reject, don't price. */
   static final long MAX_TOKENS = 10_000_000_000L;
 
-  private SpanNormalizer() {}
+  /**
+   * Where emitters put a stream's time to first token: CostTrace's agent in nanoseconds, others in
+   * seconds (OpenLIT's name, and the GenAI stream name).
+   */
+  static final String TIME_TO_FIRST_TOKEN_NANOS_KEY = "costtrace.gen_ai.time_to_first_token_ns";
+
+  static final String TIME_TO_FIRST_TOKEN_SECONDS_KEY = "gen_ai.server.time_to_first_token";
+  static final String TIME_TO_FIRST_CHUNK_SECONDS_KEY = "gen_ai.response.time_to_first_chunk";
+
+  private static final SpanNormalizer DEFAULT = new SpanNormalizer(AttributionKeys.defaults());
+  private static final ResourceFacts NO_RESOURCE = DEFAULT.resource(List.of());
+
+  private final AttributionKeys keys;
+
+  private SpanNormalizer(AttributionKeys keys) {
+    this.keys = keys;
+  }
+
+  /** A normaliser whose attribution reads {@code keys}. */
+  public static SpanNormalizer of(AttributionKeys keys) {
+    return new SpanNormalizer(keys);
+  }
+
+  /** The normaliser with the default attribution keys. */
+  public static SpanNormalizer defaults() {
+    return DEFAULT;
+  }
 
   /**
-   * Normalises a span.
+   * Normalises a span with the default attribution keys.
    *
    * @param spanAttributes the span's attributes
    * @param resourceAttributes its resource's attributes (provider or model may live there)
@@ -34,11 +67,34 @@ public final class SpanNormalizer {
    */
   public static NormalizedSpan normalize(
       List<KeyValue> spanAttributes, List<KeyValue> resourceAttributes, long startEpochNanos) {
-    Reader r = new Reader();
+    ResourceFacts resource =
+        resourceAttributes.isEmpty() ? NO_RESOURCE : DEFAULT.resource(resourceAttributes);
+    return DEFAULT.read(spanAttributes, resource, startEpochNanos);
+  }
+
+  /** What a resource's attributes say, read once for all of its spans. */
+  public ResourceFacts resource(List<KeyValue> resourceAttributes) {
+    Reader r = new Reader(keys, null);
     for (int i = 0, n = resourceAttributes.size(); i < n; i++) {
       KeyValue kv = resourceAttributes.get(i);
       r.read(kv.getKey(), kv.getValue());
     }
+    return new ResourceFacts(r, keys);
+  }
+
+  /**
+   * Normalises a span under a resource read by this normaliser.
+   *
+   * @param spanAttributes the span's attributes
+   * @param resource its resource, from {@link #resource}
+   * @param startEpochNanos the span's start
+   */
+  public NormalizedSpan read(
+      List<KeyValue> spanAttributes, ResourceFacts resource, long startEpochNanos) {
+    if (resource.keys != keys) {
+      throw new IllegalArgumentException("a resource read by another normaliser");
+    }
+    Reader r = new Reader(keys, resource.reader);
     for (int i = 0, n = spanAttributes.size(); i < n; i++) {
       KeyValue kv = spanAttributes.get(i);
       r.read(kv.getKey(), kv.getValue());
@@ -46,8 +102,24 @@ public final class SpanNormalizer {
     return r.build(startEpochNanos);
   }
 
+  /** A resource's attributes as read by {@link #resource}: never changed afterwards. */
+  public static final class ResourceFacts {
+    private final Reader reader;
+    private final AttributionKeys keys;
+
+    private ResourceFacts(Reader reader, AttributionKeys keys) {
+      this.reader = reader;
+      this.keys = keys;
+    }
+  }
+
   /** Accumulates what the attributes say; -1 means "not reported". */
   private static final class Reader {
+    private final AttributionKeys keys;
+
+    /** The resource's reader while reading a span; null while reading the resource. */
+    private final Reader resource;
+
     String provider = "";
     String system = "";
     String serverAddress = "";
@@ -59,8 +131,15 @@ public final class SpanNormalizer {
     String toolName = "";
     long toolUnits = 0;
     String serviceTier = "";
-    String conversationId = "";
-    int conversationRank = Integer.MAX_VALUE;
+
+    /** Attribution values and their keys' ranks per field; null until a key is seen. */
+    String[] attribution;
+
+    int[] attributionRanks;
+    String errorType;
+    AnyValue ttftNanos;
+    AnyValue ttftSeconds;
+    AnyValue ttftChunk;
     long inputInclusive = -1;
     long inputExclusive = -1;
     long output = -1;
@@ -75,7 +154,64 @@ public final class SpanNormalizer {
     String invalid;
     BigDecimal providedCost;
 
+    /** A span's reader starts from its resource's facts; a resource's from nothing. */
+    Reader(AttributionKeys keys, Reader resource) {
+      this.keys = keys;
+      this.resource = resource;
+      if (resource != null) {
+        provider = resource.provider;
+        system = resource.system;
+        serverAddress = resource.serverAddress;
+        serverPort = resource.serverPort;
+        requestModel = resource.requestModel;
+        responseModel = resource.responseModel;
+        operation = resource.operation;
+        spanKind = resource.spanKind;
+        toolName = resource.toolName;
+        toolUnits = resource.toolUnits;
+        serviceTier = resource.serviceTier;
+        inputInclusive = resource.inputInclusive;
+        inputExclusive = resource.inputExclusive;
+        output = resource.output;
+        total = resource.total;
+        cacheRead = resource.cacheRead;
+        cacheWrite = resource.cacheWrite;
+        cacheWrite5m = resource.cacheWrite5m;
+        cacheWrite1h = resource.cacheWrite1h;
+        reasoning = resource.reasoning;
+        audioInput = resource.audioInput;
+        audioOutput = resource.audioOutput;
+        invalid = resource.invalid;
+        providedCost = resource.providedCost;
+      }
+    }
+
     void read(String key, AnyValue v) {
+      int[] slot = keys.slot(key);
+      if (slot != null) {
+        attribute(slot, v);
+      }
+      if (resource != null) {
+        // What only a span's own attributes say, the first occurrence of each key.
+        switch (key) {
+          case "error.type":
+            if (errorType == null) {
+              errorType = text(v);
+            }
+            return;
+          case TIME_TO_FIRST_TOKEN_NANOS_KEY:
+            ttftNanos = ttftNanos == null ? v : ttftNanos;
+            return;
+          case TIME_TO_FIRST_TOKEN_SECONDS_KEY:
+            ttftSeconds = ttftSeconds == null ? v : ttftSeconds;
+            return;
+          case TIME_TO_FIRST_CHUNK_SECONDS_KEY:
+            ttftChunk = ttftChunk == null ? v : ttftChunk;
+            return;
+          default:
+            break;
+        }
+      }
       switch (key) {
         // Provider
         case "gen_ai.provider.name":
@@ -140,19 +276,6 @@ public final class SpanNormalizer {
           if (serviceTier.isEmpty()) {
             serviceTier = string(v).toLowerCase(Locale.ROOT);
           }
-          break;
-        // Conversation the span itself names (the receiver's attribution is richer), by the rank of
-        // its key in AttributionAttributes.CONVERSATION; these cases only keep the lookup off
-        // every other attribute, and a test checks they are that list.
-        case "gen_ai.conversation.id":
-        case "session.id":
-        case "langfuse.session.id":
-        case "traceloop.association.properties.conversation_id":
-        case "traceloop.association.properties.session_id":
-        case "spring.ai.chat.client.conversation.id":
-        case "baggage.gen_ai.conversation.id":
-        case "conversation.id":
-          conversation(AttributionAttributes.conversationRank(key), string(v));
           break;
         // Input, inclusive of cache (OTel current and deprecated, OpenLLMetry, OpenInference)
         case "gen_ai.usage.input_tokens":
@@ -223,10 +346,92 @@ public final class SpanNormalizer {
       }
     }
 
-    private void conversation(int rank, String value) {
-      if (rank >= 0 && rank < conversationRank && !value.isEmpty()) {
-        conversationId = value;
-        conversationRank = rank;
+    /** A value for the fields its key may fill, where its rank beats what was seen. */
+    private void attribute(int[] slot, AnyValue v) {
+      String value = null;
+      for (int j = 0; j < slot.length; j += 2) {
+        int field = slot[j];
+        int rank = slot[j + 1];
+        if (attribution == null || rank < attributionRanks[field]) {
+          if (value == null) {
+            value = text(v);
+          }
+          if (value.isEmpty()) {
+            return; // an empty value does not count
+          }
+          if (attribution == null) {
+            attribution = new String[Attribution.FIELDS];
+            attributionRanks = new int[Attribution.FIELDS];
+            Arrays.fill(attributionRanks, Integer.MAX_VALUE);
+          }
+          attribution[field] = value;
+          attributionRanks[field] = rank;
+        }
+      }
+    }
+
+    /** The span's attribution, a resource value winning a field only with a better rank. */
+    private Attribution attribution() {
+      String[] own = attribution;
+      String[] res = resource.attribution;
+      if (own == null && res == null) {
+        return Attribution.NONE; // most spans carry no attribution key
+      }
+      String[] values = new String[Attribution.FIELDS];
+      for (int f = 0; f < Attribution.FIELDS; f++) {
+        int ownRank = own == null ? Integer.MAX_VALUE : attributionRanks[f];
+        int resRank = res == null ? Integer.MAX_VALUE : resource.attributionRanks[f];
+        String value = resRank < ownRank ? res[f] : own == null ? null : own[f];
+        values[f] = value == null ? "" : value;
+      }
+      return new Attribution(values[0], values[1], values[2], values[3]);
+    }
+
+    /** A streamed call's time to first token in nanoseconds; -1 when the span has none. */
+    private long timeToFirstTokenNanos() {
+      double nanos = number(ttftNanos);
+      if (nanos >= 0 && nanos < 86_400e9) {
+        return (long) nanos;
+      }
+      long fromSeconds = fromSeconds(ttftSeconds);
+      return fromSeconds >= 0 ? fromSeconds : fromSeconds(ttftChunk);
+    }
+
+    private static long fromSeconds(AnyValue v) {
+      double seconds = number(v);
+      return seconds >= 0 && seconds < 86_400 ? Math.round(seconds * 1e9) : -1;
+    }
+
+    /** A value as a number (double, integer or numeric string), or NaN. */
+    private static double number(AnyValue v) {
+      if (v == null) {
+        return Double.NaN;
+      }
+      switch (v.getValueCase()) {
+        case DOUBLE_VALUE:
+          return v.getDoubleValue();
+        case INT_VALUE:
+          return v.getIntValue();
+        case STRING_VALUE:
+          try {
+            return Double.parseDouble(v.getStringValue());
+          } catch (NumberFormatException e) {
+            return Double.NaN;
+          }
+        default:
+          return Double.NaN;
+      }
+    }
+
+    /** A value as attribution and error types take it: strings as they are, integers in decimal. */
+    private static String text(AnyValue v) {
+      switch (v.getValueCase()) {
+        case STRING_VALUE:
+          return v.getStringValue();
+        case INT_VALUE:
+          return Long.toString(v.getIntValue());
+        default:
+          return "";
       }
     }
 
@@ -281,7 +486,9 @@ public final class SpanNormalizer {
           !reported && total >= 0,
           invalid,
           providedCost,
-          conversationId,
+          attribution(),
+          errorType == null ? "" : errorType,
+          timeToFirstTokenNanos(),
           startEpochNanos);
     }
 

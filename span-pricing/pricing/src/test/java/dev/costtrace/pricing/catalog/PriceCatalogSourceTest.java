@@ -3,6 +3,7 @@ package dev.costtrace.pricing.catalog;
 import static dev.costtrace.pricing.Attrs.span;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.costtrace.config.Config;
@@ -152,12 +153,10 @@ class PriceCatalogSourceTest {
             .start()) {
       write(file, String.format(ONE_MODEL, "5"));
       SpanPricer pricer = SpanPricer.builder().source(source).build();
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (acme(pricer).total().compareTo(java.math.BigDecimal.valueOf(5)) != 0
-          && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(acme(pricer).total()).isEqualByComparingTo("5");
+      await("the changed file reloaded")
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20))
+          .untilAsserted(() -> assertThat(acme(pricer).total()).isEqualByComparingTo("5"));
     }
   }
 

@@ -1,8 +1,7 @@
-package dev.costtrace.receiver.attribution;
+package dev.costtrace.pricing.normalize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.costtrace.receiver.otlp.OtlpAttributes;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.ArrayList;
@@ -13,7 +12,14 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
+/** Attribution as the normaliser reads it, with default and configured keys. */
 class AttributionKeysTest {
+  private static Attribution read(
+      AttributionKeys keys, List<KeyValue> span, List<KeyValue> resource) {
+    SpanNormalizer normalizer = SpanNormalizer.of(keys);
+    return normalizer.read(span, normalizer.resource(resource), 1L).attribution();
+  }
+
   private static KeyValue kv(String key, String value) {
     return KeyValue.newBuilder()
         .setKey(key)
@@ -25,7 +31,8 @@ class AttributionKeysTest {
   void earlierKeyWinsAndTheSpanWinsATieWithTheResource() {
     AttributionKeys keys = AttributionKeys.defaults();
     Attribution a =
-        keys.read(
+        read(
+            keys,
             List.of(
                 kv("session.id", "from-span-session"),
                 kv("user.id", "span-user"),
@@ -45,17 +52,17 @@ class AttributionKeysTest {
             .setKey("enduser.id")
             .setValue(AnyValue.newBuilder().setIntValue(42))
             .build();
-    assertThat(keys.read(List.of(intUser), List.of()).userId()).isEqualTo("42");
-    assertThat(keys.read(List.of(), List.of())).isEqualTo(new Attribution("", "", "", ""));
+    assertThat(read(keys, List.of(intUser), List.of()).userId()).isEqualTo("42");
+    assertThat(read(keys, List.of(), List.of())).isEqualTo(new Attribution("", "", "", ""));
   }
 
   @Test
   void aKeyConfiguredForTwoFieldsFillsBoth() {
     AttributionKeys keys =
         new AttributionKeys(List.of("id"), List.of("org", "id"), List.of("id"), List.of());
-    Attribution a = keys.read(List.of(kv("id", "x")), List.of());
+    Attribution a = read(keys, List.of(kv("id", "x")), List.of());
     assertThat(a).isEqualTo(new Attribution("x", "x", "x", ""));
-    assertThat(keys.read(List.of(kv("id", "x")), List.of(kv("org", "o"))).tenantId())
+    assertThat(read(keys, List.of(kv("id", "x")), List.of(kv("org", "o"))).tenantId())
         .isEqualTo("o");
   }
 
@@ -82,11 +89,10 @@ class AttributionKeysTest {
               reference(AttributionKeys.DEFAULT_TENANT, span, resource),
               reference(AttributionKeys.DEFAULT_USER, span, resource),
               reference(AttributionKeys.DEFAULT_FEATURE, span, resource));
-      assertThat(keys.read(span, resource))
+      assertThat(read(keys, span, resource))
           .as("span %s resource %s", span, resource)
           .isEqualTo(expected);
-      // The resource read once, for all of its spans: the same answer.
-      assertThat(keys.read(span, keys.resource(resource))).isEqualTo(expected);
+      assertThat(SpanNormalizer.normalize(span, resource, 1L).attribution()).isEqualTo(expected);
     }
   }
 
@@ -109,12 +115,25 @@ class AttributionKeysTest {
 
   private static String reference(List<String> keys, List<KeyValue> span, List<KeyValue> resource) {
     for (String key : keys) {
-      String v = OtlpAttributes.string(span, key);
+      String v = first(span, key);
       if (v.isEmpty()) {
-        v = OtlpAttributes.string(resource, key);
+        v = first(resource, key);
       }
       if (!v.isEmpty()) {
         return v;
+      }
+    }
+    return "";
+  }
+
+  /** The first value of {@code key}: a string as it is, an integer in decimal, else empty. */
+  private static String first(List<KeyValue> attributes, String key) {
+    for (KeyValue kv : attributes) {
+      if (kv.getKey().equals(key)) {
+        AnyValue v = kv.getValue();
+        return v.hasStringValue()
+            ? v.getStringValue()
+            : v.hasIntValue() ? Long.toString(v.getIntValue()) : "";
       }
     }
     return "";

@@ -1,4 +1,4 @@
-package dev.costtrace.receiver.attribution;
+package dev.costtrace.pricing.normalize;
 
 /**
  * What a trace belongs to, as far as known.
