@@ -11,12 +11,10 @@ import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.SpanCostRow;
 import dev.costtrace.sink.SpanRowBinary;
-import dev.costtrace.sink.SpanSink;
 import dev.costtrace.sink.buffer.GrowableBytes;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.io.ByteArrayInputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -271,29 +269,9 @@ final class EndToEnd {
 
     static BareInsert of(List<byte[]> payloads, Client client, String db, int batchRows)
         throws Exception {
-      List<List<SpanCostRow>> calls = new ArrayList<>();
-      List<List<SpanAttribution>> callAttributions = new ArrayList<>();
-      SpanSink collecting =
-          new SpanSink() {
-            @Override
-            public void accept(List<SpanCostRow> spans, List<SpanAttribution> attributions) {
-              calls.add(spans);
-              callAttributions.add(attributions);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-          };
-      PricingPipeline pipeline =
-          PricingPipeline.builder(collecting)
-              .attributor(new TraceAttributor(Duration.ofSeconds(30), 100_000))
-              .build();
-      for (byte[] b : payloads) {
-        pipeline.consume(ExportTraceServiceRequest.parseFrom(b), null);
-      }
+      PricedCalls priced = PricedCalls.of(payloads);
+      List<List<SpanCostRow>> calls = priced.spans();
+      List<List<SpanAttribution>> callAttributions = priced.attributions();
       SpanRowBinary<SpanCostRow> spans =
           SpanRowBinary.spans(client.getTableSchema("span_rows", db));
       SpanRowBinary<SpanAttribution> attributions =

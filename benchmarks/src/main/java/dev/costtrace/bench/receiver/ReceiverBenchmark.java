@@ -160,6 +160,14 @@ public final class ReceiverBenchmark {
     return runs;
   }
 
+  /** The ClickHouse the resolver finds; the embedded engine keeps its data under {@code dir}. */
+  static ClickHouseEndpoint clickHouse(Path dir) {
+    return ClickHouseResolver.resolve(
+        Config.fromEnvironment()
+            .withOverrides(
+                Map.of("costtrace.clickhouse.embedded.dir", dir.resolve("engine").toString())));
+  }
+
   /** Phases 3 and 4, on an embedded engine of their own (or the configured ClickHouse). */
   private static void withClickHouse(
       List<String> phases,
@@ -171,11 +179,7 @@ public final class ReceiverBenchmark {
       Map<String, Object> results)
       throws Exception {
     Path tmp = Files.createTempDirectory("costtrace-receiver-bench");
-    Config config =
-        Config.fromEnvironment()
-            .withOverrides(
-                Map.of("costtrace.clickhouse.embedded.dir", tmp.resolve("engine").toString()));
-    try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
+    try (ClickHouseEndpoint endpoint = clickHouse(tmp);
         Client client = endpoint.newClient("default")) {
       // -Dbench.pin=true: ClickHouse on the last CPU, this JVM and the load generator (which
       // inherits it) on the others, as with ClickHouse on its own server: nothing it does then

@@ -15,14 +15,15 @@ import java.util.logging.Logger;
  * ClickHouseWriter} write them (rows, then rollups), and commits the buffer through a batch only
  * after its rollups are written, in log order. Behind a backlog it prepares batch n+1 while
  * ClickHouse takes batch n, and lets up to {@value #MAX_BATCHES_PER_ROLLUP} batches share one
- * recomputation of their traces (a recomputation costs about the same for one batch as for four:
- * its reads are bound by the tables, not the batch); caught up, every batch is rolled up at once.
- * When a batch fails, it and every batch not yet committed are abandoned and retried from the
- * checkpoint. A failed batch is retried with backoff: for ever while the failure is the server's
- * (unreachable, timing out, overloaded); a batch ClickHouse refuses with an error that may be its
- * own (TOO_MANY_PARTS from rows over too many days, say) is tried whole {@code maxBatchAttempts}
- * times, then split until the rows at fault stand alone, which go to the dead letters, synced
- * before the buffer is committed past them: one poison batch never stalls every tenant.
+ * recomputation of their traces (they share its statements, each with a cost of its own on the
+ * server, and a trace several of them touch is recomputed once); caught up, every batch is rolled
+ * up at once. When a batch fails, it and every batch not yet committed are abandoned and retried
+ * from the checkpoint. A failed batch is retried with backoff: for ever while the failure is the
+ * server's (unreachable, timing out, overloaded); a batch ClickHouse refuses with an error that may
+ * be its own (TOO_MANY_PARTS from rows over too many days, say) is tried whole {@code
+ * maxBatchAttempts} times, then split until the rows at fault stand alone, which go to the dead
+ * letters, synced before the buffer is committed past them: one poison batch never stalls every
+ * tenant.
  */
 final class SinkWriterLoop implements Runnable {
   private static final Logger LOG = Logger.getLogger(SinkWriterLoop.class.getName());
