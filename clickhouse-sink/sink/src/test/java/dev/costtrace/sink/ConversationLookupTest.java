@@ -6,6 +6,7 @@ import com.clickhouse.client.api.Client;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.report.ConversationCosts;
 import dev.costtrace.sink.report.ConversationCosts.Conversation;
+import dev.costtrace.sink.report.ConversationCosts.GroupKey;
 import dev.costtrace.sink.report.ConversationCosts.ModelUsage;
 import dev.costtrace.sink.rollup.RollupVerifier;
 import dev.costtrace.sink.schema.SchemaOptions;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -104,6 +106,21 @@ class ConversationLookupTest {
                   .conversations(ConversationCosts.Filter.scoped(""), all, null, 10)
                   .conversations())
           .hasSize(5);
+
+      // Grouped spend counts each trace once per group: every trace here has two models.
+      assertThat(costs.costs(ConversationCosts.Filter.scoped(""), all, Set.of()))
+          .singleElement()
+          .satisfies(g -> assertThat(g.turns()).isEqualTo(1_025));
+      assertThat(costs.costs(ConversationCosts.Filter.scoped(""), all, Set.of(GroupKey.MODEL)))
+          .extracting(g -> g.model() + " " + g.turns() + " " + g.conversations())
+          .containsExactlyInAnyOrder("gpt-4o 1025 5", "gpt-4o-mini 1025 5");
+      assertThat(
+              costs.costs(
+                  new ConversationCosts.Filter("", "", "", "", "", "gpt-4o", null),
+                  all,
+                  Set.of(GroupKey.FEATURE)))
+          .singleElement()
+          .satisfies(g -> assertThat(g.turns()).isEqualTo(1_025));
 
       // A row naming the wrong traces is a difference, and repair rewrites it.
       c.execute(

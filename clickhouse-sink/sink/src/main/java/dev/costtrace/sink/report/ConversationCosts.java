@@ -19,8 +19,9 @@ import java.util.Set;
  * rollups with parameterised queries: a conversation and the list from its rollup row ({@code
  * conversations.sql}), its models and calls from the span rows of the traces that row names ({@code
  * conversation_models.sql}, {@code conversation_calls.sql}; the {@code _search} variants when it
- * does not name them all), grouped spend from the trace rollups ({@code grouped_costs.sql}, {@code
- * grouped_estimates.sql}). The HTTP API and {@code costtrace review} read through this class.
+ * does not name them all), grouped spend from the trace rollups ({@code grouped_costs.sql}; {@code
+ * grouped_estimates.sql} only when {@code grouped_sampled.sql} finds a sampled call in the window).
+ * The HTTP API and {@code costtrace review} read through this class.
  *
  * <p>A conversation is a conversation ID within a tenant key, as in the rollups, the panels and the
  * report: with auth on, the same ID sent under two tenants is two conversations; without auth the
@@ -334,7 +335,12 @@ public final class ConversationCosts {
     p.put("by_model", by.contains(GroupKey.MODEL) ? 1 : 0);
     p.put("by_day", by.contains(GroupKey.DAY) ? 1 : 0);
     Map<List<Object>, Estimate> estimates = new HashMap<>();
-    for (GenericRecord r : run("grouped_estimates", p)) {
+    Map<String, Object> probe = new HashMap<>();
+    probe.put("db", database);
+    probe.put("from_ns", p.get("from_ns"));
+    probe.put("to_ns", p.get("to_ns"));
+    boolean sampled = run("grouped_sampled", probe).get(0).getLong("sampled") > 0;
+    for (GenericRecord r : sampled ? run("grouped_estimates", p) : List.<GenericRecord>of()) {
       estimates.put(
           groupKey(r),
           new Estimate(
