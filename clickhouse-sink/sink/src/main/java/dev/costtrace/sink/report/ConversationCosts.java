@@ -2,6 +2,7 @@ package dev.costtrace.sink.report;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
+import dev.costtrace.sink.infra.InfraRule;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -15,14 +16,18 @@ import java.util.Set;
 
 /**
  * The cost of one conversation, a page of conversations, and grouped spend, read from the exact
- * rollups ({@code trace_rollup}, and {@code llm_calls} for each call) with parameterised queries
- * ({@code conversations.sql}, {@code conversation_models.sql}, {@code conversation_calls.sql},
- * {@code grouped_costs.sql}, {@code grouped_estimates.sql}). The HTTP API and {@code costtrace
- * review} read through this class.
+ * rollups with parameterised queries: a conversation and the list from its rollup row ({@code
+ * conversations.sql}), its models and calls from the span rows of the traces that row names ({@code
+ * conversation_models.sql}, {@code conversation_calls.sql}; the {@code _search} variants when it
+ * does not name them all), grouped spend from the trace rollups ({@code grouped_costs.sql}; {@code
+ * grouped_estimates.sql} only when {@code grouped_sampled.sql} finds a sampled call in the window).
+ * The HTTP API and {@code costtrace review} read through this class.
  *
- * <p>A conversation is a conversation ID within a tenant: the same ID sent under two tenants is two
- * conversations. A tenant scope (the tenant of a bearer token) restricts every query to that
- * tenant's traces; the empty scope sees every tenant.
+ * <p>A conversation is a conversation ID within a tenant key, as in the rollups, the panels and the
+ * report: with auth on, the same ID sent under two tenants is two conversations; without auth the
+ * tenant is an attribute the app sends, and a conversation's is what its earliest trace said. A
+ * tenant scope (the tenant of a bearer token) restricts every query to that tenant; the empty scope
+ * sees every tenant.
  */
 public final class ConversationCosts {
   /** The most calls one conversation's call list returns. */
@@ -79,7 +84,9 @@ public final class ConversationCosts {
   /**
    * One conversation's rollup: {@code totalUsd} = {@code llmUsd} + {@code toolUsd} + {@code
    * infraUsd} (its {@code infra:<rule>} allocations). Token counts follow the rollup: input
-   * includes cache reads and writes.
+   * includes cache reads and writes. {@code authTenant} is its tenant key (the bearer token's
+   * tenant with auth on, "" without); {@code traceIds} the traces its rollup names, all of them
+   * when there are as many as {@code turns}.
    */
   public record Conversation(
       String conversationId,
@@ -100,7 +107,18 @@ public final class ConversationCosts {
       long cacheWriteTokens,
       long reasoningTokens,
       Instant firstSeen,
-      Instant lastSeen) {}
+      Instant lastSeen,
+      String authTenant,
+      List<String> traceIds) {
+    public Conversation {
+      traceIds = List.copyOf(traceIds);
+    }
+
+    /** Whether its rollup names every trace of it (at most 1,000 are named). */
+    boolean tracesNamed() {
+      return traceIds.size() == turns;
+    }
+  }
 
   /** A model (or {@code tool:<name>}) of a conversation. */
   public record ModelUsage(String model, long calls, BigDecimal totalUsd) {}
@@ -205,7 +223,8 @@ public final class ConversationCosts {
   /** The models and tools of a conversation, most expensive first; unpriced ones included. */
   public List<ModelUsage> models(Conversation c) {
     List<ModelUsage> out = new ArrayList<>();
-    for (GenericRecord r : run("conversation_models", conversationParams(c))) {
+    String query = c.tracesNamed() ? "conversation_models" : "conversation_models_search";
+    for (GenericRecord r : run(query, conversationParams(c))) {
       out.add(
           new ModelUsage(r.getString("model"), r.getLong("calls"), r.getBigDecimal("total_cost")));
     }
@@ -213,17 +232,39 @@ public final class ConversationCosts {
   }
 
   /**
-   * The parameters that find a conversation's calls: its ID and tenant, and its first and last seen
-   * (every stored call of its traces starts between them; all time when it has none yet).
+   * The parameters that find a conversation's calls: its tenant key, its traces (or its ID, to
+   * search for them), and its first and last seen (every stored call of its traces starts between
+   * them; all time when it has none yet).
    */
   private Map<String, Object> conversationParams(Conversation c) {
     Map<String, Object> p = new HashMap<>();
     p.put("db", database);
-    p.put("id", c.conversationId());
-    p.put("tenant", c.tenantId());
+    p.put("auth_tenant", c.authTenant());
+    long to = epochNanos(c.lastSeen() != null ? c.lastSeen() : ALL_TIME.to());
     p.put("from_ns", epochNanos(c.firstSeen() != null ? c.firstSeen() : ALL_TIME.from()));
-    p.put("to_ns", epochNanos(c.lastSeen() != null ? c.lastSeen() : ALL_TIME.to()));
+    p.put("to_ns", to);
+    if (c.tracesNamed()) {
+      p.put("trace_ids", arrayLiteral(c.traceIds()));
+      p.put(
+          "hours_to_ns",
+          to > Long.MAX_VALUE - InfraRule.USE_WITHIN.toNanos()
+              ? Long.MAX_VALUE
+              : to + InfraRule.USE_WITHIN.toNanos());
+    } else {
+      p.put("id", c.conversationId());
+    }
     return p;
+  }
+
+  /** A ClickHouse array of strings in text form, what an {@code Array(String)} parameter reads. */
+  static String arrayLiteral(List<String> values) {
+    StringBuilder b = new StringBuilder("[");
+    for (String v : values) {
+      b.append(b.length() == 1 ? "'" : ",'")
+          .append(v.replace("\\", "\\\\").replace("'", "\\'"))
+          .append('\'');
+    }
+    return b.append(']').toString();
   }
 
   private static Map<String, Object> withMaxCalls(Map<String, Object> p, int max) {
@@ -237,7 +278,8 @@ public final class ConversationCosts {
       throw new IllegalArgumentException("max must be positive");
     }
     List<Call> out = new ArrayList<>();
-    for (GenericRecord r : run("conversation_calls", withMaxCalls(conversationParams(c), max))) {
+    String query = c.tracesNamed() ? "conversation_calls" : "conversation_calls_search";
+    for (GenericRecord r : run(query, withMaxCalls(conversationParams(c), max))) {
       out.add(
           new Call(
               r.getString("trace_id"),
@@ -293,7 +335,12 @@ public final class ConversationCosts {
     p.put("by_model", by.contains(GroupKey.MODEL) ? 1 : 0);
     p.put("by_day", by.contains(GroupKey.DAY) ? 1 : 0);
     Map<List<Object>, Estimate> estimates = new HashMap<>();
-    for (GenericRecord r : run("grouped_estimates", p)) {
+    Map<String, Object> probe = new HashMap<>();
+    probe.put("db", database);
+    probe.put("from_ns", p.get("from_ns"));
+    probe.put("to_ns", p.get("to_ns"));
+    boolean sampled = run("grouped_sampled", probe).get(0).getLong("sampled") > 0;
+    for (GenericRecord r : sampled ? run("grouped_estimates", p) : List.<GenericRecord>of()) {
       estimates.put(
           groupKey(r),
           new Estimate(
@@ -377,7 +424,9 @@ public final class ConversationCosts {
         r.getLong("cache_write_tokens"),
         r.getLong("reasoning_tokens"),
         nanos(r, "first_seen_ns"),
-        nanos(r, "last_seen_ns"));
+        nanos(r, "last_seen_ns"),
+        r.getString("auth_tenant"),
+        r.getList("trace_ids"));
   }
 
   private static BigDecimal orZero(GenericRecord r, String column, long conversations) {

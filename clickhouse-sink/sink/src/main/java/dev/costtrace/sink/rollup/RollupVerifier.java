@@ -66,7 +66,9 @@ public final class RollupVerifier {
           "unpriced_calls",
           "model_costs",
           "first_seen",
-          "last_seen");
+          "last_seen",
+          "trace_ids",
+          "services");
 
   private final Client client;
   private final SchemaOptions schema;

@@ -1,28 +1,33 @@
--- The models (and tools, as 'tool:<name>') of one conversation (an ID within a tenant): calls
--- and cost of each, unpriced ones included (their cost is zero, their calls count); and its
--- infrastructure ('infra:<rule>'): the cost allocated to its traces and, as calls, the spans that
--- used it. The calls are read only from the conversation's traces (by the trace rollups' index on
--- conversation_id) within its first and last seen (the spans' sort key): what its rollup counts,
--- without reading every span and trace. Parameters: db, id, tenant, from_ns, to_ns (the
--- conversation's).
+-- The models (and tools, as 'tool:<name>') of one conversation: calls and cost of each, unpriced
+-- ones included (their cost is zero, their calls count); and its infrastructure ('infra:<rule>'):
+-- the cost allocated to its traces and, as calls, the spans that used it. Read from the traces its
+-- rollup names (trace_ids), within its first and last seen (allocations: to hours_to_ns, its last
+-- seen plus how long after a span's start its seconds may be counted): the span rows' and the
+-- allocations' sort keys, so a lookup reads a few granules. The calls are llm_calls' (not one the
+-- budget blocked: it was never sent), each named as llm_calls names it.
+-- Parameters: db, auth_tenant, trace_ids, from_ns, to_ns, hours_to_ns.
 SELECT model, calls, total_cost
 FROM
 (
-    SELECT model, count() AS calls, sum(total_cost) AS total_cost
-    FROM {db:Identifier}.llm_calls
-    WHERE conversation_id = {id:String} AND tenant_id = {tenant:String}
-        AND start_time >= fromUnixTimestamp64Nano({from_ns:Int64}, 'UTC')
-        AND start_time <= fromUnixTimestamp64Nano({to_ns:Int64}, 'UTC')
-        AND trace_id IN (
-            SELECT trace_id FROM {db:Identifier}.trace_rollup
-            WHERE conversation_id = {id:String} AND tenant_id = {tenant:String})
+    SELECT
+        if(s.operation = 'execute_tool', concat('tool:', s.tool_name),
+           if(s.response_model != '', s.response_model, s.request_model)) AS model,
+        count() AS calls,
+        sum(s.total_cost) AS total_cost
+    FROM {db:Identifier}.span_rows AS s FINAL
+    WHERE s.start_time >= fromUnixTimestamp64Nano({from_ns:Int64}, 'UTC')
+        AND s.start_time <= fromUnixTimestamp64Nano({to_ns:Int64}, 'UTC')
+        AND s.auth_tenant = {auth_tenant:String}
+        AND s.trace_id IN (SELECT arrayJoin({trace_ids:Array(String)}))
+        AND s.pricing_status != 'BUDGET_BLOCKED'
     GROUP BY model
     UNION ALL
     SELECT concat('infra:', a.rule) AS model, sum(a.spans) AS calls, sum(a.usd) AS total_cost
     FROM {db:Identifier}.infra_allocations AS a FINAL
-    WHERE a.spans > 0 AND (a.auth_tenant, a.trace_id) IN (
-        SELECT auth_tenant, trace_id FROM {db:Identifier}.trace_rollup
-        WHERE conversation_id = {id:String} AND tenant_id = {tenant:String})
+    WHERE a.hour >= toStartOfHour(fromUnixTimestamp64Nano({from_ns:Int64}, 'UTC'))
+        AND a.hour <= fromUnixTimestamp64Nano({hours_to_ns:Int64}, 'UTC')
+        AND a.spans > 0 AND a.auth_tenant = {auth_tenant:String}
+        AND a.trace_id IN (SELECT arrayJoin({trace_ids:Array(String)}))
     GROUP BY model
 )
 ORDER BY total_cost DESC, model ASC

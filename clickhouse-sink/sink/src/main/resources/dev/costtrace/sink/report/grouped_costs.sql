@@ -4,7 +4,9 @@
 -- as 'tool:<name>'), summed per conversation within the group, and the percentiles taken over
 -- those sums (a conversation is a conversation ID within a tenant). infra_cost: the part of
 -- total_cost that is infrastructure ('infra:<rule>'). Spend without a conversation
--- counts in total_cost, not in the conversations or the percentiles.
+-- counts in total_cost, not in the conversations or the percentiles. turns: the traces in the
+-- group, counted without hashing their IDs: a trace has one entry per model, so by model (or
+-- filtered to one) each row is a trace, and otherwise its first entry stands for it.
 -- Parameters: db, scope, tenant, user, feature, service, model, from_ns, to_ns, by_tenant,
 -- by_feature, by_model, by_day.
 SELECT
@@ -31,9 +33,10 @@ FROM
         conversation_id,
         sum(entry.2) AS cost,
         sumIf(entry.2, startsWith(entry.1, 'infra:')) AS infra,
-        uniqExact(trace_id) AS turns
+        countIf({by_model:UInt8} = 1 OR {model:String} != '' OR entry_index = 1) AS turns
     FROM {db:Identifier}.trace_rollup
-    ARRAY JOIN CAST(model_costs, 'Array(Tuple(String, Decimal(38, 12)))') AS entry
+    ARRAY JOIN CAST(model_costs, 'Array(Tuple(String, Decimal(38, 12)))') AS entry,
+        arrayEnumerate(mapKeys(model_costs)) AS entry_index
     WHERE start_time >= fromUnixTimestamp64Nano({from_ns:Int64}, 'UTC')
         AND start_time < fromUnixTimestamp64Nano({to_ns:Int64}, 'UTC')
         AND ({scope:String} = '' OR tenant_id = {scope:String})

@@ -2,8 +2,10 @@
 -- (traces), their sums, first and last seen; tenant, user and feature from the earliest-starting
 -- trace that has one (ties: the lowest trace ID). A selected conversation with no trace left (late
 -- attribution moved its last one) comes out with is_deleted = 1, but only while a live row of it
--- exists, so that conversations which never had a trace are not written at all. Columns in the
--- order of conversation_rollups. Slot: {conversations}, a query of (auth_tenant, conversation_id).
+-- exists, so that conversations which never had a trace are not written at all. trace_ids: its
+-- 1,000 lowest trace IDs, sorted (all of them when turns is at most 1,000); services: its traces'
+-- services, sorted. Columns in the order of conversation_rollups. Slot: {conversations}, a query of
+-- (auth_tenant, conversation_id).
 SELECT
     c.auth_tenant AS auth_tenant,
     c.conversation_id AS conversation_id,
@@ -24,7 +26,9 @@ SELECT
     r.first AS first_seen,
     r.last AS last_seen,
     toUInt64(toUnixTimestamp64Nano(now64(9))) AS version,
-    toUInt8(r.turns = 0) AS is_deleted
+    toUInt8(r.turns = 0) AS is_deleted,
+    r.trace_ids AS trace_ids,
+    r.services AS services
 FROM
 (
     SELECT DISTINCT auth_tenant, conversation_id FROM ({conversations}) WHERE conversation_id != ''
@@ -49,7 +53,9 @@ LEFT JOIN
         sum(t.unpriced_calls) AS unpriced,
         sumMap(t.model_costs) AS models,
         min(t.start_time) AS first,
-        max(t.end_time) AS last
+        max(t.end_time) AS last,
+        arraySlice(arraySort(groupArray(t.trace_id)), 1, 1000) AS trace_ids,
+        arraySort(groupUniqArray(t.service_name)) AS services
     FROM {db}.trace_rollups AS t FINAL
     WHERE (t.auth_tenant, t.conversation_id) IN
         (SELECT auth_tenant, conversation_id FROM ({conversations}) WHERE conversation_id != '')

@@ -21,7 +21,9 @@ SELECT
     e.unpriced_calls AS e_unpriced_calls, s.unpriced_calls AS s_unpriced_calls,
     e.first_seen AS e_first_seen, s.first_seen AS s_first_seen,
     e.last_seen AS e_last_seen, s.last_seen AS s_last_seen,
-    toString(e.model_costs) AS e_model_costs, toString(s.model_costs) AS s_model_costs
+    toString(e.model_costs) AS e_model_costs, toString(s.model_costs) AS s_model_costs,
+    toString(e.trace_ids) AS e_trace_ids, toString(s.trace_ids) AS s_trace_ids,
+    toString(e.services) AS e_services, toString(s.services) AS s_services
 FROM
 (
     SELECT * FROM ({expected}) WHERE is_deleted = 0
@@ -34,8 +36,8 @@ FULL OUTER JOIN
 WHERE e.conversation_id IS NULL OR s.conversation_id IS NULL
     OR (e.tenant_id, e.user_id, e.feature, e.turns, e.total_cost, e.input_tokens, e.output_tokens,
         e.cache_read_tokens, e.cache_write_tokens, e.reasoning_tokens, e.llm_calls, e.tool_calls,
-        e.unpriced_calls, e.model_costs, e.first_seen, e.last_seen)
+        e.unpriced_calls, e.model_costs, e.first_seen, e.last_seen, e.trace_ids, e.services)
     != (s.tenant_id, s.user_id, s.feature, s.turns, s.total_cost, s.input_tokens, s.output_tokens,
         s.cache_read_tokens, s.cache_write_tokens, s.reasoning_tokens, s.llm_calls, s.tool_calls,
-        s.unpriced_calls, s.model_costs, s.first_seen, s.last_seen)
+        s.unpriced_calls, s.model_costs, s.first_seen, s.last_seen, s.trace_ids, s.services)
 SETTINGS join_use_nulls = 1

@@ -45,6 +45,19 @@ import javax.net.ssl.SSLContext;
  * exporters are told to retry (503/429 with Retry-After, UNAVAILABLE/RESOURCE_EXHAUSTED).
  */
 public final class OtlpReceiver implements AutoCloseable {
+  /** The JDK HttpServer's switch for TCP_NODELAY on the connections it accepts (default off). */
+  static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
+
+  static {
+    // With Nagle's algorithm on, a response written as headers and then body waits for the
+    // client's delayed ACK: 40 ms on Linux loopback added to every cost API answer and every
+    // OTLP/HTTP export's reply (cost API lookup p50 96 -> 52 ms, benchmarks/results/api.md). The
+    // HttpServer reads the property once, when it is first used; a value the user set stays.
+    if (System.getProperty(NODELAY_PROPERTY) == null) {
+      System.setProperty(NODELAY_PROPERTY, "true");
+    }
+  }
+
   /** What an export without a known bearer token is told (never which part was wrong). */
   static final String UNAUTHENTICATED_MESSAGE =
       "missing or unknown bearer token: send 'Authorization: Bearer <token>'";

@@ -106,6 +106,13 @@ class OtlpHttpBadInputTest {
     assertThat(received).isEmpty();
   }
 
+  /** Replies go out at once, not after the client's delayed ACK (see OtlpReceiver). */
+  @Test
+  void theHttpServerRepliesWithoutNaglesDelay() throws Exception {
+    assertThat(post("text/plain", new byte[1], null).statusCode()).isEqualTo(415);
+    assertThat(System.getProperty(OtlpReceiver.NODELAY_PROPERTY)).isEqualTo("true");
+  }
+
   @Test
   void wrongContentTypeIs415() throws Exception {
     assertThat(post("text/plain", "hello".getBytes(StandardCharsets.UTF_8), null).statusCode())
