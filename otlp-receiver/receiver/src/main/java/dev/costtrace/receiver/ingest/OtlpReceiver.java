@@ -49,10 +49,11 @@ public final class OtlpReceiver implements AutoCloseable {
   static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
 
   static {
-    // With Nagle's algorithm on, a response written as headers and then body waits for the
-    // client's delayed ACK: 40 ms on Linux loopback added to every cost API answer and every
-    // OTLP/HTTP export's reply (cost API lookup p50 96 -> 52 ms, benchmarks/results/api.md). The
-    // HttpServer reads the property once, when it is first used; a value the user set stays.
+    // With Nagle's algorithm on, a response written as headers and then body can wait for the
+    // client's delayed ACK: 40 ms on Linux loopback for the JDK HttpClient on a kept-alive
+    // connection (cost API lookup p50 96 -> 52 ms, benchmarks/results/api.md; curl and the SDK's
+    // OTLP exporters showed no such wait). The HttpServer reads the property once, when it is
+    // first used; a value the user set stays.
     if (System.getProperty(NODELAY_PROPERTY) == null) {
       System.setProperty(NODELAY_PROPERTY, "true");
     }
