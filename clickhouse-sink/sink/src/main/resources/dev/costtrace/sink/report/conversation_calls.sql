@@ -1,29 +1,23 @@
--- Every LLM and tool call of one conversation in the order they started, at most max_calls, read
--- as conversation_models.sql reads them (the traces its rollup names, within its first and last
--- seen; llm_calls' calls). Parameters: db, auth_tenant, trace_ids, from_ns, to_ns, max_calls.
+-- Every LLM and tool call of one conversation in the order they started, at most max_calls
+-- (conversation_span_calls.sql). Parameters: db, auth_tenant, trace_ids, from_ns, to_ns,
+-- max_calls.
 SELECT
-    s.trace_id AS trace_id,
-    s.span_id AS span_id,
-    toUnixTimestamp64Nano(s.start_time) AS start_ns,
-    toUnixTimestamp64Nano(s.end_time) AS end_ns,
-    s.service_name AS service_name,
-    s.provider AS provider,
-    if(s.operation = 'execute_tool', concat('tool:', s.tool_name),
-       if(s.response_model != '', s.response_model, s.request_model)) AS model,
-    s.operation AS operation,
-    s.input_tokens + s.cache_read_tokens + s.cache_write_tokens + s.audio_input_tokens AS input_tokens,
-    s.cache_read_tokens AS cache_read_tokens,
-    s.cache_write_tokens AS cache_write_tokens,
-    s.output_tokens + s.reasoning_tokens + s.audio_output_tokens AS output_tokens,
-    s.reasoning_tokens AS reasoning_tokens,
-    s.total_cost AS total_cost,
-    s.pricing_status AS pricing_status,
-    s.pricing_reason AS pricing_reason
-FROM {db:Identifier}.span_rows AS s FINAL
-WHERE s.start_time >= fromUnixTimestamp64Nano({from_ns:Int64}, 'UTC')
-    AND s.start_time <= fromUnixTimestamp64Nano({to_ns:Int64}, 'UTC')
-    AND s.auth_tenant = {auth_tenant:String}
-    AND s.trace_id IN (SELECT arrayJoin({trace_ids:Array(String)}))
-    AND s.pricing_status != 'BUDGET_BLOCKED'
-ORDER BY s.start_time ASC, s.span_id ASC
+    trace_id,
+    span_id,
+    toUnixTimestamp64Nano(start_time) AS start_ns,
+    toUnixTimestamp64Nano(end_time) AS end_ns,
+    service_name,
+    provider,
+    model,
+    operation,
+    input_tokens,
+    cache_read_tokens,
+    cache_write_tokens,
+    output_tokens,
+    reasoning_tokens,
+    total_cost,
+    pricing_status,
+    pricing_reason
+FROM ({include:conversation_span_calls})
+ORDER BY start_time ASC, span_id ASC
 LIMIT {max_calls:UInt32}
