@@ -5,6 +5,7 @@ import com.clickhouse.client.api.command.CommandSettings;
 import com.clickhouse.client.api.query.GenericRecord;
 import com.clickhouse.client.api.query.QuerySettings;
 import dev.costtrace.config.Config;
+import dev.costtrace.sink.PeriodicTask;
 import dev.costtrace.sink.rollup.RollupRecomputer;
 import dev.costtrace.sink.rollup.TraceKey;
 import dev.costtrace.sink.schema.ClusterConsistency;
@@ -21,12 +22,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -73,9 +71,8 @@ public final class InfraAllocator implements AutoCloseable {
   private final Duration grace;
   private final Duration window;
   private final RollupRecomputer recomputer;
-  private final ScheduledExecutorService scheduler;
+  private final PeriodicTask task;
   private final AtomicLong runs = new AtomicLong();
-  private final AtomicLong failures = new AtomicLong();
   private final AtomicLong hoursAllocated = new AtomicLong();
   private final AtomicLong tracesRecomputed = new AtomicLong();
   private volatile long lastMillis;
@@ -118,13 +115,7 @@ public final class InfraAllocator implements AutoCloseable {
     this.grace = b.grace;
     this.window = b.window;
     this.recomputer = new RollupRecomputer(b.client, b.schema);
-    this.scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "costtrace-infra-allocator");
-              t.setDaemon(true);
-              return t;
-            });
+    this.task = new PeriodicTask("infra allocator", this::runLogged);
   }
 
   public static Builder builder(SchemaOptions schema) {
@@ -133,15 +124,14 @@ public final class InfraAllocator implements AutoCloseable {
 
   /** Starts allocating: a first run now, then every interval. */
   public InfraAllocator start() {
-    scheduler.scheduleWithFixedDelay(
-        this::runQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    task.start(Duration.ZERO, interval);
     return this;
   }
 
   public Status status() {
     return new Status(
         runs.get(),
-        failures.get(),
+        task.failures(),
         hoursAllocated.get(),
         tracesRecomputed.get(),
         lastMillis,
@@ -493,27 +483,16 @@ public final class InfraAllocator implements AutoCloseable {
     }
   }
 
-  private void runQuietly() {
-    try {
-      Run r = runOnce();
-      if (r.hours() > 0) {
-        LOG.fine("infra: allocated " + r.hours() + " hours, " + r.traces() + " traces");
-      }
-    } catch (RuntimeException e) {
-      pendingRecords.clear();
-      failures.incrementAndGet();
-      LOG.log(Level.WARNING, "infra allocation failed: " + e.getMessage());
+  private void runLogged() {
+    Run r = runOnce();
+    if (r.hours() > 0) {
+      LOG.fine("infra: allocated " + r.hours() + " hours, " + r.traces() + " traces");
     }
   }
 
   @Override
   public void close() {
-    scheduler.shutdownNow();
-    try {
-      scheduler.awaitTermination(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    task.close(Duration.ofSeconds(30));
     if (ownsClient) {
       client.close();
     }

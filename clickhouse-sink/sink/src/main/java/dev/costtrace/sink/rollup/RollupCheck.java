@@ -2,18 +2,15 @@ package dev.costtrace.sink.rollup;
 
 import com.clickhouse.client.api.Client;
 import dev.costtrace.config.Config;
+import dev.costtrace.sink.PeriodicTask;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -31,11 +28,10 @@ public final class RollupCheck implements AutoCloseable {
   private final Duration interval;
   private final boolean repair;
   private final BooleanSupplier settle;
-  private final ScheduledExecutorService scheduler;
+  private final PeriodicTask task;
   private final Client client;
   private final boolean ownsClient;
   private final AtomicLong checks = new AtomicLong();
-  private final AtomicLong failures = new AtomicLong();
   private final AtomicLong differencesTotal = new AtomicLong();
   private final AtomicLong repaired = new AtomicLong();
   private volatile long lastDifferences;
@@ -67,13 +63,7 @@ public final class RollupCheck implements AutoCloseable {
     this.interval = b.interval;
     this.repair = b.repair;
     this.settle = b.settle;
-    this.scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "costtrace-rollup-check");
-              t.setDaemon(true);
-              return t;
-            });
+    this.task = new PeriodicTask("rollup check", this::runOnce);
   }
 
   public static Builder builder(SchemaOptions schema) {
@@ -82,15 +72,14 @@ public final class RollupCheck implements AutoCloseable {
 
   /** Starts checking every interval (the first check after one interval). */
   public RollupCheck start() {
-    long millis = interval.toMillis();
-    scheduler.scheduleWithFixedDelay(this::runQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    task.start(interval, interval);
     return this;
   }
 
   public Status status() {
     return new Status(
         checks.get(),
-        failures.get(),
+        task.failures(),
         lastDifferences,
         differencesTotal.get(),
         repaired.get(),
@@ -134,18 +123,9 @@ public final class RollupCheck implements AutoCloseable {
     return persisting;
   }
 
-  private void runQuietly() {
-    try {
-      runOnce();
-    } catch (RuntimeException e) {
-      failures.incrementAndGet();
-      LOG.log(Level.WARNING, "rollup check failed: " + e.getMessage());
-    }
-  }
-
   @Override
   public void close() {
-    scheduler.shutdownNow();
+    task.close();
     if (ownsClient) {
       client.close();
     }
