@@ -261,7 +261,7 @@ final class EndToEnd {
    * least {@code batchRows} span rows; per batch one RowBinary insert into spans and one into
    * trace_attributions.
    */
-  private static final class BareInsert {
+  static final class BareInsert {
     final List<byte[]> spanBatches = new ArrayList<>();
     final List<byte[]> attributionBatches = new ArrayList<>();
     long spanRows;
@@ -300,24 +300,29 @@ final class EndToEnd {
 
     void run(Client client, String db) throws Exception {
       for (int i = 0; i < spanBatches.size(); i++) {
+        runBatch(client, db, i);
+      }
+    }
+
+    /** Batch {@code i}: its span rows, then its observations. */
+    void runBatch(Client client, String db, int i) throws Exception {
+      client
+          .insert(
+              db + ".span_rows",
+              new ByteArrayInputStream(spanBatches.get(i)),
+              ClickHouseFormat.RowBinary,
+              new InsertSettings())
+          .get(5, TimeUnit.MINUTES)
+          .close();
+      if (attributionBatches.get(i).length > 0) {
         client
             .insert(
-                db + ".span_rows",
-                new ByteArrayInputStream(spanBatches.get(i)),
+                db + ".span_attributions",
+                new ByteArrayInputStream(attributionBatches.get(i)),
                 ClickHouseFormat.RowBinary,
                 new InsertSettings())
             .get(5, TimeUnit.MINUTES)
             .close();
-        if (attributionBatches.get(i).length > 0) {
-          client
-              .insert(
-                  db + ".span_attributions",
-                  new ByteArrayInputStream(attributionBatches.get(i)),
-                  ClickHouseFormat.RowBinary,
-                  new InsertSettings())
-              .get(5, TimeUnit.MINUTES)
-              .close();
-        }
       }
     }
   }
