@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costtrace.config.Config;
+import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
 import dev.costtrace.sink.rollup.ConversationKey;
 import dev.costtrace.sink.rollup.RollupRecomputer;
+import dev.costtrace.sink.rollup.TouchedTraces;
 import dev.costtrace.sink.rollup.TraceKey;
 import dev.costtrace.sink.schema.SchemaOptions;
 import java.nio.file.Files;
@@ -42,6 +44,10 @@ public final class RecomputeAtScale {
   public static void main(String[] args) throws Exception {
     int size = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    // -Dbench.newest=true: the newest traces (a batch at saturation is the newest), recomputed
+    // through the writer's entry point; otherwise random traces of the last day, through the
+    // repair's (every span row of each trace, whatever its time).
+    boolean newest = Boolean.getBoolean("bench.newest");
     String dir = System.getProperty("bench.api.dir");
     if (dir == null) {
       throw new IllegalArgumentException("bench.api.dir: the data directory ApiBenchmark kept");
@@ -54,6 +60,7 @@ public final class RecomputeAtScale {
     ObjectNode result = json.createObjectNode();
     result.put("date", Instant.now().toString());
     result.put("batch_traces", size);
+    result.put("newest_through_the_writer_path", newest);
     ArrayNode out = result.putArray("rounds");
     try (ClickHouseEndpoint endpoint = ClickHouseResolver.resolve(config);
         Client client = endpoint.newClient("default")) {
@@ -67,25 +74,44 @@ public final class RecomputeAtScale {
           new RollupRecomputer(client, new SchemaOptions(DB, "", Duration.ZERO));
       for (int round = 0; round < rounds; round++) {
         List<TraceKey> traces = new ArrayList<>();
+        List<SpanAttribution> touched = new ArrayList<>();
         Set<ConversationKey> conversations = new LinkedHashSet<>();
         for (GenericRecord g :
             client.queryAll(
-                "SELECT auth_tenant, trace_id, conversation_id FROM "
+                "SELECT auth_tenant, trace_id, conversation_id,"
+                    + " toUnixTimestamp64Nano(start_time) AS start FROM "
                     + DB
                     + ".trace_rollups FINAL WHERE start_time > (SELECT max(start_time) FROM "
                     + DB
-                    + ".trace_rollups) - INTERVAL 1 DAY ORDER BY cityHash64(trace_id, "
-                    + round
-                    + ") LIMIT "
-                    + size)) {
+                    + ".trace_rollups) - INTERVAL 1 DAY ORDER BY "
+                    + (newest
+                        ? "start_time DESC LIMIT " + size + " OFFSET " + (round * size)
+                        : "cityHash64(trace_id, " + round + ") LIMIT " + size))) {
           traces.add(new TraceKey(g.getString("auth_tenant"), g.getString("trace_id")));
+          touched.add(
+              new SpanAttribution(
+                  g.getString("auth_tenant"),
+                  g.getString("trace_id"),
+                  "",
+                  g.getLong("start"),
+                  "",
+                  "",
+                  "",
+                  "",
+                  Map.of(),
+                  0));
           if (!g.getString("conversation_id").isEmpty()) {
             conversations.add(
                 new ConversationKey(g.getString("auth_tenant"), g.getString("conversation_id")));
           }
         }
         long t0 = System.nanoTime();
-        recomputer.recompute(traces);
+        if (newest) {
+          // The writer's own path: where each trace's rows are, from its stored rollup.
+          recomputer.recompute(TouchedTraces.of(List.of(), touched));
+        } else {
+          recomputer.recompute(traces);
+        }
         long t1 = System.nanoTime();
         recomputer.recomputeConversations(conversations);
         long t2 = System.nanoTime();

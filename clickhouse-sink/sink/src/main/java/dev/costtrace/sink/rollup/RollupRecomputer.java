@@ -56,6 +56,12 @@ public final class RollupRecomputer {
       SqlTemplate.load(RollupRecomputer.class, "trace_bounds.sql");
   private static final SqlTemplate OBSERVED =
       SqlTemplate.load(RollupRecomputer.class, "observed_conversations.sql");
+  private static final SqlTemplate MOVES =
+      SqlTemplate.load(RollupRecomputer.class, "trace_moves.sql");
+  static final SqlTemplate CONVERSATION_TRACES =
+      SqlTemplate.load(RollupRecomputer.class, "conversation_traces.sql");
+  static final SqlTemplate CONVERSATION_TRACES_FINAL =
+      SqlTemplate.load(RollupRecomputer.class, "conversation_traces_final.sql");
   private static final HexFormat HEX = HexFormat.of();
 
   private final Client client;
@@ -109,6 +115,14 @@ public final class RollupRecomputer {
     }
     int queries = 0;
     List<List<TraceKey>> chunks = chunks(touched.keys());
+    // The conversations first: a trace observed with several is moved out of each before its
+    // rollup is written (trace_moves), so that only its new rollup counts in any of them.
+    Observed observed = observed(chunks);
+    queries += chunks.size();
+    if (!observed.moves.isEmpty()) {
+      insertMoves(observed.moves);
+      queries++;
+    }
     for (List<TraceKey> chunk : chunks) {
       for (GenericRecord r :
           query(BOUNDS.render("db", database, "trace_filter", traceFilter("t", chunk)))) {
@@ -140,7 +154,11 @@ public final class RollupRecomputer {
           allocationHours(from, to) + " AND ");
       queries++;
     }
-    return new Recomputed(windows.size(), queries + insertConversationsOf(chunks));
+    return new Recomputed(
+        windows.size(),
+        queries
+            + insertConversations(
+                observed.conversations, observed.mayBeEmpty, CONVERSATION_TRACES));
   }
 
   /** At most {@value #CHUNK} traces a query: their IDs are the query's text. */
@@ -170,9 +188,15 @@ public final class RollupRecomputer {
     }
     List<List<TraceKey>> chunks = chunks(traces);
     for (List<TraceKey> chunk : chunks) {
+      execute(MOVES.render("db", database, "trace_filter", traceFilter("o", chunk)));
       insertTraces(chunk, "", "");
     }
-    return new Recomputed(traces.size(), chunks.size() + insertConversationsOf(chunks));
+    Observed observed = observed(chunks);
+    return new Recomputed(
+        traces.size(),
+        3 * chunks.size()
+            + insertConversations(
+                observed.conversations, observed.conversations, CONVERSATION_TRACES_FINAL));
   }
 
   /**
@@ -190,6 +214,9 @@ public final class RollupRecomputer {
             + " AND start_time < "
             + SqlTemplate.nanos(t);
     execute(
+        MOVES.render(
+            "db", database, "trace_filter", "(o.auth_tenant, o.trace_id) IN (" + traces + ")"));
+    execute(
         "INSERT INTO "
             + database
             + ".trace_rollups "
@@ -206,52 +233,146 @@ public final class RollupRecomputer {
         "INSERT INTO "
             + database
             + ".conversation_rollups "
-            + CONVERSATIONS.render(
-                "db",
-                database,
-                "conversations",
+            + conversations(
                 "SELECT auth_tenant, conversation_id FROM "
                     + database
                     + ".span_attributions WHERE (auth_tenant, trace_id) IN ("
                     + traces
-                    + ")"));
-  }
-
-  /** Recomputes these conversations from the stored trace rollups (a repair). */
-  public void recomputeConversations(Collection<ConversationKey> conversations) {
-    List<ConversationKey> all = new ArrayList<>(conversations);
-    for (int i = 0; i < all.size(); i += CHUNK) {
-      insertConversations(all.subList(i, Math.min(all.size(), i + CHUNK)));
-    }
+                    + ")",
+                null,
+                CONVERSATION_TRACES_FINAL));
   }
 
   /**
-   * The rollups of every conversation these traces were ever observed with (their old and their new
-   * one alike), read once and named by value: the conversation statement refers to its set three
-   * times, and a subquery there would read the observations three times.
-   *
-   * @return the statements it took
+   * {@code conversation_rollups.sql} for the conversations {@code selected} (a query), their traces
+   * read by {@code traces}; the live-row check of a conversation with no trace left for those of
+   * {@code mayBeEmpty} (a query; null: all selected).
    */
-  private int insertConversationsOf(List<List<TraceKey>> chunks) {
-    Set<ConversationKey> conversations = new LinkedHashSet<>();
+  private String conversations(String selected, String mayBeEmpty, SqlTemplate traces) {
+    return CONVERSATIONS.render(
+        "db",
+        database,
+        "conversations",
+        selected,
+        "may_be_empty",
+        mayBeEmpty == null ? selected : mayBeEmpty,
+        "traces",
+        traces.render("db", database, "conversations", selected));
+  }
+
+  /**
+   * Recomputes these conversations from the stored trace rollups, read by definition ({@code
+   * FINAL}): a repair.
+   */
+  public void recomputeConversations(Collection<ConversationKey> conversations) {
+    insertConversations(conversations, conversations, CONVERSATION_TRACES_FINAL);
+  }
+
+  /** What the selected traces were observed with: see {@code observed_conversations.sql}. */
+  private record Observed(
+      Set<ConversationKey> conversations, Set<ConversationKey> mayBeEmpty, List<String[]> moves) {}
+
+  /**
+   * Every conversation these traces were ever observed with (their old and their new one alike),
+   * read once and later named by value (the conversation statement refers to its set several times,
+   * and a subquery there would read the observations each time); the traces observed with more than
+   * one, as (tenant key, conversation, trace) moves, and their conversations.
+   */
+  private Observed observed(List<List<TraceKey>> chunks) {
+    Observed out = new Observed(new LinkedHashSet<>(), new LinkedHashSet<>(), new ArrayList<>());
     for (List<TraceKey> chunk : chunks) {
       for (GenericRecord r :
           query(OBSERVED.render("db", database, "trace_filter", traceFilter("o", chunk)))) {
-        conversations.add(
-            new ConversationKey(r.getString("auth_tenant"), r.getString("conversation_id")));
+        ConversationKey c =
+            new ConversationKey(r.getString("auth_tenant"), r.getString("conversation_id"));
+        out.conversations.add(c);
+        List<?> shared = r.getList("shared_traces");
+        if (!shared.isEmpty()) {
+          out.mayBeEmpty.add(c);
+          for (Object trace : shared) {
+            out.moves.add(new String[] {c.authTenant(), c.conversationId(), trace.toString()});
+          }
+        }
       }
     }
-    recomputeConversations(conversations);
-    return chunks.size() + (conversations.size() + CHUNK - 1) / CHUNK;
+    return out;
+  }
+
+  /** Moves, versioned now: before the rollups of their traces are recomputed. */
+  private void insertMoves(List<String[]> moves) {
+    StringBuilder rows = new StringBuilder();
+    for (String[] m : moves) {
+      rows.append(rows.length() == 0 ? "" : ", ")
+          .append('(')
+          .append(SqlTemplate.literal(m[0]))
+          .append(", ")
+          .append(SqlTemplate.literal(m[1]))
+          .append(", ")
+          .append(SqlTemplate.literal(m[2]))
+          .append(')');
+    }
+    execute(
+        "INSERT INTO "
+            + database
+            + ".trace_moves SELECT m.1, m.2, m.3, toUInt64(toUnixTimestamp64Nano(now64(9))),"
+            + " now64(9) FROM (SELECT arrayJoin(["
+            + rows
+            + "]) AS m)");
+  }
+
+  /**
+   * The statements for these conversations, at most {@value #CHUNK} each.
+   *
+   * @return the statements it took
+   */
+  private int insertConversations(
+      Collection<ConversationKey> conversations,
+      Collection<ConversationKey> mayBeEmpty,
+      SqlTemplate traces) {
+    List<ConversationKey> all = new ArrayList<>(conversations);
+    Set<ConversationKey> empty = new java.util.HashSet<>(mayBeEmpty);
+    int statements = 0;
+    for (int i = 0; i < all.size(); i += CHUNK) {
+      List<ConversationKey> chunk = all.subList(i, Math.min(all.size(), i + CHUNK));
+      insertConversationChunk(chunk, chunk.stream().filter(empty::contains).toList(), traces);
+      statements++;
+    }
+    return statements;
   }
 
   /**
    * One statement for these conversations: their IDs as hex (any character may be in one), once per
-   * tenant key, in a {@code WITH} list the statement's three uses of the set name.
+   * tenant key, in {@code WITH} lists the statement's uses of the sets name.
    */
-  private void insertConversations(Collection<ConversationKey> conversations) {
+  private void insertConversationChunk(
+      Collection<ConversationKey> conversations,
+      Collection<ConversationKey> mayBeEmpty,
+      SqlTemplate traces) {
     if (conversations.isEmpty()) {
       return;
+    }
+    String select =
+        conversations(
+            "SELECT auth_tenant, conversation_id FROM rollup_conversations",
+            "SELECT auth_tenant, conversation_id FROM rollup_may_be_empty",
+            traces);
+    execute(
+        "INSERT INTO "
+            + database
+            + ".conversation_rollups "
+            + NamedTraces.prepend(
+                "rollup_conversations AS ("
+                    + conversationSet(conversations)
+                    + "), rollup_may_be_empty AS ("
+                    + conversationSet(mayBeEmpty)
+                    + ")",
+                select));
+  }
+
+  /** A query of these (auth_tenant, conversation_id), the IDs as hex, one term per tenant key. */
+  private static String conversationSet(Collection<ConversationKey> conversations) {
+    if (conversations.isEmpty()) {
+      return "SELECT '' AS auth_tenant, '' AS conversation_id WHERE 0";
     }
     Map<String, StringBuilder> byTenant = new TreeMap<>();
     for (ConversationKey c : conversations) {
@@ -268,17 +389,7 @@ public final class RollupRecomputer {
           .append(SqlTemplate.literal(e.getValue().toString()))
           .append("))) AS conversation_id");
     }
-    String select =
-        CONVERSATIONS.render(
-            "db",
-            database,
-            "conversations",
-            "SELECT auth_tenant, conversation_id FROM rollup_conversations");
-    execute(
-        "INSERT INTO "
-            + database
-            + ".conversation_rollups "
-            + NamedTraces.prepend("rollup_conversations AS (" + sets + ")", select));
+    return sets.toString();
   }
 
   /**

@@ -1,11 +1,15 @@
--- The rollup of each selected conversation as a function of the trace rollups (FINAL): its turns
+-- The rollup of each selected conversation as a function of its traces' newest rollups: its turns
 -- (traces), their sums, first and last seen; tenant, user and feature from the earliest-starting
 -- trace that has one (ties: the lowest trace ID). A selected conversation with no trace left (late
 -- attribution moved its last one) comes out with is_deleted = 1, but only while a live row of it
--- exists, so that conversations which never had a trace are not written at all. trace_ids: its
--- 1,000 lowest trace IDs, sorted (all of them when turns is at most 1,000); services: its traces'
--- services, sorted. Columns in the order of conversation_rollups. Slot: {conversations}, a query of
--- (auth_tenant, conversation_id).
+-- exists, so that conversations which never had a trace are not written at all; that is checked
+-- for the conversations of {may_be_empty} only (a conversation can lose its last trace only to a
+-- trace observed with another conversation too: the writer names those, a repair all). trace_ids:
+-- its 1,000 lowest trace IDs, sorted (all of them when turns is at most 1,000); services: its
+-- traces' services, sorted. Columns in the order of conversation_rollups. Slots: {conversations}
+-- and {may_be_empty}, queries of (auth_tenant, conversation_id); {traces}, the newest rollup of
+-- each trace that names one of {conversations} (conversation_traces.sql, or
+-- conversation_traces_final.sql by definition).
 SELECT
     c.auth_tenant AS auth_tenant,
     c.conversation_id AS conversation_id,
@@ -56,11 +60,9 @@ LEFT JOIN
         max(t.end_time) AS last,
         arraySlice(arraySort(groupArray(t.trace_id)), 1, 1000) AS trace_ids,
         arraySort(groupUniqArray(t.service_name)) AS services
-    FROM {db}.trace_rollups AS t FINAL
-    WHERE (t.auth_tenant, t.conversation_id) IN
-        (SELECT auth_tenant, conversation_id FROM ({conversations}) WHERE conversation_id != '')
+    FROM ({traces}) AS t
     GROUP BY t.auth_tenant, t.conversation_id
 ) AS r ON c.auth_tenant = r.auth_tenant AND c.conversation_id = r.conversation_id
 WHERE r.turns > 0
     OR (c.auth_tenant, c.conversation_id) IN (SELECT auth_tenant, conversation_id FROM {db}.conversation_rollups FINAL
-        WHERE (auth_tenant, conversation_id) IN (SELECT auth_tenant, conversation_id FROM ({conversations})))
+        WHERE (auth_tenant, conversation_id) IN (SELECT auth_tenant, conversation_id FROM ({may_be_empty})))
