@@ -55,6 +55,7 @@ public final class ClickHouseSink implements SpanSink {
             new DeadLetterFile(b.bufferDir, progress, b.deadLetterMaxBytes, b.deadLetterMaxFiles),
             b.recentSpans,
             b.timeouts);
+    this.writer.conversationsByKeyFromRows(b.conversationsByKeyFromRows);
     this.loop =
         new SinkWriterLoop(
             buffer,
@@ -81,8 +82,9 @@ public final class ClickHouseSink implements SpanSink {
    * From configuration: {@code costtrace.sink.buffer.dir}, {@code .buffer.max.bytes}, {@code
    * .buffer.segment.bytes}, {@code .batch.size}, {@code .batch.delay}, {@code .buffer.sync}
    * (always|os), {@code .dedup.recent.spans}, {@code .max.backoff}, {@code .max.batch.attempts},
-   * {@code .dead.letter.max.bytes}, {@code .dead.letter.max.files}; the database and cluster from
-   * {@link SchemaOptions#fromConfig}; the timeouts of every ClickHouse call from {@link
+   * {@code .dead.letter.max.bytes}, {@code .dead.letter.max.files}, {@code
+   * .conversations.by.key.from.rows}; the database and cluster from {@link
+   * SchemaOptions#fromConfig}; the timeouts of every ClickHouse call from {@link
    * ClickHouseTimeouts#fromConfig} ({@code costtrace.clickhouse.socket.timeout}, {@code
    * .connect.timeout}, {@code .query.timeout}).
    */
@@ -122,6 +124,13 @@ public final class ClickHouseSink implements SpanSink {
         "costtrace.sink.dead.letter.max.files",
         () ->
             config.getInt("costtrace.sink.dead.letter.max.files").ifPresent(b::deadLetterMaxFiles));
+    set(
+        config,
+        "costtrace.sink.conversations.by.key.from.rows",
+        () ->
+            config
+                .getLong("costtrace.sink.conversations.by.key.from.rows")
+                .ifPresent(b::conversationsByKeyFromRows));
     config.getInt("costtrace.sink.batch.size").ifPresent(b::batchSize);
     config.getDuration("costtrace.sink.batch.delay").ifPresent(b::maxBatchDelay);
     config.getInt("costtrace.sink.dedup.recent.spans").ifPresent(b::recentSpans);
@@ -300,6 +309,14 @@ public final class ClickHouseSink implements SpanSink {
      */
     static final int DEFAULT_MAX_BATCH_ATTEMPTS = 5;
 
+    /**
+     * Trace rollups from which the writer reads a conversation's traces by key: measured on the
+     * embedded engine, reading the whole table through FINAL costs about 14 ms at 42,000 rows and
+     * 1.5 s at 8.7 million, the read by key 13 % more engine CPU than that at 42,000 rows and 2.3
+     * times less at 8.7 million (benchmarks/results/receiver.md).
+     */
+    static final long DEFAULT_CONVERSATIONS_BY_KEY_FROM_ROWS = 500_000;
+
     static final long DEFAULT_DEAD_LETTER_MAX_BYTES = 64L << 20;
     static final int DEFAULT_DEAD_LETTER_MAX_FILES = 10;
     static final Path DEFAULT_BUFFER_DIR =
@@ -318,6 +335,7 @@ public final class ClickHouseSink implements SpanSink {
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int recentSpans = DEFAULT_RECENT_SPANS;
+    private long conversationsByKeyFromRows = DEFAULT_CONVERSATIONS_BY_KEY_FROM_ROWS;
     private int maxBatchAttempts = DEFAULT_MAX_BATCH_ATTEMPTS;
     private long deadLetterMaxBytes = DEFAULT_DEAD_LETTER_MAX_BYTES;
     private int deadLetterMaxFiles = DEFAULT_DEAD_LETTER_MAX_FILES;
@@ -347,6 +365,21 @@ public final class ClickHouseSink implements SpanSink {
         throw new IllegalArgumentException("recentSpans must be positive");
       }
       this.recentSpans = count;
+      return this;
+    }
+
+    /**
+     * From how many trace rollups on (checked once a minute) the writer reads the traces of the
+     * conversations it recomputes by conversation, through the trace rollups' projection ({@code
+     * rollup/conversation_traces.sql}), rather than the whole table through FINAL, which is cheaper
+     * while the table is small. 0: always by conversation. Always by conversation on a cluster.
+     * Default 500,000.
+     */
+    public Builder conversationsByKeyFromRows(long rows) {
+      if (rows < 0) {
+        throw new IllegalArgumentException("conversationsByKeyFromRows must not be negative");
+      }
+      this.conversationsByKeyFromRows = rows;
       return this;
     }
 

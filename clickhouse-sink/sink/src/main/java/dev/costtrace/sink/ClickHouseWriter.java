@@ -113,6 +113,11 @@ final class ClickHouseWriter {
     this.recomputer = new RollupRecomputer(client, schema, timeouts);
   }
 
+  /** See {@link ClickHouseSink.Builder#conversationsByKeyFromRows}. Before the writer starts. */
+  void conversationsByKeyFromRows(long rows) {
+    recomputer.conversationsByKeyFromRows(rows);
+  }
+
   /**
    * What a batch did.
    *

@@ -37,7 +37,14 @@ class ConversationTracesTest {
     SpanCostRow later = spans.get(2);
     SpanCostRow single = spans.get(4);
     try (Client c = e.newClient("default");
-        ClickHouseSink sink = ClickHouseSinkTest.sink(e, db, dir.resolve("buffer"))) {
+        ClickHouseSink sink =
+            ClickHouseSink.builder()
+                .client(e.newClient("default"), true)
+                .database(db)
+                .bufferDir(dir.resolve("buffer"))
+                .maxBatchDelay(Duration.ofMillis(20))
+                .conversationsByKeyFromRows(0) // by conversation, as on a large table
+                .build()) {
       c.execute("SYSTEM STOP MERGES " + db + ".trace_rollups").get().close();
       c.execute("SYSTEM STOP MERGES " + db + ".trace_moves").get().close();
 

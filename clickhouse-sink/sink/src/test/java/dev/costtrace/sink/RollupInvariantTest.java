@@ -147,6 +147,8 @@ class RollupInvariantTest {
         .database(db)
         .bufferDir(buffer)
         .batchSize(batchSize)
+        // The read by conversation, as on a large table: its moves are what this suite tests.
+        .conversationsByKeyFromRows(0)
         .maxBatchDelay(Duration.ofMillis(20))
         .maxBackoff(Duration.ofMillis(100))
         .build();

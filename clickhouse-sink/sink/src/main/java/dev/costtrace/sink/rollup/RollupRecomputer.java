@@ -69,6 +69,19 @@ public final class RollupRecomputer {
   private final boolean clustered;
   private final ClickHouseTimeouts timeouts;
 
+  /** See {@link #conversationsByKeyFromRows}; {@link Long#MAX_VALUE}: never. */
+  private long byKeyFromRows = Long.MAX_VALUE;
+
+  /** Whether the trace rollups had that many rows when last counted, and when (nanoTime). */
+  private boolean byKey;
+
+  private long countedAt;
+
+  private boolean counted;
+
+  /** How often the writer counts the trace rollups. */
+  static final Duration COUNT_EVERY = Duration.ofMinutes(1);
+
   /** What one recomputation did. */
   public record Recomputed(int traces, int queries) {}
 
@@ -98,6 +111,40 @@ public final class RollupRecomputer {
     this.database = database;
     this.clustered = clustered;
     this.timeouts = timeouts;
+  }
+
+  /**
+   * The writer's recomputation reads the traces of its conversations by conversation ({@code
+   * conversation_traces.sql}, through the trace rollups' projection) once the trace rollups have
+   * this many rows (counted once a minute; 0: always; always on a cluster), and the whole table
+   * through FINAL before (cheaper while it is small). Either way the moves are written, so the
+   * choice changes no result. Default: never (repairs and repricing read through FINAL).
+   */
+  public void conversationsByKeyFromRows(long rows) {
+    this.byKeyFromRows = rows;
+    this.counted = false;
+  }
+
+  /** How the writer reads the traces of its conversations now. */
+  private SqlTemplate conversationTraces() {
+    if (byKeyFromRows == 0 || (clustered && byKeyFromRows != Long.MAX_VALUE)) {
+      return CONVERSATION_TRACES;
+    }
+    if (byKeyFromRows == Long.MAX_VALUE) {
+      return CONVERSATION_TRACES_FINAL;
+    }
+    long now = System.nanoTime();
+    if (!counted || now - countedAt > COUNT_EVERY.toNanos()) {
+      List<GenericRecord> rows =
+          query(
+              "SELECT sum(rows) AS n FROM system.parts WHERE database = "
+                  + SqlTemplate.literal(database)
+                  + " AND table = 'trace_rollups' AND active");
+      byKey = !rows.isEmpty() && rows.get(0).getLong("n") >= byKeyFromRows;
+      counted = true;
+      countedAt = now;
+    }
+    return byKey ? CONVERSATION_TRACES : CONVERSATION_TRACES_FINAL;
   }
 
   /** The writer's: the rollups of a batch's traces and of their conversations. */
@@ -158,7 +205,7 @@ public final class RollupRecomputer {
         windows.size(),
         queries
             + insertConversations(
-                observed.conversations, observed.mayBeEmpty, CONVERSATION_TRACES));
+                observed.conversations, observed.mayBeEmpty, conversationTraces()));
   }
 
   /** At most {@value #CHUNK} traces a query: their IDs are the query's text. */
