@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.costtrace.config.Config;
+import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.SpanAttribution;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.engine.ClickHouseResolver;
+import dev.costtrace.sink.engine.ClickHouseTimeouts;
 import dev.costtrace.sink.rollup.ConversationKey;
 import dev.costtrace.sink.rollup.RollupRecomputer;
 import dev.costtrace.sink.rollup.TouchedTraces;
@@ -70,8 +72,17 @@ public final class RecomputeAtScale {
               .queryAll("SELECT count() AS n FROM " + DB + ".trace_rollups FINAL")
               .get(0)
               .getLong("n"));
+      SchemaOptions schema = new SchemaOptions(DB, "", Duration.ZERO);
+      // The writer's recomputer (reading conversations by key on a table this size), or the
+      // repair's.
       RollupRecomputer recomputer =
-          new RollupRecomputer(client, new SchemaOptions(DB, "", Duration.ZERO));
+          newest
+              ? new RollupRecomputer(
+                  client,
+                  schema,
+                  ClickHouseTimeouts.defaults(),
+                  ClickHouseSink.Builder.DEFAULT_CONVERSATIONS_BY_KEY_FROM_ROWS)
+              : new RollupRecomputer(client, schema);
       for (int round = 0; round < rounds; round++) {
         List<TraceKey> traces = new ArrayList<>();
         List<SpanAttribution> touched = new ArrayList<>();

@@ -4,7 +4,6 @@ import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.query.QueryResponse;
 import com.clickhouse.data.ClickHouseFormat;
-import dev.costtrace.sink.ClickHouseSink;
 import dev.costtrace.sink.engine.ClickHouseEndpoint;
 import dev.costtrace.sink.schema.Migrator;
 import dev.costtrace.sink.schema.SchemaOptions;
@@ -55,7 +54,7 @@ public final class RollupCeiling {
         Client client = endpoint.newClient("default")) {
       // The real writer's rollups of this workload, to insert as the ideal writer would have.
       String source = "bench_ceiling_source";
-      writer(endpoint, client, source, calls, tmp.resolve("buffer-source"));
+      WriterCost.write(endpoint, client, source, calls, tmp.resolve("buffer-source"));
       EndToEnd.BareInsert bare =
           EndToEnd.BareInsert.of(payloads, client, source, EndToEnd.SINK_BATCH_ROWS);
       int batches = bare.spanBatches.size();
@@ -90,7 +89,9 @@ public final class RollupCeiling {
         fresh(client, db);
         long ideal4 = idealWriter(client, db, bare, traceChunks, conversationChunks, 4);
 
-        long writerMs = writer(endpoint, client, db, calls, tmp.resolve("buffer-" + round));
+        long writerMs =
+            WriterCost.write(endpoint, client, db, calls, tmp.resolve("buffer-" + round))
+                .engineCpuMillis();
         runs.add("bare_insert_engine_cpu_ms", bareMs);
         runs.add("ideal_writer_engine_cpu_ms", ideal);
         runs.add("ideal_writer_every_4_batches_engine_cpu_ms", ideal4);
@@ -127,28 +128,6 @@ public final class RollupCeiling {
   private static void fresh(Client client, String db) throws Exception {
     client.execute("DROP DATABASE IF EXISTS " + db + " SYNC").get().close();
     new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
-  }
-
-  /** The real sink's writer into a fresh {@code db}: every call accepted, then flushed. */
-  private static long writer(
-      ClickHouseEndpoint endpoint, Client client, String db, PricedCalls calls, Path buffer)
-      throws Exception {
-    fresh(client, db);
-    ClickHouseSink sink =
-        ClickHouseSink.builder()
-            .client(endpoint.newClient("default"), true)
-            .database(db)
-            .bufferDir(buffer)
-            .batchSize(EndToEnd.SINK_BATCH_ROWS)
-            .build();
-    long cpu0 = HostCpu.clickHouseCpuNanos();
-    calls.acceptInto(sink);
-    if (!sink.flush(Duration.ofMinutes(10))) {
-      throw new IllegalStateException("the sink did not drain into ClickHouse");
-    }
-    long ms = (HostCpu.clickHouseCpuNanos() - cpu0) / 1_000_000;
-    sink.close();
-    return ms;
   }
 
   /**

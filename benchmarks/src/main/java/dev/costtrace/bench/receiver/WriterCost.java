@@ -31,38 +31,49 @@ public final class WriterCost {
     try (ClickHouseEndpoint endpoint = ReceiverBenchmark.clickHouse(tmp);
         Client client = endpoint.newClient("default")) {
       for (int round = 0; round < rounds; round++) {
-        String db = "bench_writer_cost";
-        client.execute("DROP DATABASE IF EXISTS " + db + " SYNC").get().close();
-        new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
-        ClickHouseSink sink =
-            ClickHouseSink.builder()
-                .client(endpoint.newClient("default"), true)
-                .database(db)
-                .bufferDir(tmp.resolve("buffer-" + round))
-                .batchSize(EndToEnd.SINK_BATCH_ROWS)
-                .build();
-        long cpu0 = HostCpu.clickHouseCpuNanos();
-        long start = System.nanoTime();
-        calls.acceptInto(sink);
-        if (!sink.flush(Duration.ofMinutes(10))) {
-          throw new IllegalStateException("the sink did not drain into ClickHouse");
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long cpuMillis = (HostCpu.clickHouseCpuNanos() - cpu0) / 1_000_000;
-        SinkMetrics m = sink.metrics();
-        sink.close();
+        Round r =
+            write(endpoint, client, "bench_writer_cost", calls, tmp.resolve("buffer-" + round));
         System.out.printf(
             Locale.ROOT,
             "round %d: %d span rows in %d batches; engine CPU %d ms; writer inserts %d ms,"
                 + " recomputation %d ms; drained in %.2f s%n",
             round,
             calls.spanRows(),
-            m.batches(),
-            cpuMillis,
-            m.insertMillis(),
-            m.recomputeMillis(),
-            seconds);
+            r.metrics().batches(),
+            r.engineCpuMillis(),
+            r.metrics().insertMillis(),
+            r.metrics().recomputeMillis(),
+            r.seconds());
       }
     }
+  }
+
+  /** One write: the engine's CPU time, the wall time to drain, the sink's metrics. */
+  record Round(long engineCpuMillis, double seconds, SinkMetrics metrics) {}
+
+  /** The sink's writer into a fresh {@code db}: every call accepted at once, then flushed. */
+  static Round write(
+      ClickHouseEndpoint endpoint, Client client, String db, PricedCalls calls, Path buffer)
+      throws Exception {
+    client.execute("DROP DATABASE IF EXISTS " + db + " SYNC").get().close();
+    new Migrator(client, new SchemaOptions(db, "", Duration.ZERO)).up();
+    ClickHouseSink sink =
+        ClickHouseSink.builder()
+            .client(endpoint.newClient("default"), true)
+            .database(db)
+            .bufferDir(buffer)
+            .batchSize(EndToEnd.SINK_BATCH_ROWS)
+            .build();
+    long cpu0 = HostCpu.clickHouseCpuNanos();
+    long start = System.nanoTime();
+    calls.acceptInto(sink);
+    if (!sink.flush(Duration.ofMinutes(10))) {
+      throw new IllegalStateException("the sink did not drain into ClickHouse");
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long cpuMillis = (HostCpu.clickHouseCpuNanos() - cpu0) / 1_000_000;
+    SinkMetrics metrics = sink.metrics();
+    sink.close();
+    return new Round(cpuMillis, seconds, metrics);
   }
 }

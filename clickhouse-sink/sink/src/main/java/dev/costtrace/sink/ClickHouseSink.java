@@ -54,8 +54,8 @@ public final class ClickHouseSink implements SpanSink {
             b.schema,
             new DeadLetterFile(b.bufferDir, progress, b.deadLetterMaxBytes, b.deadLetterMaxFiles),
             b.recentSpans,
-            b.timeouts);
-    this.writer.conversationsByKeyFromRows(b.conversationsByKeyFromRows);
+            b.timeouts,
+            b.conversationsByKeyFromRows);
     this.loop =
         new SinkWriterLoop(
             buffer,
@@ -315,7 +315,7 @@ public final class ClickHouseSink implements SpanSink {
      * 1.5 s at 8.7 million, the read by key 13 % more engine CPU than that at 42,000 rows and 2.3
      * times less at 8.7 million (benchmarks/results/receiver.md).
      */
-    static final long DEFAULT_CONVERSATIONS_BY_KEY_FROM_ROWS = 500_000;
+    public static final long DEFAULT_CONVERSATIONS_BY_KEY_FROM_ROWS = 500_000;
 
     static final long DEFAULT_DEAD_LETTER_MAX_BYTES = 64L << 20;
     static final int DEFAULT_DEAD_LETTER_MAX_FILES = 10;

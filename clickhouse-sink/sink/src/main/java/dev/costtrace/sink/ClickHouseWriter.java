@@ -103,19 +103,15 @@ final class ClickHouseWriter {
       SchemaOptions schema,
       DeadLetters deadLetters,
       int recentCapacity,
-      ClickHouseTimeouts timeouts) {
+      ClickHouseTimeouts timeouts,
+      long conversationsByKeyFromRows) {
     this.client = client;
     this.timeouts = timeouts;
     this.database = schema.database();
     this.clustered = schema.clustered();
     this.deadLetters = deadLetters;
     this.recent = new RecentSpans(recentCapacity);
-    this.recomputer = new RollupRecomputer(client, schema, timeouts);
-  }
-
-  /** See {@link ClickHouseSink.Builder#conversationsByKeyFromRows}. Before the writer starts. */
-  void conversationsByKeyFromRows(long rows) {
-    recomputer.conversationsByKeyFromRows(rows);
+    this.recomputer = new RollupRecomputer(client, schema, timeouts, conversationsByKeyFromRows);
   }
 
   /**

@@ -70,7 +70,14 @@ public final class DeadLetterReplay {
     int unreadable = read.unreadable();
     List<SpanCostRow> spans = new ArrayList<>();
     List<SpanAttribution> observations = new ArrayList<>();
-    ClickHouseWriter writer = new ClickHouseWriter(client, schema, still, CHUNK * 2, timeouts);
+    ClickHouseWriter writer =
+        new ClickHouseWriter(
+            client,
+            schema,
+            still,
+            CHUNK * 2,
+            timeouts,
+            ClickHouseSink.Builder.DEFAULT_CONVERSATIONS_BY_KEY_FROM_ROWS);
     try {
       for (DeadLetterStore.Entry e : read.entries()) {
         if (e.record() == null) {

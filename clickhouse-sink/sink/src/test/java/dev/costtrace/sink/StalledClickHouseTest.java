@@ -72,7 +72,8 @@ class StalledClickHouseTest {
                 public void reject(SpanAttribution observation, String reason) {}
               },
               1_000,
-              new ClickHouseTimeouts(SOCKET, SOCKET, Duration.ofSeconds(2)));
+              new ClickHouseTimeouts(SOCKET, SOCKET, Duration.ofSeconds(2)),
+              ClickHouseSink.Builder.DEFAULT_CONVERSATIONS_BY_KEY_FROM_ROWS);
       ClickHouseWriter.Prepared p =
           writer.prepare(rows, List.of()); // describes the tables, through the gate
       gate.stall();

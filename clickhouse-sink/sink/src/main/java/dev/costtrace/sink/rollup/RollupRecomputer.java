@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,9 +59,9 @@ public final class RollupRecomputer {
       SqlTemplate.load(RollupRecomputer.class, "observed_conversations.sql");
   private static final SqlTemplate MOVES =
       SqlTemplate.load(RollupRecomputer.class, "trace_moves.sql");
-  static final SqlTemplate CONVERSATION_TRACES =
+  private static final SqlTemplate CONVERSATION_TRACES =
       SqlTemplate.load(RollupRecomputer.class, "conversation_traces.sql");
-  static final SqlTemplate CONVERSATION_TRACES_FINAL =
+  private static final SqlTemplate CONVERSATION_TRACES_FINAL =
       SqlTemplate.load(RollupRecomputer.class, "conversation_traces_final.sql");
   private static final HexFormat HEX = HexFormat.of();
 
@@ -69,8 +70,11 @@ public final class RollupRecomputer {
   private final boolean clustered;
   private final ClickHouseTimeouts timeouts;
 
-  /** See {@link #conversationsByKeyFromRows}; {@link Long#MAX_VALUE}: never. */
-  private long byKeyFromRows = Long.MAX_VALUE;
+  /**
+   * From how many trace rollups on the writer reads the traces of its conversations by
+   * conversation; {@link Long#MAX_VALUE}: never (see the writer's constructor).
+   */
+  private final long byKeyFromRows;
 
   /** Whether the trace rollups had that many rows when last counted, and when (nanoTime). */
   private boolean byKey;
@@ -90,39 +94,42 @@ public final class RollupRecomputer {
    * #ASYNC_WAIT}: for repair and repricing, whose recomputation of a period may rightly run long.
    */
   public RollupRecomputer(Client client, SchemaOptions schema) {
-    this(client, schema.database(), schema.clustered(), null);
+    this(client, schema.database(), schema.clustered(), null, Long.MAX_VALUE);
   }
 
   /**
-   * Every statement bounded by {@code timeouts}' query timeout, on the server and in the client:
-   * the writer's, which must never hang on a stalled connection.
+   * The writer's: every statement bounded by {@code timeouts}' query timeout, on the server and in
+   * the client (it must never hang on a stalled connection); the traces of the conversations it
+   * recomputes read by conversation ({@code conversation_traces.sql}, through the trace rollups'
+   * projection) once the trace rollups have {@code conversationsByKeyFromRows} rows (counted once a
+   * minute; 0: always; always on a cluster), and the whole table through FINAL before, which is
+   * cheaper while it is small. Either way the moves are written, so the choice changes no result.
+   * Repairs and repricing always read through FINAL.
    */
-  public RollupRecomputer(Client client, SchemaOptions schema, ClickHouseTimeouts timeouts) {
+  public RollupRecomputer(
+      Client client,
+      SchemaOptions schema,
+      ClickHouseTimeouts timeouts,
+      long conversationsByKeyFromRows) {
     this(
         client,
         schema.database(),
         schema.clustered(),
-        java.util.Objects.requireNonNull(timeouts, "timeouts"));
+        java.util.Objects.requireNonNull(timeouts, "timeouts"),
+        conversationsByKeyFromRows);
   }
 
   private RollupRecomputer(
-      Client client, String database, boolean clustered, ClickHouseTimeouts timeouts) {
+      Client client,
+      String database,
+      boolean clustered,
+      ClickHouseTimeouts timeouts,
+      long conversationsByKeyFromRows) {
     this.client = client;
     this.database = database;
     this.clustered = clustered;
     this.timeouts = timeouts;
-  }
-
-  /**
-   * The writer's recomputation reads the traces of its conversations by conversation ({@code
-   * conversation_traces.sql}, through the trace rollups' projection) once the trace rollups have
-   * this many rows (counted once a minute; 0: always; always on a cluster), and the whole table
-   * through FINAL before (cheaper while it is small). Either way the moves are written, so the
-   * choice changes no result. Default: never (repairs and repricing read through FINAL).
-   */
-  public void conversationsByKeyFromRows(long rows) {
-    this.byKeyFromRows = rows;
-    this.counted = false;
+    this.byKeyFromRows = conversationsByKeyFromRows;
   }
 
   /** How the writer reads the traces of its conversations now. */
@@ -165,11 +172,7 @@ public final class RollupRecomputer {
     // The conversations first: a trace observed with several is moved out of each before its
     // rollup is written (trace_moves), so that only its new rollup counts in any of them.
     Observed observed = observed(chunks);
-    queries += chunks.size();
-    if (!observed.moves.isEmpty()) {
-      insertMoves(observed.moves);
-      queries++;
-    }
+    queries += chunks.size() + insertMoves(observed.moves);
     for (List<TraceKey> chunk : chunks) {
       for (GenericRecord r :
           query(BOUNDS.render("db", database, "trace_filter", traceFilter("t", chunk)))) {
@@ -234,14 +237,15 @@ public final class RollupRecomputer {
       return new Recomputed(0, 0);
     }
     List<List<TraceKey>> chunks = chunks(traces);
+    Observed observed = observed(chunks);
+    int moves = insertMoves(observed.moves);
     for (List<TraceKey> chunk : chunks) {
-      execute(MOVES.render("db", database, "trace_filter", traceFilter("o", chunk)));
       insertTraces(chunk, "", "");
     }
-    Observed observed = observed(chunks);
     return new Recomputed(
         traces.size(),
-        3 * chunks.size()
+        2 * chunks.size()
+            + moves
             + insertConversations(
                 observed.conversations, observed.conversations, CONVERSATION_TRACES_FINAL));
   }
@@ -296,6 +300,19 @@ public final class RollupRecomputer {
    * {@code mayBeEmpty} (a query; null: all selected).
    */
   private String conversations(String selected, String mayBeEmpty, SqlTemplate traces) {
+    return conversations(database, selected, mayBeEmpty, traces);
+  }
+
+  /**
+   * {@code conversation_rollups.sql} by definition (the trace rollups read through FINAL) for the
+   * conversations {@code selected} (a query) of {@code db}: what {@code verify} compares with.
+   */
+  static String conversationsByDefinition(String db, String selected) {
+    return conversations(db, selected, null, CONVERSATION_TRACES_FINAL);
+  }
+
+  private static String conversations(
+      String database, String selected, String mayBeEmpty, SqlTemplate traces) {
     return CONVERSATIONS.render(
         "db",
         database,
@@ -317,7 +334,10 @@ public final class RollupRecomputer {
 
   /** What the selected traces were observed with: see {@code observed_conversations.sql}. */
   private record Observed(
-      Set<ConversationKey> conversations, Set<ConversationKey> mayBeEmpty, List<String[]> moves) {}
+      Set<ConversationKey> conversations, Set<ConversationKey> mayBeEmpty, List<Move> moves) {}
+
+  /** A trace moved out of a conversation (a row of trace_moves). */
+  private record Move(ConversationKey conversation, String traceId) {}
 
   /**
    * Every conversation these traces were ever observed with (their old and their new one alike),
@@ -337,7 +357,7 @@ public final class RollupRecomputer {
         if (!shared.isEmpty()) {
           out.mayBeEmpty.add(c);
           for (Object trace : shared) {
-            out.moves.add(new String[] {c.authTenant(), c.conversationId(), trace.toString()});
+            out.moves.add(new Move(c, trace.toString()));
           }
         }
       }
@@ -345,17 +365,24 @@ public final class RollupRecomputer {
     return out;
   }
 
-  /** Moves, versioned now: before the rollups of their traces are recomputed. */
-  private void insertMoves(List<String[]> moves) {
+  /**
+   * Moves, versioned now: before the rollups of their traces are recomputed.
+   *
+   * @return the statements it took (none when there is no move)
+   */
+  private int insertMoves(List<Move> moves) {
+    if (moves.isEmpty()) {
+      return 0;
+    }
     StringBuilder rows = new StringBuilder();
-    for (String[] m : moves) {
+    for (Move m : moves) {
       rows.append(rows.length() == 0 ? "" : ", ")
           .append('(')
-          .append(SqlTemplate.literal(m[0]))
+          .append(SqlTemplate.literal(m.conversation().authTenant()))
           .append(", ")
-          .append(SqlTemplate.literal(m[1]))
+          .append(SqlTemplate.literal(m.conversation().conversationId()))
           .append(", ")
-          .append(SqlTemplate.literal(m[2]))
+          .append(SqlTemplate.literal(m.traceId()))
           .append(')');
     }
     execute(
@@ -365,6 +392,7 @@ public final class RollupRecomputer {
             + " now64(9) FROM (SELECT arrayJoin(["
             + rows
             + "]) AS m)");
+    return 1;
   }
 
   /**
@@ -377,7 +405,7 @@ public final class RollupRecomputer {
       Collection<ConversationKey> mayBeEmpty,
       SqlTemplate traces) {
     List<ConversationKey> all = new ArrayList<>(conversations);
-    Set<ConversationKey> empty = new java.util.HashSet<>(mayBeEmpty);
+    Set<ConversationKey> empty = new HashSet<>(mayBeEmpty);
     int statements = 0;
     for (int i = 0; i < all.size(); i += CHUNK) {
       List<ConversationKey> chunk = all.subList(i, Math.min(all.size(), i + CHUNK));

@@ -24,8 +24,6 @@ import java.util.Set;
 public final class RollupVerifier {
   private static final SqlTemplate TRACES =
       SqlTemplate.load(RollupVerifier.class, "trace_rollups.sql");
-  private static final SqlTemplate CONVERSATIONS =
-      SqlTemplate.load(RollupVerifier.class, "conversation_rollups.sql");
   private static final SqlTemplate VERIFY_TRACES =
       SqlTemplate.load(RollupVerifier.class, "verify_traces.sql");
   private static final SqlTemplate VERIFY_CONVERSATIONS =
@@ -209,17 +207,7 @@ public final class RollupVerifier {
     long traceCount = count("SELECT count() AS n FROM (" + traces + ")");
     // By definition (FINAL), not the writer's read by conversation: the check is what that read
     // must equal.
-    String expectedConversations =
-        CONVERSATIONS.render(
-            "db",
-            db,
-            "conversations",
-            conversations,
-            "may_be_empty",
-            conversations,
-            "traces",
-            RollupRecomputer.CONVERSATION_TRACES_FINAL.render(
-                "db", db, "conversations", conversations));
+    String expectedConversations = RollupRecomputer.conversationsByDefinition(db, conversations);
     for (GenericRecord r :
         query(
             VERIFY_CONVERSATIONS.render(
